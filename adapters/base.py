@@ -1,0 +1,231 @@
+"""The one contract every service adapter implements.
+
+Terminology: an **adapter** is one configured endpoint's view of a service (a Jira JQL scope,
+a Todoist project, a Notion data source, a Google calendar). It speaks canonical
+:class:`hub.model.Item` outward and the service's wire format (through the official client)
+inward. It holds no sync state: the hub gives it a cursor and gets a new one back.
+
+Rules every adapter follows (checked by ``tests/contract``):
+
+- ``changes(cursor)`` returns what changed since ``cursor`` (everything when ``None``). A
+  deletion is only ever reported explicitly in ``gone``; absence from a listing means nothing.
+  A listing that fails part-way raises; it never returns a partial result as if complete.
+- ``create`` writes the origin marker on the remote copy, so ``find_by_origin`` can find it
+  after a crash, and uses ``idempotency_key`` where the service supports one.
+- ``update`` writes only ``fields`` and, when ``expected_version`` is given and the service
+  supports it, fails with :class:`hub.errors.Conflict` if the copy changed meanwhile.
+- Converting an item to the remote form and back gives the same item on every field in
+  ``capabilities.fields`` (the round-trip property).
+- Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib.metadata import entry_points
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from hub.errors import ConfigError, ConfigProblem, SyncHubError
+from hub.model import Item
+
+
+@dataclass(frozen=True)
+class RequestBudget:
+    """At most ``requests`` per ``per_seconds`` window (the service's documented limit)."""
+
+    requests: int
+    per_seconds: float
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an adapter can do; the planner never asks it for more.
+
+    ``fields``: the canonical fields this adapter reads and writes faithfully.
+    ``read_only``: never written (P11), whatever the config says.
+    ``batch_size``: how many writes one request can carry (1 = no batching).
+    """
+
+    fields: frozenset[str]
+    read_only: bool = False
+    batch_size: int = 1
+    request_budget: RequestBudget | None = None
+    can_delete: bool = True
+    idempotent_create: bool = False  # the service itself de-duplicates by idempotency key
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """A copy as read from (or just written to) a service."""
+
+    ref: str  # the service's id for the copy
+    item: Item
+    version: str | None = None  # etag / revision for optimistic concurrency; None if unsupported
+
+
+class Gone(StrEnum):
+    DELETED = "deleted"  # the user deleted (or trashed) it
+    OUT_OF_SCOPE = "out_of_scope"  # it still exists but left the endpoint's scope
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Result of one observation. ``cursor`` is opaque and only stored after the round commits."""
+
+    items: tuple[RemoteItem, ...] = ()
+    gone: Mapping[str, Gone] = field(default_factory=dict)
+    cursor: str | None = None
+    requests: int = 0  # requests this observation cost (for benchmarks and budgets)
+
+
+class WriteKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class WriteOp:
+    """One write, as handed to a batching adapter."""
+
+    kind: WriteKind
+    idempotency_key: str
+    item: Item | None = None
+    ref: str | None = None
+    fields: frozenset[str] = frozenset()
+    expected_version: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of one :class:`WriteOp`: a remote item (create/update), ``None`` (delete) or
+    the error it failed with. A batch never raises for one op's failure."""
+
+    op: WriteOp
+    remote: RemoteItem | None = None
+    error: SyncHubError | None = None
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """A configured endpoint. See the module docstring for the rules."""
+
+    name: str
+    capabilities: Capabilities
+
+    def changes(self, cursor: str | None) -> ChangeSet: ...
+
+    def get(self, ref: str) -> RemoteItem | None: ...
+
+    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem: ...
+
+    def update(
+        self,
+        ref: str,
+        item: Item,
+        *,
+        fields: frozenset[str],
+        expected_version: str | None,
+        idempotency_key: str,
+    ) -> RemoteItem: ...
+
+    def delete(self, ref: str, *, expected_version: str | None) -> None: ...
+
+    def find_by_origin(self, origin: str) -> RemoteItem | None: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class BatchingAdapter(Adapter, Protocol):
+    """An adapter that can send several writes in one request (Todoist /sync, Google batch)."""
+
+    def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]: ...
+
+
+# --------------------------------------------------------------------------------------------
+# Building adapters from config
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueMap:
+    """A two-way map between remote values and canonical ones (status names, priorities).
+
+    ``to_canonical`` may be many-to-one ("Done" and "Closed" both mean done); ``to_remote``
+    picks, for each canonical value, the remote value written (the first listed wins unless
+    an explicit ``write`` choice is given).
+    """
+
+    to_canonical: Mapping[str, str]
+    to_remote: Mapping[str, str]
+
+    @classmethod
+    def from_pairs(
+        cls, pairs: Mapping[str, str], write: Mapping[str, str] | None = None
+    ) -> ValueMap:
+        back: dict[str, str] = {}
+        for remote, canon in pairs.items():
+            back.setdefault(canon, remote)
+        if write:
+            back.update(write)
+        return cls(to_canonical=dict(pairs), to_remote=back)
+
+
+@dataclass(frozen=True)
+class EndpointContext:
+    """Everything an adapter needs from the config beyond its connection settings."""
+
+    name: str  # endpoint name, unique within the flow (used in logs and errors)
+    flow: str
+    value_maps: Mapping[str, ValueMap] = field(default_factory=dict)
+    fields: frozenset[str] | None = None  # restrict to these (None: all the adapter supports)
+    timezone: str = "UTC"  # the user's zone, for floating times and minute-precision queries
+    options: Mapping[str, Any] = field(default_factory=dict)  # adapter-specific mapping options
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+
+class AdapterFactory(Protocol):
+    """Registered under the ``synchub.adapters`` entry-point group.
+
+    ``connection_model`` validates a ``connections.<name>`` block (credentials, base URL);
+    ``scope_model`` validates an endpoint's ``scope`` block. Both must be frozen and forbid
+    unknown keys so the config loader can report every mistake with its key path.
+    """
+
+    type_name: ClassVar[str]
+    connection_model: ClassVar[type[BaseModel]]
+    scope_model: ClassVar[type[BaseModel]]
+
+    def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext) -> Adapter: ...
+
+    def probe(self, connection: BaseModel) -> str:
+        """Make one cheap authenticated call; return a one-line description of who we are.
+        Raises :class:`hub.errors.AuthError` etc. Used by ``synchub check``."""
+        ...
+
+
+ENTRY_POINT_GROUP = "synchub.adapters"
+
+
+def installed_adapters() -> dict[str, Any]:
+    """Entry-point name -> entry point (not loaded, so a broken adapter does not break all)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def load_factory(type_name: str) -> AdapterFactory:
+    eps = installed_adapters()
+    if type_name not in eps:
+        known = ", ".join(sorted(eps)) or "none"
+        raise ConfigError(
+            ConfigProblem(f"unknown adapter type {type_name!r}; installed: {known}")
+        )
+    obj = eps[type_name].load()
+    factory: AdapterFactory = obj() if isinstance(obj, type) else obj
+    return factory

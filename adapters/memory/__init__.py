@@ -1,0 +1,284 @@
+"""An in-memory service and its adapter: the reference implementation of the contract.
+
+:class:`MemoryService` plays the remote service (records, versions, a change log, idempotency
+keys, faults); :class:`MemoryAdapter` is an endpoint's view of it. Several adapters may share one
+service (to model two flows on one Todoist account). Used by the planner/executor tests, the
+state-machine test, the benchmark and the demo.
+
+Fault names match :mod:`adapters.faults`; operations are ``changes``, ``get``, ``create``,
+``update``, ``delete`` and ``find_by_origin``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from adapters.base import (
+    Capabilities,
+    ChangeSet,
+    EndpointContext,
+    Gone,
+    RemoteItem,
+)
+from adapters.faults import FaultKind, FaultPlan
+from hub.errors import Conflict, NotFound, RateLimited, Transient
+from hub.model import SYNC_FIELDS, Item
+
+ALL_FIELDS = frozenset(SYNC_FIELDS)
+
+_WRITES = {"create", "update", "delete"}
+
+
+@dataclass
+class _Record:
+    item: Item
+    version: int
+    seq: int
+    deleted: bool = False
+
+
+@dataclass
+class MemoryService:
+    """The "remote" side. Thread-safe so the daemon tests can poke it while a round runs."""
+
+    name: str = "memory"
+    records: dict[str, _Record] = field(default_factory=dict)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    requests: Counter[str] = field(default_factory=Counter)
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _idem: dict[str, str] = field(default_factory=dict)
+    _last_seq: int = 0
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- out-of-band edits, as a user in the service's own UI would make them -----------------
+
+    def user_create(self, item: Item) -> str:
+        with self._lock:
+            ref = f"{self.name}-{next(self._ids)}"
+            self.records[ref] = _Record(item=item, version=1, seq=self._next())
+            return ref
+
+    def user_edit(self, ref: str, **changes: object) -> None:
+        with self._lock:
+            rec = self.records[ref]
+            rec.item = rec.item.evolve(**changes)
+            rec.version += 1
+            rec.seq = self._next()
+
+    def user_delete(self, ref: str) -> None:
+        with self._lock:
+            rec = self.records[ref]
+            rec.deleted = True
+            rec.version += 1
+            rec.seq = self._next()
+
+    def live(self) -> dict[str, Item]:
+        with self._lock:
+            return {r: rec.item for r, rec in self.records.items() if not rec.deleted}
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def write_count(self) -> int:
+        return sum(v for k, v in self.requests.items() if k in _WRITES)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _next(self) -> int:
+        self._last_seq = next(self._seq)
+        return self._last_seq
+
+    def _enter(self, op: str) -> FaultKind | None:
+        """Count the request and apply a fault that happens *before* the operation."""
+        self.requests[op] += 1
+        fault = self.faults.take(op, op in _WRITES)
+        if fault is None:
+            return None
+        if fault.kind is FaultKind.RATE_LIMIT:
+            raise RateLimited("429 Too Many Requests", retry_after=fault.retry_after,
+                              service=self.name)
+        if fault.kind in (FaultKind.SERVER_ERROR, FaultKind.OUTAGE):
+            raise Transient(f"{fault.status} Service Unavailable", service=self.name)
+        return fault.kind
+
+
+class MemoryScope(BaseModel):
+    """Scope of a memory endpoint: everything, or only items carrying ``label``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    label: str | None = None
+    read_only: bool = False
+
+
+class MemoryConnection(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    service: str = "memory"  # name of the shared in-process service
+
+
+class MemoryAdapter:
+    """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`."""
+
+    def __init__(
+        self,
+        service: MemoryService,
+        *,
+        name: str | None = None,
+        fields: Iterable[str] = ALL_FIELDS,
+        label: str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.service = service
+        self.name = name or service.name
+        self.label = label
+        self.capabilities = Capabilities(
+            fields=frozenset(fields), read_only=read_only, idempotent_create=True
+        )
+
+    def _in_scope(self, item: Item) -> bool:
+        return self.label is None or self.label in item.labels
+
+    def _remote(self, ref: str, rec: _Record) -> RemoteItem:
+        return RemoteItem(ref=ref, item=self._view(rec.item), version=str(rec.version))
+
+    def _view(self, item: Item) -> Item:
+        """What this endpoint can see: unsupported fields read as empty."""
+        blank = Item()
+        return item.evolve(
+            **{f: getattr(blank, f) for f in SYNC_FIELDS if f not in self.capabilities.fields}
+        )
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        svc = self.service
+        with svc._lock:
+            svc._enter("changes")
+            since = int(cursor) if cursor else 0
+            visible = svc._last_seq - svc.faults.lag()
+            items: list[RemoteItem] = []
+            gone: dict[str, Gone] = {}
+            for ref, rec in svc.records.items():
+                if not since < rec.seq <= visible:
+                    continue
+                if rec.deleted:
+                    if since:  # a first listing has nothing to forget
+                        gone[ref] = Gone.DELETED
+                elif self._in_scope(rec.item):
+                    items.append(self._remote(ref, rec))
+                elif since:
+                    gone[ref] = Gone.OUT_OF_SCOPE
+            new_cursor = str(max(visible, since))
+            return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor, requests=1)
+
+    def get(self, ref: str) -> RemoteItem | None:
+        svc = self.service
+        with svc._lock:
+            svc._enter("get")
+            rec = svc.records.get(ref)
+            if rec is None or rec.deleted:
+                return None
+            return self._remote(ref, rec)
+
+    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
+        svc = self.service
+        with svc._lock:
+            fault = svc._enter("create")
+            if idempotency_key in svc._idem:  # the service de-duplicates retried creates
+                ref = svc._idem[idempotency_key]
+                return self._remote(ref, svc.records[ref])
+            ref = f"{svc.name}-{next(svc._ids)}"
+            stored = self._view(item).evolve(origin=origin)
+            svc.records[ref] = _Record(item=stored, version=1, seq=svc._next())
+            svc._idem[idempotency_key] = ref
+            if fault is FaultKind.TIMEOUT_AFTER_WRITE:
+                raise Transient("timed out after sending", service=self.name, maybe_applied=True)
+            return self._remote(ref, svc.records[ref])
+
+    def update(
+        self,
+        ref: str,
+        item: Item,
+        *,
+        fields: frozenset[str],
+        expected_version: str | None,
+        idempotency_key: str,
+    ) -> RemoteItem:
+        svc = self.service
+        with svc._lock:
+            fault = svc._enter("update")
+            rec = svc.records.get(ref)
+            if rec is None or rec.deleted:
+                raise NotFound(f"{ref} does not exist", service=self.name)
+            if svc._idem.get(idempotency_key) == ref:
+                return self._remote(ref, rec)
+            if expected_version is not None and expected_version != str(rec.version):
+                raise Conflict(f"{ref} changed (version {rec.version})", service=self.name)
+            wanted = fields & self.capabilities.fields
+            rec.item = rec.item.evolve(**{f: getattr(item, f) for f in wanted})
+            rec.version += 1
+            rec.seq = svc._next()
+            svc._idem[idempotency_key] = ref
+            if fault is FaultKind.TIMEOUT_AFTER_WRITE:
+                raise Transient("timed out after sending", service=self.name, maybe_applied=True)
+            return self._remote(ref, rec)
+
+    def delete(self, ref: str, *, expected_version: str | None) -> None:
+        svc = self.service
+        with svc._lock:
+            fault = svc._enter("delete")
+            rec = svc.records.get(ref)
+            if rec is None or rec.deleted:
+                return  # deleting what is gone is done, not an error (idempotent retries)
+            if expected_version is not None and expected_version != str(rec.version):
+                raise Conflict(f"{ref} changed (version {rec.version})", service=self.name)
+            rec.deleted = True
+            rec.version += 1
+            rec.seq = svc._next()
+            if fault is FaultKind.TIMEOUT_AFTER_WRITE:
+                raise Transient("timed out after sending", service=self.name, maybe_applied=True)
+
+    def find_by_origin(self, origin: str) -> RemoteItem | None:
+        svc = self.service
+        with svc._lock:
+            svc._enter("find_by_origin")
+            for ref, rec in svc.records.items():
+                if not rec.deleted and rec.item.origin == origin:
+                    return self._remote(ref, rec)
+            return None
+
+    def close(self) -> None:
+        return None
+
+
+#: In-process services by name, so a config can point several endpoints at one service.
+SERVICES: dict[str, MemoryService] = {}
+
+
+def get_service(name: str) -> MemoryService:
+    return SERVICES.setdefault(name, MemoryService(name=name))
+
+
+class MemoryAdapterFactory:
+    """Entry point ``memory``: endpoints on named in-process services (tests, demo, bench)."""
+
+    type_name: ClassVar[str] = "memory"
+    connection_model: ClassVar[type[BaseModel]] = MemoryConnection
+    scope_model: ClassVar[type[BaseModel]] = MemoryScope
+
+    def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext
+              ) -> MemoryAdapter:
+        assert isinstance(connection, MemoryConnection) and isinstance(scope, MemoryScope)
+        fields = ctx.fields if ctx.fields is not None else ALL_FIELDS
+        return MemoryAdapter(get_service(connection.service), name=ctx.name, fields=fields,
+                             label=scope.label, read_only=scope.read_only)
+
+    def probe(self, connection: BaseModel) -> str:
+        assert isinstance(connection, MemoryConnection)
+        return f"in-memory service {connection.service!r}"

@@ -1,0 +1,337 @@
+"""The canonical model every adapter converts to and from.
+
+Terminology (used across hub/ and adapters/):
+
+- **item**: one unit of work in canonical form (:class:`Item`), whatever service it lives in.
+- **copy**: an item as it lives in one service, named by that service's ``ref`` (its id).
+- **link**: the set of copies of "the same" item across the endpoints of a flow.
+- **base**: the last value of a field that synchub knows a copy agreed on; the planner merges
+  three-way against it, so only real edits move.
+
+Values are normalised when an :class:`Item` is built (labels sorted and de-duplicated, e-mails
+lower-cased, line endings unified, RRULE parts ordered), so equality and hashing are on content:
+the same content read twice, or read back after our own write, never looks like a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+# --------------------------------------------------------------------------------------------
+# Time: three kinds of "when", never mixed up.
+# --------------------------------------------------------------------------------------------
+
+
+class DateOnly(BaseModel):
+    """A calendar date with no time: an all-day due date or an all-day event bound."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["date"] = "date"
+    date: dt.date
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
+
+
+class FloatingDateTime(BaseModel):
+    """A wall-clock date-time with no zone ("9:00 wherever I am"), as Todoist's floating dues."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["floating"] = "floating"
+    at: dt.datetime
+
+    @field_validator("at")
+    @classmethod
+    def _naive(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is not None:
+            raise ValueError("a floating date-time has no time zone")
+        return v.replace(microsecond=0)
+
+    def __str__(self) -> str:
+        return self.at.isoformat()
+
+
+class ZonedDateTime(BaseModel):
+    """An instant pinned to an IANA zone. Equality is on the instant *and* the zone name.
+
+    The instant is stored in UTC so two readings of the same moment compare equal whatever offset
+    the remote used to spell it; the zone is kept because a calendar event "at 9:00
+    Europe/Berlin" must stay at 9:00 across a DST change, which a fixed offset would not.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["zoned"] = "zoned"
+    at: dt.datetime
+    tz: str = "UTC"
+
+    @field_validator("at")
+    @classmethod
+    def _aware_utc(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError("a zoned date-time needs a time zone")
+        return v.astimezone(dt.UTC).replace(microsecond=0)
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        if v in ("Z", "UTC", "Etc/UTC"):
+            return "UTC"
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    def local(self) -> dt.datetime:
+        """The wall-clock time in the item's own zone (aware)."""
+        return self.at.astimezone(ZoneInfo(self.tz))
+
+    def __str__(self) -> str:
+        return f"{self.local().isoformat()} [{self.tz}]"
+
+
+Moment = Annotated[DateOnly | FloatingDateTime | ZonedDateTime, Field(discriminator="kind")]
+
+
+class Span(BaseModel):
+    """A start and an end. For all-day spans (both ends :class:`DateOnly`) the end is exclusive,
+    as in iCalendar and Google Calendar: a one-day event on the 5th is ``[5th, 6th)``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: Moment
+    end: Moment
+
+    @model_validator(mode="after")
+    def _same_kind_and_ordered(self) -> Span:
+        if self.start.kind != self.end.kind:
+            raise ValueError("a span's start and end must be of the same kind")
+        if sort_key(self.end) < sort_key(self.start):
+            raise ValueError("a span cannot end before it starts")
+        if isinstance(self.start, DateOnly) and self.start == self.end:
+            raise ValueError("an all-day span's end is exclusive, so it must be after its start")
+        return self
+
+    @property
+    def all_day(self) -> bool:
+        return isinstance(self.start, DateOnly)
+
+
+def sort_key(m: DateOnly | FloatingDateTime | ZonedDateTime) -> dt.datetime:
+    """A naive UTC-ish datetime for ordering moments of the same kind (not across kinds)."""
+    if isinstance(m, DateOnly):
+        return dt.datetime.combine(m.date, dt.time())
+    if isinstance(m, FloatingDateTime):
+        return m.at
+    return m.at.replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------------------------
+# Status
+# --------------------------------------------------------------------------------------------
+
+
+class StatusKind(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def closed(self) -> bool:
+        return self in (StatusKind.DONE, StatusKind.CANCELLED)
+
+
+class Status(BaseModel):
+    """A canonical status kind plus the remote's own value (``"In Review"``, a section name).
+
+    Equality and hashing look at ``kind`` only: the raw value differs from service to service
+    by nature, and comparing it would make every link look conflicted. ``raw`` is kept so an
+    adapter can write back the precise remote status when the kind alone is ambiguous.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: StatusKind
+    raw: str | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Status):
+            return self.kind == other.kind
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.kind)
+
+
+# --------------------------------------------------------------------------------------------
+# Item
+# --------------------------------------------------------------------------------------------
+
+#: Fields the planner merges. Metadata (``updated_at``, ``origin``) is never merged.
+SYNC_FIELDS: tuple[str, ...] = (
+    "title",
+    "description",
+    "status",
+    "due",
+    "deadline",
+    "span",
+    "priority",
+    "labels",
+    "assignee",
+    "url",
+    "recurrence",
+    "parent",
+)
+
+
+def _norm_text(v: str | None) -> str | None:
+    if v is None:
+        return None
+    v = v.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in v.split("\n")).strip("\n") or None
+
+
+def normalise_rrule(v: str) -> str:
+    """``rrule:freq=weekly;byday=MO`` and ``RRULE:BYDAY=MO;FREQ=WEEKLY`` are the same rule."""
+    text = v.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    parts = [p for p in text.split(";") if p.strip()]
+    pairs: list[tuple[str, str]] = []
+    for p in parts:
+        if "=" not in p:
+            raise ValueError(f"malformed RRULE part {p!r}")
+        k, val = p.split("=", 1)
+        pairs.append((k.strip().upper(), val.strip().upper()))
+    keys = [k for k, _ in pairs]
+    if "FREQ" not in keys:
+        raise ValueError("an RRULE needs FREQ")
+    if len(set(keys)) != len(keys):
+        raise ValueError("an RRULE part is repeated")
+    pairs.sort(key=lambda kv: (kv[0] != "FREQ", kv[0]))
+    return ";".join(f"{k}={val}" for k, val in pairs)
+
+
+class Item(BaseModel):
+    """One task/issue/event/row in canonical form. Immutable; build a new one with
+    :meth:`evolve`. ``None`` means "no value" (cleared), never "unknown": an adapter that does
+    not support a field simply does not list it in its capabilities, and the planner ignores it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = ""
+    description: str | None = None  # Markdown
+    status: Status = Status(kind=StatusKind.OPEN)
+    due: Moment | None = None
+    deadline: DateOnly | None = None
+    span: Span | None = None  # calendar time block
+    priority: int | None = Field(default=None, ge=1, le=4)  # 4 = most urgent
+    labels: tuple[str, ...] = ()
+    assignee: str | None = None  # e-mail
+    url: str | None = None
+    recurrence: str | None = None  # RFC 5545 RRULE value, without "RRULE:"
+    parent: str | None = None  # link id of the parent item (not a remote ref)
+    updated_at: dt.datetime | None = None  # remote's last-modified time, UTC; metadata
+    origin: str | None = None  # origin marker found on the remote copy (a link id); metadata
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, v: Any) -> Any:
+        return v.strip() if isinstance(v, str) else ("" if v is None else v)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description(cls, v: Any) -> Any:
+        return _norm_text(v) if isinstance(v, str) else v
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels(cls, v: Any) -> Any:
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            v = [v]
+        return tuple(sorted({str(x).strip() for x in v if str(x).strip()}))
+
+    @field_validator("assignee", "url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            return v or None
+        return v
+
+    @field_validator("assignee")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+    @field_validator("recurrence", mode="before")
+    @classmethod
+    def _rrule(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return normalise_rrule(v) if v.strip() else None
+        return v
+
+    @field_validator("updated_at")
+    @classmethod
+    def _utc(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is None:
+            return None
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=dt.UTC)
+        return v.astimezone(dt.UTC)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def evolve(self, **changes: Any) -> Item:
+        """A copy with ``changes`` applied and validated (``model_copy`` skips validation)."""
+        data = self.model_dump()
+        data.update(changes)
+        return Item.model_validate(data)
+
+    def value(self, field: str) -> Any:
+        return getattr(self, field)
+
+    def project(self, fields: frozenset[str] | set[str]) -> dict[str, Any]:
+        """The sync fields in ``fields`` as a dict of (frozen) values, for comparisons."""
+        return {f: getattr(self, f) for f in SYNC_FIELDS if f in fields}
+
+    def content_hash(self, fields: frozenset[str] | set[str] | None = None) -> str:
+        """A stable digest of the sync fields (all of them by default); metadata excluded."""
+        wanted = set(SYNC_FIELDS) if fields is None else set(fields)
+        dumped = self.model_dump(mode="json", include=wanted)
+        if "status" in dumped:
+            dumped["status"] = dumped["status"]["kind"]
+        blob = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> Item:
+        return cls.model_validate_json(text)
+
+
+def fields_equal(a: Item, b: Item, field: str) -> bool:
+    """Field equality on normalised values (``Status`` compares by kind)."""
+    return bool(getattr(a, field) == getattr(b, field))
+
+
+def diff_fields(a: Item, b: Item, fields: frozenset[str] | set[str] | None = None) -> set[str]:
+    wanted = SYNC_FIELDS if fields is None else [f for f in SYNC_FIELDS if f in fields]
+    return {f for f in wanted if not fields_equal(a, b, f)}

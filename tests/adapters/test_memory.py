@@ -1,0 +1,71 @@
+"""The in-memory adapter passes the same contract suite as every real adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.faults import FaultKind
+from adapters.memory import MemoryAdapter, MemoryService
+from hub.model import DateOnly, Item
+from tests.contract.suite import AdapterContract
+
+
+class MemoryHarness:
+    supports_versions = True
+
+    def __init__(self) -> None:
+        self.service = MemoryService(name="mem")
+        self.adapter = MemoryAdapter(self.service)
+
+    def sample(self, n: int) -> Item:
+        import datetime as dt
+
+        return Item(title=f"Task {n}", description=f"about **{n}**", priority=(n % 4) + 1,
+                    labels=[f"l{n}"], due=DateOnly(date=dt.date(2026, 1, 1 + n % 28)),
+                    assignee=f"u{n}@example.com")
+
+    def edit(self, n: int) -> dict[str, Any]:
+        return {"title": f"Edited {n}", "priority": (n % 4) + 1}
+
+    def user_create(self, item: Item) -> str:
+        return self.service.user_create(item)
+
+    def user_edit(self, ref: str, **changes: Any) -> None:
+        self.service.user_edit(ref, **changes)
+
+    def user_delete(self, ref: str) -> None:
+        self.service.user_delete(ref)
+
+    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
+               retry_after: float = 1.0) -> None:
+        self.service.faults.inject(kind, op=op, count=count, retry_after=retry_after)
+
+
+class TestMemoryContract(AdapterContract):
+    @pytest.fixture
+    def harness(self) -> MemoryHarness:
+        return MemoryHarness()
+
+
+def test_scope_label_reports_items_leaving_scope() -> None:
+    svc = MemoryService()
+    a = MemoryAdapter(svc, label="work")
+    ref = svc.user_create(Item(title="x", labels=["work"]))
+    cur = a.changes(None).cursor
+    svc.user_edit(ref, labels=["home"])
+    assert dict(a.changes(cur).gone) == {ref: "out_of_scope"}
+
+
+def test_lag_hides_fresh_changes_and_cursor_does_not_skip_them() -> None:
+    svc = MemoryService()
+    a = MemoryAdapter(svc)
+    cur = a.changes(None).cursor
+    svc.faults.inject(FaultKind.LAG, count=None, delay=1)
+    ref = svc.user_create(Item(title="late"))
+    first = a.changes(cur)
+    assert first.items == ()
+    svc.faults.clear()
+    second = a.changes(first.cursor)
+    assert [r.ref for r in second.items] == [ref]

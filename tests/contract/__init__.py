@@ -1,0 +1,1 @@
+"""The adapter contract suite: every adapter (memory and the four services) must pass it."""

@@ -1,0 +1,201 @@
+"""Contract tests every adapter must pass, through its real client against its emulator.
+
+Use: in the adapter's test module, subclass :class:`AdapterContract` and provide a ``harness``
+fixture returning an object that satisfies :class:`Harness`. The suite only talks to the
+adapter through :class:`adapters.base.Adapter`, and to the "remote user" through the harness,
+so a failure here means the adapter breaks a promise the hub relies on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+import pytest
+
+from adapters.base import Adapter, Gone
+from adapters.faults import FaultKind
+from hub.errors import Conflict, NotFound, RateLimited, Transient
+from hub.model import Item, StatusKind
+
+
+class Harness(Protocol):
+    adapter: Adapter
+    #: True when update(expected_version=stale) must raise Conflict (etag/412 support).
+    supports_versions: bool
+
+    def sample(self, n: int) -> Item:
+        """A distinct item (by ``n``) that uses every supported field the adapter can hold."""
+        ...
+
+    def edit(self, n: int) -> dict[str, Any]:
+        """Field changes (only supported fields, distinct by ``n``) a user might make."""
+        ...
+
+    def user_create(self, item: Item) -> str: ...
+
+    def user_edit(self, ref: str, **changes: Any) -> None: ...
+
+    def user_delete(self, ref: str) -> None: ...
+
+    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
+               retry_after: float = 1.0) -> None: ...
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def _same(a: Item, b: Item, fields: frozenset[str]) -> dict[str, tuple[Any, Any]]:
+    return {f: (getattr(a, f), getattr(b, f)) for f in fields
+            if getattr(a, f) != getattr(b, f)}
+
+
+class AdapterContract:
+    """Subclass and provide the ``harness`` fixture."""
+
+    def test_create_then_get_round_trips_every_supported_field(self, harness: Harness) -> None:
+        a = harness.adapter
+        item = harness.sample(1)
+        created = a.create(item, origin="link-1", idempotency_key=_key())
+        assert created.ref
+        assert _same(created.item, item, a.capabilities.fields) == {}
+        fetched = a.get(created.ref)
+        assert fetched is not None
+        assert _same(fetched.item, item, a.capabilities.fields) == {}
+        assert fetched.item.origin == "link-1"
+
+    def test_first_listing_lists_everything_then_quiet_round_lists_nothing(
+        self, harness: Harness
+    ) -> None:
+        a = harness.adapter
+        refs = {harness.user_create(harness.sample(i)) for i in range(3)}
+        first = a.changes(None)
+        assert refs <= {r.ref for r in first.items}
+        assert first.cursor is not None
+        quiet = a.changes(first.cursor)
+        assert [r.ref for r in quiet.items] == []
+        assert dict(quiet.gone) == {}
+
+    def test_user_edit_appears_in_next_changes(self, harness: Harness) -> None:
+        a = harness.adapter
+        ref = harness.user_create(harness.sample(2))
+        cur = a.changes(None).cursor
+        changes = harness.edit(7)
+        harness.user_edit(ref, **changes)
+        seen = {r.ref: r for r in a.changes(cur).items}
+        assert ref in seen
+        for f, v in changes.items():
+            expected = harness.sample(2).evolve(**{f: v})
+            assert getattr(seen[ref].item, f) == getattr(expected, f), f
+
+    def test_user_delete_is_reported_gone_never_by_absence(self, harness: Harness) -> None:
+        a = harness.adapter
+        ref = harness.user_create(harness.sample(3))
+        cur = a.changes(None).cursor
+        harness.user_delete(ref)
+        result = a.changes(cur)
+        assert result.gone.get(ref) is Gone.DELETED
+        assert a.get(ref) is None
+
+    def test_update_writes_only_named_fields(self, harness: Harness) -> None:
+        a = harness.adapter
+        created = a.create(harness.sample(4), origin="link-4", idempotency_key=_key())
+        changes = harness.edit(9)
+        field = sorted(changes)[0]
+        desired = harness.sample(5).evolve(**{field: changes[field]})
+        updated = a.update(created.ref, desired, fields=frozenset({field}),
+                           expected_version=created.version, idempotency_key=_key())
+        assert getattr(updated.item, field) == getattr(desired, field)
+        untouched = a.capabilities.fields - {field, "origin"}
+        got = a.get(created.ref)
+        assert got is not None
+        assert _same(got.item, created.item, frozenset(untouched)) == {}
+
+    def test_clearing_a_field_works(self, harness: Harness) -> None:
+        a = harness.adapter
+        clearable = [f for f in ("description", "due", "priority", "labels", "assignee")
+                     if f in a.capabilities.fields]
+        assert clearable, "an adapter must support clearing at least one field"
+        created = a.create(harness.sample(6), origin="link-6", idempotency_key=_key())
+        blank = Item()
+        desired = created.item.evolve(**{f: getattr(blank, f) for f in clearable})
+        a.update(created.ref, desired, fields=frozenset(clearable),
+                 expected_version=created.version, idempotency_key=_key())
+        got = a.get(created.ref)
+        assert got is not None
+        for f in clearable:
+            assert getattr(got.item, f) == getattr(blank, f), f
+
+    def test_status_done_round_trips(self, harness: Harness) -> None:
+        a = harness.adapter
+        if "status" not in a.capabilities.fields:
+            assert a.capabilities.fields, "adapter supports some fields"
+            return
+        created = a.create(harness.sample(7), origin="link-7", idempotency_key=_key())
+        done = created.item.evolve(status={"kind": StatusKind.DONE})
+        a.update(created.ref, done, fields=frozenset({"status"}),
+                 expected_version=created.version, idempotency_key=_key())
+        got = a.get(created.ref)
+        assert got is not None and got.item.status.kind is StatusKind.DONE
+
+    def test_stale_version_conflicts_instead_of_overwriting(self, harness: Harness) -> None:
+        a = harness.adapter
+        created = a.create(harness.sample(8), origin="link-8", idempotency_key=_key())
+        harness.user_edit(created.ref, **harness.edit(3))
+        if not harness.supports_versions:
+            assert created.version is None or isinstance(created.version, str)
+            return
+        with pytest.raises(Conflict):
+            a.update(created.ref, harness.sample(9), fields=a.capabilities.fields - {"origin"},
+                     expected_version=created.version, idempotency_key=_key())
+
+    def test_find_by_origin_finds_a_created_copy(self, harness: Harness) -> None:
+        a = harness.adapter
+        created = a.create(harness.sample(10), origin="link-10", idempotency_key=_key())
+        found = a.find_by_origin("link-10")
+        assert found is not None and found.ref == created.ref
+        assert a.find_by_origin("no-such-link") is None
+
+    def test_a_create_whose_answer_was_lost_is_found_by_its_marker(
+        self, harness: Harness
+    ) -> None:
+        a = harness.adapter
+        harness.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="create")
+        with pytest.raises(Transient):
+            a.create(harness.sample(11), origin="link-11", idempotency_key=_key())
+        found = a.find_by_origin("link-11")
+        assert found is not None
+        assert found.item.title == harness.sample(11).title
+
+    def test_update_of_missing_copy_raises_not_found(self, harness: Harness) -> None:
+        a = harness.adapter
+        created = a.create(harness.sample(12), origin="link-12", idempotency_key=_key())
+        harness.user_delete(created.ref)
+        with pytest.raises(NotFound):
+            a.update(created.ref, harness.sample(13), fields=frozenset({"title"}),
+                     expected_version=None, idempotency_key=_key())
+
+    def test_delete_is_idempotent(self, harness: Harness) -> None:
+        a = harness.adapter
+        created = a.create(harness.sample(14), origin="link-14", idempotency_key=_key())
+        a.delete(created.ref, expected_version=None)
+        a.delete(created.ref, expected_version=None)
+        assert a.get(created.ref) is None
+
+    def test_429_maps_to_rate_limited_with_retry_after(self, harness: Harness) -> None:
+        harness.inject(FaultKind.RATE_LIMIT, op="*", count=1, retry_after=7)
+        with pytest.raises(RateLimited) as info:
+            harness.adapter.changes(None)
+        assert info.value.retry_after == pytest.approx(7, abs=1)
+
+    def test_5xx_maps_to_transient(self, harness: Harness) -> None:
+        harness.inject(FaultKind.SERVER_ERROR, op="*", count=1)
+        with pytest.raises(Transient):
+            harness.adapter.changes(None)
+
+    def test_persistent_outage_fails_every_call_until_cleared(self, harness: Harness) -> None:
+        harness.inject(FaultKind.OUTAGE, op="*", count=None)
+        for _ in range(2):
+            with pytest.raises(Transient):
+                harness.adapter.changes(None)
