@@ -229,3 +229,18 @@ def load_factory(type_name: str) -> AdapterFactory:
     obj = eps[type_name].load()
     factory: AdapterFactory = obj() if isinstance(obj, type) else obj
     return factory
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    """A parsed, verified webhook/push notification: "something changed, sync this flow soon".
+
+    Notices are hints, never data: the daemon reacts by running a normal round, so a repeated,
+    late or out-of-order notice can cost a request but never causes a write by itself.
+    """
+
+    service: str  # adapter type: "jira", "todoist", "notion", "gcal"
+    kind: str  # "created" | "updated" | "deleted" | "sync" (unspecified change)
+    ref: str | None = None  # remote id when the payload names one
+    resource: str | None = None  # container id (project, database, calendar) when known
+    event_id: str | None = None  # the service's delivery/event id, for de-duplication

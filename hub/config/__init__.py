@@ -1,0 +1,1 @@
+"""Configuration: models (:mod:`.models`) and the loader with located errors (:mod:`.loader`)."""

@@ -1,0 +1,217 @@
+"""The configuration file's shape, as frozen pydantic models that forbid unknown keys.
+
+The loader (:mod:`hub.config.loader`) parses YAML with line numbers, interpolates ``${VAR}``,
+validates against these models and the adapters' own connection/scope models, then runs the
+cross-checks (undefined connections, two flows writing one target field, ...), reporting every
+problem at once with file:line and key path.
+
+Example (see config/synchub.example.yaml for a commented one)::
+
+    timezone: Europe/Berlin
+    state: {url: "sqlite:///~/.local/state/synchub/state.db"}
+    connections:
+      work: {type: jira, url: "https://acme.atlassian.net", email: me@acme.com,
+             token: "${JIRA_TOKEN}"}
+      me:   {type: todoist, token: "${TODOIST_TOKEN}"}
+    flows:
+      sprint:
+        interval: 5m
+        conflict: newest              # newest | manual | {prefer: <endpoint>}
+        delete: complete              # propagate | complete | unlink
+        endpoints:
+          jira:
+            connection: work
+            scope: {jql: "project = ABC AND assignee = currentUser()"}
+            fields:
+              status: {map: {"To Do": open, "In Progress": in_progress, "Done": done}}
+          todoist: {connection: me, scope: {project: Work}}
+        fields:
+          description: {owner: jira}  # one-way for this field; others are two-way
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hub.model import SYNC_FIELDS
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeletePolicy(StrEnum):
+    PROPAGATE = "propagate"  # delete the other copies
+    COMPLETE = "complete"  # mark the other copies done (the safe default)
+    UNLINK = "unlink"  # forget the link; other copies stay as they are
+
+
+class LeaveScopePolicy(StrEnum):
+    UNLINK = "unlink"
+    COMPLETE = "complete"
+    DELETE = "delete"
+
+
+class PreferPolicy(Frozen):
+    prefer: str  # endpoint name
+
+
+ConflictPolicy = Literal["newest", "manual"] | PreferPolicy
+
+
+class OwnerRule(Frozen):
+    """A field owned by one endpoint: its edits flow out; edits elsewhere are not taken back
+    (they are kept locally and overwritten only when the owner changes the field)."""
+
+    owner: str
+
+
+FieldDirection = Literal["two-way"] | OwnerRule
+
+
+class FieldRule(Frozen):
+    """How one canonical field maps onto an endpoint.
+
+    ``target``: the remote field/property name where the adapter needs one (a Notion property,
+    a Jira custom field). ``map``: remote value -> canonical value (status kinds, priority 1..4).
+    ``write``: for a many-to-one ``map``, which remote value to write for a canonical value.
+    """
+
+    target: str | None = None
+    map: dict[str, str | int] | None = None
+    write: dict[str, str] | None = None
+
+
+class EndpointConfig(Frozen):
+    connection: str
+    scope: dict[str, Any] = Field(default_factory=dict)  # validated by the adapter's model
+    fields: dict[str, FieldRule] | None = None  # None: every field the adapter supports
+    read_only: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)  # adapter-specific mapping options
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, FieldRule] | None) -> dict[str, FieldRule] | None:
+        if v is not None:
+            unknown = sorted(set(v) - set(SYNC_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"unknown field(s) {', '.join(unknown)}; known: {', '.join(SYNC_FIELDS)}"
+                )
+        return v
+
+
+def parse_duration(v: Any) -> dt.timedelta:
+    """``90``, ``"90s"``, ``"5m"``, ``"1h30m"``, ``"2d"`` -> timedelta."""
+    if isinstance(v, dt.timedelta):
+        return v
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return dt.timedelta(seconds=v)
+    if not isinstance(v, str):
+        raise ValueError("a duration is a number of seconds or text like '5m', '1h30m'")
+    import re
+
+    text = v.strip().lower()
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", text)
+    if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", "", text).strip():
+        raise ValueError(f"bad duration {v!r}; use e.g. '90s', '5m', '1h30m', '2d'")
+    unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    return dt.timedelta(seconds=sum(float(n) * unit[u] for n, u in parts))
+
+
+class FlowConfig(Frozen):
+    endpoints: dict[str, EndpointConfig]
+    interval: Annotated[dt.timedelta, Field(default=dt.timedelta(minutes=5))]
+    conflict: ConflictPolicy = "newest"
+    delete: DeletePolicy = DeletePolicy.COMPLETE
+    leave_scope: LeaveScopePolicy = LeaveScopePolicy.UNLINK
+    fields: dict[str, FieldDirection] = Field(default_factory=dict)
+    match: tuple[str, ...] = ("title",)  # match key for pre-existing items on first sync
+    mass_change_limit: float = Field(default=0.5, gt=0, le=1)
+    mass_change_min: int = Field(default=10, ge=0)  # rounds touching fewer links never trip
+    enabled: bool = True
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> dt.timedelta:
+        return parse_duration(v)
+
+    @field_validator("interval")
+    @classmethod
+    def _positive(cls, v: dt.timedelta) -> dt.timedelta:
+        if v.total_seconds() <= 0:
+            raise ValueError("interval must be greater than zero")
+        return v
+
+    @field_validator("match")
+    @classmethod
+    def _match_fields(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [f for f in v if f not in SYNC_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown match field(s) {', '.join(unknown)}")
+        return v
+
+    @model_validator(mode="after")
+    def _endpoint_names(self) -> FlowConfig:
+        if not 2 <= len(self.endpoints) <= 4:
+            raise ValueError("a flow has 2 to 4 endpoints")
+        names = set(self.endpoints)
+        if isinstance(self.conflict, PreferPolicy) and self.conflict.prefer not in names:
+            raise ValueError(
+                f"conflict prefers {self.conflict.prefer!r}, which is not an endpoint of this "
+                f"flow ({', '.join(sorted(names))})"
+            )
+        for fname, rule in self.fields.items():
+            if fname not in SYNC_FIELDS:
+                raise ValueError(f"unknown field {fname!r} in fields")
+            if isinstance(rule, OwnerRule) and rule.owner not in names:
+                raise ValueError(f"field {fname!r} is owned by unknown endpoint {rule.owner!r}")
+        return self
+
+    def owner_of(self, field: str) -> str | None:
+        rule = self.fields.get(field)
+        return rule.owner if isinstance(rule, OwnerRule) else None
+
+
+class ConnectionConfig(BaseModel):
+    """``type`` picks the adapter; the other keys are validated by that adapter's model."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    type: str
+
+
+class StateConfig(Frozen):
+    url: str = "sqlite:///synchub-state.db"
+
+
+class DaemonConfig(Frozen):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+    token: str | None = None  # required when host is not loopback
+    concurrency: int = Field(default=2, ge=1)
+    jitter: float = Field(default=0.1, ge=0, le=1)  # share of the interval
+    grace_seconds: float = Field(default=20, gt=0)
+
+
+class Config(Frozen):
+    version: Literal[1] = 1
+    timezone: str = "UTC"
+    state: StateConfig = StateConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    connections: dict[str, ConnectionConfig]
+    flows: dict[str, FlowConfig]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v

@@ -1,0 +1,159 @@
+"""The state store's interface: what synchub remembers between rounds.
+
+Terminology (see :mod:`hub.model`): a **link** ties the copies of one item across a flow's
+endpoints. For every link we keep the agreed canonical value (``base``) and, per copy, the
+value that copy last agreed on (``CopyState.base``) and the last content we saw in it
+(``CopyState.snapshot``). Keeping a base *per copy* is what makes a failed write safe: the copy
+that missed an update still compares equal to its own base, so next round it is recognised as
+"behind", not as "edited back to the old value" (which would lose the update).
+
+Both engines (SQLite, PostgreSQL) implement :class:`Store` with the same schema and pass the
+same tests. Every write goes through :meth:`Store.transaction`, so a link, its copies, the
+intent that produced them and (last) the cursors commit atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from hub.model import Item
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CopyState:
+    endpoint: str
+    ref: str
+    base: Item  # what this copy last agreed on (per field)
+    snapshot: Item  # the last content observed in (or written to) this copy
+    version: str | None = None  # remote etag/revision of ``snapshot``
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who last decided a field's value: for ``synchub explain``."""
+
+    endpoint: str  # the endpoint whose value won ("" for a manual resolution)
+    run_id: int | None
+    rule: str  # e.g. "one side changed", "conflict: newest", "prefer: jira", "manual"
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LinkState:
+    flow: str
+    link_id: str
+    base: Item
+    copies: Mapping[str, CopyState] = field(default_factory=dict)  # endpoint -> copy
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)  # field -> provenance
+
+
+class IntentState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A journalled write: recorded before it is attempted, closed when its result commits."""
+
+    key: str  # idempotency key, unique
+    flow: str
+    link_id: str
+    endpoint: str
+    kind: str  # "create" | "update" | "delete"
+    payload: Mapping[str, Any]  # JSON-able: item json, fields, ref, expected version
+    state: IntentState = IntentState.PENDING
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConflictRecord:
+    id: int | None
+    flow: str
+    link_id: str
+    field: str
+    values: Mapping[str, Any]  # endpoint -> JSON value of the field
+    created_at: dt.datetime | None = None
+    resolved_with: str | None = None  # endpoint chosen, None while open
+    resolved_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    flow: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: str = "running"  # running | ok | partial | failed | refused
+    counts: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Transaction(Protocol):
+    def save_link(self, link: LinkState) -> None:
+        """Insert or replace a link and all of its copies (copies not in ``link`` are removed)."""
+
+    def drop_link(self, flow: str, link_id: str) -> None: ...
+
+    def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None: ...
+
+    def add_intent(self, intent: Intent) -> None: ...
+
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None: ...
+
+    def upsert_conflict(self, c: ConflictRecord) -> int:
+        """One open conflict per (flow, link, field): a repeated conflict updates its values."""
+
+    def resolve_conflict(self, conflict_id: int, endpoint: str) -> None: ...
+
+
+class Store(Protocol):
+    """Opened with a URL (``sqlite:///path`` or ``postgresql://...``) by :func:`open_store`."""
+
+    url: str
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema; refuse (StateError) a schema newer than the code."""
+
+    def bind_config(self, fingerprint: str, *, force: bool = False) -> None:
+        """Record the config fingerprint on first use; on later opens raise StateError if it
+        differs (unless ``force``), so a renamed flow is never mistaken for a first run."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def load_links(self, flow: str) -> dict[str, LinkState]: ...
+
+    def get_link(self, flow: str, link_id: str) -> LinkState | None: ...
+
+    def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None: ...
+
+    def get_cursor(self, flow: str, endpoint: str) -> str | None: ...
+
+    def pending_intents(self, flow: str) -> list[Intent]: ...
+
+    def conflicts(self, flow: str | None = None, *, open_only: bool = True
+                  ) -> list[ConflictRecord]: ...
+
+    def start_run(self, flow: str) -> int: ...
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
+                   error: str | None = None) -> None: ...
+
+    def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]: ...
+
+    def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
+        """Take or renew the lease on ``flow`` for ``holder``; False if another live holder has
+        it. SQLite (one process) may always grant; PostgreSQL uses row locks with expiry."""
+
+    def release_lease(self, flow: str, holder: str) -> None: ...
+
+    def close(self) -> None: ...
+
