@@ -57,6 +57,9 @@ class Capabilities:
     request_budget: RequestBudget | None = None
     can_delete: bool = True
     idempotent_create: bool = False  # the service itself de-duplicates by idempotency key
+    #: a copy is only created here for items with at least one of these fields set (a calendar
+    #: needs a due date or a span); empty = any item.
+    create_requires_any: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

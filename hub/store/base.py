@@ -52,6 +52,12 @@ class LinkState:
     base: Item
     copies: Mapping[str, CopyState] = field(default_factory=dict)  # endpoint -> copy
     provenance: Mapping[str, Provenance] = field(default_factory=dict)  # field -> provenance
+    #: endpoints this link deliberately has no copy on (the user deleted it there under the
+    #: ``unlink`` policy, or it left that endpoint's scope): never re-created there.
+    detached: frozenset[str] = frozenset()
+    #: a propagated delete is under way; remaining copies are deleted next round if a write
+    #: failed this round.
+    deleting: bool = False
 
 
 class IntentState(StrEnum):
