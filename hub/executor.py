@@ -1,0 +1,265 @@
+"""Carrying out a plan: journal, write, commit, one action at a time.
+
+Order of every write (design.md, "Apply"):
+
+1. the intent (with its idempotency key) is journalled and committed;
+2. the write is made, retried by tenacity on :class:`RateLimited` (waiting the full
+   ``Retry-After``) and :class:`Transient`; before retrying a create whose answer was lost the
+   copy is looked up by its origin marker, so a retry never duplicates;
+3. the copy's new state, the link's base and the intent's completion commit in one transaction.
+
+A crash between 2 and 3 leaves a pending intent; :meth:`Executor.recover` heals it at the start
+of the next round by finding the origin marker. Nothing here decides *what* to write.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from adapters.base import Adapter, RemoteItem, WriteKind
+from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
+from hub.model import Item
+from hub.planner.types import LinkPlan, Write
+from hub.store.base import (
+    ConflictRecord,
+    CopyState,
+    Intent,
+    IntentState,
+    LinkState,
+    Store,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 900.0  # never wait longer than this for one Retry-After
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class ApplyStats:
+    writes: dict[str, int] = field(default_factory=dict)  # endpoint -> successful writes
+    failed: dict[str, int] = field(default_factory=dict)
+    waits: list[tuple[str, float]] = field(default_factory=list)  # (endpoint, seconds)
+    retries: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def bump(self, d: dict[str, int], ep: str) -> None:
+        d[ep] = d.get(ep, 0) + 1
+
+
+def _payload(w: Write) -> dict[str, Any]:
+    return {
+        "ref": w.ref,
+        "fields": sorted(w.fields),
+        "expected_version": w.expected_version,
+        "item": w.item.model_dump(mode="json") if w.item else None,
+    }
+
+
+class Executor:
+    def __init__(
+        self,
+        flow: str,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        *,
+        retry: RetryPolicy | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self.flow = flow
+        self.store = store
+        self.adapters = adapters
+        self.retry = retry or RetryPolicy()
+        self.dry_run = dry_run
+        self.stats = ApplyStats()
+
+    # -- retries ------------------------------------------------------------------------------
+
+    def call(self, endpoint: str, fn: Callable[[], T], *,
+             before_retry: Callable[[], T | None] | None = None) -> T:
+        """Run ``fn`` with retries. ``before_retry`` may short-cut a retry (a create that had
+        landed after all); it runs only after a failure that may have been applied."""
+        policy = self.retry
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, RateLimited) and exc.retry_after is not None:
+                delay = min(max(exc.retry_after, 0.0), policy.max_retry_after)
+            else:
+                delay = min(policy.base_delay * 2 ** (state.attempt_number - 1), policy.max_delay)
+            self.stats.waits.append((endpoint, delay))
+            self.stats.bump(self.stats.retries, endpoint)
+            return delay
+
+        found: list[T] = []
+
+        def attempt() -> T:
+            if found:
+                return found[0]
+            return fn()
+
+        def after_failure(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            if before_retry is not None and isinstance(exc, Transient) and exc.maybe_applied:
+                hit = before_retry()
+                if hit is not None:
+                    found.append(hit)
+
+        retrying = Retrying(
+            retry=retry_if_exception_type((RateLimited, Transient)),
+            stop=stop_after_attempt(policy.attempts),
+            wait=wait,
+            sleep=policy.sleep,
+            before_sleep=after_failure,
+            reraise=True,
+        )
+        return retrying(attempt)
+
+    # -- recovery -----------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Settle intents left pending by a crash. Returns human-readable notes."""
+        notes: list[str] = []
+        for intent in self.store.pending_intents(self.flow):
+            adapter = self.adapters.get(intent.endpoint)
+            state = IntentState.ABANDONED
+            if intent.kind == WriteKind.CREATE and adapter is not None:
+                try:
+                    found = self.call(intent.endpoint,
+                                      lambda a=adapter, i=intent: a.find_by_origin(i.link_id))
+                except SyncHubError as exc:
+                    notes.append(f"{intent.endpoint}: cannot check unfinished create yet: {exc}")
+                    continue
+                link = self.store.get_link(self.flow, intent.link_id)
+                if found is not None and link is not None and intent.endpoint not in link.copies:
+                    item_json = intent.payload.get("item")
+                    agreed = Item.model_validate(item_json) if item_json else found.item
+                    link = replace(link, copies={**link.copies, intent.endpoint: CopyState(
+                        intent.endpoint, found.ref, base=agreed, snapshot=found.item,
+                        version=found.version)})
+                    notes.append(f"{intent.endpoint}: unfinished create found by its marker "
+                                 f"({found.ref}); linked, not created again")
+                    with self.store.transaction() as tx:
+                        tx.save_link(link)
+                        tx.finish_intent(intent.key, IntentState.DONE)
+                    continue
+            with self.store.transaction() as tx:
+                tx.finish_intent(intent.key, state)
+        return notes
+
+    # -- applying -----------------------------------------------------------------------------
+
+    def _write(self, w: Write) -> RemoteItem | None:
+        a = self.adapters[w.endpoint]
+        if w.kind is WriteKind.CREATE:
+            assert w.item is not None and w.origin is not None
+            item, origin = w.item, w.origin
+            return self.call(
+                w.endpoint,
+                lambda: a.create(item, origin=origin, idempotency_key=w.key),
+                before_retry=lambda: a.find_by_origin(origin),
+            )
+        if w.kind is WriteKind.UPDATE:
+            assert w.item is not None and w.ref is not None
+            item, ref = w.item, w.ref
+            return self.call(w.endpoint, lambda: a.update(
+                ref, item, fields=w.fields, expected_version=w.expected_version,
+                idempotency_key=w.key))
+        assert w.ref is not None
+        ref = w.ref
+        self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
+        return None
+
+    @staticmethod
+    def after_write(state: LinkState, w: Write, result: RemoteItem | None) -> LinkState:
+        """The link once ``w`` has succeeded with ``result``."""
+        copies = dict(state.copies)
+        if w.kind is WriteKind.DELETE:
+            copies.pop(w.endpoint, None)
+            return replace(state, copies=copies, detached=state.detached | {w.endpoint})
+        if w.kind is WriteKind.CREATE:
+            assert result is not None and w.item is not None
+            copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=w.item,
+                                           snapshot=result.item, version=result.version)
+        else:
+            assert result is not None and w.item is not None
+            c = copies[w.endpoint]
+            agreed = c.base.evolve(**{f: getattr(w.item, f) for f in w.fields})
+            copies[w.endpoint] = replace(c, base=agreed, snapshot=result.item,
+                                         version=result.version)
+        return replace(state, copies=copies)
+
+    def _on_failure(self, state: LinkState, w: Write, exc: SyncHubError) -> LinkState:
+        """Record what a failed write tells us; never turn a failure into a delete."""
+        a = self.adapters[w.endpoint]
+        if isinstance(exc, Conflict) and w.ref:
+            # Changed since we read it: take the fresh copy; next round re-plans against it.
+            try:
+                fresh = self.call(w.endpoint, lambda: a.get(w.ref or ""))
+            except SyncHubError:
+                return state
+            if fresh is not None:
+                c = state.copies[w.endpoint]
+                self.stats.notes.append(f"{w.endpoint}: {w.ref} changed meanwhile; re-planned")
+                return replace(state, copies={**state.copies, w.endpoint: replace(
+                    c, snapshot=fresh.item, version=fresh.version)})
+            return state
+        if isinstance(exc, NotFound) and w.kind is WriteKind.UPDATE:
+            # Gone without a delete report: unlink it there, delete nothing elsewhere.
+            copies = {k: v for k, v in state.copies.items() if k != w.endpoint}
+            self.stats.notes.append(f"{w.endpoint}: {w.ref} no longer exists; unlinked there")
+            return replace(state, copies=copies, detached=state.detached | {w.endpoint})
+        return state
+
+    def apply_link(self, lp: LinkPlan) -> LinkState | None:
+        """Apply one link's plan; returns the committed state (None if the link was dropped)."""
+        state = lp.interim
+        conflicts = [ConflictRecord(id=None, flow=self.flow, link_id=c.link_id, field=c.field,
+                                    values=dict(c.values)) for c in lp.conflicts]
+        if self.dry_run:
+            return state
+        with self.store.transaction() as tx:
+            if lp.drop:
+                tx.drop_link(self.flow, lp.link_id)
+                return None
+            tx.save_link(state)
+            for c in conflicts:
+                tx.upsert_conflict(c)
+        for w in lp.writes:
+            intent = Intent(key=w.key, flow=self.flow, link_id=lp.link_id, endpoint=w.endpoint,
+                            kind=w.kind.value, payload=_payload(w))
+            with self.store.transaction() as tx:
+                tx.add_intent(intent)
+            try:
+                result = self._write(w)
+            except SyncHubError as exc:
+                self.stats.bump(self.stats.failed, w.endpoint)
+                self.stats.errors.append((w.endpoint, exc))
+                state = self._on_failure(state, w, exc)
+                maybe = isinstance(exc, Transient) and exc.maybe_applied
+                with self.store.transaction() as tx:
+                    tx.save_link(state)
+                    if not maybe:  # a maybe-applied create stays pending for recover()
+                        tx.finish_intent(w.key, IntentState.ABANDONED)
+                continue
+            self.stats.bump(self.stats.writes, w.endpoint)
+            state = self.after_write(state, w, result)
+            with self.store.transaction() as tx:
+                if state.copies:
+                    tx.save_link(state)
+                else:
+                    tx.drop_link(self.flow, lp.link_id)
+                tx.finish_intent(w.key)
+        return state if state.copies else None

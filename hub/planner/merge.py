@@ -1,0 +1,141 @@
+"""Three-way merge of one link, field by field.
+
+For every field, each copy is compared with *its own* base (what that copy last agreed on):
+
+- no copy changed: the agreed value (the link's base) stands; copies that are behind (a write
+  failed last round) are brought up to it;
+- one value among the changed copies: it wins and flows to the others;
+- different values: the flow's conflict policy decides (``newest``, ``prefer``), or with
+  ``manual`` the field is left alone everywhere and queued as a conflict.
+
+A field owned by one endpoint only moves when the owner changes it; other copies' local edits
+of that field are kept, not propagated and not reverted until the owner writes again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.config.models import FlowConfig, PreferPolicy
+from hub.model import SYNC_FIELDS, Item
+from hub.planner.types import EndpointView, FieldConflict
+from hub.store.base import Provenance
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One copy's inputs to the merge."""
+
+    base: Item  # what this copy last agreed on
+    current: Item  # what it holds now (observed, or the stored snapshot)
+
+
+@dataclass
+class MergeResult:
+    base: Item  # the link's new agreed value
+    agreed: dict[str, Item]  # endpoint -> copy base once this round's agreements are recorded
+    writes: dict[str, set[str]] = field(default_factory=dict)  # endpoint -> fields to write
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+def json_value(item: Item, name: str) -> Any:
+    value = item.model_dump(mode="json", include={name})[name]
+    if name == "status":
+        return value["kind"]
+    return value
+
+
+def _pick_newest(changed: list[str], sides: Mapping[str, Side], order: list[str]) -> str:
+    def key(e: str) -> tuple[dt.datetime, int]:
+        return (sides[e].current.updated_at or _EPOCH, -order.index(e))
+
+    return max(changed, key=key)
+
+
+def merge_link(
+    link_id: str,
+    base: Item,
+    sides: Mapping[str, Side],
+    views: Mapping[str, EndpointView],
+    cfg: FlowConfig,
+    *,
+    order: list[str],
+    run_id: int | None,
+    now: dt.datetime,
+) -> MergeResult:
+    """Merge the copies of one link. Pure; ``order`` is the flow's endpoint order (tie-break)."""
+    new_base: dict[str, Any] = {}
+    agreed: dict[str, dict[str, Any]] = {e: {} for e in sides}
+    out = MergeResult(base=base, agreed={})
+
+    for f in SYNC_FIELDS:
+        parts = [e for e in order if e in sides and f in views[e].fields]
+        if not parts:
+            continue
+        changed = [e for e in parts if getattr(sides[e].current, f) != getattr(sides[e].base, f)]
+        owner = cfg.owner_of(f)
+        kept_local: set[str] = set()
+        if owner is not None:
+            kept_local = {e for e in changed if e != owner}
+            changed = [e for e in changed if e == owner]
+
+        source: str | None = None
+        rule = ""
+        if not changed:
+            desired = getattr(base, f)
+        else:
+            values: list[Any] = []
+            for e in changed:
+                v = getattr(sides[e].current, f)
+                if v not in values:
+                    values.append(v)
+            if len(values) == 1:
+                source = changed[0]
+                desired = values[0]
+                rule = "changed on one side" if len(changed) == 1 else "same change on all sides"
+            elif cfg.conflict == "manual":
+                out.conflicts.append(FieldConflict(
+                    link_id, f, {e: json_value(sides[e].current, f) for e in changed}))
+                out.reasons.append(f"{f}: conflicting edits on {', '.join(changed)}; "
+                                   "queued for manual resolution")
+                continue  # field left alone everywhere; bases untouched so it stays visible
+            else:
+                if isinstance(cfg.conflict, PreferPolicy) and cfg.conflict.prefer in changed:
+                    source = cfg.conflict.prefer
+                    rule = f"conflict: prefer {source}"
+                else:
+                    source = _pick_newest(changed, sides, order)
+                    rule = "conflict: newest"
+                desired = getattr(sides[source].current, f)
+                out.reasons.append(
+                    f"{f}: conflicting edits on {', '.join(changed)}; {source} wins ({rule})")
+
+        new_base[f] = desired
+        if source is not None:
+            out.provenance[f] = Provenance(endpoint=source, run_id=run_id, rule=rule, at=now)
+
+        for e in parts:
+            side = sides[e]
+            if getattr(side.current, f) == desired:
+                if getattr(side.base, f) != desired:
+                    agreed[e][f] = desired
+                continue
+            view = views[e]
+            if not (view.writable and view.observed):
+                continue  # read-only or unreachable: stays behind, base untouched
+            if e in kept_local:
+                continue  # a local edit of a field another endpoint owns: kept as is
+            out.writes.setdefault(e, set()).add(f)
+
+    out.base = base.evolve(**new_base) if new_base else base
+    out.agreed = {
+        e: sides[e].base.evolve(**vals) if vals else sides[e].base for e, vals in agreed.items()
+    }
+    return out

@@ -1,0 +1,126 @@
+"""Inputs and outputs of the planner: plain frozen data, so planning is a pure function."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.base import ChangeSet, WriteKind
+from hub.config.models import FlowConfig
+from hub.model import Item
+from hub.store.base import LinkState
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    """What the planner needs to know about one endpoint of a flow this round."""
+
+    name: str
+    fields: frozenset[str]  # canonical fields this endpoint reads and writes
+    writable: bool = True  # False for read-only endpoints (P11)
+    can_delete: bool = True
+    create_requires_any: frozenset[str] = frozenset()
+    observed: bool = True  # its listing succeeded this round; False: no writes, no deletes
+    first_sync: bool = False  # never listed before: its items may match existing links
+
+    def can_hold(self, item: Item) -> bool:
+        """Whether a copy of ``item`` belongs on this endpoint (a calendar needs a date)."""
+        if not self.create_requires_any:
+            return True
+        blank = Item()
+        return any(getattr(item, f) != getattr(blank, f) for f in self.create_requires_any)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    flow: str
+    config: FlowConfig
+    endpoints: tuple[EndpointView, ...]  # in config order (ties break in this order)
+    links: Mapping[str, LinkState]
+    observations: Mapping[str, ChangeSet]  # successful listings only
+    run_id: int | None = None
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def endpoint(self, name: str) -> EndpointView:
+        for e in self.endpoints:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One remote write. ``item`` holds the desired values (only ``fields`` matter for an
+    update). ``key`` is deterministic, so a retried or resumed write reuses it (P10)."""
+
+    kind: WriteKind
+    endpoint: str
+    key: str
+    ref: str | None = None
+    item: Item | None = None
+    fields: frozenset[str] = frozenset()
+    expected_version: str | None = None
+    origin: str | None = None
+
+    def describe(self) -> str:
+        if self.kind is WriteKind.CREATE:
+            title = self.item.title if self.item else ""
+            return f"create {title!r}"
+        if self.kind is WriteKind.DELETE:
+            return f"delete {self.ref}"
+        return f"update {self.ref}: {', '.join(sorted(self.fields))}"
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    link_id: str
+    field: str
+    values: Mapping[str, Any]  # endpoint -> value (canonical, JSON-able)
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """What to do for one link.
+
+    ``interim`` is committed before any write (new snapshots, fields every copy already agrees
+    on, the new agreed base); each successful write then moves one copy up to the base. With
+    ``drop`` the link is forgotten once its writes (deletes) have all succeeded.
+    """
+
+    link_id: str
+    before: LinkState | None
+    interim: LinkState
+    writes: tuple[Write, ...] = ()
+    conflicts: tuple[FieldConflict, ...] = ()
+    reasons: tuple[str, ...] = ()  # human-readable "why" lines, for plan/explain/logs
+    drop: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.interim.base.title
+
+
+@dataclass(frozen=True)
+class Plan:
+    flow: str
+    links: tuple[LinkPlan, ...]
+    total_links: int  # links in the flow before this round
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> list[Write]:
+        return [w for lp in self.links for w in lp.writes]
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "delete": 0, "conflict": 0}
+        for lp in self.links:
+            for w in lp.writes:
+                out[w.kind.value] += 1
+            out["conflict"] += len(lp.conflicts)
+        return out
+
+    def changed(self) -> bool:
+        return any(lp.writes or lp.conflicts or lp.drop or lp.before != lp.interim
+                   for lp in self.links)

@@ -1,0 +1,143 @@
+"""A dict-backed :class:`hub.store.base.Store` for fast planner/engine tests.
+
+Transactions are all-or-nothing (changes are staged and applied on exit), so crash tests can
+raise inside one and see nothing of it committed. ``crash_after_commits`` makes the N-th
+following commit raise *after* applying, to simulate a process dying right after a commit.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from hub.store.base import ConflictRecord, Intent, IntentState, LinkState, RunRecord
+
+
+class Crash(Exception):
+    """Simulated process death."""
+
+
+class MemStore:
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str], LinkState] = {}
+        self.cursors: dict[tuple[str, str], str | None] = {}
+        self.intents: dict[str, Intent] = {}
+        self.conflict_rows: dict[int, ConflictRecord] = {}
+        self.run_rows: dict[int, RunRecord] = {}
+        self._ids = itertools.count(1)
+        self.crash_at: int | None = None  # crash when the commit counter reaches this
+        self.commits = 0
+
+    def migrate(self) -> None:
+        return None
+
+    def bind_config(self, fingerprint: str, *, force: bool = False) -> None:
+        return None
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        tx = _Tx(self)
+        yield tx
+        if self.crash_at is not None and self.commits + 1 >= self.crash_at:
+            self.crash_at = None
+            raise Crash("simulated crash before commit")
+        for op in tx.ops:
+            op()
+        self.commits += 1
+
+    def load_links(self, flow: str) -> dict[str, LinkState]:
+        return {lid: link for (f, lid), link in self.links.items() if f == flow}
+
+    def get_link(self, flow: str, link_id: str) -> LinkState | None:
+        return self.links.get((flow, link_id))
+
+    def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None:
+        for (f, lid), link in self.links.items():
+            c = link.copies.get(endpoint)
+            if f == flow and c is not None and c.ref == ref:
+                return lid
+        return None
+
+    def get_cursor(self, flow: str, endpoint: str) -> str | None:
+        return self.cursors.get((flow, endpoint))
+
+    def pending_intents(self, flow: str) -> list[Intent]:
+        return [i for i in self.intents.values()
+                if i.flow == flow and i.state is IntentState.PENDING]
+
+    def conflicts(self, flow: str | None = None, *, open_only: bool = True
+                  ) -> list[ConflictRecord]:
+        return [c for c in self.conflict_rows.values()
+                if (flow is None or c.flow == flow) and (not open_only or not c.resolved_with)]
+
+    def start_run(self, flow: str) -> int:
+        rid = next(self._ids)
+        self.run_rows[rid] = RunRecord(id=rid, flow=flow, started_at=dt.datetime.now(dt.UTC))
+        return rid
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
+                   error: str | None = None) -> None:
+        self.run_rows[run_id] = replace(self.run_rows[run_id], status=status,
+                                        counts=dict(counts), error=error,
+                                        finished_at=dt.datetime.now(dt.UTC))
+
+    def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
+        rows = [r for r in self.run_rows.values() if flow is None or r.flow == flow]
+        return sorted(rows, key=lambda r: -r.id)[:limit]
+
+    def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
+        return True
+
+    def release_lease(self, flow: str, holder: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class _Tx:
+    def __init__(self, store: MemStore) -> None:
+        self.s = store
+        self.ops: list[Any] = []
+
+    def save_link(self, link: LinkState) -> None:
+        link = copy.copy(link)
+        self.ops.append(lambda: self.s.links.__setitem__((link.flow, link.link_id), link))
+
+    def drop_link(self, flow: str, link_id: str) -> None:
+        self.ops.append(lambda: self.s.links.pop((flow, link_id), None))
+
+    def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
+        self.ops.append(lambda: self.s.cursors.__setitem__((flow, endpoint), cursor))
+
+    def add_intent(self, intent: Intent) -> None:
+        self.ops.append(lambda: self.s.intents.setdefault(intent.key, intent))
+
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
+        def op() -> None:
+            if key in self.s.intents:
+                self.s.intents[key] = replace(self.s.intents[key], state=state)
+        self.ops.append(op)
+
+    def upsert_conflict(self, c: ConflictRecord) -> int:
+        for cid, old in self.s.conflict_rows.items():
+            if (old.flow, old.link_id, old.field) == (c.flow, c.link_id, c.field) \
+                    and not old.resolved_with:
+                self.ops.append(lambda cid=cid: self.s.conflict_rows.__setitem__(
+                    cid, replace(old, values=c.values)))
+                return cid
+        cid = next(self.s._ids)
+        self.ops.append(lambda: self.s.conflict_rows.__setitem__(cid, replace(c, id=cid)))
+        return cid
+
+    def resolve_conflict(self, conflict_id: int, endpoint: str) -> None:
+        self.ops.append(lambda: self.s.conflict_rows.__setitem__(conflict_id, replace(
+            self.s.conflict_rows[conflict_id], resolved_with=endpoint,
+            resolved_at=dt.datetime.now(dt.UTC))))
