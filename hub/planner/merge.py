@@ -130,8 +130,8 @@ def merge_link(
             view = views[e]
             if not (view.writable and view.observed):
                 continue  # read-only or unreachable: stays behind, base untouched
-            if e in kept_local:
-                continue  # a local edit of a field another endpoint owns: kept as is
+            if e in kept_local and not changed:
+                continue  # a local edit of an owned field: kept until the owner changes it
             out.writes.setdefault(e, set()).add(f)
 
     out.base = base.evolve(**new_base) if new_base else base

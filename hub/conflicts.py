@@ -1,0 +1,42 @@
+"""Resolving a queued (``manual``) conflict by choosing the side whose value wins.
+
+Resolution is a state edit, not a write: the chosen copy's current value becomes the link's
+agreed value and every other copy's base is set to what it holds now. The next round then sees
+"nothing changed, some copies behind" and carries the chosen value to them through the normal
+planner path, with retries, journal and all. An edit made after the resolution still wins,
+because it is compared against those bases like any other edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hub.errors import SyncHubError
+from hub.store.base import ConflictRecord, Provenance, Store
+
+
+def resolve(store: Store, conflict: ConflictRecord, endpoint: str, *, now: object = None
+            ) -> None:
+    import datetime as dt
+
+    link = store.get_link(conflict.flow, conflict.link_id)
+    if link is None:
+        raise SyncHubError(f"link {conflict.link_id} no longer exists; nothing to resolve")
+    if endpoint not in link.copies:
+        choices = ", ".join(sorted(link.copies))
+        raise SyncHubError(f"{endpoint!r} holds no copy of this item; choose one of {choices}")
+    f = conflict.field
+    chosen = getattr(link.copies[endpoint].snapshot, f)
+    copies = {
+        ep: replace(c, base=c.base.evolve(**{f: getattr(c.snapshot, f)}))
+        for ep, c in link.copies.items()
+    }
+    when = now if isinstance(now, dt.datetime) else dt.datetime.now(dt.UTC)
+    provenance = {**link.provenance,
+                  f: Provenance(endpoint=endpoint, run_id=None, rule="manual", at=when)}
+    new = replace(link, base=link.base.evolve(**{f: chosen}), copies=copies,
+                  provenance=provenance)
+    assert conflict.id is not None
+    with store.transaction() as tx:
+        tx.save_link(new)
+        tx.resolve_conflict(conflict.id, endpoint)

@@ -1,0 +1,298 @@
+"""Behaviour of whole rounds over in-memory services: the promises users care about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from adapters.faults import FaultKind
+from hub import conflicts
+from hub.errors import MassChangeRefused
+from hub.model import DateOnly, Item, StatusKind
+from tests.support.world import World
+
+
+def ts(minute: int) -> dt.datetime:
+    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
+
+
+def test_create_flows_to_other_side_and_quiet_round_writes_nothing() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="Write report", priority=3))
+    rep = w.sync()
+    assert rep.status == "ok" and rep.counts["create"] == 1
+    _, copy = w.only("b")
+    assert copy.title == "Write report" and copy.priority == 3
+    before = w.writes()
+    assert w.sync().counts["writes"] == 0
+    assert w.writes() == before
+
+
+def test_edit_on_one_side_reaches_the_other_and_echo_is_suppressed() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].user_edit(ref_b, title="y", labels=["work"])
+    assert w.sync().counts["update"] == 1
+    _, a_copy = w.only("a")
+    assert a_copy.title == "y" and a_copy.labels == ("work",)
+    assert w.sync().counts["writes"] == 0
+
+
+def test_different_fields_edited_on_both_sides_both_survive() -> None:
+    w = World()
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, title="new title")
+    w.services["b"].user_edit(ref_b, priority=4)
+    w.sync()
+    for name in ("a", "b"):
+        _, item = w.only(name)
+        assert (item.title, item.priority) == ("new title", 4)
+
+
+def test_conflict_newest_wins() -> None:
+    w = World(conflict="newest")
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, title="from a", updated_at=ts(5))
+    w.services["b"].user_edit(ref_b, title="from b", updated_at=ts(9))
+    rep = w.sync()
+    assert any("b wins" in r for lp in rep.plan.links for r in lp.reasons)  # type: ignore[union-attr]
+    assert w.titles("a") == w.titles("b") == ["from b"]
+
+
+def test_conflict_prefer_endpoint() -> None:
+    w = World(conflict={"prefer": "a"})
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, title="from a", updated_at=ts(1))
+    w.services["b"].user_edit(ref_b, title="from b", updated_at=ts(9))
+    w.sync()
+    assert w.titles("a") == w.titles("b") == ["from a"]
+
+
+def test_manual_conflict_is_queued_then_resolved_by_choosing_a_side() -> None:
+    w = World(conflict="manual")
+    ref_a = w.services["a"].user_create(Item(title="x", priority=1))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, title="from a", priority=2)
+    w.services["b"].user_edit(ref_b, title="from b")
+    rep = w.sync()
+    assert rep.counts["conflict"] == 1
+    assert w.titles("a") == ["from a"] and w.titles("b") == ["from b"]  # nothing overwritten
+    assert w.only("b")[1].priority == 2  # the uncontested field still flowed
+    w.sync()
+    (c,) = w.store.conflicts("f")
+    assert c.field == "title" and dict(c.values) == {"a": "from a", "b": "from b"}
+    conflicts.resolve(w.store, c, "b")
+    w.sync()
+    assert w.titles("a") == w.titles("b") == ["from b"]
+    assert w.store.conflicts("f") == []
+    assert w.sync().counts["writes"] == 0
+
+
+@pytest.mark.parametrize("policy", ["propagate", "complete", "unlink"])
+def test_delete_policies(policy: str) -> None:
+    w = World(delete=policy)
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    w.services["a"].user_delete(ref_a)
+    w.sync()
+    live_b = w.live("b")
+    if policy == "propagate":
+        assert live_b == {}
+    elif policy == "complete":
+        assert [i.status.kind for i in live_b.values()] == [StatusKind.DONE]
+    else:
+        assert [i.status.kind for i in live_b.values()] == [StatusKind.OPEN]
+    assert w.live("a") == {}  # never re-created where the user deleted it
+    w.sync()
+    assert w.live("a") == {}
+
+
+def test_edit_elsewhere_wins_over_a_delete() -> None:
+    w = World(delete="propagate")
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_delete(ref_a)
+    w.services["b"].user_edit(ref_b, title="still needed")
+    w.sync()
+    assert w.titles("b") == ["still needed"]
+
+
+def test_failed_listing_never_deletes_and_catches_up_later() -> None:
+    w = World(delete="propagate")
+    w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    w.services["b"].faults.inject(FaultKind.OUTAGE, count=None)
+    w.services["a"].user_create(Item(title="y"))
+    rep = w.sync()
+    assert rep.status == "partial" and "b" in rep.unreachable
+    assert rep.counts["delete"] == 0
+    w.services["b"].faults.clear()
+    w.sync()
+    assert w.titles("b") == ["x", "y"]
+
+
+def test_persistent_write_outage_loses_no_update() -> None:
+    w = World()
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    w.services["b"].faults.inject(FaultKind.OUTAGE, op="update", count=None)
+    w.services["a"].user_edit(ref_a, title="edited")
+    rep = w.sync()
+    assert rep.status == "partial" and rep.failed_writes == {"b": 1}
+    w.sync()  # still failing: the pending update is not forgotten or reverted
+    assert w.titles("a") == ["edited"]
+    w.services["b"].faults.clear()
+    w.sync()
+    assert w.titles("b") == ["edited"] and w.titles("a") == ["edited"]
+    assert w.sync().counts["writes"] == 0
+
+
+def test_retry_after_is_honoured_in_full() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="create", retry_after=42)
+    w.sync()
+    assert 42 in w.sleeps
+    assert w.titles("b") == ["x"]
+
+
+def test_create_whose_answer_was_lost_is_not_duplicated() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="create")
+    w.sync()
+    assert w.titles("b") == ["x"]
+    w.sync()
+    assert w.titles("b") == ["x"]
+
+
+def test_first_sync_matches_existing_equal_items_instead_of_duplicating() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="Plan sprint", priority=2))
+    w.services["b"].user_create(Item(title="plan  SPRINT", labels=["x"]))
+    w.services["a"].user_create(Item(title="dup"))
+    w.services["a"].user_create(Item(title="dup"))
+    w.services["b"].user_create(Item(title="dup"))
+    w.sync()
+    assert len(w.live("a")) == 4 and len(w.live("b")) == 4  # ambiguous "dup" not merged
+    assert w.sync().counts["writes"] == 0
+
+
+def test_lost_state_relinks_by_origin_marker() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    from tests.support.memstore import MemStore
+
+    w.store = MemStore()  # the state file was lost
+    w.sync()
+    assert w.titles("a") == ["x"] and w.titles("b") == ["x"]
+
+
+def test_mass_change_guard_refuses_then_force_passes() -> None:
+    w = World(delete="propagate", mass_change_min=4, mass_change_limit=0.5)
+    refs = [w.services["a"].user_create(Item(title=f"t{i}")) for i in range(6)]
+    w.sync()
+    for r in refs[:4]:
+        w.services["a"].user_delete(r)
+    rep = w.sync()
+    assert rep.status == "refused" and isinstance(rep.errors[0][1], MassChangeRefused)
+    assert len(w.live("b")) == 6
+    w.sync(force=True)
+    assert len(w.live("b")) == 2
+
+
+def test_item_leaving_scope_is_unlinked_not_deleted() -> None:
+    w = World()
+    w.adapters["a"].label = "work"
+    ref = w.services["a"].user_create(Item(title="x", labels=["work"]))
+    w.sync()
+    w.services["a"].user_edit(ref, labels=["home"])
+    w.sync()
+    assert [i.title for i in w.live("b").values()] == ["x"]
+    assert w.sync().counts["writes"] == 0
+
+
+def test_read_only_endpoint_is_never_written() -> None:
+    w = World(read_only=["b"])
+    w.services["a"].user_create(Item(title="a-only"))
+    w.services["b"].user_create(Item(title="from b"))
+    w.sync()
+    assert w.services["b"].write_count() == 0
+    assert w.titles("a") == ["a-only", "from b"]
+
+
+def test_owned_field_is_one_way_and_local_edits_are_kept() -> None:
+    w = World()
+    w.cfg = w.cfg.model_copy(update={"fields": {"title": _owner("a")}})
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].user_edit(ref_b, title="local")
+    w.sync()
+    assert w.titles("a") == ["x"] and w.titles("b") == ["local"]
+    w.services["a"].user_edit(ref_a, title="owner says")
+    w.sync()
+    assert w.titles("b") == ["owner says"]
+
+
+def _owner(name: str):  # type: ignore[no-untyped-def]
+    from hub.config.models import OwnerRule
+
+    return OwnerRule(owner=name)
+
+
+def test_unsupported_fields_are_neither_read_nor_cleared() -> None:
+    w = World(fields={"b": {"title", "status"}})
+    ref_a = w.services["a"].user_create(Item(title="x", priority=4))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].user_edit(ref_b, title="y")
+    w.sync()
+    _, a = w.only("a")
+    assert (a.title, a.priority) == ("y", 4)
+    assert ref_a in w.live("a")
+
+
+def test_calendar_like_endpoint_only_gets_items_with_a_date() -> None:
+    w = World()
+    from dataclasses import replace
+
+    w.adapters["b"].capabilities = replace(w.adapters["b"].capabilities,
+                                           create_requires_any=frozenset({"due", "span"}))
+    ref = w.services["a"].user_create(Item(title="no date"))
+    w.services["a"].user_create(Item(title="dated", due=DateOnly(date=dt.date(2026, 12, 1))))
+    w.sync()
+    assert w.titles("b") == ["dated"]
+    w.services["a"].user_edit(ref, due=DateOnly(date=dt.date(2026, 12, 2)))
+    w.sync()
+    assert w.titles("b") == ["dated", "no date"]
+
+
+def test_four_way_flow_converges() -> None:
+    w = World(names=("a", "b", "c", "d"))
+    ref = w.services["c"].user_create(Item(title="x"))
+    w.sync()
+    assert all(w.titles(n) == ["x"] for n in "abcd")
+    w.services["c"].user_edit(ref, status={"kind": "done"})
+    w.sync()
+    assert {i.status.kind for n in "abcd" for i in w.live(n).values()} == {StatusKind.DONE}
+
+
+def test_dry_run_writes_nothing_and_stores_nothing() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    rep = w.sync(dry_run=True)
+    assert rep.status == "dry-run" and rep.counts["create"] == 1
+    assert w.live("b") == {} and w.store.links == {} and w.store.cursors == {}
