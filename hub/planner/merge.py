@@ -59,6 +59,13 @@ def _pick_newest(changed: list[str], sides: Mapping[str, Side], order: list[str]
     return max(changed, key=key)
 
 
+def _stale(side: Side, ep: str, prov: Provenance | None) -> bool:
+    """True if this copy's edit is older than the edit that set the agreed value elsewhere."""
+    if prov is None or prov.endpoint == ep or prov.edited_at is None:
+        return False
+    return side.current.updated_at is not None and side.current.updated_at < prov.edited_at
+
+
 def merge_link(
     link_id: str,
     base: Item,
@@ -69,6 +76,7 @@ def merge_link(
     order: list[str],
     run_id: int | None,
     now: dt.datetime,
+    provenance: Mapping[str, Provenance] | None = None,
 ) -> MergeResult:
     """Merge the copies of one link. Pure; ``order`` is the flow's endpoint order (tie-break)."""
     new_base: dict[str, Any] = {}
@@ -88,6 +96,23 @@ def merge_link(
 
         source: str | None = None
         rule = ""
+        prov = (provenance or {}).get(f)
+        stale = [e for e in changed if _stale(sides[e], e, prov)]
+        if stale and len(stale) == len(changed) and cfg.conflict != "manual" and not (
+                isinstance(cfg.conflict, PreferPolicy) and cfg.conflict.prefer in stale):
+            # Only edits older than the agreed value's edit: the agreed (newer) value stands.
+            out.reasons.append(f"{f}: edit on {', '.join(stale)} is older than the value "
+                               f"agreed from {prov.endpoint if prov else '?'}; newer one kept")
+            changed = []
+        elif stale and len(stale) < len(changed):
+            changed = [e for e in changed if e not in stale]
+        elif stale and cfg.conflict == "manual":
+            out.conflicts.append(FieldConflict(link_id, f, {
+                **{e: json_value(sides[e].current, f) for e in stale},
+                (prov.endpoint if prov else "agreed"): json_value(base, f)}))
+            out.reasons.append(f"{f}: late edit on {', '.join(stale)} conflicts with the "
+                               "agreed value; queued for manual resolution")
+            continue
         if not changed:
             desired = getattr(base, f)
         else:
@@ -119,7 +144,8 @@ def merge_link(
 
         new_base[f] = desired
         if source is not None:
-            out.provenance[f] = Provenance(endpoint=source, run_id=run_id, rule=rule, at=now)
+            out.provenance[f] = Provenance(endpoint=source, run_id=run_id, rule=rule, at=now,
+                                           edited_at=sides[source].current.updated_at)
 
         for e in parts:
             side = sides[e]

@@ -172,7 +172,7 @@ def _plan_link(
         deleting = True
 
     merged = merge_link(lid, base, sides, views, inp.config, order=order, run_id=inp.run_id,
-                        now=inp.now)
+                        now=inp.now, provenance=before.provenance if before else None)
     reasons.extend(merged.reasons)
     new_base = merged.base
     writes: list[Write] = []

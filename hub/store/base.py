@@ -43,6 +43,9 @@ class Provenance:
     run_id: int | None
     rule: str  # e.g. "one side changed", "conflict: newest", "prefer: jira", "manual"
     at: dt.datetime
+    #: the winning copy's own last-modified time: an edit that surfaces later (a lagging or
+    #: unreachable service) but was made *before* this one is a conflict, not a new value.
+    edited_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -296,3 +296,17 @@ def test_dry_run_writes_nothing_and_stores_nothing() -> None:
     rep = w.sync(dry_run=True)
     assert rep.status == "dry-run" and rep.counts["create"] == 1
     assert w.live("b") == {} and w.store.links == {} and w.store.cursors == {}
+
+
+def test_an_older_edit_surfacing_late_does_not_override_a_newer_one() -> None:
+    w = World(conflict="newest")
+    ref_a = w.services["a"].user_create(Item(title="x"))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].faults.inject(FaultKind.OUTAGE, op="changes", count=None)
+    w.services["b"].user_edit(ref_b, title="older edit on b", updated_at=ts(1))
+    w.services["a"].user_edit(ref_a, title="newer edit on a", updated_at=ts(2))
+    w.sync()  # b is unreachable for reads: a's edit is agreed, b not yet seen
+    w.services["b"].faults.clear()
+    w.sync()
+    assert w.titles("a") == w.titles("b") == ["newer edit on a"]
