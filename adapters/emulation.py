@@ -9,6 +9,7 @@ the answer was lost" (the connection is closed with no response after the handle
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -73,10 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
         resp, drop = emu._dispatch(req)
         if drop:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(2)
-            except OSError:
-                pass
             return
         self.send_response(resp.status)
         for k, v in resp.headers.items():

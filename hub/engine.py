@@ -7,6 +7,7 @@ knows nothing of policies, and adapters know nothing of the store.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -98,7 +99,7 @@ def run_flow(
     observations: dict[str, ChangeSet] = {}
     for name in cfg.endpoints:
         try:
-            cs = ex.call(name, lambda a=adapters[name], c=cursors[name]: a.changes(c))
+            cs = ex.call(name, functools.partial(adapters[name].changes, cursors[name]))
         except SyncHubError as exc:
             report.errors.append((name, exc))
             report.unreachable.append(name)

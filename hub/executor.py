@@ -14,6 +14,7 @@ of the next round by finding the origin marker. Nothing here decides *what* to w
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -136,9 +137,9 @@ class Executor:
             adapter = self.adapters.get(intent.endpoint)
             state = IntentState.ABANDONED
             if intent.kind == WriteKind.CREATE and adapter is not None:
+                find = functools.partial(adapter.find_by_origin, intent.link_id)
                 try:
-                    found = self.call(intent.endpoint,
-                                      lambda a=adapter, i=intent: a.find_by_origin(i.link_id))
+                    found = self.call(intent.endpoint, find)
                 except SyncHubError as exc:
                     notes.append(f"{intent.endpoint}: cannot check unfinished create yet: {exc}")
                     continue

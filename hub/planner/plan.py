@@ -187,10 +187,9 @@ def _plan_link(
     drop = False
     if deleting:
         for ep in order:
-            c = new_copies.get(ep)
-            view = views[ep]
-            if c is None:
+            if ep not in new_copies:
                 continue
+            c, view = new_copies[ep], views[ep]
             if view.writable and view.observed and view.can_delete:
                 writes.append(Write(WriteKind.DELETE, ep, digest(inp.flow, lid, ep, "delete"),
                                     ref=c.ref, expected_version=None))

@@ -130,8 +130,9 @@ class _Tx:
         for cid, old in self.s.conflict_rows.items():
             if (old.flow, old.link_id, old.field) == (c.flow, c.link_id, c.field) \
                     and not old.resolved_with:
-                self.ops.append(lambda cid=cid: self.s.conflict_rows.__setitem__(
-                    cid, replace(old, values=c.values)))
+                updated = replace(old, values=c.values)
+                self.ops.append(lambda cid=cid, u=updated: self.s.conflict_rows.__setitem__(
+                    cid, u))
                 return cid
         cid = next(self.s._ids)
         self.ops.append(lambda: self.s.conflict_rows.__setitem__(cid, replace(c, id=cid)))
