@@ -1,0 +1,179 @@
+"""The core reliability test: a Hypothesis state machine over three in-memory services.
+
+Users create, edit and delete on any service; services suffer 429s, 5xx, timeouts after the
+write landed, persistent outages and listing lag; the process crashes at arbitrary commits.
+After *every* step the always-true properties are checked (P2 no duplicates, P4 deletes
+justified, P11 read-only never written); whenever the machine "settles" (faults stop, rounds
+run until quiet) convergence and no-lost-update are checked (P1, P3, P5, P6, P7, P8).
+
+Identity: every user-created item carries a unique ``url`` (``id:N``) that users never edit,
+so copies of one item can be recognised in every service without trusting synchub's state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from adapters.faults import FaultKind
+from hub.model import SYNC_FIELDS, Item
+from tests.support.memstore import Crash
+from tests.support.world import World
+
+SERVICES = ("a", "b", "c")
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+EDITABLE = ("title", "priority", "status", "labels")
+CHECKED = frozenset(SYNC_FIELDS) - {"url"}
+
+services = st.sampled_from(SERVICES)
+faults = st.sampled_from([
+    FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR, FaultKind.TIMEOUT_AFTER_WRITE,
+    FaultKind.OUTAGE, FaultKind.LAG,
+])
+ops = st.sampled_from(["*", "changes", "create", "update", "delete", "find_by_origin"])
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = World(SERVICES, delete="propagate", conflict="newest",
+                       mass_change_limit=1.0, match=("url",))
+        self.ids = itertools.count(1)
+        self.clock = itertools.count(1)
+        self.deleted_ids: set[str] = set()  # identities some user deleted somewhere
+        self.last: dict[tuple[str, str], Any] = {}  # (identity, field) -> last user value
+
+    @initialize()
+    def start(self) -> None:
+        self.w.sync()
+
+    # -- users ----------------------------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        return EPOCH + dt.timedelta(minutes=next(self.clock))
+
+    def _pick(self, svc: str, idx: int) -> tuple[str, Item] | None:
+        live = sorted(self.w.live(svc).items())
+        return live[idx % len(live)] if live else None
+
+    @rule(svc=services, title=st.sampled_from(["alpha", "beta", "gamma"]),
+          priority=st.none() | st.integers(1, 4))
+    def create(self, svc: str, title: str, priority: int | None) -> None:
+        ident = f"id:{next(self.ids)}"
+        item = Item(title=f"{title} {ident}", priority=priority, url=ident, updated_at=self._now())
+        self.w.services[svc].user_create(item)
+        for f in EDITABLE:
+            self.last[(ident, f)] = getattr(item, f)
+
+    @rule(svc=services, idx=st.integers(0, 20), field=st.sampled_from(EDITABLE),
+          choice=st.integers(0, 3))
+    def edit(self, svc: str, idx: int, field: str, choice: int) -> None:
+        picked = self._pick(svc, idx)
+        if picked is None:
+            return
+        ref, item = picked
+        value: Any = {
+            "title": f"edit {next(self.clock)}",
+            "priority": [None, 1, 2, 4][choice],
+            "status": {"kind": ["open", "in_progress", "done", "cancelled"][choice]},
+            "labels": [["x"], ["x", "y"], [], ["z"]][choice],
+        }[field]
+        new = getattr(item.evolve(**{field: value}), field)
+        if new == getattr(item, field):
+            return  # setting a field to the value it has is not an edit, in any service
+        self.w.services[svc].user_edit(ref, **{field: value}, updated_at=self._now())
+        assert item.url is not None
+        self.last[(item.url, field)] = new
+
+    @rule(svc=services, idx=st.integers(0, 20))
+    def delete(self, svc: str, idx: int) -> None:
+        picked = self._pick(svc, idx)
+        if picked is None:
+            return
+        ref, item = picked
+        self.w.services[svc].user_delete(ref)
+        assert item.url is not None
+        self.deleted_ids.add(item.url)
+
+    # -- the world misbehaving ------------------------------------------------------------------
+
+    @rule(svc=services, kind=faults, op=ops, persistent=st.booleans())
+    def fault(self, svc: str, kind: FaultKind, op: str, persistent: bool) -> None:
+        count = None if persistent and kind in (FaultKind.OUTAGE, FaultKind.LAG) else 1
+        self.w.services[svc].faults.inject(kind, op=op, count=count, retry_after=5, delay=1)
+
+    @rule(svc=services)
+    def heal(self, svc: str) -> None:
+        self.w.services[svc].faults.clear()
+
+    # -- synchub --------------------------------------------------------------------------------
+
+    @rule()
+    def sync(self) -> None:
+        self.w.sync()
+
+    @rule(after=st.integers(1, 12))
+    def crash_during_sync(self, after: int) -> None:
+        self.w.store.crash_at = self.w.store.commits + after
+        with contextlib.suppress(Crash):
+            self.w.sync()
+        self.w.store.crash_at = None
+
+    @rule()
+    def settle(self) -> None:
+        for svc in self.w.services.values():
+            svc.faults.clear()
+        for _ in range(4):  # P8: bounded number of rounds to quiet
+            rep = self.w.sync()
+            if rep.counts["writes"] == 0 and rep.counts["conflict"] == 0:
+                break
+        else:
+            raise AssertionError("no quiet round after 4 rounds (P8)")
+        self._check_converged()
+        quiet = self.w.sync()  # P5: a quiet round writes nothing
+        assert quiet.counts["writes"] == 0, quiet.counts
+
+    def _check_converged(self) -> None:
+        by_id: dict[str, dict[str, Item]] = {}
+        for name, svc in self.w.services.items():
+            for item in svc.live().values():
+                assert item.url is not None
+                by_id.setdefault(item.url, {})[name] = item
+        for ident, copies in by_id.items():
+            if ident in self.deleted_ids:
+                continue
+            assert set(copies) == set(SERVICES), (ident, sorted(copies))  # P1: everywhere
+            first = next(iter(copies.values()))
+            for other in copies.values():  # P1: identical content
+                diff = {f for f in CHECKED if getattr(other, f) != getattr(first, f)}
+                assert not diff, (ident, diff)
+            for f in EDITABLE:  # P3: the last edit of every field survives
+                assert getattr(first, f) == self.last[(ident, f)], (ident, f)
+
+    # -- always ---------------------------------------------------------------------------------
+
+    @invariant()
+    def no_duplicate_copies(self) -> None:  # P2
+        for name, svc in self.w.services.items():
+            urls = [i.url for i in svc.live().values()]
+            assert len(urls) == len(set(urls)), (name, sorted(u or "" for u in urls))
+
+    @invariant()
+    def every_delete_is_justified(self) -> None:  # P4
+        for svc in self.w.services.values():
+            for rec in svc.records.values():
+                if rec.deleted:
+                    assert rec.item.url in self.deleted_ids, rec.item.url
+
+
+SyncMachine.TestCase.settings = settings(
+    max_examples=500, stateful_step_count=30, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestSyncMachine = SyncMachine.TestCase
