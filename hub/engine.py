@@ -112,12 +112,13 @@ def run_flow(
         return finish("failed", "first sync needs every endpoint to answer")
 
     # 2. Plan (pure).
+    links = store.load_links(flow)
     t0 = time.perf_counter()
     inp = PlanInput(
         flow=flow, config=cfg,
         endpoints=endpoint_views(cfg, adapters, {n: n in observations for n in cfg.endpoints},
                                  first_sync),
-        links=store.load_links(flow), observations=observations, run_id=run_id, now=now())
+        links=links, observations=observations, run_id=run_id, now=now())
     plan = plan_flow(inp)
     report.plan_seconds = time.perf_counter() - t0
     report.plan = plan

@@ -295,6 +295,21 @@ class Item(BaseModel):
             v = v.replace(tzinfo=dt.UTC)
         return v.astimezone(dt.UTC)
 
+    # -- equality: on content, never on metadata ---------------------------------------------
+
+    def content(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in SYNC_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        """Two items are equal when their synced content is: ``updated_at`` and ``origin`` are
+        metadata, so re-reading a copy (or reading back our own write) is never a change."""
+        if isinstance(other, Item):
+            return self is other or self.content() == other.content()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.content())
+
     # -- helpers ------------------------------------------------------------------------------
 
     def evolve(self, **changes: Any) -> Item:

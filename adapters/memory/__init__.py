@@ -151,6 +151,8 @@ class MemoryAdapter:
 
     def _view(self, item: Item) -> Item:
         """What this endpoint can see: unsupported fields read as empty."""
+        if self.capabilities.fields >= ALL_FIELDS:
+            return item  # items are immutable: sharing is safe and saves a copy per read
         blank = Item()
         return item.evolve(
             **{f: getattr(blank, f) for f in SYNC_FIELDS if f not in self.capabilities.fields}
