@@ -125,7 +125,7 @@ def parse_duration(v: Any) -> dt.timedelta:
 
 class FlowConfig(Frozen):
     endpoints: dict[str, EndpointConfig]
-    interval: Annotated[dt.timedelta, Field(default=dt.timedelta(minutes=5))]
+    interval: dt.timedelta = Field(default=dt.timedelta(minutes=5))
     conflict: ConflictPolicy = "newest"
     delete: DeletePolicy = DeletePolicy.COMPLETE
     leave_scope: LeaveScopePolicy = LeaveScopePolicy.UNLINK

@@ -1,0 +1,5 @@
+"""``python -m hub`` is the same as the ``synchub`` command."""
+
+from hub.cli import main
+
+main()

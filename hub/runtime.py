@@ -1,0 +1,83 @@
+"""From a config path to something that can sync: loaded config, opened store, adapters.
+
+Commands share this so that every one of them finds the config the same way, refuses a state
+store bound to another configuration the same way, and builds adapters only when needed (so
+``synchub status`` works while a service is down or its credentials are missing).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters.base import Adapter
+from hub.errors import ConfigError, ConfigProblem
+from hub.redact import Redactor, collect_secrets
+from hub.store.base import Store
+
+DEFAULT_LOCATIONS = (Path("synchub.yaml"), Path("~/.config/synchub/synchub.yaml"))
+
+
+def find_config(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("SYNCHUB_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    for candidate in DEFAULT_LOCATIONS:
+        p = candidate.expanduser()
+        if p.exists():
+            return p
+    raise ConfigError(ConfigProblem(
+        "no configuration found: pass --config PATH, set SYNCHUB_CONFIG, or create "
+        "./synchub.yaml (see config/synchub.example.yaml); `synchub demo` needs none"))
+
+
+@dataclass
+class Runtime:
+    loaded: Any  # hub.config.loader.LoadedConfig
+    store: Store
+    redact: Redactor
+    _adapters: dict[str, dict[str, Adapter]] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Any:
+        return self.loaded.config
+
+    def flows(self, selected: list[str] | None = None) -> list[str]:
+        names = list(self.config.flows)
+        if not selected:
+            return [n for n in names if self.config.flows[n].enabled]
+        unknown = [s for s in selected if s not in names]
+        if unknown:
+            raise ConfigError([ConfigProblem(
+                f"no flow named {u!r}; flows: {', '.join(names)}", path="flows") for u in unknown])
+        return selected
+
+    def adapters(self, flow: str) -> dict[str, Adapter]:
+        if flow not in self._adapters:
+            from hub.config.build import build_adapters
+
+            self._adapters[flow] = build_adapters(self.loaded, flow)
+        return self._adapters[flow]
+
+    def close(self) -> None:
+        for adapters in self._adapters.values():
+            for a in adapters.values():
+                a.close()
+        self.store.close()
+
+
+def open_runtime(config: str | None, *, state_url: str | None = None,
+                 rebind: bool = False) -> Runtime:
+    from hub.config.loader import load_config
+    from hub.store import open_store
+
+    loaded = load_config(find_config(config))
+    url = state_url or os.environ.get("SYNCHUB_STATE_URL") or loaded.config.state.url
+    store = open_store(url)
+    store.migrate()
+    store.bind_config(loaded.fingerprint, force=rebind)
+    return Runtime(loaded=loaded, store=store, redact=Redactor(collect_secrets(loaded.config)))
