@@ -15,6 +15,7 @@ from adapters.base import Adapter, ChangeSet
 from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError
 from hub.executor import Executor, RetryPolicy
+from hub.parents import ParentIndex
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.store.base import Store
 
@@ -113,6 +114,7 @@ def run_flow(
 
     # 2. Plan (pure).
     links = store.load_links(flow)
+    ex.parents = ParentIndex(links)
     t0 = time.perf_counter()
     inp = PlanInput(
         flow=flow, config=cfg,
@@ -133,7 +135,9 @@ def run_flow(
 
     # 3. Apply, link by link; each write commits with its link.
     total = len(plan.links)
-    for i, lp in enumerate(plan.links, 1):
+    # Parents first, so a child created in the same round can point at its parent's new copy.
+    ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
+    for i, lp in enumerate(ordered, 1):
         ex.apply_link(lp)
         if progress is not None:
             progress(i, total)

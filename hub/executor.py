@@ -25,6 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from adapters.base import Adapter, RemoteItem, WriteKind
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import Item
+from hub.parents import ParentIndex
 from hub.planner.types import LinkPlan, Write
 from hub.store.base import (
     ConflictRecord,
@@ -85,6 +86,7 @@ class Executor:
         self.retry = retry or RetryPolicy()
         self.dry_run = dry_run
         self.stats = ApplyStats()
+        self.parents: ParentIndex | None = None  # set by the engine once links are loaded
 
     # -- retries ------------------------------------------------------------------------------
 
@@ -238,13 +240,17 @@ class Executor:
             tx.save_link(state)
             for c in conflicts:
                 tx.upsert_conflict(c)
-        for w in lp.writes:
+        for planned in lp.writes:
+            sent_pair = self.parents.to_remote(planned) if self.parents else (planned, planned)
+            if sent_pair is None:
+                continue  # only an unresolvable parent to write: try again next round
+            send, w = sent_pair
             intent = Intent(key=w.key, flow=self.flow, link_id=lp.link_id, endpoint=w.endpoint,
                             kind=w.kind.value, payload=_payload(w))
             with self.store.transaction() as tx:
                 tx.add_intent(intent)
             try:
-                result = self._write(w)
+                result = self._write(send)
             except SyncHubError as exc:
                 self.stats.bump(self.stats.failed, w.endpoint)
                 self.stats.errors.append((w.endpoint, exc))
@@ -256,7 +262,12 @@ class Executor:
                         tx.finish_intent(w.key, IntentState.ABANDONED)
                 continue
             self.stats.bump(self.stats.writes, w.endpoint)
+            if result is not None and result.item.parent is not None:
+                result = replace(result, item=result.item.evolve(parent=w.item.parent
+                                                                if w.item else None))
             state = self.after_write(state, w, result)
+            if self.parents is not None and result is not None:
+                self.parents.add(lp.link_id, w.endpoint, result.ref)
             with self.store.transaction() as tx:
                 if state.copies:
                     tx.save_link(state)

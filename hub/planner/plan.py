@@ -250,12 +250,35 @@ def _settled(link: LinkState, views: dict[str, EndpointView]) -> bool:
     return True
 
 
+def _canonical_parents(inp: PlanInput, routed: _Routed,
+                       new: dict[str, dict[str, RemoteItem]]) -> None:
+    """Adapters report a parent as a remote id; canonically it is the parent's link id
+    (new links of this round included), or None when synchub does not know the parent."""
+    link_of = {(ep, c.ref): lid for lid, link in inp.links.items()
+               for ep, c in link.copies.items()}
+    for groups in (routed.attach, new):
+        for lid, members in groups.items():
+            for ep, r in members.items():
+                link_of[(ep, r.ref)] = lid
+
+    def fix(ep: str, r: RemoteItem) -> RemoteItem:
+        if r.item.parent is None:
+            return r
+        return replace(r, item=r.item.evolve(parent=link_of.get((ep, r.item.parent))))
+
+    for groups in (routed.seen, routed.attach, new):
+        for members in groups.values():
+            for ep in members:
+                members[ep] = fix(ep, members[ep])
+
+
 def plan_flow(inp: PlanInput) -> Plan:
     """Plan one round of one flow. See the module docstring."""
     order = [e.name for e in inp.endpoints]
     views = {e.name: e for e in inp.endpoints}
     routed = _route(inp)
     new = _new_links(inp, routed)
+    _canonical_parents(inp, routed, new)
     plans: list[LinkPlan] = []
     for lid in sorted(inp.links):
         if lid not in routed.seen and lid not in routed.attach and lid not in routed.gone \

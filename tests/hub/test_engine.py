@@ -310,3 +310,23 @@ def test_an_older_edit_surfacing_late_does_not_override_a_newer_one() -> None:
     w.services["b"].faults.clear()
     w.sync()
     assert w.titles("a") == w.titles("b") == ["newer edit on a"]
+
+
+def test_parent_is_translated_between_services() -> None:
+    w = World()
+    parent = w.services["a"].user_create(Item(title="epic"))
+    w.services["a"].user_create(Item(title="story", parent=parent))
+    w.sync()
+    b = w.live("b")
+    epic_b = next(r for r, i in b.items() if i.title == "epic")
+    assert next(i for i in b.values() if i.title == "story").parent == epic_b
+    assert w.sync().counts["writes"] == 0
+    other = w.services["b"].user_create(Item(title="other epic"))
+    story_b = next(r for r, i in b.items() if i.title == "story")
+    w.sync()
+    w.services["b"].user_edit(story_b, parent=other)
+    w.sync()
+    a = w.live("a")
+    other_a = next(r for r, i in a.items() if i.title == "other epic")
+    assert next(i for i in a.values() if i.title == "story").parent == other_a
+    assert w.sync().counts["writes"] == 0
