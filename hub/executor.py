@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from adapters.base import Adapter, RemoteItem, WriteKind
+from hub.budget import budget_for
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import Item
 from hub.parents import ParentIndex
@@ -46,6 +47,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_retry_after: float = 900.0  # never wait longer than this for one Retry-After
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 @dataclass
@@ -87,6 +89,10 @@ class Executor:
         self.dry_run = dry_run
         self.stats = ApplyStats()
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
+        self.budgets = {
+            name: budget_for(a, a.capabilities.request_budget, clock=self.retry.clock)
+            for name, a in adapters.items() if a.capabilities.request_budget is not None
+        }
 
     # -- retries ------------------------------------------------------------------------------
 
@@ -111,6 +117,12 @@ class Executor:
         def attempt() -> T:
             if found:
                 return found[0]
+            budget = self.budgets.get(endpoint)
+            if budget is not None:
+                pause = budget.reserve()
+                if pause > 0:  # stay under the service's documented limit (P12)
+                    self.stats.waits.append((endpoint, pause))
+                    policy.sleep(pause)
             return fn()
 
         def after_failure(state: RetryCallState) -> None:
