@@ -73,8 +73,12 @@ def run_flow(
     retry: RetryPolicy | None = None,
     progress: Progress | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    should_stop: Callable[[], bool] | None = None,
 ) -> RoundReport:
-    """Run one round. Never raises for a service failure: errors are in the report."""
+    """Run one round. Never raises for a service failure: errors are in the report.
+
+    ``should_stop`` is polled between links: a shutdown finishes the write in flight and its
+    commit, then stops without committing cursors (the rest is re-observed next time)."""
     import time
 
     run_id = None if dry_run else store.start_run(flow)
@@ -138,6 +142,10 @@ def run_flow(
     # Parents first, so a child created in the same round can point at its parent's new copy.
     ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
     for i, lp in enumerate(ordered, 1):
+        if should_stop is not None and should_stop():
+            report.notes.append(f"stopped after {i - 1} of {total} items; the rest is "
+                                "picked up by the next round")
+            return finish("interrupted")
         ex.apply_link(lp)
         if progress is not None:
             progress(i, total)

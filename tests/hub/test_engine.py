@@ -330,3 +330,16 @@ def test_parent_is_translated_between_services() -> None:
     other_a = next(r for r, i in a.items() if i.title == "other epic")
     assert next(i for i in a.values() if i.title == "story").parent == other_a
     assert w.sync().counts["writes"] == 0
+
+
+def test_a_stop_request_finishes_cleanly_and_the_next_round_completes() -> None:
+    w = World()
+    for i in range(5):
+        w.services["a"].user_create(Item(title=f"t{i}"))
+    calls = iter(range(100))
+    rep = w.sync(should_stop=lambda: next(calls) >= 2)
+    assert rep.status == "interrupted" and len(w.live("b")) == 2
+    assert w.store.cursors == {}  # nothing skipped: cursors not committed
+    w.sync()
+    assert len(w.live("b")) == 5
+    assert w.sync().counts["writes"] == 0
