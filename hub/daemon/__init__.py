@@ -1,0 +1,1 @@
+"""``synchub run``: the long-running service (scheduler, webhooks, health, metrics, status)."""

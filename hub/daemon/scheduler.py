@@ -1,0 +1,161 @@
+"""When each flow's next round runs.
+
+Rules: every flow runs at its interval plus jitter (so twenty flows started together do not hit
+the services together); a change notice makes a flow due at once, and a burst of notices is
+one round (coalesced); rounds of one flow never overlap (a notice during a round schedules
+exactly one follow-up round); flows run side by side up to ``concurrency``; a round that
+crashes is retried with exponential back-off, and one failing flow never stops the others.
+
+The scheduler is a plain object driven by :meth:`Scheduler.step` with an injectable clock, so
+its behaviour is tested without threads or sleeping; :meth:`Scheduler.serve` runs it for real.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+log = logging.getLogger("synchub.daemon")
+
+
+@dataclass
+class FlowSchedule:
+    name: str
+    interval: float  # seconds
+    next_due: float = 0.0
+    running: bool = False
+    rerun: bool = False  # a notice arrived during the round
+    failures: int = 0
+    last_started: float | None = None
+    last_finished: float | None = None
+    last_status: str = "never run"
+    last_error: str | None = None
+
+
+@dataclass
+class Scheduler:
+    run_round: Callable[[str], str]  # flow -> status; raising counts as a crashed round
+    intervals: dict[str, float]
+    concurrency: int = 2
+    jitter: float = 0.1  # share of the interval
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    max_backoff: float = 600.0
+    flows: dict[str, FlowSchedule] = field(init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _wake: threading.Event = field(default_factory=threading.Event, init=False)
+
+    def __post_init__(self) -> None:
+        now = self.clock()
+        # First rounds are spread over a short window instead of all starting at once.
+        self.flows = {
+            name: FlowSchedule(name, iv, next_due=now + self.rng.uniform(0, min(iv, 5.0) *
+                                                                          self.jitter))
+            for name, iv in self.intervals.items()
+        }
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def notify(self, flow: str) -> None:
+        """A change notice for ``flow``: run it now, or right after the round in progress."""
+        with self._lock:
+            fs = self.flows.get(flow)
+            if fs is None:
+                return
+            if fs.running:
+                fs.rerun = True
+            else:
+                fs.next_due = min(fs.next_due, self.clock())
+        self._wake.set()
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def due(self) -> list[str]:
+        """Flows to start now (not running, due, within the concurrency limit)."""
+        now = self.clock()
+        with self._lock:
+            free = self.concurrency - sum(fs.running for fs in self.flows.values())
+            ready = sorted((fs for fs in self.flows.values()
+                            if not fs.running and fs.next_due <= now),
+                           key=lambda fs: fs.next_due)
+            chosen = ready[:max(free, 0)]
+            for fs in chosen:
+                fs.running = True
+                fs.last_started = now
+            return [fs.name for fs in chosen]
+
+    def finished(self, flow: str, status: str | None, error: BaseException | None = None
+                 ) -> None:
+        now = self.clock()
+        with self._lock:
+            fs = self.flows[flow]
+            fs.running = False
+            fs.last_finished = now
+            if error is not None:
+                fs.failures += 1
+                fs.last_status = "crashed"
+                fs.last_error = f"{type(error).__name__}: {error}"
+                delay = min(self.max_backoff, 5.0 * 2 ** (fs.failures - 1), fs.interval)
+            else:
+                fs.failures = 0
+                fs.last_status = status or "ok"
+                fs.last_error = None
+                delay = fs.interval * (1 + self.rng.uniform(-self.jitter, self.jitter))
+            fs.next_due = now if fs.rerun else now + delay
+            fs.rerun = False
+        self._wake.set()
+
+    def seconds_until_next(self) -> float:
+        now = self.clock()
+        with self._lock:
+            waiting = [fs.next_due - now for fs in self.flows.values() if not fs.running]
+        return max(0.0, min(waiting, default=60.0))
+
+    # -- running ------------------------------------------------------------------------------
+
+    def _run(self, flow: str) -> None:
+        try:
+            status = self.run_round(flow)
+        except Exception as exc:  # a crashed round is retried with back-off, others go on
+            log.exception("round of flow %s crashed", flow)
+            self.finished(flow, None, exc)
+        else:
+            self.finished(flow, status)
+
+    def step(self, pool: ThreadPoolExecutor | None = None) -> list[Future[None] | None]:
+        """Start every due flow (in ``pool``, or inline when None). Returns their futures."""
+        started: list[Future[None] | None] = []
+        for flow in self.due():
+            if pool is None:
+                self._run(flow)
+                started.append(None)
+            else:
+                started.append(pool.submit(self._run, flow))
+        return started
+
+    def serve(self, stop: threading.Event, grace: float = 20.0) -> bool:
+        """Run until ``stop`` is set; then wait up to ``grace`` seconds for rounds in flight.
+        Returns True if every round finished within the grace period."""
+        with ThreadPoolExecutor(max_workers=self.concurrency,
+                                thread_name_prefix="synchub-round") as pool:
+            futures: list[Future[None]] = []
+            while not stop.is_set():
+                futures = [f for f in futures if not f.done()]
+                futures += [f for f in self.step(pool) if f is not None]
+                self._wake.clear()
+                self._wake.wait(timeout=min(self.seconds_until_next(), 1.0))
+            deadline = time.monotonic() + grace
+            for f in futures:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                try:
+                    f.result(timeout=remaining)
+                except Exception:
+                    return False
+            return True

@@ -1,0 +1,115 @@
+"""Scheduling rules, tested with a fake clock and rounds run inline."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from hub.daemon.scheduler import Scheduler
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def make(intervals: dict[str, float], run=None, **kw):  # type: ignore[no-untyped-def]
+    clock = Clock()
+    ran: list[str] = []
+
+    def default(flow: str) -> str:
+        ran.append(flow)
+        return "ok"
+
+    s = Scheduler(run_round=run or default, intervals=intervals, clock=clock,
+                  rng=random.Random(1), **kw)
+    return s, clock, ran
+
+
+def test_each_flow_runs_at_its_interval_with_bounded_jitter() -> None:
+    s, clock, ran = make({"a": 60, "b": 300}, jitter=0.1)
+    clock.t += 1
+    s.step()
+    assert sorted(ran) == ["a", "b"]
+    ran.clear()
+    clock.t += 53  # 60 - 10% jitter - margin: not yet
+    s.step()
+    assert ran == []
+    clock.t += 14  # past 60 + 10%
+    s.step()
+    assert ran == ["a"]
+
+
+def test_notices_are_coalesced_and_run_at_once() -> None:
+    s, clock, ran = make({"a": 600})
+    clock.t += 1
+    s.step()
+    ran.clear()
+    for _ in range(10):
+        s.notify("a")
+    s.step()
+    assert ran == ["a"]  # ten notices, one round
+    s.step()
+    assert ran == ["a"]
+
+
+def test_a_notice_during_a_round_schedules_exactly_one_follow_up() -> None:
+    s, clock, ran = make({"a": 600})
+    clock.t += 1
+    assert s.due() == ["a"]  # round in progress
+    s.notify("a")
+    s.notify("a")
+    assert s.due() == []  # never overlapping
+    s.finished("a", "ok")
+    assert s.due() == ["a"]
+    s.finished("a", "ok")
+    assert s.due() == []
+
+
+def test_concurrency_limit() -> None:
+    s, clock, _ = make({f"f{i}": 60 for i in range(5)}, concurrency=2)
+    clock.t += 10
+    assert len(s.due()) == 2
+    assert s.due() == []
+
+
+def test_crashed_round_backs_off_and_others_continue() -> None:
+    def run(flow: str) -> str:
+        if flow == "bad":
+            raise RuntimeError("boom")
+        return "ok"
+
+    s, clock, _ = make({"bad": 600, "good": 60}, run=run)
+    clock.t += 10
+    s.step()
+    bad, good = s.flows["bad"], s.flows["good"]
+    assert bad.last_status == "crashed" and "boom" in (bad.last_error or "")
+    assert good.last_status == "ok"
+    first_retry = bad.next_due - clock.t
+    clock.t = bad.next_due
+    s.step()
+    assert bad.next_due - clock.t > first_retry  # exponential back-off
+    assert bad.next_due - clock.t <= 600
+
+
+def test_serve_stops_when_asked_and_waits_for_rounds_in_flight() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def run(flow: str) -> str:
+        started.set()
+        release.wait(5)
+        return "ok"
+
+    s = Scheduler(run_round=run, intervals={"a": 60}, jitter=0)
+    stop = threading.Event()
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(s.serve(stop, grace=5)))
+    t.start()
+    assert started.wait(5)
+    stop.set()
+    release.set()
+    t.join(10)
+    assert result == [True] and s.flows["a"].last_status == "ok"
