@@ -57,7 +57,7 @@ def test_notices_are_coalesced_and_run_at_once() -> None:
 
 
 def test_a_notice_during_a_round_schedules_exactly_one_follow_up() -> None:
-    s, clock, ran = make({"a": 600})
+    s, clock, _ = make({"a": 600})
     clock.t += 1
     assert s.due() == ["a"]  # round in progress
     s.notify("a")
