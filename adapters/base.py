@@ -247,3 +247,25 @@ class ChangeNotice:
     ref: str | None = None  # remote id when the payload names one
     resource: str | None = None  # container id (project, database, calendar) when known
     event_id: str | None = None  # the service's delivery/event id, for de-duplication
+
+
+class WebhookRejected(Exception):
+    """A webhook request that must not be acted on: ``status`` is the HTTP answer to give
+    (401 bad or missing signature, 400 malformed body, 413 too large)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class WebhookHandler(Protocol):
+    """Optional on a factory: ``parse_webhook`` verifies and parses one delivery.
+
+    ``secret`` is the connection's configured webhook secret (None: not configured, which must
+    reject signed services' deliveries with 401). Returns the change notices; a handshake
+    (Notion's verification token) returns an empty list after logging what the user must do.
+    """
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
+                      ) -> list[ChangeNotice]: ...

@@ -271,6 +271,26 @@ def explain(
 
 
 @app.command()
+@handled
+def run(
+    config: ConfigOpt = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: daemon.host, "
+                    "127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: daemon.port, 8787).")] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+    log_format: Annotated[str, typer.Option(help="auto (JSON unless on a terminal), json, "
+                          "text.")] = "auto",
+) -> None:
+    """Run continuously: every flow at its interval, webhooks, status page and metrics."""
+    from hub.daemon.service import Daemon
+    from hub.logs import setup_logging
+
+    rt = _runtime(config)
+    setup_logging(log_level, log_format, rt.redact)
+    raise typer.Exit(Daemon(rt, host=host, port=port).serve())
+
+
+@app.command()
 def demo(
     state: Annotated[str | None, typer.Option(help="Keep the demo's state in this SQLite file "
                      "(default: a temporary one).")] = None,

@@ -1,0 +1,178 @@
+"""``synchub run``: wiring the scheduler, the engine, the web app and signal handling.
+
+Shutdown follows uvicorn's model: signal handlers only set flags. The first SIGTERM/SIGINT
+stops scheduling and asks rounds in flight to stop after the write they are making (and its
+commit); rounds get ``grace`` seconds; a second signal exits at once. A restart resumes from
+the committed state: unfinished intents are healed by the executor's recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from adapters.base import load_factory
+from hub.daemon.metrics import Metrics
+from hub.daemon.scheduler import Scheduler
+from hub.daemon.web import WebState, create_app, flow_rows
+from hub.engine import RoundReport, run_flow
+from hub.errors import ConfigError, ConfigProblem
+from hub.runtime import Runtime
+
+log = logging.getLogger("synchub.daemon")
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class LockedStore:
+    """Serialises store use across round threads (an SQLite connection is not shareable)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._store, name)
+        if not callable(attr) or name == "transaction":
+            return attr
+
+        def locked(*a: Any, **kw: Any) -> Any:
+            with self._lock:
+                return attr(*a, **kw)
+        return locked
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self._lock, self._store.transaction() as tx:
+            yield tx
+
+
+class Daemon:
+    def __init__(self, rt: Runtime, *, host: str | None = None, port: int | None = None) -> None:
+        cfg = rt.config
+        self.rt = rt
+        self.store = LockedStore(rt.store)
+        self.host = host or cfg.daemon.host
+        self.port = cfg.daemon.port if port is None else port
+        self.token = cfg.daemon.token
+        if self.host not in LOOPBACK and not self.token:
+            raise ConfigError(ConfigProblem(
+                f"the daemon is bound to {self.host}, which is reachable from other machines: "
+                "set daemon.token (e.g. ${SYNCHUB_DAEMON_TOKEN}) to protect the status page "
+                "and metrics", path="daemon.token"))
+        self.stop = threading.Event()
+        self.metrics = Metrics()
+        self.reports: dict[str, RoundReport] = {}
+        flows = rt.flows()
+        self.scheduler = Scheduler(
+            run_round=self.run_round,
+            intervals={f: cfg.flows[f].interval.total_seconds() for f in flows},
+            concurrency=cfg.daemon.concurrency, jitter=cfg.daemon.jitter)
+        self.server: Any = None
+
+    # -- rounds -------------------------------------------------------------------------------
+
+    def run_round(self, flow: str) -> str:
+        t0 = time.monotonic()
+        report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
+                          self.store, should_stop=self.stop.is_set)
+        self.reports[flow] = report
+        self.metrics.observe_round(report, time.monotonic() - t0,
+                                   len(self.store.load_links(flow)),
+                                   len(self.store.conflicts(flow)))
+        c = report.counts
+        log.info("round %s: %s (writes %d, failed %d, conflicts %d)", flow, report.status,
+                 c["writes"], c["failed"], c.get("conflict", 0),
+                 extra={"flow": flow, "status": report.status})
+        for svc, err in report.errors:
+            log.warning("flow %s, %s: %s", flow, svc or "-", err)
+        return report.status
+
+    def flow_info(self) -> list[dict[str, Any]]:
+        extra = {}
+        for flow in self.scheduler.flows:
+            report = self.reports.get(flow)
+            extra[flow] = {
+                "endpoints": ", ".join(self.rt.config.flows[flow].endpoints),
+                "items": len(self.store.load_links(flow)),
+                "conflicts": len(self.store.conflicts(flow)),
+                "writes": report.counts["writes"] if report else "—",
+            }
+        return flow_rows(self.scheduler, extra)
+
+    def ready(self) -> bool:
+        try:
+            self.store.runs(limit=1)
+        except Exception:
+            return False
+        return not self.stop.is_set()
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def parsers(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        parsers: dict[str, Any] = {}
+        users: dict[str, list[str]] = {}
+        for flow in self.scheduler.flows:
+            for ep in self.rt.config.flows[flow].endpoints.values():
+                users.setdefault(ep.connection, []).append(flow)
+        for name, conn in self.rt.config.connections.items():
+            factory = load_factory(conn.type)
+            parse = getattr(factory, "parse_webhook", None)
+            if parse is None:
+                continue
+            extra = conn.model_extra or {}
+            raw: Any = extra.get("webhook_secret")
+            secret = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw
+
+            def bound(headers: Any, body: bytes, parse: Any = parse,
+                      secret: Any = secret) -> Any:
+                return parse(headers, body, secret)
+
+            parsers[name] = (conn.type, bound)
+        return parsers, users
+
+    def web_state(self) -> WebState:
+        parsers, users = self.parsers()
+        return WebState(scheduler=self.scheduler, metrics=self.metrics, parsers=parsers,
+                        flows_by_connection=users, flow_info=self.flow_info, ready=self.ready,
+                        token=self.token, redact=self.rt.redact)
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def _start_server(self) -> threading.Thread:
+        import uvicorn
+
+        config = uvicorn.Config(create_app(self.web_state()), host=self.host, port=self.port,
+                                log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)  # off the main thread it leaves signals to us
+        self.server = server
+        thread = threading.Thread(target=server.run, name="synchub-web", daemon=True)
+        thread.start()
+        return thread
+
+    def _install_signals(self) -> None:
+        def handler(signum: int, frame: Any) -> None:
+            if self.stop.is_set():
+                os._exit(130)  # second signal: leave now
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    def serve(self) -> int:
+        self._install_signals()
+        web = self._start_server()
+        log.info("synchub running: %d flows, status page http://%s:%d/",
+                 len(self.scheduler.flows), self.host, self.port)
+        clean = self.scheduler.serve(self.stop, grace=self.rt.config.daemon.grace_seconds)
+        if self.server is not None:
+            self.server.should_exit = True
+        web.join(timeout=5)
+        self.rt.close()
+        log.info("synchub stopped %s", "cleanly" if clean else "after the grace period")
+        return 0 if clean else 1

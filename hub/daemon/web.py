@@ -1,0 +1,183 @@
+"""The daemon's HTTP side: webhooks, health, readiness, metrics and a status page.
+
+Bound to 127.0.0.1 by default. When bound elsewhere a token is required for everything but
+``/healthz`` and the webhook routes (those carry the services' own signatures): as
+``Authorization: Bearer <token>`` or ``?token=`` (for opening the status page in a browser).
+A webhook with a bad or missing signature gets 401 and syncs nothing; a malformed body 400; an
+oversized one 413. A valid notice only makes the flows that use that connection due now:
+notices are hints, so a repeated or out-of-order one costs at most one quiet round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import html
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from adapters.base import ChangeNotice, WebhookRejected
+from hub.daemon.metrics import Metrics
+from hub.daemon.scheduler import Scheduler
+
+log = logging.getLogger("synchub.web")
+MAX_BODY = 1 << 20  # 1 MiB: no service sends more in one notification
+
+Parser = Callable[[Mapping[str, str], bytes], list[ChangeNotice]]
+
+
+@dataclass
+class WebState:
+    scheduler: Scheduler
+    metrics: Metrics
+    parsers: dict[str, tuple[str, Parser]]  # connection -> (service type, parser)
+    flows_by_connection: dict[str, list[str]]
+    flow_info: Callable[[], list[dict[str, Any]]]  # rows for the status page
+    ready: Callable[[], bool]
+    token: str | None = None
+    redact: Callable[[str], str] = lambda s: s
+    started: float = field(default_factory=time.time)
+
+
+def _authorised(request: Request, token: str | None) -> bool:
+    if token is None:
+        return True
+    header = request.headers.get("authorization", "")
+    given = header[7:] if header.lower().startswith("bearer ") else request.query_params.get(
+        "token", "")
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
+def create_app(state: WebState) -> Starlette:
+    def guarded(fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            if not _authorised(request, state.token):
+                return PlainTextResponse("token required", status_code=401)
+            return fn(request)
+        return endpoint
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    def readyz(request: Request) -> Response:
+        ok = state.ready()
+        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+
+    def metrics(request: Request) -> Response:
+        return Response(state.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    def status_page(request: Request) -> Response:
+        return HTMLResponse(render_status(state.flow_info(), state.redact))
+
+    def status_json(request: Request) -> Response:
+        return JSONResponse(state.flow_info())
+
+    async def webhook(request: Request) -> Response:
+        connection = request.path_params["connection"]
+        entry = state.parsers.get(connection)
+        if entry is None:
+            return PlainTextResponse("unknown webhook", status_code=404)
+        service, parse = entry
+        length = int(request.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            state.metrics.notices.labels(service, "too_large").inc()
+            return PlainTextResponse("body too large", status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            state.metrics.notices.labels(service, "too_large").inc()
+            return PlainTextResponse("body too large", status_code=413)
+        try:
+            notices = parse(dict(request.headers), body)
+        except WebhookRejected as exc:
+            state.metrics.notices.labels(service, f"rejected_{exc.status}").inc()
+            log.warning("webhook for %s rejected (%s): %s", connection, exc.status, exc.reason)
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        state.metrics.notices.labels(service, "accepted").inc()
+        if notices:
+            for flow in state.flows_by_connection.get(connection, []):
+                state.scheduler.notify(flow)
+        return JSONResponse({"accepted": len(notices)})
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", guarded(readyz)),
+        Route("/metrics", guarded(metrics)),
+        Route("/", guarded(status_page)),
+        Route("/status.json", guarded(status_json)),
+        Route("/webhooks/{connection}", webhook, methods=["POST"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def _ago(ts: float | None) -> str:
+    if ts is None:
+        return "never"
+    secs = int(time.time() - ts)
+    return f"{secs}s ago" if secs < 120 else f"{secs // 60} min ago"
+
+
+def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str]) -> str:
+    """A self-contained page a person can open in a browser (refreshes every 10 s)."""
+
+    def cell(v: Any) -> str:
+        return html.escape(redact(str(v)))
+
+    body = []
+    for r in rows:
+        cls = {"ok": "ok", "partial": "warn", "crashed": "bad", "failed": "bad",
+               "refused": "bad"}.get(str(r.get("status")), "")
+        body.append(
+            "<tr>" + "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
+                "flow", "endpoints", "items")) +
+            f'<td class="{cls}">{cell(r.get("status", ""))}</td>' +
+            "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
+                "last_round", "next_round", "writes", "conflicts", "error")) + "</tr>")
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    head = "".join(f"<th>{h}</th>" for h in (
+        "Flow", "Services", "Items", "Last result", "Last round", "Next round", "Writes",
+        "Open conflicts", "Last error"))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>synchub status</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
+th {{ background: #f4f4f4; }}
+.ok {{ color: #17803d; font-weight: 600; }} .warn {{ color: #b45309; font-weight: 600; }}
+.bad {{ color: #b91c1c; font-weight: 600; }}
+footer {{ margin-top: 1rem; color: #777; font-size: .85rem; }}
+</style></head>
+<body><h1>synchub</h1>
+<table id="flows"><thead><tr>{head}</tr></thead><tbody>
+{"".join(body) or '<tr><td colspan="9">No flows configured.</td></tr>'}
+</tbody></table>
+<footer>Updated {html.escape(now)} &middot; <a href="/metrics">metrics</a> &middot;
+<a href="/status.json">json</a></footer>
+</body></html>"""
+
+
+def flow_rows(scheduler: Scheduler, extra: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Status rows from the scheduler's view plus per-flow facts from the store."""
+    rows = []
+    now = scheduler.clock()
+    for name, fs in scheduler.flows.items():
+        nxt = "running" if fs.running else (
+            "now" if fs.next_due <= now else f"in {int(fs.next_due - now)}s")
+        row = {"flow": name, "status": fs.last_status, "next_round": nxt,
+               "last_round": _ago(time.time() - (now - fs.last_finished)
+                                  if fs.last_finished is not None else None),
+               "error": fs.last_error or ""}
+        row.update(extra.get(name, {}))
+        rows.append(row)
+    return rows
