@@ -1,8 +1,9 @@
-"""The core reliability test: a Hypothesis state machine over three in-memory services.
+"""The core reliability test: a Hypothesis state machine over four in-memory services.
 
 Users create, edit and delete on any service; services suffer 429s, 5xx, timeouts after the
 write landed, persistent outages and listing lag; the process crashes at arbitrary commits.
-After *every* step the always-true properties are checked (P2 no duplicates, P4 deletes
+Three services are writable, one ("r") is read-only. After *every* step the always-true
+properties are checked (P2 no duplicates, P4 deletes
 justified, P11 read-only never written); whenever the machine "settles" (faults stop, rounds
 run until quiet) convergence and no-lost-update are checked (P1, P3, P5, P6, P7, P8).
 
@@ -26,7 +27,8 @@ from hub.model import SYNC_FIELDS, Item
 from tests.support.memstore import Crash
 from tests.support.world import World
 
-SERVICES = ("a", "b", "c")
+SERVICES = ("a", "b", "c", "r")  # "r" is read-only: a source that synchub never writes
+WRITABLE = ("a", "b", "c")
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 EDITABLE = ("title", "priority", "status", "labels")
 CHECKED = frozenset(SYNC_FIELDS) - {"url"}
@@ -43,7 +45,8 @@ class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.w = World(SERVICES, delete="propagate", conflict="newest",
-                       mass_change_limit=1.0, match=("url",))
+                       mass_change_limit=1.0, match=("url",), read_only=["r"])
+        self.born_on_r: set[str] = set()
         self.ids = itertools.count(1)
         self.clock = itertools.count(1)
         self.deleted_ids: set[str] = set()  # identities some user deleted somewhere
@@ -68,6 +71,8 @@ class SyncMachine(RuleBasedStateMachine):
         ident = f"id:{next(self.ids)}"
         item = Item(title=f"{title} {ident}", priority=priority, url=ident, updated_at=self._now())
         self.w.services[svc].user_create(item)
+        if svc == "r":
+            self.born_on_r.add(ident)
         for f in EDITABLE:
             self.last[(ident, f)] = getattr(item, f)
 
@@ -148,9 +153,12 @@ class SyncMachine(RuleBasedStateMachine):
         for ident, copies in by_id.items():
             if ident in self.deleted_ids:
                 continue
-            assert set(copies) == set(SERVICES), (ident, sorted(copies))  # P1: everywhere
-            first = next(iter(copies.values()))
-            for other in copies.values():  # P1: identical content
+            expected = set(WRITABLE) | ({"r"} if ident in self.born_on_r else set())
+            assert set(copies) == expected, (ident, sorted(copies))  # P1: everywhere
+            first = copies["a"]
+            for name, other in copies.items():  # P1: identical content (r may lag behind)
+                if name == "r":
+                    continue
                 diff = {f for f in CHECKED if getattr(other, f) != getattr(first, f)}
                 assert not diff, (ident, diff)
             for f in EDITABLE:  # P3: the last edit of every field survives
@@ -163,6 +171,10 @@ class SyncMachine(RuleBasedStateMachine):
         for name, svc in self.w.services.items():
             urls = [i.url for i in svc.live().values()]
             assert len(urls) == len(set(urls)), (name, sorted(u or "" for u in urls))
+
+    @invariant()
+    def read_only_is_never_written(self) -> None:  # P11
+        assert self.w.services["r"].write_count() == 0
 
     @invariant()
     def every_delete_is_justified(self) -> None:  # P4
