@@ -343,3 +343,20 @@ def test_a_stop_request_finishes_cleanly_and_the_next_round_completes() -> None:
     w.sync()
     assert len(w.live("b")) == 5
     assert w.sync().counts["writes"] == 0
+
+
+def test_same_scenario_same_trace() -> None:  # P10
+    def scenario() -> tuple[list[tuple[str, str, str]], dict[str, list[str]]]:
+        w = World(names=("a", "b", "c"))
+        trace: list[tuple[str, str, str]] = []
+        refs = [w.services["a"].user_create(Item(title=f"t{i}", priority=1 + i % 4))
+                for i in range(5)]
+        w.services["b"].faults.inject(FaultKind.SERVER_ERROR, op="create", count=2)
+        for step in range(3):
+            rep = w.sync()
+            assert rep.plan is not None
+            trace += [(w_.endpoint, w_.kind.value, w_.key) for w_ in rep.plan.writes]
+            w.services["a"].user_edit(refs[step], title=f"edit {step}")
+        return trace, {n: sorted(map(str, w.live(n).values())) for n in w.names}
+
+    assert scenario() == scenario()
