@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters.memory import MemoryAdapter, MemoryService
+from adapters.base import Adapter, EndpointContext, load_factory
 from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
 from hub.engine import RoundReport, run_flow
 from hub.model import DateOnly, Item, StatusKind
@@ -24,7 +25,7 @@ from hub.model import DateOnly, Item, StatusKind
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
-def _services_table(services: dict[str, MemoryService]) -> Table:
+def _services_table(services: dict[str, Any]) -> Table:
     t = Table(show_header=True, header_style="bold")
     t.add_column("service")
     t.add_column("title")
@@ -39,7 +40,7 @@ def _services_table(services: dict[str, MemoryService]) -> Table:
 
 
 def _story(console: Console, step: str, report: RoundReport,
-           services: dict[str, MemoryService]) -> None:
+           services: dict[str, Any]) -> None:
     c = report.counts
     lines = [f"round: {report.status}; created {c['create']}, updated {c['update']}, "
              f"deleted {c['delete']}, writes {c['writes']}"]
@@ -55,9 +56,16 @@ def _story(console: Console, step: str, report: RoundReport,
 def run_demo(console: Console, state: str | None = None) -> int:
     from hub.store import open_store
 
-    jira, todoist = MemoryService(name="jira"), MemoryService(name="todoist")
-    services = {"jira": jira, "todoist": todoist}
-    adapters = {n: MemoryAdapter(s, name=n) for n, s in services.items()}
+    # Through the registry, as for any adapter: hub never imports a concrete one.
+    factory = load_factory("memory")
+    adapters: dict[str, Adapter] = {}
+    for n in ("jira", "todoist"):
+        conn = factory.connection_model.model_validate({"service": f"demo-{n}-{id(console)}"})
+        adapters[n] = factory.build(conn, factory.scope_model.model_validate({}),
+                                    EndpointContext(name=n, flow="demo"))
+    # The memory adapter exposes its in-process service: the demo plays the user through it.
+    services: dict[str, Any] = {n: vars(a)["service"] for n, a in adapters.items()}
+    jira, todoist = services["jira"], services["todoist"]
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in services},
                      conflict="newest", delete=DeletePolicy.COMPLETE)
     with tempfile.TemporaryDirectory() as tmp:
