@@ -1,0 +1,42 @@
+"""Versioned schema migrations, shared by both engines.
+
+Each migration is a list of statements with ``{serial}`` / ``{blob}`` placeholders filled in by
+the dialect. The ``meta`` table records ``schema_version``; opening a store whose version is
+newer than :data:`hub.store.base.SCHEMA_VERSION` is refused, because an older synchub could
+misread (and then rewrite) state it does not understand.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the initial schema
+    [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS links (
+            flow TEXT NOT NULL, link_id TEXT NOT NULL, base TEXT NOT NULL,
+            provenance TEXT NOT NULL, detached TEXT NOT NULL, deleting INTEGER NOT NULL,
+            PRIMARY KEY (flow, link_id))""",
+        """CREATE TABLE IF NOT EXISTS copies (
+            flow TEXT NOT NULL, link_id TEXT NOT NULL, endpoint TEXT NOT NULL,
+            ref TEXT NOT NULL, version TEXT, base TEXT, snapshot TEXT,
+            PRIMARY KEY (flow, link_id, endpoint))""",
+        "CREATE INDEX IF NOT EXISTS copies_by_ref ON copies (flow, endpoint, ref)",
+        """CREATE TABLE IF NOT EXISTS cursors (
+            flow TEXT NOT NULL, endpoint TEXT NOT NULL, cursor TEXT,
+            PRIMARY KEY (flow, endpoint))""",
+        """CREATE TABLE IF NOT EXISTS journal (
+            key TEXT PRIMARY KEY, flow TEXT NOT NULL, link_id TEXT NOT NULL,
+            endpoint TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+            state TEXT NOT NULL, created_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS journal_pending ON journal (flow, state)",
+        """CREATE TABLE IF NOT EXISTS conflicts (
+            id {serial}, flow TEXT NOT NULL, link_id TEXT NOT NULL, field TEXT NOT NULL,
+            vals TEXT NOT NULL, created_at TEXT NOT NULL, resolved_with TEXT,
+            resolved_at TEXT)""",
+        """CREATE TABLE IF NOT EXISTS runs (
+            id {serial}, flow TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+            status TEXT NOT NULL, counts TEXT NOT NULL, error TEXT)""",
+        """CREATE TABLE IF NOT EXISTS leases (
+            flow TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)""",
+    ],
+]

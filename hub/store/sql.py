@@ -1,0 +1,318 @@
+"""The one SQL implementation of :class:`hub.store.base.Store`, for SQLite and PostgreSQL.
+
+The engines differ only in what :class:`Dialect` captures: placeholders, the auto-increment
+column type, and row locking for leases. Links are cached per flow after the first load and
+kept up to date on every commit: a flow has one writer at a time (one process with SQLite, the
+lease holder with PostgreSQL), so a quiet round does not re-parse 10,000 links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hub.errors import StateError
+from hub.store import codec
+from hub.store.base import (
+    SCHEMA_VERSION,
+    ConflictRecord,
+    Intent,
+    IntentState,
+    LinkState,
+    RunRecord,
+)
+from hub.store.schema import MIGRATIONS
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    placeholder: str  # "?" or "%s"
+    serial: str  # auto-increment primary key column definition
+    lock_for_lease: str  # suffix for SELECT ... on the lease row
+
+    def sql(self, text: str) -> str:
+        return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlStore:
+    """Subclasses provide ``_connect`` and the dialect; everything else is shared."""
+
+    dialect: Dialect
+
+    def __init__(self, url: str, conn: Any) -> None:
+        self.url = url
+        self.conn = conn
+        self._cache: dict[str, dict[str, LinkState]] = {}
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        cur = self.conn.cursor()
+        cur.execute(self.dialect.sql(sql), params)
+        return cur
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return list(self._exec(sql, params).fetchall())
+
+    @contextmanager
+    def _txn(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        try:
+            rows = self._query("SELECT value FROM meta WHERE key = 'schema_version'")
+        except Exception:
+            self.conn.rollback()
+            return 0
+        return int(rows[0][0]) if rows else 0
+
+    def migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StateError(
+                f"the state store {self.url_for_humans()} has schema version {current}, but this "
+                f"synchub only knows up to version {SCHEMA_VERSION}: it was written by a newer "
+                "synchub. Upgrade synchub (or use another state file); nothing was changed.")
+        with self._txn():
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for stmt in MIGRATIONS[version - 1]:
+                    self._exec(stmt.format(serial=self.dialect.serial))
+                self._upsert_meta("schema_version", str(version))
+
+    def _upsert_meta(self, key: str, value: str) -> None:
+        self._exec("INSERT INTO meta (key, value) VALUES (?, ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def bind_config(self, fingerprint: str, *, force: bool = False) -> None:
+        rows = self._query("SELECT value FROM meta WHERE key = 'config_fingerprint'")
+        if rows and rows[0][0] != fingerprint and not force:
+            raise StateError(
+                f"the state store {self.url_for_humans()} belongs to a configuration with other "
+                "flows or endpoints (names, services or scopes changed). Syncing now could "
+                "treat every item as new and duplicate it. If the change is intended, run "
+                "`synchub sync --rebind`; to start over, point state.url at a new file.")
+        if not rows or rows[0][0] != fingerprint:
+            with self._txn():
+                self._upsert_meta("config_fingerprint", fingerprint)
+
+    def url_for_humans(self) -> str:
+        return self.url.split("@")[-1] if "@" in self.url else self.url
+
+    # -- links --------------------------------------------------------------------------------
+
+    def load_links(self, flow: str) -> dict[str, LinkState]:
+        cached = self._cache.get(flow)
+        if cached is not None:
+            return dict(cached)
+        links: dict[str, LinkState] = {}
+        bases: dict[str, Any] = {}
+        rows = self._query("SELECT link_id, base, provenance, detached, deleting FROM links "
+                           "WHERE flow = ?", (flow,))
+        for link_id, base, prov, detached, deleting in rows:
+            item = codec.item_load(base)
+            bases[link_id] = item
+            links[link_id] = LinkState(flow, link_id, item, {}, codec.provenance_load(prov),
+                                       frozenset(json.loads(detached)), bool(deleting))
+        copies: dict[str, dict[str, Any]] = {}
+        for link_id, ep, ref, version, cbase, snap in self._query(
+                "SELECT link_id, endpoint, ref, version, base, snapshot FROM copies "
+                "WHERE flow = ?", (flow,)):
+            if link_id in bases:
+                copies.setdefault(link_id, {})[ep] = codec.copy_load(
+                    bases[link_id], ep, ref, version, cbase, snap)
+        for link_id, cs in copies.items():
+            links[link_id] = replace(links[link_id], copies=cs)
+        self._cache[flow] = links
+        return dict(links)
+
+    def get_link(self, flow: str, link_id: str) -> LinkState | None:
+        return self.load_links(flow).get(link_id)
+
+    def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None:
+        rows = self._query("SELECT link_id FROM copies WHERE flow = ? AND endpoint = ? "
+                           "AND ref = ?", (flow, endpoint, ref))
+        return str(rows[0][0]) if rows else None
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        tx = _Tx(self)
+        try:
+            yield tx
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+        for flow, changes in tx.cache_ops.items():
+            cache = self._cache.get(flow)
+            if cache is None:
+                continue
+            for link_id, link in changes.items():
+                if link is None:
+                    cache.pop(link_id, None)
+                else:
+                    cache[link_id] = link
+
+    # -- cursors, journal, conflicts, runs ----------------------------------------------------
+
+    def get_cursor(self, flow: str, endpoint: str) -> str | None:
+        rows = self._query("SELECT cursor FROM cursors WHERE flow = ? AND endpoint = ?",
+                           (flow, endpoint))
+        return rows[0][0] if rows else None
+
+    def pending_intents(self, flow: str) -> list[Intent]:
+        rows = self._query("SELECT key, link_id, endpoint, kind, payload, created_at "
+                           "FROM journal WHERE flow = ? AND state = ? ORDER BY created_at, key",
+                           (flow, IntentState.PENDING.value))
+        return [Intent(key=k, flow=flow, link_id=lid, endpoint=ep, kind=kind,
+                       payload=json.loads(payload), created_at=codec.ts_load(created))
+                for k, lid, ep, kind, payload, created in rows]
+
+    def conflicts(self, flow: str | None = None, *, open_only: bool = True
+                  ) -> list[ConflictRecord]:
+        sql = ("SELECT id, flow, link_id, field, vals, created_at, resolved_with, resolved_at "
+               "FROM conflicts WHERE 1 = 1")
+        params: tuple[Any, ...] = ()
+        if flow is not None:
+            sql += " AND flow = ?"
+            params = (flow,)
+        if open_only:
+            sql += " AND resolved_with IS NULL"
+        rows = self._query(sql + " ORDER BY id", params)
+        return [ConflictRecord(id=int(i), flow=f, link_id=lid, field=fld, values=json.loads(v),
+                               created_at=codec.ts_load(c), resolved_with=rw,
+                               resolved_at=codec.ts_load(ra))
+                for i, f, lid, fld, v, c, rw, ra in rows]
+
+    def start_run(self, flow: str) -> int:
+        with self._txn():
+            cur = self._exec("INSERT INTO runs (flow, started_at, status, counts) "
+                             "VALUES (?, ?, 'running', '{}') RETURNING id",
+                             (flow, codec.ts(_now())))
+            return int(cur.fetchone()[0])
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
+                   error: str | None = None) -> None:
+        with self._txn():
+            self._exec("UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? "
+                       "WHERE id = ?", (codec.ts(_now()), status, json.dumps(dict(counts)),
+                                        error, run_id))
+
+    def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
+        sql = "SELECT id, flow, started_at, finished_at, status, counts, error FROM runs"
+        params: tuple[Any, ...] = ()
+        if flow is not None:
+            sql += " WHERE flow = ?"
+            params = (flow,)
+        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
+                          finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
+                          error=e) for i, f, s, fin, st, c, e in rows]
+
+    # -- leases -------------------------------------------------------------------------------
+
+    def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
+        now = time.time()
+        with self._txn():
+            self._exec("INSERT INTO leases (flow, holder, expires_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (flow) DO NOTHING", (flow, holder, now + ttl_seconds))
+            rows = self._query("SELECT holder, expires_at FROM leases WHERE flow = ?"
+                               + self.dialect.lock_for_lease, (flow,))
+            if not rows:
+                return False  # another replica holds the row lock right now
+            current, expires = rows[0]
+            if current != holder and float(expires) > now:
+                return False
+            self._exec("UPDATE leases SET holder = ?, expires_at = ? WHERE flow = ?",
+                       (holder, now + ttl_seconds, flow))
+            if current != holder:
+                self._cache.pop(flow, None)  # another replica wrote meanwhile: reload
+            return True
+
+    def release_lease(self, flow: str, holder: str) -> None:
+        with self._txn():
+            self._exec("DELETE FROM leases WHERE flow = ? AND holder = ?", (flow, holder))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Tx:
+    def __init__(self, store: SqlStore) -> None:
+        self.s = store
+        self.cache_ops: dict[str, dict[str, LinkState | None]] = {}
+
+    def save_link(self, link: LinkState) -> None:
+        s = self.s
+        s._exec("INSERT INTO links (flow, link_id, base, provenance, detached, deleting) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flow, link_id) DO UPDATE SET "
+                "base = excluded.base, provenance = excluded.provenance, "
+                "detached = excluded.detached, deleting = excluded.deleting",
+                (link.flow, link.link_id, codec.item_json(link.base),
+                 codec.provenance_json(dict(link.provenance)),
+                 json.dumps(sorted(link.detached)), int(link.deleting)))
+        s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (link.flow, link.link_id))
+        rows = []
+        for ep, c in link.copies.items():
+            cb, snap = codec.copy_row(link.base, c)
+            rows.append((link.flow, link.link_id, ep, c.ref, c.version, cb, snap))
+        if rows:
+            s.conn.cursor().executemany(s.dialect.sql(
+                "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+        self.cache_ops.setdefault(link.flow, {})[link.link_id] = link
+
+    def drop_link(self, flow: str, link_id: str) -> None:
+        self.s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (flow, link_id))
+        self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
+        self.cache_ops.setdefault(flow, {})[link_id] = None
+
+    def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
+        self.s._exec("INSERT INTO cursors (flow, endpoint, cursor) VALUES (?, ?, ?) "
+                     "ON CONFLICT (flow, endpoint) DO UPDATE SET cursor = excluded.cursor",
+                     (flow, endpoint, cursor))
+
+    def add_intent(self, intent: Intent) -> None:
+        self.s._exec("INSERT INTO journal (key, flow, link_id, endpoint, kind, payload, state, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                     "SET state = excluded.state",
+                     (intent.key, intent.flow, intent.link_id, intent.endpoint, intent.kind,
+                      json.dumps(dict(intent.payload)), intent.state.value,
+                      codec.ts(intent.created_at or _now())))
+
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
+        self.s._exec("UPDATE journal SET state = ? WHERE key = ?", (state.value, key))
+
+    def upsert_conflict(self, c: ConflictRecord) -> int:
+        rows = self.s._query("SELECT id FROM conflicts WHERE flow = ? AND link_id = ? AND "
+                             "field = ? AND resolved_with IS NULL", (c.flow, c.link_id, c.field))
+        vals = json.dumps(dict(c.values), sort_keys=True)
+        if rows:
+            self.s._exec("UPDATE conflicts SET vals = ? WHERE id = ?", (vals, rows[0][0]))
+            return int(rows[0][0])
+        cur = self.s._exec("INSERT INTO conflicts (flow, link_id, field, vals, created_at) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                           (c.flow, c.link_id, c.field, vals, codec.ts(c.created_at or _now())))
+        return int(cur.fetchone()[0])
+
+    def resolve_conflict(self, conflict_id: int, endpoint: str) -> None:
+        self.s._exec("UPDATE conflicts SET resolved_with = ?, resolved_at = ? WHERE id = ?",
+                     (endpoint, codec.ts(_now()), conflict_id))
