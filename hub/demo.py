@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ def _story(console: Console, step: str, report: RoundReport,
     if report.plan:
         for lp in report.plan.links:
             for w in lp.writes:
-                lines.append(f"  → {w.endpoint}: {w.describe()}  [{lp.title}]")
+                what = ", ".join(sorted(w.fields)) if w.fields else ""
+                lines.append(f"  → {w.endpoint}: {w.kind.value} {what} [{lp.title}]")
             lines.extend(f"    why: {r}" for r in lp.reasons)
     console.print(Panel("\n".join(lines), title=step, expand=False))
     console.print(_services_table(services))
@@ -60,7 +62,7 @@ def run_demo(console: Console, state: str | None = None) -> int:
     factory = load_factory("memory")
     adapters: dict[str, Adapter] = {}
     for n in ("jira", "todoist"):
-        conn = factory.connection_model.model_validate({"service": f"demo-{n}-{id(console)}"})
+        conn = factory.connection_model.model_validate({"service": f"{n}-{uuid.uuid4().hex[:6]}"})
         adapters[n] = factory.build(conn, factory.scope_model.model_validate({}),
                                     EndpointContext(name=n, flow="demo"))
     # The memory adapter exposes its in-process service: the demo plays the user through it.
