@@ -51,7 +51,9 @@ def _story(console: Console, step: str, report: RoundReport,
                 what = ", ".join(sorted(w.fields)) if w.fields else ""
                 lines.append(f"  → {w.endpoint}: {w.kind.value} {what} [{lp.title}]")
             lines.extend(f"    why: {r}" for r in lp.reasons)
-    console.print(Panel("\n".join(lines), title=step, expand=False))
+    console.print()
+    console.print(f"[bold cyan]{step}[/]")  # wraps on narrow terminals; a panel title would not
+    console.print(Panel("\n".join(lines), expand=False))
     console.print(_services_table(services))
 
 
