@@ -11,7 +11,7 @@ from hub.cli import app
 
 def test_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path) -> None:
     state = tmp_path / "demo.db"
-    result = CliRunner().invoke(app, ["demo", "--state", str(state)])
+    result = CliRunner().invoke(app, ["demo", "--state", str(state)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     out = result.output
     assert "matched, not duplicated" in out
