@@ -7,7 +7,6 @@ store bound to another configuration the same way, and builds adapters only when
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,11 @@ DEFAULT_LOCATIONS = (Path("synchub.yaml"), Path("~/.config/synchub/synchub.yaml"
 def find_config(explicit: str | None) -> Path:
     if explicit:
         return Path(explicit).expanduser()
-    env = os.environ.get("SYNCHUB_CONFIG")
-    if env:
-        return Path(env).expanduser()
+    from hub.settings import Settings
+
+    configured = Settings().config
+    if configured is not None:
+        return configured.expanduser()
     for candidate in DEFAULT_LOCATIONS:
         p = candidate.expanduser()
         if p.exists():
@@ -76,7 +77,9 @@ def open_runtime(config: str | None, *, state_url: str | None = None,
     from hub.store import open_store
 
     loaded = load_config(find_config(config))
-    url = state_url or os.environ.get("SYNCHUB_STATE_URL") or loaded.config.state.url
+    from hub.settings import Settings
+
+    url = state_url or Settings().state_url or loaded.config.state.url
     store = open_store(url)
     store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)

@@ -116,11 +116,13 @@ def parse_duration(v: Any) -> dt.timedelta:
     import re
 
     text = v.strip().lower()
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("-").strip()
     parts = re.findall(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", text)
     if not parts or re.sub(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", "", text).strip():
         raise ValueError(f"bad duration {v!r}; use e.g. '90s', '5m', '1h30m', '2d'")
     unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-    return dt.timedelta(seconds=sum(float(n) * unit[u] for n, u in parts))
+    return dt.timedelta(seconds=sign * sum(float(n) * unit[u] for n, u in parts))
 
 
 class FlowConfig(Frozen):

@@ -1,0 +1,35 @@
+"""Building a flow's adapters from a loaded config, through the adapter registry only."""
+
+from __future__ import annotations
+
+from adapters.base import Adapter, EndpointContext, ValueMap, load_factory
+from hub.config.loader import LoadedConfig
+
+
+def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> EndpointContext:
+    cfg = loaded.config
+    ep = cfg.flows[flow].endpoints[endpoint]
+    rules = ep.fields or {}
+    value_maps = {
+        name: ValueMap.from_pairs({k: str(v) for k, v in rule.map.items()}, rule.write)
+        for name, rule in rules.items() if rule.map
+    }
+    targets = {name: rule.target for name, rule in rules.items() if rule.target}
+    options = dict(ep.options)
+    if targets:
+        options.setdefault("targets", targets)
+    return EndpointContext(
+        name=endpoint, flow=flow, value_maps=value_maps,
+        fields=frozenset(ep.fields) if ep.fields is not None else None,
+        timezone=cfg.timezone, options=options)
+
+
+def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:
+    cfg = loaded.config
+    out: dict[str, Adapter] = {}
+    for name, ep in cfg.flows[flow].endpoints.items():
+        conn = cfg.connections[ep.connection]
+        factory = load_factory(conn.type)
+        out[name] = factory.build(loaded.connections[ep.connection], loaded.scopes[(flow, name)],
+                                  endpoint_context(loaded, flow, name))
+    return out
