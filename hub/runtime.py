@@ -80,6 +80,10 @@ def open_runtime(config: str | None, *, state_url: str | None = None,
     from hub.settings import Settings
 
     url = state_url or Settings().state_url or loaded.config.state.url
+    if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///~")) \
+            and ":memory:" not in url:
+        # A relative state path means "next to the config file", not "wherever I ran from".
+        url = f"sqlite:///{(loaded.path.parent / url[len('sqlite:///'):]).resolve()}"
     store = open_store(url)
     store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)
