@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from hub import __version__
 from hub.cli_errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, advice, worst
-from hub.errors import ConfigError, SyncHubError
+from hub.errors import ConfigError, SyncHubError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Two-way sync between Jira, Todoist, Notion and Google Calendar.")
@@ -233,7 +233,7 @@ def conflicts_resolve(
     try:
         match = [c for c in rt.store.conflicts() if c.id == conflict_id]
         if not match:
-            raise SyncHubError(f"no open conflict with id {conflict_id}; "
+            raise UsageError(f"no open conflict with id {conflict_id}; "
                                "`synchub conflicts` lists them")
         resolve(rt.store, match[0], use)
         console.print(f"[green]✓[/] conflict {conflict_id} ({match[0].field}) resolved with "
@@ -261,10 +261,10 @@ def explain(
                         item.casefold() in link.base.title.casefold():
                     hits.append(link)
         if not hits:
-            raise SyncHubError(f"no synced item matches {item!r}")
+            raise UsageError(f"no synced item matches {item!r}")
         if len(hits) > 1:
             listing = "\n".join(f"  {h.link_id}  {h.base.title}" for h in hits[:20])
-            raise SyncHubError(f"{len(hits)} items match {item!r}; use a link id:\n{listing}")
+            raise UsageError(f"{len(hits)} items match {item!r}; use a link id:\n{listing}")
         console.print(explain_table(hits[0], rt.redact))
         console.print(copies_table(hits[0], rt.redact))
     finally:

@@ -5,7 +5,8 @@ Exit codes (also in the README):
 ====  ==========================================================================
 0     success (``sync``: every flow's round completed with no error)
 1     a round completed partially: some service failed; what could be synced was
-2     the configuration is invalid (every problem listed with file:line and key)
+2     the configuration is invalid (every problem listed with file:line and key), or a
+      command's argument names nothing that exists
 3     the state store cannot be used (newer schema, other config, not writable)
 4     authentication failed: credentials missing, expired or without permission
 5     refused by the mass-change guard: review with ``synchub plan``, then ``--force``
@@ -27,6 +28,7 @@ from hub.errors import (
     StateError,
     SyncHubError,
     Transient,
+    UsageError,
 )
 
 EXIT_OK = 0
@@ -40,6 +42,7 @@ EXIT_INTERNAL = 10
 
 _TABLE: list[tuple[type[SyncHubError], int, str]] = [
     (ConfigError, EXIT_CONFIG, "Fix the configuration and run `synchub check`."),
+    (UsageError, EXIT_CONFIG, "Check the command's arguments (`synchub COMMAND --help`)."),
     (StateError, EXIT_STATE, "The state store needs attention; nothing was written."),
     (AuthError, EXIT_AUTH,
      "Check the credentials for this service (token, expiry, permissions); "

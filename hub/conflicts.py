@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hub.errors import SyncHubError
+from hub.errors import UsageError
 from hub.store.base import ConflictRecord, Provenance, Store
 
 
@@ -21,10 +21,10 @@ def resolve(store: Store, conflict: ConflictRecord, endpoint: str, *, now: objec
 
     link = store.get_link(conflict.flow, conflict.link_id)
     if link is None:
-        raise SyncHubError(f"link {conflict.link_id} no longer exists; nothing to resolve")
+        raise UsageError(f"link {conflict.link_id} no longer exists; nothing to resolve")
     if endpoint not in link.copies:
         choices = ", ".join(sorted(link.copies))
-        raise SyncHubError(f"{endpoint!r} holds no copy of this item; choose one of {choices}")
+        raise UsageError(f"{endpoint!r} holds no copy of this item; choose one of {choices}")
     f = conflict.field
     chosen = getattr(link.copies[endpoint].snapshot, f)
     copies = {

@@ -118,6 +118,10 @@ class MassChangeRefused(SyncHubError):
         )
 
 
+class UsageError(SyncHubError):
+    """The command asked for something that does not exist (a conflict id, an item)."""
+
+
 class StateError(SyncHubError):
     """The state store cannot be used as is (newer schema, other config, unwritable path)."""
 

@@ -102,7 +102,9 @@ def test_explain_shows_who_wrote_each_field(tmp_path: Path) -> None:
     assert code == 0, out
     assert "priority" in out and "todoist" in out and "changed on one side" in out
     code, out = env.run("explain", "nothing-like-this")
-    assert code == 10 or code == 1 or "no synced item" in out
+    assert code == 2 and "no synced item matches 'nothing-like-this'" in out
+    code, out = env.run("conflicts", "resolve", "99", "--use", "jira")
+    assert code == 2 and "no open conflict with id 99" in out
 
 
 def test_check_valid_and_probe(tmp_path: Path) -> None:
