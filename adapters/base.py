@@ -229,7 +229,12 @@ def load_factory(type_name: str) -> AdapterFactory:
         raise ConfigError(
             ConfigProblem(f"unknown adapter type {type_name!r}; installed: {known}")
         )
-    obj = eps[type_name].load()
+    try:
+        obj = eps[type_name].load()
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(ConfigProblem(
+            f"adapter type {type_name!r} is registered but cannot be loaded ({exc}); "
+            "reinstall synchub or remove the endpoint")) from exc
     factory: AdapterFactory = obj() if isinstance(obj, type) else obj
     return factory
 

@@ -68,3 +68,20 @@ def test_cli_accepts_the_dockerfile_command_line() -> None:
     assert result.exit_code == 0
     for option in ("--config", "--host", "--port"):
         assert option in result.output
+
+
+def test_systemd_unit_command_line_is_accepted_by_the_cli() -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    unit = (ROOT / "config" / "synchub.service").read_text()
+    exec_start = re.search(r"^ExecStart=\S+ (.*)$", unit, re.M)
+    assert exec_start is not None
+    args = exec_start.group(1).split()
+    assert args[0] == "run"
+    options = [a for a in args if a.startswith("--")]
+    help_text = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
+    for option in options:
+        assert option in help_text, option
+    assert "KillSignal=SIGTERM" in unit and "UMask=0077" in unit
