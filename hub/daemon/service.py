@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -66,6 +67,7 @@ class Daemon:
                 "set daemon.token (e.g. ${SYNCHUB_DAEMON_TOKEN}) to protect the status page "
                 "and metrics", path="daemon.token"))
         self.stop = threading.Event()
+        self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.metrics = Metrics()
         self.reports: dict[str, RoundReport] = {}
         flows = rt.flows()
@@ -78,6 +80,11 @@ class Daemon:
     # -- rounds -------------------------------------------------------------------------------
 
     def run_round(self, flow: str) -> str:
+        # Several replicas may share one PostgreSQL state: a flow runs where its lease is.
+        ttl = max(2 * self.rt.config.flows[flow].interval.total_seconds(), 60.0)
+        if not self.store.try_lease(flow, self.replica, ttl):
+            log.info("flow %s is being synced by another replica", flow)
+            return "leased elsewhere"
         t0 = time.monotonic()
         report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
                           self.store, should_stop=self.stop.is_set)
@@ -166,6 +173,10 @@ class Daemon:
 
     def serve(self) -> int:
         self._install_signals()
+        return self.serve_without_signals()
+
+    def serve_without_signals(self) -> int:
+        """Serve until :attr:`stop` is set (by a signal handler, or by a test)."""
         web = self._start_server()
         log.info("synchub running: %d flows, status page http://%s:%d/",
                  len(self.scheduler.flows), self.host, self.port)
@@ -173,6 +184,8 @@ class Daemon:
         if self.server is not None:
             self.server.should_exit = True
         web.join(timeout=5)
+        for flow in self.scheduler.flows:
+            self.store.release_lease(flow, self.replica)
         self.rt.close()
         log.info("synchub stopped %s", "cleanly" if clean else "after the grace period")
         return 0 if clean else 1

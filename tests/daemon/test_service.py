@@ -1,0 +1,85 @@
+"""The daemon assembled from a config: rounds run, the web side answers, stop is clean."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from adapters.memory import get_service
+from hub.daemon.service import Daemon
+from hub.errors import ConfigError
+from hub.model import Item
+from hub.runtime import open_runtime
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def config(tmp_path: Path, host: str = "127.0.0.1", token: str = "") -> tuple[Path, str]:
+    tag = uuid.uuid4().hex[:8]
+    path = tmp_path / "synchub.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        state: {{url: "sqlite:///state.db"}}
+        daemon: {{host: "{host}", port: {_port()}{", token: " + token if token else ""}}}
+        connections:
+          a: {{type: memory, service: a-{tag}}}
+          b: {{type: memory, service: b-{tag}}}
+        flows:
+          work:
+            interval: 1s
+            endpoints: {{x: {{connection: a}}, y: {{connection: b}}}}
+        """))
+    path.chmod(0o600)
+    return path, tag
+
+
+def test_daemon_syncs_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    path, tag = config(tmp_path)
+    get_service(f"a-{tag}").user_create(Item(title="from a"))
+    daemon = Daemon(open_runtime(str(path)))
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(daemon.serve_without_signals()))
+    t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not get_service(f"b-{tag}").live():
+            time.sleep(0.05)
+        assert [i.title for i in get_service(f"b-{tag}").live().values()] == ["from a"]
+        base = f"http://127.0.0.1:{daemon.port}"
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(base + "/").read().decode()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert "work" in page and "synchub" in page
+        metrics = urllib.request.urlopen(base + "/metrics").read().decode()
+        assert 'synchub_rounds_total{flow="work",status="ok"}' in metrics
+        assert urllib.request.urlopen(base + "/readyz").status == 200
+    finally:
+        daemon.stop.set()
+        t.join(15)
+    assert result == [0]
+    from hub.store import open_store
+
+    state = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    assert state.try_lease("work", "another-replica", 60)  # released on stop
+    state.close()
+
+
+def test_binding_beyond_loopback_requires_a_token(tmp_path: Path) -> None:
+    path, _ = config(tmp_path, host="0.0.0.0")
+    try:
+        Daemon(open_runtime(str(path)))
+    except ConfigError as exc:
+        assert "daemon.token" in str(exc)
+    else:
+        raise AssertionError("a daemon on 0.0.0.0 without a token must be refused")
