@@ -145,6 +145,14 @@ class Adapter(Protocol):
     def close(self) -> None: ...
 
 
+class Representing(Protocol):
+    """Optional on an adapter: ``represent(field, value)`` is the canonical value the service
+    would hold after writing ``value`` (Todoist stores priority 1 and "none" alike). The
+    planner compares copies with it, so a lossy field does not ping-pong between services."""
+
+    def represent(self, field: str, value: Any) -> Any: ...
+
+
 @runtime_checkable
 class BatchingAdapter(Adapter, Protocol):
     """An adapter that can send several writes in one request (Todoist /sync, Google batch)."""

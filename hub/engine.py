@@ -58,7 +58,8 @@ def endpoint_views(
             name=name, fields=frozenset(fields),
             writable=not (caps.read_only or ep_cfg.read_only),
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
-            observed=observed[name], first_sync=first_sync[name]))
+            observed=observed[name], first_sync=first_sync[name],
+            represent=getattr(adapters[name], "represent", None)))
     return tuple(views)
 
 

@@ -25,7 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from adapters.base import Adapter, RemoteItem, WriteKind
 from hub.budget import budget_for
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
-from hub.model import Item
+from hub.model import SYNC_FIELDS, Item
 from hub.parents import ParentIndex
 from hub.planner.types import LinkPlan, Write
 from hub.store.base import (
@@ -197,8 +197,16 @@ class Executor:
         self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
         return None
 
-    @staticmethod
-    def after_write(state: LinkState, w: Write, result: RemoteItem | None) -> LinkState:
+    def _agreed(self, endpoint: str, item: Item, fields: frozenset[str] | None) -> Item:
+        """What the copy agrees on after a successful write: the values as the service
+        represents them (see :class:`adapters.base.Representing`)."""
+        represent = getattr(self.adapters[endpoint], "represent", None)
+        if represent is None:
+            return item
+        names = fields if fields is not None else frozenset(SYNC_FIELDS)
+        return item.evolve(**{f: represent(f, getattr(item, f)) for f in names})
+
+    def after_write(self, state: LinkState, w: Write, result: RemoteItem | None) -> LinkState:
         """The link once ``w`` has succeeded with ``result``."""
         copies = dict(state.copies)
         if w.kind is WriteKind.DELETE:
@@ -206,12 +214,14 @@ class Executor:
             return replace(state, copies=copies, detached=state.detached | {w.endpoint})
         if w.kind is WriteKind.CREATE:
             assert result is not None and w.item is not None
-            copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=w.item,
+            copies[w.endpoint] = CopyState(w.endpoint, result.ref,
+                                           base=self._agreed(w.endpoint, w.item, None),
                                            snapshot=result.item, version=result.version)
         else:
             assert result is not None and w.item is not None
             c = copies[w.endpoint]
-            agreed = c.base.evolve(**{f: getattr(w.item, f) for f in w.fields})
+            written = self._agreed(w.endpoint, w.item, w.fields)
+            agreed = c.base.evolve(**{f: getattr(written, f) for f in w.fields})
             copies[w.endpoint] = replace(c, base=agreed, snapshot=result.item,
                                          version=result.version)
         return replace(state, copies=copies)

@@ -149,11 +149,12 @@ def merge_link(
 
         for e in parts:
             side = sides[e]
-            if getattr(side.current, f) == desired:
-                if getattr(side.base, f) != desired:
-                    agreed[e][f] = desired
-                continue
             view = views[e]
+            target = view.target(f, desired)
+            if getattr(side.current, f) == target:
+                if getattr(side.base, f) != target:
+                    agreed[e][f] = target
+                continue
             if not (view.writable and view.observed):
                 continue  # read-only or unreachable: stays behind, base untouched
             if e in kept_local and not changed:

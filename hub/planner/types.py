@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,13 @@ class EndpointView:
     create_requires_any: frozenset[str] = frozenset()
     observed: bool = True  # its listing succeeded this round; False: no writes, no deletes
     first_sync: bool = False  # never listed before: its items may match existing links
+    #: how the service stores a canonical value (Todoist has no "priority 1 vs none"): the
+    #: planner compares a copy with ``represent(field, desired)``, so an unrepresentable
+    #: difference is neither written again and again nor read back as an edit.
+    represent: Callable[[str, Any], Any] | None = None
+
+    def target(self, field: str, value: Any) -> Any:
+        return value if self.represent is None else self.represent(field, value)
 
     def can_hold(self, item: Item) -> bool:
         """Whether a copy of ``item`` belongs on this endpoint (a calendar needs a date)."""

@@ -360,3 +360,27 @@ def test_same_scenario_same_trace() -> None:  # P10
         return trace, {n: sorted(map(str, w.live(n).values())) for n in w.names}
 
     assert scenario() == scenario()
+
+
+def test_a_value_an_endpoint_cannot_represent_does_not_ping_pong() -> None:
+    w = World()
+    lossy = w.adapters["b"]
+
+    def represent(field: str, value: object) -> object:
+        return None if field == "priority" and value == 1 else value
+
+    original_update, original_create = lossy.update, lossy.create
+
+    def store_like_the_service(item: Item) -> Item:
+        return item.evolve(priority=represent("priority", item.priority))
+
+    lossy.represent = represent  # type: ignore[attr-defined]
+    lossy.create = lambda item, **kw: original_create(store_like_the_service(item), **kw)  # type: ignore[method-assign]
+    lossy.update = lambda ref, item, **kw: original_update(  # type: ignore[method-assign]
+        ref, store_like_the_service(item), **kw)
+    w.services["a"].user_create(Item(title="x", priority=1))
+    w.sync()
+    assert w.only("b")[1].priority is None and w.only("a")[1].priority == 1
+    for _ in range(2):
+        assert w.sync().counts["writes"] == 0  # no ping-pong, and a keeps its value
+    assert w.only("a")[1].priority == 1
