@@ -159,7 +159,8 @@ class Emulator:
         srv = _Server(("127.0.0.1", port), _Handler)
         srv.emulator = self
         self._server = srv
-        self._thread = threading.Thread(target=srv.serve_forever, name=f"{self.service}-emu",
+        self._thread = threading.Thread(target=srv.serve_forever, args=(0.05,),
+                                        name=f"{self.service}-emu",
                                         daemon=True)
         self._thread.start()
         return self

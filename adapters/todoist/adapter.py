@@ -1,0 +1,299 @@
+"""The Todoist endpoint: a project (optionally one section or label) as a set of copies.
+
+Reading is incremental through ``/sync`` with the stored ``sync_token``: a quiet round is one
+request. Writes are ``/sync`` commands, up to 100 per request, each command's uuid derived
+from the idempotency key, so a retried batch is never applied twice. A new task and its origin
+marker (a comment, so the title stays the user's) are created in one request, linked by a
+temp id, so a create can never land without its marker.
+
+Optimistic concurrency: Todoist has no etags. ``update`` with an expected version reads the
+task first and compares ``updated_at`` (one extra request; a change in the moment between the
+read and the write is not detected). Batched writes skip that check; the planner has just
+read the copies it writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.base import (
+    Capabilities,
+    ChangeSet,
+    EndpointContext,
+    Gone,
+    RemoteItem,
+    RequestBudget,
+    WriteKind,
+    WriteOp,
+    WriteResult,
+)
+from adapters.todoist import convert
+from adapters.todoist.client import SERVICE, TodoistClient, error_for
+from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected
+from hub.model import Item, StatusKind
+
+FIELDS = frozenset({"title", "description", "status", "due", "deadline", "priority", "labels",
+                    "assignee", "recurrence", "parent"})
+MARKER = "synchub-origin: "
+MARKER_RE = re.compile(r"^synchub-origin: (\S+)")
+BATCH = 100
+NS = uuid.UUID("5e0c8b5e-8f1d-4a6e-9d43-1c2b8f2a7d10")
+
+
+def command_uuid(key: str, part: str = "") -> str:
+    return str(uuid.uuid5(NS, f"{key}:{part}"))
+
+
+class TodoistAdapter:
+    def __init__(self, client: TodoistClient, ctx: EndpointContext, *, project: str,
+                 section: str | None = None, label: str | None = None,
+                 read_only: bool = False) -> None:
+        self.client = client
+        self.name = ctx.name
+        self.ctx = ctx
+        self.project_spec = project
+        self.section_spec = section
+        self.label = label
+        self.status_map = ctx.value_maps.get("status")
+        fields = FIELDS if ctx.fields is None else FIELDS & ctx.fields
+        self.capabilities = Capabilities(
+            fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
+            request_budget=RequestBudget(requests=1000, per_seconds=900),
+            idempotent_create=True)
+        self.project_id: str | None = None
+        self.sections: dict[str, str] = {}  # id -> name
+        self.users: dict[str, str] = {}  # id -> email
+        self.origins: dict[str, str] = {}  # task id -> origin marker
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def represent(self, field: str, value: Any) -> Any:
+        if field == "assignee" and value is not None and self.users \
+                and value not in self.users.values():
+            return None  # only the project's collaborators can be assigned
+        return convert.represent(field, value, self.status_map)
+
+    def _ensure_users(self) -> None:
+        """Collaborators (id -> e-mail) through the SDK, once; /sync keeps them current."""
+        if not self.users:
+            self.users.update(self.client.collaborators(self._resolve_project()))
+
+    def _resolve_project(self) -> str:
+        if self.project_id is None:
+            for p in self.client.projects():
+                if self.project_spec in (p.id, p.name):
+                    self.project_id = p.id
+                    break
+            else:
+                raise NotFound(f"no Todoist project named {self.project_spec!r}",
+                               service=SERVICE)
+        return self.project_id
+
+    def _absorb(self, data: dict[str, Any]) -> None:
+        for s in data.get("sections", []):
+            self.sections[s["id"]] = s["name"]
+        for u in data.get("collaborators", []):
+            self.users[u["id"]] = str(u["email"]).lower()
+        for n in data.get("notes", []):
+            m = MARKER_RE.match(n.get("content") or "")
+            if m and not n.get("is_deleted"):
+                self.origins[n["item_id"]] = m.group(1)
+
+    def _in_scope(self, task: dict[str, Any]) -> bool:
+        if task.get("project_id") != self.project_id:
+            return False
+        if self.section_spec and self.sections.get(str(task.get("section_id"))) != \
+                self.section_spec and task.get("section_id") != self.section_spec:
+            return False
+        return not (self.label and self.label not in (task.get("labels") or []))
+
+    def _remote(self, task: dict[str, Any]) -> RemoteItem:
+        item = convert.to_item(task, sections=self.sections, users=self.users,
+                               status_map=self.status_map, origin=self.origins.get(task["id"]))
+        return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        before = self.client.requests
+        self._resolve_project()
+        token = json.loads(cursor)["t"] if cursor else "*"
+        data = self.client.sync(token, ["items", "notes", "sections", "collaborators"])
+        self._absorb(data)
+        items: list[RemoteItem] = []
+        gone: dict[str, Gone] = {}
+        for task in data.get("items", []):
+            if task.get("is_deleted"):
+                if token != "*":
+                    gone[task["id"]] = Gone.DELETED
+            elif self._in_scope(task):
+                items.append(self._remote(task))
+            elif token != "*":
+                gone[task["id"]] = Gone.OUT_OF_SCOPE
+        return ChangeSet(items=tuple(items), gone=gone,
+                         cursor=json.dumps({"t": data["sync_token"]}),
+                         requests=self.client.requests - before)
+
+    def get(self, ref: str) -> RemoteItem | None:
+        task = self.client.task(ref)
+        if task is None or task.get("is_deleted"):
+            return None
+        if task["id"] not in self.origins:
+            self._absorb(self.client.sync("*", ["notes"]))
+        if task.get("responsible_uid"):
+            self._ensure_users()
+        return self._remote(task)
+
+    def find_by_origin(self, origin: str) -> RemoteItem | None:
+        self._resolve_project()
+        data = self.client.sync("*", ["items", "notes", "sections", "collaborators"])
+        self._absorb(data)
+        for task in data.get("items", []):
+            if self.origins.get(task["id"]) == origin and not task.get("is_deleted"):
+                return self._remote(task)
+        return None
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _commands(self, op: WriteOp) -> list[dict[str, Any]]:
+        if op.item is not None and op.item.assignee:
+            self._ensure_users()
+        emails = {v: k for k, v in self.users.items()}
+        if op.kind is WriteKind.DELETE:
+            return [{"type": "item_delete", "uuid": command_uuid(op.idempotency_key),
+                     "args": {"id": op.ref}}]
+        assert op.item is not None
+        item = op.item
+        fields = self.capabilities.fields if op.kind is WriteKind.CREATE else op.fields
+        args = convert.to_args(item, fields, emails=emails)
+        cmds: list[dict[str, Any]] = []
+        if op.kind is WriteKind.CREATE:
+            temp = f"tmp-{op.idempotency_key[:24]}"
+            args["project_id"] = self._resolve_project()
+            if item.parent and "parent" in fields:
+                args["parent_id"] = item.parent
+            section = self._section_for(item)
+            if section:
+                args["section_id"] = section
+            cmds.append({"type": "item_add", "uuid": command_uuid(op.idempotency_key),
+                         "temp_id": temp, "args": args})
+            cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
+                         "temp_id": f"{temp}-n",
+                         "args": {"item_id": temp, "content": f"{MARKER}{op.origin}"}})
+            target = temp
+        else:
+            target = op.ref or ""
+            if args:
+                cmds.append({"type": "item_update", "uuid": command_uuid(op.idempotency_key),
+                             "args": {"id": target, **args}})
+            if "parent" in fields:
+                move = {"parent_id": item.parent} if item.parent else {
+                    "project_id": self._resolve_project()}
+                cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
+                             "args": {"id": target, **move}})
+        if "status" in fields:
+            kind = self.represent("status", item.status).kind
+            done = kind is StatusKind.DONE
+            if done or op.kind is not WriteKind.CREATE:
+                cmds.append({"type": "item_close" if done else "item_uncomplete",
+                             "uuid": command_uuid(op.idempotency_key, "st"),
+                             "args": {"id": target}})
+            section = self._section_for(item)
+            if section and op.kind is not WriteKind.CREATE:
+                cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
+                             "args": {"id": target, "section_id": section}})
+        return cmds
+
+    def _section_for(self, item: Item) -> str | None:
+        if self.status_map is None:
+            return None
+        name = self.status_map.to_remote.get(item.status.kind.value)
+        return next((sid for sid, n in self.sections.items() if n == name), None)
+
+    def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Up to 100 commands per request; a failed command fails only its own op."""
+        results: list[WriteResult] = []
+        chunk: list[tuple[WriteOp, list[dict[str, Any]]]] = []
+        size = 0
+        for op in ops:
+            cmds = self._commands(op)
+            if chunk and size + len(cmds) > BATCH:
+                results += self._send(chunk)
+                chunk, size = [], 0
+            chunk.append((op, cmds))
+            size += len(cmds)
+        if chunk:
+            results += self._send(chunk)
+        return results
+
+    def _send(self, chunk: list[tuple[WriteOp, list[dict[str, Any]]]]) -> list[WriteResult]:
+        data = self.client.sync(None, commands=[c for _, cmds in chunk for c in cmds])
+        status, temps = data.get("sync_status", {}), data.get("temp_id_mapping", {})
+        out = []
+        for op, cmds in chunk:
+            error: SyncHubError | None = None
+            for c in cmds:
+                st = status.get(c["uuid"], "ok")
+                if st != "ok":
+                    if op.kind is WriteKind.DELETE and st.get("http_code") == 404:
+                        continue  # already gone: a delete is done
+                    error = error_for(int(st.get("http_code", 400)), st,
+                                      what=f"{c['type']} {op.ref or ''}".strip())
+                    break
+            if error is not None:
+                out.append(WriteResult(op, error=error))
+            elif op.kind is WriteKind.DELETE:
+                out.append(WriteResult(op))
+            else:
+                assert op.item is not None
+                ref = temps.get(cmds[0].get("temp_id", ""), op.ref) if op.kind is \
+                    WriteKind.CREATE else op.ref
+                if op.kind is WriteKind.CREATE:
+                    self.origins[str(ref)] = op.origin or ""
+                item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE
+                                       else self.origins.get(str(ref)))
+                out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item, version=None)))
+        return out
+
+    def _as_stored(self, item: Item, origin: str | None) -> Item:
+        """What Todoist now holds, without another request: our values as it represents
+        them. The version is unknown until the next listing (None skips the stale check)."""
+        return item.evolve(**{f: self.represent(f, getattr(item, f)) for f in FIELDS},
+                           origin=origin)
+
+    def _one(self, op: WriteOp) -> RemoteItem | None:
+        (result,) = self.write_batch([op])
+        if result.error is not None:
+            raise result.error
+        return result.remote
+
+    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
+        remote = self._one(WriteOp(WriteKind.CREATE, idempotency_key, item=item, origin=origin))
+        assert remote is not None
+        return remote
+
+    def update(self, ref: str, item: Item, *, fields: frozenset[str],
+               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+        if expected_version is not None:
+            current = self.client.task(ref)
+            if current is None or current.get("is_deleted"):
+                raise NotFound(f"task {ref} does not exist", service=SERVICE)
+            if current.get("updated_at") != expected_version:
+                raise Conflict(f"task {ref} changed since it was read", service=SERVICE)
+        wanted = fields & self.capabilities.fields
+        if not wanted:
+            raise ValidationRejected("nothing to write", service=SERVICE)
+        remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
+                                   fields=frozenset(wanted)))
+        assert remote is not None
+        return remote
+
+    def delete(self, ref: str, *, expected_version: str | None) -> None:
+        self._one(WriteOp(WriteKind.DELETE, str(uuid.uuid4()), ref=ref))
+
+    def close(self) -> None:
+        self.client.close()

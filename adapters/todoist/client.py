@@ -1,0 +1,136 @@
+"""HTTP access to Todoist: the official SDK for what it covers, its httpx client for /sync.
+
+The SDK builds absolute ``https://api.todoist.com/api/v1/...`` URLs from a module constant;
+rather than patching that (process-wide), the injected httpx client carries a transport that
+rewrites the scheme and host to the configured base URL (the emulator in tests), per client.
+The SDK has no retries, which is what we want: the executor retries, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from todoist_api_python.api import TodoistAPI
+
+from hub.errors import (
+    AuthError,
+    Conflict,
+    Fatal,
+    NotFound,
+    RateLimited,
+    SyncHubError,
+    Transient,
+    ValidationRejected,
+)
+
+SERVICE = "todoist"
+
+
+class RewriteTransport(httpx.BaseTransport):
+    def __init__(self, base_url: str, inner: httpx.BaseTransport | None = None) -> None:
+        parts = urlsplit(base_url)
+        self.scheme, self.host, self.port = parts.scheme, parts.hostname or "", parts.port
+        self.inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme=self.scheme, host=self.host, port=self.port)
+        request.headers["host"] = request.url.netloc.decode()
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def error_for(status: int, body: Any, headers: httpx.Headers | None = None,
+              *, what: str = "request") -> SyncHubError:
+    """The one table from Todoist's HTTP status (or a command's ``http_code``) to our errors."""
+    message = body.get("error") if isinstance(body, dict) else None
+    text = f"{what}: HTTP {status}" + (f" ({message})" if message else "")
+    if status in (401, 403):
+        return AuthError(f"{text}; check the Todoist API token", service=SERVICE)
+    if status == 404:
+        return NotFound(text, service=SERVICE)
+    if status == 409:
+        return Conflict(text, service=SERVICE)
+    if status == 410:
+        return Fatal(f"{text}: this Todoist API was removed; update synchub", service=SERVICE)
+    if status == 429:
+        retry = headers.get("Retry-After") if headers is not None else None
+        extra = body.get("error_extra", {}) if isinstance(body, dict) else {}
+        after = float(retry) if retry else float(extra.get("retry_after", 60))
+        return RateLimited(text, retry_after=after, service=SERVICE)
+    if status >= 500:
+        return Transient(text, service=SERVICE)
+    return ValidationRejected(text, service=SERVICE)
+
+
+class TodoistClient:
+    def __init__(self, token: str, base_url: str = "https://api.todoist.com",
+                 timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(transport=RewriteTransport(self.base_url), timeout=timeout,
+                                 headers={"Authorization": f"Bearer {token}"})
+        self.sdk = TodoistAPI(token, client=self.http)  # keep the reference while paging
+        self.requests = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _send(self, fn: Any, *, write: bool, what: str) -> Any:
+        self.requests += 1
+        try:
+            return fn()
+        except httpx.HTTPStatusError as exc:
+            resp = exc.response
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+            raise error_for(resp.status_code, body, resp.headers, what=what) from None
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise Transient(f"{what}: {type(exc).__name__}", service=SERVICE,
+                            maybe_applied=write) from None
+
+    def sync(self, sync_token: str | None, resource_types: Sequence[str] = (),
+             commands: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+        data: dict[str, str] = {}
+        if sync_token is not None:
+            data["sync_token"] = sync_token
+            data["resource_types"] = json.dumps(list(resource_types))
+        if commands:
+            data["commands"] = json.dumps(list(commands))
+
+        def call() -> dict[str, Any]:
+            resp = self.http.post("https://api.todoist.com/api/v1/sync", data=data)
+            resp.raise_for_status()
+            result: dict[str, Any] = resp.json()
+            return result
+
+        return self._send(call, write=bool(commands), what="sync")
+
+    def projects(self) -> list[Any]:
+        def call() -> list[Any]:
+            return [p for page in self.sdk.get_projects() for p in page]
+        return self._send(call, write=False, what="list projects")
+
+    def collaborators(self, project_id: str) -> dict[str, str]:
+        def call() -> dict[str, str]:
+            return {c.id: c.email.lower() for page in self.sdk.get_collaborators(project_id)
+                    for c in page}
+        return self._send(call, write=False, what="list collaborators")
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        """One task (raw v1 shape) or None if it does not exist."""
+        def call() -> dict[str, Any]:
+            resp = self.http.get(f"https://api.todoist.com/api/v1/tasks/{task_id}")
+            resp.raise_for_status()
+            result: dict[str, Any] = resp.json()
+            return result
+        try:
+            return self._send(call, write=False, what="get task")
+        except NotFound:
+            return None

@@ -1,0 +1,376 @@
+"""A local Todoist (unified API v1) for tests, the demo and the sandbox.
+
+Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full ``*`` and incremental
+tokens, ``items``/``projects``/``sections``/``labels``/``notes``/``collaborators``, deletions
+as ``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
+``sync_status`` errors), the REST reads the SDK makes (``/tasks``, ``/tasks/{id}``,
+``/projects`` with cursor pagination, collaborators, sections, labels, completed tasks), and
+410 for the retired REST v2 and Sync v9 paths. Error bodies follow the v1 shape
+(``error``, ``error_code``, ``error_tag``, ``http_code``, ``error_extra``); 429 carries
+``Retry-After``. Bodies over 1 MiB get 413, as the real service does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs
+
+from adapters.emulation import Emulator, Request, Response
+
+MAX_BODY = 1 << 20
+ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
+               "section_id", "parent_id", "responsible_uid", "project_id")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class CommandError(Exception):
+    def __init__(self, http_code: int, tag: str, message: str) -> None:
+        super().__init__(message)
+        self.body: dict[str, Any] = {"error": message, "error_code": 20 if http_code == 400 else 22,
+                     "error_tag": tag, "http_code": http_code, "error_extra": {}}
+
+
+class TodoistEmulator(Emulator):
+    service = "todoist"
+
+    def __init__(self, token: str = "test-token", *, partial_sync_limit: int = 1000,
+                 window_seconds: float = 900.0) -> None:
+        super().__init__()
+        self.token = token
+        self._seq = itertools.count(1)
+        self._ids = itertools.count(1)
+        self.last_seq = 0
+        self.projects: dict[str, dict[str, Any]] = {}
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.items: dict[str, dict[str, Any]] = {}
+        self.notes: dict[str, dict[str, Any]] = {}
+        self.labels: dict[str, dict[str, Any]] = {}
+        self.users = {"u1": {"id": "u1", "email": "owner@example.com", "full_name": "Owner",
+                             "name": "Owner"}}
+        self.executed: dict[str, tuple[Any, dict[str, str]]] = {}  # uuid -> (status, temps)
+        self.partial_sync_limit = partial_sync_limit
+        self.window = window_seconds
+        self._partial_syncs: deque[float] = deque()
+        self.inbox = self.add_project("Inbox", inbox=True)
+
+    # -- direct state access (the "user in the Todoist app") ---------------------------------
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):06d}"
+
+    def _touch(self, obj: dict[str, Any]) -> None:
+        self.last_seq = next(self._seq)
+        obj["_seq"] = self.last_seq
+        obj["updated_at"] = _now()
+
+    def add_project(self, name: str, *, inbox: bool = False, shared: bool = False) -> str:
+        with self.lock:
+            pid = self._id("p")
+            self.projects[pid] = {
+                "id": pid, "name": name, "description": "", "child_order": len(self.projects),
+                "color": "charcoal", "collapsed": False, "shared": shared, "is_favorite": False,
+                "is_archived": False, "is_deleted": False, "can_assign_tasks": shared,
+                "view_style": "list", "created_at": _now(), "inbox_project": inbox,
+                "parent_id": None}
+            self._touch(self.projects[pid])
+            return pid
+
+    def add_section(self, project_id: str, name: str) -> str:
+        with self.lock:
+            sid = self._id("s")
+            self.sections[sid] = {"id": sid, "name": name, "project_id": project_id,
+                                  "section_order": len(self.sections), "collapsed": False,
+                                  "is_deleted": False}
+            self._touch(self.sections[sid])
+            return sid
+
+    def add_user(self, email: str, name: str = "") -> str:
+        with self.lock:
+            uid = self._id("u")
+            self.users[uid] = {"id": uid, "email": email, "full_name": name or email,
+                               "name": name or email}
+            return uid
+
+    def add_item(self, project_id: str, content: str, **fields: Any) -> str:
+        with self.lock:
+            return self._item_add({"project_id": project_id, "content": content, **fields})
+
+    def edit_item(self, item_id: str, **fields: Any) -> None:
+        with self.lock:
+            self._item_update({"id": item_id, **fields})
+
+    def complete_item(self, item_id: str) -> None:
+        with self.lock:
+            self._item_close({"id": item_id})
+
+    def delete_item(self, item_id: str) -> None:
+        with self.lock:
+            self._item_delete({"id": item_id})
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _item(self, item_id: Any) -> dict[str, Any]:
+        item = self.items.get(str(item_id))
+        if item is None or item["is_deleted"]:
+            raise CommandError(404, "ITEM_NOT_FOUND", "Item not found")
+        return item
+
+    def _item_add(self, a: dict[str, Any]) -> str:
+        if not str(a.get("content") or "").strip():
+            raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument value: content")
+        pid = str(a.get("project_id") or self.inbox)
+        if pid not in self.projects:
+            raise CommandError(404, "PROJECT_NOT_FOUND", "Project not found")
+        iid = self._id("t")
+        self.items[iid] = {
+            "id": iid, "user_id": "u1", "project_id": pid, "content": a["content"],
+            "description": a.get("description") or "", "due": None, "deadline": None,
+            "priority": 1, "parent_id": None, "child_order": len(self.items),
+            "section_id": None, "labels": [], "responsible_uid": None,
+            "assigned_by_uid": None, "added_by_uid": "u1", "checked": False,
+            "is_deleted": False, "collapsed": False, "added_at": _now(),
+            "completed_at": None, "duration": None, "day_order": -1}
+        self._apply(self.items[iid], a)
+        return iid
+
+    def _apply(self, item: dict[str, Any], a: dict[str, Any]) -> None:
+        for key in ITEM_FIELDS:
+            if key not in a or (key == "content" and not a[key]):
+                continue
+            value = a[key]
+            if key == "due":
+                value = self._due(value)
+            elif key == "priority" and value not in (1, 2, 3, 4):
+                raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument: priority")
+            elif key == "description" and value is None:
+                value = ""
+            elif key == "labels":
+                value = list(value or [])
+            elif key == "parent_id" and value is not None and str(value) not in self.items:
+                raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
+            item[key] = value
+        self._touch(item)
+
+    @staticmethod
+    def _due(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not (value.get("date") or value.get("string")):
+            raise CommandError(400, "INVALID_DATE_FORMAT", "Date format is not recognized")
+        string = value.get("string") or value.get("date")
+        recurring = str(string).lower().startswith("every")
+        date = value.get("date") or dt.date.today().isoformat()
+        return {"date": date, "timezone": value.get("timezone"), "string": string,
+                "lang": value.get("lang", "en"), "is_recurring": recurring}
+
+    def _item_update(self, a: dict[str, Any]) -> None:
+        self._apply(self._item(a.get("id")), {k: v for k, v in a.items() if k != "id"})
+
+    def _item_close(self, a: dict[str, Any]) -> None:
+        item = self._item(a.get("id"))
+        due = item.get("due")
+        if due and due.get("is_recurring"):  # a recurring task moves on; it is not closed
+            d = dt.date.fromisoformat(due["date"][:10]) + dt.timedelta(days=1)
+            due["date"] = d.isoformat() + due["date"][10:]
+        else:
+            item["checked"] = True
+            item["completed_at"] = _now()
+        self._touch(item)
+
+    def _item_uncomplete(self, a: dict[str, Any]) -> None:
+        item = self._item(a.get("id"))
+        item["checked"] = False
+        item["completed_at"] = None
+        self._touch(item)
+
+    def _item_delete(self, a: dict[str, Any]) -> None:
+        item = self._item(a.get("id"))
+        item["is_deleted"] = True
+        self._touch(item)
+        for child in self.items.values():
+            if child["parent_id"] == item["id"] and not child["is_deleted"]:
+                self._item_delete({"id": child["id"]})
+
+    def _item_move(self, a: dict[str, Any]) -> None:
+        item = self._item(a.get("id"))
+        for key in ("project_id", "section_id", "parent_id"):
+            if key in a:
+                item[key] = a[key]
+        self._touch(item)
+
+    def _note_add(self, a: dict[str, Any]) -> str:
+        item = self._item(a.get("item_id"))
+        nid = self._id("n")
+        self.notes[nid] = {"id": nid, "item_id": item["id"], "content": a.get("content", ""),
+                           "posted_uid": "u1", "posted_at": _now(), "is_deleted": False,
+                           "file_attachment": None}
+        self._touch(self.notes[nid])
+        return nid
+
+    def _run(self, cmd: dict[str, Any], known: dict[str, str], temps: dict[str, str]) -> Any:
+        """Run one command; ``known`` resolves earlier temp ids, ``temps`` records new ones."""
+        kind, args = cmd.get("type"), dict(cmd.get("args") or {})
+        for key in ("id", "item_id", "parent_id"):  # temp ids of earlier commands
+            if isinstance(args.get(key), str) and args[key] in known:
+                args[key] = known[args[key]]
+        handlers = {"item_update": self._item_update, "item_close": self._item_close,
+                    "item_complete": self._item_close, "item_uncomplete": self._item_uncomplete,
+                    "item_delete": self._item_delete, "item_move": self._item_move}
+        if kind == "item_add":
+            new_id = self._item_add(args)
+        elif kind == "note_add":
+            new_id = self._note_add(args)
+        elif kind in handlers:
+            handlers[kind](args)
+            return "ok"
+        else:
+            raise CommandError(400, "INVALID_COMMAND", f"Unknown command {kind}")
+        if cmd.get("temp_id"):
+            temps[cmd["temp_id"]] = new_id
+        return "ok"
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str, code: str | None = None) -> Response:
+        tag = {401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
+               429: "LIMITS_REACHED", 413: "MAX_BODY_SIZE_EXCEEDED"}.get(status, "SERVER_ERROR")
+        return Response.json({"error": message, "error_code": status, "error_tag": tag,
+                              "http_code": status, "error_extra": {}}, status)
+
+    def op_name(self, req: Request) -> tuple[str, bool]:
+        if req.path.endswith("/sync"):
+            form = parse_qs(req.body.decode("utf-8", "replace"))
+            return ("write" if form.get("commands") else "sync"), bool(form.get("commands"))
+        return req.path, req.method not in ("GET", "HEAD")
+
+    def handle(self, req: Request) -> Response:
+        if req.path.startswith(("/rest/v2", "/sync/v9", "/sync/v8")):
+            return self.error_body(410, "This API has been deprecated: use /api/v1")
+        if len(req.body) > MAX_BODY:
+            return self.error_body(413, "Request body too large")
+        if req.headers.get("authorization") != f"Bearer {self.token}":
+            return self.error_body(401, "Invalid token")
+        path = req.path.removeprefix("/api/v1")
+        if path == "/sync" and req.method == "POST":
+            return self._sync(req)
+        return self._rest(req, path)
+
+    def _sync(self, req: Request) -> Response:
+        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        commands = json.loads(form.get("commands") or "[]")
+        if len(commands) > 100:
+            return self.error_body(400, "Too many commands: at most 100 per request")
+        token = form.get("sync_token")
+        if token and token != "*":
+            now = time.monotonic()
+            while self._partial_syncs and self._partial_syncs[0] <= now - self.window:
+                self._partial_syncs.popleft()
+            if len(self._partial_syncs) >= self.partial_sync_limit:
+                resp = self.error_body(429, "Too many requests")
+                resp.headers["Retry-After"] = str(int(self._partial_syncs[0] + self.window - now)
+                                                  + 1)
+                return resp
+            self._partial_syncs.append(now)
+        status: dict[str, Any] = {}
+        temps: dict[str, str] = {}
+        for cmd in commands:
+            uuid = str(cmd.get("uuid"))
+            if uuid in self.executed:  # a retried command is answered, never applied twice
+                status[uuid], known = self.executed[uuid]
+                temps.update(known)
+                continue
+            mine: dict[str, str] = {}
+            try:
+                status[uuid] = self._run(cmd, temps, mine)
+            except CommandError as exc:
+                status[uuid] = exc.body
+            temps.update(mine)
+            self.executed[uuid] = (status[uuid], mine)
+        out: dict[str, Any] = {}
+        if commands:
+            out["sync_status"] = status
+            out["temp_id_mapping"] = temps
+        if token:
+            out.update(self._read(token, json.loads(form.get("resource_types") or '["all"]')))
+        return Response.json(out)
+
+    def _read(self, token: str, types: list[str]) -> dict[str, Any]:
+        full = token == "*"
+        since = 0 if full else int(token.removeprefix("s"))
+        everything = "all" in types
+
+        def pick(objects: dict[str, dict[str, Any]], name: str, hide_checked: bool = False
+                 ) -> list[dict[str, Any]]:
+            if not everything and name not in types:
+                return []
+            out = []
+            for o in objects.values():
+                if o["_seq"] <= since:
+                    continue
+                if full and (o.get("is_deleted") or (hide_checked and o.get("checked"))):
+                    continue  # a full sync lists what exists (completed items are history)
+                out.append({k: v for k, v in o.items() if not k.startswith("_")})
+            return out
+
+        result = {"sync_token": f"s{self.last_seq}", "full_sync": full,
+                  "items": pick(self.items, "items", hide_checked=True),
+                  "projects": pick(self.projects, "projects"),
+                  "sections": pick(self.sections, "sections"),
+                  "notes": pick(self.notes, "notes")}
+        if everything or "collaborators" in types:
+            result["collaborators"] = list(self.users.values())
+        return result
+
+    def _rest(self, req: Request, path: str) -> Response:
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["tasks"] and len(parts) == 2 and req.method == "GET":
+            item = self.items.get(parts[1])
+            if item is None or item["is_deleted"]:
+                return self.error_body(404, "Task not found")
+            return Response.json(self._task(item))
+        if parts == ["tasks"] and req.method == "GET":
+            pid = req.q("project_id")
+            rows = [self._task(i) for i in self.items.values() if not i["is_deleted"]
+                    and not i["checked"] and (pid is None or i["project_id"] == pid)]
+            return self._page(req, rows)
+        if parts == ["tasks", "completed", "by_completion_date"]:
+            rows = [self._task(i) for i in self.items.values()
+                    if i["checked"] and not i["is_deleted"]]
+            return Response.json({"items": rows, "next_cursor": None})
+        if parts == ["projects"] and req.method == "GET":
+            rows = [self._project(p) for p in self.projects.values() if not p["is_deleted"]]
+            return self._page(req, rows)
+        if len(parts) == 3 and parts[0] == "projects" and parts[2] == "collaborators":
+            return self._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
+                                    for u in self.users.values()])
+        if parts == ["sections"]:
+            pid = req.q("project_id")
+            return self._page(req, [s for s in self.sections.values()
+                                    if pid is None or s["project_id"] == pid])
+        if parts == ["labels"]:
+            return self._page(req, list(self.labels.values()))
+        return self.error_body(404, "Not found")
+
+    def _page(self, req: Request, rows: list[dict[str, Any]]) -> Response:
+        limit = min(int(req.q("limit") or 50), 200)
+        start = int(req.q("cursor") or 0)
+        chunk = rows[start:start + limit]
+        nxt = str(start + limit) if start + limit < len(rows) else None
+        return Response.json({"results": chunk, "next_cursor": nxt})
+
+    @staticmethod
+    def _project(p: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in p.items() if not k.startswith("_")} | {
+            "is_collapsed": p["collapsed"], "is_shared": p["shared"], "order": p["child_order"]}
+
+    @staticmethod
+    def _task(i: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in i.items() if not k.startswith("_")}

@@ -1,0 +1,188 @@
+"""Todoist specifics: versions, batching and idempotent retries, recurrence, completion,
+status sections, clearing, errors and retired API versions."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import uuid
+
+import httpx
+import pytest
+
+from adapters.base import ValueMap, WebhookRejected, WriteKind, WriteOp
+from adapters.todoist import TodoistAdapterFactory
+from adapters.todoist.emulator import TodoistEmulator
+from adapters.todoist.webhook import parse_webhook
+from hub.errors import AuthError, Conflict, Fatal, RateLimited
+from hub.model import DateOnly, Item, StatusKind
+from tests.adapters.todoist.conftest import TodoistHarness, build
+
+
+def test_a_stale_listed_version_conflicts(harness: TodoistHarness) -> None:
+    ref = harness.user_create(harness.sample(1))
+    listed = {r.ref: r for r in harness.adapter.changes(None).items}[ref]
+    assert listed.version
+    harness.user_edit(ref, title="changed in the app")
+    with pytest.raises(Conflict):
+        harness.adapter.update(ref, Item(title="ours"), fields=frozenset({"title"}),
+                               expected_version=listed.version, idempotency_key="k")
+
+
+def test_quiet_round_is_one_request(harness: TodoistHarness) -> None:
+    harness.user_create(harness.sample(1))
+    cur = harness.adapter.changes(None).cursor
+    harness.emu.reset_counts()
+    assert harness.adapter.changes(cur).items == ()
+    assert harness.emu.total_requests == 1
+
+
+def test_writes_go_in_batches_of_100_and_a_retried_batch_applies_once(
+        harness: TodoistHarness) -> None:
+    a = harness.adapter
+    ops = [WriteOp(WriteKind.CREATE, f"key-{i}", item=Item(title=f"t{i}"), origin=f"L{i}")
+           for i in range(120)]
+    harness.emu.reset_counts()
+    results = a.write_batch(ops)
+    assert all(r.error is None for r in results)
+    # each create is two commands (task + marker comment): 240 commands -> 3 requests
+    assert harness.emu.requests["POST /api/v1/sync"] == 3
+    again = a.write_batch(ops)  # the same uuids: answered, not applied again
+    assert [r.remote.ref for r in again] == [r.remote.ref for r in results]  # type: ignore[union-attr]
+    live = [i for i in harness.emu.items.values() if not i["is_deleted"]]
+    assert len(live) == 120
+
+
+def test_one_failed_command_fails_only_its_op(harness: TodoistHarness) -> None:
+    ok = harness.user_create(harness.sample(1))
+    results = harness.adapter.write_batch([
+        WriteOp(WriteKind.UPDATE, "u1", item=Item(title="fine"), ref=ok,
+                fields=frozenset({"title"})),
+        WriteOp(WriteKind.UPDATE, "u2", item=Item(title="x"), ref="t-missing",
+                fields=frozenset({"title"})),
+    ])
+    assert results[0].error is None and results[1].error is not None
+    assert harness.emu.items[ok]["content"] == "fine"
+
+
+def test_recurring_due_round_trips_and_completing_it_moves_the_due(
+        harness: TodoistHarness) -> None:
+    a = harness.adapter
+    item = Item(title="standup", due=DateOnly(date=dt.date(2026, 12, 1)),
+                recurrence="FREQ=WEEKLY;BYDAY=MO,WE")
+    created = a.create(item, origin="L", idempotency_key="rec")
+    got = a.get(created.ref)
+    assert got is not None and got.item.recurrence == "FREQ=WEEKLY;BYDAY=MO,WE"
+    assert harness.emu.items[created.ref]["due"]["string"] == "every monday, wednesday"
+    cur = a.changes(None).cursor
+    harness.emu.complete_item(created.ref)
+    (seen,) = a.changes(cur).items
+    assert seen.item.status.kind is StatusKind.OPEN  # not closed everywhere
+    assert seen.item.due == DateOnly(date=dt.date(2026, 12, 2))
+
+
+def test_completed_is_done_not_deleted(harness: TodoistHarness) -> None:
+    ref = harness.user_create(harness.sample(2))
+    cur = harness.adapter.changes(None).cursor
+    harness.emu.complete_item(ref)
+    result = harness.adapter.changes(cur)
+    assert dict(result.gone) == {}
+    assert [r.item.status.kind for r in result.items] == [StatusKind.DONE]
+
+
+def test_sections_as_status(emu: TodoistEmulator) -> None:
+    harness = TodoistHarness(emu)
+    emu.add_section(harness.project, "Doing")
+    emu.add_section(harness.project, "Backlog")
+    status = ValueMap.from_pairs({"Backlog": "open", "Doing": "in_progress"})
+    a = build(emu, value_maps={"status": status})
+    a.changes(None)
+    created = a.create(Item(title="x", status={"kind": "in_progress"}), origin="L",
+                       idempotency_key="s")
+    sections = {s["id"]: s["name"] for s in emu.sections.values()}
+    assert sections[emu.items[created.ref]["section_id"]] == "Doing"
+    got = a.get(created.ref)
+    assert got is not None and got.item.status.kind is StatusKind.IN_PROGRESS
+
+
+def test_priority_one_and_none_are_stored_alike(harness: TodoistHarness) -> None:
+    a = harness.adapter
+    assert a.represent("priority", 1) is None and a.represent("priority", 4) == 4
+    created = a.create(Item(title="x", priority=4), origin="L", idempotency_key="p")
+    assert harness.emu.items[created.ref]["priority"] == 4  # urgent stays urgent
+
+
+def test_origin_marker_is_a_comment_not_in_the_title(harness: TodoistHarness) -> None:
+    created = harness.adapter.create(Item(title="clean title"), origin="L9", idempotency_key="o")
+    assert harness.emu.items[created.ref]["content"] == "clean title"
+    notes = [n["content"] for n in harness.emu.notes.values() if n["item_id"] == created.ref]
+    assert notes == ["synchub-origin: L9"]
+
+
+def test_retired_apis_answer_410_and_map_to_fatal(emu: TodoistEmulator) -> None:
+    for path in ("/rest/v2/tasks", "/sync/v9/sync"):
+        assert httpx.get(emu.base_url + path).status_code == 410
+    from adapters.todoist.client import error_for
+
+    assert isinstance(error_for(410, {"error": "gone"}), Fatal)
+
+
+def test_bad_token_is_an_auth_error(emu: TodoistEmulator) -> None:
+    emu.add_project("Work")
+    emu.token = "other"
+    a = build(emu)
+    with pytest.raises(AuthError, match="token"):
+        a.changes(None)
+
+
+def test_partial_sync_budget_429_with_retry_after(emu: TodoistEmulator) -> None:
+    emu.partial_sync_limit = 2
+    emu.add_project("Work")
+    a = build(emu)
+    cur = a.changes(None).cursor
+    a.changes(cur)
+    a.changes(cur)
+    with pytest.raises(RateLimited) as info:
+        a.changes(cur)
+    assert info.value.retry_after is not None and info.value.retry_after > 0
+    assert a.capabilities.request_budget is not None
+    assert a.capabilities.request_budget.requests == 1000
+
+
+def test_webhook_signature(harness: TodoistHarness) -> None:
+    body = json.dumps({"event_name": "item:updated", "event_data": {"id": "t1",
+                                                                    "project_id": "p1"}}).encode()
+    sig = base64.b64encode(hmac.new(b"secret", body, hashlib.sha256).digest()).decode()
+    (notice,) = parse_webhook({"X-Todoist-Hmac-SHA256": sig}, body, "secret")
+    assert (notice.kind, notice.ref, notice.resource) == ("updated", "t1", "p1")
+    for headers, secret in (({}, "secret"), ({"X-Todoist-Hmac-SHA256": "bad"}, "secret"),
+                            ({"X-Todoist-Hmac-SHA256": sig}, None)):
+        with pytest.raises(WebhookRejected) as info:
+            parse_webhook(headers, body, secret)
+        assert info.value.status == 401
+    bad = b"not json"
+    bad_sig = base64.b64encode(hmac.new(b"secret", bad, hashlib.sha256).digest()).decode()
+    with pytest.raises(WebhookRejected) as info:
+        parse_webhook({"X-Todoist-Hmac-SHA256": bad_sig}, bad, "secret")
+    assert info.value.status == 400
+    assert TodoistAdapterFactory().parse_webhook({"X-Todoist-Hmac-SHA256": sig}, body, "secret")
+
+
+def test_probe_reports_the_account(emu: TodoistEmulator) -> None:
+    from adapters.todoist import TodoistConnection
+
+    conn = TodoistConnection(token="test-token", base_url=emu.base_url)  # type: ignore[arg-type]
+    assert "token accepted" in TodoistAdapterFactory().probe(conn)
+    emu.token = "x"
+    with pytest.raises(AuthError):
+        TodoistAdapterFactory().probe(conn)
+
+
+def test_command_uuids_are_stable_per_key() -> None:
+    from adapters.todoist.adapter import command_uuid
+
+    assert command_uuid("k") == command_uuid("k") != command_uuid("k", "origin")
+    uuid.UUID(command_uuid("k"))
