@@ -142,14 +142,10 @@ def run_flow(
     total = len(plan.links)
     # Parents first, so a child created in the same round can point at its parent's new copy.
     ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
-    for i, lp in enumerate(ordered, 1):
-        if should_stop is not None and should_stop():
-            report.notes.append(f"stopped after {i - 1} of {total} items; the rest is "
-                                "picked up by the next round")
-            return finish("interrupted")
-        ex.apply_link(lp)
-        if progress is not None:
-            progress(i, total)
+    if not ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
+        report.notes.append(f"stopped before all {total} items were done; the rest is "
+                            "picked up by the next round")
+        return finish("interrupted")
 
     # 4. Cursors last: a crash before this point re-observes, which is harmless.
     with store.transaction() as tx:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from adapters.base import Adapter, RemoteItem, WriteKind
+from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
 from hub.budget import budget_for
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import SYNC_FIELDS, Item
@@ -248,52 +248,158 @@ class Executor:
             return replace(state, copies=copies, detached=state.detached | {w.endpoint})
         return state
 
-    def apply_link(self, lp: LinkPlan) -> LinkState | None:
-        """Apply one link's plan; returns the committed state (None if the link was dropped)."""
-        state = lp.interim
+    # -- one link's writes ---------------------------------------------------------------
+
+    def prepare(self, lp: LinkPlan) -> LinkState | None:
+        """Commit what the plan already knows (snapshots, agreements, conflicts) before any
+        write; returns the link's state, or None if it is dropped."""
+        if self.dry_run:
+            return lp.interim
         conflicts = [ConflictRecord(id=None, flow=self.flow, link_id=c.link_id, field=c.field,
                                     values=dict(c.values)) for c in lp.conflicts]
-        if self.dry_run:
-            return state
         with self.store.transaction() as tx:
             if lp.drop:
                 tx.drop_link(self.flow, lp.link_id)
                 return None
-            tx.save_link(state)
+            tx.save_link(lp.interim)
             for c in conflicts:
                 tx.upsert_conflict(c)
+        return lp.interim
+
+    def _journal(self, link_id: str, writes: Sequence[Write]) -> None:
+        with self.store.transaction() as tx:
+            for w in writes:
+                tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
+                                     endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w)))
+
+    def _commit_failure(self, link_id: str, state: LinkState, w: Write, exc: SyncHubError
+                        ) -> LinkState:
+        self.stats.bump(self.stats.failed, w.endpoint)
+        self.stats.errors.append((w.endpoint, exc))
+        state = self._on_failure(state, w, exc)
+        maybe = isinstance(exc, Transient) and exc.maybe_applied
+        with self.store.transaction() as tx:
+            tx.save_link(state)
+            if not maybe:  # a maybe-applied create stays pending for recover()
+                tx.finish_intent(w.key, IntentState.ABANDONED)
+        return state
+
+    def _commit_success(self, link_id: str, state: LinkState, w: Write,
+                        result: RemoteItem | None) -> LinkState:
+        """Copy + base + intent in one transaction: the unit of progress."""
+        self.stats.bump(self.stats.writes, w.endpoint)
+        if result is not None and result.item.parent is not None:
+            result = replace(result, item=result.item.evolve(parent=w.item.parent
+                                                            if w.item else None))
+        state = self.after_write(state, w, result)
+        if self.parents is not None and result is not None:
+            self.parents.add(link_id, w.endpoint, result.ref)
+        with self.store.transaction() as tx:
+            if state.copies:
+                tx.save_link(state)
+            else:
+                tx.drop_link(self.flow, link_id)
+            tx.finish_intent(w.key)
+        return state
+
+    def _to_send(self, planned: Write) -> tuple[Write, Write] | None:
+        return self.parents.to_remote(planned) if self.parents else (planned, planned)
+
+    def apply_link(self, lp: LinkPlan) -> LinkState | None:
+        """Apply one link's plan, one write at a time; returns the committed state."""
+        state = self.prepare(lp)
+        if state is None or self.dry_run:
+            return state
         for planned in lp.writes:
-            sent_pair = self.parents.to_remote(planned) if self.parents else (planned, planned)
-            if sent_pair is None:
+            pair = self._to_send(planned)
+            if pair is None:
                 continue  # only an unresolvable parent to write: try again next round
-            send, w = sent_pair
-            intent = Intent(key=w.key, flow=self.flow, link_id=lp.link_id, endpoint=w.endpoint,
-                            kind=w.kind.value, payload=_payload(w))
-            with self.store.transaction() as tx:
-                tx.add_intent(intent)
+            send, w = pair
+            self._journal(lp.link_id, [w])
             try:
                 result = self._write(send)
             except SyncHubError as exc:
-                self.stats.bump(self.stats.failed, w.endpoint)
-                self.stats.errors.append((w.endpoint, exc))
-                state = self._on_failure(state, w, exc)
-                maybe = isinstance(exc, Transient) and exc.maybe_applied
-                with self.store.transaction() as tx:
-                    tx.save_link(state)
-                    if not maybe:  # a maybe-applied create stays pending for recover()
-                        tx.finish_intent(w.key, IntentState.ABANDONED)
+                state = self._commit_failure(lp.link_id, state, w, exc)
                 continue
-            self.stats.bump(self.stats.writes, w.endpoint)
-            if result is not None and result.item.parent is not None:
-                result = replace(result, item=result.item.evolve(parent=w.item.parent
-                                                                if w.item else None))
-            state = self.after_write(state, w, result)
-            if self.parents is not None and result is not None:
-                self.parents.add(lp.link_id, w.endpoint, result.ref)
-            with self.store.transaction() as tx:
-                if state.copies:
-                    tx.save_link(state)
-                else:
-                    tx.drop_link(self.flow, lp.link_id)
-                tx.finish_intent(w.key)
+            state = self._commit_success(lp.link_id, state, w, result)
         return state if state.copies else None
+
+    # -- a whole plan, batching where the service can -------------------------------------
+
+    def apply_plan(self, plans: Sequence[LinkPlan], *,
+                   progress: Callable[[int, int], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> bool:
+        """Apply every link's plan. Writes to a :class:`BatchingAdapter` go out in batches
+        (journalled per batch, committed per write); the others one by one. Returns False if
+        ``should_stop`` interrupted it (between links or batches, never inside a write)."""
+        batching = {name for name, a in self.adapters.items()
+                    if isinstance(a, BatchingAdapter) and a.capabilities.batch_size > 1}
+        states: dict[str, LinkState | None] = {}
+        queued: dict[str, list[tuple[str, Write, Write]]] = {n: [] for n in batching}
+        total = len(plans)
+        for done, lp in enumerate(plans, 1):
+            if should_stop is not None and should_stop():
+                return False
+            singles = [w for w in lp.writes if w.endpoint not in batching]
+            if len(singles) == len(lp.writes):
+                states[lp.link_id] = self.apply_link(lp)
+            else:
+                state = self.prepare(lp)
+                states[lp.link_id] = state
+                if state is not None:
+                    for planned in singles:
+                        states[lp.link_id] = state = self._apply_one(lp.link_id, state, planned)
+                    for planned in lp.writes:
+                        pair = self._to_send(planned) if planned.endpoint in batching else None
+                        if pair is not None:
+                            queued[planned.endpoint].append((lp.link_id, *pair))
+            if progress is not None:
+                progress(done, total)
+        for endpoint, items in queued.items():
+            size = self.adapters[endpoint].capabilities.batch_size
+            for i in range(0, len(items), size):
+                if should_stop is not None and should_stop():
+                    return False
+                self._apply_batch(endpoint, items[i:i + size], states)
+        return True
+
+    def _apply_one(self, link_id: str, state: LinkState, planned: Write) -> LinkState:
+        pair = self._to_send(planned)
+        if pair is None:
+            return state
+        send, w = pair
+        self._journal(link_id, [w])
+        try:
+            result = self._write(send)
+        except SyncHubError as exc:
+            return self._commit_failure(link_id, state, w, exc)
+        return self._commit_success(link_id, state, w, result)
+
+    def _apply_batch(self, endpoint: str, items: list[tuple[str, Write, Write]],
+                     states: dict[str, LinkState | None]) -> None:
+        adapter = self.adapters[endpoint]
+        assert isinstance(adapter, BatchingAdapter)
+        with self.store.transaction() as tx:
+            for link_id, _, w in items:
+                tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
+                                     endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w)))
+        ops = [WriteOp(kind=send.kind, idempotency_key=send.key, item=send.item, ref=send.ref,
+                       fields=send.fields, expected_version=send.expected_version,
+                       origin=send.origin) for _, send, _ in items]
+        try:
+            # A retried batch is safe: every op carries its idempotency key.
+            results = self.call(endpoint, lambda: adapter.write_batch(ops))
+        except SyncHubError as exc:
+            for link_id, _, w in items:
+                state = states.get(link_id)
+                if state is not None:
+                    states[link_id] = self._commit_failure(link_id, state, w, exc)
+            return
+        for (link_id, _, w), result in zip(items, results, strict=True):
+            state = states.get(link_id)
+            if state is None:
+                continue
+            if result.error is not None:
+                states[link_id] = self._commit_failure(link_id, state, w, result.error)
+            else:
+                states[link_id] = self._commit_success(link_id, state, w, result.remote)
