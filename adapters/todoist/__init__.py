@@ -20,12 +20,14 @@ class TodoistConnection(BaseModel):
 
 
 class TodoistScope(BaseModel):
-    """A project (by name or id), optionally narrowed to one section or label."""
+    """A project (by name or id), optionally narrowed to one section, one label, or a Todoist
+    filter query (listed every round, so a filter scope costs one more request per round)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     project: str = Field(min_length=1)
     section: str | None = None
     label: str | None = None
+    filter: str | None = Field(default=None, max_length=1024)
     read_only: bool = False
 
 
@@ -39,7 +41,8 @@ class TodoistAdapterFactory:
         assert isinstance(connection, TodoistConnection) and isinstance(scope, TodoistScope)
         client = TodoistClient(connection.token.get_secret_value(), connection.base_url)
         return TodoistAdapter(client, ctx, project=scope.project, section=scope.section,
-                              label=scope.label, read_only=scope.read_only)
+                              label=scope.label, filter=scope.filter,
+                              read_only=scope.read_only)
 
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, TodoistConnection)

@@ -51,13 +51,15 @@ def command_uuid(key: str, part: str = "") -> str:
 class TodoistAdapter:
     def __init__(self, client: TodoistClient, ctx: EndpointContext, *, project: str,
                  section: str | None = None, label: str | None = None,
-                 read_only: bool = False) -> None:
+                 filter: str | None = None, read_only: bool = False) -> None:
         self.client = client
         self.name = ctx.name
         self.ctx = ctx
         self.project_spec = project
         self.section_spec = section
         self.label = label
+        self.filter = filter
+        self.filtered: set[str] | None = None  # ids the filter selected in this round
         self.status_map = ctx.value_maps.get("status")
         fields = FIELDS if ctx.fields is None else FIELDS & ctx.fields
         self.capabilities = Capabilities(
@@ -109,6 +111,8 @@ class TodoistAdapter:
         if self.section_spec and self.sections.get(str(task.get("section_id"))) != \
                 self.section_spec and task.get("section_id") != self.section_spec:
             return False
+        if self.filtered is not None and task["id"] not in self.filtered:
+            return False
         return not (self.label and self.label not in (task.get("labels") or []))
 
     def _remote(self, task: dict[str, Any]) -> RemoteItem:
@@ -121,12 +125,19 @@ class TodoistAdapter:
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
         self._resolve_project()
-        token = json.loads(cursor)["t"] if cursor else "*"
+        state = json.loads(cursor) if cursor else {}
+        token = state.get("t", "*")
         data = self.client.sync(token, ["items", "notes", "sections", "collaborators"])
         self._absorb(data)
+        if self.filter:
+            # A filter ("today", "p1") can select or drop a task that did not change, so its
+            # membership is listed every round (the price of a filter scope) and compared.
+            self.filtered = self.client.filter_ids(self.filter)
         items: list[RemoteItem] = []
         gone: dict[str, Gone] = {}
+        seen: set[str] = set()
         for task in data.get("items", []):
+            seen.add(task["id"])
             if task.get("is_deleted"):
                 if token != "*":
                     gone[task["id"]] = Gone.DELETED
@@ -134,8 +145,18 @@ class TodoistAdapter:
                 items.append(self._remote(task))
             elif token != "*":
                 gone[task["id"]] = Gone.OUT_OF_SCOPE
-        return ChangeSet(items=tuple(items), gone=gone,
-                         cursor=json.dumps({"t": data["sync_token"]}),
+        if self.filtered is not None and token != "*":
+            previous = set(state.get("f", []))
+            for tid in sorted(self.filtered - previous - seen):  # entered without changing
+                task = self.client.task(tid)
+                if task is not None and self._in_scope(task):
+                    items.append(self._remote(task))
+            for tid in sorted(previous - self.filtered - seen):  # left without changing
+                gone[tid] = Gone.OUT_OF_SCOPE
+        new_state: dict[str, object] = {"t": data["sync_token"]}
+        if self.filtered is not None:
+            new_state["f"] = sorted(self.filtered)
+        return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
                          requests=self.client.requests - before)
 
     def get(self, ref: str) -> RemoteItem | None:

@@ -123,6 +123,13 @@ class TodoistClient:
                     for c in page}
         return self._send(call, write=False, what="list collaborators")
 
+    def filter_ids(self, query: str) -> set[str]:
+        """Ids of the open tasks a Todoist filter query selects (all pages)."""
+        def call() -> set[str]:
+            return {t.id for page in self.sdk.filter_tasks(query=query, limit=200)
+                    for t in page}
+        return self._send(call, write=False, what="filter tasks")
+
     def task(self, task_id: str) -> dict[str, Any] | None:
         """One task (raw v1 shape) or None if it does not exist."""
         def call() -> dict[str, Any]:

@@ -201,7 +201,9 @@ class TodoistEmulator(Emulator):
 
     def _item_move(self, a: dict[str, Any]) -> None:
         item = self._item(a.get("id"))
-        for key in ("project_id", "section_id", "parent_id"):
+        if "project_id" in a:  # to the project's root: no parent, no section
+            item.update(project_id=a["project_id"], parent_id=None, section_id=None)
+        for key in ("section_id", "parent_id"):
             if key in a:
                 item[key] = a[key]
         self._touch(item)
@@ -331,7 +333,8 @@ class TodoistEmulator(Emulator):
 
     def _rest(self, req: Request, path: str) -> Response:
         parts = [p for p in path.split("/") if p]
-        if parts[:1] == ["tasks"] and len(parts) == 2 and req.method == "GET":
+        if parts[:1] == ["tasks"] and len(parts) == 2 and parts[1] != "filter" \
+                and req.method == "GET":
             item = self.items.get(parts[1])
             if item is None or item["is_deleted"]:
                 return self.error_body(404, "Task not found")
@@ -340,6 +343,11 @@ class TodoistEmulator(Emulator):
             pid = req.q("project_id")
             rows = [self._task(i) for i in self.items.values() if not i["is_deleted"]
                     and not i["checked"] and (pid is None or i["project_id"] == pid)]
+            return self._page(req, rows)
+        if parts == ["tasks", "filter"] and req.method == "GET":
+            query = req.q("query") or ""
+            rows = [self._task(i) for i in self.items.values() if not i["is_deleted"]
+                    and not i["checked"] and self._matches(i, query)]
             return self._page(req, rows)
         if parts == ["tasks", "completed", "by_completion_date"]:
             rows = [self._task(i) for i in self.items.values()
@@ -358,6 +366,26 @@ class TodoistEmulator(Emulator):
         if parts == ["labels"]:
             return self._page(req, list(self.labels.values()))
         return self.error_body(404, "Not found")
+
+    def _matches(self, item: dict[str, Any], query: str) -> bool:
+        """A small part of Todoist's filter language: ``@label``, ``#project``, ``/section``,
+        ``p1``..``p4``, ``no date``, ``!term``, joined by ``&`` and ``|`` (& binds tighter)."""
+        def term(t: str) -> bool:
+            t = t.strip()
+            if t.startswith("!"):
+                return not term(t[1:])
+            if t.startswith("@"):
+                return t[1:] in item["labels"]
+            if t.startswith("#"):
+                return self.projects.get(item["project_id"], {}).get("name") == t[1:]
+            if t.startswith("/"):
+                return self.sections.get(str(item["section_id"]), {}).get("name") == t[1:]
+            if t in ("p1", "p2", "p3", "p4"):
+                return int(item["priority"]) == 5 - int(t[1])
+            if t == "no date":
+                return item["due"] is None
+            return False
+        return any(all(term(t) for t in alt.split("&")) for alt in query.split("|"))
 
     def _page(self, req: Request, rows: list[dict[str, Any]]) -> Response:
         limit = min(int(req.q("limit") or 50), 200)

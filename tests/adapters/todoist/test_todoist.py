@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from adapters.base import ValueMap, WebhookRejected, WriteKind, WriteOp
+from adapters.base import EndpointContext, ValueMap, WebhookRejected, WriteKind, WriteOp
 from adapters.todoist import TodoistAdapterFactory
 from adapters.todoist.emulator import TodoistEmulator
 from adapters.todoist.webhook import parse_webhook
@@ -186,3 +186,52 @@ def test_command_uuids_are_stable_per_key() -> None:
 
     assert command_uuid("k") == command_uuid("k") != command_uuid("k", "origin")
     uuid.UUID(command_uuid("k"))
+
+
+def test_filter_scope_sees_tasks_entering_and_leaving_without_changes(
+        emu: TodoistEmulator) -> None:
+    from adapters.todoist import TodoistConnection, TodoistScope
+
+    harness = TodoistHarness(emu)
+    urgent = emu.add_item(harness.project, "urgent", priority=4)
+    calm = emu.add_item(harness.project, "calm", priority=1)
+    conn = TodoistConnection(token="test-token", base_url=emu.base_url)  # type: ignore[arg-type]
+    a = TodoistAdapterFactory().build(conn, TodoistScope(project="Work", filter="p1"),
+                                      EndpointContext(name="todoist", flow="t"))
+    first = a.changes(None)
+    assert [r.ref for r in first.items] == [urgent]
+    # Edit the stored priority directly (no change seen by /sync's token): the filter decides.
+    emu.items[urgent]["priority"] = 1
+    emu.items[calm]["priority"] = 4
+    second = a.changes(first.cursor)
+    assert [r.ref for r in second.items] == [calm]
+    assert dict(second.gone) == {urgent: "out_of_scope"}
+
+
+def test_parent_moves_are_written(harness: TodoistHarness) -> None:
+    a = harness.adapter
+    parent = a.create(Item(title="epic"), origin="P", idempotency_key="p")
+    child = a.create(Item(title="story"), origin="C", idempotency_key="c")
+    a.update(child.ref, Item(title="story", parent=parent.ref), fields=frozenset({"parent"}),
+             expected_version=None, idempotency_key="mv")
+    assert harness.emu.items[child.ref]["parent_id"] == parent.ref
+    got = a.get(child.ref)
+    assert got is not None and got.item.parent == parent.ref
+    a.update(child.ref, Item(title="story"), fields=frozenset({"parent"}),
+             expected_version=None, idempotency_key="mv2")
+    assert harness.emu.items[child.ref]["parent_id"] is None
+
+
+def test_rest_listing_pages_with_cursor(harness: TodoistHarness) -> None:
+    for i in range(5):
+        harness.emu.add_item(harness.project, f"t{i}")
+    seen, cursor = [], None
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = httpx.get(f"{harness.emu.base_url}/api/v1/tasks", params=params,
+                         headers={"Authorization": "Bearer test-token"}).json()
+        seen += [t["content"] for t in page["results"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"t{i}" for i in range(5)]
