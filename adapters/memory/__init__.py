@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -57,6 +58,10 @@ class MemoryService:
     _idem: dict[str, str] = field(default_factory=dict)
     _last_seq: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    #: when each request arrived and which fault it met: lets tests check Retry-After and
+    #: request budgets (P12) against an injectable clock
+    clock: Callable[[], float] = time.monotonic
+    log: list[tuple[float, str, FaultKind | None, float]] = field(default_factory=list)
 
     # -- out-of-band edits, as a user in the service's own UI would make them -----------------
 
@@ -101,6 +106,8 @@ class MemoryService:
         """Count the request and apply a fault that happens *before* the operation."""
         self.requests[op] += 1
         fault = self.faults.take(op, op in _WRITES)
+        self.log.append((self.clock(), op, fault.kind if fault else None,
+                         fault.retry_after if fault else 0.0))
         if fault is None:
             return None
         if fault.kind is FaultKind.RATE_LIMIT:

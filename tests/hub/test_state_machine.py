@@ -2,9 +2,10 @@
 
 Users create, edit and delete on any service; services suffer 429s, 5xx, timeouts after the
 write landed, persistent outages and listing lag; the process crashes at arbitrary commits.
-Three services are writable, one ("r") is read-only. After *every* step the always-true
-properties are checked (P2 no duplicates, P4 deletes
-justified, P11 read-only never written); whenever the machine "settles" (faults stop, rounds
+Three services are writable, one ("r") is read-only, one ("b") has a request budget. After
+*every* step the always-true properties are checked (P2 no duplicates, P4 deletes justified,
+P11 read-only never written, P12 Retry-After honoured and the budget respected, on a fake
+clock); whenever the machine "settles" (faults stop, rounds
 run until quiet) convergence and no-lost-update are checked (P1, P3, P5, P6, P7, P8).
 
 Identity: every user-created item carries a unique ``url`` (``id:N``) that users never edit,
@@ -16,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from adapters.base import RequestBudget
 from adapters.faults import FaultKind
 from hub.model import SYNC_FIELDS, Item
 from tests.support.memstore import Crash
@@ -47,6 +50,10 @@ class SyncMachine(RuleBasedStateMachine):
         self.w = World(SERVICES, delete="propagate", conflict="newest",
                        mass_change_limit=1.0, match=("url",), read_only=["r"])
         self.born_on_r: set[str] = set()
+        # "b" has a documented limit: 12 requests per 30 s (P12 budget)
+        self.w.adapters["b"].capabilities = replace(
+            self.w.adapters["b"].capabilities, request_budget=RequestBudget(12, 30.0))
+        self.round_start = {n: 0 for n in SERVICES}
         self.ids = itertools.count(1)
         self.clock = itertools.count(1)
         self.deleted_ids: set[str] = set()  # identities some user deleted somewhere
@@ -119,15 +126,19 @@ class SyncMachine(RuleBasedStateMachine):
 
     # -- synchub --------------------------------------------------------------------------------
 
+    def _round(self) -> Any:
+        self.round_start = {n: len(s.log) for n, s in self.w.services.items()}
+        return self.w.sync()
+
     @rule()
     def sync(self) -> None:
-        self.w.sync()
+        self._round()
 
     @rule(after=st.integers(1, 12))
     def crash_during_sync(self, after: int) -> None:
         self.w.store.crash_at = self.w.store.commits + after
         with contextlib.suppress(Crash):
-            self.w.sync()
+            self._round()
         self.w.store.crash_at = None
 
     @rule()
@@ -135,13 +146,13 @@ class SyncMachine(RuleBasedStateMachine):
         for svc in self.w.services.values():
             svc.faults.clear()
         for _ in range(4):  # P8: bounded number of rounds to quiet
-            rep = self.w.sync()
+            rep = self._round()
             if rep.counts["writes"] == 0 and rep.counts["conflict"] == 0:
                 break
         else:
             raise AssertionError("no quiet round after 4 rounds (P8)")
         self._check_converged()
-        quiet = self.w.sync()  # P5: a quiet round writes nothing
+        quiet = self._round()  # P5: a quiet round writes nothing
         assert quiet.counts["writes"] == 0, quiet.counts
 
     def _check_converged(self) -> None:
@@ -171,6 +182,21 @@ class SyncMachine(RuleBasedStateMachine):
         for name, svc in self.w.services.items():
             urls = [i.url for i in svc.live().values()]
             assert len(urls) == len(set(urls)), (name, sorted(u or "" for u in urls))
+
+    @invariant()
+    def retry_after_is_honoured(self) -> None:  # P12
+        for name, svc in self.w.services.items():
+            this_round = svc.log[self.round_start[name]:]
+            for (t, _, fault, wait), (t_next, _, _, _) in zip(this_round, this_round[1:],
+                                                               strict=False):
+                if fault is FaultKind.RATE_LIMIT:
+                    assert t_next - t >= wait - 1e-9, (name, t, t_next, wait)
+
+    @invariant()
+    def request_budget_is_respected(self) -> None:  # P12
+        times = [t for t, _, _, _ in self.w.services["b"].log]
+        for i in range(len(times) - 12):
+            assert times[i + 12] - times[i] >= 30.0 - 1e-9, (i, times[i], times[i + 12])
 
     @invariant()
     def read_only_is_never_written(self) -> None:  # P11

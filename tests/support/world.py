@@ -30,7 +30,18 @@ class World:
                               **flow_kw)
         self.store = store if store is not None else MemStore()
         self.sleeps: list[float] = []
-        self.retry = RetryPolicy(attempts=3, sleep=self.sleeps.append)
+        self.now = 0.0  # a fake clock: sleeping advances it, nothing really waits
+
+        def sleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+        def clock() -> float:
+            return self.now
+
+        for svc in self.services.values():
+            svc.clock = clock
+        self.retry = RetryPolicy(attempts=3, sleep=sleep, clock=clock)
 
     def sync(self, **kw: Any) -> RoundReport:
         return run_flow(self.flow, self.cfg, self.adapters, self.store, retry=self.retry, **kw)
