@@ -187,8 +187,7 @@ class SyncMachine(RuleBasedStateMachine):
     def retry_after_is_honoured(self) -> None:  # P12
         for name, svc in self.w.services.items():
             this_round = svc.log[self.round_start[name]:]
-            for (t, _, fault, wait), (t_next, _, _, _) in zip(this_round, this_round[1:],
-                                                               strict=False):
+            for (t, _, fault, wait), (t_next, _, _, _) in itertools.pairwise(this_round):
                 if fault is FaultKind.RATE_LIMIT:
                     assert t_next - t >= wait - 1e-9, (name, t, t_next, wait)
 
