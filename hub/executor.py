@@ -96,6 +96,15 @@ class Executor:
 
     # -- retries ------------------------------------------------------------------------------
 
+    def _pace(self, endpoint: str) -> None:
+        """Wait, if needed, to stay under the endpoint's documented request budget (P12)."""
+        budget = self.budgets.get(endpoint)
+        if budget is not None:
+            pause = budget.reserve()
+            if pause > 0:
+                self.stats.waits.append((endpoint, pause))
+                self.retry.sleep(pause)
+
     def call(self, endpoint: str, fn: Callable[[], T], *,
              before_retry: Callable[[], T | None] | None = None) -> T:
         """Run ``fn`` with retries. ``before_retry`` may short-cut a retry (a create that had
@@ -117,17 +126,13 @@ class Executor:
         def attempt() -> T:
             if found:
                 return found[0]
-            budget = self.budgets.get(endpoint)
-            if budget is not None:
-                pause = budget.reserve()
-                if pause > 0:  # stay under the service's documented limit (P12)
-                    self.stats.waits.append((endpoint, pause))
-                    policy.sleep(pause)
+            self._pace(endpoint)
             return fn()
 
         def after_failure(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             if before_retry is not None and isinstance(exc, Transient) and exc.maybe_applied:
+                self._pace(endpoint)  # the lookup is a request too (P12)
                 hit = before_retry()
                 if hit is not None:
                     found.append(hit)
