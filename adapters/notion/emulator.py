@@ -1,0 +1,415 @@
+"""A local Notion API (Notion-Version 2025-09-03: databases hold data sources).
+
+Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add properties),
+``/v1/data_sources/{id}/query`` (property and timestamp filters with ``and``/``or``, sorts,
+``start_cursor``/``has_more``, ``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create,
+retrieve and update (``in_trash``), ``/v1/users`` and ``/v1/blocks/{id}/children``. Ids are
+dashed UUIDs, ``last_edited_time`` is rounded down to the minute, errors have Notion's shape
+(``object: error``, ``status``, ``code``, ``message``, ``request_id``), a status or select option
+that does not exist is a ``validation_error``, and an optional request rate limit answers 429
+``rate_limited`` with ``Retry-After`` (shapes checked against recorded real traffic in tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+from adapters.emulation import Emulator, Request, Response
+
+VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
+               "checkbox", "url", "number")
+
+
+def _sort_key(key: str, page: dict[str, Any]) -> tuple[Any, int]:
+    return (page[key], page["_order"])
+
+
+def _minute(ts: dt.datetime) -> str:
+    return ts.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:00.000Z")
+
+
+class NotionError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class NotionEmulator(Emulator):
+    service = "notion"
+
+    def __init__(self, token: str = "secret-test", *, requests_per_second: float | None = None
+                 ) -> None:
+        super().__init__()
+        self.token = token
+        self.rps = requests_per_second
+        self._sent: deque[float] = deque()
+        self.users: dict[str, dict[str, Any]] = {}
+        self.databases: dict[str, dict[str, Any]] = {}
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.pages: dict[str, dict[str, Any]] = {}
+        self.children: dict[str, list[dict[str, Any]]] = {}
+        self.clock_offset = dt.timedelta(0)  # tests move time forward without sleeping
+        self.allow_schema_edits = True  # False: the integration lacks "update content"
+        self._order = itertools.count()
+        self.bot = self.add_user("synchub integration", bot=True)
+
+    # -- direct state access ------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.clock_offset
+
+    def add_user(self, name: str, email: str | None = None, bot: bool = False) -> str:
+        uid = str(uuid.uuid4())
+        self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
+                           "type": "bot" if bot else "person",
+                           **({"bot": {}} if bot else {"person": {"email": email}})}
+        return uid
+
+    def add_database(self, title: str, properties: dict[str, dict[str, Any]]) -> tuple[str, str]:
+        """A database with one data source; ``properties``: name -> {type: config}."""
+        db, ds = str(uuid.uuid4()), str(uuid.uuid4())
+        props = {"Name": {"type": "title", "title": {}}} | properties
+        self.sources[ds] = {"object": "data_source", "id": ds, "title": [self._text(title)],
+                            "parent": {"type": "database_id", "database_id": db},
+                            "properties": {}}
+        self._set_properties(ds, props)
+        self.databases[db] = {"object": "database", "id": db, "title": [self._text(title)],
+                              "data_sources": [{"id": ds, "name": title}], "in_trash": False,
+                              "is_inline": False, "created_time": _minute(self.now())}
+        return db, ds
+
+    def _set_properties(self, ds: str, props: dict[str, dict[str, Any]]) -> None:
+        schema = self.sources[ds]["properties"]
+        for name, spec in props.items():
+            if spec is None:
+                schema.pop(name, None)
+                continue
+            kind = next(k for k in spec if k in VALUE_TYPES)
+            config = dict(spec[kind] or {})
+            if kind in ("select", "status", "multi_select"):
+                config["options"] = [{"id": str(uuid.uuid4())[:8], "name": o["name"],
+                                      "color": o.get("color", "default")}
+                                     for o in config.get("options", [])]
+            schema[name] = {"id": "title" if kind == "title" else str(uuid.uuid4())[:8],
+                            "name": name, "type": kind, kind: config}
+
+    def trash(self, page_id: str) -> None:
+        with self.lock:
+            self.pages[page_id]["in_trash"] = True
+            self._touch(self.pages[page_id])
+
+    # -- values -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _text(content: str) -> dict[str, Any]:
+        return {"type": "text", "text": {"content": content, "link": None},
+                "annotations": {"bold": False, "italic": False, "strikethrough": False,
+                                "underline": False, "code": False, "color": "default"},
+                "plain_text": content, "href": None}
+
+    def _rich(self, value: Any) -> list[dict[str, Any]]:
+        out = []
+        for part in value or []:
+            text = part.get("text", {})
+            content = str(text.get("content", ""))
+            if len(content) > 2000:
+                raise NotionError(400, "validation_error",
+                                  "body failed validation: text.content.length should be ≤ "
+                                  "`2000`, instead was `" + str(len(content)) + "`.")
+            item = self._text(content)
+            item["annotations"].update(part.get("annotations") or {})
+            link = text.get("link")
+            if link:
+                item["text"]["link"] = {"url": link["url"]}
+                item["href"] = link["url"]
+            out.append(item)
+        return out
+
+    def _value(self, ds: str, name: str, given: Any) -> dict[str, Any]:
+        schema = self.sources[ds]["properties"].get(name)
+        if schema is None:
+            raise NotionError(400, "validation_error",
+                              f"{name} is not a property that exists.")
+        kind = schema["type"]
+        raw = given.get(kind) if isinstance(given, dict) and kind in given else given
+        value: Any
+        if kind in ("title", "rich_text"):
+            value = self._rich(raw)
+        elif kind in ("select", "status"):
+            if raw is None:
+                if kind == "status":
+                    raise NotionError(400, "validation_error", "Status cannot be empty.")
+                value = None
+            else:
+                opts = {o["name"]: o for o in schema[kind]["options"]}
+                if raw.get("name") not in opts:
+                    if kind == "status":
+                        raise NotionError(400, "validation_error",
+                                          f"Invalid status option. Status option "
+                                          f"\"{raw.get('name')}\" does not exist\".")
+                    schema[kind]["options"].append({"id": str(uuid.uuid4())[:8],
+                                                    "name": raw["name"], "color": "default"})
+                    opts = {o["name"]: o for o in schema[kind]["options"]}
+                value = opts[raw["name"]]
+        elif kind == "multi_select":
+            value = []
+            for o in raw or []:
+                names = {x["name"]: x for x in schema[kind]["options"]}
+                if o["name"] not in names:
+                    schema[kind]["options"].append({"id": str(uuid.uuid4())[:8],
+                                                    "name": o["name"], "color": "default"})
+                    names = {x["name"]: x for x in schema[kind]["options"]}
+                value.append(names[o["name"]])
+        elif kind == "people":
+            for p in raw or []:
+                if p.get("id") not in self.users:
+                    raise NotionError(400, "validation_error", "Invalid user id.")
+            value = [{"object": "user", "id": p["id"]} for p in raw or []]
+        elif kind == "date":
+            value = None if raw is None else {"start": raw["start"], "end": raw.get("end"),
+                                              "time_zone": raw.get("time_zone")}
+        else:
+            value = raw
+        return {"id": schema["id"], "type": kind, kind: value}
+
+    def _touch(self, page: dict[str, Any]) -> None:
+        page["last_edited_time"] = _minute(self.now())
+        page["_order"] = next(self._order)
+
+    def create_page(self, ds: str, properties: dict[str, Any]) -> dict[str, Any]:
+        if ds not in self.sources:
+            raise NotionError(404, "object_not_found",
+                              f"Could not find data_source with ID: {ds}.")
+        pid = str(uuid.uuid4())
+        page: dict[str, Any] = {
+            "object": "page", "id": pid, "created_time": _minute(self.now()),
+            "created_by": {"object": "user", "id": self.bot},
+            "last_edited_by": {"object": "user", "id": self.bot}, "cover": None, "icon": None,
+            "parent": {"type": "data_source_id", "data_source_id": ds,
+                       "database_id": self.sources[ds]["parent"]["database_id"]},
+            "in_trash": False, "archived": False, "is_locked": False, "properties": {},
+            "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
+        for name, schema in self.sources[ds]["properties"].items():
+            empty = {"title": [], "rich_text": [], "multi_select": [], "people": [],
+                     "checkbox": False}.get(schema["type"])
+            if schema["type"] == "status":
+                default = next(iter(schema["status"]["options"]), None)
+                empty = default
+            page["properties"][name] = {"id": schema["id"], "type": schema["type"],
+                                        schema["type"]: empty}
+        for name, given in properties.items():
+            page["properties"][name] = self._value(ds, name, given)
+        self._touch(page)
+        self.pages[pid] = page
+        self.children[pid] = []
+        return page
+
+    def update_page(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
+        page = self.pages.get(pid)
+        if page is None:
+            raise NotionError(404, "object_not_found", f"Could not find page with ID: {pid}.")
+        if page["in_trash"] and not ("in_trash" in body and not body["in_trash"]):
+            raise NotionError(400, "validation_error",
+                              "Can't edit block that is archived. You must unarchive the block "
+                              "before editing.")
+        ds = page["parent"]["data_source_id"]
+        for name, given in (body.get("properties") or {}).items():
+            page["properties"][name] = self._value(ds, name, given)
+        for flag in ("in_trash", "archived"):
+            if flag in body:
+                page["in_trash"] = page["archived"] = bool(body[flag])
+        self._touch(page)
+        return page
+
+    # -- query ----------------------------------------------------------------------------------
+
+    def _match(self, page: dict[str, Any], f: dict[str, Any]) -> bool:
+        if "and" in f:
+            return all(self._match(page, g) for g in f["and"])
+        if "or" in f:
+            return any(self._match(page, g) for g in f["or"])
+        if "timestamp" in f:
+            value = page[f["timestamp"]]
+            cond = f[f["timestamp"]]
+            return self._compare_time(value, cond)
+        prop = page["properties"].get(f.get("property"))
+        if prop is None:
+            raise NotionError(400, "validation_error",
+                              f"Could not find property with name or id: {f.get('property')}")
+        kind = prop["type"]
+        cond = next(iter(v for k, v in f.items() if k != "property"))
+        value = prop[kind]
+        if kind in ("title", "rich_text"):
+            value = "".join(p["plain_text"] for p in value)
+        elif kind in ("select", "status"):
+            value = value["name"] if value else None
+        elif kind == "multi_select":
+            value = [o["name"] for o in value]
+        elif kind == "people":
+            value = [p["id"] for p in value]
+        elif kind == "date":
+            return self._compare_time(value["start"] if value else None, cond)
+        for op, arg in cond.items():
+            if op == "equals":
+                ok = value == arg
+            elif op == "does_not_equal":
+                ok = value != arg
+            elif op == "contains":
+                ok = arg in (value or "")
+            elif op == "does_not_contain":
+                ok = arg not in (value or "")
+            elif op in ("is_empty", "is_not_empty"):
+                ok = (value in (None, "", [])) == (op == "is_empty")
+            else:
+                raise NotionError(400, "validation_error", f"Unsupported filter {op}.")
+            if not ok:
+                return False
+        return True
+
+    @staticmethod
+    def _compare_time(value: str | None, cond: dict[str, Any]) -> bool:
+        def t(x: str) -> dt.datetime:
+            d = dt.datetime.fromisoformat(x.replace("Z", "+00:00"))
+            return d if d.tzinfo else d.replace(tzinfo=dt.UTC)
+        for op, arg in cond.items():
+            if op in ("is_empty", "is_not_empty"):
+                if (value is None) != (op == "is_empty"):
+                    return False
+                continue
+            if value is None:
+                return False
+            a, b = t(value), t(arg)
+            if not {"on_or_after": a >= b, "after": a > b, "before": a < b,
+                    "on_or_before": a <= b, "equals": a == b}[op]:
+                return False
+        return True
+
+    def query(self, ds: str, body: dict[str, Any]) -> dict[str, Any]:
+        if ds not in self.sources:
+            raise NotionError(404, "object_not_found",
+                              f"Could not find data_source with ID: {ds}.")
+        size = int(body.get("page_size") or 100)
+        if size > 100:
+            raise NotionError(400, "validation_error", "page_size should be ≤ `100`.")
+        trashed = bool(body.get("in_trash", False))
+        rows = [p for p in self.pages.values() if p["parent"]["data_source_id"] == ds
+                and p["in_trash"] == trashed
+                and (not body.get("filter") or self._match(p, body["filter"]))]
+        rows.sort(key=lambda p: p["_order"])
+        for s in reversed(body.get("sorts") or []):
+            key = s.get("timestamp")
+            if key:
+                rows.sort(key=functools.partial(_sort_key, key),
+                          reverse=s.get("direction") == "descending")
+        start = int(body.get("start_cursor") or 0)
+        chunk = rows[start:start + size]
+        more = start + size < len(rows)
+        return {"object": "list", "results": [self._public(p) for p in chunk],
+                "next_cursor": str(start + size) if more else None, "has_more": more,
+                "type": "page_or_data_source", "page_or_data_source": {}}
+
+    @staticmethod
+    def _public(page: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in page.items() if not k.startswith("_")}
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str, code: str | None = None) -> Response:
+        code = {429: "rate_limited", 401: "unauthorized", 404: "object_not_found",
+                503: "service_unavailable", 500: "internal_server_error"}.get(status, code)
+        return Response.json({"object": "error", "status": status, "code": code,
+                              "message": message, "request_id": str(uuid.uuid4())}, status)
+
+    def op_name(self, req: Request) -> tuple[str, bool]:
+        if req.path.endswith("/query"):
+            return "query", False
+        if req.path == "/v1/pages" and req.method == "POST":
+            return "create", True
+        if req.path.startswith("/v1/pages/") and req.method == "PATCH":
+            return "update", True
+        return req.path, req.method not in ("GET", "HEAD")
+
+    def handle(self, req: Request) -> Response:
+        if self.rps:
+            now = time.monotonic()
+            while self._sent and self._sent[0] <= now - 1.0:
+                self._sent.popleft()
+            if len(self._sent) >= self.rps:
+                resp = self.error_body(429, "You have been rate limited. Please try again in "
+                                            "a few minutes.")
+                resp.headers["Retry-After"] = "1"
+                return resp
+            self._sent.append(now)
+        if req.headers.get("authorization") != f"Bearer {self.token}":
+            return self.error_body(401, "API token is invalid.")
+        if req.headers.get("notion-version") != "2025-09-03":
+            return self.error_body(400, "Notion-Version header should be 2025-09-03 here.",
+                                   "missing_version")
+        try:
+            result = self._route(req)
+            if isinstance(result, dict):  # every real answer carries one
+                result = {**result, "request_id": str(uuid.uuid4())}
+            return Response.json(result)
+        except NotionError as exc:
+            return self.error_body(exc.status, exc.message, exc.code)
+
+    def _route(self, req: Request) -> Any:
+        parts = [p for p in req.path.split("/") if p][1:]  # drop "v1"
+        body = req.json() if req.body else {}
+        m = req.method
+        if parts[:1] == ["databases"] and len(parts) == 2 and m == "GET":
+            db = self.databases.get(parts[1]) or self._missing("database", parts[1])
+            return db
+        if parts[:1] == ["data_sources"] and len(parts) == 2:
+            ds = self.sources.get(parts[1]) or self._missing("data_source", parts[1])
+            if m == "PATCH":
+                if not self.allow_schema_edits:
+                    raise NotionError(403, "restricted_resource", "Insufficient permissions "
+                                      "for this endpoint.")
+                self._set_properties(parts[1], body.get("properties") or {})
+            return ds
+        if parts[:1] == ["data_sources"] and parts[2:] == ["query"] and m == "POST":
+            return self.query(parts[1], body)
+        if parts == ["pages"] and m == "POST":
+            parent = body.get("parent") or {}
+            ds = parent.get("data_source_id") or self._missing("data_source", "?")
+            page = self.create_page(ds, body.get("properties") or {})
+            if body.get("children"):
+                self.children[page["id"]].extend(body["children"])
+            return self._public(page)
+        if parts[:1] == ["pages"] and len(parts) == 2:
+            if m == "GET":
+                return self._public(self.pages.get(parts[1]) or self._missing("page", parts[1]))
+            if m == "PATCH":
+                return self._public(self.update_page(parts[1], body))
+        if parts == ["users"] and m == "GET":
+            rows = list(self.users.values())
+            start, size = int(req.q("start_cursor") or 0), int(req.q("page_size") or 100)
+            more = start + size < len(rows)
+            return {"object": "list", "results": rows[start:start + size],
+                    "next_cursor": str(start + size) if more else None, "has_more": more,
+                    "type": "user", "user": {}}
+        if parts == ["users", "me"]:
+            return self.users[self.bot]
+        if parts[:1] == ["blocks"] and parts[2:] == ["children"]:
+            blocks = self.children.get(parts[1])
+            if blocks is None:
+                self._missing("block", parts[1])
+            if m == "PATCH":
+                assert blocks is not None
+                blocks.extend(body.get("children") or [])
+            return {"object": "list", "results": blocks, "next_cursor": None,
+                    "has_more": False, "type": "block", "block": {}}
+        raise NotionError(400, "invalid_request_url", "Invalid request URL.")
+
+    @staticmethod
+    def _missing(kind: str, ident: str) -> Any:
+        raise NotionError(404, "object_not_found",
+                          f"Could not find {kind} with ID: {ident}. Make sure the relevant "
+                          "pages and databases are shared with your integration.")
