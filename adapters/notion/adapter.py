@@ -72,6 +72,7 @@ class NotionAdapter:
         self.props: dict[str, tuple[str, str]] = {}  # canonical field -> (property, type)
         self.emails: dict[str, str] = {}  # user id -> email
         self._caps: Capabilities | None = None
+        self.body = False  # description lives in the page body, not a property
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -108,8 +109,12 @@ class NotionAdapter:
         self.props = {"title": (title, "title")}
         problems = []
         wanted = self.ctx.fields
+        self.body = targets.get("description") == "body"
         for field, prop in targets.items():
             if field == "title" or (wanted is not None and field not in wanted):
+                continue
+            if field == "description" and self.body:
+                self.props["description"] = ("body", "body")
                 continue
             if prop not in schema:
                 if field in self.ctx.options.get("targets", {}):
@@ -184,6 +189,8 @@ class NotionAdapter:
             raw = props.get(name, {}).get(kind)
             if field == "title":
                 values["title"] = convert.rich_to_md(raw) or ""
+            elif field == "description" and kind == "body":
+                values["description"] = self._read_body(page["id"])
             elif field == "description":
                 values["description"] = convert.rich_to_md(raw)
             elif field == "status":
@@ -216,6 +223,8 @@ class NotionAdapter:
                 continue
             if field == "title":
                 out[name] = {"title": convert.md_to_rich(item.title)}
+            elif field == "description" and kind == "body":
+                continue  # written as blocks, see _write_body
             elif field == "description":
                 out[name] = {"rich_text": convert.md_to_rich(item.description)}
             elif field == "status":
@@ -233,6 +242,32 @@ class NotionAdapter:
                 ids = [uid for uid, e in self._users().items() if e == item.assignee]
                 out[name] = {"people": [{"id": ids[0]}] if ids else []}
         return out
+
+    # -- page body ----------------------------------------------------------------------------
+
+    def _read_body(self, page_id: str) -> str | None:
+        """The page's paragraphs, one per line, as Markdown (other blocks are left alone)."""
+        result = self.client.call(lambda: self.client.sdk.blocks.children.list(
+            block_id=page_id))
+        lines = [convert.rich_to_md(b[b["type"]].get("rich_text")) or ""
+                 for b in result["results"] if b.get("type") == "paragraph"]
+        return "\n".join(lines) or None
+
+    def _write_body(self, page_id: str, text: str | None) -> None:
+        """Replace the page's paragraphs with ``text`` (one paragraph per line); headings,
+        lists and other blocks a person added stay untouched."""
+        result = self.client.call(lambda: self.client.sdk.blocks.children.list(
+            block_id=page_id))
+        for b in result["results"]:
+            if b.get("type") == "paragraph":
+                self.client.call(functools.partial(self.client.sdk.blocks.delete,
+                                                   block_id=b["id"]), write=True)
+        children = [{"object": "block", "type": "paragraph",
+                     "paragraph": {"rich_text": convert.md_to_rich(line)}}
+                    for line in (text or "").split("\n") if text]
+        if children:
+            self.client.call(lambda: self.client.sdk.blocks.children.append(
+                block_id=page_id, children=children), write=True)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -324,6 +359,8 @@ class NotionAdapter:
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
             properties=props), write=True)
+        if self.body and item.description:
+            self._write_body(page["id"], item.description)
         return self._remote(page)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
@@ -336,6 +373,8 @@ class NotionAdapter:
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
         props = self._properties(item, fields & self.capabilities.fields)
+        if self.body and "description" in fields:
+            self._write_body(ref, item.description)
         try:
             page = self.client.call(lambda: self.client.sdk.pages.update(
                 page_id=ref, properties=props), write=True)

@@ -397,13 +397,28 @@ class NotionEmulator(Emulator):
                     "type": "user", "user": {}}
         if parts == ["users", "me"]:
             return self.users[self.bot]
+        if parts[:1] == ["blocks"] and len(parts) == 2 and m == "DELETE":
+            for siblings in self.children.values():
+                for b in siblings:
+                    if b.get("id") == parts[1]:
+                        siblings.remove(b)
+                        return {**b, "in_trash": True, "archived": True}
+            self._missing("block", parts[1])
         if parts[:1] == ["blocks"] and parts[2:] == ["children"]:
             blocks = self.children.get(parts[1])
             if blocks is None:
                 self._missing("block", parts[1])
             if m == "PATCH":
                 assert blocks is not None
-                blocks.extend(body.get("children") or [])
+                for child in body.get("children") or []:
+                    kind = child.get("type") or next(iter(child))
+                    content = child.get(kind) or {}
+                    blocks.append({"object": "block", "id": str(uuid.uuid4()), "type": kind,
+                                   "has_children": False, "in_trash": False,
+                                   kind: {**content,
+                                          "rich_text": self._rich(content.get("rich_text"))}})
+                if parts[1] in self.pages:
+                    self._touch(self.pages[parts[1]])
             return {"object": "list", "results": blocks, "next_cursor": None,
                     "has_more": False, "type": "block", "block": {}}
         raise NotionError(400, "invalid_request_url", "Invalid request URL.")

@@ -231,3 +231,21 @@ def test_scope_validates_notion_ids() -> None:
         "01234567-89ab-cdef-0123-456789abcdef"
     with pytest.raises(ValueError, match="not a Notion id"):
         NotionScope(database_id="my-database")
+
+
+def test_description_in_the_page_body(emu: NotionEmulator) -> None:
+    harness = NotionHarness(emu)
+    a = build(emu, harness.db, options={"targets": {"description": "body"}})
+    text = "First **line**\nSecond with [a link](https://ex.org)"
+    created = a.create(Item(title="x", description=text), origin="L", idempotency_key="k")
+    blocks = emu.children[created.ref]
+    assert [b["type"] for b in blocks] == ["paragraph", "paragraph"]
+    emu.children[created.ref].append({"object": "block", "id": "h1", "type": "heading_1",
+                                      "heading_1": {"rich_text": []}})
+    got = a.get(created.ref)
+    assert got is not None and got.item.description == text
+    a.update(created.ref, Item(title="x", description="Only this"),
+             fields=frozenset({"description"}), expected_version=None, idempotency_key="u")
+    got = a.get(created.ref)
+    assert got is not None and got.item.description == "Only this"
+    assert [b["type"] for b in emu.children[created.ref]] == ["heading_1", "paragraph"]
