@@ -282,3 +282,24 @@ class WebhookHandler(Protocol):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]: ...
+
+
+class Sandbox(Protocol):
+    """Optional on a factory (``sandbox()``): a running local emulator of the service with a
+    ready connection and scope, and a *user* of it (acting as a person in the service's own
+    app would). Used by ``synchub demo``, ``synchub sandbox`` and the tests."""
+
+    connection: Mapping[str, Any]  # a ``connections.<name>`` block, without ``type``
+    scope: Mapping[str, Any]
+    value_maps: Mapping[str, ValueMap]
+    options: Mapping[str, Any]
+
+    def user_create(self, item: Item) -> str: ...
+
+    def user_edit(self, ref: str, **changes: Any) -> None: ...
+
+    def user_delete(self, ref: str) -> None: ...
+
+    def items(self) -> dict[str, Item]: ...
+
+    def stop(self) -> None: ...

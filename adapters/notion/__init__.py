@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from adapters.base import ChangeNotice, EndpointContext
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.client import NotionClient
+from adapters.notion.sandbox import NotionSandbox
 from adapters.notion.webhook import parse_webhook
 
 NOTION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -63,6 +64,10 @@ class NotionAdapterFactory:
         finally:
             client.close()
         return f"Notion: token accepted (integration {me.get('name')!r})"
+
+    def sandbox(self) -> NotionSandbox:
+        """A running local emulator with a ready connection and a user (demo, sandbox)."""
+        return NotionSandbox()
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from adapters.base import ChangeNotice, EndpointContext
 from adapters.todoist.adapter import TodoistAdapter
 from adapters.todoist.client import TodoistClient
+from adapters.todoist.sandbox import TodoistSandbox
 from adapters.todoist.webhook import parse_webhook
 
 
@@ -52,6 +53,10 @@ class TodoistAdapterFactory:
         finally:
             client.close()
         return f"Todoist: token accepted, {len(projects)} projects visible"
+
+    def sandbox(self) -> TodoistSandbox:
+        """A running local emulator with a ready connection and a user (demo, sandbox)."""
+        return TodoistSandbox()
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

@@ -8,21 +8,13 @@ from typing import Any
 
 import pytest
 
-from adapters.base import EndpointContext, ValueMap
+from adapters.base import EndpointContext
 from adapters.faults import FaultKind
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.emulator import NotionEmulator
+from adapters.notion.sandbox import STATUS, NotionSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
-
-STATUS = ValueMap.from_pairs({"Not started": "open", "In progress": "in_progress",
-                              "Done": "done"})
-SCHEMA = {
-    "Status": {"status": {"options": [{"name": "Not started"}, {"name": "In progress"},
-                                      {"name": "Done"}]}},
-    "Due": {"date": {}}, "Priority": {"number": {}}, "Tags": {"multi_select": {}},
-    "Assignee": {"people": {}}, "Description": {"rich_text": {}},
-}
 
 
 def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
@@ -37,12 +29,11 @@ def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
 class NotionHarness:
     supports_versions = True
 
-    def __init__(self, emu: NotionEmulator, schema: dict[str, Any] | None = None) -> None:
-        self.emu = emu
-        for n in range(20):
-            emu.add_user(f"User {n}", f"u{n}@example.com")
-        self.db, self.ds = emu.add_database("Tasks", schema or SCHEMA)
-        self.adapter = build(emu, self.db)
+    def __init__(self, sandbox: NotionSandbox) -> None:
+        self.sandbox = sandbox
+        self.emu = sandbox.emu
+        self.db, self.ds = sandbox.db, sandbox.ds
+        self.adapter = build(self.emu, self.db)
 
     def sample(self, n: int) -> Item:
         dues = [DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
@@ -55,19 +46,14 @@ class NotionHarness:
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 1 + n % 4}
 
-    def _props(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        return self.adapter._properties(item, fields & self.adapter.capabilities.fields)
-
     def user_create(self, item: Item) -> str:
-        fields = self.adapter.capabilities.fields
-        return str(self.emu.create_page(self.ds, self._props(item, fields))["id"])
+        return self.sandbox.user_create(item)
 
     def user_edit(self, ref: str, **changes: Any) -> None:
-        self.emu.update_page(ref, {"properties": self._props(Item().evolve(**changes),
-                                                               frozenset(changes))})
+        self.sandbox.user_edit(ref, **changes)
 
     def user_delete(self, ref: str) -> None:
-        self.emu.trash(ref)
+        self.sandbox.user_delete(ref)
 
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None:
@@ -76,15 +62,19 @@ class NotionHarness:
 
 
 @pytest.fixture
-def emu() -> Iterator[NotionEmulator]:
-    e = NotionEmulator().start()
-    assert isinstance(e, NotionEmulator)
-    yield e
-    e.stop()
+def sandbox() -> Iterator[NotionSandbox]:
+    s = NotionSandbox(timezone="Europe/Berlin")
+    yield s
+    s.stop()
 
 
 @pytest.fixture
-def harness(emu: NotionEmulator) -> Iterator[NotionHarness]:
-    h = NotionHarness(emu)
+def emu(sandbox: NotionSandbox) -> NotionEmulator:
+    return sandbox.emu
+
+
+@pytest.fixture
+def harness(sandbox: NotionSandbox) -> Iterator[NotionHarness]:
+    h = NotionHarness(sandbox)
     yield h
     h.adapter.close()

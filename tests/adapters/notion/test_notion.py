@@ -22,10 +22,11 @@ from adapters.base import ValueMap, WebhookRejected
 from adapters.notion import NotionScope, convert
 from adapters.notion.client import error_for
 from adapters.notion.emulator import NotionEmulator
+from adapters.notion.sandbox import SCHEMA, NotionSandbox
 from adapters.notion.webhook import parse_webhook
 from hub.errors import AuthError, ConfigError, RateLimited
 from hub.model import DateOnly, Item, Span, StatusKind, ZonedDateTime
-from tests.adapters.notion.conftest import SCHEMA, NotionHarness, build
+from tests.adapters.notion.conftest import NotionHarness, build
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADERS = {"Authorization": "Bearer secret-test", "Notion-Version": "2025-09-03"}
@@ -58,11 +59,11 @@ def test_shapes_match_recorded_real_traffic(harness: NotionHarness) -> None:
     assert set(real_err) <= set(err.json()) and err.json()["object"] == "error"
 
 
-def test_wrong_property_type_and_missing_status_option_are_config_errors(
-        emu: NotionEmulator) -> None:
+def test_wrong_property_type_and_missing_status_option_are_config_errors() -> None:
     schema = dict(SCHEMA) | {"Priority": {"rich_text": {}},
                              "Status": {"select": {"options": [{"name": "Todo"}]}}}
-    harness = NotionHarness(emu, schema)
+    sandbox = NotionSandbox(schema)
+    harness = NotionHarness(sandbox)
     with pytest.raises(ConfigError) as info:
         harness.adapter.changes(None)
     text = str(info.value)
@@ -70,20 +71,20 @@ def test_wrong_property_type_and_missing_status_option_are_config_errors(
         in text
     assert "status is mapped onto the select property 'Status', which lacks the option(s)" \
         in text and "'Done'" in text
+    sandbox.stop()
 
 
-def test_origin_property_is_created_or_explained(emu: NotionEmulator) -> None:
-    harness = NotionHarness(emu)
+def test_origin_property_is_created_or_explained(harness: NotionHarness) -> None:
     harness.adapter.changes(None)
-    assert "synchub origin" in emu.sources[harness.ds]["properties"]
-    emu2 = NotionEmulator().start()
+    assert "synchub origin" in harness.emu.sources[harness.ds]["properties"]
+    locked = NotionSandbox()
     try:
-        emu2.allow_schema_edits = False
-        h2 = NotionHarness(emu2)  # type: ignore[arg-type]
+        locked.emu.allow_schema_edits = False
+        h2 = NotionHarness(locked)
         with pytest.raises(AuthError, match="Text property named 'synchub origin'"):
             h2.adapter.changes(None)
     finally:
-        emu2.stop()
+        locked.stop()
 
 
 def test_trash_is_a_delete_and_quiet_rounds_are_two_queries(harness: NotionHarness) -> None:
@@ -106,8 +107,8 @@ def test_two_edits_in_one_minute_are_both_seen(harness: NotionHarness) -> None:
     assert [r.item.title for r in r2.items] == ["second"]
 
 
-def test_filter_scope_reports_pages_leaving_it(emu: NotionEmulator) -> None:
-    harness = NotionHarness(emu)
+def test_filter_scope_reports_pages_leaving_it(harness: NotionHarness) -> None:
+    emu = harness.emu
     from adapters.base import EndpointContext
     from adapters.notion import NotionAdapterFactory, NotionConnection
 
@@ -125,8 +126,8 @@ def test_filter_scope_reports_pages_leaving_it(emu: NotionEmulator) -> None:
     assert a.changes(first.cursor).gone.get(inside) == "out_of_scope"
 
 
-def test_rate_limit_429_and_529(emu: NotionEmulator) -> None:
-    harness = NotionHarness(emu)
+def test_rate_limit_429_and_529(harness: NotionHarness) -> None:
+    emu = harness.emu
     harness.adapter.capabilities  # noqa: B018
     emu.rps = 1
     with pytest.raises(RateLimited) as info:
@@ -176,11 +177,11 @@ def items(draw: st.DrawFn) -> Item:
 
 @pytest.fixture(scope="module")
 def shared() -> Any:
-    emu = NotionEmulator().start()
-    harness = NotionHarness(emu)  # type: ignore[arg-type]
+    sandbox = NotionSandbox(timezone="Europe/Berlin")
+    harness = NotionHarness(sandbox)
     harness.adapter.capabilities  # noqa: B018
     yield harness
-    emu.stop()
+    sandbox.stop()
 
 
 @settings(max_examples=40, deadline=None,
@@ -233,8 +234,8 @@ def test_scope_validates_notion_ids() -> None:
         NotionScope(database_id="my-database")
 
 
-def test_description_in_the_page_body(emu: NotionEmulator) -> None:
-    harness = NotionHarness(emu)
+def test_description_in_the_page_body(harness: NotionHarness) -> None:
+    emu = harness.emu
     a = build(emu, harness.db, options={"targets": {"description": "body"}})
     text = "First **line**\nSecond with [a link](https://ex.org)"
     created = a.create(Item(title="x", description=text), origin="L", idempotency_key="k")

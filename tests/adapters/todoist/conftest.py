@@ -10,10 +10,11 @@ import pytest
 
 from adapters.base import EndpointContext
 from adapters.faults import FaultKind
-from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistScope, convert
+from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistScope
 from adapters.todoist.adapter import TodoistAdapter
 from adapters.todoist.emulator import TodoistEmulator
-from hub.model import DateOnly, FloatingDateTime, Item, StatusKind, ZonedDateTime
+from adapters.todoist.sandbox import TodoistSandbox
+from hub.model import DateOnly, FloatingDateTime, Item, ZonedDateTime
 
 
 def build(emu: TodoistEmulator, project: str = "Work", **ctx: Any) -> TodoistAdapter:
@@ -28,12 +29,11 @@ class TodoistHarness:
     # and test_todoist.py checks that a stale listed version conflicts.
     supports_versions = False
 
-    def __init__(self, emu: TodoistEmulator) -> None:
-        self.emu = emu
-        self.project = emu.add_project("Work", shared=True)
-        for n in range(20):
-            emu.add_user(f"u{n}@example.com")
-        self.adapter = build(emu)
+    def __init__(self, sandbox: TodoistSandbox) -> None:
+        self.sandbox = sandbox
+        self.emu = sandbox.emu
+        self.project = sandbox.project
+        self.adapter = build(self.emu)
 
     def sample(self, n: int) -> Item:
         dues = [DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
@@ -47,28 +47,14 @@ class TodoistHarness:
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 2 + n % 3}
 
-    def _args(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        emails = {u["email"]: uid for uid, u in self.emu.users.items()}
-        return convert.to_args(item, fields, emails=emails)
-
     def user_create(self, item: Item) -> str:
-        args = self._args(item, frozenset({"title", "description", "due", "deadline",
-                                           "priority", "labels", "assignee"}))
-        ref = self.emu.add_item(self.project, **args)
-        if item.status.kind is StatusKind.DONE:
-            self.emu.complete_item(ref)
-        return ref
+        return self.sandbox.user_create(item)
 
     def user_edit(self, ref: str, **changes: Any) -> None:
-        item = Item().evolve(**changes)
-        fields = frozenset(changes) - {"status"}
-        if fields:
-            self.emu.edit_item(ref, **self._args(item, fields))
-        if "status" in changes and item.status.kind is StatusKind.DONE:
-            self.emu.complete_item(ref)
+        self.sandbox.user_edit(ref, **changes)
 
     def user_delete(self, ref: str) -> None:
-        self.emu.delete_item(ref)
+        self.sandbox.user_delete(ref)
 
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None:
@@ -77,15 +63,19 @@ class TodoistHarness:
 
 
 @pytest.fixture
-def emu() -> Iterator[TodoistEmulator]:
-    e = TodoistEmulator().start()
-    assert isinstance(e, TodoistEmulator)
-    yield e
-    e.stop()
+def sandbox() -> Iterator[TodoistSandbox]:
+    s = TodoistSandbox()
+    yield s
+    s.stop()
 
 
 @pytest.fixture
-def harness(emu: TodoistEmulator) -> Iterator[TodoistHarness]:
-    h = TodoistHarness(emu)
+def emu(sandbox: TodoistSandbox) -> TodoistEmulator:
+    return sandbox.emu
+
+
+@pytest.fixture
+def harness(sandbox: TodoistSandbox) -> Iterator[TodoistHarness]:
+    h = TodoistHarness(sandbox)
     yield h
     h.adapter.close()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.todoist import convert
-from adapters.todoist.emulator import TodoistEmulator
+from adapters.todoist.sandbox import TodoistSandbox
 from hub.model import DateOnly, FloatingDateTime, Item, ZonedDateTime, normalise_rrule
 from tests.adapters.todoist.conftest import TodoistHarness
 
@@ -48,11 +48,11 @@ def test_due_and_recurrence_round_trip_through_the_wire_format(due, rrule) -> No
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[TodoistHarness]:
-    emu = TodoistEmulator().start()
-    harness = TodoistHarness(emu)  # type: ignore[arg-type]
+    sandbox = TodoistSandbox()
+    harness = TodoistHarness(sandbox)
     yield harness
     harness.adapter.close()
-    emu.stop()
+    sandbox.stop()
 
 
 @settings(max_examples=40, deadline=None,

@@ -16,6 +16,7 @@ import pytest
 from adapters.base import EndpointContext, ValueMap, WebhookRejected, WriteKind, WriteOp
 from adapters.todoist import TodoistAdapterFactory
 from adapters.todoist.emulator import TodoistEmulator
+from adapters.todoist.sandbox import TodoistSandbox
 from adapters.todoist.webhook import parse_webhook
 from hub.errors import AuthError, Conflict, Fatal, RateLimited
 from hub.model import DateOnly, Item, StatusKind
@@ -93,8 +94,9 @@ def test_completed_is_done_not_deleted(harness: TodoistHarness) -> None:
     assert [r.item.status.kind for r in result.items] == [StatusKind.DONE]
 
 
-def test_sections_as_status(emu: TodoistEmulator) -> None:
-    harness = TodoistHarness(emu)
+def test_sections_as_status(sandbox: TodoistSandbox) -> None:
+    harness = TodoistHarness(sandbox)
+    emu = sandbox.emu
     emu.add_section(harness.project, "Doing")
     emu.add_section(harness.project, "Backlog")
     status = ValueMap.from_pairs({"Backlog": "open", "Doing": "in_progress"})
@@ -189,10 +191,11 @@ def test_command_uuids_are_stable_per_key() -> None:
 
 
 def test_filter_scope_sees_tasks_entering_and_leaving_without_changes(
-        emu: TodoistEmulator) -> None:
+        sandbox: TodoistSandbox) -> None:
     from adapters.todoist import TodoistConnection, TodoistScope
 
-    harness = TodoistHarness(emu)
+    harness = TodoistHarness(sandbox)
+    emu = sandbox.emu
     urgent = emu.add_item(harness.project, "urgent", priority=4)
     calm = emu.add_item(harness.project, "calm", priority=1)
     conn = TodoistConnection(token="test-token", base_url=emu.base_url)  # type: ignore[arg-type]

@@ -1,0 +1,64 @@
+"""A Notion emulator with a tasks database, people and a "user" who edits in the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import EndpointContext, ValueMap
+from adapters.notion.adapter import NotionAdapter
+from adapters.notion.client import NotionClient
+from adapters.notion.emulator import NotionEmulator
+from hub.model import Item
+
+STATUS = ValueMap.from_pairs({"Not started": "open", "In progress": "in_progress",
+                              "Done": "done"})
+SCHEMA: dict[str, dict[str, Any]] = {
+    "Status": {"status": {"options": [{"name": "Not started"}, {"name": "In progress"},
+                                      {"name": "Done"}]}},
+    "Due": {"date": {}}, "Priority": {"number": {}}, "Tags": {"multi_select": {}},
+    "Assignee": {"people": {}}, "Description": {"rich_text": {}},
+}
+
+
+class NotionSandbox:
+    def __init__(self, schema: dict[str, Any] | None = None, users: int = 20,
+                 port: int = 0, timezone: str = "UTC") -> None:
+        self.emu = NotionEmulator()
+        self.emu.start(port)
+        for n in range(users):
+            self.emu.add_user(f"User {n}", f"u{n}@example.com")
+        self.db, self.ds = self.emu.add_database("Tasks", schema or SCHEMA)
+        self.connection: dict[str, Any] = {"token": self.emu.token,
+                                           "base_url": self.emu.base_url,
+                                           "requests_per_second": 1000}
+        self.scope: dict[str, Any] = {"database_id": self.db}
+        self.value_maps: dict[str, ValueMap] = {"status": STATUS}
+        self.options: dict[str, Any] = {}
+        # The user's edits are written through the same converter (as Notion's app would
+        # store them); it talks to the emulator like any client.
+        self.view = NotionAdapter(
+            NotionClient(self.emu.token, self.emu.base_url, 1000),
+            EndpointContext(name="notion-user", flow="sandbox", value_maps=self.value_maps,
+                            timezone=timezone), database_id=self.db)
+
+    def _props(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
+        return self.view._properties(item, fields & self.view.capabilities.fields)
+
+    def user_create(self, item: Item) -> str:
+        props = self._props(item, self.view.capabilities.fields)
+        return str(self.emu.create_page(self.ds, props)["id"])
+
+    def user_edit(self, ref: str, **changes: Any) -> None:
+        props = self._props(Item().evolve(**changes), frozenset(changes))
+        self.emu.update_page(ref, {"properties": props})
+
+    def user_delete(self, ref: str) -> None:
+        self.emu.trash(ref)
+
+    def items(self) -> dict[str, Item]:
+        return {pid: self.view._to_item(p) for pid, p in self.emu.pages.items()
+                if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds}
+
+    def stop(self) -> None:
+        self.view.close()
+        self.emu.stop()

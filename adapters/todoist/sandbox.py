@@ -1,0 +1,57 @@
+"""A Todoist emulator with a project, collaborators and a "user" who edits in the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import ValueMap
+from adapters.todoist import convert
+from adapters.todoist.emulator import TodoistEmulator
+from hub.model import Item, StatusKind
+
+EDITABLE = frozenset({"title", "description", "due", "deadline", "priority", "labels",
+                      "assignee"})
+
+
+class TodoistSandbox:
+    def __init__(self, project: str = "Work", users: int = 20, port: int = 0) -> None:
+        self.emu = TodoistEmulator()
+        self.emu.start(port)
+        self.project = self.emu.add_project(project, shared=True)
+        for n in range(users):
+            self.emu.add_user(f"u{n}@example.com")
+        self.connection: dict[str, Any] = {"token": self.emu.token,
+                                           "base_url": self.emu.base_url}
+        self.scope: dict[str, Any] = {"project": project}
+        self.value_maps: dict[str, ValueMap] = {}
+        self.options: dict[str, Any] = {}
+
+    def _args(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
+        emails = {u["email"]: uid for uid, u in self.emu.users.items()}
+        return convert.to_args(item, fields, emails=emails)
+
+    def user_create(self, item: Item) -> str:
+        ref = self.emu.add_item(self.project, **self._args(item, EDITABLE))
+        if item.status.kind.closed:
+            self.emu.complete_item(ref)
+        return ref
+
+    def user_edit(self, ref: str, **changes: Any) -> None:
+        item = Item().evolve(**changes)
+        fields = frozenset(changes) - {"status"}
+        if fields:
+            self.emu.edit_item(ref, **self._args(item, fields))
+        if "status" in changes and item.status.kind is StatusKind.DONE:
+            self.emu.complete_item(ref)
+
+    def user_delete(self, ref: str) -> None:
+        self.emu.delete_item(ref)
+
+    def items(self) -> dict[str, Item]:
+        users = {uid: u["email"] for uid, u in self.emu.users.items()}
+        return {tid: convert.to_item(t, sections={}, users=users, status_map=None)
+                for tid, t in self.emu.items.items()
+                if not t["is_deleted"] and t["project_id"] == self.project}
+
+    def stop(self) -> None:
+        self.emu.stop()
