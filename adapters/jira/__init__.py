@@ -1,0 +1,82 @@
+"""Jira Cloud (REST API v3) as a synchub endpoint. See :mod:`.adapter`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from adapters.base import ChangeNotice, EndpointContext
+from adapters.jira.adapter import JiraAdapter
+from adapters.jira.client import JiraClient
+from adapters.jira.sandbox import JiraSandbox
+from adapters.jira.webhook import parse_webhook
+
+
+class JiraConnection(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    url: str = Field(pattern=r"^https?://[^\s/]+")
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    token: SecretStr
+
+
+class JiraScope(BaseModel):
+    """A bounded JQL query (no ORDER BY: synchub orders by itself)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    jql: str
+    reconcile_every: int = Field(default=10, ge=1)
+    read_only: bool = False
+
+    @field_validator("jql")
+    @classmethod
+    def _bounded(cls, v: str) -> str:
+        body = re.split(r"(?i)\border\s+by\b", v, maxsplit=1)[0].strip()
+        if not body:
+            raise ValueError("the JQL must restrict the search (e.g. 'project = OPS'); Jira "
+                             "refuses unbounded queries")
+        if body != v.strip():
+            raise ValueError("leave out ORDER BY: synchub orders the search itself")
+        return body
+
+
+class JiraAdapterFactory:
+    type_name: ClassVar[str] = "jira"
+    connection_model: ClassVar[type[BaseModel]] = JiraConnection
+    scope_model: ClassVar[type[BaseModel]] = JiraScope
+
+    def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext
+              ) -> JiraAdapter:
+        assert isinstance(connection, JiraConnection) and isinstance(scope, JiraScope)
+        client = JiraClient(connection.url, connection.email,
+                            connection.token.get_secret_value())
+        return JiraAdapter(client, ctx, jql=scope.jql, reconcile_every=scope.reconcile_every,
+                           read_only=scope.read_only)
+
+    def validate_endpoint(self, endpoint: Any) -> list[str]:
+        """Creating issues needs a project and an issue type (``options``)."""
+        if getattr(endpoint, "read_only", False):
+            return []
+        options = getattr(endpoint, "options", {}) or {}
+        return [f"creating Jira issues needs options.{key}" for key in ("project", "issue_type")
+                if not options.get(key)]
+
+    def probe(self, connection: BaseModel) -> str:
+        assert isinstance(connection, JiraConnection)
+        client = JiraClient(connection.url, connection.email,
+                            connection.token.get_secret_value())
+        me = client.call(lambda: client.jira.myself())
+        return f"Jira: signed in as {me.get('displayName')} ({me.get('emailAddress')})"
+
+    def sandbox(self) -> JiraSandbox:
+        """A running local emulator with a ready connection and a user (demo, sandbox)."""
+        return JiraSandbox()
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
+                      ) -> list[ChangeNotice]:
+        return parse_webhook(headers, body, secret)
+
+
+__all__ = ["JiraAdapterFactory"]

@@ -1,0 +1,83 @@
+"""The official ``jira`` client (REST API v3, Cloud code path) and the one error table.
+
+The client's own retries are off (``max_retries=0``): it under-waits a long Retry-After, and
+the executor already retries, honouring it in full.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from jira import JIRA, JIRAError
+
+from hub.errors import (
+    AuthError,
+    Conflict,
+    Fatal,
+    NotFound,
+    RateLimited,
+    SyncHubError,
+    Transient,
+    ValidationRejected,
+)
+
+SERVICE = "jira"
+
+
+def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubError:
+    try:
+        body = json.loads(text or "{}")
+        detail = "; ".join([*body.get("errorMessages", []),
+                            *(f"{k}: {v}" for k, v in body.get("errors", {}).items())])
+    except (ValueError, AttributeError):
+        detail = (text or "")[:200]
+    msg = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
+    if status in (401, 403):
+        return AuthError(f"{msg} (check the e-mail and API token, and project permissions)",
+                         service=SERVICE)
+    if status == 404:
+        return NotFound(msg, service=SERVICE)
+    if status in (409, 412):
+        return Conflict(msg, service=SERVICE)
+    if status == 410:
+        return Fatal(f"{msg}: this Jira endpoint was removed; update synchub", service=SERVICE)
+    if status == 429:
+        retry = headers.get("Retry-After") if headers is not None else None
+        return RateLimited(msg, retry_after=float(retry) if retry else 60.0, service=SERVICE)
+    if status is None or status >= 500:
+        return Transient(msg, service=SERVICE)
+    return ValidationRejected(msg, service=SERVICE)
+
+
+class JiraClient:
+    def __init__(self, url: str, email: str, token: str) -> None:
+        self.url = url.rstrip("/")
+        self.requests = 0
+        self.jira = self.call(lambda: JIRA(
+            server=self.url, basic_auth=(email, token), max_retries=0, timeout=30,
+            options={"rest_api_version": "3", "check_update": False}))
+
+    def call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
+        self.requests += 1
+        try:
+            return fn()
+        except JIRAError as exc:
+            headers = exc.response.headers if exc.response is not None else None
+            raise error_for(exc.status_code, exc.text or "", headers) from None
+        except requests.exceptions.RequestException as exc:
+            raise Transient(type(exc).__name__, service=SERVICE, maybe_applied=write) from None
+
+    def raw(self, method: str, path: str, body: Any = None, *, write: bool = False) -> Any:
+        """A REST call through the client's own session (auth, headers, error mapping) for
+        what it has no method for (create with entity properties, field edits by id)."""
+        session = self.jira._session
+        url = self.jira._get_url(path)
+        data = json.dumps(body) if body is not None else None
+
+        def go() -> Any:
+            resp = session.request(method, url, data=data)
+            return resp.json() if resp.content else None
+        return self.call(go, write=write)

@@ -1,0 +1,317 @@
+"""A local Jira Cloud (REST API v3) for the ``jira`` client, the tests and the demo.
+
+Serves what the client and adapter call: ``serverInfo`` (``deploymentType: Cloud``),
+``myself``, ``field``, ``search/jql`` (``nextPageToken``/``isLast``; the removed ``/search``
+answers 410), issue create/get/edit/delete with ``self`` links to this server, transitions over
+a configurable workflow, issue entity properties (and JQL on them), user search, priorities,
+projects and issue types. JQL covers the subset synchub uses: ``project =``, ``key in``,
+``id in``, ``updated >= "yyyy/MM/dd HH:mm"`` (minute precision, in the emulated user's zone,
+UTC here), ``issue.property[key].field = value``, ``AND``, ``ORDER BY``. It rejects what real
+Jira rejects: unbounded JQL, a status set by editing, a create without a required field, all
+with Jira's ``{"errorMessages": [...], "errors": {...}}`` body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from typing import Any
+
+from adapters.emulation import Emulator, Request, Response
+
+WORKFLOW = {  # status -> {transition name: target status}
+    "To Do": {"Start": "In Progress", "Done": "Done"},
+    "In Progress": {"Stop": "To Do", "Review": "In Review", "Done": "Done"},
+    "In Review": {"Back": "In Progress", "Done": "Done"},
+    "Done": {"Reopen": "To Do"},
+}
+PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
+
+
+class JiraError(Exception):
+    def __init__(self, status: int, messages: list[str] | None = None,
+                 errors: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status, self.messages, self.errors = status, messages or [], errors or {}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _jira_time(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
+
+
+class JiraEmulator(Emulator):
+    service = "jira"
+
+    def __init__(self, email: str = "bot@example.com", token: str = "jira-token",
+                 workflow: dict[str, dict[str, str]] | None = None) -> None:
+        super().__init__()
+        self.email, self.token = email, token
+        self.workflow = workflow or WORKFLOW
+        self.projects: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.issues: dict[str, dict[str, Any]] = {}  # id -> issue (raw)
+        self.properties: dict[str, dict[str, Any]] = {}  # id -> {key: value}
+        self._ids = itertools.count(10001)
+        self.me = self.add_user(email, "synchub bot")
+
+    # -- direct state access (the "user in Jira's UI") ----------------------------------------
+
+    def add_user(self, email: str, name: str = "") -> str:
+        aid = f"5b10a2844c20165700ede{len(self.users):03d}"
+        self.users[aid] = {"accountId": aid, "emailAddress": email, "displayName": name or email,
+                           "active": True, "accountType": "atlassian"}
+        return aid
+
+    def add_project(self, key: str, name: str = "") -> None:
+        self.projects[key] = {"id": str(10000 + len(self.projects)), "key": key,
+                              "name": name or key, "counter": itertools.count(1)}
+
+    def _by_key(self, key_or_id: str) -> dict[str, Any]:
+        for issue in self.issues.values():
+            if key_or_id in (issue["id"], issue["key"]):
+                return issue
+        raise JiraError(404, ["Issue does not exist or you do not have permission to see it."])
+
+    def create(self, fields: dict[str, Any], properties: list[dict[str, Any]] | None = None
+               ) -> dict[str, Any]:
+        missing = {k: f"{k} is required." for k in ("project", "issuetype", "summary")
+                   if not fields.get(k)}
+        if missing:
+            raise JiraError(400, [], missing)
+        key = fields["project"].get("key")
+        project = self.projects.get(key)
+        if project is None:
+            raise JiraError(400, [], {"project": "valid project is required"})
+        if "status" in fields:
+            raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not on "
+                                                "the appropriate screen, or unknown."})
+        iid = str(next(self._ids))
+        issue = {"id": iid, "key": f"{key}-{next(project['counter'])}", "fields": {
+            "summary": "", "description": None, "labels": [], "duedate": None,
+            "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
+            "status": {"name": "To Do", "statusCategory": {"key": "new"}},
+            "issuetype": {"name": fields["issuetype"].get("name", "Task")},
+            "project": {"key": key, "id": project["id"], "name": project["name"]},
+            "created": _jira_time(_now()), "updated": _jira_time(_now())}}
+        self.issues[iid] = issue
+        self._edit(issue, {k: v for k, v in fields.items() if k not in ("project", "issuetype")})
+        self.properties[iid] = {p["key"]: p["value"] for p in properties or []}
+        return issue
+
+    def _edit(self, issue: dict[str, Any], fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            if name == "status":
+                raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not "
+                                                    "on the appropriate screen, or unknown."})
+            if name == "priority" and value is not None:
+                if value.get("name") not in PRIORITIES:
+                    raise JiraError(400, [], {"priority": "Specify a valid priority"})
+                value = {"name": value["name"], "id": str(PRIORITIES.index(value["name"]) + 1)}
+            if name == "assignee" and value is not None:
+                user = self.users.get(value.get("accountId", ""))
+                if user is None:
+                    raise JiraError(400, [], {"assignee": "User does not exist"})
+                value = dict(user)
+            if name == "parent" and value is not None:
+                parent = self._by_key(value.get("key") or value.get("id"))
+                value = {"id": parent["id"], "key": parent["key"]}
+            if name == "duedate" and value is not None:
+                dt.date.fromisoformat(value)
+            issue["fields"][name] = value
+        issue["fields"]["updated"] = _jira_time(_now())
+
+    def edit(self, key: str, **fields: Any) -> None:
+        with self.lock:
+            self._edit(self._by_key(key), fields)
+
+    def move(self, key: str, status: str) -> None:
+        with self.lock:
+            issue = self._by_key(key)
+            issue["fields"]["status"] = {"name": status, "statusCategory": {
+                "key": "done" if status == "Done" else "indeterminate"}}
+            issue["fields"]["updated"] = _jira_time(_now())
+
+    def delete(self, key: str) -> None:
+        with self.lock:
+            issue = self._by_key(key)
+            del self.issues[issue["id"]]
+
+    # -- JQL ----------------------------------------------------------------------------------
+
+    def _search(self, jql: str) -> list[dict[str, Any]]:
+        body = re.split(r"(?i)\border\s+by\b", jql, maxsplit=1)[0]  # results come by updated
+        clauses = [c.strip() for c in re.split(r"(?i)\s+and\s+", body.strip()) if c.strip()]
+        clauses = [c[1:-1].strip() if c.startswith("(") and c.endswith(")") else c
+                   for c in clauses]
+        if not clauses:
+            raise JiraError(400, ["Unbounded JQL queries are not allowed here. Please add a "
+                                  "search restriction to your query."])
+        rows = list(self.issues.values())
+        for clause in clauses:
+            rows = [i for i in rows if self._clause(i, clause)]
+        rows.sort(key=lambda i: (i["fields"]["updated"], int(i["id"])))
+        return rows
+
+    def _clause(self, issue: dict[str, Any], clause: str) -> bool:
+        m = re.fullmatch(r'(?i)project\s*=\s*"?([\w-]+)"?', clause)
+        if m:
+            return bool(issue["fields"]["project"]["key"] == m.group(1))
+        m = re.fullmatch(r"(?i)(key|id)\s+in\s*\(([^)]*)\)", clause)
+        if m:
+            wanted = {x.strip().strip('"') for x in m.group(2).split(",")}
+            return issue["key" if m.group(1).lower() == "key" else "id"] in wanted
+        m = re.fullmatch(r'(?i)updated\s*>=\s*"(\d{4}/\d\d/\d\d \d\d:\d\d)"', clause)
+        if m:
+            since = dt.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=dt.UTC)
+            updated = dt.datetime.strptime(issue["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z")
+            return updated >= since
+        m = re.fullmatch(r'issue\.property\[([\w.-]+)\]\.(\w+)\s*=\s*"([^"]*)"', clause)
+        if m:
+            value = self.properties.get(issue["id"], {}).get(m.group(1), {})
+            return isinstance(value, dict) and str(value.get(m.group(2))) == m.group(3)
+        m = re.fullmatch(r'(?i)labels\s*=\s*"?([\w-]+)"?', clause)
+        if m:
+            return m.group(1) in issue["fields"]["labels"]
+        raise JiraError(400, [f"Error in the JQL Query: unsupported clause '{clause}'."])
+
+    # -- HTTP -----------------------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str, code: str | None = None) -> Response:
+        return Response.json({"errorMessages": [message], "errors": {}}, status)
+
+    def op_name(self, req: Request) -> tuple[str, bool]:
+        if req.path.endswith("/search/jql"):
+            return "search", False
+        if req.path.endswith("/issue") and req.method == "POST":
+            return "create", True
+        if re.search(r"/issue/[^/]+$", req.path) and req.method in ("PUT", "DELETE"):
+            return ("update" if req.method == "PUT" else "delete"), True
+        if req.path.endswith("/transitions") and req.method == "POST":
+            return "update", True
+        return req.path, req.method not in ("GET", "HEAD")
+
+    def handle(self, req: Request) -> Response:
+        import base64
+
+        auth = req.headers.get("authorization", "")
+        expected = "Basic " + base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+        if auth != expected:
+            return Response.json({"errorMessages": ["Client must be authenticated to access "
+                                                    "this resource."], "errors": {}}, 401)
+        if re.fullmatch(r"/rest/api/[23]/search", req.path):
+            return Response.json({"errorMessages": [
+                "The requested API has been removed. Please migrate to the /rest/api/3/search/jql"
+                " API. A full migration guideline is available at https://developer.atlassian"
+                ".com/changelog/#CHANGE-2046"], "errors": {}}, 410)
+        try:
+            status, body = self._route(req)
+        except JiraError as exc:
+            return Response.json({"errorMessages": exc.messages, "errors": exc.errors},
+                                 exc.status)
+        if status == 204:
+            return Response(204)
+        return Response.json(body, status)
+
+    def _user_json(self, user: dict[str, Any]) -> dict[str, Any]:
+        return {"self": f"{self.base_url}/rest/api/3/user?accountId={user['accountId']}",
+                **user}
+
+    def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
+        return {"expand": "renderedFields,names,schema,operations,editmeta,changelog",
+                "id": issue["id"], "key": issue["key"],
+                "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}",
+                "fields": issue["fields"]}
+
+    def _route(self, req: Request) -> tuple[int, Any]:
+        path = re.sub(r"^/rest/api/[23]", "", req.path)
+        m, body = req.method, (req.json() if req.body else {})
+        if path == "/serverInfo":
+            return 200, {"baseUrl": self.base_url, "version": "1001.0.0-SNAPSHOT",
+                         "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud",
+                         "buildNumber": 100000, "serverTitle": "Jira", "scmInfo": "x"}
+        if path == "/myself":
+            return 200, self._user_json(self.users[self.me])
+        if path == "/field":
+            return 200, [{"id": f, "key": f, "name": f.capitalize(), "custom": False,
+                          "navigable": True, "searchable": True, "clauseNames": [f]}
+                         for f in ("summary", "description", "status", "priority", "labels",
+                                   "duedate", "assignee", "parent", "updated", "issuetype",
+                                   "project")]
+        if path == "/search/jql":
+            params = body if m == "POST" else {k: v[0] for k, v in req.query.items()}
+            rows = self._search(str(params.get("jql") or ""))
+            size = min(int(params.get("maxResults") or 50), 100)
+            start = int(params.get("nextPageToken") or 0)
+            chunk = rows[start:start + size]
+            wanted = params.get("properties") or []
+            wanted = wanted.split(",") if isinstance(wanted, str) else wanted
+            issues = []
+            for i in chunk:
+                data = self._issue_json(i)
+                if wanted:  # entity properties asked for by key come with each issue
+                    props = self.properties.get(i["id"], {})
+                    data["properties"] = {k: props[k] for k in wanted if k in props}
+                issues.append(data)
+            out: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(rows)}
+            if not out["isLast"]:
+                out["nextPageToken"] = str(start + size)
+            return 200, out
+        if path == "/issue" and m == "POST":
+            issue = self.create(body.get("fields") or {}, body.get("properties"))
+            return 201, {"id": issue["id"], "key": issue["key"],
+                         "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["issue"] and len(parts) >= 2:
+            issue = self._by_key(parts[1])
+            if len(parts) == 2:
+                if m == "GET":
+                    return 200, self._issue_json(issue)
+                if m == "PUT":
+                    self._edit(issue, body.get("fields") or {})
+                    return 204, None
+                if m == "DELETE":
+                    del self.issues[issue["id"]]
+                    return 204, None
+            if parts[2:] == ["transitions"]:
+                current = issue["fields"]["status"]["name"]
+                options = self.workflow.get(current, {})
+                if m == "GET":
+                    return 200, {"transitions": [
+                        {"id": str(abs(hash((current, n))) % 1000), "name": n,
+                         "to": {"name": to}} for n, to in options.items()]}
+                wanted = str(body.get("transition", {}).get("id"))
+                for n, to in options.items():
+                    if str(abs(hash((current, n))) % 1000) == wanted:
+                        self.move(issue["key"], to)
+                        return 204, None
+                raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
+                                      "issue."])
+            if parts[2:3] == ["properties"] and len(parts) == 4:
+                props = self.properties.setdefault(issue["id"], {})
+                if m == "PUT":
+                    props[parts[3]] = json.loads(req.body)
+                    return 200, None
+                if parts[3] not in props:
+                    raise JiraError(404, ["The property with key '" + parts[3] +
+                                          "' does not exist."])
+                return 200, {"key": parts[3], "value": props[parts[3]]}
+        if path.startswith("/user/search"):
+            query = (req.q("query") or "").lower()
+            return 200, [self._user_json(u) for u in self.users.values()
+                         if query in u["emailAddress"].lower() or
+                         query in u["displayName"].lower()]
+        if path == "/priority":
+            return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(PRIORITIES)]
+        if path == "/project":
+            return 200, [{k: v for k, v in p.items() if k != "counter"}
+                         for p in self.projects.values()]
+        if path == "/issuetype":
+            return 200, [{"id": "10001", "name": "Task"}, {"id": "10002", "name": "Sub-task",
+                                                           "subtask": True}]
+        raise JiraError(404, ["Not found: " + req.path])

@@ -1,0 +1,66 @@
+"""A Jira emulator with a project, people and a "user" who edits in Jira's UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.base import EndpointContext, ValueMap
+from adapters.jira.adapter import DEFAULT_STATUS, JiraAdapter
+from adapters.jira.client import JiraClient
+from adapters.jira.emulator import JiraEmulator
+from hub.model import Item
+
+EDITABLE = frozenset({"title", "description", "priority", "labels", "due", "assignee"})
+
+
+class JiraSandbox:
+    def __init__(self, project: str = "OPS", users: int = 20, port: int = 0,
+                 reconcile_every: int = 1) -> None:
+        self.emu = JiraEmulator()
+        self.emu.start(port)
+        self.emu.add_project(project, "Operations")
+        for n in range(users):
+            self.emu.add_user(f"u{n}@example.com", f"User {n}")
+        self.connection: dict[str, Any] = {"url": self.emu.base_url, "email": self.emu.email,
+                                           "token": self.emu.token}
+        self.scope: dict[str, Any] = {"jql": f"project = {project}",
+                                      "reconcile_every": reconcile_every}
+        self.value_maps: dict[str, ValueMap] = {"status": DEFAULT_STATUS}
+        self.options: dict[str, Any] = {"project": project, "issue_type": "Task"}
+        # Converts like the service's UI would store values; talks to the emulator like a client.
+        self.view = JiraAdapter(
+            JiraClient(self.emu.base_url, self.emu.email, self.emu.token),
+            EndpointContext(name="jira-user", flow="sandbox", value_maps=self.value_maps,
+                            options=self.options), jql=self.scope["jql"])
+
+    def user_create(self, item: Item) -> str:
+        fields = self.view._fields(item, EDITABLE)
+        fields |= {"project": {"key": self.options["project"]},
+                   "issuetype": {"name": "Task"}}
+        ref = str(self.emu.create(fields)["id"])
+        if item.status.kind.value != "open":
+            self._move(ref, item)
+        return ref
+
+    def _move(self, ref: str, item: Item) -> None:
+        name = self.value_maps["status"].to_remote.get(item.status.kind.value, "Done")
+        self.emu.move(ref, name)
+
+    def user_edit(self, ref: str, **changes: Any) -> None:
+        item = Item().evolve(**changes)
+        fields = self.view._fields(item, frozenset(changes) & EDITABLE)
+        if fields:
+            self.emu.edit(ref, **fields)
+        if "status" in changes:
+            self._move(ref, item)
+
+    def user_delete(self, ref: str) -> None:
+        self.emu.delete(ref)
+
+    def items(self) -> dict[str, Item]:
+        return {iid: self.view._to_item(self.emu._issue_json(i))
+                for iid, i in self.emu.issues.items()}
+
+    def stop(self) -> None:
+        self.view.close()
+        self.emu.stop()

@@ -1,0 +1,70 @@
+"""A Jira emulator on 127.0.0.1 and an adapter talking to it through the ``jira`` client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from adapters.base import EndpointContext
+from adapters.faults import FaultKind
+from adapters.jira import JiraAdapterFactory, JiraConnection, JiraScope
+from adapters.jira.adapter import JiraAdapter
+from adapters.jira.sandbox import JiraSandbox
+from hub.model import DateOnly, Item
+
+
+def build(sandbox: JiraSandbox, **scope: Any) -> JiraAdapter:
+    factory = JiraAdapterFactory()
+    conn = JiraConnection.model_validate(sandbox.connection)
+    return factory.build(conn, JiraScope.model_validate(sandbox.scope | scope),
+                         EndpointContext(name="jira", flow="t", value_maps=sandbox.value_maps,
+                                         options=sandbox.options))
+
+
+class JiraHarness:
+    supports_versions = True
+
+    def __init__(self, sandbox: JiraSandbox) -> None:
+        self.sandbox = sandbox
+        self.emu = sandbox.emu
+        self.adapter = build(sandbox)
+
+    def sample(self, n: int) -> Item:
+        return Item(title=f"Issue {n}", description=f"Steps:\n\n- one **{n}**\n- two",
+                    priority=1 + n % 4, labels=[f"l{n}"],
+                    due=DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
+                    assignee=f"u{n % 20}@example.com")
+
+    def edit(self, n: int) -> dict[str, Any]:
+        return {"title": f"Edited {n}", "labels": [f"e{n}"]}
+
+    def user_create(self, item: Item) -> str:
+        return self.sandbox.user_create(item)
+
+    def user_edit(self, ref: str, **changes: Any) -> None:
+        self.sandbox.user_edit(ref, **changes)
+
+    def user_delete(self, ref: str) -> None:
+        self.sandbox.user_delete(ref)
+
+    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
+               retry_after: float = 1.0) -> None:
+        op = {"changes": "search"}.get(op, op)
+        self.emu.faults.inject(kind, op=op, count=count, retry_after=retry_after)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[JiraSandbox]:
+    s = JiraSandbox()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def harness(sandbox: JiraSandbox) -> Iterator[JiraHarness]:
+    h = JiraHarness(sandbox)
+    yield h
+    h.adapter.close()
