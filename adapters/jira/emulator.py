@@ -37,10 +37,6 @@ class JiraError(Exception):
         self.status, self.messages, self.errors = status, messages or [], errors or {}
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _jira_time(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}+0000"
 
@@ -58,7 +54,11 @@ class JiraEmulator(Emulator):
         self.issues: dict[str, dict[str, Any]] = {}  # id -> issue (raw)
         self.properties: dict[str, dict[str, Any]] = {}  # id -> {key: value}
         self._ids = itertools.count(10001)
+        self.clock_offset = dt.timedelta(0)  # benchmarks move time on without sleeping
         self.me = self.add_user(email, "synchub bot")
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
@@ -98,7 +98,7 @@ class JiraEmulator(Emulator):
             "status": {"name": "To Do", "statusCategory": {"key": "new"}},
             "issuetype": {"name": fields["issuetype"].get("name", "Task")},
             "project": {"key": key, "id": project["id"], "name": project["name"]},
-            "created": _jira_time(_now()), "updated": _jira_time(_now())}}
+            "created": _jira_time(self.now()), "updated": _jira_time(self.now())}}
         self.issues[iid] = issue
         self._edit(issue, {k: v for k, v in fields.items() if k not in ("project", "issuetype")})
         self.properties[iid] = {p["key"]: p["value"] for p in properties or []}
@@ -124,7 +124,7 @@ class JiraEmulator(Emulator):
             if name == "duedate" and value is not None:
                 dt.date.fromisoformat(value)
             issue["fields"][name] = value
-        issue["fields"]["updated"] = _jira_time(_now())
+        issue["fields"]["updated"] = _jira_time(self.now())
 
     def edit(self, key: str, **fields: Any) -> None:
         with self.lock:
@@ -135,7 +135,7 @@ class JiraEmulator(Emulator):
             issue = self._by_key(key)
             issue["fields"]["status"] = {"name": status, "statusCategory": {
                 "key": "done" if status == "Done" else "indeterminate"}}
-            issue["fields"]["updated"] = _jira_time(_now())
+            issue["fields"]["updated"] = _jira_time(self.now())
 
     def delete(self, key: str) -> None:
         with self.lock:
