@@ -1,7 +1,7 @@
 """``synchub demo``: a readable two-way sync story that needs no account and no network.
 
-It starts the Todoist and Notion emulators on 127.0.0.1, talks to them through the official
-clients (todoist-api-python, notion-client) exactly as with the real services, keeps state in
+It starts the Jira, Todoist and Notion emulators on 127.0.0.1, talks to them through the
+official clients (jira, todoist-api-python, notion-client) as with the real services, keeps state in
 SQLite, and narrates each round: matching what exists on both sides, an edit travelling
 across, a conflict decided by ``newest``, a delete handled by ``complete``, and a final quiet
 round that writes nothing. Adapters and emulators come through the registry, like any other.
@@ -24,7 +24,7 @@ from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
 from hub.engine import RoundReport, run_flow
 from hub.model import DateOnly, Item, StatusKind
 
-SERVICES = ("notion", "todoist")
+SERVICES = ("jira", "todoist", "notion")
 
 
 def _table(sandboxes: dict[str, Any]) -> Table:
@@ -87,7 +87,7 @@ def run_demo(console: Console, state: str | None = None) -> int:
 
 def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
           adapters: dict[str, Adapter], open_store: Any) -> int:
-    notion, todoist = sandboxes["notion"], sandboxes["todoist"]
+    jira, notion, todoist = sandboxes["jira"], sandboxes["notion"], sandboxes["todoist"]
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
                      conflict="newest", delete=DeletePolicy.COMPLETE)
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,38 +100,40 @@ def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
             _story(console, step, rep, sandboxes)
             return rep
 
-        console.rule("[bold]synchub demo[/]: a Notion project database and your Todoist, "
-                     "two-way")
-        console.print("[dim]Both services run locally (emulators on 127.0.0.1) and are reached "
+        console.rule("[bold]synchub demo[/]: the team's Jira, your Todoist and a Notion "
+                     "project database, kept in sync")
+        console.print("[dim]All three run locally (emulators on 127.0.0.1) and are reached "
                       "through their official Python clients, as the real ones would be.[/]")
-        notion.user_create(Item(title="Fix login timeout", priority=4))
-        notion.user_create(Item(title="Prepare sprint review", priority=2))
+        jira.user_create(Item(title="Fix login timeout", priority=4))
+        jira.user_create(Item(title="Prepare sprint review", priority=2))
         todoist.user_create(Item(title="prepare sprint review", labels=["meetings"]))
         todoist.user_create(Item(title="Book team offsite"))
-        sync("1. First sync: new items are copied; 'Prepare sprint review' exists on both "
-             "sides and is matched, not duplicated")
+        sync("1. First sync: every item reaches every service; 'Prepare sprint review' was in "
+             "Jira and Todoist already and is matched, not duplicated")
 
         todoist.user_edit(_find(todoist, "Fix login timeout"),
                           due=DateOnly(date=dt.date(2026, 11, 27)))
-        sync("2. In Todoist you give 'Fix login timeout' a due date: it reaches Notion")
+        sync("2. In Todoist you give 'Fix login timeout' a due date: it reaches Jira and "
+             "Notion")
 
-        notion.user_edit(_find(notion, "Fix login timeout"), title="Fix login timeout on SSO")
+        jira.user_edit(_find(jira, "Fix login timeout"), title="Fix login timeout on SSO")
         time.sleep(0.01)  # the Todoist rename is the later one
         todoist.user_edit(_find(todoist, "Fix login timeout"),
                           title="Fix login timeout (urgent)")
-        sync("3. Both sides rename it: a conflict; policy 'newest' keeps the later edit "
-             "(Todoist's)")
+        sync("3. Jira and Todoist both rename it: a conflict; policy 'newest' keeps the later "
+             "edit (Todoist's)")
 
         notion.user_delete(_find(notion, "Prepare sprint review"))
-        sync("4. You delete 'Prepare sprint review' in Notion: policy 'complete' marks the "
-             "Todoist task done instead of deleting it")
+        sync("4. You delete 'Prepare sprint review' in Notion: policy 'complete' closes the "
+             "Jira issue and the Todoist task instead of deleting them")
 
         rep = sync("5. Nothing changed: a quiet round writes nothing")
         store.close()
-    done = [i for i in todoist.items().values() if i.status.kind is StatusKind.DONE]
-    titles = {i.title for i in notion.items().values()}
-    ok = rep.counts["writes"] == 0 and len(done) == 1 and \
-        "Fix login timeout (urgent)" in titles and not rep.errors
+    done = [sb for sb in (jira, todoist) if any(
+        i.status.kind is StatusKind.DONE for i in sb.items().values())]
+    titles = [{i.title for i in sb.items().values()} for sb in (jira, todoist, notion)]
+    ok = rep.counts["writes"] == 0 and len(done) == 2 and not rep.errors and \
+        all("Fix login timeout (urgent)" in t and len(t) == 3 for t in titles[:2])
     console.print("[green]Demo finished: every change arrived, nothing was duplicated.[/]"
                   if ok else "[red]Demo did not converge as expected.[/]")
     return 0 if ok else 1

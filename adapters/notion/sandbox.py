@@ -56,6 +56,7 @@ class NotionSandbox:
         self.emu.trash(ref)
 
     def items(self) -> dict[str, Item]:
+        self.view.capabilities  # noqa: B018 (reads the schema once, to know the properties)
         return {pid: self.view._to_item(p) for pid, p in self.emu.pages.items()
                 if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds}
 
