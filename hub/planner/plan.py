@@ -187,6 +187,16 @@ def _plan_link(
                 merged.writes.setdefault(ep, set()).add("status")
 
     new_copies = {ep: replace(copies[ep], base=merged.agreed[ep]) for ep in sides}
+    for ep in list(new_copies):
+        if not views[ep].can_hold(new_base):
+            # A calendar event cannot lose its time: the copy is left as it is and unlinked,
+            # never rewritten or deleted, when the item no longer belongs there.
+            reasons.append(f"{ep}: the item no longer has what it needs there "
+                           f"({', '.join(sorted(views[ep].create_requires_any))}); its copy "
+                           "is left as it is and unlinked")
+            new_copies.pop(ep)
+            merged.writes.pop(ep, None)
+            detached.add(ep)
     drop = False
     if deleting:
         for ep in order:

@@ -384,3 +384,20 @@ def test_a_value_an_endpoint_cannot_represent_does_not_ping_pong() -> None:
     for _ in range(2):
         assert w.sync().counts["writes"] == 0  # no ping-pong, and a keeps its value
     assert w.only("a")[1].priority == 1
+
+
+def test_a_copy_that_no_longer_qualifies_is_unlinked_not_rewritten() -> None:
+    w = World()
+    from dataclasses import replace as dc_replace
+
+    w.adapters["b"].capabilities = dc_replace(w.adapters["b"].capabilities,
+                                              create_requires_any=frozenset({"due"}))
+    ref = w.services["a"].user_create(Item(title="x", due=DateOnly(date=dt.date(2026, 12, 1))))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref, due=None, title="no date any more")
+    rep = w.sync()
+    assert any("unlinked" in r for lp in rep.plan.links for r in lp.reasons)  # type: ignore[union-attr]
+    assert w.only("b") == (ref_b, w.live("b")[ref_b]) and w.live("b")[ref_b].due is not None
+    assert w.sync().counts["writes"] == 0
+    assert w.only("a")[1].due is None  # the clear was not reverted from the calendar side

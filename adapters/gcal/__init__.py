@@ -1,0 +1,81 @@
+"""Google Calendar (API v3) as a synchub endpoint. See :mod:`.adapter`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from adapters.base import ChangeNotice, EndpointContext
+from adapters.gcal.adapter import GcalAdapter
+from adapters.gcal.client import GcalClient
+from adapters.gcal.sandbox import GcalSandbox
+from adapters.gcal.webhook import parse_webhook
+
+
+class GcalConnection(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    base_url: str = Field(default="https://www.googleapis.com", pattern=r"^https?://[^\s/]+")
+    credentials: Literal["oauth", "service_account", "none"] = "oauth"
+    token_file: str | None = None
+    service_account_file: str | None = None
+
+    @model_validator(mode="after")
+    def _files(self) -> GcalConnection:
+        if self.credentials == "oauth" and not self.token_file:
+            raise ValueError("credentials: oauth needs token_file (where the authorized token "
+                             "is kept)")
+        if self.credentials == "service_account" and not self.service_account_file:
+            raise ValueError("credentials: service_account needs service_account_file")
+        return self
+
+
+class GcalScope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    calendar_id: str = Field(default="primary", min_length=1)
+    tag: str | None = None  # only events carrying this private tag
+    read_only: bool = False
+
+
+def _http(connection: GcalConnection) -> object:
+    import httplib2
+
+    if connection.credentials == "none":
+        return httplib2.Http(timeout=30)
+    import google_auth_httplib2
+
+    from adapters.gcal.auth import load
+
+    creds = load(connection.token_file, connection.service_account_file)
+    return google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
+
+
+class GcalAdapterFactory:
+    type_name: ClassVar[str] = "gcal"
+    connection_model: ClassVar[type[BaseModel]] = GcalConnection
+    scope_model: ClassVar[type[BaseModel]] = GcalScope
+
+    def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext
+              ) -> GcalAdapter:
+        assert isinstance(connection, GcalConnection) and isinstance(scope, GcalScope)
+        client = GcalClient(connection.base_url, _http(connection))
+        return GcalAdapter(client, ctx, calendar_id=scope.calendar_id, tag=scope.tag,
+                           read_only=scope.read_only)
+
+    def probe(self, connection: BaseModel) -> str:
+        assert isinstance(connection, GcalConnection)
+        client = GcalClient(connection.base_url, _http(connection))
+        calendars = client.call(lambda: client.service.calendarList().list())
+        return f"Google Calendar: access granted, {len(calendars.get('items', []))} calendars"
+
+    def sandbox(self) -> GcalSandbox:
+        """A running local emulator with a ready connection and a user (demo, sandbox)."""
+        return GcalSandbox()
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
+                      ) -> list[ChangeNotice]:
+        return parse_webhook(headers, body, secret)
+
+
+__all__ = ["GcalAdapterFactory"]

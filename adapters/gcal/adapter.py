@@ -1,0 +1,253 @@
+"""One Google calendar as a synchub endpoint.
+
+Reading is incremental with ``syncToken`` (one request per quiet round). A 410 means the
+token is dead: the adapter lists everything again; the event ids are the same, and copies
+carry the origin marker, so the hub re-links instead of duplicating. Cancelled events are
+deletes. Changed single occurrences of a recurring series (``recurringEventId``) are left
+alone, with a logged reason: writing them back as a series edit would corrupt the series.
+
+Creates use an event id derived from the idempotency key plus a private extended property
+as origin marker: a retried or crashed create meets 409 and the existing event is used.
+Updates send ``If-Match`` with the etag; a 412 is a Conflict, never an overwrite. Writes of a
+round go in batch requests to the configured endpoint (``new_batch_http_request`` would use
+the public one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from googleapiclient.http import BatchHttpRequest
+
+from adapters.base import (
+    Capabilities,
+    ChangeSet,
+    EndpointContext,
+    Gone,
+    RemoteItem,
+    RequestBudget,
+    WriteKind,
+    WriteOp,
+    WriteResult,
+)
+from adapters.gcal import convert
+from adapters.gcal.client import SERVICE, GcalClient, error_for
+from adapters.gcal.client import Gone as GoneError
+from hub.errors import Conflict, NotFound, SyncHubError
+from hub.model import Item
+
+log = logging.getLogger("synchub.gcal")
+BATCH = 50
+
+
+class GcalAdapter:
+    def __init__(self, client: GcalClient, ctx: EndpointContext, *, calendar_id: str,
+                 tag: str | None = None, read_only: bool = False) -> None:
+        self.client = client
+        self.name = ctx.name
+        self.ctx = ctx
+        self.calendar = calendar_id
+        self.tag = tag
+        self.mode = str(ctx.options.get("mode", "due"))
+        self.block = dt.timedelta(minutes=int(ctx.options.get("block_minutes", 30)))
+        when = "span" if self.mode == "span" else "due"
+        fields = {"title", "description", when, "recurrence"}
+        if ctx.fields is not None:
+            fields &= set(ctx.fields)
+        self.capabilities = Capabilities(
+            fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
+            request_budget=RequestBudget(requests=600, per_seconds=60),
+            idempotent_create=True, create_requires_any=frozenset({when}))
+        self.tz = ctx.timezone
+        self.events = client.service.events()
+
+    def represent(self, field: str, value: Any) -> Any:
+        if field == "due":
+            return convert.zoned(value, self.tz)
+        if field == "span" and value is not None:
+            return type(value)(start=convert.zoned(value.start, self.tz),
+                               end=convert.zoned(value.end, self.tz))
+        return value
+
+    def _in_scope(self, ev: dict[str, Any]) -> bool:
+        if not self.tag:
+            return True
+        private = (ev.get("extendedProperties") or {}).get("private", {})
+        return private.get("synchubTag") == self.tag
+
+    def _remote(self, ev: dict[str, Any]) -> RemoteItem:
+        return RemoteItem(ref=ev["id"], item=convert.to_item(ev, self.mode, self.tz),
+                          version=ev.get("etag"))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _list(self, **params: Any) -> tuple[list[dict[str, Any]], str | None]:
+        items: list[dict[str, Any]] = []
+        page = None
+        while True:
+            result = self.client.call(functools.partial(
+                self.events.list, calendarId=self.calendar, pageToken=page, maxResults=250,
+                **params))
+            items += result.get("items", [])
+            page = result.get("nextPageToken")
+            if not page:
+                return items, result.get("nextSyncToken")
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        before = self.client.requests
+        token = json.loads(cursor)["t"] if cursor else None
+        full = token is None
+        try:
+            events, new_token = self._list(syncToken=token) if token else self._list()
+        except GoneError as exc:
+            if exc.reason != "fullSyncRequired":
+                raise
+            log.info("calendar %s: sync token expired; listing everything again (copies are "
+                     "re-linked by their ids and origin markers, never duplicated)",
+                     self.calendar)
+            events, new_token = self._list()
+            full = True
+        items: list[RemoteItem] = []
+        gone: dict[str, Gone] = {}
+        for ev in events:
+            if ev.get("recurringEventId"):
+                log.info("calendar %s: a single occurrence of a recurring event (%s) changed; "
+                         "left alone so the series is not rewritten", self.calendar, ev["id"])
+                continue
+            if ev.get("status") == "cancelled":
+                if not full:
+                    gone[ev["id"]] = Gone.DELETED
+            elif self._in_scope(ev):
+                items.append(self._remote(ev))
+            elif not full:
+                gone[ev["id"]] = Gone.OUT_OF_SCOPE
+        return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps({"t": new_token}),
+                         requests=self.client.requests - before)
+
+    def get(self, ref: str) -> RemoteItem | None:
+        try:
+            ev = self.client.call(lambda: self.events.get(calendarId=self.calendar,
+                                                          eventId=ref))
+        except NotFound:
+            return None
+        if ev.get("status") == "cancelled":
+            return None
+        return self._remote(ev)
+
+    def find_by_origin(self, origin: str) -> RemoteItem | None:
+        events, _ = self._list(privateExtendedProperty=f"{convert.ORIGIN_KEY}={origin}")
+        live = [e for e in events if e.get("status") != "cancelled"]
+        return self._remote(live[0]) if live else None
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _request(self, op: WriteOp) -> Any:
+        if op.kind is WriteKind.DELETE:
+            return self.events.delete(calendarId=self.calendar, eventId=op.ref)
+        assert op.item is not None
+        if op.kind is WriteKind.CREATE:
+            body = convert.to_body(op.item, self.capabilities.fields, self.mode, self.block,
+                                   self.tz)
+            private = {convert.ORIGIN_KEY: op.origin or ""}
+            if self.tag:
+                private["synchubTag"] = self.tag
+            body |= {"id": convert.event_id(op.idempotency_key),
+                     "extendedProperties": {"private": private}}
+            return self.events.insert(calendarId=self.calendar, body=body)
+        body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
+                               self.block, self.tz)
+        req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
+        if op.expected_version:
+            req.headers["If-Match"] = op.expected_version
+        return req
+
+    def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        answers: dict[str, tuple[Any, Exception | None]] = {}
+
+        def done(request_id: str, response: Any, exception: Exception | None) -> None:
+            answers[request_id] = (response, exception)
+
+        for start in range(0, len(ops), BATCH):
+            batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
+            for i, op in enumerate(ops[start:start + BATCH], start):
+                batch.add(self._request(op), request_id=str(i))
+            self.client.call(functools.partial(_Executable, batch), write=True)
+        return [self._result(op, *answers[str(i)]) for i, op in enumerate(ops)]
+
+    def _result(self, op: WriteOp, response: Any, exc: Exception | None) -> WriteResult:
+        if exc is None:
+            return WriteResult(op, None if op.kind is WriteKind.DELETE else self._remote(
+                response))
+        err = _mapped(exc)
+        if op.kind is WriteKind.DELETE and isinstance(err, NotFound):
+            return WriteResult(op)  # already gone: done
+        if op.kind is WriteKind.CREATE and isinstance(err, Conflict):
+            existing = self.get(convert.event_id(op.idempotency_key))  # our retried create
+            if existing is not None:
+                return WriteResult(op, existing)
+        return WriteResult(op, error=err)
+
+    def _one(self, op: WriteOp) -> RemoteItem | None:
+        try:
+            response = self.client.call(lambda: self._request(op), write=True)
+        except SyncHubError as exc:
+            result = self._result(op, None, _Raised(exc))
+        else:
+            result = self._result(op, response, None)
+        if result.error is not None:
+            raise result.error
+        return result.remote
+
+    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
+        remote = self._one(WriteOp(WriteKind.CREATE, idempotency_key, item=item, origin=origin))
+        assert remote is not None
+        return remote
+
+    def update(self, ref: str, item: Item, *, fields: frozenset[str],
+               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+        try:
+            remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
+                                       fields=fields, expected_version=expected_version))
+        except GoneError:
+            raise NotFound(f"event {ref} was deleted", service=SERVICE) from None
+        assert remote is not None
+        return remote
+
+    def delete(self, ref: str, *, expected_version: str | None) -> None:
+        try:
+            self._one(WriteOp(WriteKind.DELETE, f"delete-{ref}", ref=ref))
+        except NotFound:
+            return
+
+    def close(self) -> None:
+        return None
+
+
+class _Raised(Exception):
+    def __init__(self, err: SyncHubError) -> None:
+        super().__init__(str(err))
+        self.err = err
+
+
+class _Executable:
+    """Lets a batch go through :meth:`GcalClient.call` (which calls ``.execute()``)."""
+
+    def __init__(self, batch: BatchHttpRequest) -> None:
+        self.batch = batch
+
+    def execute(self) -> None:
+        self.batch.execute()
+
+
+def _mapped(exc: Exception) -> SyncHubError:
+    if isinstance(exc, _Raised):
+        return exc.err
+    resp = getattr(exc, "resp", None)
+    if resp is not None:
+        return error_for(resp.status, getattr(exc, "content", b""), resp)
+    return SyncHubError(str(exc), service=SERVICE)

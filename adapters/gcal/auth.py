@@ -1,0 +1,68 @@
+"""Google credentials: an installed-app OAuth token (``google-auth-oauthlib``), stored with
+mode 0600, or a service-account key; ``none`` for the local emulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from hub.errors import AuthError
+
+SCOPES = ["https://www.googleapis.com/auth/calendar"]
+
+
+def authorize(client_secrets: Path, token_file: Path) -> None:
+    """Run the installed-app flow in a browser once and keep the token, private (0600)."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), SCOPES)
+    creds = flow.run_local_server(port=0)
+    save_token(token_file, creds.to_json())
+
+
+def save_token(path: Path, text: str) -> None:
+    path = path.expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
+def load(token_file: str | None, service_account_file: str | None) -> Any:
+    """Credentials, refreshed if needed; an AuthError says in plain words what to do."""
+    if service_account_file:
+        from google.oauth2 import service_account
+
+        return service_account.Credentials.from_service_account_file(
+            str(Path(service_account_file).expanduser()), scopes=SCOPES)
+    if not token_file:
+        return None
+    from google.auth.exceptions import RefreshError
+    from google.auth.transport.requests import Request
+    from google.oauth2.credentials import Credentials
+
+    path = Path(token_file).expanduser()
+    if not path.exists():
+        raise AuthError(f"no Google token at {path}: run the authorization once "
+                        "(`python -m adapters.gcal.auth CLIENT_SECRETS.json TOKEN_FILE`)",
+                        service="gcal")
+    creds = Credentials.from_authorized_user_file(str(path), SCOPES)
+    if not creds.valid:
+        try:
+            creds.refresh(Request())
+        except RefreshError as exc:
+            raise AuthError("the Google token has expired or was revoked (access removed in "
+                            "the Google account's security settings?): authorize again; "
+                            f"Google said: {exc.args[0] if exc.args else exc}",
+                            service="gcal") from None
+        save_token(path, creds.to_json())
+    return creds
+
+
+if __name__ == "__main__":
+    import sys
+
+    authorize(Path(sys.argv[1]), Path(sys.argv[2]))
+    print(f"token saved to {sys.argv[2]} (mode 0600)")

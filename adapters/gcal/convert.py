@@ -1,0 +1,100 @@
+"""Calendar event <-> canonical item.
+
+Two mapping modes (``options.mode``): ``due`` (the default: a task's due becomes an event; an
+all-day due is the all-day event ``[d, d+1)``, a timed due a block of ``block_minutes`` in its
+own zone; the event's start flows back as the due) and ``span`` (the event's start and end
+are the item's span, exactly, for items that are time blocks already). All-day ends are
+exclusive on both sides, so no off-by-one; timed values keep their IANA zone, so a 9:00 event
+stays at 9:00 across a DST change.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub.model import DateOnly, FloatingDateTime, Item, Span, ZonedDateTime, normalise_rrule
+
+ORIGIN_KEY = "synchubOrigin"
+
+
+def event_id(idempotency_key: str) -> str:
+    """A valid, deterministic client-chosen event id (base32hex, lowercase)."""
+    digest = hashlib.sha1(idempotency_key.encode()).digest()
+    return base64.b32hexencode(digest).decode().lower().rstrip("=")
+
+
+def read_moment(value: dict[str, Any], default_tz: str) -> DateOnly | ZonedDateTime:
+    if value.get("date"):
+        return DateOnly(date=dt.date.fromisoformat(value["date"]))
+    tz = value.get("timeZone") or default_tz
+    at = dt.datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(tz))
+    return ZonedDateTime(at=at, tz=tz)
+
+
+def write_moment(m: DateOnly | ZonedDateTime) -> dict[str, Any]:
+    if isinstance(m, DateOnly):
+        return {"date": m.date.isoformat()}
+    return {"dateTime": m.local().isoformat(), "timeZone": m.tz}
+
+
+def zoned(m: Any, user_tz: str) -> Any:
+    """Calendars have no floating times: a floating due is placed in the user's zone."""
+    if isinstance(m, FloatingDateTime):
+        return ZonedDateTime(at=m.at.replace(tzinfo=ZoneInfo(user_tz)), tz=user_tz)
+    return m
+
+
+def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str
+              ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    if mode == "span":
+        if item.span is None:
+            return None
+        return (write_moment(zoned(item.span.start, user_tz)),
+                write_moment(zoned(item.span.end, user_tz)))
+    due = zoned(item.due, user_tz)
+    if due is None:
+        return None
+    if isinstance(due, DateOnly):
+        return write_moment(due), {"date": (due.date + dt.timedelta(days=1)).isoformat()}
+    end = ZonedDateTime(at=due.at + block, tz=due.tz)
+    return write_moment(due), write_moment(end)
+
+
+def to_item(ev: dict[str, Any], mode: str, default_tz: str) -> Item:
+    start = read_moment(ev["start"], default_tz)
+    end = read_moment(ev["end"], default_tz)
+    rules = [r[6:] for r in ev.get("recurrence") or [] if r.upper().startswith("RRULE:")]
+    values: dict[str, Any] = {}
+    if mode == "span":
+        values["span"] = Span(start=start, end=end)
+    else:
+        values["due"] = start
+    updated = ev.get("updated")
+    return Item(title=ev.get("summary") or "", description=ev.get("description") or None,
+                recurrence=normalise_rrule(rules[0]) if rules else None,
+                url=ev.get("htmlLink"),
+                origin=(ev.get("extendedProperties") or {}).get("private", {}).get(ORIGIN_KEY),
+                updated_at=dt.datetime.fromisoformat(updated.replace("Z", "+00:00"))
+                if updated else None, **values)
+
+
+def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str
+            ) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if "title" in fields:
+        body["summary"] = item.title
+    if "description" in fields:
+        body["description"] = item.description or ""
+    if fields & {"due", "span"}:
+        times = times_for(item, mode, block, user_tz)
+        if times is not None:
+            body["start"], body["end"] = times
+    if "recurrence" in fields:
+        body["recurrence"] = [f"RRULE:{item.recurrence}"] if item.recurrence else []
+    return body

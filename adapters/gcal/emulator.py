@@ -1,0 +1,290 @@
+"""A local Google Calendar API v3 for google-api-python-client, the tests and the demo.
+
+Under ``/calendar/v3/``: ``users/me/calendarList``, ``calendars/{id}``, events list
+(``syncToken`` with ``nextSyncToken`` on the last page, ``pageToken``/``maxResults``,
+``showDeleted``, ``privateExtendedProperty``; ``syncToken`` with a forbidden parameter is 400;
+an expired token is 410 ``fullSyncRequired``), get, insert (client-chosen base32hex ids, 409 on
+a duplicate), patch/update/delete with ``If-Match`` etags (412), ``events/watch`` and
+``channels/stop``; plus the batch endpoint ``/batch/calendar/v3`` (multipart/mixed in, and
+out). Errors use Google's body ``{"error": {"code", "message", "errors": [{domain, reason,
+message}], "status"}}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.parser
+import hashlib
+import itertools
+import json
+import re
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from adapters.emulation import Emulator, Request, Response
+
+ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
+REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHENTICATED"),
+           403: ("forbidden", "PERMISSION_DENIED"), 404: ("notFound", "NOT_FOUND"),
+           409: ("duplicate", "ALREADY_EXISTS"), 410: ("deleted", "GONE"),
+           412: ("conditionNotMet", "FAILED_PRECONDITION"),
+           429: ("rateLimitExceeded", "RESOURCE_EXHAUSTED"),
+           500: ("backendError", "INTERNAL"), 503: ("backendError", "UNAVAILABLE")}
+FORBIDDEN_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "q", "orderBy", "iCalUID",
+                       "privateExtendedProperty", "sharedExtendedProperty")
+
+
+class GError(Exception):
+    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.reason = reason or REASONS.get(status, ("backendError", ""))[0]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+class GcalEmulator(Emulator):
+    service = "gcal"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calendars: dict[str, dict[str, Any]] = {}
+        self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar -> id -> event
+        self.channels: dict[str, dict[str, Any]] = {}
+        self._seq = itertools.count(1)
+        self.min_valid_token = 0  # tokens below this answer 410 (expire_tokens())
+        self.add_calendar("primary", "Work calendar")
+
+    # -- direct state --------------------------------------------------------------------------
+
+    def add_calendar(self, cal_id: str, summary: str, tz: str = "Europe/Berlin") -> None:
+        self.calendars[cal_id] = {"kind": "calendar#calendar", "id": cal_id, "summary": summary,
+                                  "timeZone": tz, "etag": '"1"'}
+        self.events[cal_id] = {}
+
+    def expire_tokens(self) -> None:
+        """Every sync token issued so far is now too old (the server's choice, any time)."""
+        self.min_valid_token = next(self._seq)
+
+    def _stamp(self, ev: dict[str, Any]) -> None:
+        ev["_seq"] = next(self._seq)
+        ev["updated"] = _now()
+        ev["sequence"] = ev.get("sequence", -1) + 1
+        ev["etag"] = '"' + hashlib.sha1(f"{ev['id']}{ev['_seq']}".encode()).hexdigest()[:16] + '"'
+
+    def insert(self, cal: str, body: dict[str, Any]) -> dict[str, Any]:
+        events = self._events(cal)
+        eid = body.get("id") or uuid.uuid4().hex
+        if not ID_RE.match(eid):
+            raise GError(400, "Invalid resource id value.", "invalid")
+        if eid in events:
+            raise GError(409, "The requested identifier already exists.", "duplicate")
+        for key in ("start", "end"):
+            if not body.get(key) or not (body[key].get("date") or body[key].get("dateTime")):
+                raise GError(400, "Missing end time." if key == "end" else "Missing start time.",
+                             "required")
+        if body.get("recurrence") and "dateTime" in body["start"] and \
+                not body["start"].get("timeZone"):
+            raise GError(400, "Missing time zone definition for start time.", "required")
+        ev = {"kind": "calendar#event", "id": eid, "status": "confirmed",
+              "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
+              "created": _now(), "iCalUID": f"{eid}@google.com", **{
+                  k: v for k, v in body.items() if k != "id"}}
+        self._stamp(ev)
+        events[eid] = ev
+        return ev
+
+    def _events(self, cal: str) -> dict[str, dict[str, Any]]:
+        if cal not in self.events:
+            raise GError(404, "Not Found", "notFound")
+        return self.events[cal]
+
+    def _get(self, cal: str, eid: str, *, deleted_ok: bool = False) -> dict[str, Any]:
+        ev = self._events(cal).get(eid)
+        if ev is None:
+            raise GError(404, "Not Found", "notFound")
+        if ev["status"] == "cancelled" and not deleted_ok:
+            raise GError(410, "Resource has been deleted", "deleted")
+        return ev
+
+    def patch(self, cal: str, eid: str, body: dict[str, Any], if_match: str | None,
+              replace: bool = False) -> dict[str, Any]:
+        ev = self._get(cal, eid)
+        if if_match and if_match != ev["etag"]:
+            raise GError(412, "Precondition Failed", "conditionNotMet")
+        if replace:
+            for key in [k for k in ev if k not in ("kind", "id", "htmlLink", "created",
+                                                   "iCalUID", "etag", "_seq", "sequence")]:
+                ev.pop(key)
+            ev["status"] = "confirmed"
+        for k, v in body.items():
+            if k != "id":
+                ev[k] = v
+        self._stamp(ev)
+        return ev
+
+    def delete(self, cal: str, eid: str, if_match: str | None = None) -> None:
+        ev = self._get(cal, eid)
+        if if_match and if_match != ev["etag"]:
+            raise GError(412, "Precondition Failed", "conditionNotMet")
+        ev["status"] = "cancelled"
+        self._stamp(ev)
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def list(self, cal: str, q: dict[str, str]) -> dict[str, Any]:
+        events = self._events(cal)
+        token = q.get("syncToken")
+        if token:
+            bad = [p for p in FORBIDDEN_WITH_SYNC if p in q]
+            if bad:
+                raise GError(400, f"The parameter {bad[0]} cannot be combined with syncToken.",
+                             "invalid")
+            since = int(token.removeprefix("st"))
+            if since < self.min_valid_token:
+                raise GError(410, "Sync token is no longer valid, a full sync is required.",
+                             "fullSyncRequired")
+            rows = [e for e in events.values() if e["_seq"] > since]
+        else:
+            show_deleted = q.get("showDeleted") == "true"
+            rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
+            prop = q.get("privateExtendedProperty")
+            if prop:
+                key, _, value = prop.partition("=")
+                rows = [e for e in rows if e.get("extendedProperties", {}).get(
+                    "private", {}).get(key) == value]
+        rows.sort(key=lambda e: e["_seq"])
+        size = min(int(q.get("maxResults") or 250), 2500)
+        start = int(q.get("pageToken") or 0)
+        chunk = rows[start:start + size]
+        out: dict[str, Any] = {"kind": "calendar#events", "summary": self.calendars[cal][
+            "summary"], "timeZone": self.calendars[cal]["timeZone"], "updated": _now(),
+            "accessRole": "owner", "items": [self._public(e) for e in chunk]}
+        if start + size < len(rows):
+            out["nextPageToken"] = str(start + size)
+        else:
+            out["nextSyncToken"] = f"st{max([e['_seq'] for e in events.values()] or [0])}"
+        return out
+
+    @staticmethod
+    def _public(ev: dict[str, Any]) -> dict[str, Any]:
+        if ev["status"] == "cancelled":  # a deleted event says little more than that
+            return {"kind": "calendar#event", "etag": ev["etag"], "id": ev["id"],
+                    "status": "cancelled"}
+        return {k: v for k, v in ev.items() if not k.startswith("_")}
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str, code: str | None = None) -> Response:
+        reason, text = REASONS.get(status, ("backendError", "UNKNOWN"))
+        if code:
+            reason = {"rate_limited": "rateLimitExceeded"}.get(code, reason)
+        return Response.json({"error": {"code": status, "message": message, "errors": [
+            {"domain": "global", "reason": reason, "message": message}], "status": text}},
+            status)
+
+    def op_name(self, req: Request) -> tuple[str, bool]:
+        if req.path.startswith("/batch"):
+            return "batch", True
+        if req.path.endswith("/events") and req.method == "GET":
+            return "list", False
+        if req.path.endswith("/events") and req.method == "POST":
+            return "create", True
+        if "/events/" in req.path and req.method in ("PATCH", "PUT"):
+            return "update", True
+        if "/events/" in req.path and req.method == "DELETE":
+            return "delete", True
+        return req.path, req.method not in ("GET", "HEAD")
+
+    def handle(self, req: Request) -> Response:
+        if req.path == "/batch/calendar/v3":
+            return self._batch(req)
+        status, body = self._call(req.method, req.path, {k: v[0] for k, v in req.query.items()},
+                                  req.headers, req.body)
+        if status == 204:
+            return Response(204)
+        if status >= 400:
+            return self.error_body(status, body["message"], body.get("reason"))
+        return Response.json(body, status)
+
+    def _call(self, method: str, path: str, q: dict[str, str], headers: dict[str, str],
+              raw: bytes) -> tuple[int, Any]:
+        body = json.loads(raw) if raw.strip() else {}
+        try:
+            return self._route(method, path.removeprefix("/calendar/v3"), q, headers, body)
+        except GError as exc:
+            return exc.status, {"message": exc.message, "reason": exc.reason}
+
+    def _route(self, m: str, path: str, q: dict[str, str], headers: dict[str, str],
+               body: dict[str, Any]) -> tuple[int, Any]:
+        parts = [unquote(p) for p in path.split("/") if p]
+        if parts == ["users", "me", "calendarList"]:
+            return 200, {"kind": "calendar#calendarList", "items": [
+                {"kind": "calendar#calendarListEntry", **c, "accessRole": "owner"}
+                for c in self.calendars.values()]}
+        if parts == ["channels", "stop"] and m == "POST":
+            self.channels.pop(body.get("id", ""), None)
+            return 204, None
+        if parts[:1] != ["calendars"] or len(parts) < 2:
+            raise GError(404, "Not Found")
+        cal = parts[1]
+        if len(parts) == 2:
+            if cal not in self.calendars:
+                raise GError(404, "Not Found")
+            return 200, self.calendars[cal]
+        if parts[2:] == ["events"]:
+            if m == "GET":
+                return 200, self.list(cal, q)
+            if m == "POST":
+                return 200, self._public(self.insert(cal, body))
+        if parts[2:] == ["events", "watch"] and m == "POST":
+            self.channels[body["id"]] = {"calendar": cal, **body}
+            return 200, {"kind": "api#channel", "id": body["id"], "resourceId": cal,
+                         "resourceUri": f"/calendars/{cal}/events", "token": body.get("token"),
+                         "expiration": "9999999999999"}
+        if len(parts) == 4 and parts[2] == "events":
+            eid = parts[3]
+            if_match = headers.get("if-match")
+            if m == "GET":
+                return 200, self._public(self._get(cal, eid, deleted_ok=True))
+            if m in ("PATCH", "PUT"):
+                return 200, self._public(self.patch(cal, eid, body, if_match, m == "PUT"))
+            if m == "DELETE":
+                self.delete(cal, eid, if_match)
+                return 204, None
+        raise GError(404, "Not Found")
+
+    def _batch(self, req: Request) -> Response:
+        ctype = req.headers.get("content-type", "")
+        msg = email.parser.BytesParser().parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + req.body)
+        boundary = "batch_" + uuid.uuid4().hex
+        out = []
+        parts: list[Any] = list(msg.get_payload())
+        for part in parts:
+            payload = str(part.get_payload())
+            head, _, body = payload.replace("\r\n", "\n").partition("\n\n")
+            lines = head.split("\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = {k.strip().lower(): v.strip() for k, v in
+                       (line.split(":", 1) for line in lines[1:] if ":" in line)}
+            url = urlsplit(target)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            status, result = self._call(method, url.path, q, headers, body.encode())
+            if status >= 400:
+                resp = self.error_body(status, result["message"], result.get("reason"))
+                text = resp.body.decode()
+            else:
+                text = json.dumps(result) if result is not None else ""
+            reason = {200: "OK", 204: "No Content"}.get(status, "Error")
+            cid = part.get("Content-ID", "<x+0>")
+            out.append(f"--{boundary}\r\nContent-Type: application/http\r\n"
+                       f"Content-ID: <response-{cid[1:]}\r\n\r\n"
+                       f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; "
+                       f"charset=UTF-8\r\n\r\n{text}\r\n")
+        payload = "".join(out) + f"--{boundary}--\r\n"
+        return Response(200, payload.encode(),
+                        {"Content-Type": f"multipart/mixed; boundary={boundary}"})
