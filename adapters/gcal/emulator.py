@@ -180,8 +180,9 @@ class GcalEmulator(Emulator):
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
         reason, text = REASONS.get(status, ("backendError", "UNKNOWN"))
-        if code:
-            reason = {"rate_limited": "rateLimitExceeded"}.get(code, reason)
+        if code:  # our own reasons, or the base class's generic fault codes
+            reason = {"rate_limited": "rateLimitExceeded", "service_unavailable": "backendError",
+                      "internal_server_error": "backendError"}.get(code, code)
         return Response.json({"error": {"code": status, "message": message, "errors": [
             {"domain": "global", "reason": reason, "message": message}], "status": text}},
             status)
