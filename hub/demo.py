@@ -1,7 +1,8 @@
 """``synchub demo``: a readable two-way sync story that needs no account and no network.
 
-It starts the Jira, Todoist and Notion emulators on 127.0.0.1, talks to them through the
-official clients (jira, todoist-api-python, notion-client) as with the real services, keeps state in
+It starts the Jira, Todoist, Notion and Google Calendar emulators on 127.0.0.1, talks to them
+through the official clients (jira, todoist-api-python, notion-client, google-api-python-client)
+as with the real services, keeps state in
 SQLite, and narrates each round: matching what exists on both sides, an edit travelling
 across, a conflict decided by ``newest``, a delete handled by ``complete``, and a final quiet
 round that writes nothing. Adapters and emulators come through the registry, like any other.
@@ -24,7 +25,7 @@ from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
 from hub.engine import RoundReport, run_flow
 from hub.model import DateOnly, Item, StatusKind
 
-SERVICES = ("jira", "todoist", "notion")
+SERVICES = ("jira", "todoist", "notion", "gcal")
 
 
 def _table(sandboxes: dict[str, Any]) -> Table:
@@ -87,7 +88,7 @@ def run_demo(console: Console, state: str | None = None) -> int:
 
 def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
           adapters: dict[str, Adapter], open_store: Any) -> int:
-    jira, notion, todoist = sandboxes["jira"], sandboxes["notion"], sandboxes["todoist"]
+    jira, notion, todoist, gcal = (sandboxes[n] for n in ("jira", "notion", "todoist", "gcal"))
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
                      conflict="newest", delete=DeletePolicy.COMPLETE)
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,9 +101,9 @@ def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
             _story(console, step, rep, sandboxes)
             return rep
 
-        console.rule("[bold]synchub demo[/]: the team's Jira, your Todoist and a Notion "
-                     "project database, kept in sync")
-        console.print("[dim]All three run locally (emulators on 127.0.0.1) and are reached "
+        console.rule("[bold]synchub demo[/]: the team's Jira, your Todoist, a Notion "
+                     "project database and your calendar, kept in sync")
+        console.print("[dim]All four run locally (emulators on 127.0.0.1) and are reached "
                       "through their official Python clients, as the real ones would be.[/]")
         jira.user_create(Item(title="Fix login timeout", priority=4))
         jira.user_create(Item(title="Prepare sprint review", priority=2))
@@ -114,7 +115,7 @@ def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
         todoist.user_edit(_find(todoist, "Fix login timeout"),
                           due=DateOnly(date=dt.date(2026, 11, 27)))
         sync("2. In Todoist you give 'Fix login timeout' a due date: it reaches Jira and "
-             "Notion")
+             "Notion, and becomes an all-day block in the calendar")
 
         jira.user_edit(_find(jira, "Fix login timeout"), title="Fix login timeout on SSO")
         time.sleep(0.01)  # the Todoist rename is the later one
@@ -127,12 +128,19 @@ def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
         sync("4. You delete 'Prepare sprint review' in Notion: policy 'complete' closes the "
              "Jira issue and the Todoist task instead of deleting them")
 
-        rep = sync("5. Nothing changed: a quiet round writes nothing")
+        gcal.user_edit(_find(gcal, "Fix login timeout (urgent)"),
+                       due=DateOnly(date=dt.date(2026, 11, 30)))
+        sync("5. You drag the block to Monday in the calendar: the new due date reaches "
+             "Jira, Todoist and Notion")
+
+        rep = sync("6. Nothing changed: a quiet round writes nothing")
         store.close()
     done = [sb for sb in (jira, todoist) if any(
         i.status.kind is StatusKind.DONE for i in sb.items().values())]
     titles = [{i.title for i in sb.items().values()} for sb in (jira, todoist, notion)]
-    ok = rep.counts["writes"] == 0 and len(done) == 2 and not rep.errors and \
+    moved = all(any(i.due == DateOnly(date=dt.date(2026, 11, 30)) for i in sb.items().values())
+                for sb in (jira, todoist, notion, gcal))
+    ok = rep.counts["writes"] == 0 and len(done) == 2 and not rep.errors and moved and \
         all("Fix login timeout (urgent)" in t and len(t) == 3 for t in titles[:2])
     console.print("[green]Demo finished: every change arrived, nothing was duplicated.[/]"
                   if ok else "[red]Demo did not converge as expected.[/]")

@@ -15,9 +15,10 @@ def test_demo_tells_the_whole_story_and_exits_zero(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "matched, not duplicated" in out
-    for service in ("jira", "todoist", "notion"):
+    for service in ("jira", "todoist", "notion", "gcal"):
         assert f"→ {service}: create" in out  # every service took part, over HTTP
     assert "todoist wins (conflict: newest)" in out
     assert "policy complete" in out
+    assert "drag the block to Monday" in out
     assert "Demo finished: every change arrived, nothing was duplicated." in out
     assert state.exists()  # it ran on the real SQLite store
