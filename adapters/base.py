@@ -60,6 +60,9 @@ class Capabilities:
     #: a copy is only created here for items with at least one of these fields set (a calendar
     #: needs a due date or a span); empty = any item.
     create_requires_any: frozenset[str] = frozenset()
+    #: how coarse the service's last-modified times are, in seconds (Notion rounds down to
+    #: the minute): an edit is only "older" than another by more than this
+    timestamp_precision: float = 0.0
 
 
 @dataclass(frozen=True)

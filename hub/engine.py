@@ -59,7 +59,8 @@ def endpoint_views(
             writable=not (caps.read_only or ep_cfg.read_only),
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
             observed=observed[name], first_sync=first_sync[name],
-            represent=getattr(adapters[name], "represent", None)))
+            represent=getattr(adapters[name], "represent", None),
+            timestamp_precision=caps.timestamp_precision))
     return tuple(views)
 
 

@@ -69,9 +69,9 @@ class GcalAdapterFactory:
         calendars = client.call(lambda: client.service.calendarList().list())
         return f"Google Calendar: access granted, {len(calendars.get('items', []))} calendars"
 
-    def sandbox(self) -> GcalSandbox:
+    def sandbox(self, port: int = 0) -> GcalSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""
-        return GcalSandbox()
+        return GcalSandbox(port=port)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

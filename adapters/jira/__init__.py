@@ -70,9 +70,9 @@ class JiraAdapterFactory:
         me = client.call(lambda: client.jira.myself())
         return f"Jira: signed in as {me.get('displayName')} ({me.get('emailAddress')})"
 
-    def sandbox(self) -> JiraSandbox:
+    def sandbox(self, port: int = 0) -> JiraSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""
-        return JiraSandbox()
+        return JiraSandbox(port=port)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

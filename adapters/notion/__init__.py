@@ -65,9 +65,9 @@ class NotionAdapterFactory:
             client.close()
         return f"Notion: token accepted (integration {me.get('name')!r})"
 
-    def sandbox(self) -> NotionSandbox:
+    def sandbox(self, port: int = 0) -> NotionSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""
-        return NotionSandbox()
+        return NotionSandbox(port=port)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

@@ -142,7 +142,8 @@ class NotionAdapter:
             self._add_origin_property()
         self._caps = Capabilities(
             fields=frozenset(self.props), read_only=self.read_only,
-            request_budget=RequestBudget(requests=3, per_seconds=1.0))
+            request_budget=RequestBudget(requests=3, per_seconds=1.0),
+            timestamp_precision=60.0)  # last_edited_time is rounded down to the minute
 
     def _add_origin_property(self) -> None:
         try:

@@ -54,9 +54,9 @@ class TodoistAdapterFactory:
             client.close()
         return f"Todoist: token accepted, {len(projects)} projects visible"
 
-    def sandbox(self) -> TodoistSandbox:
+    def sandbox(self, port: int = 0) -> TodoistSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""
-        return TodoistSandbox()
+        return TodoistSandbox(port=port)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
                       ) -> list[ChangeNotice]:

@@ -52,18 +52,23 @@ def json_value(item: Item, name: str) -> Any:
     return value
 
 
-def _pick_newest(changed: list[str], sides: Mapping[str, Side], order: list[str]) -> str:
+def _pick_newest(changed: list[str], sides: Mapping[str, Side], order: list[str],
+                 views: Mapping[str, EndpointView]) -> str:
     def key(e: str) -> tuple[dt.datetime, int]:
-        return (sides[e].current.updated_at or _EPOCH, -order.index(e))
+        # the latest moment the edit can have been made (coarse clocks round down)
+        at = sides[e].current.updated_at or _EPOCH
+        return (at + dt.timedelta(seconds=views[e].timestamp_precision), -order.index(e))
 
     return max(changed, key=key)
 
 
-def _stale(side: Side, ep: str, prov: Provenance | None) -> bool:
-    """True if this copy's edit is older than the edit that set the agreed value elsewhere."""
+def _stale(side: Side, ep: str, prov: Provenance | None, precision: float) -> bool:
+    """True if this copy's edit is older than the edit that set the agreed value elsewhere,
+    by more than the copy's clock can tell (a minute-rounded time is up to 59 s early)."""
     if prov is None or prov.endpoint == ep or prov.edited_at is None:
         return False
-    return side.current.updated_at is not None and side.current.updated_at < prov.edited_at
+    when = side.current.updated_at
+    return when is not None and when + dt.timedelta(seconds=precision) < prov.edited_at
 
 
 def merge_link(
@@ -97,7 +102,8 @@ def merge_link(
         source: str | None = None
         rule = ""
         prov = (provenance or {}).get(f)
-        stale = [e for e in changed if _stale(sides[e], e, prov)]
+        stale = [e for e in changed
+                 if _stale(sides[e], e, prov, views[e].timestamp_precision)]
         if stale and len(stale) == len(changed) and cfg.conflict != "manual" and not (
                 isinstance(cfg.conflict, PreferPolicy) and cfg.conflict.prefer in stale):
             # Only edits older than the agreed value's edit: the agreed (newer) value stands.
@@ -136,7 +142,7 @@ def merge_link(
                     source = cfg.conflict.prefer
                     rule = f"conflict: prefer {source}"
                 else:
-                    source = _pick_newest(changed, sides, order)
+                    source = _pick_newest(changed, sides, order, views)
                     rule = "conflict: newest"
                 desired = getattr(sides[source].current, f)
                 out.reasons.append(

@@ -28,6 +28,7 @@ class EndpointView:
     #: planner compares a copy with ``represent(field, desired)``, so an unrepresentable
     #: difference is neither written again and again nor read back as an edit.
     represent: Callable[[str, Any], Any] | None = None
+    timestamp_precision: float = 0.0  # seconds; see adapters.base.Capabilities
 
     def target(self, field: str, value: Any) -> Any:
         return value if self.represent is None else self.represent(field, value)

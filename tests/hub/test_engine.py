@@ -401,3 +401,20 @@ def test_a_copy_that_no_longer_qualifies_is_unlinked_not_rewritten() -> None:
     assert w.only("b") == (ref_b, w.live("b")[ref_b]) and w.live("b")[ref_b].due is not None
     assert w.sync().counts["writes"] == 0
     assert w.only("a")[1].due is None  # the clear was not reverted from the calendar side
+
+
+def test_a_minute_rounded_clock_does_not_make_a_fresh_edit_look_old() -> None:
+    w = World()
+    from dataclasses import replace as dc_replace
+
+    w.adapters["b"].capabilities = dc_replace(w.adapters["b"].capabilities,
+                                              timestamp_precision=60.0)
+    ref_a = w.services["a"].user_create(Item(title="x", updated_at=ts(10)))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, title="from a", updated_at=ts(10) + dt.timedelta(seconds=30))
+    w.sync()
+    # b's edit happens later, but its clock rounds down to 12:10:00 (before a's 12:10:30)
+    w.services["b"].user_edit(ref_b, title="from b, later", updated_at=ts(10))
+    w.sync()
+    assert w.titles("a") == w.titles("b") == ["from b, later"]

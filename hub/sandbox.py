@@ -1,0 +1,79 @@
+"""``synchub sandbox``: the four emulators as long-running local servers, seeded with a small
+project, and a ready config, so ``synchub run`` and its status page can be tried with no
+account. Everything listens on 127.0.0.1 only; the config's tokens are the emulators' own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from adapters.base import load_factory
+from hub.model import SYNC_FIELDS, DateOnly, Item
+
+SERVICES = ("jira", "todoist", "notion", "gcal")
+
+
+def start(base_port: int = 0) -> dict[str, Any]:
+    """Start every sandbox (ports base_port, base_port+1, ... or free ones)."""
+    out: dict[str, Any] = {}
+    for i, name in enumerate(SERVICES):
+        factory = load_factory(name)
+        kwargs = {"port": base_port + i} if base_port else {}
+        out[name] = factory.sandbox(**kwargs)  # type: ignore[attr-defined]
+    return out
+
+
+def seed(sandboxes: dict[str, Any]) -> None:
+    jira, todoist = sandboxes["jira"], sandboxes["todoist"]
+    jira.user_create(Item(title="Fix login timeout", priority=4,
+                          due=DateOnly(date=dt.date.today() + dt.timedelta(days=3))))
+    jira.user_create(Item(title="Prepare sprint review", priority=2))
+    todoist.user_create(Item(title="Book team offsite"))
+
+
+def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
+           port: int = 8787) -> Path:
+    """Write ``synchub.yaml`` (JSON is YAML) for a four-way flow over the sandboxes."""
+    connections: dict[str, Any] = {}
+    endpoints: dict[str, Any] = {}
+    for name, sb in sandboxes.items():
+        connections[name] = {"type": name, **sb.connection}
+        endpoint: dict[str, Any] = {"connection": name, "scope": dict(sb.scope)}
+        if sb.options:
+            endpoint["options"] = dict(sb.options)
+        if sb.value_maps:  # listing fields restricts an endpoint to them: list them all
+            endpoint["fields"] = {field: {} for field in SYNC_FIELDS} | {
+                field: {"map": dict(vm.to_canonical), "write": dict(vm.to_remote)}
+                for field, vm in sb.value_maps.items()}
+        endpoints[name] = endpoint
+    data = {"timezone": "Europe/Berlin",
+            "state": {"url": "sqlite:///synchub-state.db"},
+            "daemon": {"host": "127.0.0.1", "port": port},
+            "connections": connections,
+            "flows": {"sandbox": {"interval": interval, "conflict": "newest",
+                                  "delete": "complete", "endpoints": endpoints}}}
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "synchub.yaml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds tokens
+    with os.fdopen(fd, "w") as f:
+        f.write("# Written by `synchub sandbox`: local emulators, no real accounts.\n")
+        f.write(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def serve(directory: Path, base_port: int, daemon_port: int, stop: threading.Event,
+          announce: Any = print) -> Path:
+    sandboxes = start(base_port)
+    try:
+        seed(sandboxes)
+        path = config(sandboxes, directory, port=daemon_port)
+        announce(path, sandboxes)
+        stop.wait()
+        return path
+    finally:
+        for sb in sandboxes.values():
+            sb.stop()
