@@ -1,0 +1,153 @@
+"""Daemon benchmark (issue 7), against a daemon subprocess over the four emulators:
+
+- latency from an edit in Todoist to its arrival in Jira, Notion and the calendar, when a
+  signed webhook announces it (target < 2 s) and when only polling finds it;
+- CPU and memory of an idle daemon running 20 flows.
+
+    python -m bench daemon [--samples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from hub import sandbox as sbx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _daemon(path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "hub", "run", "--config", str(path),
+                             "--log-level", "warning"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(check: Any, timeout: float = 30.0) -> float:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if check():
+            return time.perf_counter() - t0
+        time.sleep(0.01)
+    raise TimeoutError
+
+
+def _ready(port: int) -> bool:
+    try:
+        return bool(urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                    .status == 200)
+    except OSError:
+        return False
+
+
+def latency(samples: int, interval: str, webhook: bool) -> list[float]:
+    boxes = sbx.start()
+    sbx.seed(boxes)
+    port = _port()
+    with tempfile.TemporaryDirectory() as d:
+        path = sbx.config(boxes, Path(d), interval=interval, port=port)
+        data = json.loads(path.read_text().split("\n", 1)[1])
+        data["connections"]["todoist"]["webhook_secret"] = "secret"
+        path.write_text(json.dumps(data))
+        proc = _daemon(path)
+        try:
+            _wait(lambda: _ready(port))
+            todoist = boxes["todoist"]
+            _wait(lambda: len(todoist.items()) >= 3)
+            ref = next(r for r, i in todoist.items().items() if i.due is not None)
+            out = []
+            for n in range(samples):
+                time.sleep(1.5)  # let the previous round settle
+                title = f"Fix login timeout #{n}"
+                todoist.user_edit(ref, title=title)
+                t0 = time.perf_counter()
+                if webhook:
+                    body = json.dumps({"event_name": "item:updated",
+                                       "event_data": {"id": ref}}).encode()
+                    sig = base64.b64encode(hmac.new(b"secret", body, hashlib.sha256).digest())
+                    req = urllib.request.Request(
+                        f"http://127.0.0.1:{port}/webhooks/todoist", data=body, method="POST",
+                        headers={"X-Todoist-Hmac-SHA256": sig.decode()})
+                    urllib.request.urlopen(req, timeout=5)
+
+                def arrived(title: str = title) -> bool:
+                    return all(any(i.title == title for i in boxes[s].items().values())
+                               for s in ("jira", "notion", "gcal"))
+                _wait(arrived)
+                out.append(time.perf_counter() - t0)
+            return out
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            for b in boxes.values():
+                b.stop()
+
+
+def idle(flows: int = 20, seconds: float = 10.0) -> tuple[float, float]:
+    port = _port()
+    conns = {f"m{i}": {"type": "memory", "service": f"idle-{i}"} for i in range(flows * 2)}
+    data = {"state": {"url": "sqlite:///state.db"}, "daemon": {"port": port, "concurrency": 4},
+            "connections": conns,
+            "flows": {f"f{i}": {"interval": "5s", "endpoints": {
+                "a": {"connection": f"m{2 * i}"}, "b": {"connection": f"m{2 * i + 1}"}}}
+                for i in range(flows)}}
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "synchub.yaml"
+        path.write_text(json.dumps(data))
+        proc = _daemon(path)
+        try:
+            _wait(lambda: _ready(port))
+            time.sleep(6)  # every flow has had its first round
+
+            def cpu() -> float:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            c0, t0 = cpu(), time.perf_counter()
+            time.sleep(seconds)
+            share = (cpu() - c0) / (time.perf_counter() - t0)
+            rss = next(int(line.split()[1]) for line in
+                       Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                       if line.startswith("VmRSS")) / 1024
+            return share, rss
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench daemon")
+    ap.add_argument("--samples", type=int, default=5)
+    args = ap.parse_args(argv or [])
+    hooked = latency(args.samples, "60s", webhook=True)
+    print(f"webhook-driven: edit in Todoist -> in Jira, Notion and Calendar: median "
+          f"{statistics.median(hooked):.2f}s, max {max(hooked):.2f}s (target < 2 s)", flush=True)
+    polled = latency(args.samples, "3s", webhook=False)
+    print(f"polling-driven (interval 3 s): median {statistics.median(polled):.2f}s, "
+          f"max {max(polled):.2f}s", flush=True)
+    share, rss = idle()
+    print(f"idle daemon, 20 flows every 5 s: CPU {share:.1%} of one core, RSS {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
