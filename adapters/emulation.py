@@ -103,6 +103,7 @@ class Emulator:
         self.faults = FaultPlan()
         self.requests: Counter[str] = Counter()  # "METHOD /path" -> count
         self.request_log: list[tuple[str, str]] = []
+        self.request_bodies: list[bytes] = []  # what clients sent, for tests
         self.lock = threading.RLock()  # handlers mutate state under this lock
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -129,11 +130,13 @@ class Emulator:
         with self.lock:
             self.requests.clear()
             self.request_log.clear()
+            self.request_bodies.clear()
 
     def _dispatch(self, req: Request) -> tuple[Response, bool]:
         with self.lock:
             self.requests[f"{req.method} {req.path}"] += 1
             self.request_log.append((req.method, req.path))
+            self.request_bodies.append(req.body)
         op, is_write = self.op_name(req)
         fault = self.faults.take(op, is_write)
         if fault is not None:

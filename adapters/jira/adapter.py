@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.base import (
     Capabilities,
@@ -68,6 +69,16 @@ class JiraAdapter:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only)
         self.accounts: dict[str, str] = {}  # accountId -> email (cached)
+        self._zone: ZoneInfo | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The API user's profile zone: JQL reads `updated >= "..."` in it, so the cursor is
+        written in it (formatted in UTC, a user west of UTC would miss changes)."""
+        if self._zone is None:
+            me = self.client.call(lambda: self.client.jira.myself())
+            self._zone = ZoneInfo(me.get("timeZone") or "UTC")
+        return self._zone
 
     # -- conversion ---------------------------------------------------------------------------
 
@@ -155,12 +166,14 @@ class JiraAdapter:
 
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
+        zone = self.zone  # once per adapter (the first round), not per quiet round
         state = json.loads(cursor) if cursor else {}
         since = state.get("since")
         jql = f"({self.jql})"
-        if since:
-            start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M") - OVERLAP
-            jql += f' AND updated >= "{start:%Y/%m/%d %H:%M}"'
+        if since:  # the cursor is UTC; JQL wants the user's wall-clock time
+            start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
+                tzinfo=dt.UTC) - OVERLAP
+            jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
         raws = self._search(jql + " ORDER BY updated ASC", FIELDS)
         seen: dict[str, str] = state.get("seen", {})
         known = set(state.get("known", []))

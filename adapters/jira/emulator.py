@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
 
@@ -45,8 +46,11 @@ class JiraEmulator(Emulator):
     service = "jira"
 
     def __init__(self, email: str = "bot@example.com", token: str = "jira-token",
-                 workflow: dict[str, dict[str, str]] | None = None) -> None:
+                 workflow: dict[str, dict[str, str]] | None = None,
+                 user_zone: str = "America/New_York") -> None:
         super().__init__()
+        #: JQL date-times are read in the API user's profile zone, as in real Jira
+        self.user_zone = user_zone
         self.email, self.token = email, token
         self.workflow = workflow or WORKFLOW
         self.projects: dict[str, dict[str, Any]] = {}
@@ -65,7 +69,8 @@ class JiraEmulator(Emulator):
     def add_user(self, email: str, name: str = "") -> str:
         aid = f"5b10a2844c20165700ede{len(self.users):03d}"
         self.users[aid] = {"accountId": aid, "emailAddress": email, "displayName": name or email,
-                           "active": True, "accountType": "atlassian"}
+                           "active": True, "accountType": "atlassian",
+                           "timeZone": self.user_zone}
         return aid
 
     def add_project(self, key: str, name: str = "") -> None:
@@ -168,7 +173,8 @@ class JiraEmulator(Emulator):
             return issue["key" if m.group(1).lower() == "key" else "id"] in wanted
         m = re.fullmatch(r'(?i)updated\s*>=\s*"(\d{4}/\d\d/\d\d \d\d:\d\d)"', clause)
         if m:
-            since = dt.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=dt.UTC)
+            since = dt.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M").replace(
+                tzinfo=ZoneInfo(self.user_zone))
             updated = dt.datetime.strptime(issue["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z")
             return updated >= since
         m = re.fullmatch(r'issue\.property\[([\w.-]+)\]\.(\w+)\s*=\s*"([^"]*)"', clause)

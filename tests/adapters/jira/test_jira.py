@@ -168,3 +168,16 @@ def test_rounds_with_an_in_memory_service(harness: JiraHarness) -> None:
                 if i["fields"]["summary"] == "from mem")
     assert done["fields"]["status"]["name"] == "Done"
     assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
+
+
+def test_jql_window_is_written_in_the_users_zone(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Jira reads `updated >= "..."` in the API user's zone (New York here, UTC-5): a window
+    written in UTC would start five hours late and miss a change made just now."""
+    harness = JiraHarness(sandbox)
+    a = build(sandbox, reconcile_every=100)
+    ref = harness.user_create(harness.sample(1))
+    cur = a.changes(None).cursor
+    harness.user_edit(ref, title="edited just now")
+    assert [r.item.title for r in a.changes(cur).items] == ["edited just now"]
+    sent = [json.loads(b) for b in sandbox.emu.request_bodies if b"updated >=" in b]
+    assert sent and sandbox.emu.user_zone == "America/New_York"
