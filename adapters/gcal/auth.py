@@ -39,7 +39,7 @@ def load(token_file: str | None, service_account_file: str | None) -> Any:
             str(Path(service_account_file).expanduser()), scopes=SCOPES)
     if not token_file:
         return None
-    from google.auth.exceptions import RefreshError
+    from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
 
@@ -52,6 +52,9 @@ def load(token_file: str | None, service_account_file: str | None) -> Any:
     if not creds.valid:
         try:
             creds.refresh(Request())
+        except TransportError:
+            raise AuthError("the Google token needs refreshing but Google could not be "
+                            "reached; check the network and try again", service="gcal") from None
         except RefreshError as exc:
             raise AuthError("the Google token has expired or was revoked (access removed in "
                             "the Google account's security settings?): authorize again; "

@@ -21,6 +21,7 @@ import re
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
 
@@ -44,6 +45,68 @@ class GError(Exception):
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def expand(ev: dict[str, Any], limit: int = 250) -> list[dict[str, Any]]:
+    """Instances of a recurring event (``singleEvents=true``), for the rules people use:
+    FREQ DAILY/WEEKLY/MONTHLY/YEARLY with INTERVAL, BYDAY (weekly), COUNT and UNTIL."""
+    rules = [r[6:] for r in ev.get("recurrence") or [] if r.upper().startswith("RRULE:")]
+    if not rules or ev.get("status") == "cancelled":
+        return [ev]
+    parts = dict(p.split("=", 1) for p in rules[0].split(";"))
+    all_day = "date" in ev["start"]
+    key = "date" if all_day else "dateTime"
+    start = dt.datetime.fromisoformat(ev["start"][key])
+    length = dt.datetime.fromisoformat(ev["end"][key]) - start
+    zone = ZoneInfo(ev["start"].get("timeZone") or "UTC")
+    if not all_day:  # repeat in the event's wall-clock time: 9:00 stays 9:00 across DST
+        start = start.astimezone(zone).replace(tzinfo=None)
+    step = int(parts.get("INTERVAL", "1"))
+    count = int(parts.get("COUNT", str(limit)))
+    until = parts.get("UNTIL")
+    stop = dt.datetime.strptime(until[:8], "%Y%m%d").date() if until else None
+    days = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+    byday = sorted(days[d] for d in parts["BYDAY"].split(",")) if "BYDAY" in parts else None
+    out: list[dict[str, Any]] = []
+    n = 0
+    while len(out) < min(count, limit) and n < 5000:
+        freq = parts.get("FREQ")
+        if freq == "DAILY":
+            candidates = [start + dt.timedelta(days=n * step)]
+        elif freq == "WEEKLY":
+            week = start + dt.timedelta(weeks=n * step)
+            monday = week - dt.timedelta(days=week.weekday())
+            candidates = [monday + dt.timedelta(days=d) for d in (byday or [start.weekday()])]
+            candidates = [c for c in candidates if c >= start]
+        elif freq == "MONTHLY":
+            month = start.month - 1 + n * step
+            try:
+                candidates = [start.replace(year=start.year + month // 12, month=month % 12 + 1)]
+            except ValueError:
+                candidates = []
+        elif freq == "YEARLY":
+            try:
+                candidates = [start.replace(year=start.year + n * step)]
+            except ValueError:
+                candidates = []
+        else:
+            return [ev]
+        for c in candidates:
+            if (stop and c.date() > stop) or len(out) >= min(count, limit):
+                break
+            if not all_day:
+                c = c.replace(tzinfo=zone)
+            stamp = c.strftime("%Y%m%d") if all_day else c.astimezone(dt.UTC).strftime(
+                "%Y%m%dT%H%M%SZ")
+            fmt = (lambda x: x.date().isoformat()) if all_day else (lambda x: x.isoformat())
+            inst = {k: v for k, v in ev.items() if k != "recurrence"}
+            inst.update(id=f"{ev['id']}_{stamp}", recurringEventId=ev["id"],
+                        originalStartTime={**ev["start"], key: fmt(c)},
+                        start={**ev["start"], key: fmt(c)},
+                        end={**ev["end"], key: fmt(c + length)})
+            out.append(inst)
+        n += 1
+    return out
 
 
 class GcalEmulator(Emulator):
@@ -157,6 +220,8 @@ class GcalEmulator(Emulator):
                 rows = [e for e in rows if e.get("extendedProperties", {}).get(
                     "private", {}).get(key) == value]
         rows.sort(key=lambda e: e["_seq"])
+        if q.get("singleEvents") == "true":
+            rows = [inst for e in rows for inst in expand(e)]
         size = min(int(q.get("maxResults") or 250), 2500)
         start = int(q.get("pageToken") or 0)
         chunk = rows[start:start + size]

@@ -215,3 +215,39 @@ def test_tag_scope(sandbox: GcalSandbox) -> None:
     sandbox.user_create(Item(title="private", due=DateOnly(date=dt.date(2026, 1, 5))))
     assert [r.ref for r in a.changes(None).items] == [mine.ref]
     assert build(sandbox).capabilities.create_requires_any == frozenset({"due"})
+
+
+def test_shapes_match_the_bundled_discovery_document(harness: GcalHarness) -> None:
+    """The emulator's events and lists only use properties the official discovery document
+    (shipped inside google-api-python-client) defines."""
+    import googleapiclient
+
+    doc = json.loads((Path(googleapiclient.__file__).parent /
+                      "discovery_cache/documents/calendar.v3.json").read_text())
+    event_props = set(doc["schemas"]["Event"]["properties"])
+    list_props = set(doc["schemas"]["Events"]["properties"])
+    harness.adapter.create(Item(title="x", due=DateOnly(date=dt.date(2026, 1, 5)),
+                                recurrence="FREQ=WEEKLY;COUNT=3"), origin="L",
+                           idempotency_key="shape")
+    listing = harness.adapter.client.call(lambda: harness.adapter.events.list(
+        calendarId="primary"))
+    assert set(listing) <= list_props, set(listing) - list_props
+    for ev in listing["items"]:
+        assert set(ev) <= event_props, set(ev) - event_props
+
+
+def test_single_events_expands_a_series_into_instances(harness: GcalHarness) -> None:
+    import httpx
+
+    created = harness.adapter.create(
+        Item(title="standup", due=ZonedDateTime(at=dt.datetime(2026, 3, 23, 8, 0,
+                                                               tzinfo=dt.UTC), tz="Europe/Berlin"),
+             recurrence="FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4"), origin="L", idempotency_key="s")
+    r = httpx.get(f"{harness.emu.base_url}/calendar/v3/calendars/primary/events",
+                  params={"singleEvents": "true"}).json()
+    inst = [e for e in r["items"] if e.get("recurringEventId") == created.ref]
+    assert [e["start"]["dateTime"][:10] for e in inst] == [
+        "2026-03-23", "2026-03-25", "2026-03-30", "2026-04-01"]
+    assert inst[2]["start"]["dateTime"] == "2026-03-30T09:00:00+02:00"  # 9:00 after DST too
+    assert {e["id"] for e in inst} == {f"{created.ref}_{d}" for d in (
+        "20260323T080000Z", "20260325T080000Z", "20260330T070000Z", "20260401T070000Z")}
