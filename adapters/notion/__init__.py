@@ -29,6 +29,7 @@ class NotionScope(BaseModel):
     database_id: str
     data_source: str | None = None  # by name or id, when the database has several
     filter: dict[str, Any] | None = None  # a Notion query filter, as in the API
+    reconcile_every: int = Field(default=10, ge=1)  # rounds between full id listings
     read_only: bool = False
 
     @field_validator("database_id")
@@ -54,7 +55,7 @@ class NotionAdapterFactory:
                               connection.requests_per_second)
         return NotionAdapter(client, ctx, database_id=scope.database_id,
                              data_source=scope.data_source, filter=scope.filter,
-                             read_only=scope.read_only)
+                             read_only=scope.read_only, reconcile_every=scope.reconcile_every)
 
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, NotionConnection)

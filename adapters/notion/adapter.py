@@ -58,7 +58,7 @@ def _ts(text: str) -> dt.datetime:
 class NotionAdapter:
     def __init__(self, client: NotionClient, ctx: EndpointContext, *, database_id: str,
                  data_source: str | None = None, filter: dict[str, Any] | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, reconcile_every: int = 10) -> None:
         self.client = client
         self.name = ctx.name
         self.ctx = ctx
@@ -66,6 +66,7 @@ class NotionAdapter:
         self.data_source_name = data_source
         self.filter = filter
         self.read_only = read_only
+        self.reconcile_every = max(1, reconcile_every)
         self.status_map = ctx.value_maps.get("status")
         self.priority_map = ctx.value_maps.get("priority")
         self._source_id: str | None = None
@@ -325,6 +326,17 @@ class NotionAdapter:
                 for page in self._query(time_filter):
                     if page["id"] not in in_scope:
                         gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
+        # Every few rounds, list the ids in scope: a page can leave a filter without being
+        # edited (a date-based filter, say), which no timestamp query shows.
+        known = set(state.get("known", [])) | {p["id"] for p in live}
+        rounds = int(state.get("round", 0)) + 1
+        if since and rounds % self.reconcile_every == 0:
+            present = {p["id"] for p in self._query(self.filter)}
+            for ref in sorted(known - present - set(gone)):
+                still_there = self.get(ref) is not None
+                gone[ref] = Gone.OUT_OF_SCOPE if still_there else Gone.DELETED
+            known = present
+        known -= set(gone)
         # Keep only what can still fall inside the next overlap window.
         horizon = (_ts(latest) - OVERLAP) if latest else None
         keep = {ref: v for ref, v in {**seen, **fresh}.items()
@@ -333,7 +345,7 @@ class NotionAdapter:
             keep = {ref: v for ref, v in keep.items()
                     if ref in {p["id"] for p in live if _ts(p["last_edited_time"]) >= horizon}}
         new_cursor = json.dumps({"since": latest or dt.datetime.now(dt.UTC).strftime(
-            "%Y-%m-%dT%H:%M:00.000Z"), "seen": keep})
+            "%Y-%m-%dT%H:%M:00.000Z"), "seen": keep, "known": sorted(known), "round": rounds})
         return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor,
                          requests=self.client.requests - before)
 

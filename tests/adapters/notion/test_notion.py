@@ -250,3 +250,27 @@ def test_description_in_the_page_body(harness: NotionHarness) -> None:
     got = a.get(created.ref)
     assert got is not None and got.item.description == "Only this"
     assert [b["type"] for b in emu.children[created.ref]] == ["heading_1", "paragraph"]
+
+
+def test_reconcile_finds_pages_that_left_the_filter_without_an_edit(
+        harness: NotionHarness) -> None:
+    from adapters.base import EndpointContext
+    from adapters.notion import NotionAdapterFactory, NotionConnection
+
+    emu = harness.emu
+    conn = NotionConnection(token="secret-test", base_url=emu.base_url)  # type: ignore[arg-type]
+    flt = {"property": "Tags", "multi_select": {"contains": "work"}}
+    harness.adapter.capabilities  # noqa: B018
+    a = NotionAdapterFactory().build(
+        conn, NotionScope(database_id=harness.db, filter=flt, reconcile_every=3),
+        EndpointContext(name="n", flow="t", value_maps={"status": harness.adapter.status_map}))
+    ref = harness.user_create(Item(title="in", labels=["work"]))
+    cur = a.changes(None).cursor
+    # The page drops out of the filter long after the overlap window (as a date filter would):
+    page = emu.pages[ref]
+    page["properties"]["Tags"]["multi_select"] = []
+    page["last_edited_time"] = "2020-01-01T00:00:00.000Z"
+    second = a.changes(cur)  # round 2: the timestamp queries cannot see it
+    assert dict(second.gone) == {}
+    third = a.changes(second.cursor)  # round 3: reconcile
+    assert dict(third.gone) == {ref: "out_of_scope"}
