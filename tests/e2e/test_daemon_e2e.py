@@ -82,6 +82,13 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
         return e.code
 
 
+def writes(base: str) -> float:
+    """Total successful writes, from the daemon's own Prometheus metrics."""
+    _, text = get(base + "/metrics")
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.decode().splitlines()
+               if line.startswith("synchub_writes_total{"))
+
+
 def titles(box: Any) -> set[str]:
     return {i.title for i in box.items().values()}
 
@@ -112,6 +119,15 @@ def test_daemon_converges_checks_signatures_and_stops_cleanly(world: dict[str, A
         assert post(base + "/webhooks/todoist", body,
                     {"X-Todoist-Hmac-SHA256": sig.decode()}) == 200
         assert post(base + "/webhooks/notion", b"{}", {}) == 401
+
+        # A repeated notice is a hint, not data: three deliveries cost rounds, not writes.
+        time.sleep(1.5)
+        before = writes(base)
+        for _ in range(3):
+            assert post(base + "/webhooks/todoist", body,
+                        {"X-Todoist-Hmac-SHA256": sig.decode()}) == 200
+        time.sleep(2.5)
+        assert writes(base) == before
 
         # The status page and the metrics.
         status, page = get(base + "/")
