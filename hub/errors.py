@@ -7,6 +7,8 @@ retry/skip/stop from the class alone, and the CLI turns each class into advice i
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 from dataclasses import dataclass, field
 
 
@@ -69,6 +71,25 @@ class RateLimited(SyncHubError):
     ) -> None:
         super().__init__(message, service=service)
         self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """Seconds to wait from a ``Retry-After`` header, which HTTP allows as delta-seconds or
+    as an HTTP date; ``default`` when it is missing or unreadable (never an exception: a
+    malformed header must not turn a rate limit into a crash)."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 class Transient(SyncHubError):

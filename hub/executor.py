@@ -89,6 +89,7 @@ class Executor:
         self.dry_run = dry_run
         self.stats = ApplyStats()
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
+        self._hold: dict[str, float] = {}  # endpoint -> clock time its Retry-After ends
         self.budgets = {
             name: budget_for(a, a.capabilities.request_budget, clock=self.retry.clock)
             for name, a in adapters.items() if a.capabilities.request_budget is not None
@@ -97,13 +98,32 @@ class Executor:
     # -- retries ------------------------------------------------------------------------------
 
     def _pace(self, endpoint: str) -> None:
-        """Wait, if needed, to stay under the endpoint's documented request budget (P12)."""
+        """Wait, if needed, until the endpoint's last ``Retry-After`` has passed and to stay
+        under its documented request budget (P12)."""
+        hold = self._hold.get(endpoint, 0.0) - self.retry.clock()
+        if hold > 0:
+            self.stats.waits.append((endpoint, hold))
+            self.retry.sleep(hold)
         budget = self.budgets.get(endpoint)
         if budget is not None:
             pause = budget.reserve()
             if pause > 0:
                 self.stats.waits.append((endpoint, pause))
                 self.retry.sleep(pause)
+
+    def _request(self, endpoint: str, fn: Callable[[], T]) -> T:
+        """One paced request. A ``Retry-After`` it earns holds back *every* later request to
+        the endpoint, not only this call's retry: after the last attempt, or after a failed
+        marker lookup, the next write to the same service must wait too."""
+        self._pace(endpoint)
+        try:
+            return fn()
+        except RateLimited as exc:
+            if exc.retry_after is not None:
+                until = self.retry.clock() + min(max(exc.retry_after, 0.0),
+                                                 self.retry.max_retry_after)
+                self._hold[endpoint] = max(self._hold.get(endpoint, 0.0), until)
+            raise
 
     def call(self, endpoint: str, fn: Callable[[], T], *,
              before_retry: Callable[[], T | None] | None = None) -> T:
@@ -126,14 +146,19 @@ class Executor:
         def attempt() -> T:
             if found:
                 return found[0]
-            self._pace(endpoint)
-            return fn()
+            return self._request(endpoint, fn)
 
         def after_failure(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             if before_retry is not None and isinstance(exc, Transient) and exc.maybe_applied:
-                self._pace(endpoint)  # the lookup is a request too (P12)
-                hit = before_retry()
+                try:
+                    hit = self._request(endpoint, before_retry)  # a request too (P12)
+                except SyncHubError as lookup:
+                    # Whether the write landed is unknown: trying it again could duplicate.
+                    # Stop here as "maybe applied"; recover() looks again next round.
+                    raise Transient(f"{exc.message}; looking for its marker failed too: "
+                                    f"{lookup.message}", service=exc.service,
+                                    maybe_applied=True) from lookup
                 if hit is not None:
                     found.append(hit)
 

@@ -20,6 +20,7 @@ from hub.errors import (
     SyncHubError,
     Transient,
     ValidationRejected,
+    retry_after_seconds,
 )
 
 SERVICE = "gcal"
@@ -43,7 +44,7 @@ def error_for(status: int, content: bytes | str, headers: Any = None) -> SyncHub
     msg = f"HTTP {status}: {err.get('message', '')}".rstrip(": ")
     retry = headers.get("retry-after") if headers is not None else None
     if status == 429 or (status == 403 and reasons & RATE_REASONS):
-        return RateLimited(msg, retry_after=float(retry) if retry else 30.0, service=SERVICE)
+        return RateLimited(msg, retry_after=retry_after_seconds(retry, 30.0), service=SERVICE)
     if status in (401, 403):
         return AuthError(f"{msg} (the Google token may be expired or revoked: run "
                          "`synchub check --probe`)", service=SERVICE)

@@ -22,9 +22,20 @@ from hub.errors import (
     SyncHubError,
     Transient,
     ValidationRejected,
+    retry_after_seconds,
 )
 
 SERVICE = "jira"
+
+
+#: The one status table (design: errors grouped by what the caller should do). 429 and 410
+#: get their own handling below (Retry-After; "update synchub"); anything else >= 500 is
+#: transient, anything else 4xx is a rejected request.
+STATUS_TABLE: dict[int, type[SyncHubError]] = {
+    400: ValidationRejected, 401: AuthError, 403: AuthError, 404: NotFound, 409: Conflict,
+    410: Fatal, 412: Conflict, 429: RateLimited,
+}
+DEFAULT_RETRY_AFTER = 60.0  # Jira's 429 without a usable Retry-After: back off a minute
 
 
 def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubError:
@@ -35,21 +46,19 @@ def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubErro
     except (ValueError, AttributeError):
         detail = (text or "")[:200]
     msg = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
-    if status in (401, 403):
+    cls = STATUS_TABLE.get(status or 0)
+    if cls is None:
+        cls = Transient if status is None or status >= 500 else ValidationRejected
+    if cls is AuthError:
         return AuthError(f"{msg} (check the e-mail and API token, and project permissions)",
                          service=SERVICE)
-    if status == 404:
-        return NotFound(msg, service=SERVICE)
-    if status in (409, 412):
-        return Conflict(msg, service=SERVICE)
-    if status == 410:
-        return Fatal(f"{msg}: this Jira endpoint was removed; update synchub", service=SERVICE)
-    if status == 429:
-        retry = headers.get("Retry-After") if headers is not None else None
-        return RateLimited(msg, retry_after=float(retry) if retry else 60.0, service=SERVICE)
-    if status is None or status >= 500:
-        return Transient(msg, service=SERVICE)
-    return ValidationRejected(msg, service=SERVICE)
+    if cls is Fatal:
+        return Fatal(f"{msg}: this Jira endpoint was removed: update synchub", service=SERVICE)
+    if cls is RateLimited:
+        value = headers.get("Retry-After") if headers is not None else None
+        return RateLimited(msg, retry_after=retry_after_seconds(value, DEFAULT_RETRY_AFTER),
+                           service=SERVICE)
+    return cls(msg, service=SERVICE)
 
 
 class JiraClient:

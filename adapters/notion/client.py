@@ -21,6 +21,7 @@ from hub.errors import (
     SyncHubError,
     Transient,
     ValidationRejected,
+    retry_after_seconds,
 )
 
 SERVICE = "notion"
@@ -40,7 +41,7 @@ def error_for(status: int, code: str | None, message: str, headers: Any = None
         return Conflict(text, service=SERVICE)
     if status in (429, 529) or code in ("rate_limited", "service_overload"):
         retry = headers.get("retry-after") if headers is not None else None
-        return RateLimited(text, retry_after=float(retry) if retry else 1.0, service=SERVICE)
+        return RateLimited(text, retry_after=retry_after_seconds(retry, 1.0), service=SERVICE)
     if status >= 500:
         return Transient(text, service=SERVICE)
     return ValidationRejected(text, service=SERVICE)

@@ -25,6 +25,7 @@ from hub.errors import (
     SyncHubError,
     Transient,
     ValidationRejected,
+    retry_after_seconds,
 )
 
 SERVICE = "todoist"
@@ -61,7 +62,7 @@ def error_for(status: int, body: Any, headers: httpx.Headers | None = None,
     if status == 429:
         retry = headers.get("Retry-After") if headers is not None else None
         extra = body.get("error_extra", {}) if isinstance(body, dict) else {}
-        after = float(retry) if retry else float(extra.get("retry_after", 60))
+        after = retry_after_seconds(retry, float(extra.get("retry_after", 60)))
         return RateLimited(text, retry_after=after, service=SERVICE)
     if status >= 500:
         return Transient(text, service=SERVICE)

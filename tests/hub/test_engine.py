@@ -66,6 +66,24 @@ def test_conflict_newest_wins() -> None:
     assert w.titles("a") == w.titles("b") == ["from b"]
 
 
+def test_conflict_newest_compares_whole_items_and_keeps_other_fields_merged() -> None:
+    # Services report one modification time per item, not per field. a edits priority last,
+    # but b edits its title after that, so b's copy is the newer one and its priority wins;
+    # b's title (changed on b only) flows to a either way. Found by the state machine.
+    w = World(conflict="newest")
+    ref_a = w.services["a"].user_create(Item(title="x", priority=1))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].user_edit(ref_b, priority=None, updated_at=ts(2))
+    w.services["a"].user_edit(ref_a, priority=2, updated_at=ts(3))
+    w.services["b"].user_edit(ref_b, title="retitled", updated_at=ts(5))
+    w.sync()
+    for name in ("a", "b"):
+        _, item = w.only(name)
+        assert (item.title, item.priority) == ("retitled", None)
+    assert w.sync().counts["writes"] == 0
+
+
 def test_conflict_prefer_endpoint() -> None:
     w = World(conflict={"prefer": "a"})
     ref_a = w.services["a"].user_create(Item(title="x"))
@@ -165,6 +183,36 @@ def test_retry_after_is_honoured_in_full() -> None:
     w.sync()
     assert 42 in w.sleeps
     assert w.titles("b") == ["x"]
+
+
+def test_retry_after_holds_back_the_next_write_after_retries_run_out() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["a"].user_create(Item(title="y"))
+    # every attempt of the first create is refused: the write gives up, but the next create
+    # to the same service must still wait out the last Retry-After
+    w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="create", count=w.retry.attempts,
+                                  retry_after=42)
+    w.sync()
+    creates = [(t, fault) for t, op, fault, _ in w.services["b"].log if op == "create"]
+    last_refused = max(t for t, fault in creates if fault is FaultKind.RATE_LIMIT)
+    after = [t for t, fault in creates if fault is None]
+    assert after and min(after) - last_refused >= 42
+    w.sync()
+    assert w.titles("b") == ["x", "y"]
+
+
+def test_a_failed_marker_lookup_leaves_the_create_pending_not_duplicated() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="create")
+    w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="find_by_origin", retry_after=7)
+    w.sync()
+    assert w.titles("b") == ["x"]  # landed once, not tried again blindly
+    assert len(w.store.pending_intents("f")) == 1  # ... and left for recovery
+    w.sync()
+    assert w.titles("b") == ["x"] and w.store.pending_intents("f") == []
+    assert w.sync().counts["writes"] == 0
 
 
 def test_create_whose_answer_was_lost_is_not_duplicated() -> None:

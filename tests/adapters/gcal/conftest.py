@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from adapters.base import EndpointContext
-from adapters.faults import FaultKind
 from adapters.gcal import GcalAdapterFactory, GcalConnection, GcalScope
 from adapters.gcal.adapter import GcalAdapter
 from adapters.gcal.sandbox import GcalSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
+from tests.contract.harness import SandboxHarness
 
 
 def build(sandbox: GcalSandbox, **options: Any) -> GcalAdapter:
@@ -24,12 +24,13 @@ def build(sandbox: GcalSandbox, **options: Any) -> GcalAdapter:
                         options=sandbox.options | options))
 
 
-class GcalHarness:
+class GcalHarness(SandboxHarness):
     supports_versions = True
 
+    ops: ClassVar[dict[str, str]] = {"changes": "list"}
+
     def __init__(self, sandbox: GcalSandbox) -> None:
-        self.sandbox = sandbox
-        self.emu = sandbox.emu
+        super().__init__(sandbox)
         self.adapter = build(sandbox)
 
     def sample(self, n: int) -> Item:
@@ -41,20 +42,6 @@ class GcalHarness:
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "description": f"changed {n}"}
-
-    def user_create(self, item: Item) -> str:
-        return self.sandbox.user_create(item)
-
-    def user_edit(self, ref: str, **changes: Any) -> None:
-        self.sandbox.user_edit(ref, **changes)
-
-    def user_delete(self, ref: str) -> None:
-        self.sandbox.user_delete(ref)
-
-    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
-               retry_after: float = 1.0) -> None:
-        op = {"changes": "list"}.get(op, op)
-        self.emu.faults.inject(kind, op=op, count=count, retry_after=retry_after)
 
 
 @pytest.fixture

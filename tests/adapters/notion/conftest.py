@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from adapters.base import EndpointContext
-from adapters.faults import FaultKind
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import STATUS, NotionSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
+from tests.contract.harness import SandboxHarness
 
 
 def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
@@ -26,12 +26,13 @@ def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
                                                         timezone="Europe/Berlin", **ctx))
 
 
-class NotionHarness:
+class NotionHarness(SandboxHarness):
     supports_versions = True
 
+    ops: ClassVar[dict[str, str]] = {"changes": "query"}
+
     def __init__(self, sandbox: NotionSandbox) -> None:
-        self.sandbox = sandbox
-        self.emu = sandbox.emu
+        super().__init__(sandbox)
         self.db, self.ds = sandbox.db, sandbox.ds
         self.adapter = build(self.emu, self.db)
 
@@ -45,20 +46,6 @@ class NotionHarness:
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 1 + n % 4}
-
-    def user_create(self, item: Item) -> str:
-        return self.sandbox.user_create(item)
-
-    def user_edit(self, ref: str, **changes: Any) -> None:
-        self.sandbox.user_edit(ref, **changes)
-
-    def user_delete(self, ref: str) -> None:
-        self.sandbox.user_delete(ref)
-
-    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
-               retry_after: float = 1.0) -> None:
-        op = {"changes": "query"}.get(op, op)
-        self.emu.faults.inject(kind, op=op, count=count, retry_after=retry_after)
 
 
 @pytest.fixture

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from adapters.base import EndpointContext
-from adapters.faults import FaultKind
 from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistScope
 from adapters.todoist.adapter import TodoistAdapter
 from adapters.todoist.emulator import TodoistEmulator
 from adapters.todoist.sandbox import TodoistSandbox
 from hub.model import DateOnly, FloatingDateTime, Item, ZonedDateTime
+from tests.contract.harness import SandboxHarness
 
 
 def build(emu: TodoistEmulator, project: str = "Work", **ctx: Any) -> TodoistAdapter:
@@ -24,14 +24,15 @@ def build(emu: TodoistEmulator, project: str = "Work", **ctx: Any) -> TodoistAda
                          EndpointContext(name="todoist", flow="t", **ctx))
 
 
-class TodoistHarness:
+class TodoistHarness(SandboxHarness):
     # A create answers without a version (it would cost a read); versions come with listings,
     # and test_todoist.py checks that a stale listed version conflicts.
     supports_versions = False
 
+    ops: ClassVar[dict[str, str]] = {"create": "write", "update": "write", "changes": "sync"}
+
     def __init__(self, sandbox: TodoistSandbox) -> None:
-        self.sandbox = sandbox
-        self.emu = sandbox.emu
+        super().__init__(sandbox)
         self.project = sandbox.project
         self.adapter = build(self.emu)
 
@@ -46,20 +47,6 @@ class TodoistHarness:
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 2 + n % 3}
-
-    def user_create(self, item: Item) -> str:
-        return self.sandbox.user_create(item)
-
-    def user_edit(self, ref: str, **changes: Any) -> None:
-        self.sandbox.user_edit(ref, **changes)
-
-    def user_delete(self, ref: str) -> None:
-        self.sandbox.user_delete(ref)
-
-    def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
-               retry_after: float = 1.0) -> None:
-        op = {"create": "write", "update": "write", "changes": "sync"}.get(op, op)
-        self.emu.faults.inject(kind, op=op, count=count, retry_after=retry_after)
 
 
 @pytest.fixture
