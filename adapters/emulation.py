@@ -10,6 +10,8 @@ the answer was lost" (the connection is closed with no response after the handle
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import email.utils
 import json
 import threading
 import time
@@ -59,6 +61,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # silence the default stderr log
         return
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the emulator's clock: clients read the server's time from
+        it (as from the real services), and tests move that clock on without sleeping."""
+        return email.utils.format_datetime(self.server.emulator.now(), usegmt=True)
+
     def _serve(self) -> None:
         emu = self.server.emulator
         length = int(self.headers.get("Content-Length") or 0)
@@ -107,6 +114,11 @@ class Emulator:
         self.lock = threading.RLock()  # handlers mutate state under this lock
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.clock_offset = dt.timedelta(0)  # tests and benchmarks move time on without sleeping
+
+    def now(self) -> dt.datetime:
+        """The service's clock (UTC): real time plus :attr:`clock_offset`."""
+        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     # -- to implement ---------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ Status only moves through transitions: the value map names the target status and
 finds the transition leading there, or says clearly that the workflow has no such path.
 
 Origin marker: an issue entity property (``synchub.origin``) sent in the create request itself,
-so an issue can never exist without it; after a lost answer or a lost state it is found by
-JQL on the property instead of being created twice.
+so an issue can never exist without it; after a lost answer it is found among the project's
+recent issues by that property (JQL cannot search it without an app), and a lost state is
+healed by the first full listing, which carries it: never created twice.
 
 Versions: Jira has no If-Match; ``fields.updated`` is the version and is checked by reading
 the issue just before an update (a change in between is not detected).
@@ -47,6 +48,11 @@ DEFAULT_STATUS = ValueMap.from_pairs(
 DEFAULT_PRIORITY = ValueMap.from_pairs(
     {"Highest": "4", "High": "3", "Medium": "2", "Low": "1", "Lowest": "1"}, {"1": "Low"})
 OVERLAP = dt.timedelta(minutes=1)
+#: How long Jira's search index may lag behind a write (results are eventually consistent):
+#: the window never moves closer than this to Jira's "now".
+SETTLE = dt.timedelta(minutes=1)
+RECONCILE_PAGE = 5000  # ids only: Jira's largest page
+RECOVERY_DAYS = 14  # how far back a lost create is looked for
 
 
 def _updated(text: str) -> dt.datetime:
@@ -159,10 +165,20 @@ class JiraAdapter:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _search(self, jql: str, fields: list[str] | str) -> list[dict[str, Any]]:
-        issues = self.client.call(lambda: self.client.jira.enhanced_search_issues(
-            jql, maxResults=0, fields=fields, properties=PROPERTY, use_post=True))
-        return [i.raw for i in issues]
+    def _search(self, jql: str, fields: list[str], *, page: int = 100) -> list[dict[str, Any]]:
+        """Every issue matching ``jql``, paged by ``nextPageToken``. Jira hands out up to 5,000
+        issues a page when only ``id`` is asked for, 100 with fields."""
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            data = self.client.call(functools.partial(
+                self.client.jira.enhanced_search_issues, jql, nextPageToken=token,
+                maxResults=page, fields=fields, properties=[PROPERTY],
+                json_result=True, use_post=True))
+            out.extend(data.get("issues") or [])
+            token = data.get("nextPageToken")
+            if data.get("isLast", True) or not token:
+                return out
 
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
@@ -175,6 +191,7 @@ class JiraAdapter:
                 tzinfo=dt.UTC) - OVERLAP
             jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
         raws = self._search(jql + " ORDER BY updated ASC", FIELDS)
+        asked_at = self.client.server_time
         seen: dict[str, str] = state.get("seen", {})
         known = set(state.get("known", []))
         items = [self._remote(r) for r in raws if seen.get(r["id"]) != r["fields"]["updated"]]
@@ -182,13 +199,12 @@ class JiraAdapter:
         gone: dict[str, Gone] = {}
         rounds = int(state.get("round", 0)) + 1
         if since and rounds % self.reconcile_every == 0:
-            present = {r["id"] for r in self._search(f"({self.jql}) ORDER BY key", "id")}
+            present = {r["id"] for r in self._search(f"({self.jql}) ORDER BY key", ["id"],
+                                                     page=RECONCILE_PAGE)}
             for ref in sorted(known - present):
                 gone[ref] = Gone.OUT_OF_SCOPE if self._exists(ref) else Gone.DELETED
             known = present
-        latest = max([_updated(r["fields"]["updated"]) for r in raws], default=None)
-        new_since = latest.astimezone(dt.UTC).strftime("%Y/%m/%d %H:%M") if latest else (
-            since or dt.datetime.now(dt.UTC).strftime("%Y/%m/%d %H:%M"))
+        new_since = self._next_since(since, raws, asked_at)
         horizon = dt.datetime.strptime(new_since, "%Y/%m/%d %H:%M").replace(
             tzinfo=dt.UTC) - OVERLAP
         keep = {r["id"]: r["fields"]["updated"] for r in raws
@@ -196,6 +212,25 @@ class JiraAdapter:
         return ChangeSet(items=tuple(items), gone=gone, requests=self.client.requests - before,
                          cursor=json.dumps({"since": new_since, "seen": keep,
                                             "known": sorted(known), "round": rounds}))
+
+    @staticmethod
+    def _next_since(since: str | None, raws: list[dict[str, Any]],
+                    asked_at: dt.datetime | None) -> str:
+        """Where the next window starts (UTC, minute precision).
+
+        The newest ``updated`` seen is always safe. Jira's own clock at the time of the search,
+        less :data:`SETTLE` for its search index to catch up, moves the window past a burst of
+        updates, so rounds after a bulk change do not list the whole burst again (a quiet
+        round stays one request). Jira's clock, not ours: a skewed local clock must not skip.
+        """
+        marks = [_updated(r["fields"]["updated"]).astimezone(dt.UTC) for r in raws]
+        if since:
+            marks.append(dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(tzinfo=dt.UTC))
+        if asked_at is not None:
+            marks.append(asked_at.astimezone(dt.UTC) - SETTLE)
+        elif not marks:
+            marks.append(dt.datetime.now(dt.UTC) - SETTLE)
+        return max(marks).strftime("%Y/%m/%d %H:%M")
 
     def _exists(self, ref: str) -> bool:
         try:
@@ -217,8 +252,22 @@ class JiraAdapter:
         return self._remote(raw)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
-        found = self._search(f'issue.property[{PROPERTY}].origin = "{origin}"', FIELDS)
-        return self._remote(found[0]) if found else None
+        """The issue synchub created for ``origin``, if it exists.
+
+        JQL can search an entity property only when an installed app indexes it (a
+        Connect/Forge ``jira:entityProperty`` module); an API-token integration cannot, and
+        real Jira answers 400 to ``issue.property[synchub].origin = ...``. So the issues created
+        recently where synchub creates them are listed, ids and the property only (up to 5,000
+        a page), and matched here. Recovery runs in the round after a lost answer or a crash;
+        a lost state file is healed by the full first listing, which carries the property.
+        """
+        project = self.ctx.options.get("project")
+        where = f'project = "{project}"' if project else f"({self.jql})"
+        jql = f"{where} AND created >= -{RECOVERY_DAYS}d ORDER BY created DESC"
+        for raw in self._search(jql, ["id"], page=RECONCILE_PAGE):
+            if ((raw.get("properties") or {}).get(PROPERTY) or {}).get("origin") == origin:
+                return self.get(raw["id"])
+        return None
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -240,10 +289,22 @@ class JiraAdapter:
             f"the workflow has no transition from {current!r} to {target!r} for issue {ref}; "
             f"available: {names}. Map the status to a reachable one.", service=SERVICE)
 
+    def _issue_type(self, parent: str | None) -> str:
+        """The type of a new issue. Jira's hierarchy decides: under an epic (level 1) a
+        standard issue (``options.issue_type``); under a standard issue a sub-task
+        (``options.subtask_issue_type``, "Sub-task" in company-managed projects)."""
+        standard = str(self.ctx.options.get("issue_type", "Task"))
+        if parent is None:
+            return standard
+        kind = self.client.raw("GET", f"issue/{parent}?fields=issuetype")["fields"]["issuetype"]
+        if kind.get("subtask") or int(kind.get("hierarchyLevel", 0)) <= 0:
+            return str(self.ctx.options.get("subtask_issue_type", "Sub-task"))
+        return standard
+
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
         fields = self._fields(item, self.capabilities.fields)
         fields["project"] = {"key": self.ctx.options.get("project")}
-        fields["issuetype"] = {"name": self.ctx.options.get("issue_type", "Task")}
+        fields["issuetype"] = {"name": self._issue_type(item.parent)}
         created = self.client.raw("POST", "issue", {
             "fields": fields, "properties": [{"key": PROPERTY, "value": {"origin": origin}}]},
             write=True)

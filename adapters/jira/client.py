@@ -6,6 +6,9 @@ the executor already retries, honouring it in full.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import email.utils
 import json
 from collections.abc import Callable
 from typing import Any
@@ -64,13 +67,23 @@ def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubErro
 class JiraClient:
     def __init__(self, url: str, email: str, token: str) -> None:
         self.url = url.rstrip("/")
-        self.requests = 0
+        self.requests = 0  # HTTP requests made (every page of a search counts)
+        #: Jira's own clock, from the ``Date`` header of its latest answer: the search window
+        #: moves on in Jira's time, so our clock's skew cannot make it skip changes.
+        self.server_time: dt.datetime | None = None
         self.jira = self.call(lambda: JIRA(
             server=self.url, basic_auth=(email, token), max_retries=0, timeout=30,
             options={"rest_api_version": "3", "check_update": False}))
+        self.jira._session.hooks["response"].append(self._observe)
+
+    def _observe(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.requests += 1
+        with_date = resp.headers.get("Date")
+        if with_date:
+            with contextlib.suppress(TypeError, ValueError):
+                self.server_time = email.utils.parsedate_to_datetime(with_date)
 
     def call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
-        self.requests += 1
         try:
             return fn()
         except JIRAError as exc:

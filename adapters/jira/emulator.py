@@ -4,11 +4,15 @@ Serves what the client and adapter call: ``serverInfo`` (``deploymentType: Cloud
 ``myself``, ``field``, ``search/jql`` (``nextPageToken``/``isLast``; the removed ``/search``
 answers 410), issue create/get/edit/delete with ``self`` links to this server, transitions over
 a configurable workflow, issue entity properties (and JQL on them), user search, priorities,
-projects and issue types. JQL covers the subset synchub uses: ``project =``, ``key in``,
-``id in``, ``updated >= "yyyy/MM/dd HH:mm"`` (minute precision, in the emulated user's zone,
-UTC here), ``issue.property[key].field = value``, ``AND``, ``ORDER BY``. It rejects what real
-Jira rejects: unbounded JQL, a status set by editing, a create without a required field, all
-with Jira's ``{"errorMessages": [...], "errors": {...}}`` body.
+projects and issue types (with Jira's hierarchy: epic, standard, sub-task). JQL covers the
+subset synchub uses: ``project =``, ``key in``, ``id in``, ``updated|created >= "yyyy/MM/dd
+HH:mm"`` (minute precision, in the emulated user's zone, America/New_York by default) or
+``>= -14d``, ``issue.property[key].field = value`` (only for properties an app indexed, see
+:attr:`JiraEmulator.indexed_properties`), ``AND``, ``ORDER BY``. It rejects what real Jira
+rejects: unbounded JQL, a status set by editing, a create without a required field, a parent
+outside the hierarchy, a description that is not ADF, deleting an issue with sub-tasks, all
+with Jira's ``{"errorMessages": [...], "errors": {...}}`` body. ``search/jql`` returns ids
+only unless ``fields`` are asked for, up to 100 issues a page (5,000 for ids only).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +34,16 @@ WORKFLOW = {  # status -> {transition name: target status}
     "Done": {"Reopen": "To Do"},
 }
 PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
+#: Jira Cloud's issue-type hierarchy: an epic (1) holds standard issues (0), which hold
+#: sub-tasks (-1). A parent must be exactly one level up, as in company-managed projects.
+ISSUE_TYPES = {
+    "Epic": {"id": "10000", "name": "Epic", "subtask": False, "hierarchyLevel": 1},
+    "Story": {"id": "10003", "name": "Story", "subtask": False, "hierarchyLevel": 0},
+    "Task": {"id": "10001", "name": "Task", "subtask": False, "hierarchyLevel": 0},
+    "Bug": {"id": "10004", "name": "Bug", "subtask": False, "hierarchyLevel": 0},
+    "Sub-task": {"id": "10002", "name": "Sub-task", "subtask": True, "hierarchyLevel": -1},
+}
+MAX_PAGE, MAX_PAGE_IDS = 100, 5000  # search/jql page sizes: with fields, and ids only
 
 
 class JiraError(Exception):
@@ -57,12 +72,11 @@ class JiraEmulator(Emulator):
         self.users: dict[str, dict[str, Any]] = {}
         self.issues: dict[str, dict[str, Any]] = {}  # id -> issue (raw)
         self.properties: dict[str, dict[str, Any]] = {}  # id -> {key: value}
+        #: entity properties JQL can search: real Jira indexes only those an installed app
+        #: declares (a Connect/Forge module); a plain API-token integration has none
+        self.indexed_properties: set[str] = set()
         self._ids = itertools.count(10001)
-        self.clock_offset = dt.timedelta(0)  # benchmarks move time on without sleeping
         self.me = self.add_user(email, "synchub bot")
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
@@ -96,16 +110,21 @@ class JiraEmulator(Emulator):
         if "status" in fields:
             raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not on "
                                                 "the appropriate screen, or unknown."})
+        kind = ISSUE_TYPES.get(fields["issuetype"].get("name", ""))
+        if kind is None:
+            raise JiraError(400, [], {"issuetype": "Specify an issue type"})
+        if kind["subtask"] and not fields.get("parent"):
+            raise JiraError(400, [], {"parent": "Sub-tasks must have a parent."})
         iid = str(next(self._ids))
         issue = {"id": iid, "key": f"{key}-{next(project['counter'])}", "fields": {
             "summary": "", "description": None, "labels": [], "duedate": None,
             "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
             "status": {"name": "To Do", "statusCategory": {"key": "new"}},
-            "issuetype": {"name": fields["issuetype"].get("name", "Task")},
+            "issuetype": dict(kind),
             "project": {"key": key, "id": project["id"], "name": project["name"]},
             "created": _jira_time(self.now()), "updated": _jira_time(self.now())}}
-        self.issues[iid] = issue
         self._edit(issue, {k: v for k, v in fields.items() if k not in ("project", "issuetype")})
+        self.issues[iid] = issue
         self.properties[iid] = {p["key"]: p["value"] for p in properties or []}
         return issue
 
@@ -125,7 +144,17 @@ class JiraEmulator(Emulator):
                 value = dict(user)
             if name == "parent" and value is not None:
                 parent = self._by_key(value.get("key") or value.get("id"))
-                value = {"id": parent["id"], "key": parent["key"]}
+                level = issue["fields"]["issuetype"]["hierarchyLevel"]
+                if parent["fields"]["issuetype"]["hierarchyLevel"] != level + 1:
+                    raise JiraError(400, [], {"parentId": "Given parent work item does not "
+                                                          "belong to appropriate hierarchy."})
+                value = {"id": parent["id"], "key": parent["key"],
+                         "fields": {"issuetype": parent["fields"]["issuetype"]}}
+            if name == "description" and value is not None and (
+                    not isinstance(value, dict) or value.get("type") != "doc"):
+                raise JiraError(400, [], {"description": "Operation value must be an Atlassian "
+                                                         "Document (see the Atlassian Document "
+                                                         "Format)"})
             if name == "duedate" and value is not None:
                 dt.date.fromisoformat(value)
             issue["fields"][name] = value
@@ -142,54 +171,99 @@ class JiraEmulator(Emulator):
                 "key": "done" if status == "Done" else "indeterminate"}}
             issue["fields"]["updated"] = _jira_time(self.now())
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, subtasks: bool = False) -> None:
         with self.lock:
             issue = self._by_key(key)
-            del self.issues[issue["id"]]
+            children = [i for i in self.issues.values()
+                        if (i["fields"].get("parent") or {}).get("id") == issue["id"]]
+            if children and not subtasks:
+                raise JiraError(400, [f"The issue '{issue['key']}' has subtasks. Use the "
+                                      "deleteSubtasks=true parameter to delete them."])
+            for gone in [issue, *children]:
+                del self.issues[gone["id"]]
 
     # -- JQL ----------------------------------------------------------------------------------
 
+    ORDER_FIELDS = {"updated": lambda i: i["fields"]["updated"],
+                    "created": lambda i: i["fields"]["created"],
+                    "key": lambda i: (i["key"].split("-")[0], int(i["key"].split("-")[1])),
+                    "id": lambda i: int(i["id"])}
+
     def _search(self, jql: str) -> list[dict[str, Any]]:
-        body = re.split(r"(?i)\border\s+by\b", jql, maxsplit=1)[0]  # results come by updated
+        parts = re.split(r"(?i)\border\s+by\b", jql, maxsplit=1)
+        body = parts[0]
         clauses = [c.strip() for c in re.split(r"(?i)\s+and\s+", body.strip()) if c.strip()]
         clauses = [c[1:-1].strip() if c.startswith("(") and c.endswith(")") else c
                    for c in clauses]
         if not clauses:
             raise JiraError(400, ["Unbounded JQL queries are not allowed here. Please add a "
                                   "search restriction to your query."])
-        rows = list(self.issues.values())
-        for clause in clauses:
-            rows = [i for i in rows if self._clause(i, clause)]
-        rows.sort(key=lambda i: (i["fields"]["updated"], int(i["id"])))
+        tests = [self._clause(c) for c in clauses]
+        rows = [i for i in self.issues.values() if all(t(i) for t in tests)]
+        rows.sort(key=lambda i: int(i["id"]))
+        order = parts[1].strip() if len(parts) > 1 else "key DESC"  # Jira's default order
+        for term in reversed([t.strip() for t in order.split(",") if t.strip()]):
+            m = re.fullmatch(r"(?i)(\w+)(?:\s+(asc|desc))?", term)
+            if m is None or m.group(1).lower() not in self.ORDER_FIELDS:
+                raise JiraError(400, [f"Error in the JQL Query: cannot order by '{term}'."])
+            rows.sort(key=self.ORDER_FIELDS[m.group(1).lower()],
+                      reverse=(m.group(2) or "asc").lower() == "desc")
         return rows
 
-    def _clause(self, issue: dict[str, Any], clause: str) -> bool:
+    def _since(self, text: str) -> dt.datetime:
+        """A JQL date: ``"yyyy/MM/dd HH:mm"`` in the user's zone, or relative (``-3d``)."""
+        m = re.fullmatch(r"-(\d+)([mhdw])", text)
+        if m:
+            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+            return self.now() - dt.timedelta(**{unit: int(m.group(1))})
+        return dt.datetime.strptime(text, "%Y/%m/%d %H:%M").replace(
+            tzinfo=ZoneInfo(self.user_zone))
+
+    def _clause(self, clause: str) -> Callable[[dict[str, Any]], bool]:
+        """One JQL clause as a test on an issue. Checked before any issue is looked at, as
+        Jira validates the whole query even when nothing would match."""
         m = re.fullmatch(r'(?i)project\s*=\s*"?([\w-]+)"?', clause)
         if m:
-            return bool(issue["fields"]["project"]["key"] == m.group(1))
+            key = m.group(1)
+            return lambda i: bool(i["fields"]["project"]["key"] == key)
         m = re.fullmatch(r"(?i)(key|id)\s+in\s*\(([^)]*)\)", clause)
         if m:
             wanted = {x.strip().strip('"') for x in m.group(2).split(",")}
-            return issue["key" if m.group(1).lower() == "key" else "id"] in wanted
-        m = re.fullmatch(r'(?i)updated\s*>=\s*"(\d{4}/\d\d/\d\d \d\d:\d\d)"', clause)
+            attr = "key" if m.group(1).lower() == "key" else "id"
+            return lambda i: i[attr] in wanted
+        m = re.fullmatch(r'(?i)(updated|created)\s*>=\s*(?:"(\d{4}/\d\d/\d\d \d\d:\d\d)"'
+                         r'|(-\d+[mhdw]))', clause)
         if m:
-            since = dt.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M").replace(
-                tzinfo=ZoneInfo(self.user_zone))
-            updated = dt.datetime.strptime(issue["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z")
-            return updated >= since
+            since, name = self._since(m.group(2) or m.group(3)), m.group(1).lower()
+            return lambda i: dt.datetime.strptime(
+                i["fields"][name], "%Y-%m-%dT%H:%M:%S.%f%z") >= since
         m = re.fullmatch(r'issue\.property\[([\w.-]+)\]\.(\w+)\s*=\s*"([^"]*)"', clause)
         if m:
-            value = self.properties.get(issue["id"], {}).get(m.group(1), {})
-            return isinstance(value, dict) and str(value.get(m.group(2))) == m.group(3)
+            prop, path, value = m.groups()
+            if prop not in self.indexed_properties:
+                raise JiraError(400, [f"Field 'issue.property[{prop}].{path}' does not exist "
+                                      "or you do not have permission to view it."])
+
+            def has(i: dict[str, Any]) -> bool:
+                stored = self.properties.get(i["id"], {}).get(prop, {})
+                return isinstance(stored, dict) and str(stored.get(path)) == value
+            return has
         m = re.fullmatch(r'(?i)labels\s*=\s*"?([\w-]+)"?', clause)
         if m:
-            return m.group(1) in issue["fields"]["labels"]
+            label = m.group(1)
+            return lambda i: label in i["fields"]["labels"]
         raise JiraError(400, [f"Error in the JQL Query: unsupported clause '{clause}'."])
 
     # -- HTTP -----------------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
-        return Response.json({"errorMessages": [message], "errors": {}}, status)
+        headers = {}
+        if status == 429:  # Jira Cloud's rate-limit headers (Retry-After is added by the base)
+            reset = self.now() + dt.timedelta(minutes=1)
+            headers = {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%MZ"),
+                       "RateLimit-Reason": "jira-burst-based"}
+        return Response.json({"errorMessages": [message], "errors": {}}, status, headers)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.endswith("/search/jql"):
@@ -220,19 +294,33 @@ class JiraEmulator(Emulator):
         except JiraError as exc:
             return Response.json({"errorMessages": exc.messages, "errors": exc.errors},
                                  exc.status)
-        if status == 204:
-            return Response(204)
+        if body is None:  # 204, and property writes: no body at all
+            return Response(status)
         return Response.json(body, status)
+
+    def _transition_id(self, status: str, name: str) -> str:
+        """Stable, unique ids: the transition's place in the whole workflow (as Jira numbers
+        them), not a hash that two transitions could share."""
+        every = [(s, n) for s, moves in self.workflow.items() for n in moves]
+        return str(11 + every.index((status, name)) * 10)
 
     def _user_json(self, user: dict[str, Any]) -> dict[str, Any]:
         return {"self": f"{self.base_url}/rest/api/3/user?accountId={user['accountId']}",
                 **user}
 
-    def _issue_json(self, issue: dict[str, Any]) -> dict[str, Any]:
-        return {"expand": "renderedFields,names,schema,operations,editmeta,changelog",
-                "id": issue["id"], "key": issue["key"],
-                "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}",
-                "fields": issue["fields"]}
+    def _issue_json(self, issue: dict[str, Any], fields: list[str] | None = None
+                    ) -> dict[str, Any]:
+        """An issue as Jira returns it; ``fields`` as a search asks for them (``*all`` and
+        ``*navigable`` mean all; without ``fields`` only the id, key and link come back)."""
+        data: dict[str, Any] = {
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog",
+            "id": issue["id"], "key": issue["key"],
+            "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
+        if fields is None or {"*all", "*navigable"} & set(fields):
+            data["fields"] = issue["fields"]
+        elif set(fields) - {"id", "key"}:
+            data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
+        return data
 
     def _route(self, req: Request) -> tuple[int, Any]:
         path = re.sub(r"^/rest/api/[23]", "", req.path)
@@ -252,14 +340,22 @@ class JiraEmulator(Emulator):
         if path == "/search/jql":
             params = body if m == "POST" else {k: v[0] for k, v in req.query.items()}
             rows = self._search(str(params.get("jql") or ""))
-            size = min(int(params.get("maxResults") or 50), 100)
-            start = int(params.get("nextPageToken") or 0)
+            fields = params.get("fields") or ["id"]  # Jira's default: ids only
+            fields = fields.split(",") if isinstance(fields, str) else list(fields)
+            cap = MAX_PAGE_IDS if set(fields) <= {"id", "key"} else MAX_PAGE
+            size = max(1, min(int(params.get("maxResults") or 50), cap))
+            token = params.get("nextPageToken")
+            if token is not None and not str(token).isdigit():
+                raise JiraError(400, ["The provided next page token is invalid or expired."])
+            start = int(token or 0)
             chunk = rows[start:start + size]
             wanted = params.get("properties") or []
-            wanted = wanted.split(",") if isinstance(wanted, str) else wanted
+            if isinstance(wanted, str):
+                raise JiraError(400, ["Unrecognized request body: 'properties' must be an "
+                                      "array of property keys."])
             issues = []
             for i in chunk:
-                data = self._issue_json(i)
+                data = self._issue_json(i, fields)
                 if wanted:  # entity properties asked for by key come with each issue
                     props = self.properties.get(i["id"], {})
                     data["properties"] = {k: props[k] for k in wanted if k in props}
@@ -282,18 +378,18 @@ class JiraEmulator(Emulator):
                     self._edit(issue, body.get("fields") or {})
                     return 204, None
                 if m == "DELETE":
-                    del self.issues[issue["id"]]
+                    self.delete(issue["id"], subtasks=req.q("deleteSubtasks") == "true")
                     return 204, None
             if parts[2:] == ["transitions"]:
                 current = issue["fields"]["status"]["name"]
                 options = self.workflow.get(current, {})
                 if m == "GET":
                     return 200, {"transitions": [
-                        {"id": str(abs(hash((current, n))) % 1000), "name": n,
+                        {"id": self._transition_id(current, n), "name": n,
                          "to": {"name": to}} for n, to in options.items()]}
                 wanted = str(body.get("transition", {}).get("id"))
                 for n, to in options.items():
-                    if str(abs(hash((current, n))) % 1000) == wanted:
+                    if self._transition_id(current, n) == wanted:
                         self.move(issue["key"], to)
                         return 204, None
                 raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
@@ -301,8 +397,9 @@ class JiraEmulator(Emulator):
             if parts[2:3] == ["properties"] and len(parts) == 4:
                 props = self.properties.setdefault(issue["id"], {})
                 if m == "PUT":
+                    existed = parts[3] in props
                     props[parts[3]] = json.loads(req.body)
-                    return 200, None
+                    return (200 if existed else 201), None
                 if parts[3] not in props:
                     raise JiraError(404, ["The property with key '" + parts[3] +
                                           "' does not exist."])
@@ -318,6 +415,5 @@ class JiraEmulator(Emulator):
             return 200, [{k: v for k, v in p.items() if k != "counter"}
                          for p in self.projects.values()]
         if path == "/issuetype":
-            return 200, [{"id": "10001", "name": "Task"}, {"id": "10002", "name": "Sub-task",
-                                                           "subtask": True}]
+            return 200, [dict(t) for t in ISSUE_TYPES.values()]
         raise JiraError(404, ["Not found: " + req.path])

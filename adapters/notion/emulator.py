@@ -54,15 +54,11 @@ class NotionEmulator(Emulator):
         self.sources: dict[str, dict[str, Any]] = {}
         self.pages: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[dict[str, Any]]] = {}
-        self.clock_offset = dt.timedelta(0)  # tests move time forward without sleeping
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
 
     # -- direct state access ------------------------------------------------------------------
-
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.clock_offset
 
     def add_user(self, name: str, email: str | None = None, bot: bool = False) -> str:
         uid = str(uuid.uuid4())

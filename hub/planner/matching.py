@@ -3,7 +3,8 @@
 Two rules, in order:
 
 1. **Origin marker**: copies carrying the same marker are copies of one link whose state was
-   lost (a fresh state file, a crash before commit): they re-form that link, under its old id.
+   lost (a fresh state file, a crash before commit): they re-form that link, under its old id,
+   and the unmarked original they were made from rejoins it by the match key.
 2. **Match key**: among the remaining new copies, those on *different* endpoints whose key
    (the flow's ``match`` fields, normalised: case and surrounding space ignored) is equal form
    one link. A key that is ambiguous on one endpoint (two new items with the same title there)
@@ -59,10 +60,32 @@ def group_new_items(
         lambda: defaultdict(list))
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
+
+    # A re-formed link lacks the copy synchub did not create: the user's original, which
+    # carries no marker. It joins by the match key (unambiguously, on an endpoint the link
+    # lacks); otherwise a lost state file would turn every original into a duplicate.
+    claimed: set[int] = set()
+    marked_keys: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for origin, members in sorted(by_origin.items()):
+        marked_keys[match_key(next(iter(members.values())).item, fields)].append(origin)
+    for key, origins in marked_keys.items():
+        bucket = per_key.get(key)
+        if bucket is None or len(origins) != 1:
+            continue
+        members = by_origin[origins[0]]
+        for ep, remotes in bucket.items():
+            if ep not in members and len(remotes) == 1:
+                members[ep] = remotes[0]
+                claimed.add(id(remotes[0]))
+
     rank = {ep: i for i, ep in enumerate(order)}
     for ep, remote in rest:
+        if id(remote) in claimed:
+            continue
         key = match_key(remote.item, fields)
-        bucket = per_key[key]
+        bucket = {e: [r for r in rs if id(r) not in claimed]
+                  for e, rs in per_key[key].items()}
+        bucket = {e: rs for e, rs in bucket.items() if rs}
         if any(len(v) > 1 for v in bucket.values()):
             groups.append((None, {ep: remote}))  # ambiguous: never guess
             continue

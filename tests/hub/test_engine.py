@@ -244,8 +244,25 @@ def test_lost_state_relinks_by_origin_marker() -> None:
     from tests.support.memstore import MemStore
 
     w.store = MemStore()  # the state file was lost
-    w.sync()
+    rep = w.sync()
     assert w.titles("a") == ["x"] and w.titles("b") == ["x"]
+    assert rep.counts["writes"] == 0  # re-linked: the original joins its marked copy
+    w.services["a"].user_edit(next(iter(w.live("a"))), title="edited after")
+    w.sync()
+    assert w.titles("b") == ["edited after"]  # and the link works again
+
+
+def test_lost_state_with_two_equal_originals_links_nothing_wrongly() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x", priority=1))
+    w.sync()
+    w.services["a"].user_create(Item(title="x", priority=2))  # a second "x", never synced
+    from tests.support.memstore import MemStore
+
+    w.store = MemStore()
+    w.sync()
+    assert sorted(i.priority or 0 for i in w.live("a").values()) == [1, 2]
+    assert len(w.live("b")) == 2  # ambiguous by key: not merged (a wrong merge is worse)
 
 
 def test_mass_change_guard_refuses_then_force_passes() -> None:

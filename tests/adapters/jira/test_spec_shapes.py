@@ -41,7 +41,18 @@ def test_shapes_match_the_official_spec(harness: JiraHarness) -> None:
     found = httpx.post(f"{api}/search/jql", auth=auth,
                        json={"jql": "project = OPS", "maxResults": 1}).json()
     check(found, "SearchAndReconcileResults", {"issues", "isLast"})
+    check(found["issues"][0], "IssueBean", {"id"})
+    assert "fields" not in found["issues"][0]  # search/jql's default is ids only
+    found = httpx.post(f"{api}/search/jql", auth=auth, json={
+        "jql": "project = OPS", "fields": ["summary"], "properties": ["synchub"]}).json()
     check(found["issues"][0], "IssueBean", {"id", "key", "fields"})
+    assert set(found["issues"][0]["fields"]) == {"summary"}
+    refused = httpx.post(f"{api}/search/jql", auth=auth, json={
+        "jql": "project = OPS", "properties": "synchub"})  # an array in the spec
+    assert refused.status_code == 400
+    check(refused.json(), "ErrorCollection", {"errorMessages", "errors"})
+    for kind in httpx.get(f"{api}/issuetype", auth=auth).json():
+        check(kind, "IssueTypeDetails", {"id", "name", "subtask", "hierarchyLevel"})
     transitions = httpx.get(f"{api}/issue/{created.json()['id']}/transitions", auth=auth).json()
     check(transitions, "Transitions", {"transitions"})
     check(transitions["transitions"][0], "IssueTransition", {"id", "name", "to"})
