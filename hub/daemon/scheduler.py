@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 log = logging.getLogger("synchub.daemon")
@@ -129,33 +129,41 @@ class Scheduler:
 
     def step(self, pool: ThreadPoolExecutor | None = None) -> list[Future[None] | None]:
         """Start every due flow (in ``pool``, or inline when None). Returns their futures."""
-        started: list[Future[None] | None] = []
-        for flow in self.due():
-            if pool is None:
+        if pool is None:
+            started: list[Future[None] | None] = []
+            for flow in self.due():
                 self._run(flow)
                 started.append(None)
-            else:
-                started.append(pool.submit(self._run, flow))
-        return started
+            return started
+        return [fut for _flow, fut in self.step_named(pool)]
 
-    def serve(self, stop: threading.Event, grace: float = 20.0) -> bool:
-        """Run until ``stop`` is set; then wait up to ``grace`` seconds for rounds in flight.
-        Returns True if every round finished within the grace period."""
-        with ThreadPoolExecutor(max_workers=self.concurrency,
-                                thread_name_prefix="synchub-round") as pool:
-            futures: list[Future[None]] = []
+    def step_named(self, pool: ThreadPoolExecutor) -> list[tuple[str, Future[None]]]:
+        """Start every due flow in ``pool``; returns (flow, future) pairs."""
+        return [(flow, pool.submit(self._run, flow)) for flow in self.due()]
+
+    def serve(self, stop: threading.Event, grace: float = 20.0) -> list[str]:
+        """Run until ``stop`` is set; then give rounds in flight ``grace`` seconds to finish.
+
+        Rounds see ``stop`` through their own ``should_stop`` and end after the write they are
+        making. The pool is never waited on past the grace period (its ``with`` block would
+        wait for every round, however long): returns the flows whose rounds were still running
+        then, an empty list when every round finished in time. Their threads keep running
+        until they notice ``stop``; the caller decides whether to leave without them."""
+        pool = ThreadPoolExecutor(max_workers=self.concurrency,
+                                  thread_name_prefix="synchub-round")
+        running: dict[Future[None], str] = {}
+        try:
             while not stop.is_set():
-                futures = [f for f in futures if not f.done()]
-                futures += [f for f in self.step(pool) if f is not None]
+                running = {f: n for f, n in running.items() if not f.done()}
+                for flow, fut in self.step_named(pool):
+                    running[fut] = flow
                 self._wake.clear()
                 self._wake.wait(timeout=min(self.seconds_until_next(), 1.0))
-            deadline = time.monotonic() + grace
-            for f in futures:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                try:
-                    f.result(timeout=remaining)
-                except Exception:
-                    return False
-            return True
+            _done, pending = wait(list(running), timeout=grace)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        late = sorted(running[f] for f in pending)
+        if late:
+            log.warning("rounds still running after the %.0f s grace period: %s", grace,
+                        ", ".join(late), extra={"flows": ", ".join(late)})
+        return late

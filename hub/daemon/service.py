@@ -76,6 +76,7 @@ class Daemon:
             intervals={f: cfg.flows[f].interval.total_seconds() for f in flows},
             concurrency=cfg.daemon.concurrency, jitter=cfg.daemon.jitter)
         self.server: Any = None
+        self.unfinished: list[str] = []  # flows whose rounds outlived the grace period
 
     # -- rounds -------------------------------------------------------------------------------
 
@@ -173,19 +174,36 @@ class Daemon:
 
     def serve(self) -> int:
         self._install_signals()
-        return self.serve_without_signals()
+        code = self.serve_without_signals()
+        if self.unfinished:
+            # Round threads that outlived the grace period would hold the interpreter's exit
+            # (it joins pool threads): leave as a crash would. Their writes are journalled,
+            # so the next start heals them (executor recovery).
+            logging.shutdown()
+            os._exit(code)
+        return code
 
     def serve_without_signals(self) -> int:
-        """Serve until :attr:`stop` is set (by a signal handler, or by a test)."""
+        """Serve until :attr:`stop` is set (by a signal handler, or by a test).
+
+        Returns 0 when every round finished within the grace period, 1 when some did not
+        (their flows are in :attr:`unfinished`; their leases and the store stay open, as
+        those rounds may still be committing)."""
         web = self._start_server()
         log.info("synchub running: %d flows, status page http://%s:%d/",
                  len(self.scheduler.flows), self.host, self.port)
-        clean = self.scheduler.serve(self.stop, grace=self.rt.config.daemon.grace_seconds)
+        self.unfinished = self.scheduler.serve(self.stop,
+                                               grace=self.rt.config.daemon.grace_seconds)
         if self.server is not None:
             self.server.should_exit = True
         web.join(timeout=5)
         for flow in self.scheduler.flows:
-            self.store.release_lease(flow, self.replica)
+            if flow not in self.unfinished:
+                self.store.release_lease(flow, self.replica)
+        if self.unfinished:
+            log.warning("synchub stopped after the grace period; still running: %s",
+                        ", ".join(self.unfinished))
+            return 1
         self.rt.close()
-        log.info("synchub stopped %s", "cleanly" if clean else "after the grace period")
-        return 0 if clean else 1
+        log.info("synchub stopped cleanly")
+        return 0

@@ -105,11 +105,66 @@ def test_serve_stops_when_asked_and_waits_for_rounds_in_flight() -> None:
 
     s = Scheduler(run_round=run, intervals={"a": 60}, jitter=0)
     stop = threading.Event()
-    result: list[bool] = []
+    result: list[list[str]] = []
     t = threading.Thread(target=lambda: result.append(s.serve(stop, grace=5)))
     t.start()
     assert started.wait(5)
     stop.set()
     release.set()
     t.join(10)
-    assert result == [True] and s.flows["a"].last_status == "ok"
+    assert result == [[]] and s.flows["a"].last_status == "ok"
+
+
+def test_a_round_that_stops_between_writes_finishes_within_the_grace() -> None:
+    """A round polls ``stop`` between writes (as run_flow's should_stop): it ends after the
+    write in flight, which counts as a clean stop."""
+    stop = threading.Event()
+    in_round, writes = threading.Event(), []
+
+    def run(flow: str) -> str:
+        in_round.set()
+        while not stop.is_set():  # one "write" per turn, as long as nobody asks to stop
+            writes.append(1)
+            stop.wait(0.01)
+        writes.append("last")  # the write in flight completes, then the round ends
+        return "interrupted"
+
+    s = Scheduler(run_round=run, intervals={"a": 60}, jitter=0)
+    result: list[list[str]] = []
+    t = threading.Thread(target=lambda: result.append(s.serve(stop, grace=30)))
+    t.start()
+    assert in_round.wait(5)
+    stop.set()
+    t.join(30)
+    assert result == [[]] and writes[-1] == "last"
+    assert s.flows["a"].last_status == "interrupted"
+
+
+def test_serve_does_not_wait_past_the_grace_and_names_the_flows_still_running() -> None:
+    """A round that ignores ``stop`` (stuck in a long request) must not hold the shutdown:
+    serve returns after the grace period while that round is still blocked."""
+    slow_started, release, fast_done = threading.Event(), threading.Event(), threading.Event()
+
+    def run(flow: str) -> str:
+        if flow == "slow":
+            slow_started.set()
+            release.wait(60)  # released by the test only after serve has returned
+            return "ok"
+        fast_done.set()
+        return "ok"
+
+    s = Scheduler(run_round=run, intervals={"slow": 600, "fast": 600}, jitter=0)
+    stop = threading.Event()
+    result: list[list[str]] = []
+    t = threading.Thread(target=lambda: result.append(s.serve(stop, grace=0.2)))
+    t.start()
+    try:
+        assert slow_started.wait(5) and fast_done.wait(5)
+        stop.set()
+        t.join(30)
+        assert not t.is_alive()
+        assert not release.is_set()  # returned while the slow round was still running
+        assert result == [["slow"]]
+        assert s.flows["slow"].running and s.flows["fast"].last_status == "ok"
+    finally:
+        release.set()
