@@ -1,6 +1,8 @@
 """Google Calendar push notifications: no body, only headers. ``X-Goog-Channel-Token`` must
 match the token the channel was created with; ``X-Goog-Resource-State`` is ``sync`` (the
-channel just started), ``exists`` or ``not_exists``."""
+channel just started), ``exists`` or ``not_exists``.
+
+Tokens are compared as bytes: a header with non-ASCII text is a 401, not a 500."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
                   ) -> list[ChangeNotice]:
     h = {k.lower(): v for k, v in headers.items()}
     token = h.get("x-goog-channel-token")
-    if not secret or not token or not hmac.compare_digest(token, secret):
+    if not secret or not token or not hmac.compare_digest(token.encode(), secret.encode()):
         raise WebhookRejected(401, "bad or missing X-Goog-Channel-Token")
     state = h.get("x-goog-resource-state")
     if state not in ("sync", "exists", "not_exists"):

@@ -1,5 +1,8 @@
 """Todoist webhooks: ``X-Todoist-Hmac-SHA256`` is the base64 HMAC-SHA256 of the raw body with
-the app's client secret. Deliveries may come late or twice: they only make a round due."""
+the app's client secret. Deliveries may come late or twice: they only make a round due.
+
+The signature is checked before the body is read; a signed body of the wrong shape is a 400
+(never a 500), as it can only come from a broken sender."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from adapters.base import ChangeNotice, WebhookRejected
 
@@ -20,21 +24,33 @@ def signature(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def _id(value: Any, what: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)
+    raise WebhookRejected(400, f"malformed Todoist webhook body: {what} is not an id")
+
+
 def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
                   ) -> list[ChangeNotice]:
     given = {k.lower(): v for k, v in headers.items()}.get("x-todoist-hmac-sha256")
     if not secret:
         raise WebhookRejected(401, "no webhook_secret configured for this connection")
-    if not given or not hmac.compare_digest(given, signature(body, secret)):
+    if not given or not hmac.compare_digest(given.encode(), signature(body, secret).encode()):
         raise WebhookRejected(401, "bad or missing X-Todoist-Hmac-SHA256 signature")
     try:
         payload = json.loads(body)
-        event = str(payload["event_name"])
-        data = payload.get("event_data") or {}
-    except (ValueError, KeyError, TypeError):
-        raise WebhookRejected(400, "malformed Todoist webhook body") from None
+    except ValueError:
+        raise WebhookRejected(400, "malformed Todoist webhook body: not JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("event_name"), str):
+        raise WebhookRejected(400, "malformed Todoist webhook body: no event_name")
+    event = payload["event_name"]
+    data = payload.get("event_data", {})
+    if not isinstance(data, dict):
+        raise WebhookRejected(400, "malformed Todoist webhook body: event_data is not an object")
     ref = data.get("item_id") if event.startswith("note:") else data.get("id")
     return [ChangeNotice(service="todoist", kind=KINDS.get(event, "sync"),
-                         ref=str(ref) if ref is not None else None,
-                         resource=data.get("project_id"),
+                         ref=_id(ref, "the item id"),
+                         resource=_id(data.get("project_id"), "project_id"),
                          event_id=given)]

@@ -56,6 +56,21 @@ def _authorised(request: Request, token: str | None) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
+async def _read_capped(request: Request) -> bytes | None:
+    """The request body, or None when it is over :data:`MAX_BODY` (declared or actually sent:
+    a chunked body has no length to trust, so it is read only up to the limit)."""
+    declared = request.headers.get("content-length", "")
+    if declared.strip().isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_app(state: WebState) -> Starlette:
     def guarded(fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
@@ -87,13 +102,11 @@ def create_app(state: WebState) -> Starlette:
         if entry is None:
             return PlainTextResponse("unknown webhook", status_code=404)
         service, parse = entry
-        length = int(request.headers.get("content-length") or 0)
-        if length > MAX_BODY:
+        body = await _read_capped(request)
+        if body is None:
             state.metrics.notices.labels(service, "too_large").inc()
-            return PlainTextResponse("body too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            state.metrics.notices.labels(service, "too_large").inc()
+            log.warning("webhook for %s rejected (413): body over %d bytes", connection,
+                        MAX_BODY)
             return PlainTextResponse("body too large", status_code=413)
         try:
             notices = parse(dict(request.headers), body)
