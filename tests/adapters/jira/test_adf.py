@@ -55,3 +55,76 @@ def test_unknown_nodes_and_marks_are_kept_not_lost() -> None:
 
 def test_empty() -> None:
     assert to_markdown(None) is None and from_markdown(None) is None and from_markdown("") is None
+
+
+def _doc(*blocks: dict) -> dict:
+    return {"type": "doc", "version": 1, "content": list(blocks)}
+
+
+def _para(*nodes: dict) -> dict:
+    return {"type": "paragraph", "content": list(nodes)}
+
+
+def _text(text: str, *marks: str, href: str | None = None) -> dict:
+    node: dict = {"type": "text", "text": text}
+    ms = [{"type": m} for m in marks]
+    if href is not None:
+        ms.append({"type": "link", "attrs": {"href": href}})
+    if ms:
+        node["marks"] = ms
+    return node
+
+
+def test_text_that_looks_like_markdown_stays_text() -> None:
+    for literal in ("- not a list", "1. not a list either", "# not a heading", "**not bold**",
+                    "a*b*c", "snake_case_name", "[x](y)", "back\\slash", "`tick`", "```"):
+        adf = _doc(_para(_text(literal)))
+        assert from_markdown(to_markdown(adf)) == adf, literal
+
+
+def test_plain_text_is_not_escaped_when_it_needs_no_escaping() -> None:
+    assert to_markdown(_doc(_para(_text("2*3 = 6 and a_b")))) == "2*3 = 6 and a_b"
+
+
+def test_nested_marks_survive() -> None:
+    adf = _doc(_para(_text("both", "strong", "em"), _text(" and "),
+                     _text("bold link", "strong", href="https://ex.org/a"), _text(" "),
+                     _text("code link", "code", href="https://ex.org/(b)")))
+    md = to_markdown(adf)
+    assert md is not None and "<!--adf" not in md  # plain Markdown, not a kept blob
+    assert from_markdown(md) == adf
+
+
+def test_what_markdown_cannot_say_is_kept_whole() -> None:
+    titled = _text("t", href="https://ex.org")
+    titled["marks"][0]["attrs"]["title"] = "a title"
+    for block in (_para(titled), {"type": "paragraph"},
+                  {"type": "heading", "attrs": {"level": 2},
+                   "content": [_text("a"), {"type": "hardBreak"}, _text("b")]}):
+        adf = _doc(_para(_text("before")), block)
+        assert from_markdown(to_markdown(adf)) == adf
+
+
+specials = st.text(alphabet="ab *_#-.1[]()`\\!<>", min_size=1, max_size=12)
+marks = st.sets(st.sampled_from(["strong", "em", "code"]), max_size=2)
+
+
+@st.composite
+def paragraphs(draw: st.DrawFn) -> dict:
+    nodes: list[dict] = []
+    for text, ms in draw(st.lists(st.tuples(specials, marks), min_size=1, max_size=4)):
+        if "code" in ms and "`" in text:
+            continue  # inline code cannot hold a backtick in Markdown
+        node = _text(text, *sorted(ms, key=["code", "strong", "em"].index))
+        if nodes and nodes[-1].get("marks") == node.get("marks"):
+            nodes[-1]["text"] += text  # ADF joins equal neighbours
+        else:
+            nodes.append(node)
+    return _para(*nodes) if nodes else _para(_text("x"))
+
+
+@settings(max_examples=400)
+@given(st.lists(paragraphs(), min_size=1, max_size=3))
+def test_any_text_and_marks_survive_markdown_and_back(blocks: list[dict]) -> None:
+    adf = _doc(*blocks)
+    assert from_markdown(to_markdown(adf)) == adf
