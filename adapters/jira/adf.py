@@ -3,10 +3,11 @@
 Covered both ways: paragraphs, headings (``#``..``######``), bullet and numbered lists (one
 level), code blocks (with language), hard breaks, and text marks bold, italic, inline code
 and links, nested (``[**x**](u)``, ``**_x_**``). Text is written as typed and escaped only
-where it would otherwise read back as formatting (a paragraph "- x", a literal "**"). A node or mark synchub does not know (a table, a panel, a mention, a colour) is
-not dropped: it is carried through Markdown as an HTML comment holding its JSON
-(``<!--adf:{...}-->``), which Markdown renderers hide and the way back restores, so a
-round trip through another service never loses the user's table.
+where it would otherwise read back as formatting (a paragraph "- x", a literal "**").
+A node or mark synchub does not know (a table, a panel, a mention, a colour) is not dropped:
+it is carried through Markdown as an HTML comment holding its JSON (``<!--adf:{...}-->``),
+which Markdown renderers hide and the way back restores, so a round trip through another
+service never loses the user's table.
 """
 
 from __future__ import annotations
