@@ -158,6 +158,12 @@ class JiraAdapter:
                 due.at.date().isoformat() if due is not None else None)
         if "assignee" in fields:
             aid = self._account(item.assignee) if item.assignee else None
+            if item.assignee and aid is None:
+                # Clearing the assignee instead would lose the user's choice on both sides.
+                raise ValidationRejected(
+                    f"no Jira user with the e-mail {item.assignee} is visible to the API user "
+                    "(not in this site, or Jira hides the address): the issue was left as it "
+                    "is; invite the person or assign it in Jira", service=SERVICE)
             out["assignee"] = {"accountId": aid} if aid else None
         if "parent" in fields:
             out["parent"] = {"id": item.parent} if item.parent else None

@@ -181,3 +181,14 @@ def test_a_slow_answer_still_arrives(harness: JiraHarness) -> None:
     got = harness.adapter.changes(None)
     assert [r.item.title for r in got.items] == ["slow"]
     assert ("search", FaultKind.LATENCY) in harness.emu.faults.fired
+
+
+def test_an_unknown_assignee_is_an_error_not_a_cleared_assignee(harness: JiraHarness) -> None:
+    a = harness.adapter
+    created = a.create(Item(title="x", assignee="u1@example.com"), origin="L",
+                       idempotency_key="k")
+    with pytest.raises(ValidationRejected, match=r"nobody@elsewhere\.org"):
+        a.update(created.ref, Item(title="x", assignee="nobody@elsewhere.org"),
+                 fields=frozenset({"assignee"}), expected_version=None, idempotency_key="u")
+    assignee = harness.emu.issues[created.ref]["fields"]["assignee"]
+    assert assignee is not None and assignee["emailAddress"] == "u1@example.com"
