@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -43,20 +43,59 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self.secrets = sorted(set(secrets), key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """Mask one more secret from now on (one that is not in the config, e.g. the daemon
+        token from the environment). Everything holding this redactor sees it at once."""
+        if len(secret) >= 4 and secret not in self.secrets:
+            self.secrets = sorted({*self.secrets, secret}, key=len, reverse=True)
+
     def __call__(self, text: str) -> str:
         for s in self.secrets:
             text = text.replace(s, MASK)
         return text
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in the formatted message and its arguments."""
+def redact_data(obj: Any, redact: Callable[[str], str]) -> Any:
+    """``obj`` (JSON-like: dicts, lists, scalars) with every string masked, keys included."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {redact_data(k, redact): redact_data(v, redact) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact_data(v, redact) for v in obj]
+    return obj
 
-    def __init__(self, redactor: Redactor) -> None:
+
+_STD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in everything a record carries before any handler
+    formats it: the message and its arguments, the traceback, the stack and ``extra`` fields
+    (an exception's text or a field may hold a token as easily as the message does)."""
+
+    def __init__(self, redactor: Callable[[str], str]) -> None:
         super().__init__()
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor(record.getMessage())
+        r = self.redactor
+        record.msg = r(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = r(record.exc_text)
+        if record.stack_info:
+            record.stack_info = r(record.stack_info)
+        for key, value in list(vars(record).items()):
+            if key in _STD_ATTRS or key.startswith("_"):
+                continue
+            if isinstance(value, str):
+                setattr(record, key, r(value))
+            elif not isinstance(value, int | float | bool | None):
+                setattr(record, key, r(str(value)))
         return True
+
+
+_FORMATTER = logging.Formatter()

@@ -155,8 +155,10 @@ class Daemon:
     def _start_server(self) -> threading.Thread:
         import uvicorn
 
+        # log_config=None and log_level=None: uvicorn keeps the handlers and levels that
+        # hub.logs set up (JSON, secrets masked) instead of installing its plain-text ones.
         config = uvicorn.Config(create_app(self.web_state()), host=self.host, port=self.port,
-                                log_level="warning", lifespan="off")
+                                log_config=None, log_level=None, lifespan="off")
         server = uvicorn.Server(config)  # off the main thread it leaves signals to us
         self.server = server
         thread = threading.Thread(target=server.run, name="synchub-web", daemon=True)

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from adapters.base import ChangeNotice, WebhookRejected
 from hub.daemon.metrics import Metrics
 from hub.daemon.scheduler import Scheduler
+from hub.redact import redact_data
 
 log = logging.getLogger("synchub.web")
 MAX_BODY = 1 << 20  # 1 MiB: no service sends more in one notification
@@ -94,7 +95,7 @@ def create_app(state: WebState) -> Starlette:
         return HTMLResponse(render_status(state.flow_info(), state.redact))
 
     def status_json(request: Request) -> Response:
-        return JSONResponse(state.flow_info())
+        return JSONResponse(redact_data(state.flow_info(), state.redact))
 
     async def webhook(request: Request) -> Response:
         connection = request.path_params["connection"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import socket
 import textwrap
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 from adapters.memory import get_service
 from hub.daemon.service import Daemon
 from hub.errors import ConfigError
+from hub.logs import setup_logging
 from hub.model import Item
 from hub.runtime import open_runtime
 
@@ -83,3 +86,33 @@ def test_binding_beyond_loopback_requires_a_token(tmp_path: Path) -> None:
         assert "daemon.token" in str(exc)
     else:
         raise AssertionError("a daemon on 0.0.0.0 without a token must be refused")
+
+
+def test_web_server_logs_are_json_and_masked(tmp_path: Path, restore_loggers: None) -> None:
+    """uvicorn runs with synchub's logging: its lines are JSON, and the token a browser puts
+    in the query string is masked in the access line."""
+    token = "tok-web-2b7e41"
+    path, _ = config(tmp_path, token=token)
+    rt = open_runtime(str(path))
+    stream = io.StringIO()
+    setup_logging("debug", "json", rt.redact, stream=stream)
+    daemon = Daemon(rt)
+    t = threading.Thread(target=daemon.serve_without_signals)
+    t.start()
+    try:
+        base = f"http://127.0.0.1:{daemon.port}"
+        for _ in range(100):
+            try:
+                assert urllib.request.urlopen(f"{base}/?token={token}").status == 200
+                break
+            except OSError:
+                time.sleep(0.05)
+    finally:
+        daemon.stop.set()
+        t.join(15)
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    loggers = {r["logger"] for r in records}
+    assert {"uvicorn.error", "uvicorn.access", "synchub.daemon"} <= loggers
+    access = [r["msg"] for r in records if r["logger"] == "uvicorn.access"]
+    assert any("GET /?token=*** HTTP/1.1" in m and "200" in m for m in access)
+    assert token not in stream.getvalue()

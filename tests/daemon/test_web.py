@@ -12,6 +12,7 @@ from adapters.base import ChangeNotice, WebhookRejected
 from hub.daemon.metrics import Metrics
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import MAX_BODY, WebState, create_app, flow_rows
+from hub.redact import Redactor
 
 
 def parser(headers: Mapping[str, str], body: bytes) -> list[ChangeNotice]:
@@ -87,3 +88,20 @@ def test_metrics_are_exposed() -> None:
     client.post("/webhooks/me", content=b"{}", headers={"x-sig": "good"})
     text = client.get("/metrics").text
     assert 'synchub_webhook_notices_total{result="accepted",service="todoist"} 1.0' in text
+
+
+def test_status_json_and_page_mask_secrets_in_errors() -> None:
+    secret = "tok-status-7788"
+    sched = Scheduler(run_round=lambda f: "ok", intervals={"work": 600}, rng=random.Random(0))
+    sched.flows["work"].last_status = "crashed"
+    sched.flows["work"].last_error = f"AuthError: 401 for Bearer {secret}"
+    state = WebState(scheduler=sched, metrics=Metrics(), parsers={}, flows_by_connection={},
+                     flow_info=lambda: flow_rows(sched, {"work": {"endpoints": f"x {secret}"}}),
+                     ready=lambda: True, redact=Redactor({secret}))
+    client = TestClient(create_app(state))
+    rows = client.get("/status.json").json()
+    assert rows[0]["error"] == "AuthError: 401 for Bearer ***"
+    assert rows[0]["endpoints"] == "x ***"
+    page = client.get("/").text
+    assert "401 for Bearer ***" in page
+    assert secret not in client.get("/status.json").text and secret not in page
