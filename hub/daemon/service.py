@@ -53,6 +53,17 @@ class LockedStore:
             yield tx
 
 
+def env_token() -> str | None:
+    """``SYNCHUB_DAEMON_TOKEN`` (environment or ``.env``), as config/.env.example documents;
+    empty means unset."""
+    from hub.settings import Settings
+
+    token = Settings().daemon_token
+    if token is None or not token.get_secret_value():
+        return None
+    return token.get_secret_value()
+
+
 class Daemon:
     def __init__(self, rt: Runtime, *, host: str | None = None, port: int | None = None) -> None:
         cfg = rt.config
@@ -60,12 +71,14 @@ class Daemon:
         self.store = LockedStore(rt.store)
         self.host = host or cfg.daemon.host
         self.port = cfg.daemon.port if port is None else port
-        self.token = cfg.daemon.token
+        self.token = cfg.daemon.token or env_token()  # the config's token wins
+        if self.token:
+            rt.redact.add(self.token)  # one from the environment is not among config secrets
         if self.host not in LOOPBACK and not self.token:
             raise ConfigError(ConfigProblem(
                 f"the daemon is bound to {self.host}, which is reachable from other machines: "
-                "set daemon.token (e.g. ${SYNCHUB_DAEMON_TOKEN}) to protect the status page "
-                "and metrics", path="daemon.token"))
+                "set SYNCHUB_DAEMON_TOKEN (or daemon.token) to protect the status page and "
+                "metrics", path="daemon.token"))
         self.stop = threading.Event()
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.metrics = Metrics()

@@ -12,8 +12,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
+from starlette.testclient import TestClient
+
 from adapters.memory import get_service
 from hub.daemon.service import Daemon
+from hub.daemon.web import create_app
 from hub.errors import ConfigError
 from hub.logs import setup_logging
 from hub.model import Item
@@ -116,3 +120,56 @@ def test_web_server_logs_are_json_and_masked(tmp_path: Path, restore_loggers: No
     access = [r["msg"] for r in records if r["logger"] == "uvicorn.access"]
     assert any("GET /?token=*** HTTP/1.1" in m and "200" in m for m in access)
     assert token not in stream.getvalue()
+
+
+def test_token_from_the_environment_is_enough_beyond_loopback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """config/.env.example: SYNCHUB_DAEMON_TOKEN alone protects a daemon on 0.0.0.0."""
+    monkeypatch.setenv("SYNCHUB_DAEMON_TOKEN", "tok-env-31337")
+    path, _ = config(tmp_path, host="0.0.0.0")
+    rt = open_runtime(str(path))
+    daemon = Daemon(rt)
+    assert daemon.token == "tok-env-31337"
+    assert rt.redact("Bearer tok-env-31337") == "Bearer ***"  # never printed
+    client = TestClient(create_app(daemon.web_state()))
+    assert client.get("/status.json").status_code == 401
+    assert client.get("/status.json?token=tok-env-31337").status_code == 200
+    rt.close()
+
+
+def test_config_token_wins_over_the_environment(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNCHUB_DAEMON_TOKEN", "tok-env-31337")
+    path, _ = config(tmp_path, host="0.0.0.0", token="tok-config-4242")
+    rt = open_runtime(str(path))
+    assert Daemon(rt).token == "tok-config-4242"
+    rt.close()
+
+
+def test_empty_environment_token_counts_as_unset(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNCHUB_DAEMON_TOKEN", "")  # as copied from .env.example
+    path, _ = config(tmp_path, host="0.0.0.0")
+    with pytest.raises(ConfigError, match="SYNCHUB_DAEMON_TOKEN"):
+        Daemon(open_runtime(str(path)))
+
+
+def test_synchub_run_accepts_the_environment_token(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SYNCHUB_DAEMON_TOKEN=x synchub run --host 0.0.0.0` used to exit 2 (config error)."""
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    served: list[str | None] = []
+    monkeypatch.setattr(Daemon, "serve", lambda self: served.append(self.token) or 0)
+    path, _ = config(tmp_path)
+    runner = CliRunner()
+    monkeypatch.delenv("SYNCHUB_DAEMON_TOKEN", raising=False)
+    refused = runner.invoke(app, ["run", "--config", str(path), "--host", "0.0.0.0"])
+    assert refused.exit_code == 2 and served == []
+    monkeypatch.setenv("SYNCHUB_DAEMON_TOKEN", "tok-env-31337")
+    result = runner.invoke(app, ["run", "--config", str(path), "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    assert served == ["tok-env-31337"]
+    assert "tok-env-31337" not in result.output
