@@ -99,19 +99,28 @@ class GcalAdapter:
                 return items, result.get("nextSyncToken")
 
     def changes(self, cursor: str | None) -> ChangeSet:
+        """Incremental with the sync token; after a 410 a full listing *with* deleted events.
+
+        The cursor also keeps the ids of the events in scope (``k``): Google purges deleted
+        events after a while, so an event deleted while the token was dead may be missing from
+        the resync altogether, and only the known ids tell it apart from "never seen". Absence
+        only counts in a complete listing: any failed page raises before anything is reported.
+        """
         before = self.client.requests
-        token = json.loads(cursor)["t"] if cursor else None
-        full = token is None
+        state = json.loads(cursor) if cursor else {}
+        token = state.get("t")
+        known: set[str] | None = set(state["k"]) if "k" in state else None
+        resync = False
         try:
             events, new_token = self._list(syncToken=token) if token else self._list()
         except GoneError as exc:
             if exc.reason != "fullSyncRequired":
                 raise
-            log.info("calendar %s: sync token expired; listing everything again (copies are "
-                     "re-linked by their ids and origin markers, never duplicated)",
-                     self.calendar)
-            events, new_token = self._list()
-            full = True
+            log.info("calendar %s: sync token expired; listing everything again, deleted events "
+                     "included (copies are re-linked by their ids and origin markers, never "
+                     "duplicated)", self.calendar)
+            events, new_token = self._list(showDeleted=True)
+            resync = True
         items: list[RemoteItem] = []
         gone: dict[str, Gone] = {}
         for ev in events:
@@ -120,13 +129,25 @@ class GcalAdapter:
                          "left alone so the series is not rewritten", self.calendar, ev["id"])
                 continue
             if ev.get("status") == "cancelled":
-                if not full:
-                    gone[ev["id"]] = Gone.DELETED
+                gone[ev["id"]] = Gone.DELETED
             elif self._in_scope(ev):
                 items.append(self._remote(ev))
-            elif not full:
+            else:
                 gone[ev["id"]] = Gone.OUT_OF_SCOPE
-        return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps({"t": new_token}),
+        seen = {r.ref for r in items}
+        if token is None or resync:  # a complete listing: it alone says what is in scope
+            if resync and known is not None:
+                gone = {ref: why for ref, why in gone.items() if ref in known}
+                gone |= {ref: Gone.DELETED for ref in known - seen - set(gone)}
+            elif not resync:
+                gone = {}  # the first listing: nothing was known, nothing can be gone
+            known = seen
+        elif known is not None:
+            known = (known | seen) - set(gone)
+        out: dict[str, Any] = {"t": new_token}
+        if known is not None:
+            out["k"] = sorted(known)
+        return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(out),
                          requests=self.client.requests - before)
 
     def get(self, ref: str) -> RemoteItem | None:

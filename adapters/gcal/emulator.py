@@ -132,6 +132,13 @@ class GcalEmulator(Emulator):
         """Every sync token issued so far is now too old (the server's choice, any time)."""
         self.min_valid_token = next(self._seq)
 
+    def purge_deleted(self) -> None:
+        """Forget deleted events entirely, as Google does some weeks after a delete: a full
+        listing with ``showDeleted`` then no longer shows them at all."""
+        for events in self.events.values():
+            for eid in [k for k, e in events.items() if e["status"] == "cancelled"]:
+                del events[eid]
+
     def _stamp(self, ev: dict[str, Any]) -> None:
         ev["_seq"] = next(self._seq)
         ev["updated"] = _now()
