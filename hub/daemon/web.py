@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -92,7 +93,14 @@ def create_app(state: WebState) -> Starlette:
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
     def status_page(request: Request) -> Response:
-        return HTMLResponse(render_status(state.flow_info(), state.redact))
+        # A browser authenticates with ?token=: the page's own links carry it on, or they
+        # would answer 401. The token is only echoed to someone who just sent it.
+        given = request.query_params.get("token", "")
+        keep = "" if state.token is None or not hmac.compare_digest(
+            given.encode(), state.token.encode()) else "?" + urlencode({"token": given})
+        return HTMLResponse(render_status(state.flow_info(), state.redact, keep),
+                            headers={"Cache-Control": "no-store",
+                                     "Referrer-Policy": "no-referrer"})
 
     def status_json(request: Request) -> Response:
         return JSONResponse(redact_data(state.flow_info(), state.redact))
@@ -139,8 +147,11 @@ def _ago(ts: float | None) -> str:
     return f"{secs}s ago" if secs < 120 else f"{secs // 60} min ago"
 
 
-def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str]) -> str:
-    """A self-contained page a person can open in a browser (refreshes every 10 s)."""
+def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str],
+                  link_query: str = "") -> str:
+    """A self-contained page a person can open in a browser (refreshes every 10 s).
+    ``link_query`` is appended to the page's links (the ``?token=`` it was opened with)."""
+    q = html.escape(link_query)
 
     def cell(v: Any) -> str:
         return html.escape(redact(str(v)))
@@ -176,8 +187,8 @@ footer {{ margin-top: 1rem; color: #777; font-size: .85rem; }}
 <table id="flows"><thead><tr>{head}</tr></thead><tbody>
 {"".join(body) or '<tr><td colspan="9">No flows configured.</td></tr>'}
 </tbody></table>
-<footer>Updated {html.escape(now)} &middot; <a href="/metrics">metrics</a> &middot;
-<a href="/status.json">json</a></footer>
+<footer>Updated {html.escape(now)} &middot; <a href="/metrics{q}">metrics</a> &middot;
+<a href="/status.json{q}">json</a></footer>
 </body></html>"""
 
 

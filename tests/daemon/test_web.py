@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 
 import pytest
@@ -105,3 +106,26 @@ def test_status_json_and_page_mask_secrets_in_errors() -> None:
     page = client.get("/").text
     assert "401 for Bearer ***" in page
     assert secret not in client.get("/status.json").text and secret not in page
+
+
+def test_status_page_links_keep_the_token_they_were_opened_with() -> None:
+    token = "s3cret/token+1"  # characters that must be URL-encoded
+    client, _ = make(token=token)
+    page = client.get("/", params={"token": token})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    links = re.findall(r'href="([^"]+)"', page.text)
+    assert sorted(links) == ["/metrics?token=s3cret%2Ftoken%2B1",
+                             "/status.json?token=s3cret%2Ftoken%2B1"]
+    for link in links:  # every footer link works from the page
+        assert client.get(link).status_code == 200
+
+
+def test_status_page_links_never_carry_a_token_the_visitor_did_not_send() -> None:
+    client, _ = make(token="s3cret-token")
+    page = client.get("/", headers={"Authorization": "Bearer s3cret-token"})
+    assert sorted(re.findall(r'href="([^"]+)"', page.text)) == ["/metrics", "/status.json"]
+    assert "s3cret-token" not in page.text
+    client, _ = make()
+    page = client.get("/", params={"token": "whatever"})  # no token configured
+    assert "whatever" not in page.text
