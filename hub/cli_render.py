@@ -6,15 +6,17 @@ Everything shown passes through the runtime's redactor first, so no secret reach
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from adapters.base import WriteKind
+from adapters.base import Capabilities, WriteKind
 from hub.engine import RoundReport
-from hub.model import SYNC_FIELDS, Item
+from hub.model import SYNC_FIELDS, DateOnly, FloatingDateTime, Item, Status, ZonedDateTime
 from hub.planner.merge import json_value
 from hub.store.base import ConflictRecord, LinkState, RunRecord
 
@@ -29,8 +31,15 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _safe(redact: Redact, text: str) -> str:
+    """Redacted, then with rich markup escaped: a title like "[draft] plan" (or anything in
+    brackets starting in lower case) would otherwise be read as a style tag and vanish.
+    Escaping comes last so it cannot hide a secret from the redactor."""
+    return escape(redact(text))
+
+
 def plan_table(report: RoundReport, redact: Redact) -> Table:
-    t = Table(title=f"Plan for flow {report.flow!r}", show_lines=False)
+    t = Table(title=escape(f"Plan for flow {report.flow!r}"), show_lines=False)
     t.add_column("service")
     t.add_column("action")
     t.add_column("item")
@@ -42,12 +51,13 @@ def plan_table(report: RoundReport, redact: Redact) -> Table:
             for w in lp.writes:
                 what = ", ".join(sorted(w.fields)) if w.kind is WriteKind.UPDATE else (
                     w.ref or "")
-                t.add_row(w.endpoint, f"[{_KIND_STYLE[w.kind]}]{w.kind.value}[/]",
-                          redact(_short(lp.title)), redact(_short(what, 50)))
+                t.add_row(escape(w.endpoint), f"[{_KIND_STYLE[w.kind]}]{w.kind.value}[/]",
+                          _safe(redact, _short(lp.title)), _safe(redact, _short(what, 50)))
                 rows += 1
             for c in lp.conflicts:
-                t.add_row(", ".join(c.values), "[magenta]conflict[/]", redact(_short(lp.title)),
-                          f"{c.field}: " + redact(_short(dict(c.values), 60)))
+                t.add_row(escape(", ".join(c.values)), "[magenta]conflict[/]",
+                          _safe(redact, _short(lp.title)),
+                          _safe(redact, f"{c.field}: " + _short(dict(c.values), 60)))
                 rows += 1
     if rows == 0:
         t.add_row("—", "nothing to do", "", "")
@@ -78,9 +88,9 @@ def round_summary(console: Console, report: RoundReport, redact: Redact) -> None
         f"writes {c['writes']}, failed {c['failed']}")
     for ep, err in report.errors:
         text = str(err) if not ep or str(err).startswith(ep) else f"{ep}: {err}"
-        console.print(f"  [red]✗[/] {redact(text)}")
+        console.print(f"  [red]✗[/] {_safe(redact, text)}")
     for note in report.notes:
-        console.print(f"  [dim]•[/] {redact(note)}")
+        console.print(f"  [dim]•[/] {_safe(redact, note)}")
 
 
 def status_table(rows: Sequence[dict[str, Any]]) -> Table:
@@ -89,8 +99,8 @@ def status_table(rows: Sequence[dict[str, Any]]) -> Table:
                 "interval"):
         t.add_column(col)
     for r in rows:
-        t.add_row(*(str(r[k]) for k in ("flow", "endpoints", "links", "last_run", "result",
-                                         "writes", "conflicts", "interval")))
+        t.add_row(*(escape(str(r[k])) for k in ("flow", "endpoints", "links", "last_run",
+                                                 "result", "writes", "conflicts", "interval")))
     return t
 
 
@@ -113,13 +123,15 @@ def conflicts_table(conflicts: Sequence[ConflictRecord], titles: dict[str, str],
         t.add_column(col)
     for c in conflicts:
         values = "; ".join(f"{ep}: {_short(v, 30)}" for ep, v in c.values.items())
-        t.add_row(str(c.id), c.flow, redact(_short(titles.get(c.link_id, c.link_id))), c.field,
-                  redact(values), when(c.created_at))
+        t.add_row(str(c.id), escape(c.flow), _safe(redact, _short(titles.get(c.link_id,
+                                                                             c.link_id))),
+                  c.field, _safe(redact, values), when(c.created_at))
     return t
 
 
 def explain_table(link: LinkState, redact: Redact) -> Table:
-    t = Table(title=f"{link.base.title!r}  (link {link.link_id}, flow {link.flow})")
+    t = Table(title=_safe(redact, f"{link.base.title!r}  (link {link.link_id}, flow "
+                                  f"{link.flow})"))
     for col in ("field", "agreed value", "last decided by", "run", "rule", "when"):
         t.add_column(col)
     for f in SYNC_FIELDS:
@@ -127,7 +139,7 @@ def explain_table(link: LinkState, redact: Redact) -> Table:
         prov = link.provenance.get(f)
         if value in (None, "", [], ()) and prov is None:
             continue
-        t.add_row(f, redact(_short(value, 40)), prov.endpoint if prov else "—",
+        t.add_row(f, _safe(redact, _short(value, 40)), prov.endpoint if prov else "—",
                   str(prov.run_id) if prov and prov.run_id is not None else "—",
                   prov.rule if prov else "—", when(prov.at) if prov else "—")
     return t
@@ -140,7 +152,103 @@ def copies_table(link: LinkState, redact: Redact) -> Table:
     for ep, c in sorted(link.copies.items()):
         differs = [f for f in SYNC_FIELDS if getattr(c.snapshot, f) != getattr(link.base, f)
                    and getattr(c.snapshot, f) != getattr(Item(), f)]
-        t.add_row(ep, redact(c.ref), c.version or "—", ", ".join(differs) or "—")
+        t.add_row(ep, _safe(redact, c.ref), escape(c.version or "—"), ", ".join(differs) or "—")
     for ep in sorted(link.detached):
         t.add_row(ep, "[dim]detached (deleted or out of scope there)[/]", "", "")
     return t
+
+
+# -- items as people see them (the demo) ------------------------------------------------------
+
+ITEM_COLUMNS = ("title", "status", "due", "priority", "assignee", "labels")
+
+
+def show_value(value: Any) -> str:
+    """A canonical value the way a person reads it (dates with their weekday), escaped."""
+    if isinstance(value, DateOnly):
+        return f"{value.date:%a %d %b}"
+    if isinstance(value, FloatingDateTime):
+        return f"{value.at:%a %d %b %H:%M}"
+    if isinstance(value, ZonedDateTime):
+        return f"{value.local():%a %d %b %H:%M} {value.tz}"
+    if isinstance(value, Status):
+        return value.kind.value.replace("_", " ")
+    if isinstance(value, list | tuple):
+        value = ", ".join(map(str, value))
+    return escape(_short(value))
+
+
+def items_table(holdings: Mapping[str, Mapping[str, Item]],
+                fields: Mapping[str, frozenset[str]]) -> Table:
+    """One row per copy, grouped by service. A field the service cannot hold shows ``n/a``,
+    an empty one ``—``: a calendar event has no priority, which is not "no priority".
+    Built to stay readable in 80 columns: dates and statuses never wrap, e-mails and labels
+    are shortened before titles are."""
+    t = Table(show_header=True, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+              collapse_padding=True)
+    t.add_column("service", no_wrap=True)
+    t.add_column("title", min_width=16)
+    t.add_column("status", no_wrap=True)
+    t.add_column("due", no_wrap=True)
+    t.add_column("prio", justify="right", no_wrap=True)
+    t.add_column("assignee", min_width=8, no_wrap=True, overflow="ellipsis")
+    t.add_column("labels", min_width=6, no_wrap=True, overflow="ellipsis")
+    for ep, items in holdings.items():
+        rows = sorted(items.values(), key=lambda i: i.title.casefold())
+        for n, item in enumerate(rows):
+            t.add_row(escape(ep), *(
+                show_value(getattr(item, f)) if f in fields[ep] else "[dim]n/a[/]"
+                for f in ITEM_COLUMNS), end_section=n == len(rows) - 1)
+    return t
+
+
+_WORDS = {"due": "due date", "span": "start and end"}
+
+
+def _write_line(w: Any) -> str:
+    style = _KIND_STYLE[w.kind]
+    if w.kind is WriteKind.UPDATE and w.item is not None:
+        what = ", ".join(f"{f} → {show_value(getattr(w.item, f))}" for f in sorted(w.fields))
+        return f"  [{style}]→ {escape(w.endpoint)}: update[/] {what}"
+    return f"  [{style}]→ {escape(w.endpoint)}: {w.kind.value}[/]"
+
+
+def round_story(report: RoundReport, capabilities: Mapping[str, Capabilities]) -> list[str]:
+    """A round told item by item: where it came from (new, or matched on first sync), each
+    write with its new values, where it does not belong and why, then the planner's reasons.
+    ``capabilities`` is per endpoint, in the flow's order."""
+    lines: list[str] = []
+    for lp in report.plan.links if report.plan else ():
+        if lp.before is not None and not (lp.writes or lp.conflicts or lp.reasons):
+            continue  # only bookkeeping (copies now agree): nothing to tell
+        lines.append(f"[bold]{escape(lp.title)}[/]")
+        written = {w.endpoint for w in lp.writes}
+        if lp.before is None:
+            have = [ep for ep in capabilities if ep in lp.interim.copies]
+            if len(have) > 1:
+                lines.append(f"  already in {escape(' and '.join(have))} with the same title: "
+                             "linked, not copied")
+            elif have:
+                lines.append(f"  new in {escape(have[0])}")
+        lines.extend(_write_line(w) for w in lp.writes)
+        if lp.before is None:
+            for ep, caps in capabilities.items():
+                if caps.create_requires_any and ep not in lp.interim.copies \
+                        and ep not in written:
+                    need = " or ".join(_WORDS.get(f, f) for f in sorted(caps.create_requires_any))
+                    lines.append(f"  [dim]{escape(ep)}: no copy, as it has no {need}[/]")
+        for fc in lp.conflicts:
+            lines.append(f"  [magenta]conflict on {fc.field}[/]: "
+                         + escape("; ".join(f"{ep}: {v}" for ep, v in fc.values.items())))
+        lines.extend(f"  [dim]why: {escape(r)}[/]" for r in lp.reasons)
+    if not lines:
+        lines.append("nothing to do: every copy agrees with the others")
+    c = report.counts
+    lines.append("")
+    lines.append(f"round {report.status}: {c.get('create', 0)} created, {c.get('update', 0)} "
+                 f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
+                 f"queued; {c['writes']} writes, {sum(report.requests.values())} requests "
+                 "over HTTP")
+    lines.extend(f"  [red]✗[/] {escape(ep)}: {escape(str(err))}" for ep, err in report.errors)
+    lines.extend(f"  [dim]•[/] {escape(n)}" for n in report.notes)
+    return lines

@@ -1,11 +1,16 @@
 """``synchub demo``: a readable two-way sync story that needs no account and no network.
 
-It starts the Jira, Todoist, Notion and Google Calendar emulators on 127.0.0.1, talks to them
-through the official clients (jira, todoist-api-python, notion-client, google-api-python-client)
-as with the real services, keeps state in
-SQLite, and narrates each round: matching what exists on both sides, an edit travelling
-across, a conflict decided by ``newest``, a delete handled by ``complete``, and a final quiet
+It starts the Jira, Todoist, Notion and Google Calendar emulators on 127.0.0.1, seeds them with
+a small project (a Jira sprint, a Todoist project, a Notion tasks database, a calendar), talks
+to them through the official clients (jira, todoist-api-python, notion-client,
+google-api-python-client) as with the real services, keeps state in SQLite, and narrates each
+round: what exists on both sides being matched, edits made in each service travelling to the
+others, a conflict decided by ``newest``, a delete handled by ``complete``, and a final quiet
 round that writes nothing. Adapters and emulators come through the registry, like any other.
+
+The pieces are separate so a test can play the story and then inspect the emulators:
+:func:`demo_world` starts them, :func:`play` tells the story and checks the outcome in every
+service (:func:`problems`), :func:`run_demo` is the CLI command.
 """
 
 from __future__ import annotations
@@ -13,72 +18,85 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 
 from adapters.base import Adapter, EndpointContext, load_factory
+from hub.cli_render import items_table, round_story
 from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
 from hub.engine import RoundReport, run_flow
-from hub.model import DateOnly, Item, StatusKind
+from hub.model import DateOnly, Item, Status, StatusKind
 
-SERVICES = ("jira", "todoist", "notion", "gcal")
+FLOW = "demo"
+#: endpoint name -> adapter type; the endpoint names are what the tables and "why" lines show
+ENDPOINTS = {"jira": "jira", "todoist": "todoist", "notion": "notion", "calendar": "gcal"}
+TIMEZONE = "Europe/Berlin"
+TEAMMATE = "u1@example.com"  # one of the people the emulators know in all three services
+SPRINT = "sprint-14"
 
-
-def _table(sandboxes: dict[str, Any]) -> Table:
-    t = Table(show_header=True, header_style="bold")
-    for col in ("service", "title", "status", "due", "priority"):
-        t.add_column(col)
-    for name, sb in sandboxes.items():
-        for item in sorted(sb.items().values(), key=lambda i: i.title):
-            t.add_row(name, item.title, item.status.kind.value,
-                      str(item.due) if item.due else "—", str(item.priority or "—"))
-    return t
-
-
-def _story(console: Console, step: str, report: RoundReport, sandboxes: dict[str, Any]
-           ) -> None:
-    c = report.counts
-    lines = [f"round: {report.status}; created {c['create']}, updated {c['update']}, "
-             f"deleted {c['delete']}, writes {c['writes']}, "
-             f"requests {sum(report.requests.values())}"]
-    if report.plan:
-        for lp in report.plan.links:
-            for w in lp.writes:
-                what = ", ".join(sorted(w.fields)) if w.fields else ""
-                lines.append(f"  → {w.endpoint}: {w.kind.value} {what} [{lp.title}]")
-            lines.extend(f"    why: {r}" for r in lp.reasons)
-    for ep, err in report.errors:
-        lines.append(f"  ✗ {ep}: {err}")
-    console.print()
-    console.print(f"[bold cyan]{step}[/]")  # wraps on narrow terminals; a panel title would not
-    console.print(Panel("\n".join(lines), expand=False))
-    console.print(_table(sandboxes))
+# The seeded project (titles are used by the story, its checks and the tests).
+FIX = "Fix login timeout"
+FIX_RENAMED = "Fix login timeout (urgent)"
+FIX_JIRA_RENAME = "Fix login timeout on SSO"
+REVIEW = "Prepare sprint review"
+RUNBOOK = "Update on-call runbook"
+OFFSITE = "Book team offsite"
+ROADMAP = "Draft Q3 roadmap"
+NOTES = "Write release notes"
+GOLIVE = "Release 2.4 go-live"
 
 
-def _find(sb: Any, title: str) -> str:
-    return next(ref for ref, i in sb.items().items() if i.title.casefold() == title.casefold())
+@dataclass(frozen=True)
+class Dates:
+    """The sprint runs from next Monday, so every date in the story lies ahead."""
+
+    today: dt.date
+
+    def day(self, n: int) -> dt.date:
+        return self.today + dt.timedelta(days=7 - self.today.weekday() + n)
 
 
-def run_demo(console: Console, state: str | None = None) -> int:
-    from hub.store import open_store
+@dataclass
+class DemoWorld:
+    """The running emulators (each with a *user* who edits as in the service's own app) and
+    the adapters synchub reaches them through, both keyed by endpoint name."""
 
+    sandboxes: dict[str, Any]
+    adapters: dict[str, Adapter]
+
+
+@dataclass
+class DemoResult:
+    reports: list[tuple[str, RoundReport]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@contextmanager
+def demo_world() -> Iterator[DemoWorld]:
     sandboxes: dict[str, Any] = {}
     adapters: dict[str, Adapter] = {}
     try:
-        for name in SERVICES:
-            factory = load_factory(name)
+        for endpoint, service in ENDPOINTS.items():
+            factory = load_factory(service)
             sb = factory.sandbox()  # type: ignore[attr-defined]
-            sandboxes[name] = sb
-            adapters[name] = factory.build(
+            sandboxes[endpoint] = sb
+            adapters[endpoint] = factory.build(
                 factory.connection_model.model_validate(sb.connection),
                 factory.scope_model.model_validate(sb.scope),
-                EndpointContext(name=name, flow="demo", value_maps=sb.value_maps,
-                                options=sb.options))
-        return _play(console, state, sandboxes, adapters, open_store)
+                EndpointContext(name=endpoint, flow=FLOW, value_maps=sb.value_maps,
+                                options=sb.options, timezone=TIMEZONE))
+        yield DemoWorld(sandboxes, adapters)
     finally:
         for a in adapters.values():
             a.close()
@@ -86,62 +104,216 @@ def run_demo(console: Console, state: str | None = None) -> int:
             sb.stop()
 
 
-def _play(console: Console, state: str | None, sandboxes: dict[str, Any],
-          adapters: dict[str, Adapter], open_store: Any) -> int:
-    jira, notion, todoist, gcal = (sandboxes[n] for n in ("jira", "notion", "todoist", "gcal"))
-    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
+def _status(kind: str) -> Status:
+    return Status(kind=StatusKind(kind))
+
+
+def seed(world: DemoWorld, d: Dates) -> None:
+    """What each service holds before synchub first runs. 'Prepare sprint review' is in Jira
+    and in Todoist already, with the same title and date: the first sync links the two."""
+    jira, todoist, notion, calendar = (world.sandboxes[n] for n in ENDPOINTS)
+    jira.user_create(Item(title=FIX, priority=4, due=DateOnly(date=d.day(2)),
+                          assignee=TEAMMATE, labels=[SPRINT]))
+    jira.user_create(Item(title=REVIEW, priority=3, due=DateOnly(date=d.day(3)),
+                          labels=[SPRINT]))
+    jira.user_create(Item(title=RUNBOOK, priority=1, labels=[SPRINT]))
+    todoist.user_create(Item(title=REVIEW, due=DateOnly(date=d.day(3))))
+    todoist.user_create(Item(title=OFFSITE))
+    notion.user_create(Item(title=ROADMAP, status=_status("in_progress"), priority=3,
+                            due=DateOnly(date=d.day(9))))
+    notion.user_create(Item(title=NOTES))
+    calendar.user_create(Item(title=GOLIVE, due=DateOnly(date=d.day(4))))
+
+
+def lossy_notes(holdings: dict[str, dict[str, Item]]) -> list[str]:
+    """What a reader of the tables would otherwise take for a sync error: values a service
+    cannot hold, shown as that service holds them."""
+    notes = ["The calendar holds a title, a description and a date only (other columns: "
+             "n/a); an item becomes an event only once it has a date, here an all-day block."]
+    by_title: dict[str, dict[str, Item]] = {}
+    for ep, items in holdings.items():
+        for item in items.values():
+            by_title.setdefault(item.title, {})[ep] = item
+    for title, copies in sorted(by_title.items()):
+        jira, todoist = copies.get("jira"), copies.get("todoist")
+        if jira and jira.priority == 2 and any(
+                c.priority is None for ep, c in copies.items() if ep in ("todoist", "notion")):
+            notes.append("Jira has no 'no priority': an issue without one reads as Medium, "
+                         "shown as 2. synchub knows this and does not copy that 2 back to the "
+                         "others, which keep no priority.")
+        if todoist and todoist.priority is None and any(
+                c.priority == 1 for c in copies.values()):
+            notes.append("Todoist's lowest priority (p4) is also its 'no priority': Low (1) "
+                         "shows as — there, and stays Low everywhere else.")
+        if todoist and todoist.status.kind is StatusKind.OPEN and any(
+                c.status.kind is StatusKind.IN_PROGRESS for c in copies.values()):
+            notes.append(f"Todoist has no 'in progress' (unless sections are mapped to "
+                         f"statuses): '{title}' is an open task there, in progress in Jira "
+                         "and Notion.")
+    return notes
+
+
+def _find(sb: Any, title: str) -> str:
+    return next(ref for ref, i in sb.items().items() if i.title == title)
+
+
+def _day(d: dt.date) -> str:
+    return f"{d:%A %d %B}"
+
+
+def play(console: Console, world: DemoWorld, state: str | None = None,
+         today: dt.date | None = None) -> DemoResult:
+    """Seed, tell the story round by round, then check every service (see :func:`problems`)."""
+    from hub.store import open_store
+
+    d = Dates(today or dt.date.today())
+    sb = world.sandboxes
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in world.adapters},
                      conflict="newest", delete=DeletePolicy.COMPLETE)
+    result = DemoResult()
+    shown: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(state).expanduser() if state else Path(tmp) / 'demo.db'}"
-        store = open_store(url)
+        store = open_store(
+            f"sqlite:///{Path(state).expanduser() if state else Path(tmp) / 'demo.db'}")
         store.migrate()
 
-        def sync(step: str) -> RoundReport:
-            rep = run_flow("demo", cfg, adapters, store)
-            _story(console, step, rep, sandboxes)
+        def sync(step: str, everything: bool = False) -> RoundReport:
+            """One round, its story, then the items it touched as each service holds them
+            now (``everything``: all items)."""
+            rep = run_flow(FLOW, cfg, world.adapters, store)
+            result.reports.append((step, rep))
+            console.print()
+            console.print(f"[bold cyan]{escape(step)}[/]")
+            caps = {n: a.capabilities for n, a in world.adapters.items()}
+            console.print(Panel("\n".join(round_story(rep, caps)), expand=False))
+            touched = {lp.title for lp in rep.plan.links if lp.writes} if rep.plan else set()
+            if everything or touched:
+                show(None if everything else touched)
             return rep
+
+        def show(titles: set[str] | None = None) -> None:
+            holdings = {n: {r: i for r, i in box.items().items()
+                            if titles is None or i.title in titles}
+                        for n, box in world.sandboxes.items()}
+            console.print(items_table(holdings, {n: a.capabilities.fields
+                                                 for n, a in world.adapters.items()}))
+            for note in lossy_notes(holdings):
+                if note not in shown:
+                    shown.add(note)
+                    console.print(f"[dim]note: {escape(note)}[/]")
 
         console.rule("[bold]synchub demo[/]: the team's Jira, your Todoist, a Notion "
                      "project database and your calendar, kept in sync")
         console.print("[dim]All four run locally (emulators on 127.0.0.1) and are reached "
-                      "through their official Python clients, as the real ones would be.[/]")
-        jira.user_create(Item(title="Fix login timeout", priority=4))
-        jira.user_create(Item(title="Prepare sprint review", priority=2))
-        todoist.user_create(Item(title="prepare sprint review", labels=["meetings"]))
-        todoist.user_create(Item(title="Book team offsite"))
-        sync("1. First sync: every item reaches every service; 'Prepare sprint review' was in "
-             "Jira and Todoist already and is matched, not duplicated")
+                      "through their official Python clients, as the real ones would be. "
+                      "Flow: conflict policy 'newest', delete policy 'complete'.[/]")
+        seed(world, d)
+        console.print()
+        console.print(f"[bold cyan]0. Before synchub: Jira has three issues of {SPRINT} "
+                      "(one assigned to a teammate), your Todoist has two tasks in 'Work', "
+                      "the Notion 'Tasks' database two rows, the calendar one event[/]")
+        show()
 
-        todoist.user_edit(_find(todoist, "Fix login timeout"),
-                          due=DateOnly(date=dt.date(2026, 11, 27)))
-        sync("2. In Todoist you give 'Fix login timeout' a due date: it reaches Jira and "
-             "Notion, and becomes an all-day block in the calendar")
+        sync("1. First sync: every item reaches Jira, Todoist and Notion; the calendar gets "
+             "the items that have a date (as all-day blocks). 'Prepare sprint review' was "
+             "in Jira and Todoist already: matched by title, not duplicated, and its fields "
+             "merged", everything=True)
 
-        jira.user_edit(_find(jira, "Fix login timeout"), title="Fix login timeout on SSO")
-        time.sleep(0.01)  # the Todoist rename is the later one
-        todoist.user_edit(_find(todoist, "Fix login timeout"),
-                          title="Fix login timeout (urgent)")
-        sync("3. Jira and Todoist both rename it: a conflict; policy 'newest' keeps the later "
-             "edit (Todoist's)")
+        _edit(sb["todoist"], OFFSITE, due=DateOnly(date=d.day(11)))
+        sync(f"2. In Todoist you give '{OFFSITE}' a date ({_day(d.day(11))}): it reaches "
+             "Jira and Notion, and now that it has a date it becomes a calendar block")
 
-        notion.user_delete(_find(notion, "Prepare sprint review"))
-        sync("4. You delete 'Prepare sprint review' in Notion: policy 'complete' closes the "
-             "Jira issue and the Todoist task instead of deleting them")
+        _edit(sb["jira"], FIX, title=FIX_JIRA_RENAME)
+        time.sleep(0.05)  # the Todoist rename is the later one
+        _edit(sb["todoist"], FIX, title=FIX_RENAMED)
+        sync(f"3. Both rename '{FIX}': Jira to '{FIX_JIRA_RENAME}', then Todoist to "
+             f"'{FIX_RENAMED}'. A conflict: policy 'newest' keeps the later edit (Todoist's) "
+             "everywhere")
 
-        gcal.user_edit(_find(gcal, "Fix login timeout (urgent)"),
-                       due=DateOnly(date=dt.date(2026, 11, 30)))
-        sync("5. You drag the block to Monday in the calendar: the new due date reaches "
-             "Jira, Todoist and Notion")
+        _edit(sb["jira"], RUNBOOK, status=_status("done"))
+        sync(f"4. In Jira the team moves '{RUNBOOK}' to Done: the Todoist task is completed "
+             "and the Notion row set to Done")
 
-        rep = sync("6. Nothing changed: a quiet round writes nothing")
+        sb["notion"].user_delete(_find(sb["notion"], NOTES))
+        sync(f"5. You delete the Notion row '{NOTES}': policy 'complete' closes the Jira "
+             "issue and the Todoist task instead of deleting them")
+
+        _edit(sb["calendar"], FIX_RENAMED, due=DateOnly(date=d.day(7)))
+        sync(f"6. In the calendar you drag '{FIX_RENAMED}' to {_day(d.day(7))}: the new "
+             "date reaches Jira, Todoist and Notion")
+
+        sync("7. Nothing changed: a quiet round writes nothing. Where everything stands:",
+             everything=True)
         store.close()
-    done = [sb for sb in (jira, todoist) if any(
-        i.status.kind is StatusKind.DONE for i in sb.items().values())]
-    titles = [{i.title for i in sb.items().values()} for sb in (jira, todoist, notion)]
-    moved = all(any(i.due == DateOnly(date=dt.date(2026, 11, 30)) for i in sb.items().values())
-                for sb in (jira, todoist, notion, gcal))
-    ok = rep.counts["writes"] == 0 and len(done) == 2 and not rep.errors and moved and \
-        all("Fix login timeout (urgent)" in t and len(t) == 3 for t in titles[:2])
-    console.print("[green]Demo finished: every change arrived, nothing was duplicated.[/]"
-                  if ok else "[red]Demo did not converge as expected.[/]")
-    return 0 if ok else 1
+    result.problems = problems(world, d, result.reports)
+    if result.ok:
+        console.print("[green]Demo finished: every change arrived in every service it "
+                      "belongs to, nothing was duplicated, and the last round wrote "
+                      "nothing.[/]")
+    else:
+        console.print("[red]Demo did not converge as expected:[/]")
+        for p in result.problems:
+            console.print(f"  [red]✗[/] {escape(p)}")
+    return result
+
+
+def _edit(sb: Any, name: str, **changes: Any) -> None:
+    """An edit made by the service's user, as in its own app (not through synchub)."""
+    sb.user_edit(_find(sb, name), **changes)
+
+
+def expected(d: Dates) -> dict[str, dict[str, Any]]:
+    """The canonical values every copy should end up with (None: no date)."""
+    open_, done = _status("open"), _status("done")
+    return {
+        FIX_RENAMED: {"due": DateOnly(date=d.day(7)), "priority": 4, "assignee": TEAMMATE,
+                      "labels": (SPRINT,), "status": open_},
+        REVIEW: {"due": DateOnly(date=d.day(3)), "priority": 3, "labels": (SPRINT,),
+                 "status": open_},
+        RUNBOOK: {"due": None, "priority": 1, "status": done},
+        OFFSITE: {"due": DateOnly(date=d.day(11)), "priority": None, "status": open_},
+        ROADMAP: {"due": DateOnly(date=d.day(9)), "priority": 3,
+                  "status": _status("in_progress")},
+        NOTES: {"due": None, "priority": None, "status": done},
+        GOLIVE: {"due": DateOnly(date=d.day(4)), "priority": None, "status": open_},
+    }
+
+
+def problems(world: DemoWorld, d: Dates, reports: list[tuple[str, RoundReport]]) -> list[str]:
+    """Everything that is not as the story says, in every service: which items each holds
+    (no duplicates; the calendar only dated ones; the deleted Notion row stays deleted),
+    and each field as that service can represent it."""
+    out = [f"{step.split('.')[0]}: {ep or 'round'}: {err}"
+           for step, rep in reports for ep, err in rep.errors]
+    last = reports[-1][1] if reports else None
+    if last is None or last.counts["writes"] != 0:
+        out.append("the quiet round wrote something")
+    want = expected(d)
+    for ep, sb in world.sandboxes.items():
+        adapter = world.adapters[ep]
+        caps = adapter.capabilities
+        represent = getattr(adapter, "represent", None)
+        items = list(sb.items().values())
+        titles = [i.title for i in items]
+        belongs = {t for t, v in want.items()
+                   if not (caps.create_requires_any and v["due"] is None)
+                   and not (ep == "notion" and t == NOTES)}
+        if sorted(titles) != sorted(belongs):
+            out.append(f"{ep} holds {sorted(titles)}, expected {sorted(belongs)}")
+        for item in items:
+            for f, value in want.get(item.title, {}).items():
+                if f not in caps.fields:
+                    continue
+                target = represent(f, value) if represent else value
+                if getattr(item, f) != target:
+                    out.append(f"{ep}: {item.title!r} has {f} = {getattr(item, f)!r}, "
+                               f"expected {target!r}")
+    return out
+
+
+def run_demo(console: Console, state: str | None = None) -> int:
+    with demo_world() as world:
+        return 0 if play(console, world, state).ok else 1
+
+
+__all__ = ["DemoResult", "DemoWorld", "demo_world", "play", "run_demo"]
