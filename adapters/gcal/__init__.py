@@ -59,7 +59,7 @@ class GcalAdapterFactory:
     def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext
               ) -> GcalAdapter:
         assert isinstance(connection, GcalConnection) and isinstance(scope, GcalScope)
-        client = GcalClient(connection.base_url, _http(connection))
+        client = GcalClient(connection.base_url, _http(connection), calendar=scope.calendar_id)
         return GcalAdapter(client, ctx, calendar_id=scope.calendar_id, tag=scope.tag,
                            read_only=scope.read_only)
 

@@ -36,7 +36,7 @@ from adapters.base import (
     WriteResult,
 )
 from adapters.gcal import convert
-from adapters.gcal.client import SERVICE, GcalClient, error_for
+from adapters.gcal.client import SERVICE, GcalClient
 from adapters.gcal.client import Gone as GoneError
 from hub.errors import Conflict, NotFound, SyncHubError
 from hub.model import Item
@@ -204,7 +204,7 @@ class GcalAdapter:
         if exc is None:
             return WriteResult(op, None if op.kind is WriteKind.DELETE else self._remote(
                 response))
-        err = _mapped(exc)
+        err = _mapped(self.client, exc)
         if op.kind is WriteKind.DELETE and isinstance(err, NotFound):
             return WriteResult(op)  # already gone: done
         if op.kind is WriteKind.CREATE and isinstance(err, Conflict):
@@ -265,10 +265,10 @@ class _Executable:
         self.batch.execute()
 
 
-def _mapped(exc: Exception) -> SyncHubError:
+def _mapped(client: GcalClient, exc: Exception) -> SyncHubError:
     if isinstance(exc, _Raised):
         return exc.err
     resp = getattr(exc, "resp", None)
     if resp is not None:
-        return error_for(resp.status, getattr(exc, "content", b""), resp)
+        return client.error(resp.status, getattr(exc, "content", b""), resp)
     return SyncHubError(str(exc), service=SERVICE)

@@ -1,6 +1,13 @@
 """google-api-python-client, offline: the discovery document bundled in the package, an
 ``api_endpoint`` pointed anywhere (the emulator in tests), its retries off (``num_retries``
-stays 0; the executor retries with Retry-After), and the one error table."""
+stays 0; the executor retries with Retry-After), and the one error table.
+
+A 403 means three different things at Google, told apart by ``errors[0].reason``: slow down
+(``rateLimitExceeded``, ``userRateLimitExceeded``, ``quotaExceeded``), this account may not
+write to this calendar (``requiredAccessLevel``, ``forbidden``, ...), or the credentials are
+not accepted. Each gets its own advice; a revoked token surfaces as google-auth's
+``RefreshError`` (raised while refreshing on a 401), which becomes the same plain AuthError.
+Messages never carry a token."""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httplib2
+from google.auth.exceptions import RefreshError
+from google.auth.exceptions import TransportError as GoogleAuthTransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
@@ -25,6 +34,12 @@ from hub.errors import (
 
 SERVICE = "gcal"
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+#: 403 reasons that mean "this account may not change this calendar" (shared read-only, not
+#: the organizer, a token authorised without write scope)
+ACCESS_REASONS = {"forbidden", "requiredAccessLevel", "forbiddenForNonOrganizer",
+                  "insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
+REAUTHORISE = ("the Google token was revoked or expired: run `synchub check --probe` / "
+               "re-authorise")
 
 
 class Gone(NotFound):
@@ -35,19 +50,27 @@ class Gone(NotFound):
         self.reason = reason
 
 
-def error_for(status: int, content: bytes | str, headers: Any = None) -> SyncHubError:
+def error_for(status: int, content: bytes | str, headers: Any = None,
+              calendar: str | None = None) -> SyncHubError:
     try:
         err = json.loads(content or b"{}").get("error", {})
     except ValueError:
         err = {}
-    reasons = {e.get("reason") for e in err.get("errors", [])}
+    if not isinstance(err, dict):  # OAuth-style bodies: {"error": "invalid_grant", ...}
+        err = {"message": str(err)}
+    reasons = {e.get("reason") for e in err.get("errors", []) if isinstance(e, dict)}
     msg = f"HTTP {status}: {err.get('message', '')}".rstrip(": ")
     retry = headers.get("retry-after") if headers is not None else None
     if status == 429 or (status == 403 and reasons & RATE_REASONS):
         return RateLimited(msg, retry_after=retry_after_seconds(retry, 30.0), service=SERVICE)
+    if status == 403 and reasons & ACCESS_REASONS:
+        where = f"calendar {calendar!r}" if calendar else "this calendar"
+        return AuthError(f"{msg} (the Google account lacks write access to {where}: ask its "
+                         "owner to share it with \"Make changes to events\", re-authorise "
+                         "with the calendar scope, or set read_only: true on the endpoint)",
+                         service=SERVICE)
     if status in (401, 403):
-        return AuthError(f"{msg} (the Google token may be expired or revoked: run "
-                         "`synchub check --probe`)", service=SERVICE)
+        return AuthError(f"{msg} ({REAUTHORISE})", service=SERVICE)
     if status == 404:
         return NotFound(msg, service=SERVICE)
     if status == 410:
@@ -60,20 +83,31 @@ def error_for(status: int, content: bytes | str, headers: Any = None) -> SyncHub
 
 
 class GcalClient:
-    def __init__(self, base_url: str, http: Any = None) -> None:
+    def __init__(self, base_url: str, http: Any = None, calendar: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http or httplib2.Http(timeout=30)
+        self.calendar = calendar  # named in "no write access" errors
         self.service = build("calendar", "v3", http=self.http, static_discovery=True,
                              cache_discovery=False,
                              client_options={"api_endpoint": self.base_url + "/calendar/v3/"})
         self.batch_uri = self.base_url + "/batch/calendar/v3"
         self.requests = 0
 
+    def error(self, status: int, content: bytes | str, headers: Any = None) -> SyncHubError:
+        return error_for(status, content, headers, self.calendar)
+
     def call(self, make: Callable[[], Any], *, write: bool = False) -> Any:
         self.requests += 1
         try:
             return make().execute()
         except HttpError as exc:
-            raise error_for(exc.resp.status, exc.content, exc.resp) from None
+            raise self.error(exc.resp.status, exc.content, exc.resp) from None
+        except RefreshError:
+            # Google's answer text is left out on purpose: it is not needed to act, and
+            # nothing from the token exchange belongs in a log line.
+            raise AuthError(REAUTHORISE, service=SERVICE) from None
+        except GoogleAuthTransportError as exc:  # refreshing failed to reach Google
+            raise Transient(f"refreshing the Google token failed ({type(exc).__name__})",
+                            service=SERVICE) from None
         except (httplib2.HttpLib2Error, OSError) as exc:
             raise Transient(type(exc).__name__, service=SERVICE, maybe_applied=write) from None

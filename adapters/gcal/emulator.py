@@ -119,14 +119,42 @@ class GcalEmulator(Emulator):
         self.channels: dict[str, dict[str, Any]] = {}
         self._seq = itertools.count(1)
         self.min_valid_token = 0  # tokens below this answer 410 (expire_tokens())
+        self.access: dict[str, str] = {}  # calendar -> the user's accessRole
+        #: OAuth, off by default: valid access tokens and refresh tokens (require_oauth())
+        self.access_tokens: set[str] | None = None
+        self.refresh_tokens: set[str] = set()
         self.add_calendar("primary", "Work calendar")
 
     # -- direct state --------------------------------------------------------------------------
 
-    def add_calendar(self, cal_id: str, summary: str, tz: str = "Europe/Berlin") -> None:
+    def add_calendar(self, cal_id: str, summary: str, tz: str = "Europe/Berlin",
+                     access_role: str = "owner") -> None:
+        """``access_role`` ``reader`` makes a calendar shared read-only: writes are 403."""
         self.calendars[cal_id] = {"kind": "calendar#calendar", "id": cal_id, "summary": summary,
                                   "timeZone": tz, "etag": '"1"'}
+        self.access[cal_id] = access_role
         self.events[cal_id] = {}
+
+    def require_oauth(self, access_token: str, refresh_token: str) -> None:
+        """From now on every API request needs ``Authorization: Bearer <access token>``; the
+        token endpoint ``POST /token`` trades the refresh token for a new access token."""
+        self.access_tokens = {access_token}
+        self.refresh_tokens = {refresh_token}
+
+    def expire_access(self) -> None:
+        """Access tokens stop working (401); refreshing still works."""
+        if self.access_tokens is not None:
+            self.access_tokens.clear()
+
+    def revoke(self) -> None:
+        """The user removed the app's access: 401, and refreshing answers invalid_grant."""
+        self.expire_access()
+        self.refresh_tokens.clear()
+
+    def _writable(self, cal: str) -> None:
+        if self.access.get(cal) not in ("owner", "writer"):
+            raise GError(403, "You need to have writer access to this calendar.",
+                         "requiredAccessLevel")
 
     def expire_tokens(self) -> None:
         """Every sync token issued so far is now too old (the server's choice, any time)."""
@@ -147,6 +175,7 @@ class GcalEmulator(Emulator):
 
     def insert(self, cal: str, body: dict[str, Any]) -> dict[str, Any]:
         events = self._events(cal)
+        self._writable(cal)
         eid = body.get("id") or uuid.uuid4().hex
         if not ID_RE.match(eid):
             raise GError(400, "Invalid resource id value.", "invalid")
@@ -183,6 +212,7 @@ class GcalEmulator(Emulator):
     def patch(self, cal: str, eid: str, body: dict[str, Any], if_match: str | None,
               replace: bool = False) -> dict[str, Any]:
         ev = self._get(cal, eid)
+        self._writable(cal)
         if if_match and if_match != ev["etag"]:
             raise GError(412, "Precondition Failed", "conditionNotMet")
         if replace:
@@ -198,6 +228,7 @@ class GcalEmulator(Emulator):
 
     def delete(self, cal: str, eid: str, if_match: str | None = None) -> None:
         ev = self._get(cal, eid)
+        self._writable(cal)
         if if_match and if_match != ev["etag"]:
             raise GError(412, "Precondition Failed", "conditionNotMet")
         ev["status"] = "cancelled"
@@ -255,8 +286,11 @@ class GcalEmulator(Emulator):
         if code:  # our own reasons, or the base class's generic fault codes
             reason = {"rate_limited": "rateLimitExceeded", "service_unavailable": "backendError",
                       "internal_server_error": "backendError"}.get(code, code)
+        domain = {"rateLimitExceeded": "usageLimits", "userRateLimitExceeded": "usageLimits",
+                  "quotaExceeded": "usageLimits", "requiredAccessLevel": "calendar"}.get(
+                      reason, "global")
         return Response.json({"error": {"code": status, "message": message, "errors": [
-            {"domain": "global", "reason": reason, "message": message}], "status": text}},
+            {"domain": domain, "reason": reason, "message": message}], "status": text}},
             status)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
@@ -273,6 +307,13 @@ class GcalEmulator(Emulator):
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
+        if req.path == "/token" and req.method == "POST":
+            return self._token(req)
+        if self.access_tokens is not None and req.headers.get("authorization", "").removeprefix(
+                "Bearer ") not in self.access_tokens:
+            resp = self.error_body(401, "Invalid Credentials", "authError")
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
+            return resp
         if req.path == "/batch/calendar/v3":
             return self._batch(req)
         status, body = self._call(req.method, req.path, {k: v[0] for k, v in req.query.items()},
@@ -282,6 +323,19 @@ class GcalEmulator(Emulator):
         if status >= 400:
             return self.error_body(status, body["message"], body.get("reason"))
         return Response.json(body, status)
+
+    def _token(self, req: Request) -> Response:
+        """Google's OAuth token endpoint, the refresh grant only."""
+        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        if form.get("grant_type") != "refresh_token" or \
+                form.get("refresh_token") not in self.refresh_tokens:
+            return Response.json({"error": "invalid_grant",
+                                  "error_description": "Token has been expired or revoked."}, 400)
+        token = f"emu-access-{uuid.uuid4().hex}"
+        if self.access_tokens is not None:
+            self.access_tokens.add(token)
+        return Response.json({"access_token": token, "expires_in": 3599, "token_type": "Bearer",
+                              "scope": "https://www.googleapis.com/auth/calendar"})
 
     def _call(self, method: str, path: str, q: dict[str, str], headers: dict[str, str],
               raw: bytes) -> tuple[int, Any]:
@@ -296,7 +350,7 @@ class GcalEmulator(Emulator):
         parts = [unquote(p) for p in path.split("/") if p]
         if parts == ["users", "me", "calendarList"]:
             return 200, {"kind": "calendar#calendarList", "items": [
-                {"kind": "calendar#calendarListEntry", **c, "accessRole": "owner"}
+                {"kind": "calendar#calendarListEntry", **c, "accessRole": self.access[c["id"]]}
                 for c in self.calendars.values()]}
         if parts == ["channels", "stop"] and m == "POST":
             self.channels.pop(body.get("id", ""), None)
