@@ -58,7 +58,7 @@ def error_for(status: int, content: bytes | str, headers: Any = None,
         err = {}
     if not isinstance(err, dict):  # OAuth-style bodies: {"error": "invalid_grant", ...}
         err = {"message": str(err)}
-    reasons = {e.get("reason") for e in err.get("errors", []) if isinstance(e, dict)}
+    reasons = {str(e.get("reason")) for e in err.get("errors", []) if isinstance(e, dict)}
     msg = f"HTTP {status}: {err.get('message', '')}".rstrip(": ")
     retry = headers.get("retry-after") if headers is not None else None
     if status == 429 or (status == 403 and reasons & RATE_REASONS):
