@@ -1,27 +1,52 @@
-"""Prometheus metrics of the daemon, in a registry of its own (tests create many daemons)."""
+"""Prometheus metrics of the daemon, in a registry of its own (tests create many daemons).
+
+Each metric counts exactly what its name says, from what a round reports:
+
+- ``synchub_rounds_total{flow,status}``: rounds by outcome, ``crashed`` included (a round that
+  raised never produced a report, so :meth:`Metrics.observe_crash` records it);
+- ``synchub_writes_total{flow,service}``: successful writes;
+- ``synchub_errors_total{flow,service,kind}``: errors by class; a crash is ``service="-"``;
+- ``synchub_conflicts_settled_total{flow,policy}``: fields edited on two sides and settled by
+  the flow's conflict policy (``newest``, ``prefer``) in a round that applied its plan;
+  ``synchub_open_conflicts{flow}``: conflicts waiting for a person (``manual``);
+- ``synchub_request_waits_total`` / ``synchub_request_wait_seconds_total{flow,service}``: pauses
+  before a request to a service. The executor records retry back-off, ``Retry-After`` and
+  request-budget pacing in one list without saying which is which, so they are exported as
+  what they are, all pauses, rather than under a "retries" or "rate-limit" name they would
+  not deserve;
+- ``synchub_round_duration_seconds{flow}``, ``synchub_items{flow}`` (linked items), and
+  ``synchub_webhook_notices_total{service,result}``.
+"""
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from hub.engine import RoundReport
-from hub.errors import RateLimited
+
+APPLIED = ("ok", "partial")  # statuses of rounds whose plan was applied in full
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.rounds = Counter("synchub_rounds", "Sync rounds run", ["flow", "status"], registry=r)
+        self.rounds = Counter("synchub_rounds", "Sync rounds run, by outcome",
+                              ["flow", "status"], registry=r)
         self.writes = Counter("synchub_writes", "Successful writes", ["flow", "service"],
                               registry=r)
-        self.errors = Counter("synchub_errors", "Errors by class", ["flow", "service", "kind"],
-                              registry=r)
-        self.retries = Counter("synchub_retries", "Retried requests", ["flow", "service"],
-                               registry=r)
-        self.rate_wait = Counter("synchub_rate_limit_wait_seconds",
-                                 "Seconds spent waiting for Retry-After or budgets",
-                                 ["flow", "service"], registry=r)
+        self.errors = Counter("synchub_errors", "Errors by class (service - for a crash)",
+                              ["flow", "service", "kind"], registry=r)
+        self.waits = Counter("synchub_request_waits",
+                             "Pauses before a request: retry back-off, Retry-After or "
+                             "request budget", ["flow", "service"], registry=r)
+        self.wait_seconds = Counter("synchub_request_wait_seconds",
+                                    "Seconds paused before requests: retry back-off, "
+                                    "Retry-After or request budget", ["flow", "service"],
+                                    registry=r)
+        self.conflicts_settled = Counter("synchub_conflicts_settled",
+                                         "Conflicting edits settled by the flow's policy",
+                                         ["flow", "policy"], registry=r)
         self.conflicts = Gauge("synchub_open_conflicts", "Conflicts waiting for a decision",
                                ["flow"], registry=r)
         self.items = Gauge("synchub_items", "Linked items per flow", ["flow"], registry=r)
@@ -40,13 +65,35 @@ class Metrics:
             self.writes.labels(flow, svc).inc(n)
         for svc, err in report.errors:
             self.errors.labels(flow, svc or "-", type(err).__name__).inc()
-            if isinstance(err, RateLimited):
-                self.rate_wait.labels(flow, svc or "-").inc(0)
         for svc, secs in report.waits:
-            self.retries.labels(flow, svc).inc()
-            self.rate_wait.labels(flow, svc).inc(secs)
+            self.waits.labels(flow, svc).inc()
+            self.wait_seconds.labels(flow, svc).inc(max(secs, 0.0))
+        if report.status in APPLIED:
+            for policy, n in settled_conflicts(report).items():
+                self.conflicts_settled.labels(flow, policy).inc(n)
         self.items.labels(flow).set(links)
         self.conflicts.labels(flow).set(open_conflicts)
 
+    def observe_crash(self, flow: str, error: BaseException, seconds: float) -> None:
+        """A round that raised instead of reporting (a bug, the store going away)."""
+        self.rounds.labels(flow, "crashed").inc()
+        self.errors.labels(flow, "-", type(error).__name__).inc()
+        self.duration.labels(flow).observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def settled_conflicts(report: RoundReport) -> dict[str, int]:
+    """Fields whose conflicting edits this round's plan settled by policy, by policy name.
+
+    The planner records each decision as the field's provenance (rule ``conflict: newest`` or
+    ``conflict: prefer <endpoint>``); a decision is this round's when the provenance is new."""
+    out: dict[str, int] = {}
+    for lp in report.plan.links if report.plan else ():
+        before = lp.before.provenance if lp.before else {}
+        for f, prov in lp.interim.provenance.items():
+            if prov.rule.startswith("conflict:") and before.get(f) != prov:
+                policy = prov.rule.removeprefix("conflict:").split()[0]
+                out[policy] = out.get(policy, 0) + 1
+    return out

@@ -94,12 +94,19 @@ class Daemon:
     # -- rounds -------------------------------------------------------------------------------
 
     def run_round(self, flow: str) -> str:
+        t0 = time.monotonic()
+        try:
+            return self._round(flow, t0)
+        except Exception as exc:  # the scheduler logs it and backs off; metrics see it too
+            self.metrics.observe_crash(flow, exc, time.monotonic() - t0)
+            raise
+
+    def _round(self, flow: str, t0: float) -> str:
         # Several replicas may share one PostgreSQL state: a flow runs where its lease is.
         ttl = max(2 * self.rt.config.flows[flow].interval.total_seconds(), 60.0)
         if not self.store.try_lease(flow, self.replica, ttl):
             log.info("flow %s is being synced by another replica", flow)
             return "leased elsewhere"
-        t0 = time.monotonic()
         report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
                           self.store, should_stop=self.stop.is_set)
         self.reports[flow] = report
