@@ -181,7 +181,7 @@ class GcalAdapter:
                      "extendedProperties": {"private": private}}
             return self.events.insert(calendarId=self.calendar, body=body)
         body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
-                               self.block, self.tz)
+                               self.block, self.tz, patch=True)
         req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
         if op.expected_version:
             req.headers["If-Match"] = op.expected_version

@@ -37,10 +37,14 @@ def read_moment(value: dict[str, Any], default_tz: str) -> DateOnly | ZonedDateT
     return ZonedDateTime(at=at, tz=tz)
 
 
-def write_moment(m: DateOnly | ZonedDateTime) -> dict[str, Any]:
+def write_moment(m: DateOnly | ZonedDateTime, patch: bool = False) -> dict[str, Any]:
+    """A patch merges nested objects at Google, so switching between all-day and timed must
+    clear the other kind's fields with explicit nulls, or the old ones stay."""
     if isinstance(m, DateOnly):
-        return {"date": m.date.isoformat()}
-    return {"dateTime": m.local().isoformat(), "timeZone": m.tz}
+        out: dict[str, Any] = {"date": m.date.isoformat()}
+        return out | {"dateTime": None, "timeZone": None} if patch else out
+    out = {"dateTime": m.local().isoformat(), "timeZone": m.tz}
+    return out | {"date": None} if patch else out
 
 
 def zoned(m: Any, user_tz: str) -> Any:
@@ -50,20 +54,21 @@ def zoned(m: Any, user_tz: str) -> Any:
     return m
 
 
-def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str
+def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: bool = False
               ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     if mode == "span":
         if item.span is None:
             return None
-        return (write_moment(zoned(item.span.start, user_tz)),
-                write_moment(zoned(item.span.end, user_tz)))
+        return (write_moment(zoned(item.span.start, user_tz), patch),
+                write_moment(zoned(item.span.end, user_tz), patch))
     due = zoned(item.due, user_tz)
     if due is None:
         return None
     if isinstance(due, DateOnly):
-        return write_moment(due), {"date": (due.date + dt.timedelta(days=1)).isoformat()}
+        return write_moment(due, patch), write_moment(
+            DateOnly(date=due.date + dt.timedelta(days=1)), patch)
     end = ZonedDateTime(at=due.at + block, tz=due.tz)
-    return write_moment(due), write_moment(end)
+    return write_moment(due, patch), write_moment(end, patch)
 
 
 def to_item(ev: dict[str, Any], mode: str, default_tz: str) -> Item:
@@ -84,15 +89,16 @@ def to_item(ev: dict[str, Any], mode: str, default_tz: str) -> Item:
                 if updated else None, **values)
 
 
-def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str
-            ) -> dict[str, Any]:
+def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str,
+            patch: bool = False) -> dict[str, Any]:
+    """The event body for ``fields``; ``patch`` for an events.patch (explicit nulls)."""
     body: dict[str, Any] = {}
     if "title" in fields:
         body["summary"] = item.title
     if "description" in fields:
         body["description"] = item.description or ""
     if fields & {"due", "span"}:
-        times = times_for(item, mode, block, user_tz)
+        times = times_for(item, mode, block, user_tz, patch)
         if times is not None:
             body["start"], body["end"] = times
     if "recurrence" in fields:

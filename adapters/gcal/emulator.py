@@ -12,6 +12,7 @@ message}], "status"}}``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import email.parser
 import hashlib
@@ -45,6 +46,20 @@ class GError(Exception):
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A new dict: ``patch`` merged into ``target`` with Google's patch semantics (nothing
+    shared with ``patch``, and ``target``'s nested objects are copied, not changed)."""
+    out = dict(target)
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
 
 
 def expand(ev: dict[str, Any], limit: int = 250) -> list[dict[str, Any]]:
@@ -190,8 +205,8 @@ class GcalEmulator(Emulator):
             raise GError(400, "Missing time zone definition for start time.", "required")
         ev = {"kind": "calendar#event", "id": eid, "status": "confirmed",
               "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
-              "created": _now(), "iCalUID": f"{eid}@google.com", **{
-                  k: v for k, v in body.items() if k != "id"}}
+              "created": _now(), "iCalUID": f"{eid}@google.com",
+              **_merge({}, {k: v for k, v in body.items() if k != "id"})}
         self._stamp(ev)
         events[eid] = ev
         return ev
@@ -211,6 +226,8 @@ class GcalEmulator(Emulator):
 
     def patch(self, cal: str, eid: str, body: dict[str, Any], if_match: str | None,
               replace: bool = False) -> dict[str, Any]:
+        """PATCH merges like Google: a nested object is merged field by field, an array is
+        replaced whole, and ``null`` clears a field. PUT (``replace``) replaces the event."""
         ev = self._get(cal, eid)
         self._writable(cal)
         if if_match and if_match != ev["etag"]:
@@ -220,9 +237,13 @@ class GcalEmulator(Emulator):
                                                    "iCalUID", "etag", "_seq", "sequence")]:
                 ev.pop(key)
             ev["status"] = "confirmed"
-        for k, v in body.items():
-            if k != "id":
-                ev[k] = v
+        merged = _merge(ev, {k: v for k, v in body.items() if k != "id"})
+        for key in ("start", "end"):
+            if not (merged.get(key) or {}).get("date") and \
+                    not (merged.get(key) or {}).get("dateTime"):
+                raise GError(400, f"Missing {key} time.", "required")
+        ev.clear()
+        ev.update(merged)
         self._stamp(ev)
         return ev
 

@@ -36,7 +36,7 @@ class GcalSandbox:
         import datetime as dt
 
         body = convert.to_body(Item().evolve(**changes), frozenset(changes), self.mode,
-                               dt.timedelta(minutes=30), self.tz)
+                               dt.timedelta(minutes=30), self.tz, patch=True)
         self.emu.patch("primary", ref, body, None)
 
     def user_delete(self, ref: str) -> None:
