@@ -1,12 +1,16 @@
 """``synchub sandbox``: the four emulators as long-running local servers, seeded with a small
-project, and a ready config, so ``synchub run`` and its status page can be tried with no
-account. Everything listens on 127.0.0.1 only; the config's tokens are the emulators' own."""
+project, and a ready config, so ``synchub run``, its status page and its webhooks can be tried
+with no account. Everything listens on 127.0.0.1 only; the config's tokens are the emulators'
+own, and each connection gets a freshly generated ``webhook_secret``, so signed deliveries
+can be tried too. The file holds those secrets inline and is therefore written mode 0600
+(``synchub check`` accepts inline secrets only in a file nobody else can read)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -28,11 +32,17 @@ def start(base_port: int = 0) -> dict[str, Any]:
 
 
 def seed(sandboxes: dict[str, Any]) -> None:
+    """Something in each service: two Jira issues, a Todoist task, a Notion row and a
+    calendar event (the calendar receives the items with a date)."""
+    today = dt.date.today()
     jira, todoist = sandboxes["jira"], sandboxes["todoist"]
     jira.user_create(Item(title="Fix login timeout", priority=4,
-                          due=DateOnly(date=dt.date.today() + dt.timedelta(days=3))))
+                          due=DateOnly(date=today + dt.timedelta(days=3))))
     jira.user_create(Item(title="Prepare sprint review", priority=2))
     todoist.user_create(Item(title="Book team offsite"))
+    sandboxes["notion"].user_create(Item(title="Draft Q3 roadmap", priority=3))
+    sandboxes["gcal"].user_create(Item(title="Release go-live",
+                                       due=DateOnly(date=today + dt.timedelta(days=5))))
 
 
 def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
@@ -41,7 +51,8 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
     connections: dict[str, Any] = {}
     endpoints: dict[str, Any] = {}
     for name, sb in sandboxes.items():
-        connections[name] = {"type": name, **sb.connection}
+        connections[name] = {"type": name, **sb.connection,
+                             "webhook_secret": secrets.token_urlsafe(24)}
         endpoint: dict[str, Any] = {"connection": name, "scope": dict(sb.scope)}
         if sb.options:
             endpoint["options"] = dict(sb.options)
@@ -58,11 +69,25 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
                                   "delete": "complete", "endpoints": endpoints}}}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "synchub.yaml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds tokens
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds secrets
+    os.fchmod(fd, 0o600)  # also when an older file was there with another mode
     with os.fdopen(fd, "w") as f:
-        f.write("# Written by `synchub sandbox`: local emulators, no real accounts.\n")
+        f.write("# Written by `synchub sandbox`: local emulators, no real accounts. It holds the\n"
+                "# emulators' tokens and generated webhook secrets, so only you can read it.\n"
+                f"# Webhooks: POST http://127.0.0.1:{port}/webhooks/<connection> "
+                f"({', '.join(connections)}),\n"
+                "# signed with that connection's webhook_secret as the service would sign "
+                "them.\n")
         f.write(json.dumps(data, indent=2) + "\n")
     return path
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The data of a file written by :func:`config` (JSON after ``#`` comment lines)."""
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.startswith("#"))
+    data: dict[str, Any] = json.loads(text)
+    return data
 
 
 def serve(directory: Path, base_port: int, daemon_port: int, stop: threading.Event,

@@ -48,7 +48,7 @@ def world(tmp_path: Path) -> Iterator[dict[str, Any]]:
     sbx.seed(boxes)
     port = _port()
     path = sbx.config(boxes, tmp_path, interval="1s", port=port)
-    data = json.loads(path.read_text().split("\n", 1)[1])
+    data = sbx.read_config(path)
     data["connections"]["todoist"]["webhook_secret"] = "client-secret"
     path.write_text(json.dumps(data))
     yield {"boxes": boxes, "path": path, "port": port, "dir": tmp_path}
