@@ -65,6 +65,10 @@ class GcalAdapter:
             idempotent_create=True, create_requires_any=frozenset({when}))
         self.tz = ctx.timezone
         self.events = client.service.events()
+        #: ref -> the event's etag, start, end and recurrence as last read: an update that
+        #: writes the rule keeps the event's EXDATE/RDATE lines, and a moved due keeps the
+        #: event's own length. Missing or stale entries are fetched before the write.
+        self._seen: dict[str, dict[str, Any]] = {}
 
     def represent(self, field: str, value: Any) -> Any:
         if field == "due":
@@ -81,6 +85,7 @@ class GcalAdapter:
         return private.get("synchubTag") == self.tag
 
     def _remote(self, ev: dict[str, Any]) -> RemoteItem:
+        self._remember(ev)
         return RemoteItem(ref=ev["id"], item=convert.to_item(ev, self.mode, self.tz),
                           version=ev.get("etag"))
 
@@ -167,6 +172,33 @@ class GcalAdapter:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _remember(self, ev: dict[str, Any]) -> None:
+        self._seen[ev["id"]] = {k: ev.get(k) for k in ("etag", "start", "end", "recurrence")}
+
+    def _needs_current(self, op: WriteOp) -> bool:
+        """Whether the patch depends on the event as it is (its other recurrence lines)."""
+        if op.kind is not WriteKind.UPDATE or op.item is None:
+            return False
+        return "recurrence" in op.fields and op.item.recurrence is not None
+
+    def _prefetch(self, ops: Sequence[WriteOp]) -> None:
+        """Read the events the patches depend on and that were not read at the version the
+        write expects, in batches (one request for a round's worth). A failed read is left to
+        the write itself to report (a deleted event answers the patch with 404/410)."""
+        refs = sorted({op.ref for op in ops if op.ref and self._needs_current(op) and (
+            op.ref not in self._seen or (op.expected_version and op.expected_version !=
+                                         self._seen[op.ref]["etag"]))})
+
+        def done(request_id: str, response: Any, exception: Exception | None) -> None:
+            if exception is None and response.get("status") != "cancelled":
+                self._remember(response)
+
+        for start in range(0, len(refs), BATCH):
+            batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
+            for ref in refs[start:start + BATCH]:
+                batch.add(self.events.get(calendarId=self.calendar, eventId=ref))
+            self.client.call(functools.partial(_Executable, batch))
+
     def _request(self, op: WriteOp) -> Any:
         if op.kind is WriteKind.DELETE:
             return self.events.delete(calendarId=self.calendar, eventId=op.ref)
@@ -180,8 +212,9 @@ class GcalAdapter:
             body |= {"id": convert.event_id(op.idempotency_key),
                      "extendedProperties": {"private": private}}
             return self.events.insert(calendarId=self.calendar, body=body)
+        current = self._seen.get(op.ref or "") if self._needs_current(op) else None
         body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
-                               self.block, self.tz, patch=True)
+                               self.block, self.tz, patch=True, current=current)
         req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
         if op.expected_version:
             req.headers["If-Match"] = op.expected_version
@@ -193,6 +226,7 @@ class GcalAdapter:
         def done(request_id: str, response: Any, exception: Exception | None) -> None:
             answers[request_id] = (response, exception)
 
+        self._prefetch(ops)
         for start in range(0, len(ops), BATCH):
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
             for i, op in enumerate(ops[start:start + BATCH], start):
@@ -214,6 +248,7 @@ class GcalAdapter:
         return WriteResult(op, error=err)
 
     def _one(self, op: WriteOp) -> RemoteItem | None:
+        self._prefetch([op])
         try:
             response = self.client.call(lambda: self._request(op), write=True)
         except SyncHubError as exc:

@@ -89,9 +89,25 @@ def to_item(ev: dict[str, Any], mode: str, default_tz: str) -> Item:
                 if updated else None, **values)
 
 
+def recurrence_lines(rule: str | None, current: list[str] | None) -> list[str]:
+    """The event's ``recurrence`` with ``rule`` as its first RRULE. The canonical item holds
+    one rule; the event's EXDATE and RDATE lines (occurrences removed or added in the
+    calendar) and any further rules are kept, so writing the rule changes nothing else about
+    the series. No rule: a single event again, so nothing is kept."""
+    if rule is None:
+        return []
+    lines = list(current or [])
+    for i, line in enumerate(lines):
+        if line.upper().startswith("RRULE:"):
+            lines[i] = f"RRULE:{rule}"
+            return lines
+    return [f"RRULE:{rule}", *lines]
+
+
 def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str,
-            patch: bool = False) -> dict[str, Any]:
-    """The event body for ``fields``; ``patch`` for an events.patch (explicit nulls)."""
+            patch: bool = False, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The event body for ``fields``; ``patch`` for an events.patch (explicit nulls);
+    ``current`` is the event as last read (its recurrence lines are kept)."""
     body: dict[str, Any] = {}
     if "title" in fields:
         body["summary"] = item.title
@@ -102,5 +118,6 @@ def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, 
         if times is not None:
             body["start"], body["end"] = times
     if "recurrence" in fields:
-        body["recurrence"] = [f"RRULE:{item.recurrence}"] if item.recurrence else []
+        body["recurrence"] = recurrence_lines(item.recurrence,
+                                              (current or {}).get("recurrence"))
     return body
