@@ -33,7 +33,9 @@ class RoundReport:
     failed_writes: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    waits: list[tuple[str, float]] = field(default_factory=list)
+    waits: list[tuple[str, float]] = field(default_factory=list)  # every pause, by service
+    rate_limit_waits: list[tuple[str, float]] = field(default_factory=list)  # of those
+    retries: dict[str, int] = field(default_factory=dict)  # requests sent again, by service
     unreachable: list[str] = field(default_factory=list)
     plan_seconds: float = 0.0
 
@@ -94,6 +96,8 @@ def run_flow(
         report.errors.extend(ex.stats.errors)
         report.notes.extend(ex.stats.notes)
         report.waits = list(ex.stats.waits)
+        report.rate_limit_waits = list(ex.stats.rate_limit_waits)
+        report.retries = dict(ex.stats.retries)
         if run_id is not None:
             store.finish_run(run_id, status, report.counts, error)
         return report

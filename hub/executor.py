@@ -54,8 +54,11 @@ class RetryPolicy:
 class ApplyStats:
     writes: dict[str, int] = field(default_factory=dict)  # endpoint -> successful writes
     failed: dict[str, int] = field(default_factory=dict)
-    waits: list[tuple[str, float]] = field(default_factory=list)  # (endpoint, seconds)
-    retries: dict[str, int] = field(default_factory=dict)
+    waits: list[tuple[str, float]] = field(default_factory=list)  # (endpoint, seconds), all
+    #: the part of ``waits`` a service's rate limit caused: its ``Retry-After`` and our
+    #: staying under its request budget (the rest is back-off after a transient failure)
+    rate_limit_waits: list[tuple[str, float]] = field(default_factory=list)
+    retries: dict[str, int] = field(default_factory=dict)  # endpoint -> requests sent again
     errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -102,14 +105,20 @@ class Executor:
         under its documented request budget (P12)."""
         hold = self._hold.get(endpoint, 0.0) - self.retry.clock()
         if hold > 0:
-            self.stats.waits.append((endpoint, hold))
-            self.retry.sleep(hold)
+            self._wait(endpoint, hold, rate_limit=True)
         budget = self.budgets.get(endpoint)
         if budget is not None:
             pause = budget.reserve()
             if pause > 0:
-                self.stats.waits.append((endpoint, pause))
-                self.retry.sleep(pause)
+                self._wait(endpoint, pause, rate_limit=True)
+
+    def _wait(self, endpoint: str, seconds: float, *, rate_limit: bool,
+              sleep: bool = True) -> None:
+        self.stats.waits.append((endpoint, seconds))
+        if rate_limit:
+            self.stats.rate_limit_waits.append((endpoint, seconds))
+        if sleep:
+            self.retry.sleep(seconds)
 
     def _request(self, endpoint: str, fn: Callable[[], T]) -> T:
         """One paced request. A ``Retry-After`` it earns holds back *every* later request to
@@ -133,11 +142,12 @@ class Executor:
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
+            limited = isinstance(exc, RateLimited) and exc.retry_after is not None
             if isinstance(exc, RateLimited) and exc.retry_after is not None:
                 delay = min(max(exc.retry_after, 0.0), policy.max_retry_after)
             else:
                 delay = min(policy.base_delay * 2 ** (state.attempt_number - 1), policy.max_delay)
-            self.stats.waits.append((endpoint, delay))
+            self._wait(endpoint, delay, rate_limit=limited, sleep=False)  # tenacity sleeps
             self.stats.bump(self.stats.retries, endpoint)
             return delay
 

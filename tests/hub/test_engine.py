@@ -483,3 +483,15 @@ def test_a_minute_rounded_clock_does_not_make_a_fresh_edit_look_old() -> None:
     w.services["b"].user_edit(ref_b, title="from b, later", updated_at=ts(10))
     w.sync()
     assert w.titles("a") == w.titles("b") == ["from b, later"]
+
+
+def test_the_report_tells_rate_limit_waits_and_retries_from_back_off() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["a"].user_create(Item(title="y"))
+    w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="create", retry_after=42)
+    w.services["b"].faults.inject(FaultKind.SERVER_ERROR, op="create")
+    rep = w.sync()
+    assert rep.retries == {"b": 2}
+    assert rep.rate_limit_waits == [("b", 42)]
+    assert sorted(s for _, s in rep.waits) == [w.retry.base_delay * 2, 42]  # 2nd attempt
