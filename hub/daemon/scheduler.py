@@ -4,7 +4,10 @@ Rules: every flow runs at its interval plus jitter (so twenty flows started toge
 the services together); a change notice makes a flow due at once, and a burst of notices is
 one round (coalesced); rounds of one flow never overlap (a notice during a round schedules
 exactly one follow-up round); flows run side by side up to ``concurrency``; a round that
-crashes is retried with exponential back-off, and one failing flow never stops the others.
+crashes is retried with exponential back-off (from ``base_backoff`` doubling up to
+``max_backoff``, whatever the flow's interval; reset by a good round), and one failing flow
+never stops the others. Notices are hints, so during back-off they buy at most one early
+retry: a service sending webhooks while the flow keeps crashing must not undo the back-off.
 
 The scheduler is a plain object driven by :meth:`Scheduler.step` with an injectable clock, so
 its behaviour is tested without threads or sleeping; :meth:`Scheduler.serve` runs it for real.
@@ -35,6 +38,7 @@ class FlowSchedule:
     last_finished: float | None = None
     last_status: str = "never run"
     last_error: str | None = None
+    early_retry_used: bool = False  # a notice already cut this crash streak's back-off short
 
 
 @dataclass
@@ -45,7 +49,8 @@ class Scheduler:
     jitter: float = 0.1  # share of the interval
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
-    max_backoff: float = 600.0
+    base_backoff: float = 5.0  # seconds before the first retry of a crashed round
+    max_backoff: float = 300.0
     flows: dict[str, FlowSchedule] = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _wake: threading.Event = field(default_factory=threading.Event, init=False)
@@ -68,9 +73,14 @@ class Scheduler:
             if fs is None:
                 return
             if fs.running:
-                fs.rerun = True
-            else:
+                fs.rerun = True  # finished() decides, knowing whether the round crashed
+            elif fs.failures == 0:
                 fs.next_due = min(fs.next_due, self.clock())
+            elif not fs.early_retry_used:
+                fs.early_retry_used = True
+                fs.next_due = min(fs.next_due, self.clock())
+            else:
+                return  # backing off, and the one early retry is spent
         self._wake.set()
 
     # -- decisions ----------------------------------------------------------------------------
@@ -100,15 +110,25 @@ class Scheduler:
                 fs.failures += 1
                 fs.last_status = "crashed"
                 fs.last_error = f"{type(error).__name__}: {error}"
-                delay = min(self.max_backoff, 5.0 * 2 ** (fs.failures - 1), fs.interval)
+                delay = self.backoff(fs.failures)
+                rerun = fs.rerun and not fs.early_retry_used
+                fs.early_retry_used = fs.early_retry_used or rerun
             else:
                 fs.failures = 0
+                fs.early_retry_used = False
                 fs.last_status = status or "ok"
                 fs.last_error = None
                 delay = fs.interval * (1 + self.rng.uniform(-self.jitter, self.jitter))
-            fs.next_due = now if fs.rerun else now + delay
+                rerun = fs.rerun
+            fs.next_due = now if rerun else now + delay
             fs.rerun = False
         self._wake.set()
+
+    def backoff(self, failures: int) -> float:
+        """Seconds before retrying after ``failures`` crashes in a row (jittered up to
+        ``jitter``, so flows that crashed together do not retry together)."""
+        delay = self.base_backoff * 2.0 ** min(failures - 1, 32)
+        return min(self.max_backoff, delay * (1 + self.rng.uniform(0, self.jitter)))
 
     def seconds_until_next(self) -> float:
         now = self.clock()

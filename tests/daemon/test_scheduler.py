@@ -168,3 +168,101 @@ def test_serve_does_not_wait_past_the_grace_and_names_the_flows_still_running() 
         assert s.flows["slow"].running and s.flows["fast"].last_status == "ok"
     finally:
         release.set()
+
+
+def crashing(bad: set[str]):  # type: ignore[no-untyped-def]
+    def run(flow: str) -> str:
+        if flow in bad:
+            raise RuntimeError("boom")
+        return "ok"
+    return run
+
+
+def retry_delays(s: Scheduler, clock: Clock, flow: str, crashes: int) -> list[float]:
+    """Let ``flow`` crash ``crashes`` times in a row; the delay chosen after each crash."""
+    delays = []
+    for _ in range(crashes):
+        clock.t = s.flows[flow].next_due
+        s.step()
+        delays.append(s.flows[flow].next_due - clock.t)
+    return delays
+
+
+def test_back_off_is_exponential_and_not_capped_by_a_short_interval() -> None:
+    s, clock, _ = make({"a": 1}, run=crashing({"a"}), jitter=0)
+    delays = retry_delays(s, clock, "a", 9)
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]  # from 5 s to the 5 min cap
+
+
+def test_back_off_resets_after_a_good_round() -> None:
+    bad = {"a"}
+    s, clock, _ = make({"a": 1}, run=crashing(bad), jitter=0)
+    assert retry_delays(s, clock, "a", 3) == [5, 10, 20]
+    bad.clear()
+    clock.t = s.flows["a"].next_due
+    s.step()
+    assert s.flows["a"].last_status == "ok" and s.flows["a"].next_due - clock.t == 1
+    bad.add("a")
+    assert retry_delays(s, clock, "a", 2) == [5, 10]
+
+
+def test_back_off_jitter_stays_within_bounds() -> None:
+    s, clock, _ = make({"a": 60}, run=crashing({"a"}), jitter=0.1)
+    for n, d in enumerate(retry_delays(s, clock, "a", 10), start=1):
+        eps = 1e-9  # the delay is read back as a difference of clock readings
+        assert min(5 * 2 ** (n - 1), 300) - eps <= d <= min(5 * 2 ** (n - 1) * 1.1, 300) + eps
+
+
+def test_notices_during_back_off_buy_at_most_one_early_retry() -> None:
+    ran: list[str] = []
+
+    def run(flow: str) -> str:
+        ran.append(flow)
+        raise RuntimeError("service down")
+
+    s, clock, _ = make({"a": 60}, run=run, jitter=0)
+    clock.t = s.flows["a"].next_due
+    s.step()
+    assert len(ran) == 1 and s.flows["a"].next_due == clock.t + 5
+    clock.t += 1
+    s.notify("a")  # early retry: at once
+    s.step()
+    assert len(ran) == 2 and s.flows["a"].next_due == clock.t + 10
+    for _ in range(5):  # a burst of webhooks while it keeps crashing
+        clock.t += 1
+        s.notify("a")
+        s.step()
+    assert len(ran) == 2  # no more early retries: back-off holds
+    clock.t = s.flows["a"].next_due
+    s.step()
+    assert len(ran) == 3
+
+
+def test_a_notice_during_a_crashing_round_reruns_once_not_every_time() -> None:
+    s, clock, _ = make({"a": 60}, run=crashing({"a"}), jitter=0)
+    clock.t = s.flows["a"].next_due
+    assert s.due() == ["a"]
+    s.notify("a")  # arrives while the round runs
+    s.finished("a", None, RuntimeError("boom"))
+    assert s.flows["a"].next_due == clock.t  # the one early retry
+    assert s.due() == ["a"]
+    s.notify("a")
+    s.finished("a", None, RuntimeError("boom"))
+    assert s.flows["a"].next_due == clock.t + 10  # spent: back off
+
+
+def test_notices_act_at_once_again_after_recovery() -> None:
+    bad = {"a"}
+    s, clock, _ = make({"a": 600}, run=crashing(bad), jitter=0)
+    retry_delays(s, clock, "a", 1)
+    s.notify("a")
+    s.step()  # early retry, crashes
+    bad.clear()
+    clock.t = s.flows["a"].next_due
+    s.step()  # recovers
+    assert s.flows["a"].last_status == "ok"
+    for _ in range(2):
+        clock.t += 1
+        s.notify("a")
+        assert s.due() == ["a"]
+        s.finished("a", "ok")
