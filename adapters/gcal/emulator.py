@@ -22,9 +22,9 @@ import re
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.gcal import recurrence
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHENTICATED"),
@@ -62,65 +62,38 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def expand(ev: dict[str, Any], limit: int = 250) -> list[dict[str, Any]]:
-    """Instances of a recurring event (``singleEvents=true``), for the rules people use:
-    FREQ DAILY/WEEKLY/MONTHLY/YEARLY with INTERVAL, BYDAY (weekly), COUNT and UNTIL."""
-    rules = [r[6:] for r in ev.get("recurrence") or [] if r.upper().startswith("RRULE:")]
-    if not rules or ev.get("status") == "cancelled":
-        return [ev]
-    parts = dict(p.split("=", 1) for p in rules[0].split(";"))
-    all_day = "date" in ev["start"]
-    key = "date" if all_day else "dateTime"
-    start = dt.datetime.fromisoformat(ev["start"][key])
-    length = dt.datetime.fromisoformat(ev["end"][key]) - start
-    zone = ZoneInfo(ev["start"].get("timeZone") or "UTC")
-    if not all_day:  # repeat in the event's wall-clock time: 9:00 stays 9:00 across DST
-        start = start.astimezone(zone).replace(tzinfo=None)
-    step = int(parts.get("INTERVAL", "1"))
-    count = int(parts.get("COUNT", str(limit)))
-    until = parts.get("UNTIL")
-    stop = dt.datetime.strptime(until[:8], "%Y%m%d").date() if until else None
-    days = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-    byday = sorted(days[d] for d in parts["BYDAY"].split(",")) if "BYDAY" in parts else None
+def _check_recurrence(body: dict[str, Any]) -> None:
+    """Malformed recurrence is a 400, as at Google (rules outside the expanded subset are
+    accepted here and refused only when expanded)."""
+    for line in body.get("recurrence") or []:
+        if not isinstance(line, str) or ":" not in line:
+            raise GError(400, "Invalid recurrence rule.", "invalid")
+        if line.upper().startswith("RRULE:"):
+            try:
+                recurrence.parse_rule(line[6:])
+            except recurrence.Unsupported:
+                pass
+            except ValueError:
+                raise GError(400, "Invalid recurrence rule.", "invalid") from None
+
+
+def _expanded(events: dict[str, dict[str, Any]], rows: list[dict[str, Any]]
+              ) -> list[dict[str, Any]]:
+    """Series become their instances; stored exceptions of a listed series take their
+    instance's place instead of being listed twice."""
+    exceptions: dict[str, dict[str, dict[str, Any]]] = {}
+    for e in events.values():
+        if e.get("recurringEventId"):
+            exceptions.setdefault(e["recurringEventId"], {})[e["id"]] = e
+    listed = {e["id"] for e in rows}
     out: list[dict[str, Any]] = []
-    n = 0
-    while len(out) < min(count, limit) and n < 5000:
-        freq = parts.get("FREQ")
-        if freq == "DAILY":
-            candidates = [start + dt.timedelta(days=n * step)]
-        elif freq == "WEEKLY":
-            week = start + dt.timedelta(weeks=n * step)
-            monday = week - dt.timedelta(days=week.weekday())
-            candidates = [monday + dt.timedelta(days=d) for d in (byday or [start.weekday()])]
-            candidates = [c for c in candidates if c >= start]
-        elif freq == "MONTHLY":
-            month = start.month - 1 + n * step
-            try:
-                candidates = [start.replace(year=start.year + month // 12, month=month % 12 + 1)]
-            except ValueError:
-                candidates = []
-        elif freq == "YEARLY":
-            try:
-                candidates = [start.replace(year=start.year + n * step)]
-            except ValueError:
-                candidates = []
-        else:
-            return [ev]
-        for c in candidates:
-            if (stop and c.date() > stop) or len(out) >= min(count, limit):
-                break
-            if not all_day:
-                c = c.replace(tzinfo=zone)
-            stamp = c.strftime("%Y%m%d") if all_day else c.astimezone(dt.UTC).strftime(
-                "%Y%m%dT%H%M%SZ")
-            fmt = (lambda x: x.date().isoformat()) if all_day else (lambda x: x.isoformat())
-            inst = {k: v for k, v in ev.items() if k != "recurrence"}
-            inst.update(id=f"{ev['id']}_{stamp}", recurringEventId=ev["id"],
-                        originalStartTime={**ev["start"], key: fmt(c)},
-                        start={**ev["start"], key: fmt(c)},
-                        end={**ev["end"], key: fmt(c + length)})
-            out.append(inst)
-        n += 1
+    for e in rows:
+        if e.get("recurringEventId") in listed:
+            continue  # shown in its series' place
+        try:
+            out += recurrence.instances(e, exceptions.get(e["id"], {}))
+        except recurrence.Unsupported as exc:
+            raise GError(501, f"emulator: {exc}", "notImplemented") from None
     return out
 
 
@@ -200,6 +173,7 @@ class GcalEmulator(Emulator):
             if not body.get(key) or not (body[key].get("date") or body[key].get("dateTime")):
                 raise GError(400, "Missing end time." if key == "end" else "Missing start time.",
                              "required")
+        _check_recurrence(body)
         if body.get("recurrence") and "dateTime" in body["start"] and \
                 not body["start"].get("timeZone"):
             raise GError(400, "Missing time zone definition for start time.", "required")
@@ -216,22 +190,42 @@ class GcalEmulator(Emulator):
             raise GError(404, "Not Found", "notFound")
         return self.events[cal]
 
+    def _instance(self, cal: str, eid: str) -> dict[str, Any] | None:
+        """An instance of a recurring event by its id (``<series>_<start>``), as computed."""
+        series_id, sep, _ = eid.rpartition("_")
+        series = self._events(cal).get(series_id) if sep else None
+        if series is None or not series.get("recurrence"):
+            return None
+        return next((i for i in recurrence.instances(series, {}) if i["id"] == eid), None)
+
     def _get(self, cal: str, eid: str, *, deleted_ok: bool = False) -> dict[str, Any]:
-        ev = self._events(cal).get(eid)
+        """An event, or an instance of a recurring one by its id."""
+        ev = self._events(cal).get(eid) or self._instance(cal, eid)
         if ev is None:
             raise GError(404, "Not Found", "notFound")
         if ev["status"] == "cancelled" and not deleted_ok:
             raise GError(410, "Resource has been deleted", "deleted")
         return ev
 
-    def patch(self, cal: str, eid: str, body: dict[str, Any], if_match: str | None,
-              replace: bool = False) -> dict[str, Any]:
-        """PATCH merges like Google: a nested object is merged field by field, an array is
-        replaced whole, and ``null`` clears a field. PUT (``replace``) replaces the event."""
+    def _editable(self, cal: str, eid: str, if_match: str | None) -> dict[str, Any]:
+        """The stored event to change. Editing or deleting one occurrence stores it as an
+        exception of its series first, as Google does."""
         ev = self._get(cal, eid)
         self._writable(cal)
         if if_match and if_match != ev["etag"]:
             raise GError(412, "Precondition Failed", "conditionNotMet")
+        events = self._events(cal)
+        if eid not in events:
+            ev = events[eid] = copy.deepcopy(ev) | {
+                "iCalUID": f"{ev['recurringEventId']}@google.com"}
+        return ev
+
+    def patch(self, cal: str, eid: str, body: dict[str, Any], if_match: str | None,
+              replace: bool = False) -> dict[str, Any]:
+        """PATCH merges like Google: a nested object is merged field by field, an array is
+        replaced whole, and ``null`` clears a field. PUT (``replace``) replaces the event."""
+        _check_recurrence(body)
+        ev = self._editable(cal, eid, if_match)
         if replace:
             for key in [k for k in ev if k not in ("kind", "id", "htmlLink", "created",
                                                    "iCalUID", "etag", "_seq", "sequence")]:
@@ -248,10 +242,7 @@ class GcalEmulator(Emulator):
         return ev
 
     def delete(self, cal: str, eid: str, if_match: str | None = None) -> None:
-        ev = self._get(cal, eid)
-        self._writable(cal)
-        if if_match and if_match != ev["etag"]:
-            raise GError(412, "Precondition Failed", "conditionNotMet")
+        ev = self._editable(cal, eid, if_match)
         ev["status"] = "cancelled"
         self._stamp(ev)
 
@@ -280,7 +271,7 @@ class GcalEmulator(Emulator):
                     "private", {}).get(key) == value]
         rows.sort(key=lambda e: e["_seq"])
         if q.get("singleEvents") == "true":
-            rows = [inst for e in rows for inst in expand(e)]
+            rows = _expanded(events, rows)
         size = min(int(q.get("maxResults") or 250), 2500)
         start = int(q.get("pageToken") or 0)
         chunk = rows[start:start + size]

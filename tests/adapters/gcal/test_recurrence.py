@@ -81,3 +81,96 @@ def test_clearing_the_rule_makes_a_single_event(harness: GcalHarness) -> None:
     build(harness.sandbox).update(ref, Item(title="standup"), fields=frozenset({"recurrence"}),
                                   expected_version=version, idempotency_key="u")
     assert harness.emu.events["primary"][ref]["recurrence"] == []
+
+
+# -- the emulator's singleEvents expansion --------------------------------------------------
+
+
+def _instances(h: GcalHarness, ref: str) -> list[dict[str, object]]:
+    a = h.adapter
+    listing = a.client.call(lambda: a.events.list(calendarId="primary", singleEvents=True))
+    return [e for e in listing["items"] if e.get("recurringEventId") == ref]
+
+
+def _starts(h: GcalHarness, ref: str) -> list[str]:
+    out = []
+    for e in _instances(h, ref):
+        start = e["start"]
+        assert isinstance(start, dict)
+        out.append(str(start.get("dateTime") or start["date"]))
+    return out
+
+
+def _timed(h: GcalHarness, start: str, *lines: str) -> str:
+    ev = h.emu.insert("primary", {
+        "summary": "s", "start": {"dateTime": start, "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": start.replace("T09:", "T10:"), "timeZone": "Europe/Berlin"},
+        "recurrence": list(lines)})
+    return str(ev["id"])
+
+
+def test_monthly_on_the_first_monday(harness: GcalHarness) -> None:
+    ref = _timed(harness, "2026-01-05T09:00:00+01:00", "RRULE:FREQ=MONTHLY;BYDAY=1MO;COUNT=4")
+    assert _starts(harness, ref) == ["2026-01-05T09:00:00+01:00", "2026-02-02T09:00:00+01:00",
+                                     "2026-03-02T09:00:00+01:00", "2026-04-06T09:00:00+02:00"]
+
+
+def test_monthly_on_the_last_friday_and_the_last_day(harness: GcalHarness) -> None:
+    fri = _timed(harness, "2026-01-30T09:00:00+01:00", "RRULE:FREQ=MONTHLY;BYDAY=-1FR;COUNT=3")
+    assert [s[:10] for s in _starts(harness, fri)] == ["2026-01-30", "2026-02-27", "2026-03-27"]
+    last = harness.emu.insert("primary", {
+        "summary": "rent", "start": {"date": "2026-01-31"}, "end": {"date": "2026-02-01"},
+        "recurrence": ["RRULE:FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3"]})["id"]
+    assert _starts(harness, last) == ["2026-01-31", "2026-02-28", "2026-03-31"]
+
+
+def test_yearly_until_is_inclusive_and_weekly_byday(harness: GcalHarness) -> None:
+    y = _timed(harness, "2026-03-10T09:00:00+01:00",
+               "RRULE:FREQ=YEARLY;UNTIL=20280310T080000Z")
+    assert [s[:10] for s in _starts(harness, y)] == ["2026-03-10", "2027-03-10", "2028-03-10"]
+    w = _timed(harness, "2026-06-01T09:00:00+02:00",
+               "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;COUNT=4")
+    assert [s[:10] for s in _starts(harness, w)] == ["2026-06-01", "2026-06-05", "2026-06-15",
+                                                     "2026-06-19"]
+
+
+def test_exdate_removes_and_rdate_adds(harness: GcalHarness) -> None:
+    ref = _timed(harness, "2026-06-01T09:00:00+02:00", "RRULE:FREQ=WEEKLY;COUNT=3", EXDATE,
+                 RDATE)
+    assert [s[:10] for s in _starts(harness, ref)] == ["2026-06-01", "2026-06-10",
+                                                       "2026-06-15"]
+
+
+def test_an_edited_occurrence_replaces_its_instance(harness: GcalHarness) -> None:
+    a = harness.adapter
+    ref = _timed(harness, "2026-06-01T09:00:00+02:00", "RRULE:FREQ=DAILY;COUNT=3")
+    second = f"{ref}_20260602T070000Z"
+    a.client.call(lambda: a.events.patch(calendarId="primary", eventId=second, body={
+        "summary": "moved", "start": {"dateTime": "2026-06-02T11:00:00+02:00"},
+        "end": {"dateTime": "2026-06-02T12:00:00+02:00"}}))
+    inst = _instances(harness, ref)
+    assert [(e["id"], e["summary"]) for e in inst] == [
+        (f"{ref}_20260601T070000Z", "s"), (second, "moved"), (f"{ref}_20260603T070000Z", "s")]
+    assert inst[1]["originalStartTime"] == {"dateTime": "2026-06-02T09:00:00+02:00",
+                                            "timeZone": "Europe/Berlin"}
+    got = a.client.call(lambda: a.events.get(calendarId="primary", eventId=second))
+    assert got["summary"] == "moved"
+    # without singleEvents: the series, plus the exception on its own (the adapter skips it)
+    assert a.changes(None).items[0].ref == ref
+
+
+def test_a_deleted_occurrence_leaves_the_series(harness: GcalHarness) -> None:
+    a = harness.adapter
+    ref = _timed(harness, "2026-06-01T09:00:00+02:00", "RRULE:FREQ=DAILY;COUNT=3")
+    a.client.call(lambda: a.events.delete(calendarId="primary",
+                                          eventId=f"{ref}_20260602T070000Z"))
+    assert [s[:10] for s in _starts(harness, ref)] == ["2026-06-01", "2026-06-03"]
+    assert harness.emu.events["primary"][ref]["status"] == "confirmed"
+
+
+def test_a_malformed_rule_is_400(harness: GcalHarness) -> None:
+    import httpx
+    r = httpx.post(f"{harness.emu.base_url}/calendar/v3/calendars/primary/events", json={
+        "start": {"date": "2026-06-01"}, "end": {"date": "2026-06-02"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=1XX"]})
+    assert r.status_code == 400 and r.json()["error"]["errors"][0]["reason"] == "invalid"
