@@ -169,15 +169,24 @@ class Scheduler:
         wait for every round, however long): returns the flows whose rounds were still running
         then, an empty list when every round finished in time. Their threads keep running
         until they notice ``stop``; the caller decides whether to leave without them."""
+        # ``stop`` must end the idle wait below at once, or the grace period would start
+        # up to a second late.
+        def wake_on_stop() -> None:
+            stop.wait()
+            self._wake.set()
+
+        threading.Thread(target=wake_on_stop, daemon=True, name="synchub-stop-watch").start()
         pool = ThreadPoolExecutor(max_workers=self.concurrency,
                                   thread_name_prefix="synchub-round")
         running: dict[Future[None], str] = {}
         try:
-            while not stop.is_set():
+            while True:
+                self._wake.clear()  # before looking: a notice or stop from now on wakes us
+                if stop.is_set():
+                    break
                 running = {f: n for f, n in running.items() if not f.done()}
                 for flow, fut in self.step_named(pool):
                     running[fut] = flow
-                self._wake.clear()
                 self._wake.wait(timeout=min(self.seconds_until_next(), 1.0))
             _done, pending = wait(list(running), timeout=grace)
         finally:
