@@ -9,11 +9,12 @@ Each metric counts exactly what its name says, from what a round reports:
 - ``synchub_conflicts_settled_total{flow,policy}``: fields edited on two sides and settled by
   the flow's conflict policy (``newest``, ``prefer``) in a round that applied its plan;
   ``synchub_open_conflicts{flow}``: conflicts waiting for a person (``manual``);
-- ``synchub_request_waits_total`` / ``synchub_request_wait_seconds_total{flow,service}``: pauses
-  before a request to a service. The executor records retry back-off, ``Retry-After`` and
-  request-budget pacing in one list without saying which is which, so they are exported as
-  what they are, all pauses, rather than under a "retries" or "rate-limit" name they would
-  not deserve;
+- ``synchub_retries_total{flow,service}``: requests sent again after a failure (not pauses);
+- ``synchub_rate_limit_waits_total`` / ``synchub_rate_limit_wait_seconds_total{flow,service}``:
+  pauses a service's rate limit caused, its ``Retry-After`` or our staying under its request
+  budget, without the back-off after transient failures;
+- ``synchub_request_waits_total`` / ``synchub_request_wait_seconds_total{flow,service}``: every
+  pause before a request, back-off included;
 - ``synchub_round_duration_seconds{flow}``, ``synchub_items{flow}`` (linked items), and
   ``synchub_webhook_notices_total{service,result}``.
 """
@@ -37,6 +38,15 @@ class Metrics:
                               registry=r)
         self.errors = Counter("synchub_errors", "Errors by class (service - for a crash)",
                               ["flow", "service", "kind"], registry=r)
+        self.retries = Counter("synchub_retries", "Requests sent again after a failure",
+                               ["flow", "service"], registry=r)
+        self.rate_limit_waits = Counter("synchub_rate_limit_waits",
+                                        "Pauses for a Retry-After or a request budget",
+                                        ["flow", "service"], registry=r)
+        self.rate_limit_wait_seconds = Counter(
+            "synchub_rate_limit_wait_seconds",
+            "Seconds paused for a Retry-After or a request budget", ["flow", "service"],
+            registry=r)
         self.waits = Counter("synchub_request_waits",
                              "Pauses before a request: retry back-off, Retry-After or "
                              "request budget", ["flow", "service"], registry=r)
@@ -65,6 +75,11 @@ class Metrics:
             self.writes.labels(flow, svc).inc(n)
         for svc, err in report.errors:
             self.errors.labels(flow, svc or "-", type(err).__name__).inc()
+        for svc, n in report.retries.items():
+            self.retries.labels(flow, svc).inc(n)
+        for svc, secs in report.rate_limit_waits:
+            self.rate_limit_waits.labels(flow, svc).inc()
+            self.rate_limit_wait_seconds.labels(flow, svc).inc(max(secs, 0.0))
         for svc, secs in report.waits:
             self.waits.labels(flow, svc).inc()
             self.wait_seconds.labels(flow, svc).inc(max(secs, 0.0))

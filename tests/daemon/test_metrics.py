@@ -62,18 +62,37 @@ def test_errors_by_service_and_class() -> None:
     assert value(m, "synchub_errors_total", flow="f", service="a", kind=next(iter(kinds))) == 0
 
 
-def test_waits_are_every_pause_before_a_request_and_nothing_else() -> None:
+def test_retries_rate_limit_waits_and_all_waits_are_told_apart() -> None:
     m, w = Metrics(), World()
-    w.services["a"].user_create(Item(title="one"))
+    w.services["a"].user_create(Item(title="x"))
+    w.services["a"].user_create(Item(title="y"))
     w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="create", retry_after=42)
+    w.services["b"].faults.inject(FaultKind.SERVER_ERROR, op="create")
     report = observe(m, w, w.sync())
-    assert report.status == "ok" and w.sleeps  # retried after waiting
-    assert value(m, "synchub_request_waits_total", flow="f", service="b") == len(report.waits)
-    assert value(m, "synchub_request_wait_seconds_total", flow="f", service="b") == sum(
-        s for _, s in report.waits) == sum(w.sleeps) == 42
-    assert value(m, "synchub_request_waits_total", flow="f", service="a") == 0
-    observe(m, w, w.sync())  # a quiet round waits for nothing
-    assert value(m, "synchub_request_wait_seconds_total", flow="f", service="b") == 42
+    assert report.status == "ok"
+    backoff = w.retry.base_delay * 2  # after the 5xx, which hit the second attempt
+    assert value(m, "synchub_retries_total", flow="f", service="b") == 2
+    assert value(m, "synchub_rate_limit_waits_total", flow="f", service="b") == 1
+    assert value(m, "synchub_rate_limit_wait_seconds_total", flow="f", service="b") == 42
+    assert value(m, "synchub_request_waits_total", flow="f", service="b") == 2
+    assert value(m, "synchub_request_wait_seconds_total", flow="f", service="b") == (
+        42 + backoff) == sum(w.sleeps)
+    for name in ("synchub_retries_total", "synchub_request_waits_total",
+                 "synchub_rate_limit_waits_total"):
+        assert value(m, name, flow="f", service="a") == 0
+    observe(m, w, w.sync())  # a quiet round: nothing retried, nothing waited
+    assert value(m, "synchub_retries_total", flow="f", service="b") == 2
+    assert value(m, "synchub_rate_limit_wait_seconds_total", flow="f", service="b") == 42
+
+
+def test_back_off_alone_is_not_a_rate_limit_wait() -> None:
+    m, w = Metrics(), World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.SERVER_ERROR, op="create")
+    observe(m, w, w.sync())
+    assert value(m, "synchub_retries_total", flow="f", service="b") == 1
+    assert value(m, "synchub_request_waits_total", flow="f", service="b") == 1
+    assert value(m, "synchub_rate_limit_waits_total", flow="f", service="b") == 0
 
 
 @pytest.mark.parametrize(("policy", "label"), [("newest", "newest"),
