@@ -14,34 +14,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import email.parser
 import hashlib
 import itertools
 import json
 import re
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.gcal import emu_wire as wire
 from adapters.gcal import recurrence
+from adapters.gcal.emu_wire import GError
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
-REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHENTICATED"),
-           403: ("forbidden", "PERMISSION_DENIED"), 404: ("notFound", "NOT_FOUND"),
-           409: ("duplicate", "ALREADY_EXISTS"), 410: ("deleted", "GONE"),
-           412: ("conditionNotMet", "FAILED_PRECONDITION"),
-           429: ("rateLimitExceeded", "RESOURCE_EXHAUSTED"),
-           500: ("backendError", "INTERNAL"), 503: ("backendError", "UNAVAILABLE")}
 FORBIDDEN_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "q", "orderBy", "iCalUID",
                        "privateExtendedProperty", "sharedExtendedProperty")
-
-
-class GError(Exception):
-    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-        self.reason = reason or REASONS.get(status, ("backendError", ""))[0]
 
 
 def _now() -> str:
@@ -294,16 +282,7 @@ class GcalEmulator(Emulator):
     # -- HTTP ----------------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
-        reason, text = REASONS.get(status, ("backendError", "UNKNOWN"))
-        if code:  # our own reasons, or the base class's generic fault codes
-            reason = {"rate_limited": "rateLimitExceeded", "service_unavailable": "backendError",
-                      "internal_server_error": "backendError"}.get(code, code)
-        domain = {"rateLimitExceeded": "usageLimits", "userRateLimitExceeded": "usageLimits",
-                  "quotaExceeded": "usageLimits", "requiredAccessLevel": "calendar"}.get(
-                      reason, "global")
-        return Response.json({"error": {"code": status, "message": message, "errors": [
-            {"domain": domain, "reason": reason, "message": message}], "status": text}},
-            status)
+        return wire.error_response(status, message, code)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.startswith("/batch"):
@@ -327,14 +306,9 @@ class GcalEmulator(Emulator):
             resp.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
             return resp
         if req.path == "/batch/calendar/v3":
-            return self._batch(req)
-        status, body = self._call(req.method, req.path, {k: v[0] for k, v in req.query.items()},
-                                  req.headers, req.body)
-        if status == 204:
-            return Response(204)
-        if status >= 400:
-            return self.error_body(status, body["message"], body.get("reason"))
-        return Response.json(body, status)
+            return wire.batch(req, self._call)
+        return wire.answer(*self._call(req.method, req.path, {
+            k: v[0] for k, v in req.query.items()}, req.headers, req.body))
 
     def _token(self, req: Request) -> Response:
         """Google's OAuth token endpoint, the refresh grant only."""
@@ -350,12 +324,16 @@ class GcalEmulator(Emulator):
                               "scope": "https://www.googleapis.com/auth/calendar"})
 
     def _call(self, method: str, path: str, q: dict[str, str], headers: dict[str, str],
-              raw: bytes) -> tuple[int, Any]:
-        body = json.loads(raw) if raw.strip() else {}
+              raw: bytes) -> tuple[int, Any, dict[str, str]]:
         try:
-            return self._route(method, path.removeprefix("/calendar/v3"), q, headers, body)
+            body = json.loads(raw) if raw.strip() else {}
+            status, result = self._route(method, path.removeprefix("/calendar/v3"), q, headers,
+                                         body)
         except GError as exc:
-            return exc.status, {"message": exc.message, "reason": exc.reason}
+            return exc.status, {"message": exc.message, "reason": exc.reason}, {}
+        except ValueError:
+            return 400, {"message": "Parse Error", "reason": "parseError"}, {}
+        return status, result, wire.etag_header(result)
 
     def _route(self, m: str, path: str, q: dict[str, str], headers: dict[str, str],
                body: dict[str, Any]) -> tuple[int, Any]:
@@ -395,35 +373,3 @@ class GcalEmulator(Emulator):
                 self.delete(cal, eid, if_match)
                 return 204, None
         raise GError(404, "Not Found")
-
-    def _batch(self, req: Request) -> Response:
-        ctype = req.headers.get("content-type", "")
-        msg = email.parser.BytesParser().parsebytes(
-            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + req.body)
-        boundary = "batch_" + uuid.uuid4().hex
-        out = []
-        parts: list[Any] = list(msg.get_payload())
-        for part in parts:
-            payload = str(part.get_payload())
-            head, _, body = payload.replace("\r\n", "\n").partition("\n\n")
-            lines = head.split("\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, v in
-                       (line.split(":", 1) for line in lines[1:] if ":" in line)}
-            url = urlsplit(target)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            status, result = self._call(method, url.path, q, headers, body.encode())
-            if status >= 400:
-                resp = self.error_body(status, result["message"], result.get("reason"))
-                text = resp.body.decode()
-            else:
-                text = json.dumps(result) if result is not None else ""
-            reason = {200: "OK", 204: "No Content"}.get(status, "Error")
-            cid = part.get("Content-ID", "<x+0>")
-            out.append(f"--{boundary}\r\nContent-Type: application/http\r\n"
-                       f"Content-ID: <response-{cid[1:]}\r\n\r\n"
-                       f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; "
-                       f"charset=UTF-8\r\n\r\n{text}\r\n")
-        payload = "".join(out) + f"--{boundary}--\r\n"
-        return Response(200, payload.encode(),
-                        {"Content-Type": f"multipart/mixed; boundary={boundary}"})
