@@ -28,6 +28,7 @@ from adapters.gcal import recurrence
 from adapters.gcal.emu_wire import GError
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
+Rows = list[dict[str, Any]]
 FORBIDDEN_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "q", "orderBy", "iCalUID",
                        "privateExtendedProperty", "sharedExtendedProperty")
 
@@ -94,6 +95,9 @@ class GcalEmulator(Emulator):
         self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar -> id -> event
         self.channels: dict[str, dict[str, Any]] = {}
         self._seq = itertools.count(1)
+        self._last_seq = 0  # the latest sequence number handed out (sync tokens carry it)
+        #: page token -> (the listing's rows, its sync mark, the next page's offset)
+        self._pages: dict[str, tuple[Rows, int, int]] = {}
         self.min_valid_token = 0  # tokens below this answer 410 (expire_tokens())
         self.access: dict[str, str] = {}  # calendar -> the user's accessRole
         #: OAuth, off by default: valid access tokens and refresh tokens (require_oauth())
@@ -134,7 +138,7 @@ class GcalEmulator(Emulator):
 
     def expire_tokens(self) -> None:
         """Every sync token issued so far is now too old (the server's choice, any time)."""
-        self.min_valid_token = next(self._seq)
+        self.min_valid_token = self._last_seq = next(self._seq)
 
     def purge_deleted(self) -> None:
         """Forget deleted events entirely, as Google does some weeks after a delete: a full
@@ -144,7 +148,7 @@ class GcalEmulator(Emulator):
                 del events[eid]
 
     def _stamp(self, ev: dict[str, Any]) -> None:
-        ev["_seq"] = next(self._seq)
+        ev["_seq"] = self._last_seq = next(self._seq)
         ev["updated"] = _now()
         ev["sequence"] = ev.get("sequence", -1) + 1
         ev["etag"] = '"' + hashlib.sha1(f"{ev['id']}{ev['_seq']}".encode()).hexdigest()[:16] + '"'
@@ -237,6 +241,39 @@ class GcalEmulator(Emulator):
     # -- listing -------------------------------------------------------------------------------
 
     def list(self, cal: str, q: dict[str, str]) -> dict[str, Any]:
+        """One page. The first page takes a snapshot (the rows in order, and the sequence
+        number the sync token will carry); later pages read the snapshot by their page token,
+        so an edit between pages neither skips nor repeats an event, and an event edited after
+        the snapshot comes again with the next sync token."""
+        try:
+            size = min(int(q.get("maxResults") or 250), 2500)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise GError(400, f"Invalid value '{q.get('maxResults')}'. Values must be within "
+                         "the range: [1, 2500]", "invalid")
+        page = q.get("pageToken")
+        if page:
+            if page not in self._pages:
+                raise GError(400, "Invalid page token value.", "invalid")
+            rows, mark, start = self._pages[page]
+        else:
+            rows, mark, start = self._rows(cal, q), self._last_seq, 0
+        chunk = rows[start:start + size]
+        out: dict[str, Any] = {"kind": "calendar#events", "summary": self.calendars[cal][
+            "summary"], "timeZone": self.calendars[cal]["timeZone"], "updated": _now(),
+            "accessRole": self.access[cal], "items": [self._public(e) for e in chunk]}
+        if start + size < len(rows):
+            token = "p" + uuid.uuid4().hex
+            self._pages[token] = (rows, mark, start + size)
+            while len(self._pages) > 1000:  # old listings' tokens expire
+                del self._pages[next(iter(self._pages))]
+            out["nextPageToken"] = token
+        else:
+            out["nextSyncToken"] = f"st{mark}"
+        return out
+
+    def _rows(self, cal: str, q: dict[str, str]) -> Rows:
         events = self._events(cal)
         token = q.get("syncToken")
         if token:
@@ -244,11 +281,12 @@ class GcalEmulator(Emulator):
             if bad:
                 raise GError(400, f"The parameter {bad[0]} cannot be combined with syncToken.",
                              "invalid")
-            since = int(token.removeprefix("st"))
-            if since < self.min_valid_token:
+            m = re.fullmatch(r"st(\d+)", token)
+            if m is None or int(m.group(1)) < self.min_valid_token or \
+                    int(m.group(1)) > self._last_seq:  # not one of ours, or too old
                 raise GError(410, "Sync token is no longer valid, a full sync is required.",
                              "fullSyncRequired")
-            rows = [e for e in events.values() if e["_seq"] > since]
+            rows = [e for e in events.values() if e["_seq"] > int(m.group(1))]
         else:
             show_deleted = q.get("showDeleted") == "true"
             rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
@@ -260,17 +298,7 @@ class GcalEmulator(Emulator):
         rows.sort(key=lambda e: e["_seq"])
         if q.get("singleEvents") == "true":
             rows = _expanded(events, rows)
-        size = min(int(q.get("maxResults") or 250), 2500)
-        start = int(q.get("pageToken") or 0)
-        chunk = rows[start:start + size]
-        out: dict[str, Any] = {"kind": "calendar#events", "summary": self.calendars[cal][
-            "summary"], "timeZone": self.calendars[cal]["timeZone"], "updated": _now(),
-            "accessRole": "owner", "items": [self._public(e) for e in chunk]}
-        if start + size < len(rows):
-            out["nextPageToken"] = str(start + size)
-        else:
-            out["nextSyncToken"] = f"st{max([e['_seq'] for e in events.values()] or [0])}"
-        return out
+        return rows
 
     @staticmethod
     def _public(ev: dict[str, Any]) -> dict[str, Any]:

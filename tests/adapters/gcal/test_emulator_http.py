@@ -45,3 +45,46 @@ def test_batch_parts_carry_the_etag_header_too(harness: GcalHarness) -> None:
     assert exc is None and resp["etag"] == harness.emu.events["primary"][ref]["etag"]
     headers = batch._responses["1"][0]  # the part's own response headers
     assert headers["etag"] == resp["etag"]
+
+
+def _page(h: GcalHarness, **params: object) -> dict[str, object]:
+    a = h.adapter
+    return dict(a.client.call(lambda: a.events.list(calendarId="primary", **params)))
+
+
+def test_an_edit_between_pages_neither_skips_nor_loses_an_event(harness: GcalHarness) -> None:
+    refs = [harness.user_create(Item(title=f"e{i}", due=DAY)) for i in range(5)]
+    first = _page(harness, maxResults=2)
+    harness.user_edit(refs[0], title="e0 edited")  # moves to the end of the change order
+    seen = [e["id"] for e in first["items"]]  # type: ignore[union-attr]
+    token = first["nextPageToken"]
+    while True:
+        page = _page(harness, maxResults=2, pageToken=token)
+        seen += [e["id"] for e in page["items"]]  # type: ignore[union-attr]
+        if "nextPageToken" not in page:
+            break
+        token = page["nextPageToken"]
+    assert seen == refs  # every event once, in the first page's order
+    later = _page(harness, syncToken=page["nextSyncToken"])
+    assert [(e["id"], e["summary"]) for e in later["items"]] == [  # type: ignore[union-attr]
+        (refs[0], "e0 edited")]  # the edit after the snapshot comes with the next token
+
+
+def test_a_garbage_sync_token_is_410_full_sync_required(harness: GcalHarness) -> None:
+    for token in ("garbage", "st", "st99999999"):
+        r = httpx.get(_events(harness), params={"syncToken": token})
+        assert r.status_code == 410, token
+        assert r.json()["error"]["errors"][0]["reason"] == "fullSyncRequired"
+    harness.user_create(Item(title="x", due=DAY))
+    got = harness.adapter.changes('{"t": "garbage"}')  # the adapter lists everything again
+    assert [r.item.title for r in got.items] == ["x"]
+
+
+def test_bad_page_sizes_and_tokens_are_400(harness: GcalHarness) -> None:
+    for size in ("0", "-1", "abc"):
+        r = httpx.get(_events(harness), params={"maxResults": size})
+        assert r.status_code == 400 and r.json()["error"]["errors"][0]["reason"] == "invalid"
+    r = httpx.get(_events(harness), params={"pageToken": "not-a-token"})
+    assert r.status_code == 400
+    ok = httpx.get(_events(harness), params={"maxResults": "100000"})
+    assert ok.status_code == 200  # capped at 2,500, as at Google
