@@ -1,16 +1,31 @@
 """notion-client 3.x pointed at a configurable base URL, its own retries off (the executor
-retries and honours Retry-After), and the one table from Notion errors to ours."""
+retries and honours Retry-After), and the one table from Notion errors to ours.
+
+Rate: Notion limits each *integration* (token) to about three requests a second, however many
+endpoints use it, so every :class:`NotionClient` on one ``(base_url, token)`` shares one
+:class:`Pacer` (two endpoints on one token stay under 3/s together, not 6/s).
+
+Clock: the ``Date`` header of Notion's latest answer is kept as :attr:`NotionClient.server_time`;
+the adapter moves its read window on in Notion's clock, so a skewed local clock cannot make it
+skip changes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import email.utils
+import hashlib
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import httpx
-from notion_client import APIResponseError, Client
+from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from hub.errors import (
@@ -28,10 +43,26 @@ SERVICE = "notion"
 VERSION = "2025-09-03"
 
 
+def error_code(exc: HTTPResponseError) -> str | None:
+    """Notion's error code as plain text. The SDK's ``code`` is a ``(str, Enum)``, whose
+    ``str()`` is ``"APIErrorCode.ObjectNotFound"`` on Python 3.11, so the value is taken. Codes
+    the SDK does not know (``service_overload``) come as its generic response error: those are
+    read from the body."""
+    code: Any = exc.code
+    if isinstance(code, Enum):
+        code = code.value
+    if code == "notionhq_client_response_error":
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            body = json.loads(exc.body)
+            return str(body["code"]) if isinstance(body, dict) and body.get("code") else None
+        return None
+    return str(code) if code else None
+
+
 def error_for(status: int, code: str | None, message: str, headers: Any = None
               ) -> SyncHubError:
-    text = f"HTTP {status} {code or ''}: {message}".strip()
-    if code in ("unauthorized",) or status == 401:
+    text = f"HTTP {status} {code or ''}".rstrip() + f": {message}"
+    if code == "unauthorized" or status == 401:
         return AuthError(f"{text} (check the integration token)", service=SERVICE)
     if code == "restricted_resource" or status == 403:
         return AuthError(f"{text} (share the database with the integration)", service=SERVICE)
@@ -48,13 +79,20 @@ def error_for(status: int, code: str | None, message: str, headers: Any = None
 
 
 class Pacer:
-    """Client-side budget: about ``rate`` requests per second per integration."""
+    """Client-side budget: about ``rate`` requests per second."""
 
     def __init__(self, rate: float) -> None:
+        self.rate = rate
         # 5% under the limit: exactly 3/s lands a 4th request inside some 1 s window
         self.interval = 1.05 / rate if rate > 0 else 0.0
         self.next = 0.0
         self.lock = threading.Lock()
+
+    def slow_to(self, rate: float) -> None:
+        """Two endpoints on one integration configured differently: the slower rate wins."""
+        with self.lock:
+            if rate > 0 and (self.rate <= 0 or rate < self.rate):
+                self.rate, self.interval = rate, 1.05 / rate
 
     def wait(self) -> None:
         with self.lock:
@@ -65,15 +103,42 @@ class Pacer:
             time.sleep(delay)
 
 
+_PACERS: dict[tuple[str, str], Pacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def pacer_for(base_url: str, token: str, rate: float) -> Pacer:
+    """The one pacer of an integration (keyed by a hash of the token, not the token)."""
+    key = (base_url.rstrip("/"), hashlib.sha256(token.encode()).hexdigest())
+    with _PACERS_LOCK:
+        pacer = _PACERS.get(key)
+        if pacer is None:
+            pacer = _PACERS[key] = Pacer(rate)
+        else:
+            pacer.slow_to(rate)
+        return pacer
+
+
 class NotionClient:
     def __init__(self, token: str, base_url: str = "https://api.notion.com",
                  requests_per_second: float = 3.0) -> None:
-        self.http = httpx.Client(timeout=30)
+        self.http = httpx.Client(timeout=30, event_hooks={"response": [self._observe]})
         # Not `with Client(client=...)`: that would replace the injected client.
         self.sdk = Client(auth=token, base_url=base_url.rstrip("/"), notion_version=VERSION,
                           retry=False, client=self.http, log_level=logging.CRITICAL)
-        self.pacer = Pacer(requests_per_second)
+        self.requests_per_second = requests_per_second
+        self.pacer = pacer_for(base_url, token, requests_per_second)
         self.requests = 0
+        #: Notion's clock, from the ``Date`` header of its latest answer (None until one came)
+        self.server_time: dt.datetime | None = None
+
+    def _observe(self, response: httpx.Response) -> None:
+        value = response.headers.get("date")
+        if value:
+            with contextlib.suppress(TypeError, ValueError):
+                when = email.utils.parsedate_to_datetime(value)
+                if when.tzinfo is not None:
+                    self.server_time = when.astimezone(dt.UTC)
 
     def call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
         """Run one SDK call (typed ``Any``: the SDK's sync/async union is not useful here)."""
@@ -81,10 +146,8 @@ class NotionClient:
         self.requests += 1
         try:
             return fn()
-        except APIResponseError as exc:
-            raise error_for(exc.status, str(exc.code), str(exc), exc.headers) from None
-        except HTTPResponseError as exc:
-            raise error_for(exc.status, None, str(exc), exc.headers) from None
+        except HTTPResponseError as exc:  # APIResponseError and the SDK's unknown-code error
+            raise error_for(exc.status, error_code(exc), str(exc), exc.headers) from None
         except RequestTimeoutError:
             raise Transient("request timed out", service=SERVICE, maybe_applied=write) from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:

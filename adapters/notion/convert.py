@@ -1,8 +1,9 @@
 """Notion property values <-> canonical fields.
 
 Which property holds which canonical field is decided by the mapping rules (``target``) and
-checked against the data source's schema (:mod:`adapters.notion.schema`); this module only
-converts values for a given property type.
+checked against the data source's schema when the adapter first resolves it
+(:meth:`adapters.notion.adapter.NotionAdapter._resolve`); this module only converts values for
+a given property type.
 
 Rich text: Markdown ``**bold**``, ``*italic*``, ```code``` and ``[text](url)`` become
 annotations and links and come back as the same Markdown; text is split into elements of at

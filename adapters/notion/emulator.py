@@ -26,6 +26,24 @@ VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date",
                "checkbox", "url", "number")
 
 
+ID_PARAMS = {"databases": "database_id", "data_sources": "data_source_id", "pages": "page_id",
+             "blocks": "block_id", "users": "user_id"}
+
+
+def _uuid(param: str, text: str) -> str:
+    """Notion takes ids with or without dashes; anything else is a 400 before any lookup."""
+    try:
+        return str(uuid.UUID(hex=text.replace("-", ""))) if len(text.replace("-", "")) == 32 \
+            else _bad_id(param, text)
+    except ValueError:
+        return _bad_id(param, text)
+
+
+def _bad_id(param: str, text: str) -> str:
+    raise NotionError(400, "validation_error", f"path failed validation: path.{param} should "
+                      f"be a valid uuid, instead was `\"{text}\"`.")
+
+
 def _sort_key(key: str, page: dict[str, Any]) -> tuple[Any, int]:
     return (page[key], page["_order"])
 
@@ -55,6 +73,7 @@ class NotionEmulator(Emulator):
         self.pages: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.allow_schema_edits = True  # False: the integration lacks "update content"
+        self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
 
@@ -317,10 +336,16 @@ class NotionEmulator(Emulator):
     # -- HTTP -----------------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
+        """Notion's error shape. The status decides the code where Notion has only one for it
+        (an injected 529 is ``service_overload`` and, like 429, carries ``Retry-After``)."""
         code = {429: "rate_limited", 401: "unauthorized", 404: "object_not_found",
-                503: "service_unavailable", 500: "internal_server_error"}.get(status, code)
-        return Response.json({"object": "error", "status": status, "code": code,
+                409: "conflict_error", 529: "service_overload", 503: "service_unavailable",
+                500: "internal_server_error"}.get(status, code)
+        resp = Response.json({"object": "error", "status": status, "code": code,
                               "message": message, "request_id": str(uuid.uuid4())}, status)
+        if status in (429, 529):
+            resp.headers["Retry-After"] = str(self.retry_after)
+        return resp
 
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.endswith("/query"):
@@ -337,10 +362,8 @@ class NotionEmulator(Emulator):
             while self._sent and self._sent[0] <= now - 1.0:
                 self._sent.popleft()
             if len(self._sent) >= self.rps:
-                resp = self.error_body(429, "You have been rate limited. Please try again in "
+                return self.error_body(429, "You have been rate limited. Please try again in "
                                             "a few minutes.")
-                resp.headers["Retry-After"] = "1"
-                return resp
             self._sent.append(now)
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return self.error_body(401, "API token is invalid.")
@@ -357,6 +380,8 @@ class NotionEmulator(Emulator):
 
     def _route(self, req: Request) -> Any:
         parts = [p for p in req.path.split("/") if p][1:]  # drop "v1"
+        if len(parts) >= 2 and parts[0] in ID_PARAMS and parts[1] not in ("me", "query"):
+            parts[1] = _uuid(ID_PARAMS[parts[0]], parts[1])
         body = req.json() if req.body else {}
         m = req.method
         if parts[:1] == ["databases"] and len(parts) == 2 and m == "GET":

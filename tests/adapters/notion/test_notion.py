@@ -222,9 +222,14 @@ def test_webhook_handshake_and_signature() -> None:
         with pytest.raises(WebhookRejected) as info:
             parse_webhook(headers, body, "secret_abc")
         assert info.value.status == 401
+    bad = b"{nope"  # signed, but not JSON: 400 (unsigned it would be 401)
+    bad_sig = "sha256=" + hmac.new(b"secret_abc", bad, hashlib.sha256).hexdigest()
     with pytest.raises(WebhookRejected) as info:
-        parse_webhook({"X-Notion-Signature": sig}, b"{nope", "secret_abc")
+        parse_webhook({"X-Notion-Signature": bad_sig}, bad, "secret_abc")
     assert info.value.status == 400
+    with pytest.raises(WebhookRejected) as info:
+        parse_webhook({"X-Notion-Signature": sig}, bad, "secret_abc")
+    assert info.value.status == 401
 
 
 def test_scope_validates_notion_ids() -> None:
