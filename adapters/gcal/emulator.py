@@ -1,13 +1,14 @@
 """A local Google Calendar API v3 for google-api-python-client, the tests and the demo.
 
 Under ``/calendar/v3/``: ``users/me/calendarList``, ``calendars/{id}``, events list
-(``syncToken`` with ``nextSyncToken`` on the last page, ``pageToken``/``maxResults``,
-``showDeleted``, ``privateExtendedProperty``; ``syncToken`` with a forbidden parameter is 400;
-an expired token is 410 ``fullSyncRequired``), get, insert (client-chosen base32hex ids, 409 on
-a duplicate), patch/update/delete with ``If-Match`` etags (412), ``events/watch`` and
-``channels/stop``; plus the batch endpoint ``/batch/calendar/v3`` (multipart/mixed in, and
-out). Errors use Google's body ``{"error": {"code", "message", "errors": [{domain, reason,
-message}], "status"}}``.
+(``syncToken`` with ``nextSyncToken`` on the last page; page tokens over a snapshot;
+``showDeleted``, ``singleEvents`` (:mod:`.recurrence`), ``privateExtendedProperty``; a sync
+token that is foreign or expired is 410 ``fullSyncRequired``), get, insert (client-chosen
+base32hex ids, 409 on a duplicate), patch (merged like Google's) / update / delete with
+``If-Match`` etags (412), edits of single occurrences (stored as exceptions), ``events/watch``
+and ``channels/stop`` with push messages (:mod:`.emu_push`); the batch endpoint
+``/batch/calendar/v3`` and Google's error bodies (:mod:`.emu_wire`); optional OAuth
+(:mod:`.emu_oauth`); read-only calendars; injected 403 usage-limit answers.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import json
 import re
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.gcal import emu_wire as wire
 from adapters.gcal import recurrence
+from adapters.gcal.emu_oauth import OAuth
+from adapters.gcal.emu_push import Channels
 from adapters.gcal.emu_wire import GError
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
@@ -66,24 +69,17 @@ def _check_recurrence(body: dict[str, Any]) -> None:
                 raise GError(400, "Invalid recurrence rule.", "invalid") from None
 
 
-def _expanded(events: dict[str, dict[str, Any]], rows: list[dict[str, Any]]
-              ) -> list[dict[str, Any]]:
-    """Series become their instances; stored exceptions of a listed series take their
-    instance's place instead of being listed twice."""
-    exceptions: dict[str, dict[str, dict[str, Any]]] = {}
-    for e in events.values():
-        if e.get("recurringEventId"):
-            exceptions.setdefault(e["recurringEventId"], {})[e["id"]] = e
-    listed = {e["id"] for e in rows}
-    out: list[dict[str, Any]] = []
-    for e in rows:
-        if e.get("recurringEventId") in listed:
-            continue  # shown in its series' place
-        try:
-            out += recurrence.instances(e, exceptions.get(e["id"], {}))
-        except recurrence.Unsupported as exc:
-            raise GError(501, f"emulator: {exc}", "notImplemented") from None
-    return out
+def _op(method: str, path: str) -> tuple[str, bool]:
+    """Operation name (for fault matching) and whether it writes."""
+    if path.startswith("/batch"):
+        return "batch", True
+    if path.endswith("/events"):
+        return ("list", False) if method == "GET" else ("create", True)
+    if "/events/" in path and method in ("PATCH", "PUT"):
+        return "update", True
+    if "/events/" in path and method == "DELETE":
+        return "delete", True
+    return path, method not in ("GET", "HEAD")
 
 
 class GcalEmulator(Emulator):
@@ -93,16 +89,16 @@ class GcalEmulator(Emulator):
         super().__init__()
         self.calendars: dict[str, dict[str, Any]] = {}
         self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar -> id -> event
-        self.channels: dict[str, dict[str, Any]] = {}
+        self.push = Channels(now=self.now)  # watch channels and their messages
+        #: injected 403 usage-limit answers: [operation, reason, how many more]
+        self.quota_faults: list[list[Any]] = []
         self._seq = itertools.count(1)
         self._last_seq = 0  # the latest sequence number handed out (sync tokens carry it)
         #: page token -> (the listing's rows, its sync mark, the next page's offset)
         self._pages: dict[str, tuple[Rows, int, int]] = {}
         self.min_valid_token = 0  # tokens below this answer 410 (expire_tokens())
         self.access: dict[str, str] = {}  # calendar -> the user's accessRole
-        #: OAuth, off by default: valid access tokens and refresh tokens (require_oauth())
-        self.access_tokens: set[str] | None = None
-        self.refresh_tokens: set[str] = set()
+        self.oauth = OAuth()  # off until require_oauth()
         self.add_calendar("primary", "Work calendar")
 
     # -- direct state --------------------------------------------------------------------------
@@ -116,20 +112,17 @@ class GcalEmulator(Emulator):
         self.events[cal_id] = {}
 
     def require_oauth(self, access_token: str, refresh_token: str) -> None:
-        """From now on every API request needs ``Authorization: Bearer <access token>``; the
-        token endpoint ``POST /token`` trades the refresh token for a new access token."""
-        self.access_tokens = {access_token}
-        self.refresh_tokens = {refresh_token}
+        """From now on API calls need ``Authorization: Bearer <token>``; ``POST /token``
+        trades the refresh token for new access tokens."""
+        self.oauth.require(access_token, refresh_token)
 
     def expire_access(self) -> None:
         """Access tokens stop working (401); refreshing still works."""
-        if self.access_tokens is not None:
-            self.access_tokens.clear()
+        self.oauth.expire_access()
 
     def revoke(self) -> None:
         """The user removed the app's access: 401, and refreshing answers invalid_grant."""
-        self.expire_access()
-        self.refresh_tokens.clear()
+        self.oauth.revoke()
 
     def _writable(self, cal: str) -> None:
         if self.access.get(cal) not in ("owner", "writer"):
@@ -147,11 +140,13 @@ class GcalEmulator(Emulator):
             for eid in [k for k, e in events.items() if e["status"] == "cancelled"]:
                 del events[eid]
 
-    def _stamp(self, ev: dict[str, Any]) -> None:
+    def _stamp(self, ev: dict[str, Any], cal: str) -> None:
+        """A new version of ``ev`` (sequence, etag, updated); channels on ``cal`` hear of it."""
         ev["_seq"] = self._last_seq = next(self._seq)
         ev["updated"] = _now()
         ev["sequence"] = ev.get("sequence", -1) + 1
         ev["etag"] = '"' + hashlib.sha1(f"{ev['id']}{ev['_seq']}".encode()).hexdigest()[:16] + '"'
+        self.push.changed(cal)
 
     def insert(self, cal: str, body: dict[str, Any]) -> dict[str, Any]:
         events = self._events(cal)
@@ -173,7 +168,7 @@ class GcalEmulator(Emulator):
               "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
               "created": _now(), "iCalUID": f"{eid}@google.com",
               **_merge({}, {k: v for k, v in body.items() if k != "id"})}
-        self._stamp(ev)
+        self._stamp(ev, cal)
         events[eid] = ev
         return ev
 
@@ -230,13 +225,13 @@ class GcalEmulator(Emulator):
                 raise GError(400, f"Missing {key} time.", "required")
         ev.clear()
         ev.update(merged)
-        self._stamp(ev)
+        self._stamp(ev, cal)
         return ev
 
     def delete(self, cal: str, eid: str, if_match: str | None = None) -> None:
         ev = self._editable(cal, eid, if_match)
         ev["status"] = "cancelled"
-        self._stamp(ev)
+        self._stamp(ev, cal)
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -297,7 +292,10 @@ class GcalEmulator(Emulator):
                     "private", {}).get(key) == value]
         rows.sort(key=lambda e: e["_seq"])
         if q.get("singleEvents") == "true":
-            rows = _expanded(events, rows)
+            try:
+                rows = recurrence.expand_rows(events, rows)
+            except recurrence.Unsupported as exc:
+                raise GError(501, f"emulator: {exc}", "notImplemented") from None
         return rows
 
     @staticmethod
@@ -313,46 +311,47 @@ class GcalEmulator(Emulator):
         return wire.error_response(status, message, code)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
-        if req.path.startswith("/batch"):
-            return "batch", True
-        if req.path.endswith("/events") and req.method == "GET":
-            return "list", False
-        if req.path.endswith("/events") and req.method == "POST":
-            return "create", True
-        if "/events/" in req.path and req.method in ("PATCH", "PUT"):
-            return "update", True
-        if "/events/" in req.path and req.method == "DELETE":
-            return "delete", True
-        return req.path, req.method not in ("GET", "HEAD")
+        return _op(req.method, req.path)
+
+    def inject_quota_error(self, op: str = "*", count: int = 1,
+                           reason: str = "rateLimitExceeded") -> None:
+        """The next ``count`` calls of ``op`` ("*", "read", "write" or a name such as
+        "create") answer Google's 403 with a usage-limit ``reason`` and no Retry-After (in a
+        batch: the parts, one by one)."""
+        self.quota_faults.append([op, reason, count])
+
+    def _quota_fault(self, method: str, path: str) -> tuple[int, Any, dict[str, str]] | None:
+        name, is_write = _op(method, path)
+        for fault in self.quota_faults:
+            op, reason, _ = fault
+            if op in ("*", name) or op == ("write" if is_write else "read"):
+                fault[2] -= 1
+                if fault[2] <= 0:
+                    self.quota_faults.remove(fault)
+                message = {"userRateLimitExceeded": "User Rate Limit Exceeded",
+                           "quotaExceeded": "Calendar usage limits exceeded."}.get(
+                               reason, "Rate Limit Exceeded")
+                return 403, {"message": message, "reason": reason}, {}
+        return None
+
+    def stop(self) -> None:
+        super().stop()
+        self.push.close()
 
     def handle(self, req: Request) -> Response:
         if req.path == "/token" and req.method == "POST":
-            return self._token(req)
-        if self.access_tokens is not None and req.headers.get("authorization", "").removeprefix(
-                "Bearer ") not in self.access_tokens:
-            resp = self.error_body(401, "Invalid Credentials", "authError")
-            resp.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
-            return resp
+            return self.oauth.token(req)
+        if (refused := self.oauth.refused(req)) is not None:
+            return refused
         if req.path == "/batch/calendar/v3":
             return wire.batch(req, self._call)
         return wire.answer(*self._call(req.method, req.path, {
             k: v[0] for k, v in req.query.items()}, req.headers, req.body))
 
-    def _token(self, req: Request) -> Response:
-        """Google's OAuth token endpoint, the refresh grant only."""
-        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
-        if form.get("grant_type") != "refresh_token" or \
-                form.get("refresh_token") not in self.refresh_tokens:
-            return Response.json({"error": "invalid_grant",
-                                  "error_description": "Token has been expired or revoked."}, 400)
-        token = f"emu-access-{uuid.uuid4().hex}"
-        if self.access_tokens is not None:
-            self.access_tokens.add(token)
-        return Response.json({"access_token": token, "expires_in": 3599, "token_type": "Bearer",
-                              "scope": "https://www.googleapis.com/auth/calendar"})
-
     def _call(self, method: str, path: str, q: dict[str, str], headers: dict[str, str],
               raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        if self.quota_faults and (fault := self._quota_fault(method, path)) is not None:
+            return fault
         try:
             body = json.loads(raw) if raw.strip() else {}
             status, result = self._route(method, path.removeprefix("/calendar/v3"), q, headers,
@@ -371,7 +370,7 @@ class GcalEmulator(Emulator):
                 {"kind": "calendar#calendarListEntry", **c, "accessRole": self.access[c["id"]]}
                 for c in self.calendars.values()]}
         if parts == ["channels", "stop"] and m == "POST":
-            self.channels.pop(body.get("id", ""), None)
+            self.push.stop(body)
             return 204, None
         if parts[:1] != ["calendars"] or len(parts) < 2:
             raise GError(404, "Not Found")
@@ -386,10 +385,8 @@ class GcalEmulator(Emulator):
             if m == "POST":
                 return 200, self._public(self.insert(cal, body))
         if parts[2:] == ["events", "watch"] and m == "POST":
-            self.channels[body["id"]] = {"calendar": cal, **body}
-            return 200, {"kind": "api#channel", "id": body["id"], "resourceId": cal,
-                         "resourceUri": f"/calendars/{cal}/events", "token": body.get("token"),
-                         "expiration": "9999999999999"}
+            self._events(cal)
+            return 200, self.push.watch(cal, body)
         if len(parts) == 4 and parts[2] == "events":
             eid = parts[3]
             if_match = headers.get("if-match")

@@ -227,3 +227,20 @@ def instances(ev: dict[str, Any], exceptions: dict[str, dict[str, Any]], limit: 
                     start={**ev["start"], key: value}, end={**ev["end"], key: end})
         out.append(inst)
     return out
+
+
+def expand_rows(events: dict[str, dict[str, Any]], rows: list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """Series become their instances; stored exceptions of a listed series take their
+    instance's place instead of being listed twice."""
+    exceptions: dict[str, dict[str, dict[str, Any]]] = {}
+    for e in events.values():
+        if e.get("recurringEventId"):
+            exceptions.setdefault(e["recurringEventId"], {})[e["id"]] = e
+    listed = {e["id"] for e in rows}
+    out: list[dict[str, Any]] = []
+    for e in rows:
+        if e.get("recurringEventId") in listed:
+            continue  # shown in its series' place
+        out += instances(e, exceptions.get(e["id"], {}))
+    return out
