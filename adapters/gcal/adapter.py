@@ -69,6 +69,10 @@ class GcalAdapter:
         #: writes the rule keeps the event's EXDATE/RDATE lines, and a moved due keeps the
         #: event's own length. Missing or stale entries are fetched before the write.
         self._seen: dict[str, dict[str, Any]] = {}
+        #: the calendar's own zone (from listings, else calendars.get): times without a
+        #: timeZone are in it, not in the user's zone
+        self.calendar_tz: str | None = None
+        self._writing = False  # reading back a write's answer (see _zone)
 
     def represent(self, field: str, value: Any) -> Any:
         if field == "due":
@@ -84,9 +88,27 @@ class GcalAdapter:
         private = (ev.get("extendedProperties") or {}).get("private", {})
         return private.get("synchubTag") == self.tag
 
+    def _zone(self, ev: dict[str, Any] | None = None) -> str:
+        """The calendar's zone, read once when an event needs it (a time with no zone)."""
+        needed = ev is None or any("dateTime" in (ev.get(k) or {}) and not ev[k].get("timeZone")
+                                   for k in ("start", "end"))
+        if needed and self.calendar_tz is None:
+            try:
+                cal = self.client.call(lambda: self.client.service.calendars().get(
+                    calendarId=self.calendar))
+            except SyncHubError:
+                if ev is None or "etag" not in ev or not self._writing:
+                    raise
+                # the write has landed: report it rather than fail it for want of the zone
+                log.warning("calendar %s: its time zone could not be read; event %s is read "
+                            "in %s this time", self.calendar, ev.get("id"), self.tz)
+                return self.tz
+            self.calendar_tz = cal.get("timeZone") or self.tz
+        return self.calendar_tz or self.tz
+
     def _remote(self, ev: dict[str, Any]) -> RemoteItem:
         self._remember(ev)
-        return RemoteItem(ref=ev["id"], item=convert.to_item(ev, self.mode, self.tz),
+        return RemoteItem(ref=ev["id"], item=convert.to_item(ev, self.mode, self._zone(ev)),
                           version=ev.get("etag"))
 
     # -- reading ------------------------------------------------------------------------------
@@ -99,6 +121,7 @@ class GcalAdapter:
                 self.events.list, calendarId=self.calendar, pageToken=page, maxResults=250,
                 **params))
             items += result.get("items", [])
+            self.calendar_tz = result.get("timeZone") or self.calendar_tz
             page = result.get("nextPageToken")
             if not page:
                 return items, result.get("nextSyncToken")
@@ -176,10 +199,12 @@ class GcalAdapter:
         self._seen[ev["id"]] = {k: ev.get(k) for k in ("etag", "start", "end", "recurrence")}
 
     def _needs_current(self, op: WriteOp) -> bool:
-        """Whether the patch depends on the event as it is (its other recurrence lines)."""
+        """Whether the patch depends on the event as it is (its other recurrence lines, or
+        its length when the due moves)."""
         if op.kind is not WriteKind.UPDATE or op.item is None:
             return False
-        return "recurrence" in op.fields and op.item.recurrence is not None
+        moved = self.mode == "due" and "due" in op.fields and op.item.due is not None
+        return moved or ("recurrence" in op.fields and op.item.recurrence is not None)
 
     def _prefetch(self, ops: Sequence[WriteOp]) -> None:
         """Read the events the patches depend on and that were not read at the version the
@@ -214,7 +239,8 @@ class GcalAdapter:
             return self.events.insert(calendarId=self.calendar, body=body)
         current = self._seen.get(op.ref or "") if self._needs_current(op) else None
         body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
-                               self.block, self.tz, patch=True, current=current)
+                               self.block, self.tz, patch=True, current=current,
+                               zone=self.calendar_tz)
         req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
         if op.expected_version:
             req.headers["If-Match"] = op.expected_version
@@ -236,8 +262,13 @@ class GcalAdapter:
 
     def _result(self, op: WriteOp, response: Any, exc: Exception | None) -> WriteResult:
         if exc is None:
-            return WriteResult(op, None if op.kind is WriteKind.DELETE else self._remote(
-                response))
+            if op.kind is WriteKind.DELETE:
+                return WriteResult(op)
+            self._writing = True
+            try:
+                return WriteResult(op, self._remote(response))
+            finally:
+                self._writing = False
         err = _mapped(self.client, exc)
         if op.kind is WriteKind.DELETE and isinstance(err, NotFound):
             return WriteResult(op)  # already gone: done

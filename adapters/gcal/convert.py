@@ -28,6 +28,8 @@ def event_id(idempotency_key: str) -> str:
 
 
 def read_moment(value: dict[str, Any], default_tz: str) -> DateOnly | ZonedDateTime:
+    """``default_tz`` is the calendar's zone: Google reads a time without ``timeZone`` in
+    it, so the user's own zone would be wrong for a calendar kept in another one."""
     if value.get("date"):
         return DateOnly(date=dt.date.fromisoformat(value["date"]))
     tz = value.get("timeZone") or default_tz
@@ -54,8 +56,23 @@ def zoned(m: Any, user_tz: str) -> Any:
     return m
 
 
-def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: bool = False
+def _length(current: dict[str, Any] | None, zone: str
+            ) -> tuple[DateOnly | ZonedDateTime, DateOnly | ZonedDateTime] | None:
+    """The event's own start and end as it is now (None if it has none we can read)."""
+    if not current or not current.get("start") or not current.get("end"):
+        return None
+    try:
+        return read_moment(current["start"], zone), read_moment(current["end"], zone)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: bool = False,
+              current: dict[str, Any] | None = None, zone: str | None = None
               ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Start and end to write. In ``due`` mode a moved due keeps the event's own length
+    (``current``: the event as it is; a user may have made the 30-minute block an hour);
+    only a new event, or one switching between all-day and timed, gets the default."""
     if mode == "span":
         if item.span is None:
             return None
@@ -64,10 +81,18 @@ def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: b
     due = zoned(item.due, user_tz)
     if due is None:
         return None
+    now = _length(current, zone or user_tz)
+    end: DateOnly | ZonedDateTime
     if isinstance(due, DateOnly):
-        return write_moment(due, patch), write_moment(
-            DateOnly(date=due.date + dt.timedelta(days=1)), patch)
+        end = DateOnly(date=due.date + dt.timedelta(days=1))
+        if now and isinstance(now[0], DateOnly) and isinstance(now[1], DateOnly) and \
+                now[1].date > now[0].date:
+            end = DateOnly(date=due.date + (now[1].date - now[0].date))
+        return write_moment(due, patch), write_moment(end, patch)
     end = ZonedDateTime(at=due.at + block, tz=due.tz)
+    if now and isinstance(now[0], ZonedDateTime) and isinstance(now[1], ZonedDateTime) and \
+            now[1].at > now[0].at:
+        end = ZonedDateTime(at=due.at + (now[1].at - now[0].at), tz=now[1].tz)
     return write_moment(due, patch), write_moment(end, patch)
 
 
@@ -105,16 +130,18 @@ def recurrence_lines(rule: str | None, current: list[str] | None) -> list[str]:
 
 
 def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str,
-            patch: bool = False, current: dict[str, Any] | None = None) -> dict[str, Any]:
+            patch: bool = False, current: dict[str, Any] | None = None,
+            zone: str | None = None) -> dict[str, Any]:
     """The event body for ``fields``; ``patch`` for an events.patch (explicit nulls);
-    ``current`` is the event as last read (its recurrence lines are kept)."""
+    ``current`` is the event as last read (its recurrence lines and length are kept), read
+    in ``zone`` (the calendar's) where it has no zone of its own."""
     body: dict[str, Any] = {}
     if "title" in fields:
         body["summary"] = item.title
     if "description" in fields:
         body["description"] = item.description or ""
     if fields & {"due", "span"}:
-        times = times_for(item, mode, block, user_tz, patch)
+        times = times_for(item, mode, block, user_tz, patch, current, zone)
         if times is not None:
             body["start"], body["end"] = times
     if "recurrence" in fields:
