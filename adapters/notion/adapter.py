@@ -1,14 +1,7 @@
 """A Notion database (its data source) as a synchub endpoint.
 
-Mapping: each canonical field goes to a property named by the mapping rules (``target``) or,
-failing that, a conventional name (``Status``, ``Due``, ``Priority``, ``Tags``, ``Assignee``,
-``Description``); the title always goes to the title property. On first use the data
-source's schema is read and every mapping checked: a property of the wrong type, or a status
-value map naming an option the property lacks, is a :class:`ConfigError` naming the property
-and its real type. Fields without a property are simply not synced here.
-
-Notion keeps one date per property: ``due`` is its start, ``span`` its start and end when it
-has an end (a one-day all-day span is just a date there, so it reads back as no span).
+Which property holds which field is resolved and checked on first use
+(:mod:`adapters.notion.schema`); values are converted by :mod:`adapters.notion.props`.
 
 Reading: ``last_edited_time`` has minute precision, so each round queries from one minute
 before the last seen time and drops what it has already seen, comparing content (two edits in
@@ -29,25 +22,14 @@ import json
 from typing import Any
 
 from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem, RequestBudget
-from adapters.notion import convert
+from adapters.notion import convert, schema
+from adapters.notion.body import read_body, write_body
 from adapters.notion.client import SERVICE, NotionClient
-from hub.errors import (
-    AuthError,
-    ConfigError,
-    ConfigProblem,
-    Conflict,
-    NotFound,
-    ValidationRejected,
-)
+from adapters.notion.props import PropertyMap
+from adapters.notion.schema import ORIGIN_PROPERTY
+from hub.errors import Conflict, NotFound, ValidationRejected
 from hub.model import Item
 
-ORIGIN_PROPERTY = "synchub origin"
-DEFAULTS = {"status": "Status", "due": "Due", "priority": "Priority", "labels": "Tags",
-            "assignee": "Assignee", "description": "Description"}
-ALLOWED = {"title": {"title"}, "description": {"rich_text"},
-           "status": {"status", "select", "checkbox"}, "due": {"date"}, "span": {"date"},
-           "priority": {"number", "select"}, "labels": {"multi_select"},
-           "assignee": {"people"}}
 OVERLAP = dt.timedelta(minutes=1)
 
 
@@ -67,13 +49,10 @@ class NotionAdapter:
         self.filter = filter
         self.read_only = read_only
         self.reconcile_every = max(1, reconcile_every)
-        self.status_map = ctx.value_maps.get("status")
-        self.priority_map = ctx.value_maps.get("priority")
         self._source_id: str | None = None
-        self.props: dict[str, tuple[str, str]] = {}  # canonical field -> (property, type)
+        self._map: PropertyMap | None = None
         self.emails: dict[str, str] = {}  # user id -> email
         self._caps: Capabilities | None = None
-        self.body = False  # description lives in the page body, not a property
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -85,6 +64,14 @@ class NotionAdapter:
         return self._source_id
 
     @property
+    def map(self) -> PropertyMap:
+        """Which property holds which field (the schema is read on first use)."""
+        if self._map is None:
+            self._resolve()
+        assert self._map is not None
+        return self._map
+
+    @property
     def capabilities(self) -> Capabilities:
         if self._caps is None:
             self._resolve()
@@ -92,71 +79,13 @@ class NotionAdapter:
         return self._caps
 
     def _resolve(self) -> None:
-        db = self.client.call(lambda: self.client.sdk.databases.retrieve(
-            database_id=self.database_id))
-        sources = db.get("data_sources") or []
-        chosen = [s for s in sources if self.data_source_name in (None, s["name"], s["id"])]
-        if not chosen:
-            raise ConfigError(ConfigProblem(
-                f"Notion database {self.database_id} has no data source "
-                f"{self.data_source_name!r}; it has: "
-                f"{', '.join(s['name'] for s in sources) or 'none'}"))
-        self._source_id = chosen[0]["id"]
-        schema = self.client.call(lambda: self.client.sdk.data_sources.retrieve(
-            data_source_id=self.source_id))["properties"]
-        targets = dict(DEFAULTS) | dict(self.ctx.options.get("targets", {})) | dict(
-            self.ctx.options.get("properties", {}))
-        title = next(n for n, p in schema.items() if p["type"] == "title")
-        self.props = {"title": (title, "title")}
-        problems = []
-        wanted = self.ctx.fields
-        self.body = targets.get("description") == "body"
-        for field, prop in targets.items():
-            if field == "title" or (wanted is not None and field not in wanted):
-                continue
-            if field == "description" and self.body:
-                self.props["description"] = ("body", "body")
-                continue
-            if prop not in schema:
-                if field in self.ctx.options.get("targets", {}):
-                    problems.append(f"property {prop!r} (for {field}) does not exist in the "
-                                    "Notion data source")
-                continue
-            kind = schema[prop]["type"]
-            if kind not in ALLOWED.get(field, set()):
-                problems.append(f"property {prop!r} is a {kind} property; {field} needs one of "
-                                f"{', '.join(sorted(ALLOWED.get(field, set())))}")
-                continue
-            self.props[field] = (prop, kind)
-            if field == "status" and kind in ("status", "select") and self.status_map:
-                options = {o["name"] for o in schema[prop][kind].get("options", [])}
-                missing = sorted(set(self.status_map.to_remote.values()) - options)
-                if missing:
-                    problems.append(f"status is mapped onto the {kind} property {prop!r}, which "
-                                    f"lacks the option(s) {', '.join(map(repr, missing))}")
-        if "due" in self.props and "span" not in targets:
-            self.props["span"] = self.props["due"]
-        if problems:
-            raise ConfigError([ConfigProblem(f"Notion endpoint {self.name!r}: {p}")
-                               for p in problems])
-        if ORIGIN_PROPERTY not in schema:
-            self._add_origin_property()
+        self._source_id, props = schema.resolve(self.client, self.ctx, self.database_id,
+                                                self.data_source_name)
+        self._map = PropertyMap(props, self.ctx, self._users)
         self._caps = Capabilities(
-            fields=frozenset(self.props), read_only=self.read_only,
+            fields=frozenset(props), read_only=self.read_only,
             request_budget=RequestBudget(requests=3, per_seconds=1.0),
             timestamp_precision=60.0)  # last_edited_time is rounded down to the minute
-
-    def _add_origin_property(self) -> None:
-        try:
-            self.client.call(lambda: self.client.sdk.data_sources.update(
-                data_source_id=self.source_id,
-                properties={ORIGIN_PROPERTY: {"rich_text": {}}}), write=True)
-        except AuthError as exc:
-            raise AuthError(
-                f"synchub needs a Text property named {ORIGIN_PROPERTY!r} in the Notion "
-                "database to recognise its own copies, and the integration may not add it: "
-                f"add it by hand, or give the integration edit access ({exc.message})",
-                service=SERVICE) from None
 
     def _users(self) -> dict[str, str]:
         if not self.emails:
@@ -176,100 +105,16 @@ class NotionAdapter:
     # -- conversion ---------------------------------------------------------------------------
 
     def represent(self, field: str, value: Any) -> Any:
-        if field in ("due",):
-            return convert.represent_moment(value, self.ctx.timezone)
-        if field == "span" and value is not None:
-            return convert.represent_span(value, self.ctx.timezone)
-        if field == "assignee" and value is not None and value not in self._users().values():
-            return None
-        return value
-
-    def _to_item(self, page: dict[str, Any]) -> Item:
-        props = page["properties"]
-        values: dict[str, Any] = {}
-        for field, (name, kind) in self.props.items():
-            raw = props.get(name, {}).get(kind)
-            if field == "title":
-                values["title"] = convert.rich_to_md(raw) or ""
-            elif field == "description" and kind == "body":
-                values["description"] = self._read_body(page["id"])
-            elif field == "description":
-                values["description"] = convert.rich_to_md(raw)
-            elif field == "status":
-                values["status"] = convert.read_status(kind, raw, self.status_map)
-            elif field in ("due", "span"):
-                due, span = convert.read_date(raw)
-                values["due" if field == "due" else "span"] = due if field == "due" else span
-            elif field == "priority":
-                values["priority"] = convert.read_priority(kind, raw, self.priority_map)
-            elif field == "labels":
-                values["labels"] = [o["name"] for o in raw or []]
-            elif field == "assignee":
-                ids = [p["id"] for p in raw or []]
-                values["assignee"] = self._users().get(ids[0]) if ids else None
-        origin = convert.rich_to_md(props.get(ORIGIN_PROPERTY, {}).get("rich_text"))
-        return Item(**values, url=page.get("url"), origin=origin,
-                    updated_at=_ts(page["last_edited_time"]))
+        return self.map.represent(field, value)
 
     def _version(self, page: dict[str, Any]) -> str:
         blob = json.dumps(page["properties"], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def _remote(self, page: dict[str, Any]) -> RemoteItem:
-        return RemoteItem(ref=page["id"], item=self._to_item(page), version=self._version(page))
-
-    def _properties(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for field, (name, kind) in self.props.items():
-            if field not in fields:
-                continue
-            if field == "title":
-                out[name] = {"title": convert.md_to_rich(item.title)}
-            elif field == "description" and kind == "body":
-                continue  # written as blocks, see _write_body
-            elif field == "description":
-                out[name] = {"rich_text": convert.md_to_rich(item.description)}
-            elif field == "status":
-                value = convert.write_status(kind, item.status, self.status_map)
-                if value is not None or kind != "status":
-                    out[name] = {kind: value}
-            elif field in ("due", "span"):
-                out[name] = {"date": convert.write_date(item.due, item.span, self.ctx.timezone)}
-            elif field == "priority":
-                out[name] = {kind: convert.write_priority(kind, item.priority,
-                                                          self.priority_map)}
-            elif field == "labels":
-                out[name] = {"multi_select": [{"name": label} for label in item.labels]}
-            elif field == "assignee":
-                ids = [uid for uid, e in self._users().items() if e == item.assignee]
-                out[name] = {"people": [{"id": ids[0]}] if ids else []}
-        return out
-
-    # -- page body ----------------------------------------------------------------------------
-
-    def _read_body(self, page_id: str) -> str | None:
-        """The page's paragraphs, one per line, as Markdown (other blocks are left alone)."""
-        result = self.client.call(lambda: self.client.sdk.blocks.children.list(
-            block_id=page_id))
-        lines = [convert.rich_to_md(b[b["type"]].get("rich_text")) or ""
-                 for b in result["results"] if b.get("type") == "paragraph"]
-        return "\n".join(lines) or None
-
-    def _write_body(self, page_id: str, text: str | None) -> None:
-        """Replace the page's paragraphs with ``text`` (one paragraph per line); headings,
-        lists and other blocks a person added stay untouched."""
-        result = self.client.call(lambda: self.client.sdk.blocks.children.list(
-            block_id=page_id))
-        for b in result["results"]:
-            if b.get("type") == "paragraph":
-                self.client.call(functools.partial(self.client.sdk.blocks.delete,
-                                                   block_id=b["id"]), write=True)
-        children = [{"object": "block", "type": "paragraph",
-                     "paragraph": {"rich_text": convert.md_to_rich(line)}}
-                    for line in (text or "").split("\n") if text]
-        if children:
-            self.client.call(lambda: self.client.sdk.blocks.children.append(
-                block_id=page_id, children=children), write=True)
+        body = read_body(self.client, page["id"]) if self.map.body else None
+        return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
+                          version=self._version(page))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -367,13 +212,13 @@ class NotionAdapter:
     # -- writing ------------------------------------------------------------------------------
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
-        props = self._properties(item, self.capabilities.fields)
+        props = self.map.properties(item, self.capabilities.fields)
         props[ORIGIN_PROPERTY] = {"rich_text": convert.md_to_rich(origin)}
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
             properties=props), write=True)
-        if self.body and item.description:
-            self._write_body(page["id"], item.description)
+        if self.map.body and item.description:
+            write_body(self.client, page["id"], item.description)
         return self._remote(page)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
@@ -385,9 +230,9 @@ class NotionAdapter:
                                service=SERVICE)
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
-        props = self._properties(item, fields & self.capabilities.fields)
-        if self.body and "description" in fields:
-            self._write_body(ref, item.description)
+        props = self.map.properties(item, fields & self.capabilities.fields)
+        if self.map.body and "description" in fields:
+            write_body(self.client, ref, item.description)
         try:
             page = self.client.call(lambda: self.client.sdk.pages.update(
                 page_id=ref, properties=props), write=True)

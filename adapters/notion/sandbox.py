@@ -42,7 +42,7 @@ class NotionSandbox:
                             timezone=timezone), database_id=self.db)
 
     def _props(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        return self.view._properties(item, fields & self.view.capabilities.fields)
+        return self.view.map.properties(item, fields & self.view.capabilities.fields)
 
     def user_create(self, item: Item) -> str:
         props = self._props(item, self.view.capabilities.fields)
@@ -56,8 +56,7 @@ class NotionSandbox:
         self.emu.trash(ref)
 
     def items(self) -> dict[str, Item]:
-        self.view.capabilities  # noqa: B018 (reads the schema once, to know the properties)
-        return {pid: self.view._to_item(p) for pid, p in self.emu.pages.items()
+        return {pid: self.view._remote(p).item for pid, p in self.emu.pages.items()
                 if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds}
 
     def stop(self) -> None:
