@@ -181,10 +181,8 @@ def check(
     failed = []
     for name, conn in loaded.config.connections.items():
         factory = load_factory(conn.type)
-        try:
-            settings = factory.connection_model.model_validate(
-                {k: v for k, v in conn.model_dump().items() if k != "type"})
-            who = factory.probe(settings)
+        try:  # the settings the loader validated (without type and webhook_secret)
+            who = factory.probe(loaded.connections[name])
         except SyncHubError as err:
             code, hint = advice(err)
             failed.append(code)

@@ -14,7 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr
 
-SECRET_KEYS = re.compile(r"(token|secret|password|api_?key|private_?key|credential)", re.I)
+#: keys whose values are secrets; a key naming a file or path (``token_file``) holds where a
+#: secret is, not the secret, so it is neither flagged as inline nor masked in output
+SECRET_KEYS = re.compile(r"(token|secret|password|api_?key|private_?key|credential)"
+                         r"(?!s?_?(file|path|dir)\b)", re.I)
 MASK = "***"
 
 

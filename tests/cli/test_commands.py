@@ -115,6 +115,24 @@ def test_check_valid_and_probe(tmp_path: Path) -> None:
     assert code == 0 and "in-memory service" in out
 
 
+def test_probe_with_a_webhook_secret_neither_fails_nor_shows_it(tmp_path: Path) -> None:
+    env = Env(tmp_path)
+    env.path.write_text(env.path.read_text().replace(
+        f"service: a-{env.tag}}}", f"service: a-{env.tag}, webhook_secret: s3cr3t-value}}"))
+    code, out = env.run("check", "--probe")
+    assert code == 0, out
+    assert "s3cr3t-value" not in out
+
+
+def test_a_token_file_path_is_not_taken_for_an_inline_secret(tmp_path: Path) -> None:
+    from hub.redact import SECRET_KEYS, collect_secrets
+
+    assert not SECRET_KEYS.search("token_file") and not SECRET_KEYS.search("credentials_file")
+    assert SECRET_KEYS.search("api_token") and SECRET_KEYS.search("client_secret")
+    assert collect_secrets({"token_file": "/home/me/.synchub/google.json",
+                            "token": "t0ken-value"}) == {"t0ken-value"}
+
+
 def test_bad_config_exit_code_2_with_location(tmp_path: Path) -> None:
     env = Env(tmp_path)
     env.path.write_text(env.path.read_text().replace("conflict: newest", "conflict: newst"))
