@@ -37,7 +37,7 @@ from adapters.base import (
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from hub.errors import Conflict, NotFound, ValidationRejected
-from hub.model import DateOnly, Item, Status, StatusKind
+from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
 PROPERTY = "synchub"
 FIELDS = ["summary", "description", "status", "priority", "labels", "duedate", "assignee",
@@ -53,6 +53,16 @@ OVERLAP = dt.timedelta(minutes=1)
 SETTLE = dt.timedelta(minutes=1)
 RECONCILE_PAGE = 5000  # ids only: Jira's largest page
 RECOVERY_DAYS = 14  # how far back a lost create is looked for
+
+
+def _due_date(due: Any) -> DateOnly | None:
+    """The day Jira holds for a due: the date in the due's own zone (a zoned time is stored
+    in UTC, whose date is the day before for 00:30 in Berlin) or its wall-clock date."""
+    if due is None or isinstance(due, DateOnly):
+        return due
+    if isinstance(due, ZonedDateTime):
+        return DateOnly(date=due.local().date())
+    return DateOnly(date=due.at.date())
 
 
 def _updated(text: str) -> dt.datetime:
@@ -89,6 +99,8 @@ class JiraAdapter:
     # -- conversion ---------------------------------------------------------------------------
 
     def represent(self, field: str, value: Any) -> Any:
+        if field == "due":  # Jira's due date has no time: a timed due is held as its day
+            return _due_date(value)
         if field == "priority":  # Jira always has one; None reads back as the default
             prio = self.priority_map.to_remote.get(str(value or 2), "Medium")
             return int(self.priority_map.to_canonical.get(prio, 2))
@@ -153,9 +165,8 @@ class JiraAdapter:
         if "labels" in fields:
             out["labels"] = list(item.labels)
         if "due" in fields:
-            due = item.due
-            out["duedate"] = due.date.isoformat() if isinstance(due, DateOnly) else (
-                due.at.date().isoformat() if due is not None else None)
+            due = _due_date(item.due)
+            out["duedate"] = due.date.isoformat() if due is not None else None
         if "assignee" in fields:
             aid = self._account(item.assignee) if item.assignee else None
             if item.assignee and aid is None:

@@ -122,6 +122,9 @@ def _markdown_block(n: dict[str, Any]) -> str:
     paragraph "- x" is not a list, a literal "**x**" is not bold); kept whole as a last resort."""
     for escape in (False, True):
         md = _block(n, escape)
+        if n.get("type") != "codeBlock" and any(
+                line.startswith("```") for line in md.split("\n")):
+            continue  # would open a code fence that swallows the blocks after it
         back = from_markdown(md)
         if back is not None and back["content"] == [_canonical(n)]:
             return md

@@ -82,6 +82,11 @@ def test_text_that_looks_like_markdown_stays_text() -> None:
         assert from_markdown(to_markdown(adf)) == adf, literal
 
 
+def test_a_paragraph_starting_with_a_fence_does_not_swallow_the_next_one() -> None:
+    adf = _doc(_para(_text("```1")), _para(_text("1")))  # found by Hypothesis
+    assert from_markdown(to_markdown(adf)) == adf
+
+
 def test_plain_text_is_not_escaped_when_it_needs_no_escaping() -> None:
     assert to_markdown(_doc(_para(_text("2*3 = 6 and a_b")))) == "2*3 = 6 and a_b"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from hub.config.models import EndpointConfig, FlowConfig
 from hub.engine import run_flow
 from hub.errors import RateLimited, ValidationRejected
 from hub.executor import RetryPolicy
-from hub.model import Item
+from hub.model import Item, ZonedDateTime
 from tests.adapters.jira.conftest import JiraHarness, build
 from tests.support.memstore import Crash, MemStore
 
@@ -192,3 +193,21 @@ def test_an_unknown_assignee_is_an_error_not_a_cleared_assignee(harness: JiraHar
                  fields=frozenset({"assignee"}), expected_version=None, idempotency_key="u")
     assignee = harness.emu.issues[created.ref]["fields"]["assignee"]
     assert assignee is not None and assignee["emailAddress"] == "u1@example.com"
+
+
+def test_a_timed_due_is_held_as_its_own_day_and_does_not_flow_back(harness: JiraHarness) -> None:
+    # 00:30 in Berlin is still the previous day in UTC: Jira must get the Berlin day
+    due = ZonedDateTime(at=dt.datetime(2026, 12, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+                        tz="Europe/Berlin")
+    created = harness.adapter.create(Item(title="x", due=due), origin="L", idempotency_key="k")
+    assert harness.emu.issues[created.ref]["fields"]["duedate"] == "2026-12-01"
+    assert harness.adapter.represent("due", due) == created.item.due
+    mem = MemoryService(name="mem")
+    adapters = {"mem": MemoryAdapter(mem, name="mem"), "jira": harness.adapter}
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
+    store = MemStore()
+    mem.user_create(Item(title="timed", due=due))
+    run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
+    assert run_flow("f", cfg, adapters, store).counts["writes"] == 0  # type: ignore[arg-type]
+    timed = [i.due for i in mem.live().values() if i.title == "timed"]
+    assert timed == [due]  # the time is not lost in mem
