@@ -10,7 +10,9 @@ a scope filter, a third unfiltered query finds pages that changed out of the fil
 also name pages that never were in scope; the hub ignores refs it does not know).
 
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
-page's properties; a stale ``expected_version`` is detected by reading the page first.
+page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`); a stale
+``expected_version`` is detected by reading the page first. Body mode costs one more request
+for every page read (:mod:`adapters.notion.body`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem, RequestBudget
 from adapters.notion import convert, schema
-from adapters.notion.body import read_body, write_body
+from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body
 from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
@@ -107,14 +109,19 @@ class NotionAdapter:
     def represent(self, field: str, value: Any) -> Any:
         return self.map.represent(field, value)
 
-    def _version(self, page: dict[str, Any]) -> str:
-        blob = json.dumps(page["properties"], sort_keys=True, default=str)
+    @staticmethod
+    def _version(page: dict[str, Any], body: str | None) -> str:
+        """A hash of what synchub reads from the page: its properties and, in body mode, the
+        body (an edit there changes no property, and two edits in one minute share a
+        ``last_edited_time``, so neither alone tells every edit apart)."""
+        blob = json.dumps([page["properties"], body], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def _remote(self, page: dict[str, Any]) -> RemoteItem:
+        """In body mode this reads the page's children: one more request per page."""
         body = read_body(self.client, page["id"]) if self.map.body else None
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
-                          version=self._version(page))
+                          version=self._version(page, body))
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -214,11 +221,11 @@ class NotionAdapter:
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
         props = self.map.properties(item, self.capabilities.fields)
         props[ORIGIN_PROPERTY] = {"rich_text": convert.md_to_rich(origin)}
+        blocks = paragraphs(item.description) if self.map.body else []
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
-            properties=props), write=True)
-        if self.map.body and item.description:
-            write_body(self.client, page["id"], item.description)
+            properties=props, children=blocks[:PAGE]), write=True)
+        append(self.client, page["id"], blocks[PAGE:])
         return self._remote(page)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],

@@ -12,15 +12,19 @@ that does not exist is a ``validation_error``, and an optional request rate limi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
+import socket
 import time
 import uuid
 from collections import deque
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.notion import emu_blocks, emu_values
+from adapters.notion.emu_values import NotionError
 
 VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
                "checkbox", "url", "number")
@@ -50,12 +54,6 @@ def _sort_key(key: str, page: dict[str, Any]) -> tuple[Any, int]:
 
 def _minute(ts: dt.datetime) -> str:
     return ts.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:00.000Z")
-
-
-class NotionError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class NotionEmulator(Emulator):
@@ -121,77 +119,26 @@ class NotionEmulator(Emulator):
 
     # -- values -------------------------------------------------------------------------------
 
-    @staticmethod
-    def _text(content: str) -> dict[str, Any]:
-        return {"type": "text", "text": {"content": content, "link": None},
-                "annotations": {"bold": False, "italic": False, "strikethrough": False,
-                                "underline": False, "code": False, "color": "default"},
-                "plain_text": content, "href": None}
-
-    def _rich(self, value: Any) -> list[dict[str, Any]]:
-        out = []
-        for part in value or []:
-            text = part.get("text", {})
-            content = str(text.get("content", ""))
-            if len(content) > 2000:
-                raise NotionError(400, "validation_error",
-                                  "body failed validation: text.content.length should be ≤ "
-                                  "`2000`, instead was `" + str(len(content)) + "`.")
-            item = self._text(content)
-            item["annotations"].update(part.get("annotations") or {})
-            link = text.get("link")
-            if link:
-                item["text"]["link"] = {"url": link["url"]}
-                item["href"] = link["url"]
-            out.append(item)
-        return out
+    _text = staticmethod(emu_values.text)
+    rich = staticmethod(emu_values.rich)
 
     def _value(self, ds: str, name: str, given: Any) -> dict[str, Any]:
         schema = self.sources[ds]["properties"].get(name)
         if schema is None:
             raise NotionError(400, "validation_error",
                               f"{name} is not a property that exists.")
-        kind = schema["type"]
-        raw = given.get(kind) if isinstance(given, dict) and kind in given else given
-        value: Any
-        if kind in ("title", "rich_text"):
-            value = self._rich(raw)
-        elif kind in ("select", "status"):
-            if raw is None:
-                if kind == "status":
-                    raise NotionError(400, "validation_error", "Status cannot be empty.")
-                value = None
-            else:
-                opts = {o["name"]: o for o in schema[kind]["options"]}
-                if raw.get("name") not in opts:
-                    if kind == "status":
-                        raise NotionError(400, "validation_error",
-                                          f"Invalid status option. Status option "
-                                          f"\"{raw.get('name')}\" does not exist\".")
-                    schema[kind]["options"].append({"id": str(uuid.uuid4())[:8],
-                                                    "name": raw["name"], "color": "default"})
-                    opts = {o["name"]: o for o in schema[kind]["options"]}
-                value = opts[raw["name"]]
-        elif kind == "multi_select":
-            value = []
-            for o in raw or []:
-                names = {x["name"]: x for x in schema[kind]["options"]}
-                if o["name"] not in names:
-                    schema[kind]["options"].append({"id": str(uuid.uuid4())[:8],
-                                                    "name": o["name"], "color": "default"})
-                    names = {x["name"]: x for x in schema[kind]["options"]}
-                value.append(names[o["name"]])
-        elif kind == "people":
-            for p in raw or []:
-                if p.get("id") not in self.users:
-                    raise NotionError(400, "validation_error", "Invalid user id.")
-            value = [{"object": "user", "id": p["id"]} for p in raw or []]
-        elif kind == "date":
-            value = None if raw is None else {"start": raw["start"], "end": raw.get("end"),
-                                              "time_zone": raw.get("time_zone")}
-        else:
-            value = raw
-        return {"id": schema["id"], "type": kind, kind: value}
+        return emu_values.value(schema, name, given, self.users, self._date)
+
+    @staticmethod
+    def _date(name: str, raw: dict[str, Any]) -> dict[str, Any]:
+        return {"start": raw["start"], "end": raw.get("end"), "time_zone": raw.get("time_zone")}
+
+    def minute(self) -> str:
+        """Now on the emulator's clock, rounded down to the minute as Notion's timestamps."""
+        return _minute(self.now())
+
+    def touch(self, page: dict[str, Any]) -> None:
+        self._touch(page)
 
     def _touch(self, page: dict[str, Any]) -> None:
         page["last_edited_time"] = _minute(self.now())
@@ -211,13 +158,8 @@ class NotionEmulator(Emulator):
             "in_trash": False, "archived": False, "is_locked": False, "properties": {},
             "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
         for name, schema in self.sources[ds]["properties"].items():
-            empty = {"title": [], "rich_text": [], "multi_select": [], "people": [],
-                     "checkbox": False}.get(schema["type"])
-            if schema["type"] == "status":
-                default = next(iter(schema["status"]["options"]), None)
-                empty = default
             page["properties"][name] = {"id": schema["id"], "type": schema["type"],
-                                        schema["type"]: empty}
+                                        schema["type"]: emu_values.empty(schema)}
         for name, given in properties.items():
             page["properties"][name] = self._value(ds, name, given)
         self._touch(page)
@@ -335,6 +277,16 @@ class NotionEmulator(Emulator):
 
     # -- HTTP -----------------------------------------------------------------------------------
 
+    def start(self, port: int = 0) -> NotionEmulator:
+        """As the base, with TCP_NODELAY on the listening socket (Linux hands it on to each
+        connection): the handler writes headers and body separately, and Nagle's algorithm
+        against the client's delayed ACK otherwise adds ~40 ms to every answer."""
+        super().start(port)
+        assert self._server is not None
+        with contextlib.suppress(OSError):
+            self._server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self
+
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
         """Notion's error shape. The status decides the code where Notion has only one for it
         (an injected 529 is ``service_overload`` and, like 429, carries ``Retry-After``)."""
@@ -402,7 +354,7 @@ class NotionEmulator(Emulator):
             ds = parent.get("data_source_id") or self._missing("data_source", "?")
             page = self.create_page(ds, body.get("properties") or {})
             if body.get("children"):
-                self.children[page["id"]].extend(body["children"])
+                emu_blocks.append_children(self, page["id"], body["children"])
             return self._public(page)
         if parts[:1] == ["pages"] and len(parts) == 2:
             if m == "GET":
@@ -419,29 +371,12 @@ class NotionEmulator(Emulator):
         if parts == ["users", "me"]:
             return self.users[self.bot]
         if parts[:1] == ["blocks"] and len(parts) == 2 and m == "DELETE":
-            for siblings in self.children.values():
-                for b in siblings:
-                    if b.get("id") == parts[1]:
-                        siblings.remove(b)
-                        return {**b, "in_trash": True, "archived": True}
-            self._missing("block", parts[1])
-        if parts[:1] == ["blocks"] and parts[2:] == ["children"]:
-            blocks = self.children.get(parts[1])
-            if blocks is None:
-                self._missing("block", parts[1])
-            if m == "PATCH":
-                assert blocks is not None
-                for child in body.get("children") or []:
-                    kind = child.get("type") or next(iter(child))
-                    content = child.get(kind) or {}
-                    blocks.append({"object": "block", "id": str(uuid.uuid4()), "type": kind,
-                                   "has_children": False, "in_trash": False,
-                                   kind: {**content,
-                                          "rich_text": self._rich(content.get("rich_text"))}})
-                if parts[1] in self.pages:
-                    self._touch(self.pages[parts[1]])
-            return {"object": "list", "results": blocks, "next_cursor": None,
-                    "has_more": False, "type": "block", "block": {}}
+            return emu_blocks.delete_block(self, parts[1])
+        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "GET":
+            return emu_blocks.list_children(self, parts[1], req.q("start_cursor"),
+                                            req.q("page_size"))
+        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "PATCH":
+            return emu_blocks.append_children(self, parts[1], body.get("children") or [])
         raise NotionError(400, "invalid_request_url", "Invalid request URL.")
 
     @staticmethod

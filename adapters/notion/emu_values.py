@@ -1,0 +1,107 @@
+"""The emulator's property values: what Notion accepts in a create or update and what it
+stores and answers with. Rich text elements hold at most 2,000 characters, counted as Notion
+(JavaScript) counts them, in UTF-16 code units; a status or select option must exist (selects
+and multi-selects add unknown options, as Notion does); people must be known users.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+TEXT_LIMIT = 2000
+
+
+class NotionError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def text(content: str) -> dict[str, Any]:
+    return {"type": "text", "text": {"content": content, "link": None},
+            "annotations": {"bold": False, "italic": False, "strikethrough": False,
+                            "underline": False, "code": False, "color": "default"},
+            "plain_text": content, "href": None}
+
+
+def rich(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for part in value or []:
+        given = part.get("text", {})
+        content = str(given.get("content", ""))
+        if utf16_len(content) > TEXT_LIMIT:
+            raise NotionError(400, "validation_error",
+                              "body failed validation: text.content.length should be ≤ "
+                              f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`.")
+        item = text(content)
+        item["annotations"].update(part.get("annotations") or {})
+        link = given.get("link")
+        if link:
+            item["text"]["link"] = {"url": link["url"]}
+            item["href"] = link["url"]
+        out.append(item)
+    return out
+
+
+def empty(schema: dict[str, Any]) -> Any:
+    """A property's value on a page that never set it (also on pages that existed before the
+    property was added): a status gets its first option, as in Notion."""
+    kind = schema["type"]
+    if kind == "status":
+        return next(iter(schema["status"]["options"]), None)
+    return {"title": [], "rich_text": [], "multi_select": [], "people": [],
+            "checkbox": False}.get(kind)
+
+
+def _option(schema: dict[str, Any], kind: str, name: Any) -> dict[str, Any]:
+    opts = {o["name"]: o for o in schema[kind]["options"]}
+    if name not in opts:
+        if kind == "status":
+            raise NotionError(400, "validation_error", f"Invalid status option. Status option "
+                              f"\"{name}\" does not exist\".")
+        opts[name] = {"id": str(uuid.uuid4())[:8], "name": name, "color": "default"}
+        schema[kind]["options"].append(opts[name])
+    return opts[name]
+
+
+def value(schema: dict[str, Any], name: str, given: Any, users: dict[str, Any],
+          date: Any) -> dict[str, Any]:
+    """The stored value of property ``name`` (``schema``) written as ``given``; ``date``
+    converts a date value (see :mod:`adapters.notion.emu_dates`)."""
+    kind = schema["type"]
+    raw = given.get(kind) if isinstance(given, dict) and kind in given else given
+    result: Any
+    if kind in ("title", "rich_text"):
+        result = rich(raw)
+    elif kind in ("select", "status"):
+        if raw is None:
+            if kind == "status":
+                raise NotionError(400, "validation_error", "Status cannot be empty.")
+            result = None
+        else:
+            result = _option(schema, kind, raw.get("name"))
+    elif kind == "multi_select":
+        result = [_option(schema, kind, o["name"]) for o in raw or []]
+    elif kind == "people":
+        for p in raw or []:
+            if p.get("id") not in users:
+                raise NotionError(400, "validation_error", "Invalid user id.")
+        result = [{"object": "user", "id": p["id"]} for p in raw or []]
+    elif kind == "date":
+        result = None if raw is None else date(name, raw)
+    elif kind == "number":
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
+            raise NotionError(400, "validation_error", f"{name} is expected to be number.")
+        result = raw
+    elif kind == "url":
+        if raw is not None and not isinstance(raw, str):
+            raise NotionError(400, "validation_error", f"{name} is expected to be url.")
+        result = raw or None
+    else:
+        result = raw
+    return {"id": schema["id"], "type": kind, kind: result}
