@@ -10,6 +10,9 @@ For every field, each copy is compared with *its own* base (what that copy last 
 
 A field owned by one endpoint only moves when the owner changes it; other copies' local edits
 of that field are kept, not propagated and not reverted until the owner writes again.
+
+A read-only copy that differs from the agreed value stays as it is, and its value is recorded
+as read: an edit there counts once, whether it won or lost.
 """
 
 from __future__ import annotations
@@ -161,8 +164,15 @@ def merge_link(
                 if getattr(side.base, f) != target:
                     agreed[e][f] = target
                 continue
-            if not (view.writable and view.observed):
-                continue  # read-only or unreachable: stays behind, base untouched
+            if not view.writable and view.observed:
+                # A read-only copy cannot be brought up to the agreed value, so what it holds
+                # now is taken as read: its edit counted once (won, lost or late), and is not
+                # raised again next round against a newer value agreed elsewhere.
+                if getattr(side.base, f) != getattr(side.current, f):
+                    agreed[e][f] = getattr(side.current, f)
+                continue
+            if not view.observed:
+                continue  # unreachable: stays behind, base untouched until it answers
             if e in kept_local and not changed:
                 continue  # a local edit of an owned field: kept until the owner changes it
             out.writes.setdefault(e, set()).add(f)

@@ -298,6 +298,25 @@ def test_read_only_endpoint_is_never_written() -> None:
     assert w.titles("a") == ["a-only", "from b"]
 
 
+def test_a_read_only_edit_that_lost_is_not_raised_again_later() -> None:
+    # Found by the state machine: r's title lost to a newer edit on a; r cannot be written,
+    # so it keeps its title. A later edit of another field on r made r's copy "newer", and its
+    # old title came back over a's.
+    w = World(("a", "r"), read_only=["r"], conflict="newest")
+    ref_r = w.services["r"].user_create(Item(title="x"))
+    w.sync()
+    ref_a, _ = w.only("a")
+    w.services["r"].user_edit(ref_r, title="older on r", updated_at=ts(3))
+    w.services["a"].user_edit(ref_a, title="newer on a", updated_at=ts(5))
+    w.sync()
+    assert w.titles("a") == ["newer on a"]
+    w.services["r"].user_edit(ref_r, labels=["later"], updated_at=ts(6))
+    w.sync()
+    _, item = w.only("a")
+    assert (item.title, item.labels) == ("newer on a", ("later",))
+    assert w.services["r"].write_count() == 0
+
+
 def test_owned_field_is_one_way_and_local_edits_are_kept() -> None:
     w = World()
     w.cfg = w.cfg.model_copy(update={"fields": {"title": _owner("a")}})
