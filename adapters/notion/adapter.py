@@ -24,7 +24,7 @@ import json
 from typing import Any
 
 from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem, RequestBudget
-from adapters.notion import convert, schema
+from adapters.notion import schema
 from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body
 from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
@@ -220,7 +220,7 @@ class NotionAdapter:
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
         props = self.map.properties(item, self.capabilities.fields)
-        props[ORIGIN_PROPERTY] = {"rich_text": convert.md_to_rich(origin)}
+        props[ORIGIN_PROPERTY] = {"rich_text": [{"type": "text", "text": {"content": origin}}]}
         blocks = paragraphs(item.description) if self.map.body else []
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from adapters.notion import convert
+from adapters.notion import richtext
 from adapters.notion.client import NotionClient
 
 PAGE = 100  # Notion's most blocks per listing and per append
@@ -35,13 +35,13 @@ def children(client: NotionClient, page_id: str) -> list[dict[str, Any]]:
 
 def paragraphs(text: str | None) -> list[dict[str, Any]]:
     return [{"object": "block", "type": "paragraph",
-             "paragraph": {"rich_text": convert.md_to_rich(line)}}
+             "paragraph": {"rich_text": richtext.md_to_rich(line)}}
             for line in (text or "").split("\n")] if text else []
 
 
 def read_body(client: NotionClient, page_id: str) -> str | None:
     """The page's paragraphs, one per line, as Markdown (other blocks are left alone)."""
-    lines = [convert.rich_to_md(b[b["type"]].get("rich_text")) or ""
+    lines = [richtext.rich_to_md(b[b["type"]].get("rich_text")) or ""
              for b in children(client, page_id) if b.get("type") == "paragraph"]
     return "\n".join(lines) or None
 

@@ -1,84 +1,21 @@
 """Notion property values <-> canonical fields.
 
 Which property holds which canonical field is decided by the mapping rules (``target``) and
-checked against the data source's schema when the adapter first resolves it
-(:meth:`adapters.notion.adapter.NotionAdapter._resolve`); this module only converts values for
-a given property type.
+checked against the data source's schema (:mod:`adapters.notion.schema`); this module only
+converts values for a given property type.
 
-Rich text: Markdown ``**bold**``, ``*italic*``, ```code``` and ``[text](url)`` become
-annotations and links and come back as the same Markdown; text is split into elements of at
-most 2,000 characters (Notion's limit per element).
+Rich text (Markdown <-> annotated elements) lives in :mod:`adapters.notion.richtext`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.base import ValueMap
 from hub.model import DateOnly, FloatingDateTime, Span, Status, StatusKind, ZonedDateTime
-
-CHUNK = 2000
-TOKEN = re.compile(r"\*\*(?P<b>.+?)\*\*|(?<![*\w])\*(?P<i>[^*\s][^*]*?)\*(?![*\w])"
-                   r"|`(?P<c>[^`]+)`|\[(?P<lt>[^\]]+)\]\((?P<lu>[^)\s]+)\)")
-
-
-# -- rich text --------------------------------------------------------------------------------
-
-
-def md_to_rich(text: str | None) -> list[dict[str, Any]]:
-    if not text:
-        return []
-    runs: list[tuple[str, dict[str, bool], str | None]] = []
-    pos = 0
-    for m in TOKEN.finditer(text):
-        if m.start() > pos:
-            runs.append((text[pos:m.start()], {}, None))
-        if m.group("b") is not None:
-            runs.append((m.group("b"), {"bold": True}, None))
-        elif m.group("i") is not None:
-            runs.append((m.group("i"), {"italic": True}, None))
-        elif m.group("c") is not None:
-            runs.append((m.group("c"), {"code": True}, None))
-        else:
-            runs.append((m.group("lt"), {}, m.group("lu")))
-        pos = m.end()
-    if pos < len(text):
-        runs.append((text[pos:], {}, None))
-    out = []
-    for content, ann, url in runs:
-        for i in range(0, len(content), CHUNK):
-            part: dict[str, Any] = {"type": "text", "text": {
-                "content": content[i:i + CHUNK], "link": {"url": url} if url else None}}
-            if ann:
-                part["annotations"] = ann
-            out.append(part)
-    return out
-
-
-def rich_to_md(parts: list[dict[str, Any]] | None) -> str | None:
-    out = []
-    for p in parts or []:
-        text = p.get("plain_text")
-        if text is None:
-            text = p.get("text", {}).get("content", "")
-        ann = p.get("annotations") or {}
-        link = (p.get("text") or {}).get("link") or (
-            {"url": p["href"]} if p.get("href") else None)
-        if ann.get("code"):
-            text = f"`{text}`"
-        if ann.get("bold"):
-            text = f"**{text}**"
-        if ann.get("italic"):
-            text = f"*{text}*"
-        if link:
-            text = f"[{text}]({link['url']})"
-        out.append(text)
-    return "".join(out) or None
-
 
 # -- dates --------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.base import EndpointContext
-from adapters.notion import convert
+from adapters.notion import convert, richtext
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.model import Item, Status, StatusKind
 
@@ -39,6 +39,12 @@ class PropertyMap:
         return self.props.get("description", ("", ""))[1] == "body"
 
     def represent(self, field: str, value: Any) -> Any:
+        if field == "title":
+            return richtext.normalise(value) or ""
+        if field == "description" and value is not None:
+            if self.body:  # one paragraph per line
+                return "\n".join(richtext.normalise(line) or "" for line in value.split("\n"))
+            return richtext.normalise(value)
         if field == "due":
             return convert.represent_moment(value, self.timezone)
         if field == "span" and value is not None:
@@ -60,9 +66,9 @@ class PropertyMap:
         for field, (name, kind) in self.props.items():
             raw = props.get(name, {}).get(kind)
             if field == "title":
-                values["title"] = convert.rich_to_md(raw) or ""
+                values["title"] = richtext.rich_to_md(raw) or ""
             elif field == "description":
-                values["description"] = body if kind == "body" else convert.rich_to_md(raw)
+                values["description"] = body if kind == "body" else richtext.rich_to_md(raw)
             elif field == "status":
                 values["status"] = convert.read_status(kind, raw, self.status_map)
             elif field in ("due", "span"):
@@ -79,7 +85,7 @@ class PropertyMap:
                 values["url"] = raw
         if "url" not in self.props:  # not synced here: the page's own link, for people
             values["url"] = page.get("url")
-        origin = convert.rich_to_md(props.get(ORIGIN_PROPERTY, {}).get("rich_text"))
+        origin = richtext.rich_to_md(props.get(ORIGIN_PROPERTY, {}).get("rich_text"))
         return Item(**values, origin=origin, updated_at=_ts(page["last_edited_time"]))
 
     def properties(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
@@ -89,9 +95,9 @@ class PropertyMap:
             if field not in fields or kind == "body":
                 continue
             if field == "title":
-                out[name] = {"title": convert.md_to_rich(item.title)}
+                out[name] = {"title": richtext.md_to_rich(item.title)}
             elif field == "description":
-                out[name] = {"rich_text": convert.md_to_rich(item.description)}
+                out[name] = {"rich_text": richtext.md_to_rich(item.description)}
             elif field == "status":
                 value = convert.write_status(kind, item.status, self.status_map)
                 if value is not None or kind != "status":  # a status cannot be emptied

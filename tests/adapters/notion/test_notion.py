@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from adapters.base import ValueMap, WebhookRejected
-from adapters.notion import NotionScope, convert
+from adapters.notion import NotionScope
 from adapters.notion.client import error_for
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import SCHEMA, NotionSandbox
@@ -134,14 +134,6 @@ def test_rate_limit_429_and_529(harness: NotionHarness) -> None:
     overload = error_for(529, "service_overload", "busy", httpx.Headers({"retry-after": "3"}))
     assert isinstance(overload, RateLimited) and overload.retry_after == 3
     assert harness.adapter.capabilities.request_budget is not None
-
-
-def test_rich_text_is_chunked_and_styling_survives() -> None:
-    text = "x" * 4500
-    parts = convert.md_to_rich(text)
-    assert [len(p["text"]["content"]) for p in parts] == [2000, 2000, 500]
-    styled = "a **b** *c* `d` [e](https://x.org/y) f"
-    assert convert.rich_to_md(convert.md_to_rich(styled)) == styled
 
 
 def test_checkbox_status_and_select_priority(emu: NotionEmulator) -> None:

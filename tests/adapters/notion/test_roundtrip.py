@@ -20,8 +20,12 @@ from tests.adapters.notion.conftest import build
 
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd")), min_size=1,
                 max_size=8)
+long_words = st.builds(lambda w, n: w * n, words, st.integers(300, 600))  # over 2,000 chars
 markdown = st.lists(st.one_of(words, words.map(lambda w: f"**{w}**"),
                               words.map(lambda w: f"*{w}*"), words.map(lambda w: f"`{w}`"),
+                              words.map(lambda w: f"**_{w}_**"),
+                              words.map(lambda w: f"***{w}***"),  # reads back as **_w_**
+                              long_words.map(lambda w: f"**{w}**"),
                               words.map(lambda w: f"[{w}](https://ex.org/{w})")),
                     min_size=1, max_size=6).map(" ".join)
 zones = st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo"])
