@@ -1,16 +1,21 @@
 """One Google calendar as a synchub endpoint.
 
 Reading is incremental with ``syncToken`` (one request per quiet round). A 410 means the
-token is dead: the adapter lists everything again; the event ids are the same, and copies
-carry the origin marker, so the hub re-links instead of duplicating. Cancelled events are
-deletes. Changed single occurrences of a recurring series (``recurringEventId``) are left
+token is dead: the adapter lists everything again, deleted events included, and compares it
+with the ids in scope that the cursor keeps, so what was deleted or left the tag scope
+meanwhile is still reported (a failed page reports nothing); the event ids are the same, and
+copies carry the origin marker, so the hub re-links instead of duplicating. Cancelled events
+are deletes. Changed single occurrences of a recurring series (``recurringEventId``) are left
 alone, with a logged reason: writing them back as a series edit would corrupt the series.
 
 Creates use an event id derived from the idempotency key plus a private extended property
 as origin marker: a retried or crashed create meets 409 and the existing event is used.
-Updates send ``If-Match`` with the etag; a 412 is a Conflict, never an overwrite. Writes of a
-round go in batch requests to the configured endpoint (``new_batch_http_request`` would use
-the public one).
+Updates are patches that send ``If-Match`` with the etag; a 412 is a Conflict, never an
+overwrite. Google merges a patch's nested objects, so start/end carry explicit nulls for the
+other kind (all-day vs timed). A patch that depends on the event as it is (a moved due keeps
+the event's own length; a new rule keeps its EXDATE/RDATE lines) reads it first unless this
+adapter saw it at the expected version. Writes of a round go in batch requests to the
+configured endpoint (``new_batch_http_request`` would use the public one).
 """
 
 from __future__ import annotations
