@@ -18,30 +18,34 @@ from adapters.base import ValueMap
 from hub.model import DateOnly, FloatingDateTime, Span, Status, StatusKind, ZonedDateTime
 
 # -- dates --------------------------------------------------------------------------------------
+#
+# Notion takes a time either with a UTC offset or as a wall-clock time plus ``time_zone`` (never
+# both), and always answers with the offset and ``time_zone: null``. synchub writes every time
+# with its UTC offset: a wall-clock time cannot say which of the two 02:30s of an autumn DST
+# change it means (Europe/Berlin, 2026-10-25), and Notion took the first, an hour early. The
+# zone's name does not come back, so a time reads as that instant in the user's zone
+# (``EndpointContext.timezone``, where Notion shows it); a floating time is written in that zone.
 
 
-def _parse(text: str, tz: str | None) -> Any:
+def _parse(text: str, tz: str | None, user_tz: str) -> Any:
     if len(text) == 10:
         return DateOnly(date=dt.date.fromisoformat(text))
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if tz:
-        local = value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(
-            ZoneInfo(tz)).replace(tzinfo=None)
-        return ZonedDateTime(at=local.replace(tzinfo=ZoneInfo(tz)), tz=tz)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return ZonedDateTime(at=value, tz="UTC")
+    if value.tzinfo is None:  # wall-clock time: in its time_zone, else (as Notion) UTC
+        value = value.replace(tzinfo=ZoneInfo(tz) if tz else dt.UTC)
+    return ZonedDateTime(at=value, tz=tz or user_tz)
 
 
-def read_date(value: Mapping[str, Any] | None) -> tuple[Any, Span | None]:
+def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC"
+              ) -> tuple[Any, Span | None]:
     """(due, span): the start as a moment; a span only when there is an end."""
     if not value or not value.get("start"):
         return None, None
     tz = value.get("time_zone")
-    start = _parse(value["start"], tz)
+    start = _parse(value["start"], tz, user_tz)
     if not value.get("end"):
         return start, None
-    end = _parse(value["end"], tz)
+    end = _parse(value["end"], tz, user_tz)
     if isinstance(start, DateOnly) and isinstance(end, DateOnly):
         end = DateOnly(date=end.date + dt.timedelta(days=1))  # Notion's end is inclusive
     try:
@@ -50,42 +54,45 @@ def read_date(value: Mapping[str, Any] | None) -> tuple[Any, Span | None]:
         return start, None
 
 
-def _moment(m: Any, user_tz: str) -> tuple[str, str | None]:
+def _moment(m: Any, user_tz: str) -> str:
     if isinstance(m, DateOnly):
-        return m.date.isoformat(), None
+        return m.date.isoformat()
     if isinstance(m, FloatingDateTime):  # Notion has no floating time: the user's zone
-        return m.at.isoformat(timespec="seconds"), user_tz
+        return m.at.replace(tzinfo=ZoneInfo(user_tz)).isoformat(timespec="seconds")
     assert isinstance(m, ZonedDateTime)
-    return m.local().replace(tzinfo=None).isoformat(timespec="seconds"), m.tz
+    return m.local().isoformat(timespec="seconds")  # the offset says which 02:30 it is
 
 
 def write_date(due: Any, span: Span | None, user_tz: str) -> dict[str, Any] | None:
     if span is not None:
-        start, tz = _moment(span.start, user_tz)
         end_m: Any = span.end
         if isinstance(end_m, DateOnly):
             end_m = DateOnly(date=end_m.date - dt.timedelta(days=1))
-        end, _ = _moment(end_m, user_tz)
-        return {"start": start, "end": end if end != start else None, "time_zone": tz}
+        start, end = represent_moment(span.start, user_tz), represent_moment(end_m, user_tz)
+        return {"start": _moment(span.start, user_tz),
+                "end": _moment(end_m, user_tz) if end != start else None, "time_zone": None}
     if due is None:
         return None
-    start, tz = _moment(due, user_tz)
-    return {"start": start, "end": None, "time_zone": tz}
+    return {"start": _moment(due, user_tz), "end": None, "time_zone": None}
 
 
 def represent_span(span: Span, user_tz: str) -> Span | None:
-    """What a span reads back as: none when it is a single all-day date (no end in Notion)."""
+    """What a span reads back as: none when it has no length in Notion (a single all-day
+    date, or a time that ends when it starts), else its moments as they read back."""
     if isinstance(span.start, DateOnly) and isinstance(span.end, DateOnly) and \
             span.end.date - span.start.date == dt.timedelta(days=1):
         return None
     start, end = represent_moment(span.start, user_tz), represent_moment(span.end, user_tz)
-    return Span(start=start, end=end)
+    return None if start == end else Span(start=start, end=end)
 
 
 def represent_moment(m: Any, user_tz: str) -> Any:
-    """A floating time is stored in the user's zone."""
+    """A time reads back as the same instant in the user's zone (Notion does not return the
+    zone's name); a floating time is stored in the user's zone."""
     if isinstance(m, FloatingDateTime):
         return ZonedDateTime(at=m.at.replace(tzinfo=ZoneInfo(user_tz)), tz=user_tz)
+    if isinstance(m, ZonedDateTime):
+        return ZonedDateTime(at=m.at, tz=user_tz)
     return m
 
 

@@ -6,8 +6,10 @@ and multi-selects add unknown options, as Notion does); people must be known use
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TEXT_LIMIT = 2000
 
@@ -69,10 +71,9 @@ def _option(schema: dict[str, Any], kind: str, name: Any) -> dict[str, Any]:
     return opts[name]
 
 
-def value(schema: dict[str, Any], name: str, given: Any, users: dict[str, Any],
-          date: Any) -> dict[str, Any]:
-    """The stored value of property ``name`` (``schema``) written as ``given``; ``date``
-    converts a date value (see :mod:`adapters.notion.emu_dates`)."""
+def value(schema: dict[str, Any], name: str, given: Any, users: dict[str, Any]
+          ) -> dict[str, Any]:
+    """The stored value of property ``name`` (``schema``) written as ``given``."""
     kind = schema["type"]
     raw = given.get(kind) if isinstance(given, dict) and kind in given else given
     result: Any
@@ -105,3 +106,48 @@ def value(schema: dict[str, Any], name: str, given: Any, users: dict[str, Any],
     else:
         result = raw
     return {"id": schema["id"], "type": kind, kind: result}
+
+
+def _datetime(name: str, text: Any, zone: str | None) -> str:
+    """A date value's ``start``/``end`` as Notion answers it: a date stays a date; a time is
+    rendered with its UTC offset (a wall-clock time in ``zone``, or UTC without one)."""
+    if not isinstance(text, str):
+        raise NotionError(400, "validation_error", f"{name}.date.start should be a string.")
+    try:
+        if len(text) == 10:
+            if zone:
+                raise NotionError(400, "validation_error", "Dates with a time_zone must "
+                                  "include a time.")
+            return dt.date.fromisoformat(text).isoformat()
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise NotionError(400, "validation_error",
+                          f"{text!r} is not a valid ISO 8601 date.") from None
+    if value.tzinfo is not None and zone:
+        raise NotionError(400, "validation_error", "Dates with a time_zone cannot also have "
+                          "a UTC offset in start or end.")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone) if zone else dt.UTC)
+    return value.isoformat(timespec="milliseconds")
+
+
+def date(name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Notion's rules for a date value: ``time_zone`` (an IANA name) only with wall-clock times
+    and never with an offset; answered with offsets and ``time_zone: null``."""
+    zone = raw.get("time_zone")
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise NotionError(400, "validation_error",
+                              f"{zone!r} is not a valid time zone.") from None
+    start = _datetime(name, raw.get("start"), zone)
+    end = _datetime(name, raw["end"], zone) if raw.get("end") else None
+    return {"start": start, "end": end, "time_zone": None}
+
+
+def moment(text: str) -> dt.datetime:
+    """A stored ``start``/``end`` (or a filter's date) as an aware instant; a bare date is
+    its midnight UTC, as Notion compares dates without a zone."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -127,11 +127,7 @@ class NotionEmulator(Emulator):
         if schema is None:
             raise NotionError(400, "validation_error",
                               f"{name} is not a property that exists.")
-        return emu_values.value(schema, name, given, self.users, self._date)
-
-    @staticmethod
-    def _date(name: str, raw: dict[str, Any]) -> dict[str, Any]:
-        return {"start": raw["start"], "end": raw.get("end"), "time_zone": raw.get("time_zone")}
+        return emu_values.value(schema, name, given, self.users)
 
     def minute(self) -> str:
         """Now on the emulator's clock, rounded down to the minute as Notion's timestamps."""

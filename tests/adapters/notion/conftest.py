@@ -16,6 +16,8 @@ from adapters.notion.sandbox import STATUS, NotionSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
 from tests.contract.harness import SandboxHarness
 
+HEADERS = {"Authorization": "Bearer secret-test", "Notion-Version": "2025-09-03"}
+
 
 def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
     conn = NotionConnection(token="secret-test", base_url=emu.base_url,  # type: ignore[arg-type]

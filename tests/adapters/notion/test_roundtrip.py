@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from adapters.base import ValueMap
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.sandbox import SCHEMA, STATUS, NotionSandbox
-from hub.model import DateOnly, Item, Span, ZonedDateTime
+from hub.model import DateOnly, FloatingDateTime, Item, Span, ZonedDateTime
 from tests.adapters.notion.conftest import build
 
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd")), min_size=1,
@@ -36,15 +36,40 @@ urls = st.none() | words.map(lambda w: f"https://ex.org/{w}?q=1#top")
 kinds = st.sampled_from(["open", "in_progress", "done", "cancelled"])
 
 
+# Instants near DST changes (Europe/Berlin, America/New_York 2026) as well as anywhere.
+near_dst = st.builds(lambda base, minutes: base + dt.timedelta(minutes=minutes),
+                     st.sampled_from([dt.datetime(2026, 10, 25, 0, 0), dt.datetime(2026, 3, 29),
+                                      dt.datetime(2026, 11, 1, 5, 0), dt.datetime(2026, 3, 8, 6)]),
+                     st.integers(0, 180))
+instants = (naive | near_dst).map(lambda d: d.replace(tzinfo=dt.UTC))
+zoned = st.builds(lambda d, z: ZonedDateTime(at=d, tz=z), instants, zones)
+floating = (naive | near_dst).map(lambda d: FloatingDateTime(at=d))
+
+
+@st.composite
+def whens(draw: st.DrawFn) -> tuple[Any, Span | None]:
+    """(due, span): Notion holds one date, so a span's start is the due."""
+    kind = draw(st.sampled_from(["none", "date", "zoned", "floating"]))
+    if kind == "none":
+        return None, None
+    due: Any = {"date": dates.map(lambda d: DateOnly(date=d)), "zoned": zoned,
+                "floating": floating}[kind]
+    start = draw(due)
+    if not draw(st.booleans()):
+        return start, None
+    length = draw(st.integers(0, 5 * 24 * 60))
+    if isinstance(start, DateOnly):
+        end: Any = DateOnly(date=start.date + dt.timedelta(days=1 + length // (24 * 60)))
+    elif isinstance(start, ZonedDateTime):
+        end = ZonedDateTime(at=start.at + dt.timedelta(minutes=length), tz=draw(zones))
+    else:
+        end = FloatingDateTime(at=start.at + dt.timedelta(minutes=length))
+    return start, Span(start=start, end=end)
+
+
 @st.composite
 def items(draw: st.DrawFn) -> Item:
-    due: Any = draw(st.one_of(st.none(), dates.map(lambda d: DateOnly(date=d)),
-                              st.builds(lambda d, z: ZonedDateTime(
-                                  at=d.replace(tzinfo=dt.UTC), tz=z), naive, zones)))
-    span = None
-    if isinstance(due, DateOnly) and draw(st.booleans()):
-        span = Span(start=due, end=DateOnly(date=due.date + dt.timedelta(
-            days=draw(st.integers(1, 5)))))
+    due, span = draw(whens())
     return Item(title=draw(markdown), description=draw(st.none() | markdown),
                 status={"kind": draw(kinds)}, due=due, span=span,
                 priority=draw(st.none() | st.integers(1, 4)),
@@ -78,7 +103,7 @@ def adapters() -> Iterator[dict[str, NotionAdapter]]:
     sandbox.stop()
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(item=items(), layout=st.sampled_from(sorted(LAYOUTS)))
 def test_every_property_type_round_trips(adapters: dict[str, NotionAdapter], item: Item,
