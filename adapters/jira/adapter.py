@@ -85,6 +85,10 @@ class JiraAdapter:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only)
         self.accounts: dict[str, str] = {}  # accountId -> email (cached)
+        #: the part of ``accounts`` Jira will not tell again (profiles that hide the address,
+        #: learnt when assigning by e-mail): kept in the cursor, so a restarted process still
+        #: reads those assignees instead of taking them for "unassigned"
+        self.hidden: dict[str, str] = {}
         self._zone: ZoneInfo | None = None
 
     @property
@@ -125,9 +129,17 @@ class JiraAdapter:
                 return aid
         users = self.client.call(lambda: self.client.jira.search_users(query=email))
         for u in users:
-            if getattr(u, "emailAddress", "").lower() == email:
+            if (getattr(u, "emailAddress", None) or "").lower() == email:
                 self.accounts[u.accountId] = email
                 return str(u.accountId)
+        # Jira hides the address of many profiles but still matches the query against it:
+        # one active account without a visible address that the search found is that person.
+        hidden = [u for u in users if not getattr(u, "emailAddress", None)
+                  and getattr(u, "accountType", "atlassian") == "atlassian"
+                  and getattr(u, "active", True)]
+        if len(hidden) == 1 and len(users) == 1:
+            self.accounts[hidden[0].accountId] = self.hidden[hidden[0].accountId] = email
+            return str(hidden[0].accountId)
         return None
 
     def _to_item(self, raw: dict[str, Any]) -> Item:
@@ -202,6 +214,9 @@ class JiraAdapter:
         zone = self.zone  # once per adapter (the first round), not per quiet round
         state = json.loads(cursor) if cursor else {}
         since = state.get("since")
+        for aid, email in (state.get("hidden") or {}).items():
+            self.accounts.setdefault(aid, email)
+            self.hidden.setdefault(aid, email)
         jql = f"({self.jql})"
         if since:  # the cursor is UTC; JQL wants the user's wall-clock time
             start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
@@ -228,6 +243,7 @@ class JiraAdapter:
                 if _updated(r["fields"]["updated"]) >= horizon}
         return ChangeSet(items=tuple(items), gone=gone, requests=self.client.requests - before,
                          cursor=json.dumps({"since": new_since, "seen": keep,
+                                            "hidden": self.hidden,
                                             "known": sorted(known), "round": rounds}))
 
     @staticmethod

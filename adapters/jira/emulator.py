@@ -75,6 +75,9 @@ class JiraEmulator(Emulator):
         #: entity properties JQL can search: real Jira indexes only those an installed app
         #: declares (a Connect/Forge module); a plain API-token integration has none
         self.indexed_properties: set[str] = set()
+        #: accounts whose profile hides their e-mail (Atlassian's default for many sites):
+        #: the address is left out of every answer, but user search still matches it
+        self.hidden_emails: set[str] = set()
         self._ids = itertools.count(10001)
         self.me = self.add_user(email, "synchub bot")
 
@@ -305,8 +308,10 @@ class JiraEmulator(Emulator):
         return str(11 + every.index((status, name)) * 10)
 
     def _user_json(self, user: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: v for k, v in user.items()
+                 if k != "emailAddress" or user["accountId"] not in self.hidden_emails}
         return {"self": f"{self.base_url}/rest/api/3/user?accountId={user['accountId']}",
-                **user}
+                **shown}
 
     def _issue_json(self, issue: dict[str, Any], fields: list[str] | None = None
                     ) -> dict[str, Any]:
@@ -317,9 +322,11 @@ class JiraEmulator(Emulator):
             "id": issue["id"], "key": issue["key"],
             "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
         if fields is None or {"*all", "*navigable"} & set(fields):
-            data["fields"] = issue["fields"]
+            data["fields"] = dict(issue["fields"])
         elif set(fields) - {"id", "key"}:
             data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
+        if (data.get("fields") or {}).get("assignee"):
+            data["fields"]["assignee"] = self._user_json(data["fields"]["assignee"])
         return data
 
     def _route(self, req: Request) -> tuple[int, Any]:

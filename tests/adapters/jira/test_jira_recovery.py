@@ -211,3 +211,19 @@ def test_a_timed_due_is_held_as_its_own_day_and_does_not_flow_back(harness: Jira
     assert run_flow("f", cfg, adapters, store).counts["writes"] == 0  # type: ignore[arg-type]
     timed = [i.due for i in mem.live().values() if i.title == "timed"]
     assert timed == [due]  # the time is not lost in mem
+
+
+def test_an_assignee_whose_email_jira_hides_is_found_and_read_back(sandbox) -> None:  # type: ignore[no-untyped-def]
+    hidden = next(aid for aid, u in sandbox.emu.users.items()
+                  if u["emailAddress"] == "u3@example.com")
+    sandbox.emu.hidden_emails.add(hidden)
+    a = build(sandbox)
+    created = a.create(Item(title="x", assignee="u3@example.com"), origin="L",
+                       idempotency_key="k")
+    assert sandbox.emu.issues[created.ref]["fields"]["assignee"]["accountId"] == hidden
+    assert created.item.assignee == "u3@example.com"  # learnt when assigning
+    cursor = a.changes(None).cursor
+    fresh = build(sandbox)  # a restarted process: Jira does not tell, the cursor does
+    assert fresh.get(created.ref).item.assignee is None  # type: ignore[union-attr]
+    assert [r.item.assignee for r in fresh.changes(cursor).items] in ([], ["u3@example.com"])
+    assert fresh.get(created.ref).item.assignee == "u3@example.com"  # type: ignore[union-attr]
