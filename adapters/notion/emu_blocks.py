@@ -25,7 +25,7 @@ def _error(status: int, code: str, message: str) -> NotionError:
     return NotionError(status, code, message)
 
 
-def _page_size(raw: Any) -> int:
+def page_size(raw: Any) -> int:
     try:
         size = int(raw) if raw not in (None, "") else 100
     except (TypeError, ValueError):
@@ -37,9 +37,9 @@ def _page_size(raw: Any) -> int:
 
 
 def list_children(emu: NotionEmulator, parent: str, start_cursor: str | None,
-                  page_size: Any) -> dict[str, Any]:
+                  page_size_arg: Any) -> dict[str, Any]:
     blocks = _siblings(emu, parent)
-    size = _page_size(page_size)
+    size = page_size(page_size_arg)
     start = 0
     if start_cursor:
         ids = [b["id"] for b in blocks]
@@ -77,6 +77,7 @@ def append_children(emu: NotionEmulator, parent: str, children: list[dict[str, A
             "last_edited_by": {"object": "user", "id": emu.bot},
             "has_children": False, "archived": False, "in_trash": False, "type": kind,
             kind: {**content, "rich_text": emu.rich(content.get("rich_text")),
+                   **({"icon": content.get("icon")} if kind == "paragraph" else {}),
                    "color": content.get("color", "default")}})
     blocks.extend(made)
     if page is not None:

@@ -1,20 +1,22 @@
 """A local Notion API (Notion-Version 2025-09-03: databases hold data sources).
 
-Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add properties),
-``/v1/data_sources/{id}/query`` (property and timestamp filters with ``and``/``or``, sorts,
-``start_cursor``/``has_more``, ``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create,
-retrieve and update (``in_trash``), ``/v1/users`` and ``/v1/blocks/{id}/children``. Ids are
-dashed UUIDs, ``last_edited_time`` is rounded down to the minute, errors have Notion's shape
-(``object: error``, ``status``, ``code``, ``message``, ``request_id``), a status or select option
-that does not exist is a ``validation_error``, and an optional request rate limit answers 429
-``rate_limited`` with ``Retry-After`` (shapes checked against recorded real traffic in tests).
+Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add or drop properties:
+every existing page then has the new one, empty), ``/v1/data_sources/{id}/query``
+(:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
+``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create, retrieve and update (``in_trash``),
+``/v1/users`` and the block endpoints (:mod:`adapters.notion.emu_blocks`). Values follow
+Notion's rules (:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a
+400 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date``
+header is the emulator's clock, errors have Notion's shape (``object: error``, ``status``,
+``code``, ``message``, ``request_id``), and an optional request rate limit answers 429
+``rate_limited`` with ``Retry-After`` (an injected 529 is ``service_overload``, also with
+``Retry-After``). Shapes are checked against recorded real traffic in the tests.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import itertools
 import socket
 import time
@@ -23,7 +25,7 @@ from collections import deque
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_values
+from adapters.notion import emu_blocks, emu_query, emu_values
 from adapters.notion.emu_values import NotionError
 
 VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
@@ -46,10 +48,6 @@ def _uuid(param: str, text: str) -> str:
 def _bad_id(param: str, text: str) -> str:
     raise NotionError(400, "validation_error", f"path failed validation: path.{param} should "
                       f"be a valid uuid, instead was `\"{text}\"`.")
-
-
-def _sort_key(key: str, page: dict[str, Any]) -> tuple[Any, int]:
-    return (page[key], page["_order"])
 
 
 def _minute(ts: dt.datetime) -> str:
@@ -111,6 +109,18 @@ class NotionEmulator(Emulator):
                                      for o in config.get("options", [])]
             schema[name] = {"id": "title" if kind == "title" else str(uuid.uuid4())[:8],
                             "name": name, "type": kind, kind: config}
+        # Every page of the data source has every property: a new one empty, a dropped one
+        # gone (in retrieve, query results and filters alike).
+        for page in self.pages.values():
+            if page["parent"]["data_source_id"] != ds:
+                continue
+            values = page["properties"]
+            for name in [n for n in values if n not in schema]:
+                del values[name]
+            for name, spec in schema.items():
+                if values.get(name, {}).get("id") != spec["id"]:
+                    values[name] = {"id": spec["id"], "type": spec["type"],
+                                    spec["type"]: emu_values.empty(spec)}
 
     def trash(self, page_id: str) -> None:
         with self.lock:
@@ -151,7 +161,8 @@ class NotionEmulator(Emulator):
             "last_edited_by": {"object": "user", "id": self.bot}, "cover": None, "icon": None,
             "parent": {"type": "data_source_id", "data_source_id": ds,
                        "database_id": self.sources[ds]["parent"]["database_id"]},
-            "in_trash": False, "archived": False, "is_locked": False, "properties": {},
+            "in_trash": False, "archived": False, "is_archived": False, "is_locked": False,
+            "properties": {},
             "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
         for name, schema in self.sources[ds]["properties"].items():
             page["properties"][name] = {"id": schema["id"], "type": schema["type"],
@@ -182,85 +193,22 @@ class NotionEmulator(Emulator):
 
     # -- query ----------------------------------------------------------------------------------
 
-    def _match(self, page: dict[str, Any], f: dict[str, Any]) -> bool:
-        if "and" in f:
-            return all(self._match(page, g) for g in f["and"])
-        if "or" in f:
-            return any(self._match(page, g) for g in f["or"])
-        if "timestamp" in f:
-            value = page[f["timestamp"]]
-            cond = f[f["timestamp"]]
-            return self._compare_time(value, cond)
-        prop = page["properties"].get(f.get("property"))
-        if prop is None:
-            raise NotionError(400, "validation_error",
-                              f"Could not find property with name or id: {f.get('property')}")
-        kind = prop["type"]
-        cond = next(iter(v for k, v in f.items() if k != "property"))
-        value = prop[kind]
-        if kind in ("title", "rich_text"):
-            value = "".join(p["plain_text"] for p in value)
-        elif kind in ("select", "status"):
-            value = value["name"] if value else None
-        elif kind == "multi_select":
-            value = [o["name"] for o in value]
-        elif kind == "people":
-            value = [p["id"] for p in value]
-        elif kind == "date":
-            return self._compare_time(value["start"] if value else None, cond)
-        for op, arg in cond.items():
-            if op == "equals":
-                ok = value == arg
-            elif op == "does_not_equal":
-                ok = value != arg
-            elif op == "contains":
-                ok = arg in (value or "")
-            elif op == "does_not_contain":
-                ok = arg not in (value or "")
-            elif op in ("is_empty", "is_not_empty"):
-                ok = (value in (None, "", [])) == (op == "is_empty")
-            else:
-                raise NotionError(400, "validation_error", f"Unsupported filter {op}.")
-            if not ok:
-                return False
-        return True
-
-    @staticmethod
-    def _compare_time(value: str | None, cond: dict[str, Any]) -> bool:
-        def t(x: str) -> dt.datetime:
-            d = dt.datetime.fromisoformat(x.replace("Z", "+00:00"))
-            return d if d.tzinfo else d.replace(tzinfo=dt.UTC)
-        for op, arg in cond.items():
-            if op in ("is_empty", "is_not_empty"):
-                if (value is None) != (op == "is_empty"):
-                    return False
-                continue
-            if value is None:
-                return False
-            a, b = t(value), t(arg)
-            if not {"on_or_after": a >= b, "after": a > b, "before": a < b,
-                    "on_or_before": a <= b, "equals": a == b}[op]:
-                return False
-        return True
-
     def query(self, ds: str, body: dict[str, Any]) -> dict[str, Any]:
         if ds not in self.sources:
             raise NotionError(404, "object_not_found",
                               f"Could not find data_source with ID: {ds}.")
-        size = int(body.get("page_size") or 100)
-        if size > 100:
-            raise NotionError(400, "validation_error", "page_size should be ≤ `100`.")
+        size = emu_blocks.page_size(body.get("page_size"))
         trashed = bool(body.get("in_trash", False))
+        schema = self.sources[ds]["properties"]
+        match = emu_query.Matcher(schema, self.now)
         rows = [p for p in self.pages.values() if p["parent"]["data_source_id"] == ds
                 and p["in_trash"] == trashed
-                and (not body.get("filter") or self._match(p, body["filter"]))]
-        rows.sort(key=lambda p: p["_order"])
-        for s in reversed(body.get("sorts") or []):
-            key = s.get("timestamp")
-            if key:
-                rows.sort(key=functools.partial(_sort_key, key),
-                          reverse=s.get("direction") == "descending")
-        start = int(body.get("start_cursor") or 0)
+                and (not body.get("filter") or match(p, body["filter"]))]
+        rows = emu_query.sort(rows, body.get("sorts") or [], schema)
+        cursor = body.get("start_cursor")
+        if cursor is not None and not (isinstance(cursor, str) and cursor.isdigit()):
+            raise NotionError(400, "validation_error", "start_cursor provided is invalid.")
+        start = int(cursor or 0)
         chunk = rows[start:start + size]
         more = start + size < len(rows)
         return {"object": "list", "results": [self._public(p) for p in chunk],
