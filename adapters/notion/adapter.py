@@ -23,10 +23,10 @@ import hashlib
 import json
 from typing import Any
 
-from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem, RequestBudget
+from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem
 from adapters.notion import schema
 from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body
-from adapters.notion.client import SERVICE, NotionClient
+from adapters.notion.client import SERVICE, NotionClient, budget
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.errors import Conflict, NotFound, ValidationRejected
@@ -86,7 +86,7 @@ class NotionAdapter:
         self._map = PropertyMap(props, self.ctx, self._users)
         self._caps = Capabilities(
             fields=frozenset(props), read_only=self.read_only,
-            request_budget=RequestBudget(requests=3, per_seconds=1.0),
+            request_budget=budget(self.client.requests_per_second),
             timestamp_precision=60.0)  # last_edited_time is rounded down to the minute
 
     def _users(self) -> dict[str, str]:

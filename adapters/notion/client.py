@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -28,6 +29,7 @@ import httpx
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
+from adapters.base import RequestBudget
 from hub.errors import (
     AuthError,
     Conflict,
@@ -81,12 +83,14 @@ def error_for(status: int, code: str | None, message: str, headers: Any = None
 class Pacer:
     """Client-side budget: about ``rate`` requests per second."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.rate = rate
         # 5% under the limit: exactly 3/s lands a 4th request inside some 1 s window
         self.interval = 1.05 / rate if rate > 0 else 0.0
         self.next = 0.0
         self.lock = threading.Lock()
+        self.clock, self.sleep = clock, sleep  # injectable: tests never sleep
 
     def slow_to(self, rate: float) -> None:
         """Two endpoints on one integration configured differently: the slower rate wins."""
@@ -96,24 +100,34 @@ class Pacer:
 
     def wait(self) -> None:
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             delay = max(0.0, self.next - now)
             self.next = max(now, self.next) + self.interval
         if delay:
-            time.sleep(delay)
+            self.sleep(delay)
 
 
-_PACERS: dict[tuple[str, str], Pacer] = {}
+#: one pacer per integration while any client uses it (weak: gone with its last client)
+_PACERS: weakref.WeakValueDictionary[tuple[str, str], Pacer] = weakref.WeakValueDictionary()
 _PACERS_LOCK = threading.Lock()
 
 
+def budget(rate: float) -> RequestBudget:
+    """``rate`` requests a second as a whole number of requests per window (2.5/s is 2 per
+    0.8 s), for the executor's own pacing of writes."""
+    requests = max(1, int(rate))
+    return RequestBudget(requests=requests, per_seconds=requests / rate)
+
+
 def pacer_for(base_url: str, token: str, rate: float) -> Pacer:
-    """The one pacer of an integration (keyed by a hash of the token, not the token)."""
+    """The one pacer of an integration (keyed by a hash of the token, not the token), shared
+    by every client on it: Notion's limit is per integration, not per endpoint."""
     key = (base_url.rstrip("/"), hashlib.sha256(token.encode()).hexdigest())
     with _PACERS_LOCK:
         pacer = _PACERS.get(key)
         if pacer is None:
-            pacer = _PACERS[key] = Pacer(rate)
+            pacer = Pacer(rate)
+            _PACERS[key] = pacer
         else:
             pacer.slow_to(rate)
         return pacer
