@@ -67,9 +67,7 @@ def latency(samples: int, interval: str, webhook: bool) -> list[float]:
     port = _port()
     with tempfile.TemporaryDirectory() as d:
         path = sbx.config(boxes, Path(d), interval=interval, port=port)
-        data = json.loads(path.read_text().split("\n", 1)[1])
-        data["connections"]["todoist"]["webhook_secret"] = "secret"
-        path.write_text(json.dumps(data))
+        secret = sbx.read_config(path)["connections"]["todoist"]["webhook_secret"].encode()
         proc = _daemon(path)
         try:
             _wait(lambda: _ready(port))
@@ -85,7 +83,7 @@ def latency(samples: int, interval: str, webhook: bool) -> list[float]:
                 if webhook:
                     body = json.dumps({"event_name": "item:updated",
                                        "event_data": {"id": ref}}).encode()
-                    sig = base64.b64encode(hmac.new(b"secret", body, hashlib.sha256).digest())
+                    sig = base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest())
                     req = urllib.request.Request(
                         f"http://127.0.0.1:{port}/webhooks/todoist", data=body, method="POST",
                         headers={"X-Todoist-Hmac-SHA256": sig.decode()})
