@@ -3,11 +3,14 @@
 Which property holds which field is resolved and checked on first use
 (:mod:`adapters.notion.schema`); values are converted by :mod:`adapters.notion.props`.
 
-Reading: ``last_edited_time`` has minute precision, so each round queries from one minute
-before the last seen time and drops what it has already seen, comparing content (two edits in
-one minute share a timestamp). Trashed pages come from a second query with ``in_trash``; with
-a scope filter, a third unfiltered query finds pages that changed out of the filter (it may
-also name pages that never were in scope; the hub ignores refs it does not know).
+Reading: each round lists the pages edited on or after the window start, oldest first, and
+drops those it has already seen, comparing versions (``last_edited_time`` has minute precision,
+so two edits in one minute share a timestamp). The window then moves on in Notion's clock (the
+``Date`` header) less a settle margin, so a quiet round lists nothing old (see
+:meth:`NotionAdapter._next_window`). Trashed pages come from a second query with
+``in_trash``; with a scope filter, a third unfiltered query finds pages that changed out of the
+filter (it may also name pages that never were in scope; the hub ignores refs it does not
+know). A quiet round is therefore two requests (three with a scope filter).
 
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
 page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`); a stale
@@ -25,18 +28,23 @@ from typing import Any
 
 from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem
 from adapters.notion import schema
-from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body
+from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body, written
 from adapters.notion.client import SERVICE, NotionClient, budget
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.errors import Conflict, NotFound, ValidationRejected
 from hub.model import Item
 
-OVERLAP = dt.timedelta(minutes=1)
+OVERLAP = dt.timedelta(minutes=1)  # last_edited_time is rounded down to the minute
+SETTLE = dt.timedelta(minutes=1)  # how far Notion's query index may lag behind an edit
 
 
 def _ts(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _minute(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
 class NotionAdapter:
@@ -117,18 +125,24 @@ class NotionAdapter:
         blob = json.dumps([page["properties"], body], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
-    def _remote(self, page: dict[str, Any]) -> RemoteItem:
-        """In body mode this reads the page's children: one more request per page."""
-        body = read_body(self.client, page["id"]) if self.map.body else None
+    def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
+        """In body mode this reads the page's children (one more request per page) unless
+        ``body`` says what they hold (just written)."""
+        if body is False:
+            body = read_body(self.client, page["id"]) if self.map.body else None
+        assert body is not True
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
                           version=self._version(page, body))
 
     # -- reading ------------------------------------------------------------------------------
 
     def _query(self, flt: dict[str, Any] | None, in_trash: bool = False
-               ) -> list[dict[str, Any]]:
+               ) -> tuple[list[dict[str, Any]], dt.datetime | None]:
+        """Every page matching ``flt``, oldest edit first, and Notion's clock when it answered
+        the first request of the listing."""
         pages: list[dict[str, Any]] = []
         cursor = None
+        asked_at = None
         while True:
             body: dict[str, Any] = {"page_size": 100,
                                     "sorts": [{"timestamp": "last_edited_time",
@@ -141,63 +155,87 @@ class NotionAdapter:
                 body["start_cursor"] = cursor
             result = self.client.call(functools.partial(
                 self.client.sdk.data_sources.query, data_source_id=self.source_id, **body))
+            if cursor is None:
+                asked_at = self.client.server_time
             pages += result["results"]
             if not result.get("has_more"):
-                return pages
+                return pages, asked_at
             cursor = result["next_cursor"]
 
+    @staticmethod
+    def _window(state: dict[str, Any]) -> str | None:
+        """Where this round's listing starts (``on_or_after``, UTC, to the minute)."""
+        if "from" in state:
+            return str(state["from"])
+        if state.get("since"):  # a cursor from before the window moved in Notion's clock
+            return _minute(_ts(state["since"]) - OVERLAP)
+        return None
+
+    @staticmethod
+    def _next_window(start: str | None, asked_at: dt.datetime | None,
+                     live: list[dict[str, Any]]) -> str:
+        """Where the next round's listing starts.
+
+        Notion's clock when it answered (the ``Date`` header), less :data:`SETTLE` for its
+        query index to catch up, rounded down to the minute as ``last_edited_time`` is: an
+        edit the listing could not show yet is at most that old, so nothing is skipped, and a
+        burst of edits is listed once more at most (not every round while it stays within a
+        minute of the newest edit). Notion's clock, not ours: a skewed local clock must not
+        skip. Without a ``Date`` header, one minute before the newest edit seen.
+        """
+        if asked_at is not None:
+            mark = _minute(asked_at - SETTLE)
+        elif live:
+            mark = _minute(max(_ts(p["last_edited_time"]) for p in live) - OVERLAP)
+        else:
+            mark = start or _minute(dt.datetime.now(dt.UTC) - SETTLE)
+        return max(start, mark) if start else mark
+
     def changes(self, cursor: str | None) -> ChangeSet:
+        """Pages edited since the window start (one query, one more page a 100), then, after
+        the first round, pages trashed since (one query) and, with a scope filter, pages edited
+        out of it (one query): a quiet round is two requests, three with a filter, plus the id
+        reconcile every ``reconcile_every`` rounds and, in body mode, one per page listed."""
         before = self.client.requests
         self.capabilities  # noqa: B018 (resolves the schema once)
         state = json.loads(cursor) if cursor else {}
         seen: dict[str, str] = state.get("seen", {})
-        since = state.get("since")
-        time_filter = None
-        if since:
-            start = (_ts(since) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            time_filter = {"timestamp": "last_edited_time",
-                           "last_edited_time": {"on_or_after": start}}
+        start = self._window(state)
+        time_filter = {"timestamp": "last_edited_time",
+                       "last_edited_time": {"on_or_after": start}} if start else None
         scoped = {"and": [f for f in (self.filter, time_filter) if f]} if self.filter and \
             time_filter else (self.filter or time_filter)
-        live = self._query(scoped)
-        items: list[RemoteItem] = []
-        gone: dict[str, Gone] = {}
-        latest = since
-        fresh: dict[str, str] = {}
-        for page in live:
+        live, asked_at = self._query(scoped)
+        found: dict[str, RemoteItem] = {}
+        for page in live:  # a page edited while it was being listed comes twice: last wins
             r = self._remote(page)
-            fresh[r.ref] = r.version or ""
-            latest = max(latest or page["last_edited_time"], page["last_edited_time"])
-            if seen.get(r.ref) != r.version:
-                items.append(r)
-        if since:
-            for page in self._query(time_filter, in_trash=True):
+            found[r.ref] = r
+        items = [r for r in found.values() if seen.get(r.ref) != r.version]
+        gone: dict[str, Gone] = {}
+        if start:
+            for page in self._query(time_filter, in_trash=True)[0]:
                 gone[page["id"]] = Gone.DELETED
             if self.filter:
-                in_scope = {p["id"] for p in live}
-                for page in self._query(time_filter):
-                    if page["id"] not in in_scope:
+                for page in self._query(time_filter)[0]:
+                    if page["id"] not in found:
                         gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
         # Every few rounds, list the ids in scope: a page can leave a filter without being
         # edited (a date-based filter, say), which no timestamp query shows.
-        known = set(state.get("known", [])) | {p["id"] for p in live}
+        known = set(state.get("known", [])) | set(found)
         rounds = int(state.get("round", 0)) + 1
-        if since and rounds % self.reconcile_every == 0:
-            present = {p["id"] for p in self._query(self.filter)}
+        if start and rounds % self.reconcile_every == 0:
+            present = {p["id"] for p in self._query(self.filter)[0]}
             for ref in sorted(known - present - set(gone)):
                 still_there = self.get(ref) is not None
                 gone[ref] = Gone.OUT_OF_SCOPE if still_there else Gone.DELETED
             known = present
         known -= set(gone)
-        # Keep only what can still fall inside the next overlap window.
-        horizon = (_ts(latest) - OVERLAP) if latest else None
-        keep = {ref: v for ref, v in {**seen, **fresh}.items()
-                if ref in fresh or horizon is None}
-        if horizon is not None:
-            keep = {ref: v for ref, v in keep.items()
-                    if ref in {p["id"] for p in live if _ts(p["last_edited_time"]) >= horizon}}
-        new_cursor = json.dumps({"since": latest or dt.datetime.now(dt.UTC).strftime(
-            "%Y-%m-%dT%H:%M:00.000Z"), "seen": keep, "known": sorted(known), "round": rounds})
+        new_start = self._next_window(start, asked_at, live)
+        # Remember versions only of what the next listing will show again.
+        keep = {p["id"]: found[p["id"]].version or "" for p in live
+                if _ts(p["last_edited_time"]) >= _ts(new_start)}
+        new_cursor = json.dumps({"from": new_start, "seen": keep, "known": sorted(known),
+                                 "round": rounds})
         return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor,
                          requests=self.client.requests - before)
 
@@ -213,7 +251,7 @@ class NotionAdapter:
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
         self.capabilities  # noqa: B018
-        found = self._query({"property": ORIGIN_PROPERTY, "rich_text": {"equals": origin}})
+        found, _ = self._query({"property": ORIGIN_PROPERTY, "rich_text": {"equals": origin}})
         return self._remote(found[0]) if found else None
 
     # -- writing ------------------------------------------------------------------------------
@@ -226,7 +264,7 @@ class NotionAdapter:
             parent={"type": "data_source_id", "data_source_id": self.source_id},
             properties=props, children=blocks[:PAGE]), write=True)
         append(self.client, page["id"], blocks[PAGE:])
-        return self._remote(page)
+        return self._remote(page, written(item.description) if self.map.body else None)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
                expected_version: str | None, idempotency_key: str) -> RemoteItem:
@@ -238,8 +276,10 @@ class NotionAdapter:
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
         props = self.map.properties(item, fields & self.capabilities.fields)
+        body: str | bool | None = False  # not known: read it back
         if self.map.body and "description" in fields:
             write_body(self.client, ref, item.description)
+            body = written(item.description)
         try:
             page = self.client.call(lambda: self.client.sdk.pages.update(
                 page_id=ref, properties=props), write=True)
@@ -247,7 +287,7 @@ class NotionAdapter:
             if "archived" in exc.message:  # Notion's answer for a page in the trash
                 raise NotFound(f"page {ref} is in the trash", service=SERVICE) from None
             raise
-        return self._remote(page)
+        return self._remote(page, body)
 
     def delete(self, ref: str, *, expected_version: str | None) -> None:
         try:

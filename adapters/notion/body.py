@@ -4,7 +4,8 @@ per line; headings, lists and other blocks a person added are left alone.
 Cost: Notion's page objects carry properties only, so body mode reads each page's children
 with at least one more request per page read (one per 100 blocks); a write deletes the old
 paragraphs one request each and appends the new ones, 100 per request (Notion's limit per
-append; a page is created with its first 100 in the create itself).
+append; a page is created with its first 100 in the create itself). What was just written is
+not read back (:func:`written`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def paragraphs(text: str | None) -> list[dict[str, Any]]:
     return [{"object": "block", "type": "paragraph",
              "paragraph": {"rich_text": richtext.md_to_rich(line)}}
             for line in (text or "").split("\n")] if text else []
+
+
+def written(text: str | None) -> str | None:
+    """What :func:`read_body` reads after :func:`paragraphs` of ``text`` were written, without
+    asking (a create or an update then needs no request to read the body back)."""
+    return "\n".join(richtext.normalise(line) or "" for line in text.split("\n")) or None \
+        if text else None
 
 
 def read_body(client: NotionClient, page_id: str) -> str | None:

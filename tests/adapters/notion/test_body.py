@@ -66,3 +66,21 @@ def test_body_mode_costs_one_listing_per_page_read(harness: NotionHarness) -> No
     assert emu.total_requests == 1 + 3  # and each page's children
     assert emu.requests.total() - emu.requests["POST /v1/data_sources/" + harness.ds
                                                 + "/query"] == 3
+
+
+def test_what_was_just_written_is_not_read_back(harness: NotionHarness) -> None:
+    emu = harness.emu
+    a = build(emu, harness.db, options={"targets": {"description": "body"}})
+    a.capabilities, a._users()  # the schema and the people, read once
+    emu.reset_counts()
+    created = a.create(Item(title="x", description="one\n\n***two***"), origin="L",
+                       idempotency_key="k")
+    assert emu.total_requests == 1  # the create carries the paragraphs
+    got = a.get(created.ref)
+    assert got is not None and (got.version, got.item) == (created.version, created.item)
+    assert got.item.description == "one\n\n**_two_**"
+    updated = a.update(created.ref, Item(title="x", description="three"),
+                       fields=frozenset({"description"}), expected_version=got.version,
+                       idempotency_key="u")
+    got = a.get(created.ref)
+    assert got is not None and (got.version, got.item) == (updated.version, updated.item)
