@@ -6,7 +6,7 @@ less a one-minute settle margin, so what a round wrote (the initial sync's pages
 by the next round and a quiet round then costs the minimum: two queries (edits since the
 window start, and pages trashed since), three with a scope filter, plus the id reconcile every
 ``--reconcile-every`` rounds. ``--body`` keeps the description in the page body: one more
-request per page listed (its children) and per page written.
+request per page listed (its children); a create carries its paragraphs.
 
 At 3 requests/s the initial sync alone takes over five minutes: ``--pages 100`` for a quick look.
 
@@ -112,8 +112,9 @@ def main(argv: list[str] | None = None) -> None:
           "edited after its listing); from then on a quiet round is the minimum, 2 requests: "
           "the edits query and the trash query (3 with a scope filter; the id reconcile adds "
           f"one listing every {args.reconcile_every} rounds)."
-          + (" Body mode: one more request per page listed (its children) and per page "
-             "written." if args.body else " --body: one more request per page listed."))
+          + (" Body mode: one more request per page listed (its children); a create carries "
+             "its paragraphs, an update of the body deletes the old ones one request each."
+             if args.body else " --body: one more request per page listed."))
 
 
 if __name__ == "__main__":
