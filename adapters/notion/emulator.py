@@ -15,10 +15,8 @@ header is the emulator's clock, errors have Notion's shape (``object: error``, `
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
-import socket
 import time
 import uuid
 from collections import deque
@@ -220,16 +218,6 @@ class NotionEmulator(Emulator):
         return {k: v for k, v in page.items() if not k.startswith("_")}
 
     # -- HTTP -----------------------------------------------------------------------------------
-
-    def start(self, port: int = 0) -> NotionEmulator:
-        """As the base, with TCP_NODELAY on the listening socket (Linux hands it on to each
-        connection): the handler writes headers and body separately, and Nagle's algorithm
-        against the client's delayed ACK otherwise adds ~40 ms to every answer."""
-        super().start(port)
-        assert self._server is not None
-        with contextlib.suppress(OSError):
-            self._server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return self
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
         """Notion's error shape. The status decides the code where Notion has only one for it
