@@ -275,6 +275,31 @@ class WebhookRejected(Exception):
         self.reason = reason
 
 
+_ABSENT = object()
+
+
+def body_object(parent: Mapping[str, Any], key: str, service: str, what: str
+                ) -> dict[str, Any]:
+    """``parent[key]`` of a webhook body when it is an object, {} when it is absent; anything
+    else (a list, a string, null) makes the body malformed: 400, never a crash (500)."""
+    value = parent.get(key, _ABSENT)
+    if value is _ABSENT:
+        return {}
+    if not isinstance(value, dict):
+        raise WebhookRejected(400, f"malformed {service} webhook body: {what} is not an object")
+    return value
+
+
+def body_id(value: Any, service: str, what: str, *, numbers: bool = True) -> str | None:
+    """An id or key in a webhook body: a string (or, where the service sends them, a
+    number), or None when absent; anything else makes the body malformed."""
+    if value is None or isinstance(value, str):
+        return value
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise WebhookRejected(400, f"malformed {service} webhook body: {what} is not an id")
+
+
 class WebhookHandler(Protocol):
     """Optional on a factory: ``parse_webhook`` verifies and parses one delivery.
 

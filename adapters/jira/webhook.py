@@ -11,9 +11,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from typing import Any
 
-from adapters.base import ChangeNotice, WebhookRejected
+from adapters.base import ChangeNotice, WebhookRejected, body_id, body_object
 
 KINDS = {"jira:issue_created": "created", "jira:issue_updated": "updated",
          "jira:issue_deleted": "deleted"}
@@ -21,28 +20,6 @@ KINDS = {"jira:issue_created": "created", "jira:issue_updated": "updated",
 
 def signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-_ABSENT = object()
-
-
-def _object(parent: dict[str, Any], key: str, what: str) -> dict[str, Any]:
-    """``parent[key]`` when it is an object, {} when it is absent; anything else (a list,
-    a string, null) is a malformed body."""
-    value = parent.get(key, _ABSENT)
-    if value is _ABSENT:
-        return {}
-    if not isinstance(value, dict):
-        raise WebhookRejected(400, f"malformed Jira webhook body: {what} is not an object")
-    return value
-
-
-def _text(value: Any, what: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value)
-    raise WebhookRejected(400, f"malformed Jira webhook body: {what} is not a string")
 
 
 def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
@@ -59,10 +36,11 @@ def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
         raise WebhookRejected(400, "malformed Jira webhook body: not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("webhookEvent"), str):
         raise WebhookRejected(400, "malformed Jira webhook body: no webhookEvent")
-    issue = _object(payload, "issue", "issue")
-    fields = _object(issue, "fields", "issue.fields")
-    project = _object(fields, "project", "issue.fields.project")
+    issue = body_object(payload, "issue", "Jira", "issue")
+    fields = body_object(issue, "fields", "Jira", "issue.fields")
+    project = body_object(fields, "project", "Jira", "issue.fields.project")
     return [ChangeNotice(service="jira", kind=KINDS.get(payload["webhookEvent"], "sync"),
-                         ref=_text(issue.get("id"), "issue.id"),
-                         resource=_text(project.get("key"), "issue.fields.project.key"),
+                         ref=body_id(issue.get("id"), "Jira", "issue.id"),
+                         resource=body_id(project.get("key"), "Jira",
+                                          "issue.fields.project.key"),
                          event_id=h.get("x-atlassian-webhook-identifier"))]

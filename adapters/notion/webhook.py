@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.base import ChangeNotice, WebhookRejected
+from adapters.base import ChangeNotice, WebhookRejected, body_id, body_object
 
 log = logging.getLogger("synchub.notion")
 KINDS = {"page.created": "created", "page.deleted": "deleted", "page.undeleted": "created",
@@ -33,26 +33,6 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return None
-
-
-_ABSENT = object()
-
-
-def _object(parent: dict[str, Any], key: str, what: str) -> dict[str, Any]:
-    """``parent[key]`` when it is an object, {} when it is absent; anything else (a list,
-    a string, null) is a malformed body."""
-    value = parent.get(key, _ABSENT)
-    if value is _ABSENT:
-        return {}
-    if not isinstance(value, dict):
-        raise WebhookRejected(400, f"malformed Notion webhook body: {what} is not an object")
-    return value
-
-
-def _text(value: Any, what: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise WebhookRejected(400, f"malformed Notion webhook body: {what} is not a string")
 
 
 def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
@@ -73,9 +53,14 @@ def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
     payload = _json(body)
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "malformed Notion webhook body: not a JSON object")
-    entity = _object(payload, "entity", "entity")
-    parent = _object(_object(payload, "data", "data"), "parent", "data.parent")
+    entity = body_object(payload, "entity", "Notion", "entity")
+    data = body_object(payload, "data", "Notion", "data")
+    parent = body_object(data, "parent", "Notion", "data.parent")
+
+    def text_id(value: object, what: str) -> str | None:  # Notion's ids are strings
+        return body_id(value, "Notion", what, numbers=False)
+
     return [ChangeNotice(service="notion", kind=KINDS.get(str(payload.get("type")), "sync"),
-                         ref=_text(entity.get("id"), "entity.id"),
-                         event_id=_text(payload.get("id"), "id"),
-                         resource=_text(parent.get("id"), "data.parent.id"))]
+                         ref=text_id(entity.get("id"), "entity.id"),
+                         event_id=text_id(payload.get("id"), "id"),
+                         resource=text_id(parent.get("id"), "data.parent.id"))]

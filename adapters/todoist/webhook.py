@@ -11,9 +11,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from typing import Any
 
-from adapters.base import ChangeNotice, WebhookRejected
+from adapters.base import ChangeNotice, WebhookRejected, body_id
 
 KINDS = {"item:added": "created", "item:updated": "updated", "item:deleted": "deleted",
          "item:completed": "updated", "item:uncompleted": "updated",
@@ -22,14 +21,6 @@ KINDS = {"item:added": "created", "item:updated": "updated", "item:deleted": "de
 
 def signature(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def _id(value: Any, what: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value)
-    raise WebhookRejected(400, f"malformed Todoist webhook body: {what} is not an id")
 
 
 def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
@@ -51,6 +42,6 @@ def parse_webhook(headers: Mapping[str, str], body: bytes, secret: str | None
         raise WebhookRejected(400, "malformed Todoist webhook body: event_data is not an object")
     ref = data.get("item_id") if event.startswith("note:") else data.get("id")
     return [ChangeNotice(service="todoist", kind=KINDS.get(event, "sync"),
-                         ref=_id(ref, "the item id"),
-                         resource=_id(data.get("project_id"), "project_id"),
+                         ref=body_id(ref, "Todoist", "the item id"),
+                         resource=body_id(data.get("project_id"), "Todoist", "project_id"),
                          event_id=given)]
