@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -42,15 +43,23 @@ def collect_secrets(obj: Any, key: str = "") -> set[str]:
     return {s for s in out if len(s) >= 4}  # masking "ab" everywhere would garble output
 
 
+def _spellings(secret: str) -> set[str]:
+    """A secret as it may appear in text: as is, and percent-encoded as in a URL or a query
+    string (a token with ``+``, ``/`` or ``=`` shows up encoded in an access-log line)."""
+    return {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
+        self.secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str) -> None:
         """Mask one more secret from now on (one that is not in the config, e.g. the daemon
         token from the environment). Everything holding this redactor sees it at once."""
-        if len(secret) >= 4 and secret not in self.secrets:
-            self.secrets = sorted({*self.secrets, secret}, key=len, reverse=True)
+        if len(secret) >= 4:
+            self.secrets = sorted({*self.secrets, *_spellings(secret)}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for s in self.secrets:

@@ -27,3 +27,12 @@ def test_http_date_is_read_as_the_time_left_until_then() -> None:
 def test_an_http_date_in_the_past_means_now() -> None:
     when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     assert retry_after_seconds(email.utils.format_datetime(when, usegmt=True), 9.0) == 0.0
+
+
+def test_a_secret_is_masked_also_when_percent_encoded() -> None:
+    from hub.redact import MASK, Redactor
+
+    redact = Redactor(["a+b/c=d-token"])
+    line = ("GET /status?token=a%2Bb%2Fc%3Dd-token HTTP/1.1 and a+b/c=d-token "
+            "and a%2Bb%2Fc%3Dd-token")
+    assert redact(line).count(MASK) == 3 and "token=" + MASK in redact(line)
