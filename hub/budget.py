@@ -1,4 +1,5 @@
-"""Client-side request budgets: stay under a service's documented limit instead of hitting it.
+"""Client-side request budgets: stay under a service's documented limit instead of hitting it;
+and holds: wait out the ``Retry-After`` a service last gave, across rounds.
 
 A sliding window per endpoint: before a request, :meth:`Budget.reserve` says how long to wait
 so that at most ``requests`` fall in any ``per_seconds`` window. The clock is injectable so
@@ -46,3 +47,30 @@ def budget_for(adapter: object, limit: RequestBudget,
         b = Budget(limit, clock)
         _BUDGETS[adapter] = b
     return b
+
+
+class Hold:
+    """Until when a service asked us to wait (its last ``Retry-After``), on ``clock``."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.until = 0.0
+
+    def extend(self, seconds: float) -> None:
+        self.until = max(self.until, self.clock() + max(seconds, 0.0))
+
+    def remaining(self) -> float:
+        return max(0.0, self.until - self.clock())
+
+
+_HOLDS: weakref.WeakKeyDictionary[object, Hold] = weakref.WeakKeyDictionary()
+
+
+def hold_for(adapter: object, clock: Callable[[], float] = time.monotonic) -> Hold:
+    """The ``Retry-After`` hold of one adapter object, shared by every round that uses it: a
+    round that starts early (a webhook, a short interval) must still wait out the last one."""
+    h = _HOLDS.get(adapter)
+    if h is None or h.clock is not clock:
+        h = Hold(clock)
+        _HOLDS[adapter] = h
+    return h

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
-from hub.budget import budget_for
+from hub.budget import budget_for, hold_for
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import SYNC_FIELDS, Item
 from hub.parents import ParentIndex
@@ -92,7 +92,7 @@ class Executor:
         self.dry_run = dry_run
         self.stats = ApplyStats()
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
-        self._hold: dict[str, float] = {}  # endpoint -> clock time its Retry-After ends
+        self.holds = {name: hold_for(a, clock=self.retry.clock) for name, a in adapters.items()}
         self.budgets = {
             name: budget_for(a, a.capabilities.request_budget, clock=self.retry.clock)
             for name, a in adapters.items() if a.capabilities.request_budget is not None
@@ -103,7 +103,7 @@ class Executor:
     def _pace(self, endpoint: str) -> None:
         """Wait, if needed, until the endpoint's last ``Retry-After`` has passed and to stay
         under its documented request budget (P12)."""
-        hold = self._hold.get(endpoint, 0.0) - self.retry.clock()
+        hold = self.holds[endpoint].remaining() if endpoint in self.holds else 0.0
         if hold > 0:
             self._wait(endpoint, hold, rate_limit=True)
         budget = self.budgets.get(endpoint)
@@ -128,10 +128,8 @@ class Executor:
         try:
             return fn()
         except RateLimited as exc:
-            if exc.retry_after is not None:
-                until = self.retry.clock() + min(max(exc.retry_after, 0.0),
-                                                 self.retry.max_retry_after)
-                self._hold[endpoint] = max(self._hold.get(endpoint, 0.0), until)
+            if exc.retry_after is not None and endpoint in self.holds:
+                self.holds[endpoint].extend(min(exc.retry_after, self.retry.max_retry_after))
             raise
 
     def call(self, endpoint: str, fn: Callable[[], T], *,

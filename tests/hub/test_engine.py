@@ -202,6 +202,20 @@ def test_retry_after_holds_back_the_next_write_after_retries_run_out() -> None:
     assert w.titles("b") == ["x", "y"]
 
 
+def test_retry_after_holds_back_the_next_round_too() -> None:
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.RATE_LIMIT, op="create", count=w.retry.attempts,
+                                  retry_after=42)
+    w.sync()  # gives up on b's create; the next round starts at once (a webhook, say)
+    refused = max(t for t, _, fault, _ in w.services["b"].log if fault is FaultKind.RATE_LIMIT)
+    first_round = len(w.services["b"].log)
+    w.sync()
+    later = [t for t, _, _, _ in w.services["b"].log[first_round:]]
+    assert later and min(later) - refused >= 42  # not even b's listing went out earlier
+    assert w.titles("b") == ["x"]
+
+
 def test_a_failed_marker_lookup_leaves_the_create_pending_not_duplicated() -> None:
     w = World()
     w.services["a"].user_create(Item(title="x"))
