@@ -63,6 +63,10 @@ class Capabilities:
     #: how coarse the service's last-modified times are, in seconds (Notion rounds down to
     #: the minute): an edit is only "older" than another by more than this
     timestamp_precision: float = 0.0
+    #: how long after a create ``find_by_origin`` may not see it yet, in seconds (Jira finds
+    #: markers through its search index, which lags writes): a lost create answer is then
+    #: confirmed in a later round instead of being tried again
+    marker_lag: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def run_flow(
     import time
 
     run_id = None if dry_run else store.start_run(flow)
-    ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run)
+    ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now)
     report = RoundReport(flow=flow, run_id=run_id, status="ok")
 
     def finish(status: str, error: str | None = None) -> RoundReport:

@@ -14,6 +14,7 @@ of the next round by finding the origin marker. Nothing here decides *what* to w
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -84,8 +85,13 @@ class Executor:
         *,
         retry: RetryPolicy | None = None,
         dry_run: bool = False,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.flow = flow
+        self.now = now
+        #: (link, endpoint) of creates that may have landed but are not confirmed yet: planned
+        #: creates there wait, or a second copy could be made before the first is found
+        self.unsettled: set[tuple[str, str]] = set()
         self.store = store
         self.adapters = adapters
         self.retry = retry or RetryPolicy()
@@ -169,6 +175,11 @@ class Executor:
                                     maybe_applied=True) from lookup
                 if hit is not None:
                     found.append(hit)
+                elif self.adapters[endpoint].capabilities.marker_lag > 0:
+                    # Not found may only mean "not searchable yet": trying again could make a
+                    # second copy. recover() looks again once the search has caught up.
+                    raise Transient(f"{exc.message}; its marker is not searchable yet",
+                                    service=exc.service, maybe_applied=True)
 
         retrying = Retrying(
             retry=retry_if_exception_type((RateLimited, Transient)),
@@ -194,6 +205,12 @@ class Executor:
                     found = self.call(intent.endpoint, find)
                 except SyncHubError as exc:
                     notes.append(f"{intent.endpoint}: cannot check unfinished create yet: {exc}")
+                    self.unsettled.add((intent.link_id, intent.endpoint))
+                    continue
+                if found is None and self._may_lag(adapter, intent):
+                    notes.append(f"{intent.endpoint}: unfinished create not found by its marker "
+                                 "yet; the service's search may lag, looked for again next round")
+                    self.unsettled.add((intent.link_id, intent.endpoint))
                     continue
                 link = self.store.get_link(self.flow, intent.link_id)
                 if found is not None and link is not None and intent.endpoint not in link.copies:
@@ -211,6 +228,13 @@ class Executor:
             with self.store.transaction() as tx:
                 tx.finish_intent(intent.key, state)
         return notes
+
+    def _may_lag(self, adapter: Adapter, intent: Intent) -> bool:
+        """True while a create's marker may still be missing from the service's search."""
+        lag = adapter.capabilities.marker_lag
+        if lag <= 0 or intent.created_at is None:
+            return False
+        return (self.now() - intent.created_at).total_seconds() < lag
 
     # -- applying -----------------------------------------------------------------------------
 
@@ -316,6 +340,8 @@ class Executor:
         self.stats.errors.append((w.endpoint, exc))
         state = self._on_failure(state, w, exc)
         maybe = isinstance(exc, Transient) and exc.maybe_applied
+        if maybe and w.kind is WriteKind.CREATE:
+            self.unsettled.add((link_id, w.endpoint))
         with self.store.transaction() as tx:
             tx.save_link(state)
             if not maybe:  # a maybe-applied create stays pending for recover()
@@ -341,6 +367,9 @@ class Executor:
         return state
 
     def _to_send(self, planned: Write) -> tuple[Write, Write] | None:
+        if planned.kind is WriteKind.CREATE and (planned.origin or "",
+                                                 planned.endpoint) in self.unsettled:
+            return None  # an earlier create there may have landed: confirm it first
         return self.parents.to_remote(planned) if self.parents else (planned, planned)
 
     def apply_link(self, lp: LinkPlan) -> LinkState | None:

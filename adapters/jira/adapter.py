@@ -53,6 +53,7 @@ OVERLAP = dt.timedelta(minutes=1)
 SETTLE = dt.timedelta(minutes=1)
 RECONCILE_PAGE = 5000  # ids only: Jira's largest page
 RECOVERY_DAYS = 14  # how far back a lost create is looked for
+MARKER_LAG = SETTLE + OVERLAP  # a new issue may be missing from search results this long
 
 
 def _due_date(due: Any) -> DateOnly | None:
@@ -83,7 +84,8 @@ class JiraAdapter:
                   "parent"}
         if ctx.fields is not None:
             fields &= set(ctx.fields)
-        self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only)
+        self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
+                                         marker_lag=MARKER_LAG.total_seconds())
         self.accounts: dict[str, str] = {}  # accountId -> email (cached)
         #: the part of ``accounts`` Jira will not tell again (profiles that hide the address,
         #: learnt when assigning by e-mail): kept in the cursor, so a restarted process still

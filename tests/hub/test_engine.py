@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -528,3 +529,30 @@ def test_the_report_tells_rate_limit_waits_and_retries_from_back_off() -> None:
     assert rep.retries == {"b": 2}
     assert rep.rate_limit_waits == [("b", 42)]
     assert sorted(s for _, s in rep.waits) == [w.retry.base_delay * 2, 42]  # 2nd attempt
+
+
+def test_a_lost_create_is_confirmed_later_when_the_marker_search_lags() -> None:
+    # Jira finds markers through a search index that lags writes: "not found" right after a
+    # lost answer must not lead to a second create, in this round or the next ones.
+    from hub.store import open_store
+
+    store = open_store("sqlite://:memory:")
+    store.migrate()
+    w = World(store=store)
+    b = w.adapters["b"]
+    b.capabilities = replace(b.capabilities, marker_lag=120.0)
+    searchable = False
+    find = b.find_by_origin
+    b.find_by_origin = lambda origin: find(origin) if searchable else None  # type: ignore[method-assign]
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="create")
+    w.sync()
+    assert w.titles("b") == ["x"] and len(store.pending_intents("f")) == 1
+    rep = w.sync()  # the index still lags: the create is neither repeated nor given up
+    assert w.titles("b") == ["x"] and len(store.pending_intents("f")) == 1
+    assert any("not found by its marker yet" in n for n in rep.notes)
+    searchable = True
+    w.sync()
+    assert w.titles("b") == ["x"] and store.pending_intents("f") == []
+    assert w.sync().counts["writes"] == 0
+    assert w.titles("b") == ["x"]
