@@ -14,8 +14,10 @@ Updates are patches that send ``If-Match`` with the etag; a 412 is a Conflict, n
 overwrite. Google merges a patch's nested objects, so start/end carry explicit nulls for the
 other kind (all-day vs timed). A patch that depends on the event as it is (a moved due keeps
 the event's own length; a new rule keeps its EXDATE/RDATE lines) reads it first unless this
-adapter saw it at the expected version. Writes of a round go in batch requests to the
-configured endpoint (``new_batch_http_request`` would use the public one).
+adapter saw it at the expected version; if that read fails, the patch is not sent and the op
+fails with the read's error (retried later), since If-Match cannot catch it. Writes of a
+round go in batch requests to the configured endpoint (``new_batch_http_request`` would use
+the public one).
 """
 
 from __future__ import annotations
@@ -211,25 +213,50 @@ class GcalAdapter:
         moved = self.mode == "due" and "due" in op.fields and op.item.due is not None
         return moved or ("recurrence" in op.fields and op.item.recurrence is not None)
 
-    def _prefetch(self, ops: Sequence[WriteOp]) -> None:
+    def _prefetch(self, ops: Sequence[WriteOp]) -> dict[str, SyncHubError]:
         """Read the events the patches depend on and that were not read at the version the
-        write expects, in batches (one request for a round's worth). A failed read is left to
-        the write itself to report (a deleted event answers the patch with 404/410)."""
+        write expects, in batches (one request for a round's worth). Returns the reads that
+        failed, by ref: such a patch is not sent (see :meth:`_current`)."""
         refs = sorted({op.ref for op in ops if op.ref and self._needs_current(op) and (
             op.ref not in self._seen or (op.expected_version and op.expected_version !=
                                          self._seen[op.ref]["etag"]))})
+        failed: dict[str, SyncHubError] = {}
 
         def done(request_id: str, response: Any, exception: Exception | None) -> None:
-            if exception is None and response.get("status") != "cancelled":
+            if exception is not None:
+                failed[refs[int(request_id)]] = _mapped(self.client, exception)
+            elif response.get("status") != "cancelled":
                 self._remember(response)
 
         for start in range(0, len(refs), BATCH):
+            chunk = refs[start:start + BATCH]
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
-            for ref in refs[start:start + BATCH]:
-                batch.add(self.events.get(calendarId=self.calendar, eventId=ref))
-            self.client.call(functools.partial(_Executable, batch))
+            for i, ref in enumerate(chunk, start):
+                batch.add(self.events.get(calendarId=self.calendar, eventId=ref),
+                          request_id=str(i))
+            try:
+                self.client.call(functools.partial(_Executable, batch))
+            except SyncHubError as exc:  # the whole batch failed: every read in it did
+                failed |= {ref: exc for ref in chunk}
+        return failed
 
-    def _request(self, op: WriteOp) -> Any:
+    def _current(self, op: WriteOp, failed: dict[str, SyncHubError]) -> dict[str, Any] | None:
+        """The event as it is, for a patch that depends on it. Without it the patch would
+        write the rule alone (the EXDATE/RDATE lines lost) or the default length, and
+        If-Match would not stop it (the event is at the expected version): so a failed read
+        fails the op with the read's error (RateLimited, Transient: retried later)."""
+        if not self._needs_current(op):
+            return None
+        seen = self._seen.get(op.ref or "")
+        if seen is not None and (not op.expected_version or
+                                 seen["etag"] == op.expected_version):
+            return seen
+        if (err := failed.get(op.ref or "")) is not None:
+            raise err
+        # read at another version (If-Match answers 412) or deleted (the patch answers 410)
+        return seen
+
+    def _request(self, op: WriteOp, current: dict[str, Any] | None = None) -> Any:
         if op.kind is WriteKind.DELETE:
             return self.events.delete(calendarId=self.calendar, eventId=op.ref)
         assert op.item is not None
@@ -242,7 +269,6 @@ class GcalAdapter:
             body |= {"id": convert.event_id(op.idempotency_key),
                      "extendedProperties": {"private": private}}
             return self.events.insert(calendarId=self.calendar, body=body)
-        current = self._seen.get(op.ref or "") if self._needs_current(op) else None
         body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
                                self.block, self.tz, patch=True, current=current,
                                zone=self.calendar_tz)
@@ -257,12 +283,20 @@ class GcalAdapter:
         def done(request_id: str, response: Any, exception: Exception | None) -> None:
             answers[request_id] = (response, exception)
 
-        self._prefetch(ops)
+        failed = self._prefetch(ops)
         for start in range(0, len(ops), BATCH):
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
+            sent = False
             for i, op in enumerate(ops[start:start + BATCH], start):
-                batch.add(self._request(op), request_id=str(i))
-            self.client.call(functools.partial(_Executable, batch), write=True)
+                try:
+                    current = self._current(op, failed)
+                except SyncHubError as exc:
+                    answers[str(i)] = (None, _Raised(exc))
+                    continue
+                batch.add(self._request(op, current), request_id=str(i))
+                sent = True
+            if sent:
+                self.client.call(functools.partial(_Executable, batch), write=True)
         return [self._result(op, *answers[str(i)]) for i, op in enumerate(ops)]
 
     def _result(self, op: WriteOp, response: Any, exc: Exception | None) -> WriteResult:
@@ -284,9 +318,10 @@ class GcalAdapter:
         return WriteResult(op, error=err)
 
     def _one(self, op: WriteOp) -> RemoteItem | None:
-        self._prefetch([op])
+        failed = self._prefetch([op])
         try:
-            response = self.client.call(lambda: self._request(op), write=True)
+            current = self._current(op, failed)
+            response = self.client.call(lambda: self._request(op, current), write=True)
         except SyncHubError as exc:
             result = self._result(op, None, _Raised(exc))
         else:

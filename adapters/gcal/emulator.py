@@ -8,7 +8,8 @@ base32hex ids, 409 on a duplicate), patch (merged like Google's) / update / dele
 ``If-Match`` etags (412), edits of single occurrences (stored as exceptions), ``events/watch``
 and ``channels/stop`` with push messages (:mod:`.emu_push`); the batch endpoint
 ``/batch/calendar/v3`` and Google's error bodies (:mod:`.emu_wire`); optional OAuth
-(:mod:`.emu_oauth`); read-only calendars; injected 403 usage-limit answers.
+(:mod:`.emu_oauth`); read-only calendars; injected error answers per call (403 usage
+limits, 429, 5xx), so one part of a batch can fail.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from adapters.gcal.emu_wire import GError
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 Rows = list[dict[str, Any]]
+MESSAGES = {"userRateLimitExceeded": "User Rate Limit Exceeded", "backendError": "Backend Error",
+            "quotaExceeded": "Calendar usage limits exceeded."}
 FORBIDDEN_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "q", "orderBy", "iCalUID",
                        "privateExtendedProperty", "sharedExtendedProperty")
 
@@ -90,7 +93,8 @@ class GcalEmulator(Emulator):
         self.calendars: dict[str, dict[str, Any]] = {}
         self.events: dict[str, dict[str, dict[str, Any]]] = {}  # calendar -> id -> event
         self.push = Channels(now=self.now)  # watch channels and their messages
-        #: injected 403 usage-limit answers: [operation, reason, how many more]
+        #: injected error answers, per call (a batch's parts one by one):
+        #: [operation, reason, how many more, status]
         self.quota_faults: list[list[Any]] = []
         self._seq = itertools.count(1)
         self._last_seq = 0  # the latest sequence number handed out (sync tokens carry it)
@@ -318,20 +322,25 @@ class GcalEmulator(Emulator):
         """The next ``count`` calls of ``op`` ("*", "read", "write" or a name such as
         "create") answer Google's 403 with a usage-limit ``reason`` and no Retry-After (in a
         batch: the parts, one by one)."""
-        self.quota_faults.append([op, reason, count])
+        self.quota_faults.append([op, reason, count, 403])
+
+    def inject_error(self, op: str = "*", status: int = 500, count: int = 1) -> None:
+        """Like :meth:`inject_quota_error` with another status (429, 500, 503) and Google's
+        reason for it. The base class's faults answer a whole HTTP request; these hit one
+        call, so one part of a batch can fail while the others pass."""
+        self.quota_faults.append([op, wire.REASONS.get(status, ("backendError", ""))[0],
+                                  count, status])
 
     def _quota_fault(self, method: str, path: str) -> tuple[int, Any, dict[str, str]] | None:
         name, is_write = _op(method, path)
         for fault in self.quota_faults:
-            op, reason, _ = fault
+            op, reason, _, status = fault
             if op in ("*", name) or op == ("write" if is_write else "read"):
                 fault[2] -= 1
                 if fault[2] <= 0:
                     self.quota_faults.remove(fault)
-                message = {"userRateLimitExceeded": "User Rate Limit Exceeded",
-                           "quotaExceeded": "Calendar usage limits exceeded."}.get(
-                               reason, "Rate Limit Exceeded")
-                return 403, {"message": message, "reason": reason}, {}
+                return status, {"message": MESSAGES.get(reason, "Rate Limit Exceeded"),
+                                "reason": reason}, {}
         return None
 
     def stop(self) -> None:
