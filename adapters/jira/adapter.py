@@ -36,6 +36,7 @@ from adapters.base import (
 )
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
+from adapters.jira.people import PEOPLE_PROPERTY, People
 from hub.errors import Conflict, NotFound, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
@@ -86,11 +87,8 @@ class JiraAdapter:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
                                          marker_lag=MARKER_LAG.total_seconds())
-        self.accounts: dict[str, str] = {}  # accountId -> email (cached)
-        #: the part of ``accounts`` Jira will not tell again (profiles that hide the address,
-        #: learnt when assigning by e-mail): kept in the cursor, so a restarted process still
-        #: reads those assignees instead of taking them for "unassigned"
-        self.hidden: dict[str, str] = {}
+        self.people = People(client)
+        self.listed_at: dt.datetime | None = None  # Jira's clock at a listing's first page
         self._zone: ZoneInfo | None = None
 
     @property
@@ -107,6 +105,10 @@ class JiraAdapter:
     def represent(self, field: str, value: Any) -> Any:
         if field == "due":  # Jira's due date has no time: a timed due is held as its day
             return _due_date(value)
+        if field == "description" and value:  # as ADF reads back (one Markdown spelling)
+            return adf.to_markdown(adf.from_markdown(value))
+        if field == "assignee":
+            return self.people.represent(value)
         if field == "priority":  # Jira always has one; None reads back as the default
             prio = self.priority_map.to_remote.get(str(value or 2), "Medium")
             return int(self.priority_map.to_canonical.get(prio, 2))
@@ -116,33 +118,6 @@ class JiraAdapter:
                 return Status(kind=StatusKind.DONE if value.kind.closed else StatusKind.OPEN)
             return Status(kind=StatusKind(self.status_map.to_canonical[name]), raw=name)
         return value
-
-    def _email(self, user: dict[str, Any] | None) -> str | None:
-        if not user:
-            return None
-        aid = user["accountId"]
-        if aid not in self.accounts and user.get("emailAddress"):
-            self.accounts[aid] = user["emailAddress"].lower()
-        return self.accounts.get(aid)
-
-    def _account(self, email: str) -> str | None:
-        for aid, known in self.accounts.items():
-            if known == email:
-                return aid
-        users = self.client.call(lambda: self.client.jira.search_users(query=email))
-        for u in users:
-            if (getattr(u, "emailAddress", None) or "").lower() == email:
-                self.accounts[u.accountId] = email
-                return str(u.accountId)
-        # Jira hides the address of many profiles but still matches the query against it:
-        # one active account without a visible address that the search found is that person.
-        hidden = [u for u in users if not getattr(u, "emailAddress", None)
-                  and getattr(u, "accountType", "atlassian") == "atlassian"
-                  and getattr(u, "active", True)]
-        if len(hidden) == 1 and len(users) == 1:
-            self.accounts[hidden[0].accountId] = self.hidden[hidden[0].accountId] = email
-            return str(hidden[0].accountId)
-        return None
 
     def _to_item(self, raw: dict[str, Any]) -> Item:
         f = raw["fields"]
@@ -158,7 +133,7 @@ class JiraAdapter:
             status=status, priority=int(prio) if prio else None, labels=f.get("labels") or (),
             due=DateOnly(date=dt.date.fromisoformat(f["duedate"])) if f.get("duedate")
             else None,
-            assignee=self._email(f.get("assignee")),
+            assignee=self.people.email(f.get("assignee"), raw.get("properties")),
             parent=(f.get("parent") or {}).get("id"),
             url=f"{self.client.url}/browse/{raw['key']}",
             updated_at=_updated(f["updated"]) if f.get("updated") else None, origin=origin)
@@ -181,14 +156,8 @@ class JiraAdapter:
         if "due" in fields:
             due = _due_date(item.due)
             out["duedate"] = due.date.isoformat() if due is not None else None
-        if "assignee" in fields:
-            aid = self._account(item.assignee) if item.assignee else None
-            if item.assignee and aid is None:
-                # Clearing the assignee instead would lose the user's choice on both sides.
-                raise ValidationRejected(
-                    f"no Jira user with the e-mail {item.assignee} is visible to the API user "
-                    "(not in this site, or Jira hides the address): the issue was left as it "
-                    "is; invite the person or assign it in Jira", service=SERVICE)
+        if "assignee" in fields:  # unknown to Jira: unassigned there (see People)
+            aid = self.people.account(item.assignee) if item.assignee else None
             out["assignee"] = {"accountId": aid} if aid else None
         if "parent" in fields:
             out["parent"] = {"id": item.parent} if item.parent else None
@@ -201,11 +170,14 @@ class JiraAdapter:
         issues a page when only ``id`` is asked for, 100 with fields."""
         out: list[dict[str, Any]] = []
         token: str | None = None
+        first = True
         while True:
             data = self.client.call(functools.partial(
                 self.client.jira.enhanced_search_issues, jql, nextPageToken=token,
-                maxResults=page, fields=fields, properties=[PROPERTY],
+                maxResults=page, fields=fields, properties=[PROPERTY, PEOPLE_PROPERTY],
                 json_result=True, use_post=True))
+            if first:  # a listing is as of its first page: later pages may come minutes on
+                self.listed_at, first = self.client.server_time, False
             out.extend(data.get("issues") or [])
             token = data.get("nextPageToken")
             if data.get("isLast", True) or not token:
@@ -216,16 +188,13 @@ class JiraAdapter:
         zone = self.zone  # once per adapter (the first round), not per quiet round
         state = json.loads(cursor) if cursor else {}
         since = state.get("since")
-        for aid, email in (state.get("hidden") or {}).items():
-            self.accounts.setdefault(aid, email)
-            self.hidden.setdefault(aid, email)
         jql = f"({self.jql})"
         if since:  # the cursor is UTC; JQL wants the user's wall-clock time
             start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
                 tzinfo=dt.UTC) - OVERLAP
             jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
         raws = self._search(jql + " ORDER BY updated ASC", FIELDS)
-        asked_at = self.client.server_time
+        asked_at = self.listed_at
         seen: dict[str, str] = state.get("seen", {})
         known = set(state.get("known", []))
         items = [self._remote(r) for r in raws if seen.get(r["id"]) != r["fields"]["updated"]]
@@ -245,7 +214,6 @@ class JiraAdapter:
                 if _updated(r["fields"]["updated"]) >= horizon}
         return ChangeSet(items=tuple(items), gone=gone, requests=self.client.requests - before,
                          cursor=json.dumps({"since": new_since, "seen": keep,
-                                            "hidden": self.hidden,
                                             "known": sorted(known), "round": rounds}))
 
     @staticmethod
@@ -275,15 +243,10 @@ class JiraAdapter:
         return True
 
     def get(self, ref: str) -> RemoteItem | None:
-        try:
-            raw = self.client.raw("GET", f"issue/{ref}")
+        try:  # one request: the issue with synchub's entity properties
+            raw = self.client.raw("GET", f"issue/{ref}?properties={PROPERTY},{PEOPLE_PROPERTY}")
         except NotFound:
             return None
-        try:
-            prop = self.client.raw("GET", f"issue/{ref}/properties/{PROPERTY}")
-            raw["properties"] = {PROPERTY: prop["value"]}
-        except NotFound:
-            pass
         return self._remote(raw)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
@@ -340,9 +303,12 @@ class JiraAdapter:
         fields = self._fields(item, self.capabilities.fields)
         fields["project"] = {"key": self.ctx.options.get("project")}
         fields["issuetype"] = {"name": self._issue_type(item.parent)}
-        created = self.client.raw("POST", "issue", {
-            "fields": fields, "properties": [{"key": PROPERTY, "value": {"origin": origin}}]},
-            write=True)
+        props = [{"key": PROPERTY, "value": {"origin": origin}}]
+        note = self.people.note((fields.get("assignee") or {}).get("accountId"))
+        if note is not None:
+            props.append({"key": PEOPLE_PROPERTY, "value": note})
+        created = self.client.raw("POST", "issue", {"fields": fields, "properties": props},
+                                  write=True)
         if "status" in self.capabilities.fields:
             self._transition(created["id"], item.status)
         remote = self.get(created["id"])
@@ -361,6 +327,9 @@ class JiraAdapter:
         edits = self._fields(item, frozenset(wanted - {"status"}))
         if edits:
             self.client.raw("PUT", f"issue/{ref}", {"fields": edits}, write=True)
+        note = self.people.note((edits.get("assignee") or {}).get("accountId"))
+        if note is not None:
+            self.client.raw("PUT", f"issue/{ref}/properties/{PEOPLE_PROPERTY}", note, write=True)
         if "status" in wanted:
             self._transition(ref, item.status)
         remote = self.get(ref)

@@ -29,6 +29,16 @@ SPECIAL = re.compile(r"([\\`*_\[\]])")
 BLOCK_START = re.compile(r"^(#|-|\d+\.)")
 
 
+def _kept(text: str) -> dict[str, Any] | None:
+    """The node a ``<!--adf:...-->`` comment holds, or None when it holds no node (someone
+    typed such a comment by hand): that is text, and must not crash a round."""
+    try:
+        node = json.loads(text)
+    except ValueError:
+        return None
+    return node if isinstance(node, dict) and isinstance(node.get("type"), str) else None
+
+
 def _keep(node: Any) -> str:
     return "<!--adf:" + json.dumps(node, separators=(",", ":"), sort_keys=True) + "-->"
 
@@ -175,7 +185,11 @@ def _text_nodes(text: str) -> list[dict[str, Any]]:
             if m.group("esc") is not None:
                 emit([{"type": "text", "text": m.group("esc")}])
             elif m.group("keep") is not None:
-                out.append(json.loads(m.group("keep")))
+                kept = _kept(m.group("keep"))
+                if kept is None:  # a user's own text that merely looks like a kept node
+                    emit([{"type": "text", "text": m.group(0)}])
+                else:
+                    out.append(kept)
             elif m.group("c") is not None:
                 emit([{"type": "text", "text": m.group("c"), "marks": [{"type": "code"}]}])
             elif m.group("b") is not None:
@@ -217,8 +231,9 @@ def from_markdown(md: str | None) -> dict[str, Any] | None:
     content: list[dict[str, Any]] = []
     for block in _split_blocks(md):
         whole = KEEP.fullmatch(block.strip())
-        if whole:
-            content.append(json.loads(whole.group(1)))
+        kept = _kept(whole.group(1)) if whole else None
+        if kept is not None:
+            content.append(kept)
             continue
         lines = block.split("\n")
         if block.startswith("```") and block.rstrip().endswith("```"):

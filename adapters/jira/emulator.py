@@ -380,7 +380,12 @@ class JiraEmulator(Emulator):
             issue = self._by_key(parts[1])
             if len(parts) == 2:
                 if m == "GET":
-                    return 200, self._issue_json(issue)
+                    data = self._issue_json(issue)
+                    wanted = [k for k in (req.q("properties") or "").split(",") if k]
+                    if wanted:  # GET issue?properties=a,b: those entity properties too
+                        props = self.properties.get(issue["id"], {})
+                        data["properties"] = {k: props[k] for k in wanted if k in props}
+                    return 200, data
                 if m == "PUT":
                     self._edit(issue, body.get("fields") or {})
                     return 204, None

@@ -133,3 +133,18 @@ def paragraphs(draw: st.DrawFn) -> dict:
 def test_any_text_and_marks_survive_markdown_and_back(blocks: list[dict]) -> None:
     adf = _doc(*blocks)
     assert from_markdown(to_markdown(adf)) == adf
+
+
+def test_a_comment_that_holds_no_node_is_text_not_a_crash() -> None:
+    for md in ("see <!--adf:not json--> here", "<!--adf:{oops-->", "<!--adf:[1,2]-->"):
+        adf = from_markdown(md)
+        assert adf is not None and to_markdown(adf) == md
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab *_#-.1[]()`\\!<>\n", min_size=1, max_size=30))
+def test_markdown_settles_after_one_trip(md: str) -> None:
+    """What Jira reads back from any Markdown reads back the same again: the adapter declares
+    that spelling (represent), so another service's text is rewritten at most once."""
+    once = to_markdown(from_markdown(md))
+    assert to_markdown(from_markdown(once)) == once

@@ -184,15 +184,23 @@ def test_a_slow_answer_still_arrives(harness: JiraHarness) -> None:
     assert ("search", FaultKind.LATENCY) in harness.emu.faults.fired
 
 
-def test_an_unknown_assignee_is_an_error_not_a_cleared_assignee(harness: JiraHarness) -> None:
-    a = harness.adapter
-    created = a.create(Item(title="x", assignee="u1@example.com"), origin="L",
-                       idempotency_key="k")
-    with pytest.raises(ValidationRejected, match=r"nobody@elsewhere\.org"):
-        a.update(created.ref, Item(title="x", assignee="nobody@elsewhere.org"),
-                 fields=frozenset({"assignee"}), expected_version=None, idempotency_key="u")
-    assignee = harness.emu.issues[created.ref]["fields"]["assignee"]
-    assert assignee is not None and assignee["emailAddress"] == "u1@example.com"
+def test_an_assignee_jira_does_not_know_leaves_it_unassigned_and_the_rest_syncs(
+        harness: JiraHarness) -> None:
+    mem, adapters, cfg = _flow(harness)
+    ref = mem.user_create(Item(title="x", assignee="u1@example.com"))
+    store = MemStore()
+    run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
+    mem.user_edit(ref, assignee="stranger@elsewhere.org")
+    run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
+    mem.user_edit(ref, title="renamed")  # later edits are not blocked by the assignee
+    run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
+    issue = next(iter(harness.emu.issues.values()))["fields"]
+    assert issue["summary"] == "renamed" and issue["assignee"] is None
+    assert [i.assignee for i in mem.live().values()] == ["stranger@elsewhere.org"]
+    searches = harness.emu.requests["GET /rest/api/3/user/search"]
+    assert run_flow("f", cfg, adapters, store).counts["writes"] == 0  # type: ignore[arg-type]
+    assert harness.emu.requests["GET /rest/api/3/user/search"] == searches  # not looked up again
+
 
 
 def test_a_timed_due_is_held_as_its_own_day_and_does_not_flow_back(harness: JiraHarness) -> None:
@@ -213,17 +221,32 @@ def test_a_timed_due_is_held_as_its_own_day_and_does_not_flow_back(harness: Jira
     assert timed == [due]  # the time is not lost in mem
 
 
-def test_an_assignee_whose_email_jira_hides_is_found_and_read_back(sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_an_assignee_whose_email_jira_hides_survives_a_restart(sandbox) -> None:  # type: ignore[no-untyped-def]
     hidden = next(aid for aid, u in sandbox.emu.users.items()
                   if u["emailAddress"] == "u3@example.com")
     sandbox.emu.hidden_emails.add(hidden)
-    a = build(sandbox)
-    created = a.create(Item(title="x", assignee="u3@example.com"), origin="L",
-                       idempotency_key="k")
-    assert sandbox.emu.issues[created.ref]["fields"]["assignee"]["accountId"] == hidden
-    assert created.item.assignee == "u3@example.com"  # learnt when assigning
-    cursor = a.changes(None).cursor
-    fresh = build(sandbox)  # a restarted process: Jira does not tell, the cursor does
-    assert fresh.get(created.ref).item.assignee is None  # type: ignore[union-attr]
-    assert [r.item.assignee for r in fresh.changes(cursor).items] in ([], ["u3@example.com"])
-    assert fresh.get(created.ref).item.assignee == "u3@example.com"  # type: ignore[union-attr]
+    mem = MemoryService(name="mem")
+    store = MemStore()
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in ("mem", "jira")})
+    mem.user_create(Item(title="x", assignee="u3@example.com"))
+    first = {"mem": MemoryAdapter(mem, name="mem"), "jira": build(sandbox)}
+    run_flow("f", cfg, first, store)  # type: ignore[arg-type]
+    issue = next(iter(sandbox.emu.issues.values()))
+    assert issue["fields"]["assignee"]["accountId"] == hidden
+    # a new process (one-shot `synchub sync`, or a restarted daemon): Jira still hides it
+    again = {"mem": MemoryAdapter(mem, name="mem"), "jira": build(sandbox)}
+    sandbox.emu.edit(issue["id"], summary="renamed in Jira")
+    assert run_flow("f", cfg, again, store).counts["writes"] == 1  # type: ignore[arg-type]
+    assert [(i.title, i.assignee) for i in mem.live().values()] == [
+        ("renamed in Jira", "u3@example.com")]
+
+
+
+def test_a_description_jira_spells_differently_is_not_written_back(harness: JiraHarness) -> None:
+    mem, adapters, cfg = _flow(harness)
+    text = "**_b_** 2 \\* 3 _u_"
+    mem.user_create(Item(title="md", description=text))
+    store = MemStore()
+    run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
+    assert run_flow("f", cfg, adapters, store).counts["writes"] == 0  # type: ignore[arg-type]
+    assert [i.description for i in mem.live().values()] == [text]  # the user's spelling stays
