@@ -15,7 +15,9 @@ know). A quiet round is therefore two requests (three with a scope filter).
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
 page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`); a stale
 ``expected_version`` is detected by reading the page first. Body mode costs one more request
-for every page read (:mod:`adapters.notion.body`).
+for every page read (:mod:`adapters.notion.body`). A body rewrite takes several requests; while
+one of ours is unfinished (a request failed), the page reads with the body it had before, so
+neither the retry nor the next round takes our half-done write for a person's edit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ from typing import Any
 
 from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem
 from adapters.notion import schema
-from adapters.notion.body import PAGE, append, paragraphs, read_body, write_body, written
+from adapters.notion.body import (
+    PAGE,
+    append,
+    paragraph_blocks,
+    paragraphs,
+    read_body,
+    rewrite,
+    text_of,
+    written,
+)
 from adapters.notion.client import SERVICE, NotionClient, budget
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
@@ -63,6 +74,8 @@ class NotionAdapter:
         self._map: PropertyMap | None = None
         self.emails: dict[str, str] = {}  # user id -> email
         self._caps: Capabilities | None = None
+        #: page id -> its body before a rewrite of ours that has not finished (see update)
+        self._unfinished: dict[str, str | None] = {}
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -127,9 +140,15 @@ class NotionAdapter:
 
     def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
         """In body mode this reads the page's children (one more request per page) unless
-        ``body`` says what they hold (just written)."""
+        ``body`` says what they hold (just written), or a rewrite of ours on the page has not
+        finished: the body then reads as it was before it (see :meth:`update`)."""
         if body is False:
-            body = read_body(self.client, page["id"]) if self.map.body else None
+            if not self.map.body:
+                body = None
+            elif page["id"] in self._unfinished:
+                body = self._unfinished[page["id"]]
+            else:
+                body = read_body(self.client, page["id"])
         assert body is not True
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
                           version=self._version(page, body))
@@ -276,17 +295,25 @@ class NotionAdapter:
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
         props = self.map.properties(item, fields & self.capabilities.fields)
-        body: str | bool | None = False  # not known: read it back
-        if self.map.body and "description" in fields:
-            write_body(self.client, ref, item.description)
-            body = written(item.description)
+        rewriting = self.map.body and "description" in fields
+        body: str | bool | None = written(item.description) if rewriting else False  # False: read
         try:
+            if rewriting:
+                # A rewrite takes several requests and changes the version on its first one.
+                # Until the whole update has succeeded the page reads with its body as it was
+                # before: a retry (or the next round's write) then passes the version check
+                # above instead of reporting a conflict, and no round reads a half-done
+                # rewrite as a person's edit (which the conflict policy could pick).
+                blocks = paragraph_blocks(self.client, ref)
+                self._unfinished.setdefault(ref, text_of(blocks))
+                rewrite(self.client, ref, blocks, item.description)
             page = self.client.call(lambda: self.client.sdk.pages.update(
                 page_id=ref, properties=props), write=True)
         except ValidationRejected as exc:
             if "archived" in exc.message:  # Notion's answer for a page in the trash
                 raise NotFound(f"page {ref} is in the trash", service=SERVICE) from None
             raise
+        self._unfinished.pop(ref, None)
         return self._remote(page, body)
 
     def delete(self, ref: str, *, expected_version: str | None) -> None:

@@ -2,19 +2,22 @@
 per line; headings, lists and other blocks a person added are left alone.
 
 Cost: Notion's page objects carry properties only, so body mode reads each page's children
-with at least one more request per page read (one per 100 blocks); a write deletes the old
-paragraphs one request each and appends the new ones, 100 per request (Notion's limit per
-append; a page is created with its first 100 in the create itself). What was just written is
-not read back (:func:`written`).
+with at least one more request per page read (one per 100 blocks); a write lists the
+paragraphs, appends the new ones, 100 per request (Notion's limit per append; a page is
+created with its first 100 in the create itself), then deletes the old ones one request each
+(in that order: see :func:`rewrite`). What was just written is not read back
+(:func:`written`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any
 
 from adapters.notion import richtext
 from adapters.notion.client import NotionClient
+from hub.errors import NotFound
 
 PAGE = 100  # Notion's most blocks per listing and per append
 
@@ -47,11 +50,23 @@ def written(text: str | None) -> str | None:
         if text else None
 
 
+def paragraph_blocks(client: NotionClient, page_id: str) -> list[dict[str, Any]]:
+    """The page's top-level paragraph blocks, in order (the blocks the description is)."""
+    return [b for b in children(client, page_id) if b.get("type") == "paragraph"]
+
+
+def _line(block: dict[str, Any]) -> str:
+    return richtext.rich_to_md(block["paragraph"].get("rich_text")) or ""
+
+
+def text_of(blocks: list[dict[str, Any]]) -> str | None:
+    """The description that ``blocks`` (paragraphs) hold: one line each, as Markdown."""
+    return "\n".join(_line(b) for b in blocks) or None
+
+
 def read_body(client: NotionClient, page_id: str) -> str | None:
     """The page's paragraphs, one per line, as Markdown (other blocks are left alone)."""
-    lines = [richtext.rich_to_md(b[b["type"]].get("rich_text")) or ""
-             for b in children(client, page_id) if b.get("type") == "paragraph"]
-    return "\n".join(lines) or None
+    return text_of(paragraph_blocks(client, page_id))
 
 
 def append(client: NotionClient, page_id: str, blocks: list[dict[str, Any]]) -> None:
@@ -60,11 +75,24 @@ def append(client: NotionClient, page_id: str, blocks: list[dict[str, Any]]) -> 
                                       children=blocks[i:i + PAGE]), write=True)
 
 
-def write_body(client: NotionClient, page_id: str, text: str | None) -> None:
-    """Replace the page's paragraphs with ``text`` (one paragraph per line); headings,
-    lists and other blocks a person added stay untouched."""
-    for b in children(client, page_id):
-        if b.get("type") == "paragraph":
+def rewrite(client: NotionClient, page_id: str, current: list[dict[str, Any]],
+            text: str | None) -> None:
+    """Make the paragraphs ``current`` (as just listed) read ``text``; headings, lists and
+    other blocks a person added stay untouched.
+
+    The new paragraphs are appended *before* the old ones are deleted, so a failure at any
+    step leaves the whole old text on the page (until every new paragraph is there) or the
+    whole new one (while old ones are deleted), never an empty or cut body. Running it again
+    after a failure finishes the job: paragraphs that already end with ``text`` (appended by
+    the attempt that failed while deleting) are kept, not appended twice, and only the others
+    are deleted.
+    """
+    want = [richtext.normalise(line) or "" for line in text.split("\n")] if text else []
+    have = [_line(b) for b in current]
+    kept = len(want) if want and have[-len(want):] == want else 0
+    if want and not kept:
+        append(client, page_id, paragraphs(text))
+    for b in current[:len(current) - kept]:
+        with contextlib.suppress(NotFound):  # gone already (a lost answer, a person)
             client.call(functools.partial(client.sdk.blocks.delete, block_id=b["id"]),
                         write=True)
-    append(client, page_id, paragraphs(text))

@@ -238,6 +238,11 @@ class NotionEmulator(Emulator):
             return "create", True
         if req.path.startswith("/v1/pages/") and req.method == "PATCH":
             return "update", True
+        if req.path.startswith("/v1/blocks/"):  # a page body: list, append, delete a block
+            if req.path.endswith("/children"):
+                return ("append", True) if req.method == "PATCH" else ("children", False)
+            if req.method == "DELETE":
+                return "delete_block", True
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
