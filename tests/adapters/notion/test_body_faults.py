@@ -11,6 +11,7 @@ from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
 from hub.engine import run_flow
+from hub.errors import NotFound
 from hub.executor import RetryPolicy
 from hub.model import Item
 from tests.adapters.notion.conftest import NotionHarness, build
@@ -74,3 +75,13 @@ def test_a_failed_body_rewrite_never_loses_the_description(
     assert _paragraphs(harness, page) == ["one", "two bold", "three"]
     fresh = build(emu, harness.db, options=BODY).get(page)  # no memory of what went before
     assert fresh is not None and fresh.item.description == NEW
+
+
+def test_rewriting_the_body_of_a_page_in_the_trash_is_not_found(harness: NotionHarness) -> None:
+    a = build(harness.emu, harness.db, options=BODY)
+    created = a.create(Item(title="x", description=OLD), origin="L", idempotency_key="k")
+    harness.user_delete(created.ref)
+    with pytest.raises(NotFound):
+        a.update(created.ref, Item(title="x", description=NEW),
+                 fields=frozenset({"description"}), expected_version=None, idempotency_key="u")
+    assert _paragraphs(harness, created.ref) == ["one", "two bold"]
