@@ -8,9 +8,10 @@ drops those it has already seen, comparing versions (``last_edited_time`` has mi
 so two edits in one minute share a timestamp). The window then moves on in Notion's clock (the
 ``Date`` header) less a settle margin, so a quiet round lists nothing old (see
 :meth:`NotionAdapter._next_window`). Trashed pages come from a second query with
-``in_trash``; with a scope filter, a third unfiltered query finds pages that changed out of the
-filter (it may also name pages that never were in scope; the hub ignores refs it does not
-know). A quiet round is therefore two requests (three with a scope filter).
+``in_trash``; with a scope filter, a third unfiltered query, asked first (see
+:meth:`NotionAdapter.changes`), finds pages that changed out of the filter (it may also name
+pages that never were in scope; the hub ignores refs it does not know). A quiet round is
+therefore two requests (three with a scope filter).
 
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
 page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`); a stale
@@ -211,10 +212,11 @@ class NotionAdapter:
         return max(start, mark) if start else mark
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        """Pages edited since the window start (one query, one more page a 100), then, after
-        the first round, pages trashed since (one query) and, with a scope filter, pages edited
-        out of it (one query): a quiet round is two requests, three with a filter, plus the id
-        reconcile every ``reconcile_every`` rounds and, in body mode, one per page listed."""
+        """Pages edited since the window start (one query, one more page a 100) and, after
+        the first round, pages trashed since (one query) and, with a scope filter, pages
+        edited out of it (one query, the first): a quiet round is two requests, three with a
+        filter, plus the id reconcile every ``reconcile_every`` rounds and, in body mode, one
+        per page listed."""
         before = self.client.requests
         self.capabilities  # noqa: B018 (resolves the schema once)
         state = json.loads(cursor) if cursor else {}
@@ -224,7 +226,16 @@ class NotionAdapter:
                        "last_edited_time": {"on_or_after": start}} if start else None
         scoped = {"and": [f for f in (self.filter, time_filter) if f]} if self.filter and \
             time_filter else (self.filter or time_filter)
-        live, asked_at = self._query(scoped)
+        # Pages edited out of the filter are asked for *before* the pages in it: a page edited
+        # between the two queries, still in scope, is then in the listing (or, edited after
+        # it, in the next round's), never only in the unfiltered answer, which would report it
+        # out of scope. The next window starts from the earlier query's clock.
+        edited: list[dict[str, Any]] = []
+        asked_at = None
+        if start and self.filter:
+            edited, asked_at = self._query(time_filter)
+        live, listed_at = self._query(scoped)
+        asked_at = min((t for t in (asked_at, listed_at) if t is not None), default=None)
         found: dict[str, RemoteItem] = {}
         for page in live:  # a page edited while it was being listed comes twice: last wins
             r = self._remote(page)
@@ -234,10 +245,9 @@ class NotionAdapter:
         if start:
             for page in self._query(time_filter, in_trash=True)[0]:
                 gone[page["id"]] = Gone.DELETED
-            if self.filter:
-                for page in self._query(time_filter)[0]:
-                    if page["id"] not in found:
-                        gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
+            for page in edited:
+                if page["id"] not in found:
+                    gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
         # Every few rounds, list the ids in scope: a page can leave a filter without being
         # edited (a date-based filter, say), which no timestamp query shows.
         known = set(state.get("known", [])) | set(found)
