@@ -3,10 +3,11 @@
 Reading is incremental with ``syncToken`` (one request per quiet round). A 410 means the
 token is dead: the adapter lists everything again, deleted events included, and compares it
 with the ids in scope that the cursor keeps, so what was deleted or left the tag scope
-meanwhile is still reported (a failed page reports nothing); the event ids are the same, and
-copies carry the origin marker, so the hub re-links instead of duplicating. Cancelled events
-are deletes. Changed single occurrences of a recurring series (``recurringEventId``) are left
-alone, with a logged reason: writing them back as a series edit would corrupt the series.
+meanwhile is still reported (every cancelled event, known or not; a failed page reports
+nothing); the event ids are the same, and copies carry the origin marker, so the hub re-links
+instead of duplicating. Cancelled events are deletes. Changed single occurrences of a
+recurring series (``recurringEventId``) are left alone, with a logged reason: writing them
+back as a series edit would corrupt the series.
 
 Creates use an event id derived from the idempotency key plus a private extended property
 as origin marker: a retried or crashed create meets 409 and the existing event is used.
@@ -45,7 +46,7 @@ from adapters.base import (
 from adapters.gcal import convert
 from adapters.gcal.client import SERVICE, GcalClient
 from adapters.gcal.client import Gone as GoneError
-from hub.errors import Conflict, NotFound, SyncHubError
+from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import Item
 
 log = logging.getLogger("synchub.gcal")
@@ -140,6 +141,9 @@ class GcalAdapter:
         events after a while, so an event deleted while the token was dead may be missing from
         the resync altogether, and only the known ids tell it apart from "never seen". Absence
         only counts in a complete listing: any failed page raises before anything is reported.
+        Every cancelled event of the resync is reported, known or not: one this endpoint
+        created since its last listing is not in ``k`` yet (the hub ignores refs it does not
+        know). A cursor from before ``k`` learns it with one listing of the ids in scope.
         """
         before = self.client.requests
         state = json.loads(cursor) if cursor else {}
@@ -171,19 +175,37 @@ class GcalAdapter:
                 gone[ev["id"]] = Gone.OUT_OF_SCOPE
         seen = {r.ref for r in items}
         if token is None or resync:  # a complete listing: it alone says what is in scope
-            if resync and known is not None:
-                gone = {ref: why for ref, why in gone.items() if ref in known}
+            if resync and known is not None:  # out of scope: only ours, not every other event
+                gone = {ref: why for ref, why in gone.items()
+                        if why is Gone.DELETED or ref in known}
                 gone |= {ref: Gone.DELETED for ref in known - seen - set(gone)}
             elif not resync:
                 gone = {}  # the first listing: nothing was known, nothing can be gone
             known = seen
         elif known is not None:
             known = (known | seen) - set(gone)
+        else:
+            known = self._in_scope_ids()
         out: dict[str, Any] = {"t": new_token}
         if known is not None:
             out["k"] = sorted(known)
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(out),
                          requests=self.client.requests - before)
+
+    def _in_scope_ids(self) -> set[str] | None:
+        """The ids in scope now, for a cursor from before ``k``: without them a later 410 could
+        not report an event deleted and purged meanwhile. Taken after the incremental listing
+        (what changes in between is in the next one). If it fails, the next round tries again."""
+        log.info("calendar %s: the cursor predates the known ids; listing the ids in scope "
+                 "once", self.calendar)
+        try:
+            events, _ = self._list()
+        except (RateLimited, Transient) as exc:
+            log.warning("calendar %s: listing the ids in scope failed (%s); tried again next "
+                        "round", self.calendar, exc)
+            return None
+        return {ev["id"] for ev in events if not ev.get("recurringEventId")
+                and ev.get("status") != "cancelled" and self._in_scope(ev)}
 
     def get(self, ref: str) -> RemoteItem | None:
         try:

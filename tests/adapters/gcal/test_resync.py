@@ -107,3 +107,50 @@ def test_a_cursor_without_known_ids_still_resyncs(harness: GcalHarness) -> None:
     again = a.changes(json.dumps({"t": token}))
     assert again.gone.get(drop) is Gone.DELETED
     assert drop not in json.loads(again.cursor or "{}")["k"]
+
+
+def test_an_event_we_created_and_the_user_deleted_while_the_token_was_dead_is_gone(
+        harness: GcalHarness) -> None:
+    """Created after the last listing, so not among the known ids yet: the resync's
+    cancelled event is what says it is gone."""
+    a = harness.adapter
+    cur = a.changes(None).cursor
+    ours = a.create(Item(title="ours", due=DAY), origin="L1", idempotency_key="c1").ref
+    harness.user_delete(ours)
+    harness.emu.expire_tokens()
+    again = a.changes(cur)
+    assert dict(again.gone) == {ours: Gone.DELETED}
+    assert ours not in json.loads(again.cursor or "{}")["k"]
+
+
+def _old_cursor(cursor: str | None) -> str:
+    """The cursor as written before the known ids were kept: the token alone."""
+    return json.dumps({"t": json.loads(cursor or "{}")["t"]})
+
+
+def test_an_old_cursor_learns_the_known_ids_in_its_first_round(harness: GcalHarness) -> None:
+    a = harness.adapter
+    old = harness.user_create(Item(title="listed before k was kept", due=DAY))
+    cur = _old_cursor(a.changes(None).cursor)
+    quiet = a.changes(cur)  # nothing changed: the token alone would learn nothing
+    assert quiet.items == () and dict(quiet.gone) == {}
+    assert json.loads(quiet.cursor or "{}")["k"] == [old]
+    assert a.changes(quiet.cursor).requests == 1  # learnt once; quiet rounds cost one again
+    harness.user_delete(old)
+    harness.emu.purge_deleted()
+    harness.emu.expire_tokens()
+    assert dict(a.changes(quiet.cursor).gone) == {old: Gone.DELETED}
+
+
+def test_an_old_cursor_whose_id_listing_fails_tries_again(harness: GcalHarness) -> None:
+    a = harness.adapter
+    old = harness.user_create(Item(title="A", due=DAY))
+    cur = _old_cursor(a.changes(None).cursor)
+    new = harness.user_create(Item(title="B", due=DAY))
+    # the incremental listing passes (a zero-delay latency fault is a no-op), the ids fail
+    harness.emu.faults.inject(FaultKind.LATENCY, op="list", count=1, delay=0.0)
+    harness.emu.faults.inject(FaultKind.SERVER_ERROR, op="list", count=1)
+    first = a.changes(cur)
+    assert [r.ref for r in first.items] == [new]  # the round's changes are still reported
+    assert "k" not in json.loads(first.cursor or "{}")
+    assert sorted(json.loads(a.changes(first.cursor).cursor or "{}")["k"]) == sorted([old, new])
