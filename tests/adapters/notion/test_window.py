@@ -4,8 +4,10 @@ the trash query), and a skewed local clock cannot make it skip an edit."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from typing import Any
 
 from adapters.notion.adapter import NotionAdapter
 from hub.model import Item
@@ -52,18 +54,36 @@ def test_the_window_follows_notions_clock_not_ours(harness: NotionHarness) -> No
 
 
 def test_an_edit_the_index_showed_late_is_still_listed(harness: NotionHarness) -> None:
-    """An edit made half a minute before the listing but not in it (Notion's index lags) is
-    inside the next window: the settle margin is there for it."""
+    """An edit made at hh:mm:50 that a listing at hh:mm+1:10 does not show yet (Notion's index
+    lags behind it) is inside the next window: the settle margin is there for it (a window from
+    the listing's own minute, hh:mm+1, would skip an edit stamped hh:mm)."""
     emu, a = harness.emu, harness.adapter
     ref = harness.user_create(Item(title="x"))
     first = a.changes(None)
-    asked = a.client.server_time
-    assert asked is not None
-    emu.clock_offset += MINUTES
+    # Pin Notion's clock to hh:mm:50 (it runs on from there, but the test takes milliseconds).
+    now = emu.now()
+    emu.clock_offset += (now + MINUTES).replace(second=50, microsecond=0) - now
+    indexed = copy.deepcopy(emu.pages[ref])  # what the lagging index still holds
     harness.user_edit(ref, title="late")
-    emu.pages[ref]["last_edited_time"] = (asked - dt.timedelta(seconds=30)).strftime(
-        "%Y-%m-%dT%H:%M:00.000Z")
-    assert [r.item.title for r in a.changes(first.cursor).items] == ["late"]
+    stamp = emu.pages[ref]["last_edited_time"]  # hh:mm:00.000Z
+    emu.clock_offset += dt.timedelta(seconds=20)
+    query = emu.query
+
+    def lagging(ds: str, body: dict[str, Any]) -> dict[str, Any]:
+        edited, emu.pages[ref] = emu.pages[ref], indexed
+        try:
+            return query(ds, body)
+        finally:
+            emu.pages[ref] = edited
+
+    emu.query = lagging  # type: ignore[method-assign]
+    second = a.changes(first.cursor)
+    emu.query = query  # type: ignore[method-assign]
+    assert second.items == ()  # the listing missed the edit
+    asked = a.client.server_time
+    assert asked is not None and asked.strftime("%Y-%m-%dT%H:%M") > stamp[:16]  # a minute on
+    emu.clock_offset += MINUTES
+    assert [r.item.title for r in a.changes(second.cursor).items] == ["late"]
 
 
 def test_window_without_a_date_header_and_from_an_older_cursor() -> None:
