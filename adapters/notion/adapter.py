@@ -185,15 +185,15 @@ class NotionAdapter:
     @staticmethod
     def _window(state: dict[str, Any]) -> str | None:
         """Where this round's listing starts (``on_or_after``, UTC, to the minute)."""
-        if "from" in state:
-            return str(state["from"])
+        if "from" in state:  # None: no round has seen Notion's clock yet
+            return str(state["from"]) if state["from"] else None
         if state.get("since"):  # a cursor from before the window moved in Notion's clock
             return _minute(_ts(state["since"]) - OVERLAP)
         return None
 
     @staticmethod
     def _next_window(start: str | None, asked_at: dt.datetime | None,
-                     live: list[dict[str, Any]]) -> str:
+                     live: list[dict[str, Any]]) -> str | None:
         """Where the next round's listing starts.
 
         Notion's clock when it answered (the ``Date`` header), less :data:`SETTLE` for its
@@ -201,14 +201,16 @@ class NotionAdapter:
         edit the listing could not show yet is at most that old, so nothing is skipped, and a
         burst of edits is listed once more at most (not every round while it stays within a
         minute of the newest edit). Notion's clock, not ours: a skewed local clock must not
-        skip. Without a ``Date`` header, one minute before the newest edit seen.
+        skip. Without a ``Date`` header, one minute before the newest edit seen; with nothing
+        seen either, where this round started (None: list everything again), never a time
+        from our own clock.
         """
         if asked_at is not None:
             mark = _minute(asked_at - SETTLE)
         elif live:
             mark = _minute(max(_ts(p["last_edited_time"]) for p in live) - OVERLAP)
         else:
-            mark = start or _minute(dt.datetime.now(dt.UTC) - SETTLE)
+            return start
         return max(start, mark) if start else mark
 
     def changes(self, cursor: str | None) -> ChangeSet:
@@ -262,7 +264,7 @@ class NotionAdapter:
         new_start = self._next_window(start, asked_at, live)
         # Remember versions only of what the next listing will show again.
         keep = {p["id"]: found[p["id"]].version or "" for p in live
-                if _ts(p["last_edited_time"]) >= _ts(new_start)}
+                if new_start is None or _ts(p["last_edited_time"]) >= _ts(new_start)}
         new_cursor = json.dumps({"from": new_start, "seen": keep, "known": sorted(known),
                                  "round": rounds})
         return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor,

@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.notion.adapter import NotionAdapter
 from hub.model import Item
-from tests.adapters.notion.conftest import NotionHarness
+from tests.adapters.notion.conftest import NotionHarness, build
 
 MINUTES = dt.timedelta(minutes=5)  # rounds a daemon interval apart
 
@@ -91,6 +91,7 @@ def test_window_without_a_date_header_and_from_an_older_cursor() -> None:
     assert NotionAdapter._next_window(None, None, [page]) == "2026-07-01T10:06:00.000Z"
     assert NotionAdapter._next_window("2026-07-01T10:00:00.000Z", None, []) == \
         "2026-07-01T10:00:00.000Z"
+    assert NotionAdapter._next_window(None, None, []) is None  # not our clock: list it all
     asked = dt.datetime(2026, 7, 1, 10, 30, 45, tzinfo=dt.UTC)
     assert NotionAdapter._next_window("2026-07-01T10:00:00.000Z", asked, [page]) == \
         "2026-07-01T10:29:00.000Z"
@@ -98,3 +99,17 @@ def test_window_without_a_date_header_and_from_an_older_cursor() -> None:
     # edit seen, and the listing started one minute before it.
     assert NotionAdapter._window({"since": "2026-07-01T10:07:00.000Z"}) == \
         "2026-07-01T10:06:00.000Z"
+
+
+def test_without_a_date_header_an_empty_round_keeps_the_window_open(
+        harness: NotionHarness) -> None:
+    """No ``Date`` header and nothing listed: the next listing starts where this one did, not
+    at our clock (two hours ahead of Notion's here, which would skip its edits)."""
+    emu = harness.emu
+    a = build(emu, harness.db)
+    a.client.http.event_hooks = {"response": []}  # the answers' Date headers go unread
+    emu.clock_offset = -dt.timedelta(hours=2)
+    empty = a.changes(None)
+    assert empty.items == () and a.client.server_time is None
+    harness.user_create(Item(title="made in Notion's time"))
+    assert [r.item.title for r in a.changes(empty.cursor).items] == ["made in Notion's time"]
