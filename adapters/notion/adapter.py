@@ -41,7 +41,7 @@ from adapters.notion.body import (
     text_of,
     written,
 )
-from adapters.notion.client import SERVICE, NotionClient, budget
+from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.errors import Conflict, NotFound, ValidationRejected
@@ -106,9 +106,11 @@ class NotionAdapter:
         self._source_id, props = schema.resolve(self.client, self.ctx, self.database_id,
                                                 self.data_source_name)
         self._map = PropertyMap(props, self.ctx, self._users)
+        # No request_budget: the client's pacer already spaces every request of the
+        # integration (reads too, and other endpoints on the same token); an executor budget
+        # per adapter on top paused the same writes a second time.
         self._caps = Capabilities(
             fields=frozenset(props), read_only=self.read_only,
-            request_budget=budget(self.client.requests_per_second),
             timestamp_precision=60.0)  # last_edited_time is rounded down to the minute
 
     def _users(self) -> dict[str, str]:

@@ -3,7 +3,9 @@ retries and honours Retry-After), and the one table from Notion errors to ours.
 
 Rate: Notion limits each *integration* (token) to about three requests a second, however many
 endpoints use it, so every :class:`NotionClient` on one ``(base_url, token)`` shares one
-:class:`Pacer` (two endpoints on one token stay under 3/s together, not 6/s).
+:class:`Pacer` (two endpoints on one token stay under 3/s together, not 6/s). It is the only
+pace: the adapter declares no ``request_budget``, so the executor does not pace the same
+requests again.
 
 Clock: the ``Date`` header of Notion's latest answer is kept as :attr:`NotionClient.server_time`;
 the adapter moves its read window on in Notion's clock, so a skewed local clock cannot make it
@@ -29,7 +31,6 @@ import httpx
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from adapters.base import RequestBudget
 from hub.errors import (
     AuthError,
     Conflict,
@@ -110,13 +111,6 @@ class Pacer:
 #: one pacer per integration while any client uses it (weak: gone with its last client)
 _PACERS: weakref.WeakValueDictionary[tuple[str, str], Pacer] = weakref.WeakValueDictionary()
 _PACERS_LOCK = threading.Lock()
-
-
-def budget(rate: float) -> RequestBudget:
-    """``rate`` requests a second as a whole number of requests per window (2.5/s is 2 per
-    0.8 s), for the executor's own pacing of writes."""
-    requests = max(1, int(rate))
-    return RequestBudget(requests=requests, per_seconds=requests / rate)
 
 
 def pacer_for(base_url: str, token: str, rate: float) -> Pacer:

@@ -1,16 +1,21 @@
 """Notion's rate limit is per integration (token), about three requests a second: every
-endpoint on one token shares one pace, and the configured rate is the declared budget."""
+endpoint on one token shares one pace, and that pace is the only one (the executor adds no
+request budget of its own)."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
-from adapters.base import EndpointContext, RequestBudget
+import pytest
+
+from adapters.base import EndpointContext
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
-from adapters.notion.client import budget
 from adapters.notion.sandbox import NotionSandbox
+from hub.executor import Executor, RetryPolicy
+from hub.model import Item
+from tests.support.memstore import MemStore
 
 
 def _adapter(sandbox: NotionSandbox, token: str | None = None, rps: float = 3.0,
@@ -47,9 +52,27 @@ def test_the_slower_configured_rate_wins_on_a_shared_token(sandbox: NotionSandbo
     assert fast.client.pacer is slow.client.pacer and slow.client.pacer.rate == 1.5
 
 
-def test_the_configured_rate_is_the_declared_budget(sandbox: NotionSandbox) -> None:
-    assert budget(3) == RequestBudget(requests=3, per_seconds=1.0)
-    assert budget(2.5) == RequestBudget(requests=2, per_seconds=0.8)
-    assert budget(0.5) == RequestBudget(requests=1, per_seconds=2.0)
-    assert _adapter(sandbox, rps=2.5).capabilities.request_budget == \
-        RequestBudget(requests=2, per_seconds=0.8)
+def test_a_burst_of_writes_is_paced_once(sandbox: NotionSandbox) -> None:
+    """The integration's pacer spaces every request; the executor does not pace them again
+    (its own budget paused the fourth write of a burst, then the pacer paused it once more)."""
+    a = _adapter(sandbox, rps=3.0)
+    a.capabilities, a._users()  # the schema and the people are read before the burst
+    now = [1000.0]  # a fake clock for the pacer and the executor: sleeping moves it on
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+
+    pacer = a.client.pacer
+    pacer.clock, pacer.sleep, pacer.next = (lambda: now[0]), sleep, 0.0  # idle
+    ex = Executor("f", MemStore(), {"notion": a},  # type: ignore[arg-type]
+                  retry=RetryPolicy(sleep=sleep, clock=lambda: now[0]))
+    before = a.client.requests
+    for n in range(10):
+        ex.call("notion", lambda n=n: a.create(  # type: ignore[misc]
+            Item(title=f"task {n}"), origin=f"L{n}", idempotency_key=f"k{n}"))
+    assert a.client.requests - before == 10 and len(sandbox.emu.pages) == 10
+    # One pause before each request but the first, each one the pacer's interval.
+    assert pauses == pytest.approx([pacer.interval] * 9)
+    assert ex.stats.rate_limit_waits == []
