@@ -92,6 +92,9 @@ class Executor:
         #: (link, endpoint) of creates that may have landed but are not confirmed yet: planned
         #: creates there wait, or a second copy could be made before the first is found
         self.unsettled: set[tuple[str, str]] = set()
+        #: (endpoint, ref) of creates found by their marker after a lost answer: what landed
+        #: may be less than what was sent (a create of several requests that failed midway)
+        self.found_by_marker: set[tuple[str, str]] = set()
         self.store = store
         self.adapters = adapters
         self.retry = retry or RetryPolicy()
@@ -214,10 +217,9 @@ class Executor:
                     continue
                 link = self.store.get_link(self.flow, intent.link_id)
                 if found is not None and link is not None and intent.endpoint not in link.copies:
-                    item_json = intent.payload.get("item")
-                    agreed = Item.model_validate(item_json) if item_json else found.item
+                    # agreed on what landed (see after_write): a partial create is healed
                     link = replace(link, copies={**link.copies, intent.endpoint: CopyState(
-                        intent.endpoint, found.ref, base=agreed, snapshot=found.item,
+                        intent.endpoint, found.ref, base=found.item, snapshot=found.item,
                         version=found.version)})
                     notes.append(f"{intent.endpoint}: unfinished create found by its marker "
                                  f"({found.ref}); linked, not created again")
@@ -243,10 +245,16 @@ class Executor:
         if w.kind is WriteKind.CREATE:
             assert w.item is not None and w.origin is not None
             item, origin = w.item, w.origin
+
+            def lookup() -> RemoteItem | None:
+                hit = a.find_by_origin(origin)
+                if hit is not None:
+                    self.found_by_marker.add((w.endpoint, hit.ref))
+                return hit
             return self.call(
                 w.endpoint,
                 lambda: a.create(item, origin=origin, idempotency_key=w.key),
-                before_retry=lambda: a.find_by_origin(origin),
+                before_retry=lookup,
             )
         if w.kind is WriteKind.UPDATE:
             assert w.item is not None and w.ref is not None
@@ -276,8 +284,12 @@ class Executor:
             return replace(state, copies=copies, detached=state.detached | {w.endpoint})
         if w.kind is WriteKind.CREATE:
             assert result is not None and w.item is not None
-            copies[w.endpoint] = CopyState(w.endpoint, result.ref,
-                                           base=self._agreed(w.endpoint, w.item, None),
+            # A copy found by its marker agrees on what it holds, not on what was sent: if
+            # part of the create did not land, the copy is then "behind" and brought up to the
+            # agreed value next round, instead of looking edited there and spreading the gap.
+            base = result.item if (w.endpoint, result.ref) in self.found_by_marker else \
+                self._agreed(w.endpoint, w.item, None)
+            copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=base,
                                            snapshot=result.item, version=result.version)
         else:
             assert result is not None and w.item is not None

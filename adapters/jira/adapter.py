@@ -37,7 +37,7 @@ from adapters.base import (
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.people import PEOPLE_PROPERTY, People
-from hub.errors import Conflict, NotFound, ValidationRejected
+from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
 PROPERTY = "synchub"
@@ -309,9 +309,16 @@ class JiraAdapter:
             props.append({"key": PEOPLE_PROPERTY, "value": note})
         created = self.client.raw("POST", "issue", {"fields": fields, "properties": props},
                                   write=True)
-        if "status" in self.capabilities.fields:
-            self._transition(created["id"], item.status)
-        remote = self.get(created["id"])
+        try:
+            if "status" in self.capabilities.fields:
+                self._transition(created["id"], item.status)
+            remote = self.get(created["id"])
+        except SyncHubError as exc:
+            # The issue exists (with its marker): a retried create would make a second one.
+            # "Maybe applied" makes the executor find it and agree on what landed (the status
+            # not moved yet), so the transition is made next round.
+            raise Transient(f"issue {created['id']} created, but then: {exc}",
+                            service=SERVICE, maybe_applied=True) from exc
         assert remote is not None
         return remote
 

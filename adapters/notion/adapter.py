@@ -44,7 +44,7 @@ from adapters.notion.body import (
 from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
-from hub.errors import Conflict, NotFound, ValidationRejected
+from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
 OVERLAP = dt.timedelta(minutes=1)  # last_edited_time is rounded down to the minute
@@ -296,7 +296,14 @@ class NotionAdapter:
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
             properties=props, children=blocks[:PAGE]), write=True)
-        append(self.client, page["id"], blocks[PAGE:])
+        try:
+            append(self.client, page["id"], blocks[PAGE:])
+        except SyncHubError as exc:
+            # The page exists (with its marker): trying the create again would make a second
+            # one. "Maybe applied" makes the executor find it by the marker and agree on what
+            # landed, so the rest of the body is written next round.
+            raise Transient(f"page {page['id']} created, the rest of its body not: {exc}",
+                            service=SERVICE, maybe_applied=True) from exc
         return self._remote(page, written(item.description) if self.map.body else None)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],

@@ -85,3 +85,25 @@ def test_rewriting_the_body_of_a_page_in_the_trash_is_not_found(harness: NotionH
         a.update(created.ref, Item(title="x", description=NEW),
                  fields=frozenset({"description"}), expected_version=None, idempotency_key="u")
     assert _paragraphs(harness, created.ref) == ["one", "two bold"]
+
+
+def test_a_long_body_whose_second_part_fails_is_one_page_and_completed_next_round(
+        harness: NotionHarness) -> None:
+    emu = harness.emu
+    mem = MemoryService(name="mem")
+    notion = build(emu, harness.db, options=BODY)
+    adapters = {"mem": MemoryAdapter(mem, name="mem"), "notion": notion}
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
+    store, retry = MemStore(), RetryPolicy(sleep=lambda s: None)
+    text = "\n".join(f"line {n}" for n in range(150))  # 150 paragraphs: create + one append
+    mem.user_create(Item(title="long", description=text))
+    emu.faults.inject(FaultKind.RATE_LIMIT, op="append", count=None)
+    run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+    pages = [ref for ref, p in emu.pages.items() if not p.get("in_trash")]
+    assert len(pages) == 1 and len(_paragraphs(harness, pages[0])) == 100
+    emu.faults.clear()
+    run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+    assert [ref for ref, p in emu.pages.items() if not p.get("in_trash")] == pages
+    assert _paragraphs(harness, pages[0]) == [f"line {n}" for n in range(150)]
+    assert [i.description for i in mem.live().values()] == [text]  # never cut short there
+    assert run_flow("f", cfg, adapters, store, retry=retry).counts["writes"] == 0  # type: ignore[arg-type]
