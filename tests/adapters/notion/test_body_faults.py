@@ -5,6 +5,8 @@ next round, and leaves the page with exactly the new paragraphs once the faults 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from adapters.faults import FaultKind
@@ -41,13 +43,11 @@ def _paragraphs(harness: NotionHarness, ref: str) -> list[str]:
             for b in harness.emu.children[ref] if b["type"] == "paragraph"]
 
 
-@pytest.mark.parametrize(("kind", "op", "count"), FAULTS,
-                         ids=[f"{k.value}-{o}-{'once' if c else 'round'}" for k, o, c in FAULTS])
-def test_a_failed_body_rewrite_never_loses_the_description(
-        harness: NotionHarness, kind: FaultKind, op: str, count: int | None) -> None:
-    emu = harness.emu
+def _flow(harness: NotionHarness) -> tuple[MemoryService, Callable[[], dict[str, int]]]:
+    """An in-memory service and Notion (description in the page body) in one flow, and a
+    function running one round of it (retries without real waiting)."""
     mem = MemoryService(name="mem")
-    notion = build(emu, harness.db, options=BODY)
+    notion = build(harness.emu, harness.db, options=BODY)
     adapters = {"mem": MemoryAdapter(mem, name="mem"), "notion": notion}
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
     store, retry = MemStore(), RetryPolicy(sleep=lambda s: None)
@@ -55,7 +55,15 @@ def test_a_failed_body_rewrite_never_loses_the_description(
     def round_() -> dict[str, int]:
         report = run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
         return report.counts
+    return mem, round_
 
+
+@pytest.mark.parametrize(("kind", "op", "count"), FAULTS,
+                         ids=[f"{k.value}-{o}-{'once' if c else 'round'}" for k, o, c in FAULTS])
+def test_a_failed_body_rewrite_never_loses_the_description(
+        harness: NotionHarness, kind: FaultKind, op: str, count: int | None) -> None:
+    emu = harness.emu
+    mem, round_ = _flow(harness)
     ref = mem.user_create(Item(title="task", description=OLD))
     assert round_()["create"] == 1
     page = next(iter(emu.pages))
@@ -90,20 +98,16 @@ def test_rewriting_the_body_of_a_page_in_the_trash_is_not_found(harness: NotionH
 def test_a_long_body_whose_second_part_fails_is_one_page_and_completed_next_round(
         harness: NotionHarness) -> None:
     emu = harness.emu
-    mem = MemoryService(name="mem")
-    notion = build(emu, harness.db, options=BODY)
-    adapters = {"mem": MemoryAdapter(mem, name="mem"), "notion": notion}
-    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
-    store, retry = MemStore(), RetryPolicy(sleep=lambda s: None)
+    mem, round_ = _flow(harness)
     text = "\n".join(f"line {n}" for n in range(150))  # 150 paragraphs: create + one append
     mem.user_create(Item(title="long", description=text))
     emu.faults.inject(FaultKind.RATE_LIMIT, op="append", count=None)
-    run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+    round_()
     pages = [ref for ref, p in emu.pages.items() if not p.get("in_trash")]
     assert len(pages) == 1 and len(_paragraphs(harness, pages[0])) == 100
     emu.faults.clear()
-    run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+    round_()
     assert [ref for ref, p in emu.pages.items() if not p.get("in_trash")] == pages
     assert _paragraphs(harness, pages[0]) == [f"line {n}" for n in range(150)]
     assert [i.description for i in mem.live().values()] == [text]  # never cut short there
-    assert run_flow("f", cfg, adapters, store, retry=retry).counts["writes"] == 0  # type: ignore[arg-type]
+    assert round_()["writes"] == 0
