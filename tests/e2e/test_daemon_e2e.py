@@ -283,6 +283,26 @@ def test_each_services_webhook_signature_is_checked_and_a_signed_one_syncs(
                     {"X-Todoist-Hmac-SHA256": b64_hmac(w.secrets["todoist"], body)}) == 200
     wait_for(lambda: w.metric(rounds) > done and w.idle())
     assert w.metric("synchub_writes_total{") == writes
+
+    # Out of order: two edits, their notices delivered newest first. A notice only says "look":
+    # everything ends at the newest edit, and the late, older notice writes nothing.
+    ref = w.ref("todoist", "Book team offsite (Porto)")
+    w.edit("todoist", "Book team offsite (Porto)", title="Offsite: Porto")
+    older = json.dumps({"event_name": "item:updated", "version": "9",
+                        "event_data": {"id": ref, "content": "Offsite: Porto"}}).encode()
+    w.edit("todoist", "Offsite: Porto", title="Offsite: Lisbon")
+    newer = json.dumps({"event_name": "item:updated", "version": "9",
+                        "event_data": {"id": ref, "content": "Offsite: Lisbon"}}).encode()
+    for body in (newer, older):
+        done = w.metric(rounds)
+        assert post(hook + "todoist", body,
+                    {"X-Todoist-Hmac-SHA256": b64_hmac(w.secrets["todoist"], body)}) == 200
+        wait_for(lambda: w.metric(rounds) > done and w.idle())  # noqa: B023
+        if body is newer:
+            wait_for(lambda: all("Offsite: Lisbon" in w.titles(n) for n in ("jira", "notion")))
+            writes = w.metric("synchub_writes_total{")
+    assert w.metric("synchub_writes_total{") == writes
+    assert all("Offsite: Lisbon" in w.titles(n) for n in ("jira", "notion", "todoist"))
     w.no_duplicates()
     assert w.stop() == 0
 
