@@ -217,9 +217,14 @@ class Executor:
                     continue
                 link = self.store.get_link(self.flow, intent.link_id)
                 if found is not None and link is not None and intent.endpoint not in link.copies:
-                    # agreed on what landed (see after_write): a partial create is healed
+                    # Agreed on what was sent, unlike a copy found in the same round (see
+                    # after_write): by now a person may have edited it, and that edit must
+                    # count as one.
+                    item_json = intent.payload.get("item")
+                    agreed = self._agreed(intent.endpoint, Item.model_validate(item_json), None) \
+                        if item_json else found.item
                     link = replace(link, copies={**link.copies, intent.endpoint: CopyState(
-                        intent.endpoint, found.ref, base=found.item, snapshot=found.item,
+                        intent.endpoint, found.ref, base=agreed, snapshot=found.item,
                         version=found.version)})
                     notes.append(f"{intent.endpoint}: unfinished create found by its marker "
                                  f"({found.ref}); linked, not created again")
@@ -284,9 +289,10 @@ class Executor:
             return replace(state, copies=copies, detached=state.detached | {w.endpoint})
         if w.kind is WriteKind.CREATE:
             assert result is not None and w.item is not None
-            # A copy found by its marker agrees on what it holds, not on what was sent: if
-            # part of the create did not land, the copy is then "behind" and brought up to the
-            # agreed value next round, instead of looking edited there and spreading the gap.
+            # A copy found by its marker right after a lost answer (seconds later, in the same
+            # call) agrees on what it holds, not on what was sent: if part of the create did
+            # not land, the copy is "behind" and brought up to the agreed value next round,
+            # instead of looking edited there and spreading the gap. (recover() differs.)
             base = result.item if (w.endpoint, result.ref) in self.found_by_marker else \
                 self._agreed(w.endpoint, w.item, None)
             copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=base,

@@ -556,3 +556,22 @@ def test_a_lost_create_is_confirmed_later_when_the_marker_search_lags() -> None:
     assert w.titles("b") == ["x"] and store.pending_intents("f") == []
     assert w.sync().counts["writes"] == 0
     assert w.titles("b") == ["x"]
+
+
+def test_an_edit_made_before_an_unfinished_create_is_recovered_survives() -> None:
+    # Found by the state machine: a crash after b's copy was created, the user edits that copy,
+    # and the next round finds it by its marker: the edit must count, not be reverted.
+    import contextlib
+
+    from tests.support.memstore import Crash
+
+    w = World()
+    w.services["a"].user_create(Item(title="x"))
+    w.store.crash_at = 3  # intent and interim state commit; the created copy does not
+    with contextlib.suppress(Crash):
+        w.sync()
+    ref_b, _ = w.only("b")
+    w.services["b"].user_edit(ref_b, title="edited on b", updated_at=ts(9))
+    rep = w.sync()
+    assert any("found by its marker" in n for n in rep.notes)
+    assert w.titles("a") == w.titles("b") == ["edited on b"]
