@@ -188,7 +188,12 @@ class Scheduler:
                 for flow, fut in self.step_named(pool):
                     running[fut] = flow
                 self._wake.wait(timeout=min(self.seconds_until_next(), 1.0))
-            _done, pending = wait(list(running), timeout=grace)
+            # In slices: a signal may be delivered to another thread, and a handler only runs
+            # when the main thread gets back to Python (a second signal must end us at once).
+            deadline = time.monotonic() + grace
+            pending = set(running)
+            while pending and (left := deadline - time.monotonic()) > 0:
+                _done, pending = wait(pending, timeout=min(left, 0.25))
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         late = sorted(running[f] for f in pending)
