@@ -19,13 +19,6 @@ from hub.errors import AuthError, Conflict, NotFound, RateLimited, Transient, Va
 
 
 @pytest.fixture
-def sandbox() -> Iterator[NotionSandbox]:
-    s = NotionSandbox()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
 def client(sandbox: NotionSandbox) -> Iterator[NotionClient]:
     c = NotionClient(sandbox.emu.token, sandbox.emu.base_url, 1000)
     yield c
