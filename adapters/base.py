@@ -84,13 +84,32 @@ class Gone(StrEnum):
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """An item a listing returned but the adapter could not turn into a canonical item (a
+    zone no tz database knows, a date out of range, a shape the converter does not expect).
+
+    It is reported instead of raised, so one odd item never stops the round or its cursor
+    (P14): the hub quarantines it by ``ref``, names it to the user and reads it again later
+    with :meth:`Adapter.get` (which raises :class:`hub.errors.ValidationRejected` while it is
+    still unreadable)."""
+
+    ref: str
+    title: str  # as much of a title as could be read ("" when none)
+    reason: str  # one line, for people: what is wrong and, where known, how to fix it
+
+
+@dataclass(frozen=True)
 class ChangeSet:
-    """Result of one observation. ``cursor`` is opaque and only stored after the round commits."""
+    """Result of one observation. ``cursor`` is opaque and only stored after the round commits.
+
+    ``unreadable`` items are neither changes nor deletions: absence from ``items`` means
+    nothing, as always."""
 
     items: tuple[RemoteItem, ...] = ()
     gone: Mapping[str, Gone] = field(default_factory=dict)
     cursor: str | None = None
     requests: int = 0  # requests this observation cost (for benchmarks and budgets)
+    unreadable: tuple[Unreadable, ...] = ()
 
 
 class WriteKind(StrEnum):

@@ -11,6 +11,8 @@ Exit codes (also in the README):
 4     authentication failed: credentials missing, expired or without permission
 5     refused by the mass-change guard: review with ``synchub plan``, then ``--force``
 6     open conflicts wait for a decision (``synchub conflicts``)
+7     another synchub process is writing the flow (the daemon, another ``sync``):
+      nothing was written; retry later or give it longer with ``--wait``
 10    internal error (a bug: please report it with the log)
 ====  ==========================================================================
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from hub.errors import (
     AuthError,
+    Busy,
     ConfigError,
     Conflict,
     Fatal,
@@ -38,6 +41,7 @@ EXIT_STATE = 3
 EXIT_AUTH = 4
 EXIT_REFUSED = 5
 EXIT_CONFLICTS = 6
+EXIT_BUSY = 7
 EXIT_INTERNAL = 10
 
 _TABLE: list[tuple[type[SyncHubError], int, str]] = [
@@ -47,6 +51,9 @@ _TABLE: list[tuple[type[SyncHubError], int, str]] = [
     (AuthError, EXIT_AUTH,
      "Check the credentials for this service (token, expiry, permissions); "
      "`synchub check --probe` tests each connection."),
+    (Busy, EXIT_BUSY,
+     "Nothing was written. Another synchub is syncing this flow; try again when it is done, "
+     "or wait longer with --wait SECONDS."),
     (MassChangeRefused, EXIT_REFUSED,
      "Nothing was written. Review with `synchub plan`; if intended, rerun with --force."),
     (RateLimited, EXIT_PARTIAL, "The service is rate-limiting us; the next round catches up."),
@@ -69,7 +76,8 @@ def advice(err: BaseException) -> tuple[int, str]:
 
 def worst(codes: list[int]) -> int:
     """Combine per-flow exit codes: the most serious one wins (by the table's order)."""
-    rank = [EXIT_INTERNAL, EXIT_CONFIG, EXIT_STATE, EXIT_AUTH, EXIT_REFUSED, EXIT_PARTIAL,
+    rank = [EXIT_INTERNAL, EXIT_CONFIG, EXIT_STATE, EXIT_AUTH, EXIT_BUSY, EXIT_REFUSED,
+            EXIT_PARTIAL,
             EXIT_CONFLICTS, EXIT_OK]
     present = [c for c in rank if c in codes]
     return present[0] if present else EXIT_OK

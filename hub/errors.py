@@ -143,6 +143,21 @@ class UsageError(SyncHubError):
     """The command asked for something that does not exist (a conflict id, an item)."""
 
 
+class Busy(SyncHubError):
+    """Another process is writing this flow (P13) and did not finish within the wait allowed.
+
+    ``holder`` says who, as that process described itself ("synchub sync, pid 4242 on host,
+    since 10:02:11")."""
+
+    def __init__(self, flow: str, holder: str, waited: float) -> None:
+        self.flow = flow
+        self.holder = holder
+        self.waited = waited
+        super().__init__(
+            f"flow {flow!r} is being written by another synchub ({holder}); waited "
+            f"{waited:.0f} s. Nothing was written by this one.")
+
+
 class StateError(SyncHubError):
     """The state store cannot be used as is (newer schema, other config, unwritable path)."""
 

@@ -187,7 +187,37 @@ class ConnectionConfig(BaseModel):
 
 
 class StateConfig(Frozen):
+    """Where synchub remembers what it synced, and how it shares that between processes.
+
+    ``writer_wait``: how long a command that writes (``sync``, ``conflicts resolve``, a daemon
+    round) waits for another process writing the same flow before it gives up (exit 7); 0
+    refuses at once. ``keep_runs`` / ``keep_journal``: how long finished rounds and settled
+    write intents are kept (``synchub status`` history, ``explain``) before they are pruned.
+    """
+
     url: str = "sqlite:///synchub-state.db"
+    writer_wait: dt.timedelta = Field(default=dt.timedelta(seconds=60))
+    keep_runs: dt.timedelta = Field(default=dt.timedelta(days=90))
+    keep_journal: dt.timedelta = Field(default=dt.timedelta(days=14))
+
+    @field_validator("writer_wait", "keep_runs", "keep_journal", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> dt.timedelta:
+        return parse_duration(v)
+
+    @field_validator("writer_wait")
+    @classmethod
+    def _not_negative(cls, v: dt.timedelta) -> dt.timedelta:
+        if v.total_seconds() < 0:
+            raise ValueError("writer_wait cannot be negative (0 refuses at once)")
+        return v
+
+    @field_validator("keep_runs", "keep_journal")
+    @classmethod
+    def _at_least_an_hour(cls, v: dt.timedelta) -> dt.timedelta:
+        if v.total_seconds() < 3600:
+            raise ValueError("keep at least an hour of history (e.g. '14d')")
+        return v
 
 
 class DaemonConfig(Frozen):
@@ -197,6 +227,9 @@ class DaemonConfig(Frozen):
     concurrency: int = Field(default=2, ge=1)
     jitter: float = Field(default=0.1, ge=0, le=1)  # share of the interval
     grace_seconds: float = Field(default=20, gt=0)
+    #: a replica's hold on a flow lasts this long unless renewed (it is renewed every third of
+    #: it while the replica lives, rounds included): the take-over time after a dead replica
+    lease_seconds: float = Field(default=30, ge=3)
 
 
 class Config(Frozen):

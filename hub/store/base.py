@@ -15,7 +15,7 @@ intent that produced them and (last) the cursors commit atomically.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -106,6 +106,35 @@ class RunRecord:
     error: str | None = None
 
 
+class QuarantineKind(StrEnum):
+    READ = "read"  # the listing returned it, but it could not be converted (P14)
+    WRITE = "write"  # the service rejects the write for good (400/422, a value it cannot hold)
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """One item set aside so the rest of the round and its cursors go on (P14).
+
+    Keyed by (flow, endpoint, ref, kind); ``ref`` is the remote id, or for a create that never
+    landed the link id prefixed with ``link:``. ``fingerprint`` identifies *what* failed (the
+    raw item read, or the payload written): the same failure again is retried with back-off
+    and not reported again; a new change to the item is tried at once and reported anew.
+    """
+
+    flow: str
+    endpoint: str
+    ref: str
+    kind: QuarantineKind
+    title: str
+    reason: str
+    fingerprint: str
+    link_id: str | None = None
+    attempts: int = 1
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    next_try: dt.datetime | None = None
+
+
 class Transaction(Protocol):
     def save_link(self, link: LinkState) -> None:
         """Insert or replace a link and all of its copies (copies not in ``link`` are removed)."""
@@ -122,6 +151,12 @@ class Transaction(Protocol):
         """One open conflict per (flow, link, field): a repeated conflict updates its values."""
 
     def resolve_conflict(self, conflict_id: int, endpoint: str) -> None: ...
+
+    def put_quarantine(self, q: QuarantineRecord) -> None:
+        """Insert or replace the record with the same (flow, endpoint, ref, kind)."""
+
+    def clear_quarantine(self, flow: str, endpoint: str, ref: str,
+                         kind: QuarantineKind | None = None) -> None: ...
 
 
 class Store(Protocol):
@@ -157,6 +192,32 @@ class Store(Protocol):
                    error: str | None = None) -> None: ...
 
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]: ...
+
+    def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]: ...
+
+    def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
+              ) -> dict[str, int]:
+        """Delete finished runs and settled intents older than the given times (pending
+        intents and the newest run of each flow are always kept); returns rows deleted."""
+
+    def writer(self, flow: str, holder: str, *, wait: float,
+               should_stop: Callable[[], bool] | None = None,
+               on_wait: Callable[[str], None] | None = None
+               ) -> AbstractContextManager[None]:
+        """Be the only writer of ``flow`` (P13) across processes and hosts while the block
+        runs. Waits up to ``wait`` seconds (calling ``on_wait(holder)`` once, with the other
+        writer's description) and then raises :class:`hub.errors.Busy`. The lock dies with
+        its process (kill -9 included); ``holder`` describes this one to others."""
+
+    def writer_holder(self, flow: str) -> str | None:
+        """Who is writing ``flow`` now (their description), None when nobody is."""
+
+    def add_notice(self, flow: str) -> None:
+        """A change notice for ``flow`` accepted by any process: the one running the flow sees
+        it through :meth:`notice_mark` (webhooks reaching a replica that does not run it)."""
+
+    def notice_mark(self, flow: str) -> int:
+        """A number that grows with every :meth:`add_notice` for ``flow``."""
 
     def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
         """Take or renew the lease on ``flow`` for ``holder``; False if another live holder has
