@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,30 @@ the URL keeps synchub's tables in their own schema (created if missing).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hub.errors import StateError
+from hub.store import locks
 from hub.store.sql import Dialect, SqlStore
 
+#: one advisory lock key for synchub's migrations, whatever the schema (schema creation races
+#: too: CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent one)
+MIGRATION_LOCK = 0x53594E43  # "SYNC"
+
 POSTGRES = Dialect(name="postgresql", placeholder="%s", serial="BIGSERIAL PRIMARY KEY",
-                   lock_for_lease=" FOR UPDATE SKIP LOCKED")
+                   lock_for_lease=" FOR UPDATE SKIP LOCKED",
+                   table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
+                   lock_for_migration=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+
+#: the writer-lock connection notices a dead peer (and the server a dead us) within about
+#: idle + interval * count seconds, so a lost host's writer lock does not outlive it by much
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+             "keepalives_count": 3}
 
 
 def split_schema(url: str) -> tuple[str, str | None]:
@@ -25,23 +41,61 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+def _connect(conninfo: str, **extra: Any) -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect(conninfo, connect_timeout=10, **extra)
+    except psycopg.Error as exc:
+        raise StateError(f"cannot connect to the PostgreSQL state store: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                         ) from exc
+
+
+def _lock_connection(conninfo: str, schema: str | None) -> Any:
+    conn = _connect(conninfo, autocommit=True, **KEEPALIVE)
+    if schema is not None:
+        conn.execute(f'SET search_path TO "{schema}"')
+    return conn
+
+
 class PostgresStore(SqlStore):
     dialect = POSTGRES
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
         conninfo, schema = split_schema(url)
         if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise StateError(f"invalid schema name {schema!r} in the state URL")
-        try:
-            conn = psycopg.connect(conninfo, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise StateError(f"cannot connect to the PostgreSQL state store: "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                             ) from exc
+        self.schema = schema
+        self._conninfo = conninfo
+        conn = self._connect()
         if schema is not None:
+            conn.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            conn.commit()
             conn.execute(f'SET search_path TO "{schema}"')
             conn.commit()
         super().__init__(url, conn)
+        # The lock connection's factory must not refer to self: a store dropped without
+        # close() is then freed (and its session ended) at once, not at the next GC cycle.
+        self._locks = locks.AdvisoryLocks(functools.partial(_lock_connection, conninfo, schema),
+                                          f"synchub:{schema or ''}")
+
+    def _connect(self) -> Any:
+        return _connect(self._conninfo)
+
+    def _process_lock(self, flow: str, holder: str, *, wait: float,
+                      should_stop: Callable[[], bool] | None,
+                      on_wait: Callable[[str], None] | None) -> AbstractContextManager[None]:
+        return self._locks.hold(flow, holder, wait=wait, should_stop=should_stop,
+                                on_wait=on_wait)
+
+    def writer_holder(self, flow: str) -> str | None:
+        return self._locks.holder(flow)
+
+    def lock_namespace(self) -> str:
+        return self._locks.namespace
+
+    def close(self) -> None:
+        self._locks.close()
+        super().close()

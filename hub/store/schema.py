@@ -39,4 +39,23 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE IF NOT EXISTS leases (
             flow TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)""",
     ],
+    # 2: one writer per flow (P13), poison items (P14), retention
+    [
+        # the line a writer lock's holder describes itself with (PostgreSQL; SQLite keeps it
+        # in the lock file)
+        "CREATE TABLE IF NOT EXISTS writers (flow TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+        "since TEXT NOT NULL)",
+        # bumped by every commit that changes a flow's links: a process that cached them
+        # sees another process's writes and reloads (the daemon beside a manual sync)
+        "CREATE TABLE IF NOT EXISTS generations (flow TEXT PRIMARY KEY, gen BIGINT NOT NULL)",
+        # change notices accepted by any replica, for the one that runs the flow
+        "CREATE TABLE IF NOT EXISTS notices (flow TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS quarantine (
+            flow TEXT NOT NULL, endpoint TEXT NOT NULL, ref TEXT NOT NULL, kind TEXT NOT NULL,
+            link_id TEXT, title TEXT NOT NULL, reason TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            attempts INTEGER NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+            next_try TEXT NOT NULL, PRIMARY KEY (flow, endpoint, ref, kind))""",
+        "CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow, id)",
+        "CREATE INDEX IF NOT EXISTS journal_settled ON journal (state, created_at)",
+    ],
 ]

@@ -1,9 +1,11 @@
 """The one SQL implementation of :class:`hub.store.base.Store`, for SQLite and PostgreSQL.
 
-The engines differ only in what :class:`Dialect` captures: placeholders, the auto-increment
-column type, and row locking for leases. Links are cached per flow after the first load and
-kept up to date on every commit: a flow has one writer at a time (one process with SQLite, the
-lease holder with PostgreSQL), so a quiet round does not re-parse 10,000 links.
+The engines differ only in what :class:`Dialect` captures (placeholders, the auto-increment
+column type, row locking for leases, how migrations are serialised) and in their writer locks
+(:mod:`hub.store.locks`). Links are cached per flow after the first load, so a quiet round does
+not re-parse 10,000 links; the cache is checked against the flow's *generation*, a counter every
+commit that changes links bumps, so a process never acts on links another process has changed
+since (the daemon beside a ``synchub sync`` typed by hand; P13).
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec
+from hub.store import codec, locks, records
 from hub.store.base import (
     SCHEMA_VERSION,
     ConflictRecord,
     Intent,
     IntentState,
     LinkState,
+    QuarantineKind,
+    QuarantineRecord,
     RunRecord,
 )
 from hub.store.schema import MIGRATIONS
@@ -35,6 +39,10 @@ class Dialect:
     placeholder: str  # "?" or "%s"
     serial: str  # auto-increment primary key column definition
     lock_for_lease: str  # suffix for SELECT ... on the lease row
+    table_exists: str  # one row when table ``?`` exists
+    #: run first in the migration transaction, so processes starting at once migrate one
+    #: after another (each then sees the version the first one wrote)
+    lock_for_migration: str
 
     def sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -53,6 +61,8 @@ class SqlStore:
         self.url = url
         self.conn = conn
         self._cache: dict[str, dict[str, LinkState]] = {}
+        self._gen: dict[str, int] = {}  # the generation each cached flow was loaded at
+        self._depth = 0  # > 0 inside a transaction of ours
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -62,35 +72,52 @@ class SqlStore:
         return cur
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return list(self._exec(sql, params).fetchall())
+        rows = list(self._exec(sql, params).fetchall())
+        if self._depth == 0:
+            # A read outside our transactions ends at once: PostgreSQL would otherwise keep
+            # the session "idle in transaction", holding locks that block other processes'
+            # migrations and DDL (readers never disturb a writer, P13).
+            self.conn.commit()
+        return rows
 
     @contextmanager
     def _txn(self) -> Iterator[None]:
+        self._depth += 1
         try:
             yield
         except BaseException:
             self.conn.rollback()
             raise
+        finally:
+            self._depth -= 1
         self.conn.commit()
 
     # -- schema -------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
-        try:
-            rows = self._query("SELECT value FROM meta WHERE key = 'schema_version'")
-        except Exception:
-            self.conn.rollback()
+        if not self._query(self.dialect.table_exists, ("meta",)):
             return 0
+        rows = self._query("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(rows[0][0]) if rows else 0
 
     def migrate(self) -> None:
-        current = self.schema_version()
-        if current > SCHEMA_VERSION:
-            raise StateError(
-                f"the state store {self.url_for_humans()} has schema version {current}, but this "
-                f"synchub only knows up to version {SCHEMA_VERSION}: it was written by a newer "
-                "synchub. Upgrade synchub (or use another state file); nothing was changed.")
+        """Bring the schema up to date. Serialised across processes (an advisory lock on
+        PostgreSQL, an immediate transaction on SQLite): two replicas starting at once on an
+        empty database migrate one after the other instead of racing on CREATE TABLE."""
+        if self.schema_version() == SCHEMA_VERSION:
+            return  # the usual case: no lock taken, nothing written (readers stay readers)
         with self._txn():
+            self._exec(self.dialect.lock_for_migration)
+            current = 0
+            if self._query(self.dialect.table_exists, ("meta",)):
+                rows = self._query("SELECT value FROM meta WHERE key = 'schema_version'")
+                current = int(rows[0][0]) if rows else 0
+            if current > SCHEMA_VERSION:
+                raise StateError(
+                    f"the state store {self.url_for_humans()} has schema version {current}, but "
+                    f"this synchub only knows up to version {SCHEMA_VERSION}: it was written by "
+                    "a newer synchub. Upgrade synchub (or use another state file); nothing was "
+                    "changed.")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version - 1]:
                     self._exec(stmt.format(serial=self.dialect.serial))
@@ -117,9 +144,14 @@ class SqlStore:
 
     # -- links --------------------------------------------------------------------------------
 
+    def generation(self, flow: str) -> int:
+        rows = self._query("SELECT gen FROM generations WHERE flow = ?", (flow,))
+        return int(rows[0][0]) if rows else 0
+
     def load_links(self, flow: str) -> dict[str, LinkState]:
+        gen = self.generation(flow)  # read first: a write landing meanwhile reloads next time
         cached = self._cache.get(flow)
-        if cached is not None:
+        if cached is not None and self._gen.get(flow) == gen:
             return dict(cached)
         links: dict[str, LinkState] = {}
         bases: dict[str, Any] = {}
@@ -140,6 +172,7 @@ class SqlStore:
         for link_id, cs in copies.items():
             links[link_id] = replace(links[link_id], copies=cs)
         self._cache[flow] = links
+        self._gen[flow] = gen
         return dict(links)
 
     def get_link(self, flow: str, link_id: str) -> LinkState | None:
@@ -155,16 +188,30 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
         tx = _Tx(self)
+        gens: dict[str, int] = {}
+        self._depth += 1
         try:
             yield tx
+            for flow in tx.cache_ops:
+                gens[flow] = int(self._exec(
+                    "INSERT INTO generations (flow, gen) VALUES (?, 1) ON CONFLICT (flow) "
+                    "DO UPDATE SET gen = generations.gen + 1 RETURNING gen", (flow,)
+                ).fetchone()[0])
         except BaseException:
             self.conn.rollback()
             raise
+        finally:
+            self._depth -= 1
         self.conn.commit()
         for flow, changes in tx.cache_ops.items():
             cache = self._cache.get(flow)
             if cache is None:
                 continue
+            if self._gen.get(flow) != gens[flow] - 1:
+                # Someone else committed in between: our cache misses their changes.
+                self._cache.pop(flow, None)
+                continue
+            self._gen[flow] = gens[flow]
             for link_id, link in changes.items():
                 if link is None:
                     cache.pop(link_id, None)
@@ -226,6 +273,55 @@ class SqlStore:
         return [RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
                           finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
                           error=e) for i, f, s, fin, st, c, e in rows]
+
+    # -- quarantine, notices, retention (hub.store.records) ------------------------------------
+
+    def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]:
+        return records.quarantined(self, flow)
+
+    def add_notice(self, flow: str) -> None:
+        with self._txn():
+            records.add_notice(self, flow)
+
+    def notice_mark(self, flow: str) -> int:
+        return records.notice_mark(self, flow)
+
+    def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
+              ) -> dict[str, int]:
+        with self._txn():
+            return records.prune(self, runs_before, journal_before)
+
+    # -- writers (hub.store.locks) ------------------------------------------------------------
+
+    def writer(self, flow: str, holder: str, *, wait: float,
+               should_stop: Callable[[], bool] | None = None,
+               on_wait: Callable[[str], None] | None = None
+               ) -> AbstractContextManager[None]:
+        return self._writer(flow, holder, wait, should_stop, on_wait)
+
+    @contextmanager
+    def _writer(self, flow: str, holder: str, wait: float,
+                should_stop: Callable[[], bool] | None,
+                on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        deadline = time.monotonic() + wait
+        with locks.in_process(self.lock_namespace(), flow, wait=wait, should_stop=should_stop,
+                              on_wait=on_wait), \
+                self._process_lock(flow, holder, wait=max(0.0, deadline - time.monotonic()),
+                                   should_stop=should_stop, on_wait=on_wait):
+            yield
+
+    def lock_namespace(self) -> str:
+        """What identifies this state among others for the writer locks."""
+        return self.url
+
+    def _process_lock(self, flow: str, holder: str, *, wait: float,
+                      should_stop: Callable[[], bool] | None,
+                      on_wait: Callable[[str], None] | None) -> AbstractContextManager[None]:
+        """The engine's cross-process lock (SQLite: flock; PostgreSQL: advisory lock)."""
+        raise NotImplementedError
+
+    def writer_holder(self, flow: str) -> str | None:
+        raise NotImplementedError
 
     # -- leases -------------------------------------------------------------------------------
 
@@ -316,3 +412,10 @@ class _Tx:
     def resolve_conflict(self, conflict_id: int, endpoint: str) -> None:
         self.s._exec("UPDATE conflicts SET resolved_with = ?, resolved_at = ? WHERE id = ?",
                      (endpoint, codec.ts(_now()), conflict_id))
+
+    def put_quarantine(self, q: QuarantineRecord) -> None:
+        records.put_quarantine(self.s, q)
+
+    def clear_quarantine(self, flow: str, endpoint: str, ref: str,
+                         kind: QuarantineKind | None = None) -> None:
+        records.clear_quarantine(self.s, flow, endpoint, ref, kind)

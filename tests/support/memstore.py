@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from hub.store.base import ConflictRecord, Intent, IntentState, LinkState, RunRecord
+from hub.store import locks
+from hub.store.base import (
+    ConflictRecord,
+    Intent,
+    IntentState,
+    LinkState,
+    QuarantineKind,
+    QuarantineRecord,
+    RunRecord,
+)
 
 
 class Crash(Exception):
@@ -32,6 +41,8 @@ class MemStore:
         self.conflict_rows: dict[int, ConflictRecord] = {}
         self.run_rows: dict[int, RunRecord] = {}
         self._ids = itertools.count(1)
+        self.quarantine: dict[tuple[str, str, str, str], QuarantineRecord] = {}
+        self.notices: dict[str, int] = {}
         self.crash_at: int | None = None  # crash when the commit counter reaches this
         self.commits = 0
 
@@ -92,6 +103,27 @@ class MemStore:
         rows = [r for r in self.run_rows.values() if flow is None or r.flow == flow]
         return sorted(rows, key=lambda r: -r.id)[:limit]
 
+    def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]:
+        return [q for q in self.quarantine.values() if flow is None or q.flow == flow]
+
+    def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
+              ) -> dict[str, int]:
+        return {"runs": 0, "journal": 0}
+
+    def writer(self, flow: str, holder: str, *, wait: float,
+               should_stop: Any = None, on_wait: Any = None) -> Any:
+        return locks.in_process(f"memstore:{id(self)}", flow, wait=wait,
+                                should_stop=should_stop, on_wait=on_wait)
+
+    def writer_holder(self, flow: str) -> str | None:
+        return None
+
+    def add_notice(self, flow: str) -> None:
+        self.notices[flow] = self.notices.get(flow, 0) + 1
+
+    def notice_mark(self, flow: str) -> int:
+        return self.notices.get(flow, 0)
+
     def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
         return True
 
@@ -142,3 +174,15 @@ class _Tx:
         self.ops.append(lambda: self.s.conflict_rows.__setitem__(conflict_id, replace(
             self.s.conflict_rows[conflict_id], resolved_with=endpoint,
             resolved_at=dt.datetime.now(dt.UTC))))
+
+    def put_quarantine(self, q: QuarantineRecord) -> None:
+        key = (q.flow, q.endpoint, q.ref, q.kind.value)
+        self.ops.append(lambda: self.s.quarantine.__setitem__(key, q))
+
+    def clear_quarantine(self, flow: str, endpoint: str, ref: str,
+                         kind: QuarantineKind | None = None) -> None:
+        def op() -> None:
+            for key in list(self.s.quarantine):
+                if key[:3] == (flow, endpoint, ref) and (kind is None or key[3] == kind.value):
+                    del self.s.quarantine[key]
+        self.ops.append(op)

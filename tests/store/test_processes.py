@@ -1,0 +1,181 @@
+"""The state store as several processes use it (P13): a reader beside a writer, two writers,
+a writer killed with SIGKILL, migrations started at once. Real processes, real files and
+sessions: the bugs these catch (POSIX locks dropped by a stray close, a lock that outlives its
+process) do not exist inside one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.errors import Busy
+from hub.model import Item
+from hub.store import open_store
+from hub.store.base import LinkState
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Worker:
+    def __init__(self, url: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.store.worker", url], cwd=ROOT, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.ask_line() == "ready"
+
+    def ask_line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
+
+    def ask(self, command: str) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.ask_line()
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    made: list[Worker] = []
+    yield made
+    for w in made:
+        if w.proc.poll() is None:
+            w.kill()
+
+
+def test_a_reader_beside_a_writer_loses_none_of_its_commits(tmp_path: Path,
+                                                             workers: list[Worker]) -> None:
+    """``synchub status`` opened and closed the state beside the daemon: its stray open/close
+    of the file dropped its POSIX locks, its close then checkpointed and deleted the WAL that
+    the daemon kept writing into, and everything the daemon committed afterwards was gone
+    after a kill -9."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    writer = Worker(url)
+    workers.append(writer)
+    assert writer.ask("save before") == "saved"
+    for _ in range(3):  # `synchub status`, now and then
+        reader = open_store(url)
+        reader.migrate()
+        assert "before" in reader.load_links("f")
+        reader.close()
+    for i in range(10):
+        assert writer.ask(f"save after-{i}") == "saved"
+    writer.kill()
+    survivor = open_store(url)
+    survivor.migrate()
+    assert len(survivor.load_links("f")) == 11
+    survivor.close()
+    check = sqlite3.connect(tmp_path / "state.db")
+    assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    check.close()
+
+
+def test_a_second_writer_waits_names_the_holder_and_gives_up(store_url: str,
+                                                            workers: list[Worker]) -> None:
+    holder = Worker(store_url)
+    workers.append(holder)
+    assert holder.ask("lock f") == "locked"
+    store = open_store(store_url)
+    store.migrate()
+    heard: list[str] = []
+    with pytest.raises(Busy) as caught, store.writer("f", "me", wait=0.3, on_wait=heard.append):
+        pass
+    assert heard == ["worker f"]
+    assert "worker f" in str(caught.value) and caught.value.flow == "f"
+    assert store.writer_holder("f") == "worker f"
+    with store.writer("other", "me", wait=0):  # another flow is free
+        pass
+    assert holder.ask("unlock") == "unlocked"
+    assert store.writer_holder("f") is None
+    with store.writer("f", "me", wait=0):
+        assert store.writer_holder("f") == "me"
+    store.close()
+
+
+def test_a_killed_writer_frees_the_flow_at_once(store_url: str, workers: list[Worker]) -> None:
+    holder = Worker(store_url)
+    workers.append(holder)
+    assert holder.ask("lock f") == "locked"
+    holder.kill()
+    store = open_store(store_url)
+    store.migrate()
+    with store.writer("f", "me", wait=10):  # PostgreSQL ends the dead session's locks too
+        assert store.writer_holder("f") == "me"
+    store.close()
+
+
+def test_threads_of_one_process_exclude_each_other(store_url: str) -> None:
+    a, b = open_store(store_url), open_store(store_url)
+    a.migrate()
+    with a.writer("f", "a", wait=0), pytest.raises(Busy), b.writer("f", "b", wait=0.2):
+        pass
+    a.close()
+    b.close()
+
+
+def test_a_cache_never_hides_another_process_s_commits(store_url: str,
+                                                       workers: list[Worker]) -> None:
+    """The daemon caches links; a `synchub sync` typed beside it commits new ones: the daemon
+    must see them in its next round, not plan against its stale cache (duplicates)."""
+    daemon = open_store(store_url)
+    daemon.migrate()
+    with daemon.transaction() as tx:
+        tx.save_link(LinkState("f", "mine", Item(title="mine")))
+    assert set(daemon.load_links("f")) == {"mine"}
+    other = Worker(store_url)
+    workers.append(other)
+    assert other.ask("save theirs") == "saved"
+    assert set(daemon.load_links("f")) == {"mine", "theirs"}
+    with daemon.transaction() as tx:  # and its own commits keep the cache warm
+        tx.save_link(LinkState("f", "mine2", Item(title="mine2")))
+    assert set(daemon.load_links("f")) == {"mine", "mine2", "theirs"}
+    assert other.ask("links f") == "3"
+    daemon.close()
+
+
+def test_processes_migrating_an_empty_state_at_once_all_succeed(store_url: str) -> None:
+    """Two replicas starting at the same instant on an empty PostgreSQL: one died in migrate
+    with a raw UniqueViolation."""
+    code = ("import sys; from hub.store import open_store; s = open_store(sys.argv[1]); "
+            "s.migrate(); s.close(); print('ok')")
+    start = threading.Barrier(6)
+    results: list[Any] = []
+
+    def one() -> None:
+        start.wait()
+        results.append(subprocess.run([sys.executable, "-c", code, store_url], cwd=ROOT,
+                                      capture_output=True, text=True, timeout=60))
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.returncode for r in results] == [0] * 6, [r.stderr[-500:] for r in results]
+    s = open_store(store_url)
+    assert s.schema_version() == 2  # type: ignore[attr-defined]
+    s.close()
+
+
+def test_lock_files_are_private(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    store.migrate()
+    with store.writer("a/../b", "me", wait=0):
+        files = list((tmp_path / "state.db.locks").iterdir())
+    assert len(files) == 1 and files[0].parent == tmp_path / "state.db.locks"
+    assert files[0].stat().st_mode & 0o077 == 0
+    assert os.stat(tmp_path / "state.db.locks").st_mode & 0o077 == 0
+    store.close()
