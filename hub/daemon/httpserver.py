@@ -17,6 +17,8 @@ The webhook routes face the internet, so what uvicorn leaves open is closed here
   that failed under a webhook burst would get a busy but healthy daemon restarted, which
   helps nobody (its rounds are journalled, but the burst goes on). uvicorn's
   ``limit_concurrency`` is not used because it cannot make that exception.
+- **uvicorn's own warnings** ("Invalid HTTP request received." for every malformed request)
+  are rate-limited like the webhook rejections (:class:`hub.daemon.ratelog.RateLimitFilter`).
 - **Connection cap.** A connection beyond ``max_connections`` open ones is closed at once,
   before it costs a parser: idle connections cannot pile up past it while the header timeout
   runs. It is set above the request cap so a probe normally still gets in.
@@ -41,7 +43,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from hub.daemon.ratelog import RateLimitedLog
+from hub.daemon.ratelog import RateLimitedLog, RateLimitFilter
 
 log = logging.getLogger("synchub.web")
 
@@ -211,7 +213,16 @@ def server_config(app: Any, host: str, port: int, limits: Limits | None = None
     ``log_config=None`` and ``log_level=None``: uvicorn keeps the handlers and levels that
     hub.logs set up (JSON, secrets masked) instead of installing its plain-text ones."""
     limits = limits or Limits()
+    quiet_uvicorn_warnings()
     return uvicorn.Config(RequestCap(app, limits.max_requests), host=host, port=port,
                           http=protocol_class(limits), timeout_keep_alive=limits.keep_alive,
                           backlog=limits.backlog, log_config=None, log_level=None,
                           lifespan="off")
+
+
+def quiet_uvicorn_warnings() -> None:
+    """Install the rate limit on ``uvicorn.error``'s warnings, once per process (the logger
+    is process-wide; a second filter would only halve what the first lets through)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, RateLimitFilter) for f in logger.filters):
+        logger.addFilter(RateLimitFilter(logger))

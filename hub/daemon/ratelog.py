@@ -51,12 +51,20 @@ class RateLimitedLog:
         ``subject`` names what is counted in the summary line ("jira (401)"). Returns how
         many events of this key have been held back in the current window: 0 means the line
         was written."""
+        held = self.admit(key, subject)
+        if not held:
+            self.logger.warning(msg, *args)
+        return held
+
+    def admit(self, key: Hashable, subject: str) -> int:
+        """Count an event of ``key``: 0 when its line should be written now, else how many
+        have been held back in the current window (:meth:`warning` without the writing, for
+        a :class:`RateLimitFilter` that sees lines someone else writes)."""
         now = self.clock()
         self.flush(now)
         window = self._windows.get(key)
         if window is None:
             self._windows[key] = _Window(start=now, subject=subject)
-            self.logger.warning(msg, *args)
             return 0
         window.held += 1
         if window.held == 1:
@@ -89,3 +97,21 @@ class RateLimitedLog:
             if window.held:
                 self.logger.warning(self.summary, window.held, window.subject,
                                     round(now - window.start))
+
+
+class RateLimitFilter(logging.Filter):
+    """Rate-limits the WARNING lines of a logger we do not write to ourselves: uvicorn's
+    ``uvicorn.error`` writes one for every malformed request ("Invalid HTTP request
+    received."), which a burst of garbage turns into a flood like the rejections above.
+    Lines are told apart by their message template; other levels pass untouched."""
+
+    def __init__(self, logger: logging.Logger, period: float = PERIOD,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.limiter = RateLimitedLog(logger, period, clock,
+                                      summary='%d more "%s" lines held back in the last %ds')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or record.msg is self.limiter.summary:
+            return True
+        return self.limiter.admit(record.msg, str(record.msg)) == 0

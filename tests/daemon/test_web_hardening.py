@@ -65,15 +65,18 @@ class Records(logging.Handler):
 def logs() -> Iterator[Records]:
     handler = Records()
     saved = []
-    for name in ("synchub", "uvicorn"):
+    for name in ("synchub", "uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
-        saved.append((lg, lg.level))
+        saved.append((lg, lg.level, lg.propagate))
         lg.setLevel(logging.INFO)
-        lg.addHandler(handler)
+    logging.getLogger("uvicorn.error").propagate = True  # to "uvicorn", the handler's
+    for name in ("synchub", "uvicorn"):
+        logging.getLogger(name).addHandler(handler)
     yield handler
-    for lg, level in saved:
+    for lg, level, propagate in saved:
         lg.removeHandler(handler)
         lg.setLevel(level)
+        lg.propagate = propagate
 
 
 def todoist_parser(headers: Mapping[str, str], body: bytes) -> list[ChangeNotice]:
@@ -389,6 +392,14 @@ def test_a_burst_that_stops_is_summed_up_when_its_period_ends(logs: Records) -> 
     assert logs.lines()[0] == "rejected"
     assert logs.lines()[1].startswith("49 more rejected deliveries for conn (401) in the last")
     assert len(logs.lines()) == 2
+
+
+def test_a_burst_of_garbage_requests_gets_one_uvicorn_warning_line(logs: Records) -> None:
+    with serving(state()) as (port, _):
+        for _ in range(50):
+            assert status(request(port, "GET", "/healthz\x00bad")) == 400
+    invalid = [line for line in logs.lines("uvicorn.error") if "Invalid HTTP request" in line]
+    assert invalid == ["Invalid HTTP request received."]
 
 
 # -- 4. bodies a parser cannot read -------------------------------------------------------------
