@@ -5,7 +5,8 @@ The webhook routes face the internet, so what uvicorn leaves open is closed here
 - **Header timeout.** uvicorn has none: a client that sends half a request line and waits holds
   its connection (and a file descriptor) for as long as it likes. :class:`HardenedH11Protocol`
   drops a connection whose request line and headers are not complete ``header_timeout``
-  seconds after it opened (or after the first byte of the next request on a kept-alive one).
+  seconds after it opened (on a kept-alive one: after the previous response; uvicorn's own
+  keep-alive timer stops at the first byte of a new request, so alone it would not do).
 - **Body timeout.** A request whose body has not fully arrived ``body_timeout`` seconds after
   its headers is answered 408 (or, if the app already answered, just closed). The deadline is
   for the whole body, not between chunks: a client dripping one byte every few seconds must
@@ -17,11 +18,11 @@ The webhook routes face the internet, so what uvicorn leaves open is closed here
   that failed under a webhook burst would get a busy but healthy daemon restarted, which
   helps nobody (its rounds are journalled, but the burst goes on). uvicorn's
   ``limit_concurrency`` is not used because it cannot make that exception.
-- **uvicorn's own warnings** ("Invalid HTTP request received." for every malformed request)
-  are rate-limited like the webhook rejections (:class:`hub.daemon.ratelog.RateLimitFilter`).
 - **Connection cap.** A connection beyond ``max_connections`` open ones is closed at once,
   before it costs a parser: idle connections cannot pile up past it while the header timeout
   runs. It is set above the request cap so a probe normally still gets in.
+- **uvicorn's own warnings** ("Invalid HTTP request received." for every malformed request)
+  are rate-limited like the webhook rejections (:class:`hub.daemon.ratelog.RateLimitFilter`).
 
 The protocol is the h11 one (pure Python, a dependency of uvicorn itself), chosen explicitly
 rather than uvicorn's ``"auto"``, which would switch to httptools if it were ever installed and
@@ -55,13 +56,15 @@ class Limits:
 
     header_timeout: float = 10.0  # connect (or next request's first byte) -> headers complete
     body_timeout: float = 10.0  # headers complete -> whole body received
-    keep_alive: int = 5  # idle seconds before a kept-alive connection is closed (uvicorn's)
+    keep_alive: int = 5  # idle seconds before a kept-alive connection is closed (uvicorn's;
+    # the header timer also runs while it is idle, so more than header_timeout has no effect)
     max_requests: int = 100  # in flight at once; more get 503 (not /healthz)
     max_connections: int = 200  # open at once; more are closed on arrival
     backlog: int = 128  # listen() queue of connections not accepted yet
 
 
 EXEMPT = frozenset({"/healthz"})  # answered whatever the load: see the module docstring
+REFUSED = "%d more %s refused in the last %ds"  # summary of held-back refusal lines
 
 
 class HardenedH11Protocol(H11Protocol):
@@ -72,7 +75,7 @@ class HardenedH11Protocol(H11Protocol):
     Sending a body: the body timer runs. Anything else: neither does."""
 
     limits: ClassVar[Limits] = Limits()
-    refusals: ClassVar[RateLimitedLog]  # set per server by :func:`protocol_class`
+    refusals: ClassVar[RateLimitedLog] = RateLimitedLog(log, summary=REFUSED)  # one per server
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -165,7 +168,7 @@ class HardenedH11Protocol(H11Protocol):
 def protocol_class(limits: Limits) -> type[HardenedH11Protocol]:
     """A :class:`HardenedH11Protocol` with these limits (uvicorn builds the protocol itself,
     from a class, so per-server settings travel as class attributes of a fresh subclass)."""
-    refusals = RateLimitedLog(log, summary="%d more %s refused in the last %ds")
+    refusals = RateLimitedLog(log, summary=REFUSED)
 
     class SynchubH11Protocol(HardenedH11Protocol):
         pass
@@ -185,7 +188,7 @@ class RequestCap:
         self.limit = limit
         self.exempt = exempt
         self.active = 0
-        self.refusals = RateLimitedLog(log, summary="%d more %s refused in the last %ds")
+        self.refusals = RateLimitedLog(log, summary=REFUSED)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] in self.exempt:
