@@ -5,11 +5,13 @@ Bound to 127.0.0.1 by default. When bound elsewhere a token is required for ever
 ``Authorization: Bearer <token>`` or ``?token=`` (for opening the status page in a browser).
 A webhook with a bad or missing signature gets 401 and syncs nothing; a malformed body 400 (any
 body its parser cannot read, however it fails: a parser's exception never becomes a 500 whose
-traceback could quote the body); an oversized one 413. Rejections are counted one by one in
-``synchub_webhook_notices_total`` but logged at most once per connection and status every 10 s
-(:mod:`hub.daemon.ratelog`), so a burst of forged deliveries cannot flood the log. A valid notice
-only makes the flows that use that connection due now: notices are hints, so a repeated or
-out-of-order one costs at most one quiet round.
+traceback could quote the body); an oversized one 413. Deliveries are counted one by one in
+``synchub_webhook_notices_total{result}`` (``accepted``, ``rejected_<status>``, ``too_large``,
+``parser_error`` for a parser that raised something other than a decoding error,
+``disconnected`` for a body that never came), but rejections are logged at most once per
+connection and status every 10 s (:mod:`hub.daemon.ratelog`), so a burst of forged deliveries
+cannot flood the log. A valid notice only makes the flows that use that connection due now:
+notices are hints, so a repeated or out-of-order one costs at most one quiet round.
 """
 
 from __future__ import annotations
