@@ -175,10 +175,9 @@ class Daemon:
     def _start_server(self) -> threading.Thread:
         import uvicorn
 
-        # log_config=None and log_level=None: uvicorn keeps the handlers and levels that
-        # hub.logs set up (JSON, secrets masked) instead of installing its plain-text ones.
-        config = uvicorn.Config(create_app(self.web_state()), host=self.host, port=self.port,
-                                log_config=None, log_level=None, lifespan="off")
+        from hub.daemon.httpserver import server_config  # timeouts and caps: see there
+
+        config = server_config(create_app(self.web_state()), self.host, self.port)
         server = uvicorn.Server(config)  # off the main thread it leaves signals to us
         self.server = server
         thread = threading.Thread(target=server.run, name="synchub-web", daemon=True)

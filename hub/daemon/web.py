@@ -3,8 +3,14 @@
 Bound to 127.0.0.1 by default. When bound elsewhere a token is required for everything but
 ``/healthz`` and the webhook routes (those carry the services' own signatures): as
 ``Authorization: Bearer <token>`` or ``?token=`` (for opening the status page in a browser).
-A webhook with a bad or missing signature gets 401 and syncs nothing; a malformed body 400; an
-oversized one 413. A valid notice only makes the flows that use that connection due now:
+A webhook with a bad or missing signature gets 401 and syncs nothing; a malformed body 400 (any
+body its parser cannot read, however it fails: a parser's exception never becomes a 500 whose
+traceback could quote the body); an oversized one 413. Deliveries are counted one by one in
+``synchub_webhook_notices_total{result}`` (``accepted``, ``rejected_<status>``, ``too_large``,
+``parser_error`` for a parser that raised something other than a decoding error,
+``disconnected`` for a body that never came), but rejections are logged at most once per
+connection and status every 10 s (:mod:`hub.daemon.ratelog`), so a burst of forged deliveries
+cannot flood the log. A valid notice only makes the flows that use that connection due now:
 notices are hints, so a repeated or out-of-order one costs at most one quiet round.
 """
 
@@ -21,12 +27,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from adapters.base import ChangeNotice, WebhookRejected
 from hub.daemon.metrics import Metrics
+from hub.daemon.ratelog import RateLimitedLog
 from hub.daemon.scheduler import Scheduler
 from hub.redact import redact_data
 
@@ -47,6 +54,7 @@ class WebState:
     token: str | None = None
     redact: Callable[[str], str] = lambda s: s
     started: float = field(default_factory=time.time)
+    rejections: RateLimitedLog = field(default_factory=lambda: RateLimitedLog(log))
 
 
 def _authorised(request: Request, token: str | None) -> bool:
@@ -71,6 +79,17 @@ async def _read_capped(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line`` of the innermost frame of ``exc``: enough to find a parser bug, without
+    the exception's message or locals, which may hold body content."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
 
 
 def create_app(state: WebState) -> Starlette:
@@ -105,24 +124,47 @@ def create_app(state: WebState) -> Starlette:
     def status_json(request: Request) -> Response:
         return JSONResponse(redact_data(state.flow_info(), state.redact))
 
+    def reject(connection: str, service: str, status: int, result: str, reason: str,
+               msg: str, *args: object) -> Response:
+        """Count a rejected delivery, log it (rate-limited) and answer ``status``."""
+        state.metrics.notices.labels(service, result).inc()
+        state.rejections.warning((connection, status), f"{connection} ({status})", msg, *args)
+        return PlainTextResponse(reason, status_code=status)
+
     async def webhook(request: Request) -> Response:
         connection = request.path_params["connection"]
         entry = state.parsers.get(connection)
         if entry is None:
             return PlainTextResponse("unknown webhook", status_code=404)
         service, parse = entry
-        body = await _read_capped(request)
+        try:
+            body = await _read_capped(request)
+        except ClientDisconnect:
+            # The client went away, or the server's body timeout dropped it
+            # (hub.daemon.httpserver): nobody is left to answer, and it is no error of ours.
+            state.metrics.notices.labels(service, "disconnected").inc()
+            return Response(status_code=408)
         if body is None:
-            state.metrics.notices.labels(service, "too_large").inc()
-            log.warning("webhook for %s rejected (413): body over %d bytes", connection,
-                        MAX_BODY)
-            return PlainTextResponse("body too large", status_code=413)
+            return reject(connection, service, 413, "too_large", "body too large",
+                          "webhook for %s rejected (413): body over %d bytes", connection,
+                          MAX_BODY)
         try:
             notices = parse(dict(request.headers), body)
         except WebhookRejected as exc:
-            state.metrics.notices.labels(service, f"rejected_{exc.status}").inc()
-            log.warning("webhook for %s rejected (%s): %s", connection, exc.status, exc.reason)
-            return PlainTextResponse(exc.reason, status_code=exc.status)
+            return reject(connection, service, exc.status, f"rejected_{exc.status}", exc.reason,
+                          "webhook for %s rejected (%s): %s", connection, exc.status,
+                          exc.reason)
+        except (RecursionError, ValueError) as exc:
+            # Signed, but unreadable: nesting deeper than the JSON parser's recursion limit,
+            # bytes that are not UTF-8, a number too long to convert... The message is left
+            # out of the log, as it may quote the body.
+            return reject(connection, service, 400, "rejected_400", "malformed body",
+                          "webhook for %s rejected (400): malformed body (%s)", connection,
+                          type(exc).__name__)
+        except Exception as exc:  # a parser bug on some body: still the body's 400, not a 500
+            return reject(connection, service, 400, "parser_error", "malformed body",
+                          "webhook for %s rejected (400): its parser failed with %s at %s",
+                          connection, type(exc).__name__, _where(exc))
         state.metrics.notices.labels(service, "accepted").inc()
         if notices:
             for flow in state.flows_by_connection.get(connection, []):
