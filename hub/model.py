@@ -34,6 +34,24 @@ from pydantic import (
 # Time: three kinds of "when", never mixed up.
 # --------------------------------------------------------------------------------------------
 
+#: The dates synchub syncs. Python's own range is 0001-01-01..9999-12-31, but converting a
+#: value for a service does arithmetic on it: an all-day end is exclusive (date + 1 day),
+#: Notion's end is inclusive (date - 1 day), a time moves by up to a day between zones. One day
+#: inside Python's range at both ends, every such step stays representable, so a write can
+#: never overflow half-way through a round; a value outside is refused where it is built (a
+#: copy read from a service with one becomes unreadable, named to the user, instead of
+#: stopping the round).
+MIN_DATE = dt.date(1, 1, 2)
+MAX_DATE = dt.date(9998, 12, 31)
+
+
+def check_date(d: dt.date) -> dt.date:
+    """``d`` when synchub can sync it, else a ValueError a person can act on."""
+    if not MIN_DATE <= d <= MAX_DATE:
+        raise ValueError(f"date {d.isoformat()} is out of range: synchub syncs dates from "
+                         f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}")
+    return d
+
 
 class DateOnly(BaseModel):
     """A calendar date with no time: an all-day due date or an all-day event bound."""
@@ -41,6 +59,11 @@ class DateOnly(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["date"] = "date"
     date: dt.date
+
+    @field_validator("date")
+    @classmethod
+    def _in_range(cls, v: dt.date) -> dt.date:
+        return check_date(v)
 
     def __str__(self) -> str:
         return self.date.isoformat()
@@ -58,6 +81,7 @@ class FloatingDateTime(BaseModel):
     def _naive(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is not None:
             raise ValueError("a floating date-time has no time zone")
+        check_date(v.date())
         return v.replace(microsecond=0)
 
     def __str__(self) -> str:
@@ -82,7 +106,12 @@ class ZonedDateTime(BaseModel):
     def _aware_utc(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is None or v.utcoffset() is None:
             raise ValueError("a zoned date-time needs a time zone")
-        return v.astimezone(dt.UTC).replace(microsecond=0)
+        try:
+            utc = v.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31T23:00-05:00 has no UTC reading; its own date is
+            utc = v.replace(tzinfo=None)  # out of range as well, so it is refused below
+        check_date(utc.date())
+        return utc.replace(microsecond=0)
 
     @field_validator("tz")
     @classmethod
