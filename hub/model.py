@@ -40,16 +40,19 @@ from pydantic import (
 #: inside Python's range at both ends, every such step stays representable, so a write can
 #: never overflow half-way through a round; a value outside is refused where it is built (a
 #: copy read from a service with one becomes unreadable, named to the user, instead of
-#: stopping the round).
+#: stopping the round). A zoned time is checked on its UTC and its local date (a zone's date
+#: is what an all-day copy of it holds).
 MIN_DATE = dt.date(1, 1, 2)
 MAX_DATE = dt.date(9998, 12, 31)
+_DAY = dt.timedelta(days=1)
 
 
-def check_date(d: dt.date) -> dt.date:
+def check_date(d: dt.date, low: dt.date = MIN_DATE, high: dt.date = MAX_DATE,
+               what: str = "dates") -> dt.date:
     """``d`` when synchub can sync it, else a ValueError a person can act on."""
-    if not MIN_DATE <= d <= MAX_DATE:
-        raise ValueError(f"date {d.isoformat()} is out of range: synchub syncs dates from "
-                         f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}")
+    if not low <= d <= high:
+        raise ValueError(f"date {d.isoformat()} is out of range: synchub syncs {what} from "
+                         f"{low.isoformat()} to {high.isoformat()}")
     return d
 
 
@@ -81,7 +84,9 @@ class FloatingDateTime(BaseModel):
     def _naive(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is not None:
             raise ValueError("a floating date-time has no time zone")
-        check_date(v.date())
+        # a day further in than dates: placed in any zone (a calendar has no floating
+        # times) it is still a zoned time in range
+        check_date(v.date(), MIN_DATE + _DAY, MAX_DATE - _DAY, "floating times")
         return v.replace(microsecond=0)
 
     def __str__(self) -> str:
@@ -123,6 +128,11 @@ class ZonedDateTime(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @model_validator(mode="after")
+    def _local_in_range(self) -> ZonedDateTime:
+        check_date(self.local().date())
+        return self
 
     def local(self) -> dt.datetime:
         """The wall-clock time in the item's own zone (aware)."""

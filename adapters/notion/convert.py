@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import ValueMap
+from adapters.base import ValueMap, zone_name
 from hub.model import DateOnly, FloatingDateTime, Span, Status, StatusKind, ZonedDateTime
 
 # -- dates --------------------------------------------------------------------------------------
@@ -36,12 +36,15 @@ def _parse(text: str, tz: str | None, user_tz: str) -> Any:
     return ZonedDateTime(at=value, tz=tz or user_tz)
 
 
-def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC"
+def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC", what: str = "page"
               ) -> tuple[Any, Span | None]:
-    """(due, span): the start as a moment; a span only when there is an end."""
+    """(due, span): the start as a moment; a span only when there is an end. A
+    ``time_zone`` this host does not know (Notion answers null today, but the field is
+    there) is read as the user's zone, logged, naming ``what``."""
     if not value or not value.get("start"):
         return None, None
-    tz = value.get("time_zone")
+    raw_tz = value.get("time_zone")
+    tz = zone_name(raw_tz, user_tz, what=what) if raw_tz else None
     start = _parse(value["start"], tz, user_tz)
     if not value.get("end"):
         return start, None

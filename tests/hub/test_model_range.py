@@ -5,6 +5,7 @@ raised OverflowError half-way through applying a round)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -36,6 +37,13 @@ def test_the_edges_of_the_range_leave_room_for_end_exclusive_and_zone_arithmetic
     assert Span(start=first, end=last).all_day
     assert last.date + dt.timedelta(days=1) == dt.date(9999, 1, 1)  # an all-day end fits
     assert first.date - dt.timedelta(days=1) == dt.date(1, 1, 1)  # an inclusive end fits
-    late = ZonedDateTime(at=dt.datetime(MAX_DATE.year, 12, 31, 23, 59, tzinfo=dt.UTC),
-                         tz="Pacific/Kiritimati")
-    assert late.local().date() == dt.date(9999, 1, 1)  # +14:00 still representable
+    with pytest.raises(ValidationError, match="9999-01-01 is out of range"):  # its local date
+        ZonedDateTime(at=dt.datetime(MAX_DATE.year, 12, 31, 23, 59, tzinfo=dt.UTC),
+                      tz="Pacific/Kiritimati")
+    # a floating time is a day further in, so placing it in any zone stays in range
+    late = FloatingDateTime(at=dt.datetime(9998, 12, 30, 23, 59))
+    placed = ZonedDateTime(at=late.at.replace(tzinfo=ZoneInfo("Pacific/Pago_Pago")),
+                           tz="Pacific/Pago_Pago")
+    assert placed.at.date() == MAX_DATE
+    with pytest.raises(ValidationError, match="floating times from 0001-01-03 to 9998-12-30"):
+        FloatingDateTime(at=dt.datetime(9998, 12, 31, 9))
