@@ -15,7 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.base import ValueMap, zone_name
-from hub.model import DateOnly, FloatingDateTime, Span, Status, StatusKind, ZonedDateTime
+from hub.model import (
+    MAX_DATE,
+    DateOnly,
+    FloatingDateTime,
+    Span,
+    Status,
+    StatusKind,
+    ZonedDateTime,
+    check_date,
+)
 
 # -- dates --------------------------------------------------------------------------------------
 #
@@ -50,7 +59,10 @@ def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC", what: str =
         return start, None
     end = _parse(value["end"], tz, user_tz)
     if isinstance(start, DateOnly) and isinstance(end, DateOnly):
-        end = DateOnly(date=end.date + dt.timedelta(days=1))  # Notion's end is inclusive
+        # Notion's end is inclusive; the canonical one is exclusive, a day later, so the
+        # last day of a range must leave room for it (a clear reason, not "9999-01-01")
+        check_date(end.date, high=MAX_DATE - dt.timedelta(days=1), what="the last day of a range")
+        end = DateOnly(date=end.date + dt.timedelta(days=1))
     try:
         return start, Span(start=start, end=end)
     except ValueError:
