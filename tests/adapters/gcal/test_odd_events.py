@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+import zoneinfo
+from collections.abc import Iterator
 
 import pytest
 
@@ -45,7 +47,19 @@ def test_an_unknown_zone_is_read_in_the_calendars_zone_with_a_warning(
     assert one is not None and one.item.due == got[odd].due
 
 
+@pytest.fixture
+def without_system_tz_database() -> Iterator[None]:
+    """As on a slim container or Windows: no /usr/share/zoneinfo, only the tzdata package."""
+    zoneinfo.reset_tzpath(to=[])
+    zoneinfo.ZoneInfo.clear_cache()
+    yield
+    zoneinfo.reset_tzpath()
+    zoneinfo.ZoneInfo.clear_cache()
+
+
+@pytest.mark.usefixtures("without_system_tz_database")
 def test_a_legacy_zone_name_resolves_through_zoneinfo(sandbox: GcalSandbox) -> None:
+    """``tzdata`` is a dependency: zoneinfo falls back to it for names the host lacks."""
     ref = _timed(sandbox, "Pacific", "US/Pacific")
     got = build(sandbox).get(ref)
     assert got is not None and got.item.due is not None

@@ -34,7 +34,8 @@ def test_capabilities_need_no_request_while_the_data_source_answers_503(
 
 def test_fields_the_config_leaves_out_stay_out_before_the_schema_is_read(
         harness: NotionHarness, emu: NotionEmulator) -> None:
-    a = build(emu, harness.db, fields=frozenset({"title", "due"}))
-    assert a.capabilities.fields == {"title", "due", "span"}
     emu.reset_counts()
+    a = build(emu, harness.db, fields=frozenset({"title", "due"}))
     assert a.capabilities.fields == {"title", "due", "span"} and emu.total_requests == 0
+    a.changes(None)
+    assert a.capabilities.fields == {"title", "due", "span"}  # the same once it is read
