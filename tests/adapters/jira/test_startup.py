@@ -4,6 +4,9 @@ request; the first one is in a listing, where its failure is this endpoint's err
 
 from __future__ import annotations
 
+import logging
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from adapters.faults import FaultKind
@@ -33,3 +36,17 @@ def test_an_outage_at_start_up_fails_the_first_listing_not_the_build(
         a.changes(None)
     sandbox.emu.faults.clear()
     assert a.changes(None).cursor is not None
+
+
+def test_a_profile_zone_this_host_does_not_know_reads_in_the_endpoints_zone(
+        sandbox: JiraSandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """JQL windows are written in the API user's profile zone; one nobody here knows falls
+    back to the endpoint's zone with a warning, instead of failing every listing."""
+    emu = sandbox.emu
+    emu.users[emu.me]["timeZone"] = "Foo/Bar"  # what /myself reports
+    ref = sandbox.user_create(Item(title="listed"))
+    a = build(sandbox)
+    with caplog.at_level(logging.WARNING, logger="synchub.adapters"):
+        assert ref in {r.ref for r in a.changes(None).items}
+    assert a.zone == ZoneInfo("UTC")  # the endpoint's zone (EndpointContext default)
+    assert any("Foo/Bar" in r.getMessage() for r in caplog.records)
