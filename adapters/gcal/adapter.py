@@ -43,13 +43,12 @@ from adapters.base import (
     WriteKind,
     WriteOp,
     WriteResult,
-    convert_each,
-    convert_one,
 )
 from adapters.gcal import convert
 from adapters.gcal.batch import Executable, Raised, mapped
 from adapters.gcal.client import SERVICE, GcalClient
 from adapters.gcal.client import Gone as GoneError
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import Item
 

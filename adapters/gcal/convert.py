@@ -16,7 +16,7 @@ import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import zone_name
+from adapters.reading import zone_name
 from hub.model import (
     MAX_DATE,
     DateOnly,

@@ -33,13 +33,11 @@ from adapters.base import (
     Gone,
     RemoteItem,
     ValueMap,
-    convert_each,
-    convert_one,
-    zone_name,
 )
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.people import PEOPLE_PROPERTY, People
+from adapters.reading import convert_each, convert_one, zone_name
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 

@@ -34,10 +34,9 @@ from adapters.base import (
     EndpointContext,
     Gone,
     RemoteItem,
-    convert_each,
-    convert_one,
 )
 from adapters.faults import FaultKind, FaultPlan
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, RateLimited, Transient
 from hub.model import SYNC_FIELDS, Item
 

@@ -35,8 +35,6 @@ from adapters.base import (
     EndpointContext,
     Gone,
     RemoteItem,
-    convert_each,
-    convert_one,
 )
 from adapters.notion import richtext, schema
 from adapters.notion.body import (
@@ -52,6 +50,7 @@ from adapters.notion.body import (
 from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import ValueMap, zone_name
+from adapters.base import ValueMap
+from adapters.reading import zone_name
 from hub.model import (
     MAX_DATE,
     DateOnly,

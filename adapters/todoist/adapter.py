@@ -31,9 +31,8 @@ from adapters.base import (
     WriteKind,
     WriteOp,
     WriteResult,
-    convert_each,
-    convert_one,
 )
+from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected

@@ -21,7 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.base import ValueMap, zone_name
+from adapters.base import ValueMap
+from adapters.reading import zone_name
 from hub.model import (
     DateOnly,
     FloatingDateTime,

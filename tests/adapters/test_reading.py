@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.base import RemoteItem, convert_each, convert_one, unreadable_reason, zone_name
+from adapters.base import RemoteItem
+from adapters.reading import convert_each, convert_one, unreadable_reason, zone_name
 from hub.errors import Transient, ValidationRejected
 from hub.model import DateOnly, Item
 
