@@ -108,7 +108,7 @@ def zone_name(name: str | None, *fallbacks: str | None, what: str) -> str:
             continue
         try:
             ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, TypeError):  # TypeError: not a string
             continue
         if i and name:
             log.warning("%s: unknown time zone %r; read in %s instead", what, name, candidate)
