@@ -17,6 +17,12 @@ Rules every adapter follows (checked by ``tests/contract``):
 - Converting an item to the remote form and back gives the same item on every field in
   ``capabilities.fields`` (the round-trip property).
 - Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table.
+- One listed item that cannot be converted is reported in ``ChangeSet.unreadable`` and the
+  listing goes on; ``get`` of it raises :class:`hub.errors.ValidationRejected` with the same
+  reason (P14). The loop is written once, in :mod:`adapters.reading`.
+- Building an adapter (``AdapterFactory.build``) and reading ``capabilities`` make no request:
+  a service that is down when the hub starts fails that endpoint's first call in a round,
+  never the start-up of every flow.
 """
 
 from __future__ import annotations

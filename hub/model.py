@@ -34,6 +34,27 @@ from pydantic import (
 # Time: three kinds of "when", never mixed up.
 # --------------------------------------------------------------------------------------------
 
+#: The dates synchub syncs. Python's own range is 0001-01-01..9999-12-31, but converting a
+#: value for a service does arithmetic on it: an all-day end is exclusive (date + 1 day),
+#: Notion's end is inclusive (date - 1 day), a time moves by up to a day between zones. One day
+#: inside Python's range at both ends, every such step stays representable, so a write can
+#: never overflow half-way through a round; a value outside is refused where it is built (a
+#: copy read from a service with one becomes unreadable, named to the user, instead of
+#: stopping the round). A zoned time is checked on its UTC and its local date (a zone's date
+#: is what an all-day copy of it holds).
+MIN_DATE = dt.date(1, 1, 2)
+MAX_DATE = dt.date(9998, 12, 31)
+_DAY = dt.timedelta(days=1)
+
+
+def check_date(d: dt.date, low: dt.date = MIN_DATE, high: dt.date = MAX_DATE,
+               what: str = "dates") -> dt.date:
+    """``d`` when synchub can sync it, else a ValueError a person can act on."""
+    if not low <= d <= high:
+        raise ValueError(f"date {d.isoformat()} is out of range: synchub syncs {what} from "
+                         f"{low.isoformat()} to {high.isoformat()}")
+    return d
+
 
 class DateOnly(BaseModel):
     """A calendar date with no time: an all-day due date or an all-day event bound."""
@@ -41,6 +62,11 @@ class DateOnly(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["date"] = "date"
     date: dt.date
+
+    @field_validator("date")
+    @classmethod
+    def _in_range(cls, v: dt.date) -> dt.date:
+        return check_date(v)
 
     def __str__(self) -> str:
         return self.date.isoformat()
@@ -58,6 +84,9 @@ class FloatingDateTime(BaseModel):
     def _naive(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is not None:
             raise ValueError("a floating date-time has no time zone")
+        # a day further in than dates: placed in any zone (a calendar has no floating
+        # times) it is still a zoned time in range
+        check_date(v.date(), MIN_DATE + _DAY, MAX_DATE - _DAY, "floating times")
         return v.replace(microsecond=0)
 
     def __str__(self) -> str:
@@ -82,7 +111,12 @@ class ZonedDateTime(BaseModel):
     def _aware_utc(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is None or v.utcoffset() is None:
             raise ValueError("a zoned date-time needs a time zone")
-        return v.astimezone(dt.UTC).replace(microsecond=0)
+        try:
+            utc = v.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31T23:00-05:00 has no UTC reading; its own date is
+            utc = v.replace(tzinfo=None)  # out of range as well, so it is refused below
+        check_date(utc.date())
+        return utc.replace(microsecond=0)
 
     @field_validator("tz")
     @classmethod
@@ -94,6 +128,11 @@ class ZonedDateTime(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @model_validator(mode="after")
+    def _local_in_range(self) -> ZonedDateTime:
+        check_date(self.local().date())
+        return self
 
     def local(self) -> dt.datetime:
         """The wall-clock time in the item's own zone (aware)."""

@@ -38,7 +38,8 @@ class GcalScope(BaseModel):
     read_only: bool = False
 
 
-def _http(connection: GcalConnection) -> object:
+def _http(connection: GcalConnection, *, refresh: bool = True) -> object:
+    """``refresh=False`` when building an adapter: no request until its first call."""
     import httplib2
 
     if connection.credentials == "none":
@@ -47,7 +48,7 @@ def _http(connection: GcalConnection) -> object:
 
     from adapters.gcal.auth import load
 
-    creds = load(connection.token_file, connection.service_account_file)
+    creds = load(connection.token_file, connection.service_account_file, refresh=refresh)
     return google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
 
 
@@ -59,7 +60,8 @@ class GcalAdapterFactory:
     def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext
               ) -> GcalAdapter:
         assert isinstance(connection, GcalConnection) and isinstance(scope, GcalScope)
-        client = GcalClient(connection.base_url, _http(connection), calendar=scope.calendar_id)
+        client = GcalClient(connection.base_url, _http(connection, refresh=False),
+                            calendar=scope.calendar_id)
         return GcalAdapter(client, ctx, calendar_id=scope.calendar_id, tag=scope.tag,
                            read_only=scope.read_only)
 

@@ -39,13 +39,16 @@ from adapters.base import (
     Gone,
     RemoteItem,
     RequestBudget,
+    Unreadable,
     WriteKind,
     WriteOp,
     WriteResult,
 )
 from adapters.gcal import convert
+from adapters.gcal.batch import Executable, Raised, mapped
 from adapters.gcal.client import SERVICE, GcalClient
 from adapters.gcal.client import Gone as GoneError
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 from hub.model import Item
 
@@ -114,10 +117,20 @@ class GcalAdapter:
             self.calendar_tz = cal.get("timeZone") or self.tz
         return self.calendar_tz or self.tz
 
-    def _remote(self, ev: dict[str, Any]) -> RemoteItem:
+    def _convert(self, ev: dict[str, Any]) -> RemoteItem:
+        item = convert.to_item(ev, self.mode, self._zone(ev), self.tz)
         self._remember(ev)
-        return RemoteItem(ref=ev["id"], item=convert.to_item(ev, self.mode, self._zone(ev)),
-                          version=ev.get("etag"))
+        return RemoteItem(ref=ev["id"], item=item, version=ev.get("etag"))
+
+    def _remote(self, ev: dict[str, Any]) -> RemoteItem:
+        """One event as read; one no converter accepts is ValidationRejected (get)."""
+        return convert_one(ev, self._convert, service=SERVICE, what=f"event {ev.get('id')}")
+
+    def _remotes(self, events: list[dict[str, Any]]
+                 ) -> tuple[list[RemoteItem], list[Unreadable]]:
+        """Listed events one by one: an odd one is reported, the others go on (P14)."""
+        return convert_each(events, self._convert, ref=lambda ev: ev["id"],
+                            title=lambda ev: ev.get("summary") or "", service=self.name)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -160,7 +173,7 @@ class GcalAdapter:
                      "duplicated)", self.calendar)
             events, new_token = self._list(showDeleted=True)
             resync = True
-        items: list[RemoteItem] = []
+        listed: list[dict[str, Any]] = []
         gone: dict[str, Gone] = {}
         for ev in events:
             if ev.get("recurringEventId"):
@@ -170,10 +183,12 @@ class GcalAdapter:
             if ev.get("status") == "cancelled":
                 gone[ev["id"]] = Gone.DELETED
             elif self._in_scope(ev):
-                items.append(self._remote(ev))
+                listed.append(ev)
             else:
                 gone[ev["id"]] = Gone.OUT_OF_SCOPE
-        seen = {r.ref for r in items}
+        items, unreadable = self._remotes(listed)
+        # an unreadable event is in scope too: its deletion must still be told after a 410
+        seen = {r.ref for r in items} | {u.ref for u in unreadable}
         if token is None or resync:  # a complete listing: it alone says what is in scope
             if resync and known is not None:  # out of scope: only ours, not every other event
                 gone = {ref: why for ref, why in gone.items()
@@ -190,7 +205,7 @@ class GcalAdapter:
         if known is not None:
             out["k"] = sorted(known)
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(out),
-                         requests=self.client.requests - before)
+                         requests=self.client.requests - before, unreadable=tuple(unreadable))
 
     def _in_scope_ids(self) -> set[str] | None:
         """The ids in scope now, for a cursor from before ``k``: without them a later 410 could
@@ -246,7 +261,7 @@ class GcalAdapter:
 
         def done(request_id: str, response: Any, exception: Exception | None) -> None:
             if exception is not None:
-                failed[refs[int(request_id)]] = _mapped(self.client, exception)
+                failed[refs[int(request_id)]] = mapped(self.client, exception)
             elif response.get("status") != "cancelled":
                 self._remember(response)
 
@@ -257,7 +272,7 @@ class GcalAdapter:
                 batch.add(self.events.get(calendarId=self.calendar, eventId=ref),
                           request_id=str(i))
             try:
-                self.client.call(functools.partial(_Executable, batch))
+                self.client.call(functools.partial(Executable, batch))
             except SyncHubError as exc:  # the whole batch failed: every read in it did
                 failed |= {ref: exc for ref in chunk}
         return failed
@@ -313,12 +328,12 @@ class GcalAdapter:
                 try:
                     current = self._current(op, failed)
                 except SyncHubError as exc:
-                    answers[str(i)] = (None, _Raised(exc))
+                    answers[str(i)] = (None, Raised(exc))
                     continue
                 batch.add(self._request(op, current), request_id=str(i))
                 sent = True
             if sent:
-                self.client.call(functools.partial(_Executable, batch), write=True)
+                self.client.call(functools.partial(Executable, batch), write=True)
         return [self._result(op, *answers[str(i)]) for i, op in enumerate(ops)]
 
     def _result(self, op: WriteOp, response: Any, exc: Exception | None) -> WriteResult:
@@ -330,7 +345,7 @@ class GcalAdapter:
                 return WriteResult(op, self._remote(response))
             finally:
                 self._writing = False
-        err = _mapped(self.client, exc)
+        err = mapped(self.client, exc)
         if op.kind is WriteKind.DELETE and isinstance(err, NotFound):
             return WriteResult(op)  # already gone: done
         if op.kind is WriteKind.CREATE and isinstance(err, Conflict):
@@ -345,7 +360,7 @@ class GcalAdapter:
             current = self._current(op, failed)
             response = self.client.call(lambda: self._request(op, current), write=True)
         except SyncHubError as exc:
-            result = self._result(op, None, _Raised(exc))
+            result = self._result(op, None, Raised(exc))
         else:
             result = self._result(op, response, None)
         if result.error is not None:
@@ -375,28 +390,3 @@ class GcalAdapter:
 
     def close(self) -> None:
         return None
-
-
-class _Raised(Exception):
-    def __init__(self, err: SyncHubError) -> None:
-        super().__init__(str(err))
-        self.err = err
-
-
-class _Executable:
-    """Lets a batch go through :meth:`GcalClient.call` (which calls ``.execute()``)."""
-
-    def __init__(self, batch: BatchHttpRequest) -> None:
-        self.batch = batch
-
-    def execute(self) -> None:
-        self.batch.execute()
-
-
-def _mapped(client: GcalClient, exc: Exception) -> SyncHubError:
-    if isinstance(exc, _Raised):
-        return exc.err
-    resp = getattr(exc, "resp", None)
-    if resp is not None:
-        return client.error(resp.status, getattr(exc, "content", b""), resp)
-    return SyncHubError(str(exc), service=SERVICE)

@@ -30,8 +30,15 @@ def save_token(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
-def load(token_file: str | None, service_account_file: str | None) -> Any:
-    """Credentials, refreshed if needed; an AuthError says in plain words what to do."""
+def load(token_file: str | None, service_account_file: str | None, *, refresh: bool = True
+         ) -> Any:
+    """Credentials, refreshed now if needed (``refresh``, as ``synchub check --probe`` wants);
+    an AuthError says in plain words what to do.
+
+    ``refresh=False`` (building an adapter) makes no request: an expired token is refreshed
+    by the first API call (google-auth does it before sending), whose failure is then this
+    endpoint's error in that round, not a failure to start the hub. Either way a refreshed
+    token is saved to the token file (0600)."""
     if service_account_file:
         from google.oauth2 import service_account
 
@@ -41,15 +48,15 @@ def load(token_file: str | None, service_account_file: str | None) -> Any:
         return None
     from google.auth.exceptions import RefreshError, TransportError
     from google.auth.transport.requests import Request
-    from google.oauth2.credentials import Credentials
 
     path = Path(token_file).expanduser()
     if not path.exists():
         raise AuthError(f"no Google token at {path}: run the authorization once "
                         "(`python -m adapters.gcal.auth CLIENT_SECRETS.json TOKEN_FILE`)",
                         service="gcal")
-    creds = Credentials.from_authorized_user_file(str(path), SCOPES)
-    if not creds.valid:
+    creds = _saved_credentials().from_authorized_user_file(str(path), SCOPES)
+    creds.token_path = path
+    if refresh and not creds.valid:
         try:
             creds.refresh(Request())
         except TransportError:
@@ -60,8 +67,23 @@ def load(token_file: str | None, service_account_file: str | None) -> Any:
                             "the Google account's security settings?): authorize again; "
                             f"Google said: {exc.args[0] if exc.args else exc}",
                             service="gcal") from None
-        save_token(path, creds.to_json())
     return creds
+
+
+def _saved_credentials() -> Any:
+    """OAuth user credentials that write themselves back to their token file whenever they
+    are refreshed, wherever that happens (now, or before an API call)."""
+    from google.oauth2.credentials import Credentials
+
+    class SavedCredentials(Credentials):
+        token_path: Path | None = None
+
+        def refresh(self, request: Any) -> None:
+            super().refresh(request)
+            if self.token_path is not None:
+                save_token(self.token_path, self.to_json())
+
+    return SavedCredentials
 
 
 if __name__ == "__main__":

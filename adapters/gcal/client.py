@@ -102,9 +102,12 @@ class GcalClient:
             return make().execute()
         except HttpError as exc:
             raise self.error(exc.resp.status, exc.content, exc.resp) from None
-        except RefreshError:
+        except RefreshError as exc:
             # Google's answer text is left out on purpose: it is not needed to act, and
             # nothing from the token exchange belongs in a log line.
+            if getattr(exc, "retryable", False):  # the token endpoint's 5xx: not revoked
+                raise Transient("refreshing the Google token failed (Google's token "
+                                "endpoint is unavailable)", service=SERVICE) from None
             raise AuthError(REAUTHORISE, service=SERVICE) from None
         except GoogleAuthTransportError as exc:  # refreshing failed to reach Google
             raise Transient(f"refreshing the Google token failed ({type(exc).__name__})",

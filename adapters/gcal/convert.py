@@ -16,7 +16,16 @@ import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.model import DateOnly, FloatingDateTime, Item, Span, ZonedDateTime, normalise_rrule
+from adapters.reading import zone_name
+from hub.model import (
+    MAX_DATE,
+    DateOnly,
+    FloatingDateTime,
+    Item,
+    Span,
+    ZonedDateTime,
+    normalise_rrule,
+)
 
 ORIGIN_KEY = "synchubOrigin"
 
@@ -27,12 +36,16 @@ def event_id(idempotency_key: str) -> str:
     return base64.b32hexencode(digest).decode().lower().rstrip("=")
 
 
-def read_moment(value: dict[str, Any], default_tz: str) -> DateOnly | ZonedDateTime:
+def read_moment(value: dict[str, Any], default_tz: str, user_tz: str = "UTC",
+                what: str = "event") -> DateOnly | ZonedDateTime:
     """``default_tz`` is the calendar's zone: Google reads a time without ``timeZone`` in
-    it, so the user's own zone would be wrong for a calendar kept in another one."""
+    it, so the user's own zone would be wrong for a calendar kept in another one. A
+    ``timeZone`` this host's tz database does not know (Google's is newer, or a name it
+    keeps for an imported event) is read in the calendar's zone, logged: the event stays
+    readable, and an offset in ``dateTime`` still fixes the instant."""
     if value.get("date"):
         return DateOnly(date=dt.date.fromisoformat(value["date"]))
-    tz = value.get("timeZone") or default_tz
+    tz = zone_name(value.get("timeZone"), default_tz, user_tz, what=what)
     at = dt.datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
     if at.tzinfo is None:
         at = at.replace(tzinfo=ZoneInfo(tz))
@@ -82,27 +95,49 @@ def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: b
     if due is None:
         return None
     now = _length(current, zone or user_tz)
-    end: DateOnly | ZonedDateTime
     if isinstance(due, DateOnly):
-        end = DateOnly(date=due.date + dt.timedelta(days=1))
+        # The exclusive end is a plain date: for the last day synchub syncs it is one day
+        # past that range, which Google holds but a canonical DateOnly does not.
+        end_day = due.date + dt.timedelta(days=1)
         if now and isinstance(now[0], DateOnly) and isinstance(now[1], DateOnly) and \
                 now[1].date > now[0].date:
-            end = DateOnly(date=due.date + (now[1].date - now[0].date))
-        return write_moment(due, patch), write_moment(end, patch)
-    end = ZonedDateTime(at=due.at + block, tz=due.tz)
+            end_day = _kept(due.date, now[1].date - now[0].date) or end_day
+        end_out: dict[str, Any] = {"date": end_day.isoformat()}
+        if patch:
+            end_out |= {"dateTime": None, "timeZone": None}
+        return write_moment(due, patch), end_out
+    # The end is written as a plain time, not a ZonedDateTime: a block that starts just
+    # before the end of the range may end just after it.
+    length, end_tz = block, due.tz
     if now and isinstance(now[0], ZonedDateTime) and isinstance(now[1], ZonedDateTime) and \
-            now[1].at > now[0].at:
-        end = ZonedDateTime(at=due.at + (now[1].at - now[0].at), tz=now[1].tz)
-    return write_moment(due, patch), write_moment(end, patch)
+            now[1].at > now[0].at and _kept(due.at.date(), now[1].at - now[0].at):
+        length, end_tz = now[1].at - now[0].at, now[1].tz
+    end_at = (due.at + length).astimezone(ZoneInfo(end_tz))
+    end_out = {"dateTime": end_at.isoformat(), "timeZone": end_tz}
+    return write_moment(due, patch), end_out | {"date": None} if patch else end_out
 
 
-def to_item(ev: dict[str, Any], mode: str, default_tz: str) -> Item:
-    start = read_moment(ev["start"], default_tz)
-    end = read_moment(ev["end"], default_tz)
+def _kept(start: dt.date, length: dt.timedelta) -> dt.date | None:
+    """``start + length`` (the event keeps its own length), or None when that would leave
+    the dates synchub syncs (a long event moved near their end; the default length is used
+    then): never an overflow half-way through a round."""
+    try:
+        end = start + length
+    except OverflowError:
+        return None
+    return end if end <= MAX_DATE + dt.timedelta(days=1) else None
+
+
+def to_item(ev: dict[str, Any], mode: str, default_tz: str, user_tz: str = "UTC") -> Item:
+    """``default_tz``: the calendar's zone; ``user_tz``: where a time is read when even the
+    calendar's zone is unknown here. In ``due`` mode only the start is read: the end of an
+    all-day event on the last day synchub syncs is past that range."""
+    what = f"event {ev.get('id')}"
+    start = read_moment(ev["start"], default_tz, user_tz, what)
     rules = [r[6:] for r in ev.get("recurrence") or [] if r.upper().startswith("RRULE:")]
     values: dict[str, Any] = {}
     if mode == "span":
-        values["span"] = Span(start=start, end=end)
+        values["span"] = Span(start=start, end=read_moment(ev["end"], default_tz, user_tz, what))
     else:
         values["due"] = start
     updated = ev.get("updated")

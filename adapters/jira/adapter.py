@@ -37,6 +37,7 @@ from adapters.base import (
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.people import PEOPLE_PROPERTY, People
+from adapters.reading import convert_each, convert_one, zone_name
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
@@ -97,7 +98,10 @@ class JiraAdapter:
         written in it (formatted in UTC, a user west of UTC would miss changes)."""
         if self._zone is None:
             me = self.client.call(lambda: self.client.jira.myself())
-            self._zone = ZoneInfo(me.get("timeZone") or "UTC")
+            # a profile zone this host does not know: the endpoint's zone, logged (the
+            # one-minute overlap does not cover a wrong zone, so it is worth a warning)
+            self._zone = ZoneInfo(zone_name(me.get("timeZone"), self.ctx.timezone,
+                                            what=f"Jira user {me.get('accountId')}"))
         return self._zone
 
     # -- conversion ---------------------------------------------------------------------------
@@ -138,9 +142,14 @@ class JiraAdapter:
             url=f"{self.client.url}/browse/{raw['key']}",
             updated_at=_updated(f["updated"]) if f.get("updated") else None, origin=origin)
 
-    def _remote(self, raw: dict[str, Any]) -> RemoteItem:
+    def _convert(self, raw: dict[str, Any]) -> RemoteItem:
         return RemoteItem(ref=raw["id"], item=self._to_item(raw),
                           version=raw["fields"].get("updated"))
+
+    def _remote(self, raw: dict[str, Any]) -> RemoteItem:
+        """One issue as read; one no converter accepts is ValidationRejected (get)."""
+        return convert_one(raw, self._convert, service=SERVICE,
+                           what=f"issue {raw.get('key') or raw.get('id')}")
 
     def _fields(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -197,7 +206,10 @@ class JiraAdapter:
         asked_at = self.listed_at
         seen: dict[str, str] = state.get("seen", {})
         known = set(state.get("known", []))
-        items = [self._remote(r) for r in raws if seen.get(r["id"]) != r["fields"]["updated"]]
+        items, unreadable = convert_each(
+            [r for r in raws if seen.get(r["id"]) != r["fields"]["updated"]], self._convert,
+            ref=lambda r: r["id"], title=lambda r: r["fields"].get("summary") or "",
+            service=self.name)
         known |= {r["id"] for r in raws}
         gone: dict[str, Gone] = {}
         rounds = int(state.get("round", 0)) + 1
@@ -214,7 +226,8 @@ class JiraAdapter:
                 if _updated(r["fields"]["updated"]) >= horizon}
         return ChangeSet(items=tuple(items), gone=gone, requests=self.client.requests - before,
                          cursor=json.dumps({"since": new_since, "seen": keep,
-                                            "known": sorted(known), "round": rounds}))
+                                            "known": sorted(known), "round": rounds}),
+                         unreadable=tuple(unreadable))
 
     @staticmethod
     def _next_since(since: str | None, raws: list[dict[str, Any]],

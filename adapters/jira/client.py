@@ -38,6 +38,9 @@ STATUS_TABLE: dict[int, type[SyncHubError]] = {
     400: ValidationRejected, 401: AuthError, 403: AuthError, 404: NotFound, 409: Conflict,
     410: Fatal, 412: Conflict, 429: RateLimited,
 }
+#: what Jira Cloud's /serverInfo reports as ``versionNumbers`` (the client compares it for
+#: Server-only features, none of which Cloud uses)
+CLOUD_VERSION = (1001, 0, 0)
 DEFAULT_RETRY_AFTER = 60.0  # Jira's 429 without a usable Retry-After: back off a minute
 
 
@@ -71,9 +74,17 @@ class JiraClient:
         #: Jira's own clock, from the ``Date`` header of its latest answer: the search window
         #: moves on in Jira's time, so our clock's skew cannot make it skip changes.
         self.server_time: dt.datetime | None = None
+        # No request here: building the hub must not fail because Jira is down (the first
+        # request is made inside a listing, read or write, where a failure is this
+        # endpoint's error alone). The client would ask /serverInfo which deployment it
+        # talks to; synchub speaks to Jira Cloud only, so it is told: the Cloud code path
+        # (enhanced_search_issues, accountIds) is what the adapter relies on.
         self.jira = self.call(lambda: JIRA(
             server=self.url, basic_auth=(email, token), max_retries=0, timeout=30,
+            get_server_info=False,
             options={"rest_api_version": "3", "check_update": False}))
+        self.jira.deploymentType = "Cloud"
+        self.jira._version = CLOUD_VERSION
         self.jira._session.hooks["response"].append(self._observe)
 
     def _observe(self, resp: requests.Response, *args: Any, **kwargs: Any) -> None:

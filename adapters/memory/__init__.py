@@ -7,6 +7,13 @@ state-machine test, the benchmark and the demo.
 
 Fault names match :mod:`adapters.faults`; operations are ``changes``, ``get``, ``create``,
 ``update``, ``delete`` and ``find_by_origin``.
+
+Unreadable items (P14): :meth:`MemoryService.poison` makes a record read as a real service's
+odd item would (a zone no database knows, a date out of range): listings report it in
+``ChangeSet.unreadable`` with the given reason, and ``get``/``find_by_origin`` of it (and the
+answer of a write to it, which still lands) raise :class:`hub.errors.ValidationRejected`
+with that reason. :meth:`MemoryService.unpoison` is the user fixing it. Both count as a
+user's edit: the record comes in the next incremental listing.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from adapters.base import (
     RemoteItem,
 )
 from adapters.faults import FaultKind, FaultPlan
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, RateLimited, Transient
 from hub.model import SYNC_FIELDS, Item
 
@@ -62,6 +70,8 @@ class MemoryService:
     #: request budgets (P12) against an injectable clock
     clock: Callable[[], float] = time.monotonic
     log: list[tuple[float, str, FaultKind | None, float]] = field(default_factory=list)
+    #: ref -> why it cannot be read (see :meth:`poison`)
+    poisoned: dict[str, str] = field(default_factory=dict)
 
     # -- out-of-band edits, as a user in the service's own UI would make them -----------------
 
@@ -82,6 +92,23 @@ class MemoryService:
         with self._lock:
             rec = self.records[ref]
             rec.deleted = True
+            rec.version += 1
+            rec.seq = self._next()
+
+    def poison(self, ref: str, reason: str = "a value cannot be read") -> None:
+        """From now on ``ref`` reads as unreadable with ``reason`` (one line), as if the user
+        had given it a value no converter accepts; a change, so the next listing has it."""
+        with self._lock:
+            rec = self.records[ref]
+            self.poisoned[ref] = reason
+            rec.version += 1
+            rec.seq = self._next()
+
+    def unpoison(self, ref: str) -> None:
+        """The user fixed ``ref``: it reads normally again and comes in the next listing."""
+        with self._lock:
+            rec = self.records[ref]
+            self.poisoned.pop(ref, None)
             rec.version += 1
             rec.seq = self._next()
 
@@ -153,8 +180,15 @@ class MemoryAdapter:
     def _in_scope(self, item: Item) -> bool:
         return self.label is None or self.label in item.labels
 
-    def _remote(self, ref: str, rec: _Record) -> RemoteItem:
+    def _read(self, ref: str, rec: _Record) -> RemoteItem:
+        if ref in self.service.poisoned:
+            raise ValueError(self.service.poisoned[ref])
         return RemoteItem(ref=ref, item=self._view(rec.item), version=str(rec.version))
+
+    def _remote(self, ref: str, rec: _Record) -> RemoteItem:
+        """The copy as read, or ValidationRejected when it is poisoned (as get() of a real
+        service's unreadable item)."""
+        return convert_one((ref, rec), lambda pair: self._read(*pair), service=self.name)
 
     def _view(self, item: Item) -> Item:
         """What this endpoint can see: unsupported fields read as empty."""
@@ -171,7 +205,7 @@ class MemoryAdapter:
             svc._enter("changes")
             since = int(cursor) if cursor else 0
             visible = svc._last_seq - svc.faults.lag()
-            items: list[RemoteItem] = []
+            listed: list[tuple[str, _Record]] = []
             gone: dict[str, Gone] = {}
             for ref, rec in svc.records.items():
                 if not since < rec.seq <= visible:
@@ -180,11 +214,15 @@ class MemoryAdapter:
                     if since:  # a first listing has nothing to forget
                         gone[ref] = Gone.DELETED
                 elif self._in_scope(rec.item):
-                    items.append(self._remote(ref, rec))
+                    listed.append((ref, rec))
                 elif since:
                     gone[ref] = Gone.OUT_OF_SCOPE
+            items, unreadable = convert_each(
+                listed, lambda pair: self._read(*pair), ref=lambda pair: pair[0],
+                title=lambda pair: pair[1].item.title, service=self.name)
             new_cursor = str(max(visible, since))
-            return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor, requests=1)
+            return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor, requests=1,
+                             unreadable=tuple(unreadable))
 
     def get(self, ref: str) -> RemoteItem | None:
         svc = self.service

@@ -29,8 +29,14 @@ import hashlib
 import json
 from typing import Any
 
-from adapters.base import Capabilities, ChangeSet, EndpointContext, Gone, RemoteItem
-from adapters.notion import schema
+from adapters.base import (
+    Capabilities,
+    ChangeSet,
+    EndpointContext,
+    Gone,
+    RemoteItem,
+)
+from adapters.notion import richtext, schema
 from adapters.notion.body import (
     PAGE,
     append,
@@ -44,6 +50,7 @@ from adapters.notion.body import (
 from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
+from adapters.reading import convert_each, convert_one
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
@@ -97,21 +104,28 @@ class NotionAdapter:
 
     @property
     def capabilities(self) -> Capabilities:
-        if self._caps is None:
-            self._resolve()
-        assert self._caps is not None
-        return self._caps
+        """Known without a request, so building the hub (which reads every endpoint's
+        capabilities) never fails because Notion is down: until the schema is read (by the
+        first listing, read or write, where a failure is this endpoint's error alone) the
+        fields are the ones the config maps (:func:`schema.planned_fields`, an upper bound;
+        nothing is merged before a listing succeeds), then exactly those the data source
+        has. Nothing else depends on the schema."""
+        if self._caps is not None:
+            return self._caps
+        return self._capabilities(schema.planned_fields(self.ctx))
+
+    def _capabilities(self, fields: frozenset[str]) -> Capabilities:
+        # No request_budget: the client's pacer already spaces every request of the
+        # integration (reads too, and other endpoints on the same token); an executor budget
+        # per adapter on top paused the same writes a second time.
+        return Capabilities(fields=fields, read_only=self.read_only,
+                            timestamp_precision=60.0)  # last_edited_time: to the minute
 
     def _resolve(self) -> None:
         self._source_id, props = schema.resolve(self.client, self.ctx, self.database_id,
                                                 self.data_source_name)
         self._map = PropertyMap(props, self.ctx, self._users)
-        # No request_budget: the client's pacer already spaces every request of the
-        # integration (reads too, and other endpoints on the same token); an executor budget
-        # per adapter on top paused the same writes a second time.
-        self._caps = Capabilities(
-            fields=frozenset(props), read_only=self.read_only,
-            timestamp_precision=60.0)  # last_edited_time is rounded down to the minute
+        self._caps = self._capabilities(frozenset(props))
 
     def _users(self) -> dict[str, str]:
         if not self.emails:
@@ -141,20 +155,37 @@ class NotionAdapter:
         blob = json.dumps([page["properties"], body], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
-    def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
-        """In body mode this reads the page's children (one more request per page) unless
-        ``body`` says what they hold (just written), or a rewrite of ours on the page has not
-        finished: the body then reads as it was before it (see :meth:`update`)."""
+    def _body(self, page: dict[str, Any], body: str | bool | None = False) -> str | None:
+        """In body mode the page's children (one more request per page) unless ``body`` says
+        what they hold (just written), or a rewrite of ours on the page has not finished: the
+        body then reads as it was before it (see :meth:`update`)."""
         if body is False:
             if not self.map.body:
-                body = None
-            elif page["id"] in self._unfinished:
-                body = self._unfinished[page["id"]]
-            else:
-                body = read_body(self.client, page["id"])
+                return None
+            if page["id"] in self._unfinished:
+                return self._unfinished[page["id"]]
+            return read_body(self.client, page["id"])
         assert body is not True
+        return body
+
+    def _convert(self, page: dict[str, Any], body: str | None) -> RemoteItem:
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
                           version=self._version(page, body))
+
+    def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
+        """One page as read; one no converter accepts is ValidationRejected (get)."""
+        text = self._body(page, body)
+        return convert_one(page, lambda p: self._convert(p, text), service=SERVICE,
+                           what=f"page {page['id']}")
+
+    def _listed(self, page: dict[str, Any]) -> RemoteItem:
+        """A listed page: a conversion error is raised for :func:`convert_each` to report;
+        a failed request (its body) fails the listing, as any failed request does."""
+        return self._convert(page, self._body(page))
+
+    def _title(self, page: dict[str, Any]) -> str:
+        name = self.map.props["title"][0]
+        return richtext.rich_to_md(page["properties"][name]["title"]) or ""
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -222,7 +253,7 @@ class NotionAdapter:
         filter, plus the id reconcile every ``reconcile_every`` rounds and, in body mode, one
         per page listed."""
         before = self.client.requests
-        self.capabilities  # noqa: B018 (resolves the schema once)
+        self.map  # noqa: B018 (reads the schema once: the endpoint's first request)
         state = json.loads(cursor) if cursor else {}
         seen: dict[str, str] = state.get("seen", {})
         start = self._window(state)
@@ -240,10 +271,10 @@ class NotionAdapter:
             edited, asked_at = self._query(time_filter)
         live, listed_at = self._query(scoped)
         asked_at = min((t for t in (asked_at, listed_at) if t is not None), default=None)
-        found: dict[str, RemoteItem] = {}
-        for page in live:  # a page edited while it was being listed comes twice: last wins
-            r = self._remote(page)
-            found[r.ref] = r
+        latest = {p["id"]: p for p in live}  # a page edited while listed comes twice: last wins
+        read, unreadable = convert_each(latest.values(), self._listed, ref=lambda p: p["id"],
+                                        title=self._title, service=self.name)
+        found = {r.ref: r for r in read}
         items = [r for r in found.values() if seen.get(r.ref) != r.version]
         gone: dict[str, Gone] = {}
         if start:
@@ -254,7 +285,7 @@ class NotionAdapter:
                     gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
         # Every few rounds, list the ids in scope: a page can leave a filter without being
         # edited (a date-based filter, say), which no timestamp query shows.
-        known = set(state.get("known", [])) | set(found)
+        known = set(state.get("known", [])) | set(found) | {u.ref for u in unreadable}
         rounds = int(state.get("round", 0)) + 1
         if start and rounds % self.reconcile_every == 0:
             present = {p["id"] for p in self._query(self.filter)[0]}
@@ -265,15 +296,15 @@ class NotionAdapter:
         known -= set(gone)
         new_start = self._next_window(start, asked_at, live)
         # Remember versions only of what the next listing will show again.
-        keep = {p["id"]: found[p["id"]].version or "" for p in live
-                if new_start is None or _ts(p["last_edited_time"]) >= _ts(new_start)}
+        keep = {p["id"]: found[p["id"]].version or "" for p in live if p["id"] in found and (
+            new_start is None or _ts(p["last_edited_time"]) >= _ts(new_start))}
         new_cursor = json.dumps({"from": new_start, "seen": keep, "known": sorted(known),
                                  "round": rounds})
         return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor,
-                         requests=self.client.requests - before)
+                         requests=self.client.requests - before, unreadable=tuple(unreadable))
 
     def get(self, ref: str) -> RemoteItem | None:
-        self.capabilities  # noqa: B018
+        self.map  # noqa: B018 (the schema, read on first use)
         try:
             page = self.client.call(lambda: self.client.sdk.pages.retrieve(page_id=ref))
         except NotFound:
@@ -283,7 +314,7 @@ class NotionAdapter:
         return self._remote(page)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
-        self.capabilities  # noqa: B018
+        self.map  # noqa: B018 (the schema, read on first use)
         found, _ = self._query({"property": ORIGIN_PROPERTY, "rich_text": {"equals": origin}})
         return self._remote(found[0]) if found else None
 

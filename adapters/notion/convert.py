@@ -15,7 +15,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.base import ValueMap
-from hub.model import DateOnly, FloatingDateTime, Span, Status, StatusKind, ZonedDateTime
+from adapters.reading import zone_name
+from hub.model import (
+    MAX_DATE,
+    DateOnly,
+    FloatingDateTime,
+    Span,
+    Status,
+    StatusKind,
+    ZonedDateTime,
+    check_date,
+)
 
 # -- dates --------------------------------------------------------------------------------------
 #
@@ -36,18 +46,24 @@ def _parse(text: str, tz: str | None, user_tz: str) -> Any:
     return ZonedDateTime(at=value, tz=tz or user_tz)
 
 
-def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC"
+def read_date(value: Mapping[str, Any] | None, user_tz: str = "UTC", what: str = "page"
               ) -> tuple[Any, Span | None]:
-    """(due, span): the start as a moment; a span only when there is an end."""
+    """(due, span): the start as a moment; a span only when there is an end. A
+    ``time_zone`` this host does not know (Notion answers null today, but the field is
+    there) is read as the user's zone, logged, naming ``what``."""
     if not value or not value.get("start"):
         return None, None
-    tz = value.get("time_zone")
+    raw_tz = value.get("time_zone")
+    tz = zone_name(raw_tz, user_tz, what=what) if raw_tz else None
     start = _parse(value["start"], tz, user_tz)
     if not value.get("end"):
         return start, None
     end = _parse(value["end"], tz, user_tz)
     if isinstance(start, DateOnly) and isinstance(end, DateOnly):
-        end = DateOnly(date=end.date + dt.timedelta(days=1))  # Notion's end is inclusive
+        # Notion's end is inclusive; the canonical one is exclusive, a day later, so the
+        # last day of a range must leave room for it (a clear reason, not "9999-01-01")
+        check_date(end.date, high=MAX_DATE - dt.timedelta(days=1), what="the last day of a range")
+        end = DateOnly(date=end.date + dt.timedelta(days=1))
     try:
         return start, Span(start=start, end=end)
     except ValueError:

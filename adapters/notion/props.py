@@ -72,7 +72,7 @@ class PropertyMap:
             elif field == "status":
                 values["status"] = convert.read_status(kind, raw, self.status_map)
             elif field in ("due", "span"):
-                due, span = convert.read_date(raw, self.timezone)
+                due, span = convert.read_date(raw, self.timezone, f"page {page.get('id')}")
                 values[field] = due if field == "due" else span
             elif field == "priority":
                 values["priority"] = convert.read_priority(kind, raw, self.priority_map)

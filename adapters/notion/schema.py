@@ -47,6 +47,18 @@ def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
     return source_id, props
 
 
+def planned_fields(ctx: EndpointContext) -> frozenset[str]:
+    """The fields the config maps onto this data source, known without a request: what
+    :func:`check` returns at most (a conventional property the data source lacks drops out
+    once the schema is read)."""
+    targets = dict(DEFAULTS) | dict(ctx.options.get("targets", {})) | dict(
+        ctx.options.get("properties", {}))
+    fields = {"title"} | {f for f in targets if ctx.fields is None or f in ctx.fields}
+    if "due" in fields and "span" not in targets:
+        fields.add("span")
+    return frozenset(fields)
+
+
 def check(schema: dict[str, Any], ctx: EndpointContext) -> dict[str, tuple[str, str]]:
     explicit = dict(ctx.options.get("targets", {}))
     targets = dict(DEFAULTS) | explicit | dict(ctx.options.get("properties", {}))

@@ -27,10 +27,12 @@ from adapters.base import (
     Gone,
     RemoteItem,
     RequestBudget,
+    Unreadable,
     WriteKind,
     WriteOp,
     WriteResult,
 )
+from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected
@@ -115,10 +117,21 @@ class TodoistAdapter:
             return False
         return not (self.label and self.label not in (task.get("labels") or []))
 
-    def _remote(self, task: dict[str, Any]) -> RemoteItem:
+    def _convert(self, task: dict[str, Any]) -> RemoteItem:
         item = convert.to_item(task, sections=self.sections, users=self.users,
-                               status_map=self.status_map, origin=self.origins.get(task["id"]))
+                               status_map=self.status_map, origin=self.origins.get(task["id"]),
+                               user_tz=self.ctx.timezone)
         return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"))
+
+    def _remote(self, task: dict[str, Any]) -> RemoteItem:
+        """One task as read; a task no converter accepts is ValidationRejected (get)."""
+        return convert_one(task, self._convert, service=SERVICE, what=f"task {task['id']}")
+
+    def _remotes(self, tasks: list[dict[str, Any]]
+                 ) -> tuple[list[RemoteItem], list[Unreadable]]:
+        """Listed tasks one by one: an odd one is reported, the others go on (P14)."""
+        return convert_each(tasks, self._convert, ref=lambda t: t["id"],
+                            title=lambda t: t.get("content") or "", service=self.name)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -133,7 +146,7 @@ class TodoistAdapter:
             # A filter ("today", "p1") can select or drop a task that did not change, so its
             # membership is listed every round (the price of a filter scope) and compared.
             self.filtered = self.client.filter_ids(self.filter)
-        items: list[RemoteItem] = []
+        listed: list[dict[str, Any]] = []
         gone: dict[str, Gone] = {}
         seen: set[str] = set()
         for task in data.get("items", []):
@@ -142,7 +155,7 @@ class TodoistAdapter:
                 if token != "*":
                     gone[task["id"]] = Gone.DELETED
             elif self._in_scope(task):
-                items.append(self._remote(task))
+                listed.append(task)
             elif token != "*":
                 gone[task["id"]] = Gone.OUT_OF_SCOPE
         if self.filtered is not None and token != "*":
@@ -150,14 +163,15 @@ class TodoistAdapter:
             for tid in sorted(self.filtered - previous - seen):  # entered without changing
                 task = self.client.task(tid)
                 if task is not None and self._in_scope(task):
-                    items.append(self._remote(task))
+                    listed.append(task)
             for tid in sorted(previous - self.filtered - seen):  # left without changing
                 gone[tid] = Gone.OUT_OF_SCOPE
+        items, unreadable = self._remotes(listed)
         new_state: dict[str, object] = {"t": data["sync_token"]}
         if self.filtered is not None:
             new_state["f"] = sorted(self.filtered)
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
-                         requests=self.client.requests - before)
+                         requests=self.client.requests - before, unreadable=tuple(unreadable))
 
     def get(self, ref: str) -> RemoteItem | None:
         task = self.client.task(ref)

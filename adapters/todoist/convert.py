@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.base import ValueMap
+from adapters.reading import zone_name
 from hub.model import (
     DateOnly,
     FloatingDateTime,
@@ -76,7 +77,10 @@ def string_to_rrule(text: str) -> str | None:
 # -- due ----------------------------------------------------------------------------------------
 
 
-def read_due(due: Mapping[str, Any] | None) -> tuple[Any, str | None]:
+def read_due(due: Mapping[str, Any] | None, user_tz: str = "UTC", what: str = "task"
+             ) -> tuple[Any, str | None]:
+    """A fixed due is an instant (``...Z``) plus the zone it was set in; a zone this host's
+    tz database does not know keeps the instant and reads in the user's zone (logged)."""
     if not due:
         return None, None
     text = str(due["date"])
@@ -85,7 +89,7 @@ def read_due(due: Mapping[str, Any] | None) -> tuple[Any, str | None]:
         moment = DateOnly(date=dt.date.fromisoformat(text))
     elif text.endswith("Z"):
         at = dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.UTC)
-        moment = ZonedDateTime(at=at, tz=due.get("timezone") or "UTC")
+        moment = ZonedDateTime(at=at, tz=zone_name(due.get("timezone"), user_tz, what=what))
     else:
         moment = FloatingDateTime(at=dt.datetime.fromisoformat(text))
     rrule = string_to_rrule(str(due.get("string") or "")) if due.get("is_recurring") else None
@@ -139,9 +143,10 @@ def represent(field: str, value: Any, status_map: ValueMap | None = None) -> Any
 
 def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
             users: Mapping[str, str], status_map: ValueMap | None,
-            origin: str | None = None) -> Item:
-    """``sections``: section id -> name; ``users``: user id -> e-mail."""
-    due, rrule = read_due(task.get("due"))
+            origin: str | None = None, user_tz: str = "UTC") -> Item:
+    """``sections``: section id -> name; ``users``: user id -> e-mail; ``user_tz``: where a
+    fixed due in a zone nobody knows is read."""
+    due, rrule = read_due(task.get("due"), user_tz, f"task {task.get('id')}")
     section: str | None = sections.get(str(task.get("section_id") or ""))
     if task.get("checked"):
         status = Status(kind=StatusKind.DONE, raw="completed")

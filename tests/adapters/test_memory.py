@@ -8,6 +8,7 @@ import pytest
 
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
+from hub.errors import ValidationRejected
 from hub.model import DateOnly, Item
 from tests.contract.suite import AdapterContract
 
@@ -37,6 +38,11 @@ class MemoryHarness:
 
     def user_delete(self, ref: str) -> None:
         self.service.user_delete(ref)
+
+    def plant_unreadable(self, title: str) -> str:
+        ref = self.service.user_create(Item(title=title))
+        self.service.poison(ref, "due: date 9999-12-31 is out of range")
+        return ref
 
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None:
@@ -69,3 +75,22 @@ def test_lag_hides_fresh_changes_and_cursor_does_not_skip_them() -> None:
     svc.faults.clear()
     second = a.changes(first.cursor)
     assert [r.ref for r in second.items] == [ref]
+
+
+def test_poison_and_unpoison_drive_quarantine_through_listings_and_get() -> None:
+    svc = MemoryService()
+    a = MemoryAdapter(svc)
+    ref = svc.user_create(Item(title="odd"))
+    cur = a.changes(None).cursor
+    svc.poison(ref, "time zone 'Foo/Bar' is unknown")
+    poisoned = a.changes(cur)
+    assert poisoned.items == ()
+    assert [(u.ref, u.title, u.reason) for u in poisoned.unreadable] == [
+        (ref, "odd", "time zone 'Foo/Bar' is unknown")]
+    with pytest.raises(ValidationRejected, match="Foo/Bar"):
+        a.get(ref)
+    svc.unpoison(ref)
+    fixed = a.changes(poisoned.cursor)
+    assert [r.ref for r in fixed.items] == [ref] and fixed.unreadable == ()
+    got = a.get(ref)
+    assert got is not None and got.item.title == "odd"

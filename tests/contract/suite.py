@@ -15,7 +15,7 @@ import pytest
 
 from adapters.base import Adapter, Gone
 from adapters.faults import FaultKind
-from hub.errors import Conflict, NotFound, RateLimited, Transient
+from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
 from hub.model import Item, StatusKind
 
 
@@ -37,6 +37,12 @@ class Harness(Protocol):
     def user_edit(self, ref: str, **changes: Any) -> None: ...
 
     def user_delete(self, ref: str) -> None: ...
+
+    def plant_unreadable(self, title: str) -> str:
+        """Put an item titled ``title`` into the service that the adapter cannot convert (a
+        date out of range, a malformed value, as a person or another tool could leave one)
+        and return its ref."""
+        ...
 
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None: ...
@@ -200,6 +206,30 @@ class AdapterContract:
         a.delete(created.ref, expected_version=None)
         a.delete(created.ref, expected_version=None)
         assert a.get(created.ref) is None
+
+    def test_an_unreadable_item_is_reported_and_the_rest_listed(self, harness: Harness
+                                                                ) -> None:
+        """P14: one item the adapter cannot convert is named in ``unreadable`` (ref, title, a
+        reason); the other items are listed and the cursor is returned, so the round goes on;
+        ``get`` of it raises ValidationRejected with the same reason (the hub re-reads a
+        quarantined item that way to see whether it was fixed)."""
+        a = harness.adapter
+        good = {harness.user_create(harness.sample(i)) for i in (20, 21)}
+        odd = harness.plant_unreadable("Odd one")
+        first = a.changes(None)
+        assert good <= {r.ref for r in first.items}
+        assert odd not in {r.ref for r in first.items}
+        bad = [u for u in first.unreadable if u.ref == odd]
+        assert len(bad) == 1
+        assert bad[0].title == "Odd one"
+        assert bad[0].reason and "\n" not in bad[0].reason
+        assert first.cursor is not None
+        with pytest.raises(ValidationRejected) as info:
+            a.get(odd)
+        assert bad[0].reason in info.value.message
+        later = a.changes(first.cursor)  # the cursor works: nothing new, nothing gone
+        assert [r.ref for r in later.items] == []
+        assert dict(later.gone) == {}
 
     def test_429_maps_to_rate_limited_with_retry_after(self, harness: Harness) -> None:
         harness.inject(FaultKind.RATE_LIMIT, op="*", count=1, retry_after=7)

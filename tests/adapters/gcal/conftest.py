@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -39,6 +40,12 @@ class GcalHarness(SandboxHarness):
                               tz="Europe/Berlin")]
         return Item(title=f"Block {n}", description=f"about {n}", due=dues[n % 2],
                     recurrence="FREQ=WEEKLY;BYDAY=MO" if n % 3 == 0 else None)
+
+    def plant_unreadable(self, title: str) -> str:
+        """An all-day event on 9999-12-30: Google holds it, synchub's date range does not."""
+        return str(self.emu.insert("primary", {
+            "id": uuid.uuid4().hex, "summary": title,
+            "start": {"date": "9999-12-30"}, "end": {"date": "9999-12-31"}})["id"])
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "description": f"changed {n}"}

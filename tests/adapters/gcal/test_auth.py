@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from adapters.gcal.auth import load
 from adapters.gcal.sandbox import GcalSandbox
 from hub.cli import app
-from hub.errors import AuthError
+from hub.errors import AuthError, Transient
 
 ACCESS, REFRESH, SECRET = "ya29.file-access-SECRET", "1//file-refresh-SECRET", "cs-SECRET-9"
 
@@ -101,3 +101,28 @@ def test_a_service_account_key_gives_calendar_credentials(tmp_path: Path) -> Non
     creds = load(None, str(path))
     assert creds.service_account_email == "synchub@p.iam.gserviceaccount.com"
     assert creds.scopes == ["https://www.googleapis.com/auth/calendar"]
+
+
+def test_building_the_adapter_with_an_expired_token_makes_no_request(
+        tmp_path: Path, sandbox: GcalSandbox) -> None:
+    """Issue 11: Google's token endpoint down when synchub starts must not stop the hub: the
+    expired token is refreshed by the first API call (this endpoint's error alone), and the
+    fresh one is still saved."""
+    from adapters.base import EndpointContext
+    from adapters.faults import FaultKind
+    from adapters.gcal import GcalAdapterFactory, GcalConnection, GcalScope
+
+    path = _token_file(tmp_path, sandbox)
+    sandbox.emu.faults.inject(FaultKind.OUTAGE, op="/token", count=None)
+    sandbox.emu.reset_counts()
+    adapter = GcalAdapterFactory().build(
+        GcalConnection(base_url=sandbox.emu.base_url, token_file=str(path)),
+        GcalScope(), EndpointContext(name="gcal", flow="t"))
+    assert adapter.capabilities.fields and sandbox.emu.total_requests == 0
+    with pytest.raises(Transient) as info:  # the token endpoint's 503: not "revoked"
+        adapter.changes(None)
+    assert "SECRET" not in str(info.value)
+    sandbox.emu.faults.clear()
+    assert adapter.changes(None).cursor is not None  # refreshed before the listing
+    assert json.loads(path.read_text())["token"] != ACCESS
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

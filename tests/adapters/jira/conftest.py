@@ -39,6 +39,12 @@ class JiraHarness(SandboxHarness):
                     due=DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
                     assignee=f"u{n % 20}@example.com")
 
+    def plant_unreadable(self, title: str) -> str:
+        """An issue due on 9999-12-31: Jira holds it, synchub's date range does not."""
+        return str(self.emu.create({"project": {"key": self.sandbox.options["project"]},
+                                    "issuetype": {"name": "Task"}, "summary": title,
+                                    "duedate": "9999-12-31"})["id"])
+
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "labels": [f"e{n}"]}
 

@@ -46,6 +46,12 @@ class NotionHarness(SandboxHarness):
                     priority=1 + n % 4, labels=[f"l{n}"], due=dues[n % 2],
                     assignee=f"u{n % 20}@example.com")
 
+    def plant_unreadable(self, title: str) -> str:
+        """A page whose Due is 9999-12-31: Notion holds it, synchub's date range does not."""
+        return str(self.emu.create_page(self.ds, {
+            "Name": {"title": [{"type": "text", "text": {"content": title}}]},
+            "Due": {"date": {"start": "9999-12-31"}}})["id"])
+
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 1 + n % 4}
 

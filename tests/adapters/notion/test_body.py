@@ -19,7 +19,7 @@ def test_a_long_body_is_written_in_batches_of_100_and_read_back_whole(
         harness: NotionHarness) -> None:
     emu = harness.emu
     a = build(emu, harness.db, options={"targets": {"description": "body"}})
-    a.capabilities  # noqa: B018
+    a.map  # noqa: B018 (reads the schema)
     emu.reset_counts()
     created = a.create(Item(title="long", description=_lines(250)), origin="L",
                        idempotency_key="k")
@@ -57,7 +57,7 @@ def test_body_mode_costs_one_listing_per_page_read(harness: NotionHarness) -> No
     body = build(emu, harness.db, options={"targets": {"description": "body"}})
     for n in range(3):
         harness.user_create(Item(title=f"t{n}"))
-    plain.capabilities, body.capabilities  # noqa: B018
+    plain.map, body.map  # noqa: B018 (read the schemas)
     emu.reset_counts()
     assert len(plain.changes(None).items) == 3
     assert emu.total_requests == 1  # one query
@@ -71,7 +71,7 @@ def test_body_mode_costs_one_listing_per_page_read(harness: NotionHarness) -> No
 def test_what_was_just_written_is_not_read_back(harness: NotionHarness) -> None:
     emu = harness.emu
     a = build(emu, harness.db, options={"targets": {"description": "body"}})
-    a.capabilities, a._users()  # the schema and the people, read once
+    a.map, a._users()  # the schema and the people, read once
     emu.reset_counts()
     created = a.create(Item(title="x", description="one\n\n***two***"), origin="L",
                        idempotency_key="k")

@@ -111,7 +111,7 @@ def test_filter_scope_reports_pages_leaving_it(harness: NotionHarness) -> None:
 
     conn = NotionConnection(token="secret-test", base_url=emu.base_url)  # type: ignore[arg-type]
     flt = {"property": "Tags", "multi_select": {"contains": "work"}}
-    harness.adapter.capabilities  # noqa: B018
+    harness.adapter.map  # noqa: B018 (reads the schema)
     a = NotionAdapterFactory().build(
         conn, NotionScope(database_id=harness.db, filter=flt),
         EndpointContext(name="n", flow="t", value_maps={"status": harness.adapter.map.status_map}))
@@ -125,7 +125,7 @@ def test_filter_scope_reports_pages_leaving_it(harness: NotionHarness) -> None:
 
 def test_rate_limit_429_and_529(harness: NotionHarness) -> None:
     emu = harness.emu
-    harness.adapter.capabilities  # noqa: B018
+    harness.adapter.map  # noqa: B018 (reads the schema)
     emu.rps = 1
     with pytest.raises(RateLimited) as info:
         for _ in range(5):
@@ -205,7 +205,7 @@ def test_reconcile_finds_pages_that_left_the_filter_without_an_edit(
     emu = harness.emu
     conn = NotionConnection(token="secret-test", base_url=emu.base_url)  # type: ignore[arg-type]
     flt = {"property": "Tags", "multi_select": {"contains": "work"}}
-    harness.adapter.capabilities  # noqa: B018
+    harness.adapter.map  # noqa: B018 (reads the schema)
     a = NotionAdapterFactory().build(
         conn, NotionScope(database_id=harness.db, filter=flt, reconcile_every=3),
         EndpointContext(name="n", flow="t", value_maps={"status": harness.adapter.map.status_map}))

@@ -56,7 +56,7 @@ def test_a_burst_of_writes_is_paced_once(sandbox: NotionSandbox) -> None:
     """The integration's pacer spaces every request; the executor does not pace them again
     (its own budget paused the fourth write of a burst, then the pacer paused it once more)."""
     a = _adapter(sandbox, rps=3.0)
-    a.capabilities, a._users()  # the schema and the people are read before the burst
+    a.map, a._users()  # the schema and the people are read before the burst
     now = [1000.0]  # a fake clock for the pacer and the executor: sleeping moves it on
     pauses: list[float] = []
 

@@ -45,6 +45,10 @@ class TodoistHarness(SandboxHarness):
                     labels=[f"l{n}"], due=dues[n % 3], assignee=f"u{n % 20}@example.com",
                     deadline=DateOnly(date=dt.date(2027, 1, 1 + n % 28)))
 
+    def plant_unreadable(self, title: str) -> str:
+        """A task due on 9999-12-31: Todoist holds it, synchub's date range does not."""
+        return self.emu.add_item(self.project, title, due={"date": "9999-12-31"})
+
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 2 + n % 3}
 
