@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from adapters.base import Adapter, ChangeSet
+from adapters.base import Adapter, ChangeSet, RemoteItem
 from hub.config.models import FlowConfig
-from hub.errors import MassChangeRefused, SyncHubError
+from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejected
 from hub.executor import Executor, RetryPolicy
 from hub.parents import ParentIndex
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
-from hub.store.base import Store
+from hub.quarantine import Quarantine
+from hub.store.base import QuarantineKind, QuarantineRecord, Store
+
+log = logging.getLogger("synchub.engine")
 
 Progress = Callable[[int, int], None]
 
@@ -26,7 +30,7 @@ Progress = Callable[[int, int], None]
 class RoundReport:
     flow: str
     run_id: int | None
-    status: str  # ok | partial | failed | refused | dry-run
+    status: str  # ok | partial | failed | refused | dry-run | interrupted | crashed
     plan: Plan | None = None
     writes: dict[str, int] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
@@ -38,6 +42,11 @@ class RoundReport:
     retries: dict[str, int] = field(default_factory=dict)  # requests sent again, by service
     unreachable: list[str] = field(default_factory=list)
     plan_seconds: float = 0.0
+    #: every item set aside in this flow (P14), and those new or changed this round (report
+    #: these once, not every round)
+    quarantined: list[QuarantineRecord] = field(default_factory=list)
+    quarantined_new: list[QuarantineRecord] = field(default_factory=list)
+    held: int = 0  # writes not sent this round: rejected for good before, unchanged since
 
     @property
     def counts(self) -> dict[str, int]:
@@ -45,6 +54,7 @@ class RoundReport:
         base["writes"] = sum(self.writes.values())
         base["failed"] = sum(self.failed_writes.values())
         base["errors"] = len(self.errors)
+        base["quarantined"] = len(self.quarantined)
         return base
 
 
@@ -82,12 +92,73 @@ def run_flow(
     """Run one round. Never raises for a service failure: errors are in the report.
 
     ``should_stop`` is polled between links: a shutdown finishes the write in flight and its
-    commit, then stops without committing cursors (the rest is re-observed next time)."""
+    commit, then stops without committing cursors (the rest is re-observed next time). A bug
+    that escapes still ends the run row (status ``crashed``) before it propagates."""
+    run_id = None if dry_run else store.start_run(flow)
+    try:
+        return _round(flow, cfg, adapters, store, run_id, dry_run=dry_run, force=force,
+                      retry=retry, progress=progress, now=now, should_stop=should_stop)
+    except BaseException as exc:
+        if run_id is not None:
+            try:
+                store.finish_run(run_id, "crashed", {}, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the store itself may be what failed
+                log.exception("could not record the end of run %s", run_id)
+        raise
+
+
+def _observe(name: str, adapter: Adapter, ex: Executor, cursor: str | None,
+             q: Quarantine | None, store: Store, flow: str) -> ChangeSet:
+    """One endpoint's changes, with its quarantine applied (P14): unreadable items recorded,
+    fixed ones released, and quarantined ones whose back-off passed read again."""
+    try:
+        cs = ex.call(name, functools.partial(adapter.changes, cursor))
+    except SyncHubError:
+        raise
+    except Exception as exc:  # a bug reading one service must not stop the others
+        log.exception("%s: listing failed", name)
+        raise Fatal(f"reading failed: {type(exc).__name__}: {exc}", service=name) from exc
+    if q is None:
+        return cs
+    listed = {r.ref for r in cs.items}
+    for bad in cs.unreadable:
+        q.unreadable(name, bad, store.find_link_by_ref(flow, name, bad.ref))
+    bad_refs = {b.ref for b in cs.unreadable}
+    for rec in list(q.records.values()):
+        if rec.endpoint == name and rec.ref in listed and rec.kind is QuarantineKind.READ:
+            q.readable(name, rec.ref)
+    found: list[RemoteItem] = []
+    for rec in q.due_reads(name):
+        if rec.ref in bad_refs or rec.ref in listed:
+            continue
+        try:
+            got = ex.call(name, functools.partial(adapter.get, rec.ref))
+        except ValidationRejected as exc:
+            q.still_unreadable(name, rec.ref, exc.message)
+            continue
+        except SyncHubError:
+            continue  # the service failed: try again next round
+        q.readable(name, rec.ref)
+        if got is not None:
+            found.append(got)
+    if not found:
+        return cs
+    return ChangeSet(items=(*cs.items, *found), gone=cs.gone, cursor=cs.cursor,
+                     requests=cs.requests, unreadable=cs.unreadable)
+
+
+def _round(
+    flow: str, cfg: FlowConfig, adapters: Mapping[str, Adapter], store: Store,
+    run_id: int | None, *, dry_run: bool, force: bool, retry: RetryPolicy | None,
+    progress: Progress | None, now: Callable[[], dt.datetime],
+    should_stop: Callable[[], bool] | None,
+) -> RoundReport:
     import time
 
-    run_id = None if dry_run else store.start_run(flow)
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now)
     report = RoundReport(flow=flow, run_id=run_id, status="ok")
+    q = None if dry_run else Quarantine(flow, store, now)
+    ex.quarantine = q
 
     def finish(status: str, error: str | None = None) -> RoundReport:
         report.status = status
@@ -98,6 +169,17 @@ def run_flow(
         report.waits = list(ex.stats.waits)
         report.rate_limit_waits = list(ex.stats.rate_limit_waits)
         report.retries = dict(ex.stats.retries)
+        report.held = ex.stats.held
+        if q is not None:
+            report.quarantined = q.current()
+            report.quarantined_new = list(q.new)
+            report.errors.extend(  # write rejections are already among the errors
+                (rec.endpoint, ValidationRejected(
+                    f"{rec.title!r} ({rec.ref}) cannot be read and is set aside: {rec.reason}",
+                    service=rec.endpoint))
+                for rec in q.new if rec.kind is QuarantineKind.READ)
+        else:
+            report.quarantined = store.quarantined(flow)
         if run_id is not None:
             store.finish_run(run_id, status, report.counts, error)
         return report
@@ -110,7 +192,7 @@ def run_flow(
     observations: dict[str, ChangeSet] = {}
     for name in cfg.endpoints:
         try:
-            cs = ex.call(name, functools.partial(adapters[name].changes, cursors[name]))
+            cs = _observe(name, adapters[name], ex, cursors[name], q, store, flow)
         except SyncHubError as exc:
             report.errors.append((name, exc))
             report.unreachable.append(name)
@@ -158,5 +240,6 @@ def run_flow(
             tx.set_cursor(flow, name, cs.cursor)
     for name, n in ex.stats.writes.items():
         report.requests[name] = report.requests.get(name, 0) + n
-    status = "ok" if not (report.errors or ex.stats.errors) else "partial"
+    set_aside = q is not None and any(r.kind is QuarantineKind.READ for r in q.new)
+    status = "ok" if not (report.errors or ex.stats.errors or set_aside) else "partial"
     return finish(status)

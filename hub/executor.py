@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,10 +26,18 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
 from hub.budget import budget_for, hold_for
-from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
+from hub.errors import (
+    Conflict,
+    NotFound,
+    RateLimited,
+    SyncHubError,
+    Transient,
+    ValidationRejected,
+)
 from hub.model import SYNC_FIELDS, Item
 from hub.parents import ParentIndex
 from hub.planner.types import LinkPlan, Write
+from hub.quarantine import Quarantine, is_permanent, write_ref
 from hub.store.base import (
     ConflictRecord,
     CopyState,
@@ -39,6 +48,7 @@ from hub.store.base import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger("synchub.executor")
 
 
 @dataclass
@@ -62,6 +72,7 @@ class ApplyStats:
     retries: dict[str, int] = field(default_factory=dict)  # endpoint -> requests sent again
     errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    held: int = 0  # writes not sent: quarantined after a permanent rejection, unchanged since
 
     def bump(self, d: dict[str, int], ep: str) -> None:
         d[ep] = d.get(ep, 0) + 1
@@ -74,6 +85,14 @@ def _payload(w: Write) -> dict[str, Any]:
         "expected_version": w.expected_version,
         "item": w.item.model_dump(mode="json") if w.item else None,
     }
+
+
+def _what(w: Write) -> dict[str, Any]:
+    """What a write would change, for the quarantine's fingerprint: the values it writes, not
+    the item's metadata (its ``updated_at`` moves every round without anything to fix)."""
+    names = sorted(w.fields) if w.kind is WriteKind.UPDATE else sorted(SYNC_FIELDS)
+    values = w.item.model_dump(mode="json", include=set(names)) if w.item else None
+    return {"kind": w.kind.value, "ref": w.ref, "values": values}
 
 
 class Executor:
@@ -101,6 +120,9 @@ class Executor:
         self.dry_run = dry_run
         self.stats = ApplyStats()
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
+        #: poison writes (P14): set by the engine; a write rejected for good waits out a
+        #: back-off instead of failing every round, unless what it writes changed
+        self.quarantine: Quarantine | None = None
         self.holds = {name: hold_for(a, clock=self.retry.clock) for name, a in adapters.items()}
         self.budgets = {
             name: budget_for(a, a.capabilities.request_budget, clock=self.retry.clock)
@@ -246,6 +268,18 @@ class Executor:
     # -- applying -----------------------------------------------------------------------------
 
     def _write(self, w: Write) -> RemoteItem | None:
+        try:
+            return self._write_once(w)
+        except SyncHubError:
+            raise
+        except Exception as exc:
+            # An adapter that cannot express this item (an overflow, a value its converter
+            # does not expect) fails this write, not the round: the item is quarantined (P14).
+            log.warning("%s: cannot write %s", w.endpoint, w.ref or "a new item", exc_info=True)
+            raise ValidationRejected(f"cannot be written: {type(exc).__name__}: {exc}",
+                                     service=w.endpoint) from exc
+
+    def _write_once(self, w: Write) -> RemoteItem | None:
         a = self.adapters[w.endpoint]
         if w.kind is WriteKind.CREATE:
             assert w.item is not None and w.origin is not None
@@ -355,6 +389,12 @@ class Executor:
     def _commit_failure(self, link_id: str, state: LinkState, w: Write, exc: SyncHubError
                         ) -> LinkState:
         self.stats.bump(self.stats.failed, w.endpoint)
+        if self.quarantine is not None and is_permanent(exc):
+            title = w.item.title if w.item is not None else state.base.title
+            self.quarantine.rejected(w.endpoint, write_ref(w.ref, link_id), _what(w),
+                                     link_id=link_id, title=title, err=exc)
+            exc = type(exc)(f"{title!r} ({w.ref or 'new'}): {exc.message}",
+                            service=exc.service)
         self.stats.errors.append((w.endpoint, exc))
         state = self._on_failure(state, w, exc)
         maybe = isinstance(exc, Transient) and exc.maybe_applied
@@ -370,6 +410,8 @@ class Executor:
                         result: RemoteItem | None) -> LinkState:
         """Copy + base + intent in one transaction: the unit of progress."""
         self.stats.bump(self.stats.writes, w.endpoint)
+        if self.quarantine is not None:
+            self.quarantine.written(w.endpoint, write_ref(w.ref, link_id))
         if result is not None and result.item.parent is not None:
             result = replace(result, item=result.item.evolve(parent=w.item.parent
                                                             if w.item else None))
@@ -388,7 +430,15 @@ class Executor:
         if planned.kind is WriteKind.CREATE and (planned.origin or "",
                                                  planned.endpoint) in self.unsettled:
             return None  # an earlier create there may have landed: confirm it first
-        return self.parents.to_remote(planned) if self.parents else (planned, planned)
+        pair = self.parents.to_remote(planned) if self.parents else (planned, planned)
+        if pair is not None and self.quarantine is not None:
+            w = pair[1]
+            held = self.quarantine.held(w.endpoint, write_ref(w.ref, planned.origin or ""),
+                                        _what(w))
+            if held is not None:
+                self.stats.held += 1
+                return None  # rejected for good before, unchanged since: wait out back-off
+        return pair
 
     def apply_link(self, lp: LinkPlan) -> LinkState | None:
         """Apply one link's plan, one write at a time; returns the committed state."""

@@ -37,7 +37,7 @@ from adapters.base import (
 )
 from adapters.faults import FaultKind, FaultPlan
 from adapters.reading import convert_each, convert_one
-from hub.errors import Conflict, NotFound, RateLimited, Transient
+from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
 from hub.model import SYNC_FIELDS, Item
 
 ALL_FIELDS = frozenset(SYNC_FIELDS)
@@ -72,6 +72,15 @@ class MemoryService:
     log: list[tuple[float, str, FaultKind | None, float]] = field(default_factory=list)
     #: ref -> why it cannot be read (see :meth:`poison`)
     poisoned: dict[str, str] = field(default_factory=dict)
+    #: like Jira's 255-character summary: a longer title is refused for good (400), so tests
+    #: can drive a write the service will never take (None: any length)
+    max_title: int | None = None
+
+    def _check(self, item: Item, fields: frozenset[str] | None = None) -> None:
+        if self.max_title is not None and (fields is None or "title" in fields) \
+                and len(item.title) > self.max_title:
+            raise ValidationRejected(f"title longer than {self.max_title} characters",
+                                     service=self.name)
 
     # -- out-of-band edits, as a user in the service's own UI would make them -----------------
 
@@ -237,6 +246,7 @@ class MemoryAdapter:
         svc = self.service
         with svc._lock:
             fault = svc._enter("create")
+            svc._check(item)
             if idempotency_key in svc._idem:  # the service de-duplicates retried creates
                 ref = svc._idem[idempotency_key]
                 return self._remote(ref, svc.records[ref])
@@ -267,6 +277,7 @@ class MemoryAdapter:
                 return self._remote(ref, rec)
             if expected_version is not None and expected_version != str(rec.version):
                 raise Conflict(f"{ref} changed (version {rec.version})", service=self.name)
+            svc._check(item, fields)
             wanted = fields & self.capabilities.fields
             rec.item = rec.item.evolve(**{f: getattr(item, f) for f in wanted})
             rec.version += 1
