@@ -9,11 +9,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from hub import __version__
 from hub.cli_errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, advice, worst
-from hub.errors import ConfigError, SyncHubError, UsageError
+from hub.errors import Busy, ConfigError, SyncHubError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Two-way sync between Jira, Todoist, Notion and Google Calendar.")
@@ -64,6 +65,34 @@ def _runtime(config: str | None, rebind: bool = False) -> Any:
     return open_runtime(config, rebind=rebind)
 
 
+WaitOpt = Annotated[float | None, typer.Option(
+    "--wait", min=0, help="Seconds to wait for another synchub writing the same flow (the "
+    "daemon, another sync) before giving up with exit code 7 (default: state.writer_wait; "
+    "0: do not wait).")]
+
+
+def _writer(rt: Any, flow: str, command: str, wait: float | None) -> Any:
+    """The flow's writer lock (P13) for a command, saying for whom it waits."""
+    from hub.store.locks import describe
+
+    seconds = rt.config.state.writer_wait.total_seconds() if wait is None else wait
+
+    def waiting(holder: str) -> None:
+        err_console.print(f"[yellow]flow {flow!r} is being written by {escape(holder)}; "
+                          f"waiting up to {seconds:.0f} s[/]", highlight=False)
+
+    return rt.store.writer(flow, describe(command), wait=seconds, on_wait=waiting)
+
+
+def _prune(rt: Any) -> None:
+    """Retention (state.keep_runs, state.keep_journal), after a command that wrote."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    state = rt.config.state
+    rt.store.prune(runs_before=now - state.keep_runs, journal_before=now - state.keep_journal)
+
+
 @app.command()
 @handled
 def sync(
@@ -73,8 +102,11 @@ def sync(
     force: Annotated[bool, typer.Option("--force", help="Pass the mass-change guard.")] = False,
     rebind: Annotated[bool, typer.Option("--rebind", help="Accept a changed config for this "
                       "state store (flows/endpoints renamed or re-scoped).")] = False,
+    wait: WaitOpt = None,
 ) -> None:
     """Run one sync round of every flow (or the given ones)."""
+    import contextlib
+
     from hub.cli_render import plan_table, round_summary
     from hub.engine import run_flow
 
@@ -82,22 +114,38 @@ def sync(
     codes: list[int] = []
     try:
         for name in rt.flows(flow):
-            with Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(), MofNCompleteColumn(),
-                          console=console, transient=True) as bar:
-                task = bar.add_task(name, total=None)
+            # A dry run writes nothing and takes no lock; a real one is the flow's only
+            # writer while it runs (P13), or gives up for this flow and goes on to the next.
+            lock = contextlib.nullcontext() if dry_run else _writer(rt, name, "synchub sync",
+                                                                     wait)
+            try:
+                with lock, Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(),
+                                    MofNCompleteColumn(), console=console,
+                                    transient=True) as bar:
+                    task = bar.add_task(name, total=None)
 
-                def progress(done: int, total: int, bar: Progress = bar,
-                             task: TaskID = task) -> None:
-                    bar.update(task, completed=done, total=total)
+                    def progress(done: int, total: int, bar: Progress = bar,
+                                 task: TaskID = task) -> None:
+                        bar.update(task, completed=done, total=total)
 
-                report = run_flow(name, rt.config.flows[name], rt.adapters(name), rt.store,
-                                  dry_run=dry_run, force=force, progress=progress)
+                    report = run_flow(name, rt.config.flows[name], rt.adapters(name),
+                                      rt.store, dry_run=dry_run, force=force,
+                                      progress=progress)
+            except Busy as err:
+                code, hint = advice(err)
+                err_console.print(f"[red]error:[/] {escape(str(err))}", highlight=False,
+                                  soft_wrap=True)
+                err_console.print(f"[dim]{hint}[/]")
+                codes.append(code)
+                continue
             if dry_run:
                 console.print(plan_table(report, rt.redact))
             round_summary(console, report, rt.redact)
             codes.append(_round_code(report))
             if rt.store.conflicts(name):
                 codes.append(EXIT_CONFLICTS)
+        if not dry_run:
+            _prune(rt)
     finally:
         rt.close()
     raise typer.Exit(worst(codes))
@@ -137,8 +185,9 @@ def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
 @app.command()
 @handled
 def status(config: ConfigOpt = None) -> None:
-    """Flows, their last run, item counts and open conflicts (reads only the state store)."""
-    from hub.cli_render import last_run_cells, status_table
+    """Flows, their last run, item counts, open conflicts and items set aside (reads only the
+    state store, and never gets in the way of a writer)."""
+    from hub.cli_render import last_run_cells, quarantine_table, status_table
 
     rt = _runtime(config)
     try:
@@ -153,6 +202,14 @@ def status(config: ConfigOpt = None) -> None:
                 "conflicts": len(rt.store.conflicts(name)),
                 "interval": str(fcfg.interval)})
         console.print(status_table(rows))
+        for name in rt.config.flows:
+            holder = rt.store.writer_holder(name)
+            if holder:
+                console.print(f"{escape(name)}: being synced now by {escape(holder)}",
+                              highlight=False)
+        aside = rt.store.quarantined()
+        if aside:
+            console.print(quarantine_table(aside, rt.redact))
     finally:
         rt.close()
 
@@ -223,6 +280,7 @@ def conflicts_resolve(
     conflict_id: Annotated[int, typer.Argument(help="The conflict id (`synchub conflicts`).")],
     use: Annotated[str, typer.Option("--use", help="The service whose value wins.")],
     config: ConfigOpt = None,
+    wait: WaitOpt = None,
 ) -> None:
     """Resolve a conflict by choosing the service whose value wins; the next sync applies it."""
     from hub.conflicts import resolve
@@ -233,7 +291,12 @@ def conflicts_resolve(
         if not match:
             raise UsageError(f"no open conflict with id {conflict_id}; "
                                "`synchub conflicts` lists them")
-        resolve(rt.store, match[0], use)
+        with _writer(rt, match[0].flow, "synchub conflicts resolve", wait):
+            # Looked up again under the lock: a round may have settled it meanwhile.
+            match = [c for c in rt.store.conflicts() if c.id == conflict_id]
+            if not match:
+                raise UsageError(f"conflict {conflict_id} was settled meanwhile")
+            resolve(rt.store, match[0], use)
         console.print(f"[green]✓[/] conflict {conflict_id} ({match[0].field}) resolved with "
                       f"{use}'s value; run `synchub sync` to apply it everywhere")
     finally:

@@ -18,7 +18,7 @@ from adapters.base import Capabilities, WriteKind
 from hub.engine import RoundReport
 from hub.model import SYNC_FIELDS, DateOnly, FloatingDateTime, Item, Status, ZonedDateTime
 from hub.planner.merge import json_value
-from hub.store.base import ConflictRecord, LinkState, RunRecord
+from hub.store.base import ConflictRecord, LinkState, QuarantineRecord, RunRecord
 
 Redact = Callable[[str], str]
 
@@ -89,8 +89,28 @@ def round_summary(console: Console, report: RoundReport, redact: Redact) -> None
     for ep, err in report.errors:
         text = str(err) if not ep or str(err).startswith(ep) else f"{ep}: {err}"
         console.print(f"  [red]✗[/] {_safe(redact, text)}")
+    old = len(report.quarantined) - len(report.quarantined_new)
+    if old > 0:
+        console.print(f"  [yellow]![/] {old} item{'s' if old != 1 else ''} still set aside "
+                      "(`synchub status` lists them)")
+    if report.held:
+        console.print(f"  [dim]•[/] {report.held} write{'s' if report.held != 1 else ''} held "
+                      "back: refused before, unchanged since")
     for note in report.notes:
         console.print(f"  [dim]•[/] {_safe(redact, note)}")
+
+
+def quarantine_table(records: Sequence[QuarantineRecord], redact: Redact) -> Table:
+    """Items set aside (P14): what, where, why, and when synchub tries again."""
+    t = Table(title="Set aside (not synced until fixed)")
+    for col in ("flow", "service", "id", "title", "problem", "since", "tries", "next try"):
+        t.add_column(col)
+    for q in records:
+        what = "reading" if q.kind.value == "read" else "writing"
+        t.add_row(escape(q.flow), escape(q.endpoint), escape(q.ref),
+                  _safe(redact, _short(q.title)), _safe(redact, f"{what}: {q.reason}"),
+                  when(q.first_seen), str(q.attempts), when(q.next_try))
+    return t
 
 
 def status_table(rows: Sequence[dict[str, Any]]) -> Table:

@@ -74,16 +74,13 @@ class Runtime:
 def open_runtime(config: str | None, *, state_url: str | None = None,
                  rebind: bool = False) -> Runtime:
     from hub.config.loader import load_config
-    from hub.store import open_store
+    from hub.store import open_store, resolve_url
 
     loaded = load_config(find_config(config))
     from hub.settings import Settings
 
-    url = state_url or Settings().state_url or loaded.config.state.url
-    if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///~")) \
-            and ":memory:" not in url:
-        # A relative state path means "next to the config file", not "wherever I ran from".
-        url = f"sqlite:///{(loaded.path.parent / url[len('sqlite:///'):]).resolve()}"
+    url = resolve_url(state_url or Settings().state_url or loaded.config.state.url,
+                      loaded.path.parent)
     store = open_store(url)
     store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)

@@ -122,10 +122,22 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     problems += adapter_problems
     raw_conns = data.get("connections") if isinstance(data.get("connections"), dict) else {}
     problems += checks.cross_checks(checks.valid_endpoints(data), raw_conns, doc, file)
+    if cfg is not None:
+        problems += _state_problems(cfg, doc, file, path.parent)
     if problems or cfg is None:
         raise ConfigError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     return LoadedConfig(config=cfg, path=path, fingerprint=fingerprint(cfg),
                         connections=connections, scopes=scopes)
+
+
+def _state_problems(cfg: Config, doc: Any, file: str, base_dir: Path) -> list[ConfigProblem]:
+    from hub.store import resolve_url, url_problem
+
+    problem = url_problem(resolve_url(cfg.state.url, base_dir))
+    if problem is None:
+        return []
+    line, col = locate(doc, ("state", "url"))
+    return [ConfigProblem(problem, file, line, col, "state.url")]
 
 
 def format_config_error(err: ConfigError) -> str:

@@ -2,8 +2,56 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hub.errors import StateError
 from hub.store.base import Store
+
+SCHEMES = ("sqlite://", "postgresql://", "postgres://")
+
+
+def resolve_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite path means "next to the config file", not "wherever I ran from"."""
+    if url.startswith("sqlite:///") and not url.startswith(("sqlite:////", "sqlite:///~")) \
+            and ":memory:" not in url:
+        return f"sqlite:///{(base_dir / url[len('sqlite:///'):]).resolve()}"
+    return url
+
+
+def _for_humans(url: str) -> str:
+    head, sep, rest = url.partition("://")
+    return f"{head}{sep}{rest.rsplit('@', 1)[-1]}" if sep else url  # no password shown
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable, found without opening it (``synchub check`` says so
+    instead of the first ``sync`` failing): an unknown scheme, an SQLite file or folder that
+    cannot be written. A PostgreSQL server is only reached by ``check --probe``."""
+    if not url.startswith(SCHEMES):
+        return (f"unsupported state URL {_for_humans(url)!r}: use sqlite:///path/to/state.db "
+                "or postgresql://user@host/db")
+    if not url.startswith("sqlite://"):
+        return None
+    rest = url[len("sqlite://"):]
+    if rest in (":memory:", "/:memory:"):
+        return None
+    if not rest.startswith("/"):
+        return f"bad SQLite URL {url!r}: use sqlite:///path/to/state.db"
+    path = Path(rest[1:]).expanduser()
+    if path.exists():
+        if not path.is_file():
+            return f"the state path {path} is not a file"
+        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+            return (f"the state file {path} (or its folder, where SQLite keeps its journal) "
+                    "is not writable")
+        return None
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        return f"the state file {path} cannot be created: {folder} is not writable"
+    return None
 
 
 def open_store(url: str) -> Store:
@@ -25,4 +73,4 @@ def open_store(url: str) -> Store:
     raise StateError(f"unsupported state URL {url!r}: use sqlite:///path or postgresql://...")
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "resolve_url", "url_problem"]
