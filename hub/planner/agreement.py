@@ -1,0 +1,95 @@
+"""What the copies of a link formed this round agreed on: its starting bases.
+
+A link formed this round has no stored base. Merging against a blank base makes every set
+value look like an edit: Jira's "Medium" (which Jira writes when there is no priority, see
+``represent`` in adapters/jira) would flow to every copy without one, and when copies differ
+the endpoint order, not the flow's conflict policy, would pick the winner. So each field of a
+new link starts from a base estimated from the copies themselves, compared *as each service
+represents a value* (:meth:`hub.planner.types.EndpointView.target`): a copy *backs* a value
+when it holds what its service would hold for it.
+
+- **Copies matched by key** (a first sync of items made independently): a value every copy
+  backs is their base; otherwise the base is blank, so what one side set flows to the others
+  and different values go to the conflict policy, as before.
+- **A re-formed link** (copies found by origin marker after the state was lost): its copies
+  were in sync once, so the value backed by the most copies, at least two, was the last one
+  they agreed on; a copy that differs from it was edited, and that edit flows (no edit is
+  reverted). A value whose backers tie with another value's (a different set of copies), or
+  backed by one copy only, leaves the field **disputed**: every copy must count as edited so
+  the flow's conflict policy (newest / prefer / manual) decides. The merge compares a copy
+  with its own base, so a disputed copy's base is a value it does not hold (another copy's):
+  a ``manual`` conflict then stays open round after round, like any other conflict, instead of
+  being settled by the next round in favour of whichever copy happened to hold a blank.
+
+Pure, like the rest of the planner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.model import SYNC_FIELDS, Item
+from hub.planner.types import EndpointView
+
+_BLANK = Item()
+
+
+@dataclass(frozen=True)
+class Start:
+    base: Item  # the link's starting base: agreed values, blank where there are none
+    sides: dict[str, Item]  # endpoint -> that copy's starting base
+
+
+def starting_bases(members: Mapping[str, Item], views: Mapping[str, EndpointView],
+                   order: Sequence[str], *, reformed: bool) -> Start:
+    base: dict[str, Any] = {}
+    sides: dict[str, dict[str, Any]] = {e: {} for e in members}
+    for f in SYNC_FIELDS:
+        parts = [e for e in order if e in members and f in views[e].fields]
+        if len(parts) < 2:
+            continue  # one copy: what it holds flows, as for any new item
+        found, value = _agreed(f, parts, members, views,
+                               quorum=2 if reformed else len(parts))
+        if found:
+            base[f] = value
+            for e in parts:
+                sides[e][f] = views[e].target(f, value)
+        elif reformed:
+            for e in parts:
+                sides[e][f] = _other_value(f, e, parts, members)
+    return Start(base=_BLANK.evolve(**base) if base else _BLANK,
+                 sides={e: _BLANK.evolve(**v) if v else _BLANK for e, v in sides.items()})
+
+
+def _agreed(f: str, parts: Sequence[str], members: Mapping[str, Item],
+            views: Mapping[str, EndpointView], *, quorum: int) -> tuple[bool, Any]:
+    """The value most copies back (at least ``quorum``), if no other value is backed by as
+    many different copies. Values backed by the very same copies are one reading ("none" and
+    "Medium" for two Jira copies): the one held literally by more copies is taken."""
+    candidates: list[Any] = []
+    for e in parts:
+        v = getattr(members[e], f)
+        if v not in candidates:
+            candidates.append(v)
+    scored: list[tuple[int, int, frozenset[str], Any]] = []
+    for v in candidates:
+        backers = frozenset(e for e in parts if getattr(members[e], f) == views[e].target(f, v))
+        literal = sum(1 for e in parts if getattr(members[e], f) == v)
+        scored.append((len(backers), literal, backers, v))
+    top = max(s[0] for s in scored)
+    best = [s for s in scored if s[0] == top]
+    if top < quorum or len({s[2] for s in best}) > 1:
+        return False, None
+    return True, max(best, key=lambda s: s[1])[3]
+
+
+def _other_value(f: str, e: str, parts: Sequence[str], members: Mapping[str, Item]) -> Any:
+    """A value copy ``e`` does not hold (another copy's), as its base for a disputed field."""
+    mine = getattr(members[e], f)
+    for other in parts:
+        v = getattr(members[other], f)
+        if v != mine:
+            return v
+    return mine

@@ -1,0 +1,255 @@
+"""A lost state file (a fresh store) with edits made meanwhile: whole rounds over three
+in-memory services (issue 11, item 6).
+
+What must hold after the loss, with or without edits pending: no duplicates, no edit reverted,
+no completed or deleted item resurrected, no default value copied where none was set, and a
+re-linked item whose copies disagree goes through the flow's conflict policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from adapters.base import ChangeSet
+from adapters.memory import MemoryAdapter
+from hub.model import Item, StatusKind
+from tests.support.memstore import MemStore
+from tests.support.world import World
+
+NAMES = ("a", "b", "c")
+
+
+def ts(minute: int) -> dt.datetime:
+    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
+
+
+class TodoistLike(MemoryAdapter):
+    """Lists completed items only in incremental listings, as Todoist's ``/sync`` does: a
+    full listing (no cursor, as after a lost state file) returns open tasks only."""
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        cs = super().changes(cursor)
+        if cursor is not None:
+            return cs
+        return ChangeSet(items=tuple(r for r in cs.items if not r.item.status.kind.closed),
+                         gone=cs.gone, cursor=cs.cursor, requests=cs.requests)
+
+
+class JiraLike(MemoryAdapter):
+    """Cannot hold "no priority": the service stores its default (2, "Medium") instead, and
+    says so through ``represent`` like adapters/jira does."""
+
+    def represent(self, field: str, value: Any) -> Any:
+        return 2 if field == "priority" and value is None else value
+
+    def _stored(self, item: Item) -> Item:
+        return item.evolve(priority=self.represent("priority", item.priority))
+
+    def create(self, item: Item, **kw: Any) -> Any:  # type: ignore[override]
+        return super().create(self._stored(item), **kw)
+
+    def update(self, ref: str, item: Item, **kw: Any) -> Any:  # type: ignore[override]
+        return super().update(ref, self._stored(item), **kw)
+
+
+def lose_state(w: World) -> None:
+    w.store = MemStore()  # the state file was deleted
+
+
+def by_title(w: World, name: str) -> dict[str, tuple[str, Item]]:
+    """title -> (ref, item) in one service; fails on a duplicate title (P2)."""
+    out: dict[str, tuple[str, Item]] = {}
+    for ref, item in w.live(name).items():
+        assert item.title not in out, f"{name}: duplicate {item.title!r}"
+        out[item.title] = (ref, item)
+    return out
+
+
+def five_synced(w: World, where: str = "a", **fields: Any) -> list[str]:
+    titles = [f"task {i}" for i in range(5)]
+    for t in titles:
+        w.services[where].user_create(Item(title=t, updated_at=ts(0), **fields))
+    assert w.sync().status == "ok"
+    for n in w.names:
+        assert sorted(by_title(w, n)) == titles
+    return titles
+
+
+def assert_quiet(w: World) -> None:
+    before = w.writes()
+    rep = w.sync()
+    assert rep.counts["writes"] == 0 and rep.counts["conflict"] == 0, rep.plan
+    assert w.writes() == before
+
+
+@pytest.mark.parametrize("editor", NAMES)
+def test_title_and_priority_edits_pending_at_the_loss_reach_every_copy(editor: str) -> None:
+    """"a" holds the originals, "b" and "c" the marked copies: an edit in any of them wins."""
+    w = World(NAMES)
+    titles = five_synced(w)
+    for i, t in enumerate(titles):
+        ref, _ = by_title(w, editor)[t]
+        w.services[editor].user_edit(ref, title=f"{t} (edited)", priority=i % 4 + 1,
+                                     updated_at=ts(5))
+    lose_state(w)
+    rep = w.sync()
+    assert rep.status == "ok"
+    for n in NAMES:
+        got = by_title(w, n)
+        assert sorted(got) == [f"{t} (edited)" for t in titles], n
+        assert [got[f"{t} (edited)"][1].priority for t in titles] == [1, 2, 3, 4, 1], n
+    assert_quiet(w)
+
+
+def test_different_fields_edited_in_different_services_all_survive() -> None:
+    w = World(NAMES)
+    titles = five_synced(w)
+    ref_a, _ = by_title(w, "a")[titles[0]]
+    ref_b, _ = by_title(w, "b")[titles[0]]
+    ref_c, _ = by_title(w, "c")[titles[0]]
+    w.services["a"].user_edit(ref_a, labels=["home"], updated_at=ts(3))
+    w.services["b"].user_edit(ref_b, title="renamed in b", updated_at=ts(4))
+    w.services["c"].user_edit(ref_c, description="notes from c", updated_at=ts(5))
+    lose_state(w)
+    w.sync()
+    for n in NAMES:
+        got = by_title(w, n)
+        assert len(got) == 5 and "renamed in b" in got, n
+        item = got["renamed in b"][1]
+        assert (item.labels, item.description) == (("home",), "notes from c"), n
+    assert_quiet(w)
+
+
+@pytest.mark.parametrize(("policy", "winner"), [
+    ("newest", "from b"), ({"prefer": "a"}, "from a"), ({"prefer": "c"}, "task 0")])
+def test_one_field_edited_differently_goes_through_the_conflict_policy(
+        policy: object, winner: str) -> None:
+    w = World(NAMES, conflict=policy)
+    titles = five_synced(w)
+    ref_a, _ = by_title(w, "a")[titles[0]]
+    ref_b, _ = by_title(w, "b")[titles[0]]
+    w.services["a"].user_edit(ref_a, title="from a", updated_at=ts(3))
+    w.services["b"].user_edit(ref_b, title="from b", updated_at=ts(4))
+    lose_state(w)
+    w.sync()
+    for n in NAMES:
+        assert sorted(by_title(w, n)) == sorted([winner, *titles[1:]]), n
+    assert_quiet(w)
+
+
+def test_one_field_edited_differently_is_a_manual_conflict_and_nothing_is_overwritten() -> None:
+    w = World(NAMES, conflict="manual")
+    titles = five_synced(w)
+    ref_a, _ = by_title(w, "a")[titles[0]]
+    ref_b, _ = by_title(w, "b")[titles[0]]
+    w.services["a"].user_edit(ref_a, title="from a", priority=4, updated_at=ts(3))
+    w.services["b"].user_edit(ref_b, title="from b", updated_at=ts(4))
+    lose_state(w)
+    rep = w.sync()
+    assert rep.counts["conflict"] == 1 and rep.counts["create"] == 0
+    assert w.titles("a") == sorted(["from a", *titles[1:]])
+    assert w.titles("b") == sorted(["from b", *titles[1:]])
+    assert w.titles("c") == sorted(titles)
+    for n in NAMES:  # the uncontested field still flowed
+        assert by_title(w, n)[{"a": "from a", "b": "from b", "c": "task 0"}[n]][1].priority == 4
+    w.sync()  # the conflict stays open, it is not settled silently by the next round
+    (c,) = w.store.conflicts("f")
+    assert c.field == "title" and dict(c.values) == {"a": "from a", "b": "from b", "c": "task 0"}
+    assert w.titles("a") == sorted(["from a", *titles[1:]])
+
+
+@pytest.mark.parametrize("policy", ["newest", "manual"])
+def test_two_services_a_single_edit_is_not_silently_reverted(policy: str) -> None:
+    """With two copies nothing tells which one was edited: the policy decides (newest: the
+    edit, it is the newer one; manual: a queued conflict), not the endpoint order."""
+    w = World(("a", "b"), conflict=policy)
+    titles = five_synced(w, where="b")
+    ref_a, _ = by_title(w, "a")[titles[2]]
+    w.services["a"].user_edit(ref_a, title="edited in a", updated_at=ts(5))
+    lose_state(w)
+    rep = w.sync()
+    expected_b = "edited in a" if policy == "newest" else titles[2]
+    assert w.titles("a") == sorted(["edited in a", *titles[:2], *titles[3:]])
+    assert w.titles("b") == sorted([expected_b, *titles[:2], *titles[3:]])
+    assert rep.counts["conflict"] == (1 if policy == "manual" else 0)
+    assert rep.counts["create"] == 0
+
+
+@pytest.mark.parametrize("where", ["a", "b"])
+def test_a_completed_item_that_a_full_listing_omits_is_not_created_again(where: str) -> None:
+    """"a" lists completed items only incrementally (Todoist). The item was completed in
+    ``where`` and synced before the loss; "a" then lists nothing for it."""
+    w = World(NAMES)
+    w.adapters["a"] = TodoistLike(w.services["a"], name="a")
+    origin = "a" if where == "a" else "b"
+    titles = five_synced(w, where=origin)
+    ref, _ = by_title(w, where)[titles[1]]
+    w.services[where].user_edit(ref, status={"kind": StatusKind.DONE}, updated_at=ts(2))
+    w.sync()
+    assert all(by_title(w, n)[titles[1]][1].status.kind is StatusKind.DONE for n in NAMES)
+    lose_state(w)
+    rep = w.sync()
+    assert rep.counts["create"] == 0
+    for n in NAMES:
+        assert sorted(by_title(w, n)) == titles, n  # nothing new, the done one not reopened
+        assert by_title(w, n)[titles[1]][1].status.kind is StatusKind.DONE, n
+    assert_quiet(w)
+    # reopened later in "a": it is the same item again, its new status reaches the others
+    ref_a, _ = by_title(w, "a")[titles[1]]
+    w.services["a"].user_edit(ref_a, status={"kind": StatusKind.OPEN}, updated_at=ts(9))
+    w.sync()
+    for n in NAMES:
+        assert sorted(by_title(w, n)) == titles, n
+        assert by_title(w, n)[titles[1]][1].status.kind is StatusKind.OPEN, n
+    assert_quiet(w)
+
+
+@pytest.mark.parametrize("where", ["a", "b"])
+def test_an_item_deleted_while_the_state_was_lost_is_not_created_again(where: str) -> None:
+    w = World(NAMES)
+    titles = five_synced(w)
+    lose_state(w)
+    ref, _ = by_title(w, where)[titles[3]]
+    w.services[where].user_delete(ref)
+    rep = w.sync()
+    assert rep.counts["create"] == 0
+    assert titles[3] not in by_title(w, where)
+    for n in NAMES:
+        assert len(by_title(w, n)) == (4 if n == where else 5), n
+    assert_quiet(w)
+
+
+def test_an_item_deleted_and_synced_before_the_loss_is_not_created_again() -> None:
+    w = World(NAMES)  # delete policy "complete": the other copies are marked done
+    titles = five_synced(w)
+    ref, _ = by_title(w, "b")[titles[0]]
+    w.services["b"].user_delete(ref)
+    w.sync()
+    lose_state(w)
+    rep = w.sync()
+    assert rep.counts["create"] == 0 and titles[0] not in by_title(w, "b")
+    assert_quiet(w)
+
+
+@pytest.mark.parametrize("origin", ["a", "b"])
+def test_a_default_the_service_fills_in_is_not_copied_to_items_without_one(origin: str
+                                                                           ) -> None:
+    w = World(NAMES)
+    w.adapters["b"] = JiraLike(w.services["b"], name="b")
+    titles = five_synced(w, where=origin)
+    assert {i.priority for i in w.live("b").values()} == {2}  # Jira shows "Medium"
+    assert {i.priority for i in w.live("c").values()} == {None}
+    ref_c, _ = by_title(w, "c")[titles[0]]
+    w.services["c"].user_edit(ref_c, title="renamed", updated_at=ts(4))  # pending meanwhile
+    lose_state(w)
+    rep = w.sync()
+    assert rep.counts["create"] == 0
+    assert rep.counts["update"] == 2  # the rename, to "a" and "b", and nothing else
+    for n in ("a", "c"):
+        assert {i.priority for i in w.live(n).values()} == {None}, n
+    for n in NAMES:
+        assert sorted(by_title(w, n)) == sorted(["renamed", *titles[1:]]), n
+    assert_quiet(w)
