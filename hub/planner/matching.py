@@ -3,12 +3,19 @@
 Terminology: an **original** is an item a user made (it carries no origin marker); a
 **marked copy** is one synchub created, carrying the id of its link as origin marker. The id
 of a link formed from an original is :func:`link_id_for` its (flow, endpoint, ref), so the
-markers on its copies *name* the original, whatever has been edited since.
+markers on its copies *name* the original, whatever has been edited since. The id also starts
+with a tag of the flow, so a marker tells whether *this* flow made the copy: an item another
+flow created in a shared service is an original here (its marker is ignored), not a copy of a
+lost link. Links formed before ids carried the tag keep their ``l…`` ids (legacy ids, which
+name the original the same way but not the flow).
 
 Rules, in order:
 
-1. **Origin marker**: marked copies carrying the same marker re-form that link (a fresh state
-   file, a crash before commit), under its old id.
+1. **Origin marker**: marked copies carrying the same marker of this flow re-form that link
+   (a fresh state file), under its old id. A group is **re-formed**, i.e. known to be this
+   flow's lost link, when its marker has this flow's tag, or, for a legacy id, when its
+   original was found by rule 2 or two copies carry the marker; a legacy id on one copy alone
+   could be another flow's, and is grouped as before but not treated as re-formed.
 2. **The original named by the marker**: an unmarked copy whose (flow, endpoint, ref) gives
    that id is the original; it rejoins, even with its title edited meanwhile.
 3. **Match key, for the rest of a re-formed link**: an unmarked copy on an endpoint the link
@@ -31,18 +38,55 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from adapters.base import RemoteItem
 from hub.model import Item
 
 Key = tuple[object, ...]
-Group = tuple[str | None, dict[str, RemoteItem]]
+
+
+class Group(NamedTuple):
+    origin: str | None  # the marker the group was formed by (its link id), if any
+    members: dict[str, RemoteItem]
+    reformed: bool = False  # this flow's link, re-formed after its state was lost (rule 1)
+
+
+def _hex(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def flow_tag(flow: str) -> str:
+    return _hex("flow", flow)[:6]
 
 
 def link_id_for(flow: str, endpoint: str, ref: str) -> str:
     """The id of a link formed from the item at ``endpoint``/``ref``: derived, not random, so a
-    marker on one of its copies identifies the original after the state is lost (rule 2)."""
-    return "l" + hashlib.sha256("\x1f".join((flow, endpoint, ref)).encode()).hexdigest()[:23]
+    marker on one of its copies identifies the original after the state is lost (rule 2), and
+    led by the flow's tag, so the marker says which flow made the copy (30 characters of
+    ``[0-9a-fo]``, safe in every service's marker field)."""
+    return "o" + flow_tag(flow) + _hex(flow, endpoint, ref)[:23]
+
+
+def legacy_link_id(flow: str, endpoint: str, ref: str) -> str:
+    """The id the same link got before ids carried the flow tag."""
+    return "l" + _hex(flow, endpoint, ref)[:23]
+
+
+def is_tagged(origin: str) -> bool:
+    return len(origin) == 30 and origin[0] == "o"
+
+
+def own_marker(origin: str | None, flow: str) -> str | None:
+    """``origin`` unless it is another flow's (then the item is an original here)."""
+    if origin and is_tagged(origin) and origin[1:7] != flow_tag(flow):
+        return None
+    return origin or None
+
+
+def original_ids(flow: str, endpoint: str, ref: str) -> tuple[str, str]:
+    """The ids a link formed from this item has, in the current and the legacy form."""
+    return link_id_for(flow, endpoint, ref), legacy_link_id(flow, endpoint, ref)
 
 
 def match_key(item: Item, fields: Sequence[str]) -> Key:
@@ -61,26 +105,29 @@ def group_new_items(
     new: Sequence[tuple[str, RemoteItem]], order: Sequence[str], fields: Sequence[str],
     flow: str,
 ) -> tuple[list[Group], list[str]]:
-    """Returns ``[(origin or None, {endpoint: copy})]`` in a deterministic order, and warnings.
-
-    A group with an origin is a re-formed link (rules 1-3); one without is a new link."""
-    by_origin, rest, warnings = _split_marked(new)
+    """The groups in a deterministic order (marker groups first), and warnings."""
+    by_origin, rest, warnings = _split_marked(new, flow)
+    marked = {origin: len(members) for origin, members in by_origin.items()}
     rest = _rejoin_originals(by_origin, rest, flow)
+    named = {o for o, members in by_origin.items() if len(members) > marked[o]}
     rest = _rejoin_by_key(by_origin, rest, fields)
-    groups: list[Group] = [(origin, by_origin[origin]) for origin in sorted(by_origin)]
+    groups = [Group(origin, by_origin[origin],
+                    is_tagged(origin) or origin in named or marked[origin] > 1)
+              for origin in sorted(by_origin)]
     return groups + _key_groups(rest, order, fields), warnings
 
 
-def _split_marked(new: Sequence[tuple[str, RemoteItem]]
+def _split_marked(new: Sequence[tuple[str, RemoteItem]], flow: str
                   ) -> tuple[dict[str, dict[str, RemoteItem]], list[tuple[str, RemoteItem]],
                              list[str]]:
-    """Rule 1: marked copies by marker; the unmarked ones are returned as they came."""
+    """Rule 1: marked copies by marker; the others (unmarked, or marked by another flow) are
+    returned as they came."""
     warnings: list[str] = []
     by_origin: dict[str, dict[str, RemoteItem]] = {}
     rest: list[tuple[str, RemoteItem]] = []
     for ep, remote in new:
-        origin = remote.item.origin
-        if not origin:
+        origin = own_marker(remote.item.origin, flow)
+        if origin is None:
             rest.append((ep, remote))
             continue
         members = by_origin.setdefault(origin, {})
@@ -98,7 +145,8 @@ def _rejoin_originals(by_origin: dict[str, dict[str, RemoteItem]],
     """Rule 2: the original a marker names joins its link; returns the unmarked left over."""
     left: list[tuple[str, RemoteItem]] = []
     for ep, remote in rest:
-        members = by_origin.get(link_id_for(flow, ep, remote.ref))
+        members = next((by_origin[i] for i in original_ids(flow, ep, remote.ref)
+                        if i in by_origin), None)
         if members is not None and ep not in members:
             members[ep] = remote
         else:
@@ -135,7 +183,7 @@ def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
                 fields: Sequence[str]) -> list[Group]:
     """Rule 4."""
     if not fields:
-        return [(None, {ep: r}) for ep, r in rest]
+        return [Group(None, {ep: r}) for ep, r in rest]
     per_key: dict[Key, dict[str, list[RemoteItem]]] = defaultdict(lambda: defaultdict(list))
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
@@ -144,10 +192,10 @@ def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
     for ep, remote in rest:
         bucket = per_key[match_key(remote.item, fields)]
         if any(len(v) > 1 for v in bucket.values()):
-            groups.append((None, {ep: remote}))  # ambiguous: never guess
+            groups.append(Group(None, {ep: remote}))  # ambiguous: never guess
             continue
         if ep != min(bucket, key=lambda e: rank.get(e, 99)):
             continue  # emitted with its group's first endpoint
-        groups.append((None, {e: rs[0] for e, rs in sorted(bucket.items(),
-                                                            key=lambda kv: rank.get(kv[0], 99))}))
+        groups.append(Group(None, {e: rs[0] for e, rs in sorted(
+            bucket.items(), key=lambda kv: rank.get(kv[0], 99))}))
     return groups

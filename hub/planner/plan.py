@@ -34,7 +34,13 @@ from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, starting_bases
-from hub.planner.matching import group_new_items, link_id_for, match_key
+from hub.planner.matching import (
+    group_new_items,
+    link_id_for,
+    match_key,
+    original_ids,
+    own_marker,
+)
 from hub.planner.merge import Side, merge_link
 from hub.planner.types import EndpointView, LinkPlan, Plan, PlanInput, Write
 from hub.store.base import CopyState, LinkState
@@ -90,7 +96,8 @@ def _route(inp: PlanInput) -> _Routed:
                     continue  # an echo of what we already know (our own write read back)
                 r.seen[lid][ep] = remote
                 continue
-            origin = remote.item.origin or _named_original(inp, ep, remote)
+            origin = own_marker(remote.item.origin, inp.flow) or _named_original(
+                inp, ep, remote)
             if origin and origin in inp.links:
                 link = inp.links[origin]
                 if ep not in link.copies and ep not in r.attach[origin]:
@@ -112,9 +119,11 @@ def _named_original(inp: PlanInput, ep: str, remote: RemoteItem) -> str | None:
     """The link an unlinked, unmarked item is the original of, if that link lacks it there
     (an original completed and not listed when its link was re-formed, listed again once
     reopened; or one that re-entered the scope): it rejoins rather than being new."""
-    lid = link_id_for(inp.flow, ep, remote.ref)
-    link = inp.links.get(lid)
-    return lid if link is not None and ep not in link.copies else None
+    for lid in original_ids(inp.flow, ep, remote.ref):
+        link = inp.links.get(lid)
+        if link is not None and ep not in link.copies:
+            return lid
+    return None
 
 
 def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteItem]]:
@@ -127,7 +136,7 @@ def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteIte
     groups, warnings = group_new_items(routed.new, order, inp.config.match, inp.flow)
     routed.warnings.extend(warnings)
     out: dict[str, dict[str, RemoteItem]] = {}
-    for origin, members in groups:
+    for origin, members, reformed in groups:
         first_ep = next(e for e in order if e in members)
         key = match_key(members[first_ep].item, inp.config.match)
         # A first-synced endpoint's items may belong to links the other endpoints already have.
@@ -140,7 +149,7 @@ def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteIte
                 continue
         lid = origin or link_id_for(inp.flow, first_ep, members[first_ep].ref)
         out[lid] = members
-        if origin:
+        if reformed:
             routed.reformed.add(lid)
     return out
 
