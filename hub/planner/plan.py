@@ -186,7 +186,7 @@ def _plan_link(
     gone: dict[str, Gone],
     seed: _Seed | None = None,
 ) -> LinkPlan | None:
-    base, copies, detached, reasons = _start(before, attach, seed)
+    base, copies, detached, reasons = _start(views, before, attach, seed)
     deleting = before.deleting if before else False
     for ep, remote in seen.items():
         c = copies[ep]
@@ -258,7 +258,8 @@ def _plan_link(
                     conflicts=tuple(merged.conflicts), reasons=tuple(reasons), drop=drop)
 
 
-def _start(before: LinkState | None, attach: dict[str, RemoteItem], seed: _Seed | None
+def _start(views: dict[str, EndpointView], before: LinkState | None,
+           attach: dict[str, RemoteItem], seed: _Seed | None
            ) -> tuple[Item, dict[str, CopyState], set[str], list[str]]:
     """The link's base, copies, detached endpoints and first reasons before this round's
     observations: the stored link with copies re-attached, or a new link from its seed."""
@@ -271,13 +272,20 @@ def _start(before: LinkState | None, attach: dict[str, RemoteItem], seed: _Seed 
     detached = set(before.detached)
     reasons: list[str] = []
     for ep, remote in attach.items():
-        # Our own create (found by its marker), a first-sync match or a reappearing original:
-        # it agreed on the base.
-        copies[ep] = CopyState(ep, remote.ref, base=before.base, snapshot=remote.item,
-                               version=remote.version)
+        # Our own create (found by its marker), a first-sync match or a copy back in scope:
+        # it agreed on the base, as its service holds it (Jira's "Medium" for no priority is
+        # no edit).
+        copies[ep] = CopyState(ep, remote.ref, base=_as_held(before.base, views[ep]),
+                               snapshot=remote.item, version=remote.version)
         detached.discard(ep)
         reasons.append(f"{ep}: re-linked {remote.ref} by its origin marker or match key")
     return before.base, copies, detached, reasons
+
+
+def _as_held(item: Item, view: EndpointView) -> Item:
+    if view.represent is None:
+        return item
+    return item.evolve(**{f: view.target(f, getattr(item, f)) for f in view.fields})
 
 
 def _delete_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,

@@ -315,6 +315,28 @@ def test_an_item_another_flow_created_is_an_original_here() -> None:
         assert [i.title for i in svc[n].live().values()] == ["renamed in b"], n
 
 
+def test_a_copy_that_returns_to_its_link_is_compared_as_its_service_represents_values(
+        ) -> None:
+    """A copy that left the scope (unlinked) and came back re-attaches by its marker; Jira's
+    "Medium", which it holds for "no priority", is not read as a priority someone set."""
+    w = World(("a", "b"))
+    w.adapters["b"] = JiraLike(w.services["b"], name="b", label="work")
+    w.services["a"].user_create(Item(title="x", labels=["work"], updated_at=ts(0)))
+    w.sync()
+    w.sync()  # b has listed something: its next listing reports what left the scope
+    ref_b, copy = w.only("b")
+    assert copy.priority == 2
+    w.services["b"].user_edit(ref_b, labels=[], updated_at=ts(1))
+    assert "b" in next(iter(w.store.links.values())).copies
+    w.sync()  # left b's scope: unlinked there
+    assert "b" not in next(iter(w.store.links.values())).copies
+    w.services["b"].user_edit(ref_b, labels=["work"], updated_at=ts(2))
+    w.sync()  # back in scope: re-linked by its marker, not created again
+    assert len(w.live("a")) == len(w.live("b")) == 1
+    assert w.only("a")[1].priority is None
+    assert_quiet(w)
+
+
 # -- property: lose the state at any step --------------------------------------------------------
 
 step = st.one_of(
