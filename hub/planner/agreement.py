@@ -1,4 +1,4 @@
-"""What the copies of a link formed this round agreed on: its starting bases.
+"""How a link formed this round starts: what its copies agreed on, and where it is not created.
 
 A link formed this round has no stored base. Merging against a blank base makes every set
 value look like an edit: Jira's "Medium" (which Jira writes when there is no priority, see
@@ -27,7 +27,7 @@ Pure, like the rest of the planner.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.model import SYNC_FIELDS, Item
@@ -38,8 +38,28 @@ _BLANK = Item()
 
 @dataclass(frozen=True)
 class Start:
+    """How a link formed this round starts."""
+
     base: Item  # the link's starting base: agreed values, blank where there are none
     sides: dict[str, Item]  # endpoint -> that copy's starting base
+    detached: frozenset[str] = frozenset()  # endpoints it is not created on
+    reasons: tuple[str, ...] = ()
+
+
+def start_new_link(members: Mapping[str, Item], views: Mapping[str, EndpointView],
+                   order: Sequence[str], *, reformed: bool) -> Start:
+    """A re-formed link is also not created where no copy of it was listed (and it could be
+    held): that copy may exist unlisted (Todoist lists no completed task in a full listing)
+    or have been deleted, and creating it would resurrect it. It re-attaches if it shows up."""
+    start = starting_bases(members, views, order, reformed=reformed)
+    if not reformed:
+        return start
+    unlisted = [e for e in order if e not in members and views[e].can_hold(start.base)]
+    reasons = [f"re-linked by origin marker ({', '.join(members)}): the state was lost"]
+    if unlisted:
+        reasons.append(f"{', '.join(unlisted)}: no copy listed; not created again (it may be "
+                       "completed or deleted there); re-linked if it shows up")
+    return replace(start, detached=frozenset(unlisted), reasons=tuple(reasons))
 
 
 def starting_bases(members: Mapping[str, Item], views: Mapping[str, EndpointView],

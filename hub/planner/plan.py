@@ -3,7 +3,9 @@
 Steps, per round of one flow:
 
 1. Route every observed copy to its link (by remote ref), or re-attach it to the link its
-   origin marker names (a create whose commit was lost), or collect it as new.
+   origin marker names (a create whose commit was lost, a copy back in scope), or, unmarked,
+   to the link whose id it gives (an original listed again, e.g. a reopened Todoist task), or
+   collect it as new.
 2. Group new copies into new links (:mod:`hub.planner.matching`): first by origin marker (the
    state was lost) with the original the marker names, then by the flow's match key across
    endpoints (pre-existing equal items on first sync), so nothing that already exists on both
@@ -20,20 +22,21 @@ Steps, per round of one flow:
 4. Merge every link field by field (:mod:`hub.planner.merge`) and plan creates for endpoints
    that should hold a copy but do not.
 
-Link ids and idempotency keys are derived from content, so the same inputs give the same
-plan (P10) and a resumed write reuses its key.
+Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
+and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
+write reuses its key, and a marker names the original after the state is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, LeaveScopePolicy
 from hub.model import Item, StatusKind
-from hub.planner.agreement import Start, starting_bases
+from hub.planner.agreement import Start, start_new_link
 from hub.planner.matching import (
     group_new_items,
     link_id_for,
@@ -69,15 +72,6 @@ class _Routed:
         self.new: list[tuple[str, RemoteItem]] = []
         self.reformed: set[str] = set()  # new links re-formed from origin markers
         self.warnings: list[str] = []
-
-
-@dataclass(frozen=True)
-class _Seed:
-    """How a link formed this round starts: its bases, and where it is not created."""
-
-    start: Start
-    detached: frozenset[str] = frozenset()
-    reasons: tuple[str, ...] = ()
 
 
 def _route(inp: PlanInput) -> _Routed:
@@ -154,20 +148,6 @@ def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteIte
     return out
 
 
-def _seed(views: dict[str, EndpointView], order: list[str], members: dict[str, RemoteItem],
-          reformed: bool) -> _Seed:
-    start = starting_bases({e: r.item for e, r in members.items()}, views, order,
-                           reformed=reformed)
-    if not reformed:
-        return _Seed(start)
-    unlisted = [e for e in order if e not in members and views[e].can_hold(start.base)]
-    reasons = [f"re-linked by origin marker ({', '.join(members)}): the state was lost"]
-    if unlisted:
-        reasons.append(f"{', '.join(unlisted)}: no copy listed; not created again (it may be "
-                       "completed or deleted there); re-linked if it shows up")
-    return _Seed(start, frozenset(unlisted), tuple(reasons))
-
-
 def _gone_policy(inp: PlanInput, why: Gone) -> str:
     if why is Gone.DELETED:
         return inp.config.delete.value
@@ -184,7 +164,7 @@ def _plan_link(
     seen: dict[str, RemoteItem],
     attach: dict[str, RemoteItem],
     gone: dict[str, Gone],
-    seed: _Seed | None = None,
+    seed: Start | None = None,
 ) -> LinkPlan | None:
     base, copies, detached, reasons = _start(views, before, attach, seed)
     deleting = before.deleting if before else False
@@ -259,15 +239,15 @@ def _plan_link(
 
 
 def _start(views: dict[str, EndpointView], before: LinkState | None,
-           attach: dict[str, RemoteItem], seed: _Seed | None
+           attach: dict[str, RemoteItem], seed: Start | None
            ) -> tuple[Item, dict[str, CopyState], set[str], list[str]]:
     """The link's base, copies, detached endpoints and first reasons before this round's
     observations: the stored link with copies re-attached, or a new link from its seed."""
     if before is None:
-        seed = seed or _Seed(Start(_BLANK, {}))
-        copies = {ep: CopyState(ep, r.ref, base=seed.start.sides.get(ep, _BLANK),
+        seed = seed or Start(_BLANK, {})
+        copies = {ep: CopyState(ep, r.ref, base=seed.sides.get(ep, _BLANK),
                                 snapshot=r.item, version=r.version) for ep, r in attach.items()}
-        return seed.start.base, copies, set(seed.detached), list(seed.reasons)
+        return seed.base, copies, set(seed.detached), list(seed.reasons)
     copies = dict(before.copies)
     detached = set(before.detached)
     reasons: list[str] = []
@@ -393,7 +373,8 @@ def plan_flow(inp: PlanInput) -> Plan:
         if lp is not None:
             plans.append(lp)
     for lid in sorted(new):
-        seed = _seed(views, order, new[lid], lid in routed.reformed)
+        seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
+                              reformed=lid in routed.reformed)
         lp = _plan_link(inp, views, order, lid, None, {}, new[lid], {}, seed)
         if lp is not None:
             plans.append(lp)
