@@ -19,7 +19,8 @@ when it holds what its service would hold for it.
   the flow's conflict policy (newest / prefer / manual) decides. The merge compares a copy
   with its own base, so a disputed copy's base is a value it does not hold (another copy's):
   a ``manual`` conflict then stays open round after round, like any other conflict, instead of
-  being settled by the next round in favour of whichever copy happened to hold a blank.
+  being settled by the next round in favour of whichever copy happened to hold a blank. Once
+  a policy has decided it, the copies' bases are what they held (:func:`settle_disputes`).
 
 Pure, like the rest of the planner.
 """
@@ -44,6 +45,7 @@ class Start:
     sides: dict[str, Item]  # endpoint -> that copy's starting base
     detached: frozenset[str] = frozenset()  # endpoints it is not created on
     reasons: tuple[str, ...] = ()
+    disputed: frozenset[str] = frozenset()  # fields left to the conflict policy
 
 
 def start_new_link(members: Mapping[str, Item], views: Mapping[str, EndpointView],
@@ -66,6 +68,7 @@ def starting_bases(members: Mapping[str, Item], views: Mapping[str, EndpointView
                    order: Sequence[str], *, reformed: bool) -> Start:
     base: dict[str, Any] = {}
     sides: dict[str, dict[str, Any]] = {e: {} for e in members}
+    disputed: set[str] = set()
     for f in SYNC_FIELDS:
         parts = [e for e in order if e in members and f in views[e].fields]
         if len(parts) < 2:
@@ -77,10 +80,28 @@ def starting_bases(members: Mapping[str, Item], views: Mapping[str, EndpointView
             for e in parts:
                 sides[e][f] = views[e].target(f, value)
         elif reformed:
+            disputed.add(f)
             for e in parts:
                 sides[e][f] = _other_value(f, e, parts, members)
     return Start(base=_BLANK.evolve(**base) if base else _BLANK,
-                 sides={e: _BLANK.evolve(**v) if v else _BLANK for e, v in sides.items()})
+                 sides={e: _BLANK.evolve(**v) if v else _BLANK for e, v in sides.items()},
+                 disputed=frozenset(disputed))
+
+
+def settle_disputes(start: Start | None, current: Mapping[str, Item],
+                    agreed: dict[str, Item], still_open: set[str]) -> None:
+    """Once the policy has decided a disputed field, every copy agreed on what it held, as a
+    copy of a stored link that is behind does: if the losing copy's write fails, it is
+    brought up next round, not taken for a new edit that wins (``prefer`` would flip). A
+    manual conflict (``still_open``) keeps the dispute, so it stays visible. Updates the
+    merge's ``agreed`` (endpoint -> copy base) in place."""
+    if start is None or not start.disputed:
+        return
+    for e, base in agreed.items():
+        held = {f: getattr(current[e], f) for f in start.disputed - still_open
+                if getattr(base, f) != getattr(current[e], f)}
+        if held:
+            agreed[e] = base.evolve(**held)
 
 
 def _agreed(f: str, parts: Sequence[str], members: Mapping[str, Item],

@@ -36,7 +36,7 @@ from dataclasses import replace
 from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, LeaveScopePolicy
 from hub.model import Item, StatusKind
-from hub.planner.agreement import Start, start_new_link
+from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.matching import (
     group_new_items,
     link_id_for,
@@ -198,6 +198,8 @@ def _plan_link(
 
     merged = merge_link(lid, base, sides, views, inp.config, order=order, run_id=inp.run_id,
                         now=inp.now, provenance=before.provenance if before else None)
+    settle_disputes(seed, {ep: s.current for ep, s in sides.items()}, merged.agreed,
+                    {c.field for c in merged.conflicts})
     reasons.extend(merged.reasons)
     new_base = merged.base
     writes: list[Write] = []

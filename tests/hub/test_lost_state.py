@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.base import ChangeSet
+from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
 from hub.engine import RoundReport, run_flow
@@ -164,6 +165,26 @@ def test_one_field_edited_differently_is_a_manual_conflict_and_nothing_is_overwr
     (c,) = w.store.conflicts("f")
     assert c.field == "title" and dict(c.values) == {"a": "from a", "b": "from b", "c": "task 0"}
     assert w.titles("a") == sorted(["from a", *titles[1:]])
+
+
+def test_a_decided_dispute_stays_decided_when_a_write_fails() -> None:
+    """The copy that lost the dispute is brought up to the winner when its write succeeds
+    later; its old value is not taken for a new edit that then wins."""
+    w = World(NAMES, conflict={"prefer": "b"})
+    titles = five_synced(w)
+    ref_a, _ = by_title(w, "a")[titles[0]]
+    ref_b, _ = by_title(w, "b")[titles[0]]
+    w.services["a"].user_edit(ref_a, title="from a", updated_at=ts(4))
+    w.services["b"].user_edit(ref_b, title="from b", updated_at=ts(3))
+    lose_state(w)
+    w.services["a"].faults.inject(FaultKind.OUTAGE, op="update", count=None)
+    assert w.sync().status == "partial"
+    assert w.titles("b") == w.titles("c") == sorted(["from b", *titles[1:]])
+    w.services["a"].faults.clear()
+    w.sync()
+    for n in NAMES:
+        assert sorted(by_title(w, n)) == sorted(["from b", *titles[1:]]), n
+    assert_quiet(w)
 
 
 @pytest.mark.parametrize("policy", ["newest", "manual"])
