@@ -336,6 +336,18 @@ def test_an_item_another_flow_created_is_an_original_here() -> None:
         assert [i.title for i in svc[n].live().values()] == ["renamed in b"], n
 
 
+def test_a_first_sync_match_takes_no_default_for_a_value() -> None:
+    """Not a lost state, the same question: an existing Jira issue matched by title with a
+    Todoist task that has no priority agrees with it ("Medium" is Jira's "none")."""
+    w = World(("a", "b"))
+    w.adapters["b"] = JiraLike(w.services["b"], name="b")
+    w.services["a"].user_create(Item(title="x"))
+    w.services["b"].user_create(Item(title="x", priority=2))
+    assert w.sync().counts["writes"] == 0
+    assert w.only("a")[1].priority is None
+    assert_quiet(w)
+
+
 def test_a_copy_that_returns_to_its_link_is_compared_as_its_service_represents_values(
         ) -> None:
     """A copy that left the scope (unlinked) and came back re-attaches by its marker; Jira's
