@@ -370,6 +370,24 @@ def test_a_copy_that_returns_to_its_link_is_compared_as_its_service_represents_v
     assert_quiet(w)
 
 
+def test_an_original_back_in_scope_rejoins_its_link_instead_of_replacing_it() -> None:
+    """An original that left the scope (unlinked there) and came back gives its link's id: it
+    rejoins that link. Before, it formed a "new" link under the same id, which replaced the
+    stored one; its create in b reused the first create's idempotency key, so the service
+    handed back the old copy and the edit made in a never reached b."""
+    w = World(("a", "b"))
+    w.adapters["a"] = MemoryAdapter(w.services["a"], name="a", label="work")
+    ref_a = w.services["a"].user_create(Item(title="x", labels=["work"], updated_at=ts(0)))
+    w.sync()
+    w.sync()  # a has listed something: its next listing reports what left the scope
+    w.services["a"].user_edit(ref_a, labels=[], updated_at=ts(1))
+    w.sync()
+    w.services["a"].user_edit(ref_a, labels=["work"], title="x again", updated_at=ts(2))
+    w.sync()
+    assert w.titles("b") == ["x again"]
+    assert_quiet(w)
+
+
 # -- property: lose the state at any step --------------------------------------------------------
 
 step = st.one_of(
