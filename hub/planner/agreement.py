@@ -109,6 +109,9 @@ def _agreed(f: str, parts: Sequence[str], members: Mapping[str, Item],
     """The value most copies back (at least ``quorum``), if no other value is backed by as
     many different copies. Values backed by the very same copies are one reading ("none" and
     "Medium" for two Jira copies): the one held literally by more copies is taken."""
+    first = getattr(members[parts[0]], f)
+    if all(getattr(members[e], f) == first for e in parts[1:]):
+        return True, first  # the usual case: every copy holds the same value
     candidates: list[Any] = []
     for e in parts:
         v = getattr(members[e], f)
