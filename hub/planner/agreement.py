@@ -22,6 +22,14 @@ when it holds what its service would hold for it.
   being settled by the next round in favour of whichever copy happened to hold a blank. Once
   a policy has decided it, the copies' bases are what they held (:func:`settle_disputes`).
 
+What this cannot tell, by nature of a lost base: with two copies, which one was edited (the
+policy decides, from item times for ``newest``); a write still pending when the state was
+lost (the copy left behind looks edited to the majority); and a copy not created again on an
+endpoint where it was not listed stays detached, so an item whose create had failed before
+the loss is not created there (the reasons say so), and a detached copy that shows up again
+(a reopened Todoist task) rejoins against the link's base, so fields edited elsewhere while it
+was away read as its edits.
+
 Pure, like the rest of the planner.
 """
 
