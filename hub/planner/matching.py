@@ -1,26 +1,95 @@
 """Grouping copies that are new to synchub into links, without duplicating what exists.
 
-Two rules, in order:
+Terminology: an **original** is an item a user made (it carries no origin marker); a
+**marked copy** is one synchub created, carrying the id of its link as origin marker. The id
+of a link formed from an original is :func:`link_id_for` its (flow, endpoint, ref), so the
+markers on its copies *name* the original, whatever has been edited since. The id also starts
+with a tag of the flow, so a marker tells whether *this* flow made the copy: an item another
+flow created in a shared service is an original here (its marker is ignored), not a copy of a
+lost link. Links formed before ids carried the tag keep their ``l…`` ids (legacy ids, which
+name the original the same way but not the flow).
 
-1. **Origin marker**: copies carrying the same marker are copies of one link whose state was
-   lost (a fresh state file, a crash before commit): they re-form that link, under its old id,
-   and the unmarked original they were made from rejoins it by the match key.
-2. **Match key**: among the remaining new copies, those on *different* endpoints whose key
-   (the flow's ``match`` fields, normalised: case and surrounding space ignored) is equal form
-   one link. A key that is ambiguous on one endpoint (two new items with the same title there)
-   matches nothing, because a wrong merge is worse than a visible duplicate.
+Rules, in order:
+
+1. **Origin marker**: marked copies carrying the same marker of this flow re-form that link
+   (a fresh state file), under its old id. A group is **re-formed**, i.e. known to be this
+   flow's lost link, when its marker has this flow's tag, or, for a legacy id, when its
+   original was found by rule 2 or two copies carry the marker; a legacy id on one copy alone
+   could be another flow's, and is grouped as before but not treated as re-formed.
+2. **The original named by the marker**: an unmarked copy whose (flow, endpoint, ref) gives
+   that id is the original; it rejoins, even with its title edited meanwhile.
+3. **Match key, for the rest of a re-formed link**: an unmarked copy on an endpoint the link
+   lacks rejoins it when its key equals the key of *any* of the link's members (so an edit on
+   one copy does not hide the others), and only when unambiguous: one such link, and one such
+   copy on that endpoint. This is for the items a first sync matched by key, which no marker
+   names.
+4. **Match key, between new items**: among the remaining new copies, those on *different*
+   endpoints whose key (the flow's ``match`` fields, normalised: case and surrounding space
+   ignored) is equal form one link. A key that is ambiguous on one endpoint (two new items
+   with the same title there) matches nothing, because a wrong merge is worse than a visible
+   duplicate.
+
+What a re-formed link agrees on, and where it is not created again, is decided in
+:mod:`hub.planner.agreement` and :mod:`hub.planner.plan`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from adapters.base import RemoteItem
 from hub.model import Item
 
+Key = tuple[object, ...]
 
-def match_key(item: Item, fields: Sequence[str]) -> tuple[object, ...]:
+
+class Group(NamedTuple):
+    origin: str | None  # the marker the group was formed by (its link id), if any
+    members: dict[str, RemoteItem]
+    reformed: bool = False  # this flow's link, re-formed after its state was lost (rule 1)
+
+
+def _hex(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def flow_tag(flow: str) -> str:
+    return _hex("flow", flow)[:6]
+
+
+def link_id_for(flow: str, endpoint: str, ref: str) -> str:
+    """The id of a link formed from the item at ``endpoint``/``ref``: derived, not random, so a
+    marker on one of its copies identifies the original after the state is lost (rule 2), and
+    led by the flow's tag, so the marker says which flow made the copy (30 characters of
+    ``[0-9a-fo]``, safe in every service's marker field)."""
+    return "o" + flow_tag(flow) + _hex(flow, endpoint, ref)[:23]
+
+
+def legacy_link_id(flow: str, endpoint: str, ref: str) -> str:
+    """The id the same link got before ids carried the flow tag."""
+    return "l" + _hex(flow, endpoint, ref)[:23]
+
+
+def is_tagged(origin: str) -> bool:
+    return len(origin) == 30 and origin[0] == "o"
+
+
+def own_marker(origin: str | None, flow: str) -> str | None:
+    """``origin`` unless it is another flow's (then the item is an original here)."""
+    if origin and is_tagged(origin) and origin[1:7] != flow_tag(flow):
+        return None
+    return origin or None
+
+
+def original_ids(flow: str, endpoint: str, ref: str) -> tuple[str, str]:
+    """The ids a link formed from this item has, in the current and the legacy form."""
+    return link_id_for(flow, endpoint, ref), legacy_link_id(flow, endpoint, ref)
+
+
+def match_key(item: Item, fields: Sequence[str]) -> Key:
     out: list[object] = []
     for f in fields:
         v = getattr(item, f)
@@ -33,65 +102,100 @@ def match_key(item: Item, fields: Sequence[str]) -> tuple[object, ...]:
 
 
 def group_new_items(
-    new: Sequence[tuple[str, RemoteItem]], order: Sequence[str], fields: Sequence[str]
-) -> tuple[list[tuple[str | None, dict[str, RemoteItem]]], list[str]]:
-    """Returns ``[(origin or None, {endpoint: copy})]`` in a deterministic order, and warnings."""
+    new: Sequence[tuple[str, RemoteItem]], order: Sequence[str], fields: Sequence[str],
+    flow: str,
+) -> tuple[list[Group], list[str]]:
+    """The groups in a deterministic order (marker groups first), and warnings."""
+    by_origin, rest, warnings = _split_marked(new, flow)
+    marked = {origin: len(members) for origin, members in by_origin.items()}
+    rest = _rejoin_originals(by_origin, rest, flow)
+    named = {o for o, members in by_origin.items() if len(members) > marked[o]}
+    rest = _rejoin_by_key(by_origin, rest, fields)
+    groups = [Group(origin, by_origin[origin],
+                    is_tagged(origin) or origin in named or marked[origin] > 1)
+              for origin in sorted(by_origin)]
+    return groups + _key_groups(rest, order, fields), warnings
+
+
+def _split_marked(new: Sequence[tuple[str, RemoteItem]], flow: str
+                  ) -> tuple[dict[str, dict[str, RemoteItem]], list[tuple[str, RemoteItem]],
+                             list[str]]:
+    """Rule 1: marked copies by marker; the others (unmarked, or marked by another flow) are
+    returned as they came."""
     warnings: list[str] = []
-    groups: list[tuple[str | None, dict[str, RemoteItem]]] = []
     by_origin: dict[str, dict[str, RemoteItem]] = {}
     rest: list[tuple[str, RemoteItem]] = []
     for ep, remote in new:
-        origin = remote.item.origin
-        if origin:
-            members = by_origin.setdefault(origin, {})
-            if ep in members:
-                warnings.append(f"{ep}: {remote.ref} and {members[ep].ref} carry the same origin "
-                                f"marker {origin}; only the first is linked")
-                continue
+        origin = own_marker(remote.item.origin, flow)
+        if origin is None:
+            rest.append((ep, remote))
+            continue
+        members = by_origin.setdefault(origin, {})
+        if ep in members:
+            warnings.append(f"{ep}: {remote.ref} and {members[ep].ref} carry the same origin "
+                            f"marker {origin}; only the first is linked")
+            continue
+        members[ep] = remote
+    return by_origin, rest, warnings
+
+
+def _rejoin_originals(by_origin: dict[str, dict[str, RemoteItem]],
+                      rest: list[tuple[str, RemoteItem]], flow: str
+                      ) -> list[tuple[str, RemoteItem]]:
+    """Rule 2: the original a marker names joins its link; returns the unmarked left over."""
+    left: list[tuple[str, RemoteItem]] = []
+    for ep, remote in rest:
+        members = next((by_origin[i] for i in original_ids(flow, ep, remote.ref)
+                        if i in by_origin), None)
+        if members is not None and ep not in members:
             members[ep] = remote
         else:
-            rest.append((ep, remote))
-    for origin in sorted(by_origin):
-        groups.append((origin, by_origin[origin]))
+            left.append((ep, remote))
+    return left
 
+
+def _rejoin_by_key(by_origin: dict[str, dict[str, RemoteItem]],
+                   rest: list[tuple[str, RemoteItem]], fields: Sequence[str]
+                   ) -> list[tuple[str, RemoteItem]]:
+    """Rule 3; returns the unmarked copies that joined nothing."""
+    if not fields or not by_origin:
+        return rest
+    links_with: dict[Key, set[str]] = defaultdict(set)  # key -> origins with a member so keyed
+    for origin, members in by_origin.items():
+        for remote in members.values():
+            links_with[match_key(remote.item, fields)].add(origin)
+    per_endpoint = Counter((ep, match_key(r.item, fields)) for ep, r in rest)
+    proposals: dict[tuple[str, str], list[RemoteItem]] = defaultdict(list)
+    for ep, remote in rest:
+        key = match_key(remote.item, fields)
+        origins = [o for o in links_with.get(key, ()) if ep not in by_origin[o]]
+        if len(origins) == 1 and per_endpoint[(ep, key)] == 1:
+            proposals[(origins[0], ep)].append(remote)
+    joined: set[int] = set()
+    for (origin, ep), remotes in sorted(proposals.items()):
+        if len(remotes) == 1:  # two copies proposing for one place (by two keys): neither
+            by_origin[origin][ep] = remotes[0]
+            joined.add(id(remotes[0]))
+    return [(ep, r) for ep, r in rest if id(r) not in joined]
+
+
+def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
+                fields: Sequence[str]) -> list[Group]:
+    """Rule 4."""
     if not fields:
-        return groups + [(None, {ep: r}) for ep, r in rest], warnings
-    per_key: dict[tuple[object, ...], dict[str, list[RemoteItem]]] = defaultdict(
-        lambda: defaultdict(list))
+        return [Group(None, {ep: r}) for ep, r in rest]
+    per_key: dict[Key, dict[str, list[RemoteItem]]] = defaultdict(lambda: defaultdict(list))
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
-
-    # A re-formed link lacks the copy synchub did not create: the user's original, which
-    # carries no marker. It joins by the match key (unambiguously, on an endpoint the link
-    # lacks); otherwise a lost state file would turn every original into a duplicate.
-    claimed: set[int] = set()
-    marked_keys: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    for origin, members in sorted(by_origin.items()):
-        marked_keys[match_key(next(iter(members.values())).item, fields)].append(origin)
-    for key, origins in marked_keys.items():
-        bucket = per_key.get(key)
-        if bucket is None or len(origins) != 1:
-            continue
-        members = by_origin[origins[0]]
-        for ep, remotes in bucket.items():
-            if ep not in members and len(remotes) == 1:
-                members[ep] = remotes[0]
-                claimed.add(id(remotes[0]))
-
     rank = {ep: i for i, ep in enumerate(order)}
+    groups: list[Group] = []
     for ep, remote in rest:
-        if id(remote) in claimed:
-            continue
-        key = match_key(remote.item, fields)
-        bucket = {e: [r for r in rs if id(r) not in claimed]
-                  for e, rs in per_key[key].items()}
-        bucket = {e: rs for e, rs in bucket.items() if rs}
+        bucket = per_key[match_key(remote.item, fields)]
         if any(len(v) > 1 for v in bucket.values()):
-            groups.append((None, {ep: remote}))  # ambiguous: never guess
+            groups.append(Group(None, {ep: remote}))  # ambiguous: never guess
             continue
-        first_ep = min(bucket, key=lambda e: rank.get(e, 99))
-        if ep != first_ep:
+        if ep != min(bucket, key=lambda e: rank.get(e, 99)):
             continue  # emitted with its group's first endpoint
-        groups.append((None, {e: rs[0] for e, rs in sorted(bucket.items(),
-                                                            key=lambda kv: rank.get(kv[0], 99))}))
-    return groups, warnings
+        groups.append(Group(None, {e: rs[0] for e, rs in sorted(
+            bucket.items(), key=lambda kv: rank.get(kv[0], 99))}))
+    return groups

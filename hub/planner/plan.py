@@ -3,18 +3,28 @@
 Steps, per round of one flow:
 
 1. Route every observed copy to its link (by remote ref), or re-attach it to the link its
-   origin marker names (a create whose commit was lost), or collect it as new.
-2. Group new copies into new links: first by origin marker (state was lost), then by the
-   flow's match key across endpoints (pre-existing equal items on first sync), so nothing that
-   already exists on both sides is duplicated.
+   origin marker names (a create whose commit was lost, a copy back in scope), or, unmarked,
+   to the link whose id it gives (an original listed again, e.g. a reopened Todoist task), or
+   collect it as new.
+2. Group new copies into new links (:mod:`hub.planner.matching`): first by origin marker (the
+   state was lost) with the original the marker names, then by the flow's match key across
+   endpoints (pre-existing equal items on first sync), so nothing that already exists on both
+   sides is duplicated. A new link starts from what its copies agree on, as each service
+   represents it (:mod:`hub.planner.agreement`), so a service's default is not taken for an
+   edit and copies that disagree go to the conflict policy.
+   A link re-formed from markers is not created again where no copy of it was listed: that
+   copy may exist unlisted (Todoist lists no completed task in a full listing) or have been
+   deleted, and a re-creation would resurrect it. Those endpoints are detached; the copy
+   re-attaches if it shows up again (by its marker, or for the original by its link id).
 3. Apply the delete / leave-scope policy to copies reported gone. Only an explicit report from
    a successful listing ever leads to a delete; an edit made elsewhere in the same round wins
    over a delete (the deleted copy is unlinked instead).
 4. Merge every link field by field (:mod:`hub.planner.merge`) and plan creates for endpoints
    that should hold a copy but do not.
 
-Link ids and idempotency keys are derived from content, so the same inputs give the same
-plan (P10) and a resumed write reuses its key.
+Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
+and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
+write reuses its key, and a marker names the original after the state is lost.
 """
 
 from __future__ import annotations
@@ -26,7 +36,14 @@ from dataclasses import replace
 from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, LeaveScopePolicy
 from hub.model import Item, StatusKind
-from hub.planner.matching import group_new_items, match_key
+from hub.planner.agreement import Start, settle_disputes, start_new_link
+from hub.planner.matching import (
+    group_new_items,
+    link_id_for,
+    match_key,
+    original_ids,
+    own_marker,
+)
 from hub.planner.merge import Side, merge_link
 from hub.planner.types import EndpointView, LinkPlan, Plan, PlanInput, Write
 from hub.store.base import CopyState, LinkState
@@ -53,6 +70,7 @@ class _Routed:
         self.attach: dict[str, dict[str, RemoteItem]] = defaultdict(dict)
         self.gone: dict[str, dict[str, Gone]] = defaultdict(dict)
         self.new: list[tuple[str, RemoteItem]] = []
+        self.reformed: set[str] = set()  # new links re-formed from origin markers
         self.warnings: list[str] = []
 
 
@@ -72,7 +90,8 @@ def _route(inp: PlanInput) -> _Routed:
                     continue  # an echo of what we already know (our own write read back)
                 r.seen[lid][ep] = remote
                 continue
-            origin = remote.item.origin
+            origin = own_marker(remote.item.origin, inp.flow) or _named_original(
+                inp, ep, remote)
             if origin and origin in inp.links:
                 link = inp.links[origin]
                 if ep not in link.copies and ep not in r.attach[origin]:
@@ -90,6 +109,17 @@ def _route(inp: PlanInput) -> _Routed:
     return r
 
 
+def _named_original(inp: PlanInput, ep: str, remote: RemoteItem) -> str | None:
+    """The link an unlinked, unmarked item is the original of, if that link lacks it there
+    (an original completed and not listed when its link was re-formed, listed again once
+    reopened; or one that re-entered the scope): it rejoins rather than being new."""
+    for lid in original_ids(inp.flow, ep, remote.ref):
+        link = inp.links.get(lid)
+        if link is not None and ep not in link.copies:
+            return lid
+    return None
+
+
 def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteItem]]:
     """New links from unlinked copies; also attaches first-sync copies to existing links."""
     order = [e.name for e in inp.endpoints]
@@ -97,10 +127,10 @@ def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteIte
     if any(v.first_sync for v in inp.endpoints) and inp.links:
         for lid, link in inp.links.items():
             existing_keys[match_key(link.base, inp.config.match)].append(lid)
-    groups, warnings = group_new_items(routed.new, order, inp.config.match)
+    groups, warnings = group_new_items(routed.new, order, inp.config.match, inp.flow)
     routed.warnings.extend(warnings)
     out: dict[str, dict[str, RemoteItem]] = {}
-    for origin, members in groups:
+    for origin, members, reformed in groups:
         first_ep = next(e for e in order if e in members)
         key = match_key(members[first_ep].item, inp.config.match)
         # A first-synced endpoint's items may belong to links the other endpoints already have.
@@ -111,8 +141,10 @@ def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteIte
             if len(candidates) == 1:
                 routed.attach[candidates[0]][first_ep] = members[first_ep]
                 continue
-        lid = origin or "l" + digest(inp.flow, first_ep, members[first_ep].ref)[:23]
+        lid = origin or link_id_for(inp.flow, first_ep, members[first_ep].ref)
         out[lid] = members
+        if reformed:
+            routed.reformed.add(lid)
     return out
 
 
@@ -132,20 +164,10 @@ def _plan_link(
     seen: dict[str, RemoteItem],
     attach: dict[str, RemoteItem],
     gone: dict[str, Gone],
+    seed: Start | None = None,
 ) -> LinkPlan | None:
-    base = before.base if before else _BLANK
-    copies: dict[str, CopyState] = dict(before.copies) if before else {}
-    detached = set(before.detached) if before else set()
+    base, copies, detached, reasons = _start(views, before, attach, seed)
     deleting = before.deleting if before else False
-    reasons: list[str] = []
-
-    for ep, remote in attach.items():
-        # Our own create (found by its marker) or a first-sync match: it agreed on the base.
-        copies[ep] = CopyState(ep, remote.ref, base=base if before else _BLANK,
-                               snapshot=remote.item, version=remote.version)
-        detached.discard(ep)
-        if before:
-            reasons.append(f"{ep}: re-linked {remote.ref} by its origin marker or match key")
     for ep, remote in seen.items():
         c = copies[ep]
         copies[ep] = replace(c, snapshot=remote.item, version=remote.version)
@@ -176,6 +198,8 @@ def _plan_link(
 
     merged = merge_link(lid, base, sides, views, inp.config, order=order, run_id=inp.run_id,
                         now=inp.now, provenance=before.provenance if before else None)
+    settle_disputes(seed, {ep: s.current for ep, s in sides.items()}, merged.agreed,
+                    {c.field for c in merged.conflicts})
     reasons.extend(merged.reasons)
     new_base = merged.base
     writes: list[Write] = []
@@ -199,37 +223,10 @@ def _plan_link(
             detached.add(ep)
     drop = False
     if deleting:
-        for ep in order:
-            if ep not in new_copies:
-                continue
-            c, view = new_copies[ep], views[ep]
-            if view.writable and view.observed and view.can_delete:
-                writes.append(Write(WriteKind.DELETE, ep, digest(inp.flow, lid, ep, "delete"),
-                                    ref=c.ref, expected_version=None))
-            elif view.writable and not view.observed:
-                reasons.append(f"{ep}: unreachable, delete postponed")
+        writes.extend(_delete_writes(inp, views, order, lid, new_copies, reasons))
     else:
-        for ep in order:
-            fields = merged.writes.get(ep)
-            if not fields or ep not in new_copies:
-                continue
-            c = new_copies[ep]
-            values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
-            writes.append(Write(WriteKind.UPDATE, ep,
-                                digest(inp.flow, lid, ep, "update", c.version, sorted(
-                                    values.items())),
-                                ref=c.ref, item=new_base, fields=frozenset(fields),
-                                expected_version=c.version))
-        for ep in order:
-            view = views[ep]
-            if ep in new_copies or ep in detached or not view.writable:
-                continue
-            if not view.observed:
-                continue  # created once it answers again
-            if not view.can_hold(new_base):
-                continue
-            writes.append(Write(WriteKind.CREATE, ep, digest(inp.flow, lid, ep, "create"),
-                                item=project(new_base, view.fields), origin=lid))
+        writes.extend(_update_writes(inp, order, lid, new_copies, new_base, merged.writes))
+        writes.extend(_create_writes(inp, views, order, lid, new_copies, detached, new_base))
     if not new_copies and not writes:
         drop = True
 
@@ -241,6 +238,85 @@ def _plan_link(
         return None
     return LinkPlan(link_id=lid, before=before, interim=interim, writes=tuple(writes),
                     conflicts=tuple(merged.conflicts), reasons=tuple(reasons), drop=drop)
+
+
+def _start(views: dict[str, EndpointView], before: LinkState | None,
+           attach: dict[str, RemoteItem], seed: Start | None
+           ) -> tuple[Item, dict[str, CopyState], set[str], list[str]]:
+    """The link's base, copies, detached endpoints and first reasons before this round's
+    observations: the stored link with copies re-attached, or a new link from its seed."""
+    if before is None:
+        seed = seed or Start(_BLANK, {})
+        copies = {ep: CopyState(ep, r.ref, base=seed.sides.get(ep, _BLANK),
+                                snapshot=r.item, version=r.version) for ep, r in attach.items()}
+        return seed.base, copies, set(seed.detached), list(seed.reasons)
+    copies = dict(before.copies)
+    detached = set(before.detached)
+    reasons: list[str] = []
+    for ep, remote in attach.items():
+        # Our own create (found by its marker), a first-sync match or a copy back in scope:
+        # it agreed on the base, as its service holds it (Jira's "Medium" for no priority is
+        # no edit).
+        copies[ep] = CopyState(ep, remote.ref, base=_as_held(before.base, views[ep]),
+                               snapshot=remote.item, version=remote.version)
+        detached.discard(ep)
+        reasons.append(f"{ep}: re-linked {remote.ref} by its origin marker or match key")
+    return before.base, copies, detached, reasons
+
+
+def _as_held(item: Item, view: EndpointView) -> Item:
+    if view.represent is None:
+        return item
+    return item.evolve(**{f: view.target(f, getattr(item, f)) for f in view.fields})
+
+
+def _delete_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
+                   copies: dict[str, CopyState], reasons: list[str]) -> list[Write]:
+    writes: list[Write] = []
+    for ep in order:
+        if ep not in copies:
+            continue
+        c, view = copies[ep], views[ep]
+        if view.writable and view.observed and view.can_delete:
+            writes.append(Write(WriteKind.DELETE, ep, digest(inp.flow, lid, ep, "delete"),
+                                ref=c.ref, expected_version=None))
+        elif view.writable and not view.observed:
+            reasons.append(f"{ep}: unreachable, delete postponed")
+    return writes
+
+
+def _update_writes(inp: PlanInput, order: list[str], lid: str, copies: dict[str, CopyState],
+                   new_base: Item, wanted: dict[str, set[str]]) -> list[Write]:
+    writes: list[Write] = []
+    for ep in order:
+        fields = wanted.get(ep)
+        if not fields or ep not in copies:
+            continue
+        c = copies[ep]
+        values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
+        writes.append(Write(WriteKind.UPDATE, ep,
+                            digest(inp.flow, lid, ep, "update", c.version, sorted(
+                                values.items())),
+                            ref=c.ref, item=new_base, fields=frozenset(fields),
+                            expected_version=c.version))
+    return writes
+
+
+def _create_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
+                   copies: dict[str, CopyState], detached: set[str], new_base: Item
+                   ) -> list[Write]:
+    writes: list[Write] = []
+    for ep in order:
+        view = views[ep]
+        if ep in copies or ep in detached or not view.writable:
+            continue
+        if not view.observed:
+            continue  # created once it answers again
+        if not view.can_hold(new_base):
+            continue
+        writes.append(Write(WriteKind.CREATE, ep, digest(inp.flow, lid, ep, "create"),
+                            item=project(new_base, view.fields), origin=lid))
+    return writes
 
 
 def _settled(link: LinkState, views: dict[str, EndpointView]) -> bool:
@@ -299,7 +375,9 @@ def plan_flow(inp: PlanInput) -> Plan:
         if lp is not None:
             plans.append(lp)
     for lid in sorted(new):
-        lp = _plan_link(inp, views, order, lid, None, {}, new[lid], {})
+        seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
+                              reformed=lid in routed.reformed)
+        lp = _plan_link(inp, views, order, lid, None, {}, new[lid], {}, seed)
         if lp is not None:
             plans.append(lp)
     return Plan(flow=inp.flow, links=tuple(plans), total_links=len(inp.links),
