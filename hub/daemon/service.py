@@ -23,8 +23,9 @@ from hub.daemon.metrics import Metrics
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
 from hub.engine import RoundReport, run_flow
-from hub.errors import ConfigError, ConfigProblem
+from hub.errors import Busy, ConfigError, ConfigProblem
 from hub.runtime import Runtime
+from hub.store.locks import describe
 
 log = logging.getLogger("synchub.daemon")
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -51,6 +52,11 @@ class LockedStore:
     def transaction(self) -> Iterator[Any]:
         with self._lock, self._store.transaction() as tx:
             yield tx
+
+    def writer(self, flow: str, holder: str, **kw: Any) -> Any:
+        # Not under the lock: a writer lock is held for a whole round (its own connection or
+        # file), and waiting for another process must not stall every other flow's store use.
+        return self._store.writer(flow, holder, **kw)
 
 
 def env_token() -> str | None:
@@ -90,6 +96,11 @@ class Daemon:
             concurrency=cfg.daemon.concurrency, jitter=cfg.daemon.jitter)
         self.server: Any = None
         self.unfinished: list[str] = []  # flows whose rounds outlived the grace period
+        self.lease_seconds = cfg.daemon.lease_seconds
+        self.leased: set[str] = set()  # flows this replica holds, renewed by the heartbeat
+        self._marks: dict[str, int] = {}  # notice marks already acted on, per flow
+        self._marks_lock = threading.Lock()  # guards _marks and leased (several threads)
+        self._last_prune = 0.0
 
     # -- rounds -------------------------------------------------------------------------------
 
@@ -102,14 +113,33 @@ class Daemon:
             raise
 
     def _round(self, flow: str, t0: float) -> str:
-        # Several replicas may share one PostgreSQL state: a flow runs where its lease is.
-        ttl = max(2 * self.rt.config.flows[flow].interval.total_seconds(), 60.0)
-        if not self.store.try_lease(flow, self.replica, ttl):
+        # Several replicas may share one PostgreSQL state: a flow runs where its lease is
+        # (work spreads, webhooks reach the holder through the store's notices). The lease is
+        # affinity only; what keeps two writers apart (a replica, a `synchub sync` typed by
+        # hand) is the writer lock, which dies with its process.
+        if not self.store.try_lease(flow, self.replica, self.lease_seconds):
+            with self._marks_lock:
+                self.leased.discard(flow)
             log.info("flow %s is being synced by another replica", flow)
             return "leased elsewhere"
-        report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
-                          self.store, should_stop=self.stop.is_set)
+        with self._marks_lock:
+            self.leased.add(flow)
+        wait = self.rt.config.state.writer_wait.total_seconds()
+
+        def waiting(holder: str) -> None:
+            log.info("flow %s: waiting for %s to finish writing", flow, holder,
+                     extra={"flow": flow})
+
+        try:
+            with self.store.writer(flow, describe(f"synchub run ({self.replica})"), wait=wait,
+                                   should_stop=self.stop.is_set, on_wait=waiting):
+                report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
+                                  self.store, should_stop=self.stop.is_set)
+        except Busy as exc:
+            log.warning("flow %s: skipped this round: %s", flow, exc, extra={"flow": flow})
+            return "busy"
         self.reports[flow] = report
+        self._prune()
         self.metrics.observe_round(report, time.monotonic() - t0,
                                    len(self.store.load_links(flow)),
                                    len(self.store.conflicts(flow)))
@@ -121,6 +151,65 @@ class Daemon:
             log.warning("flow %s, %s: %s", flow, svc or "-", err)
         return report.status
 
+    def _prune(self) -> None:
+        """Retention, at most once an hour (state.keep_runs, state.keep_journal)."""
+        import datetime as dt
+
+        if time.monotonic() - self._last_prune < 3600:
+            return
+        self._last_prune = time.monotonic()
+        now = dt.datetime.now(dt.UTC)
+        st = self.rt.config.state
+        gone = self.store.prune(runs_before=now - st.keep_runs,
+                                journal_before=now - st.keep_journal)
+        if any(gone.values()):
+            log.info("pruned %d old runs and %d settled intents", gone["runs"], gone["journal"])
+
+    # -- leases and notices across replicas ---------------------------------------------------
+
+    def notice(self, flow: str) -> None:
+        """A webhook for ``flow`` accepted here: recorded in the store, so the replica that
+        holds the flow hears it even when it is not this one (none is lost), and due here."""
+        self.store.add_notice(flow)
+        with self._marks_lock:
+            self._marks[flow] = max(self._marks.get(flow, 0), self.store.notice_mark(flow))
+        self.scheduler.notify(flow)
+
+    def poll_notices(self) -> None:
+        """Notices other replicas recorded since we last looked make their flows due here."""
+        for flow in self.scheduler.flows:
+            mark = self.store.notice_mark(flow)
+            with self._marks_lock:
+                seen = self._marks.get(flow)
+                self._marks[flow] = max(seen or 0, mark)
+            if seen is not None and mark > seen:
+                self.scheduler.notify(flow)
+
+    def renew_leases(self) -> None:
+        """Keep this replica's flows, rounds in progress included (a round longer than the
+        lease must not let another replica take the flow over mid-round)."""
+        with self._marks_lock:
+            held = sorted(self.leased)
+        for flow in held:
+            if not self.store.try_lease(flow, self.replica, self.lease_seconds):
+                with self._marks_lock:
+                    self.leased.discard(flow)
+                log.warning("flow %s: lease lost to another replica", flow)
+
+    def _background(self) -> None:
+        """Notices every second, lease renewal every third of the lease; until stopped."""
+        renew_every = self.lease_seconds / 3
+        next_renew = time.monotonic() + renew_every
+        self.poll_notices()  # learn the current marks: old notices are not replayed
+        while not self.stop.wait(1.0):
+            try:
+                self.poll_notices()
+                if time.monotonic() >= next_renew:
+                    next_renew = time.monotonic() + renew_every
+                    self.renew_leases()
+            except Exception:  # the store may be briefly unreachable: try again next tick
+                log.warning("could not check notices or renew leases", exc_info=True)
+
     def flow_info(self) -> list[dict[str, Any]]:
         extra = {}
         for flow in self.scheduler.flows:
@@ -130,6 +219,12 @@ class Daemon:
                 "items": len(self.store.load_links(flow)),
                 "conflicts": len(self.store.conflicts(flow)),
                 "writes": report.counts["writes"] if report else "—",
+                "set_aside": [
+                    {"service": q.endpoint, "id": q.ref, "title": q.title,
+                     "problem": f"{q.kind.value}: {q.reason}", "attempts": q.attempts,
+                     "since": q.first_seen.isoformat() if q.first_seen else None,
+                     "next_try": q.next_try.isoformat() if q.next_try else None}
+                    for q in self.store.quarantined(flow)],
             }
         return flow_rows(self.scheduler, extra)
 
@@ -168,7 +263,7 @@ class Daemon:
         parsers, users = self.parsers()
         return WebState(scheduler=self.scheduler, metrics=self.metrics, parsers=parsers,
                         flows_by_connection=users, flow_info=self.flow_info, ready=self.ready,
-                        token=self.token, redact=self.rt.redact)
+                        token=self.token, redact=self.rt.redact, notify=self.notice)
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -211,6 +306,7 @@ class Daemon:
         (their flows are in :attr:`unfinished`; their leases and the store stay open, as
         those rounds may still be committing)."""
         web = self._start_server()
+        threading.Thread(target=self._background, name="synchub-leases", daemon=True).start()
         log.info("synchub running: %d flows, status page http://%s:%d/",
                  len(self.scheduler.flows), self.host, self.port)
         self.unfinished = self.scheduler.serve(self.stop,

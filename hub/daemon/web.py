@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -55,6 +56,9 @@ class WebState:
     redact: Callable[[str], str] = lambda s: s
     started: float = field(default_factory=time.time)
     rejections: RateLimitedLog = field(default_factory=lambda: RateLimitedLog(log))
+    #: hands an accepted notice to the flow, wherever it runs (the daemon records it in the
+    #: state store for the replica holding the flow); None: this scheduler only
+    notify: Callable[[str], None] | None = None
 
 
 def _authorised(request: Request, token: str | None) -> bool:
@@ -167,8 +171,11 @@ def create_app(state: WebState) -> Starlette:
                           connection, type(exc).__name__, _where(exc))
         state.metrics.notices.labels(service, "accepted").inc()
         if notices:
+            notify = state.notify or state.scheduler.notify
             for flow in state.flows_by_connection.get(connection, []):
-                state.scheduler.notify(flow)
+                # In a worker thread: recording the notice is a store write, which must not
+                # stall the event loop (and every other request) while a round commits.
+                await run_in_threadpool(notify, flow)
         return JSONResponse({"accepted": len(notices)})
 
     routes = [
@@ -208,6 +215,16 @@ def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str],
             f'<td class="{cls}">{cell(r.get("status", ""))}</td>' +
             "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
                 "last_round", "next_round", "writes", "conflicts", "error")) + "</tr>")
+    aside = "".join(
+        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in (
+            r.get("flow", ""), q_.get("service", ""), q_.get("id", ""), q_.get("title", ""),
+            q_.get("problem", ""), q_.get("next_try", ""))) + "</tr>"
+        for r in rows for q_ in r.get("set_aside", []))
+    aside_table = "" if not aside else (
+        '<h2>Set aside (not synced until fixed)</h2><table id="set-aside"><thead><tr>' +
+        "".join(f"<th>{h}</th>" for h in ("Flow", "Service", "Id", "Title", "Problem",
+                                          "Next try")) +
+        f"</tr></thead><tbody>{aside}</tbody></table>")
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     head = "".join(f"<th>{h}</th>" for h in (
         "Flow", "Services", "Items", "Last result", "Last round", "Next round", "Writes",
@@ -229,6 +246,7 @@ footer {{ margin-top: 1rem; color: #777; font-size: .85rem; }}
 <table id="flows"><thead><tr>{head}</tr></thead><tbody>
 {"".join(body) or '<tr><td colspan="9">No flows configured.</td></tr>'}
 </tbody></table>
+{aside_table}
 <footer>Updated {html.escape(now)} &middot; <a href="/metrics{q}">metrics</a> &middot;
 <a href="/status.json{q}">json</a></footer>
 </body></html>"""

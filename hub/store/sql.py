@@ -63,6 +63,7 @@ class SqlStore:
         self._cache: dict[str, dict[str, LinkState]] = {}
         self._gen: dict[str, int] = {}  # the generation each cached flow was loaded at
         self._depth = 0  # > 0 inside a transaction of ours
+        self.clock: Callable[[], float] = time.time  # lease expiry (wall clock: shared)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -326,7 +327,7 @@ class SqlStore:
     # -- leases -------------------------------------------------------------------------------
 
     def try_lease(self, flow: str, holder: str, ttl_seconds: float) -> bool:
-        now = time.time()
+        now = self.clock()
         with self._txn():
             self._exec("INSERT INTO leases (flow, holder, expires_at) VALUES (?, ?, ?) "
                        "ON CONFLICT (flow) DO NOTHING", (flow, holder, now + ttl_seconds))
