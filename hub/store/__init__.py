@@ -50,7 +50,7 @@ def url_problem(url: str) -> str | None:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
-        return f"the state file {path} cannot be created: {folder} is not writable"
+        return f"the state file {path} cannot be created: {folder} is not a writable folder"
     return None
 
 
