@@ -256,15 +256,20 @@ def test_a_description_jira_spells_differently_is_not_written_back(harness: Jira
 
 
 def test_a_create_whose_transition_fails_is_not_made_twice(sandbox) -> None:  # type: ignore[no-untyped-def]
-    # The workflow cannot reach the status: the issue exists once, the error shows every round
+    # The workflow cannot reach the status: the issue exists once; the refused status is named
+    # once and set aside (P14), not sent again every round while nothing changes.
     sandbox.emu.workflow = {"To Do": {}}
     harness = JiraHarness(sandbox)
     mem, adapters, cfg = _flow(harness)
     mem.user_create(Item(title="started", status={"kind": "in_progress"}))
     store = MemStore()
     retry = RetryPolicy(sleep=lambda s: None)
-    for _ in range(3):
-        rep = run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+    reports = [run_flow("f", cfg, adapters, store, retry=retry)  # type: ignore[arg-type]
+               for _ in range(3)]
     assert _titles(harness) == ["started"]
-    assert any("no transition" in str(err) for _, err in rep.errors)
+    named = [r for r in reports if any("no transition" in str(err) for _, err in r.errors)]
+    assert len(named) == 1 and "'started'" in str(named[0].errors)
+    rep = reports[-1]
+    assert rep.held == 1 and rep.quarantined_new == []
+    assert any("no transition" in q.reason for q in rep.quarantined)
     assert [i.status.kind.value for i in mem.live().values()] == ["in_progress"]

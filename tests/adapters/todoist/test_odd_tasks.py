@@ -39,7 +39,9 @@ def test_a_task_due_9999_12_31_is_unreadable_and_the_round_syncs_the_others(
                      mass_change_limit=1.0)
     store = MemStore()
     rep = run_flow("f", cfg, adapters, store)
-    assert rep.status == "ok" and "todoist" not in rep.unreachable
+    # partial: one task is not synced, and the round says which (once: P14)
+    assert rep.status == "partial" and "todoist" not in rep.unreachable
+    assert [q.title for q in rep.quarantined_new] == ["End of days"]
     assert sorted(i.title for i in mem.live().values()) == ["task 1", "task 2", "task 3"]
     assert store.get_cursor("f", "todoist") is not None  # the cursor moved on
 
