@@ -1,0 +1,38 @@
+"""Fixtures for the process-level tests: a :class:`~tests.process.harness.Hub` per test (its
+emulators, config and state live in ``tmp_path``; every process it spawned is killed and a
+PostgreSQL schema it made is dropped afterwards)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.process.harness import PG_URL, Hub
+
+PG_SKIP = ("set SYNCHUB_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test to run the "
+           "PostgreSQL process tests")
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path) -> Iterator[Callable[..., Hub]]:
+    made: list[Hub] = []
+
+    def make(engine: str = "sqlite", **kw: Any) -> Hub:
+        if engine == "postgresql" and not PG_URL:
+            pytest.skip(PG_SKIP)
+        made.append(Hub(tmp_path / f"{engine}{len(made)}", engine=engine, **kw))
+        return made[-1]
+
+    yield make
+    for h in made:
+        h.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip(PG_SKIP)
+    return str(request.param)

@@ -1,0 +1,527 @@
+"""Process-level harness: real ``synchub`` processes over the four emulators (P2-P4, P13, P14).
+
+Terminology:
+
+- a **hub** is the four sandboxes (emulators with a *user* acting in them) started in the test
+  process, one four-way flow config over them and one state store (SQLite file, or a fresh
+  PostgreSQL schema); it spawns ``python -m hub sync|run|status`` as separate processes, so
+  locks, crashes (``kill -9``) and readers are the operating system's, not a thread's;
+- the **model** is what the user did: every item they created (keyed by a *marker*, the first
+  word of its title, which every title edit keeps), the latest value they gave each field and
+  where, what they completed and deleted. Each field of an item is edited in one service only
+  (chosen when the item is made), so every edit is a single-side edit: the planner's conflict
+  policy never has to pick, and the latest value is the one that must win everywhere;
+- the **invariants** are checked against the emulators' own data, after every step: no
+  duplicate (a marker at most once per service), no lost edit (the service where the user made
+  the latest edit of a field still holds it), no unjustified delete or completion (a copy seen
+  once stays, open, unless the user deleted or completed the item); and, after quiet rounds with
+  the faults off, **convergence**: every live item once in every service that holds it, with
+  the user's latest value of every field that service holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub import sandbox as sbx
+from hub.model import DateOnly, Item, Status, StatusKind
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = sbx.SERVICES
+PG_URL = os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
+FLOW = "sandbox"
+#: which of the fields the model edits each service holds (the calendar: title and date only;
+#: it has no status, so completion is checked in the three task services)
+HOLDS: dict[str, frozenset[str]] = {
+    "jira": frozenset({"title", "priority", "due"}),
+    "todoist": frozenset({"title", "priority", "due"}),
+    "notion": frozenset({"title", "priority", "due"}),
+    "gcal": frozenset({"title", "due"}),
+}
+HAS_STATUS = ("jira", "todoist", "notion")
+MARKER = re.compile(r"^(k[0-9a-z]+)\b")
+WORDS = ("plan", "review", "ship", "draft", "fix", "call", "book", "test", "deploy", "write")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0, poll: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(poll)
+    return False
+
+
+def day(n: int) -> DateOnly:
+    return DateOnly(date=dt.date.today() + dt.timedelta(days=n))
+
+
+# --------------------------------------------------------------------------- the user's model
+
+
+@dataclass
+class Expected:
+    """One item the user made, as the user last left it."""
+
+    key: str
+    origin: str
+    values: dict[str, Any]  # field -> the user's latest value
+    editor: dict[str, str]  # field -> the one service where the user edits it
+    edited: set[str] = field(default_factory=set)  # fields the user changed after creating
+    completed_in: str | None = None
+    deleted_in: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.completed_in is None and self.deleted_in is None
+
+
+class Model:
+    """What the user did, and the copies of each item the hub has been seen to make."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.items: dict[str, Expected] = {}
+        self.seen: dict[str, set[str]] = {}  # key -> services where a copy was once seen
+        self._n = 0
+
+    def new_key(self) -> str:
+        self._n += 1
+        return f"k{self._n:03d}{uuid.uuid4().hex[:3]}"
+
+    def add(self, origin: str, values: dict[str, Any]) -> Expected:
+        key = values["title"].split()[0]
+        editor = {f: self.rng.choice([s for s in SERVICES if f in HOLDS[s]])
+                  for f in ("title", "priority", "due")}
+        exp = Expected(key=key, origin=origin, values=dict(values), editor=editor)
+        self.items[key] = exp
+        self.seen[key] = {origin}
+        return exp
+
+    def live(self) -> list[Expected]:
+        return [e for e in self.items.values() if e.live]
+
+
+def key_of(item: Item) -> str | None:
+    m = MARKER.match(item.title)
+    return m.group(1) if m else None
+
+
+def by_key(items: dict[str, Item]) -> dict[str, list[tuple[str, Item]]]:
+    out: dict[str, list[tuple[str, Item]]] = {}
+    for ref, item in items.items():
+        k = key_of(item)
+        if k is not None:
+            out.setdefault(k, []).append((ref, item))
+    return out
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Done:
+    """A finished ``synchub`` process."""
+
+    args: list[str]
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    def __str__(self) -> str:
+        return (f"$ synchub {' '.join(self.args)} -> exit {self.code}\n"
+                f"--- stdout\n{self.out[-3000:]}\n--- stderr\n{self.err[-3000:]}")
+
+
+class Proc:
+    """A running ``synchub`` process with its output going to files (never a full pipe)."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], tag: str) -> None:
+        self.args = args
+        self.out_path, self.err_path = cwd / f"{tag}.out", cwd / f"{tag}.err"
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.popen = subprocess.Popen([sys.executable, "-m", "hub", *args], cwd=cwd,
+                                          env=env, stdout=out, stderr=err,
+                                          stdin=subprocess.DEVNULL)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def output(self) -> str:
+        return self.out_path.read_text(errors="replace") + self.err_path.read_text(
+            errors="replace")
+
+    def wait(self, timeout: float = 60.0) -> Done:
+        try:
+            code = self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise AssertionError(f"synchub {' '.join(self.args)} did not end in {timeout} s:"
+                                 f"\n{self.output()[-3000:]}") from None
+        return Done(self.args, code, self.out_path.read_text(errors="replace"),
+                    self.err_path.read_text(errors="replace"))
+
+    def kill9(self) -> None:
+        if self.popen.poll() is None:
+            os.kill(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
+    def term(self, timeout: float = 30.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+        return self.popen.wait(timeout)
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+class Hub:
+    """Four sandboxes, a four-way flow config, one state store and the processes over it."""
+
+    def __init__(self, directory: Path, *, engine: str = "sqlite", interval: str = "1s",
+                 writer_wait: float | None = None, seed: int = 0) -> None:
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.model = Model(self.rng)
+        self.boxes: dict[str, Any] = sbx.start()
+        self._schema: str | None = None
+        if engine == "sqlite":
+            self.state_path: Path | None = directory / "state.db"
+            self.state_url = f"sqlite:///{self.state_path}"
+        else:
+            assert PG_URL, "PostgreSQL hub needs SYNCHUB_TEST_POSTGRES_URL"
+            self.state_path = None
+            self._schema = f"t_{uuid.uuid4().hex[:12]}"
+            sep = "&" if "?" in PG_URL else "?"
+            self.state_url = f"{PG_URL}{sep}schema={self._schema}"
+        self.port = free_port()
+        self.config = self.write_config(interval=interval, writer_wait=writer_wait)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCHUB_")}
+        self.env["PYTHONPATH"] = str(ROOT)
+        self.env["NO_COLOR"] = "1"
+        self.env["COLUMNS"] = "200"
+        self.procs: list[Proc] = []
+        self._tags = 0
+        self.log: list[str] = []  # what happened, printed when an invariant fails
+
+    # -- config and state
+
+    def write_config(self, *, interval: str, writer_wait: float | None = None) -> Path:
+        path = sbx.config(self.boxes, self.dir, interval=interval, port=self.port)
+        data = sbx.read_config(path)
+        data["state"] = {"url": self.state_url}
+        if writer_wait is not None:
+            data["state"]["writer_wait"] = f"{writer_wait:g}s"
+        data["daemon"]["grace_seconds"] = 5
+        data["daemon"]["jitter"] = 0
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        os.chmod(path, 0o600)
+        return path
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.running():
+                p.kill9()
+        for b in self.boxes.values():
+            b.stop()
+        if self._schema is not None and PG_URL:
+            _drop_schema(PG_URL, self._schema)
+
+    def open_store(self) -> Any:
+        from hub.store import open_store
+
+        return open_store(self.state_url)
+
+    def links(self) -> dict[str, Any]:
+        """The state's links, read directly (not through a ``synchub`` process)."""
+        store = self.open_store()
+        try:
+            return dict(store.load_links(FLOW))
+        finally:
+            store.close()
+
+    def integrity(self) -> str:
+        assert self.state_path is not None
+        conn = sqlite3.connect(self.state_path)
+        try:
+            return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            conn.close()
+
+    def delete_state(self) -> None:
+        if self.state_path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.state_path}{suffix}").unlink(missing_ok=True)
+        else:
+            assert PG_URL and self._schema
+            _drop_schema(PG_URL, self._schema)
+
+    # -- processes
+
+    def spawn(self, *args: str) -> Proc:
+        self._tags += 1
+        tag = f"p{self._tags:03d}-{args[0]}"
+        p = Proc([*args, "--config", str(self.config)], self.dir, self.env, tag)
+        self.procs.append(p)
+        self.log.append(f"spawn {tag} pid {p.pid}: synchub {' '.join(args)}")
+        return p
+
+    def sync(self, *extra: str, timeout: float = 60.0) -> Done:
+        done = self.spawn("sync", *extra).wait(timeout)
+        self.log.append(f"  -> exit {done.code}")
+        return done
+
+    def status(self, timeout: float = 30.0) -> Done:
+        return self.spawn("status").wait(timeout)
+
+    def daemon(self) -> Proc:
+        p = self.spawn("run", "--port", str(self.port), "--log-format", "json")
+        if not wait_for(lambda: self._ready() or not p.running(), timeout=20):
+            raise AssertionError(f"daemon not ready:\n{p.output()[-3000:]}")
+        assert p.running(), p.output()[-3000:]
+        return p
+
+    def _ready(self) -> bool:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def rounds(self) -> float:
+        """Rounds the daemon has finished (its Prometheus counter)."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2) as r:
+                text = r.read().decode()
+        except OSError:
+            return -1
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("synchub_rounds_total{"))
+
+    # -- faults
+
+    def outage(self, service: str, on: bool) -> None:
+        faults = self.boxes[service].emu.faults
+        faults.clear()
+        if on:
+            faults.inject("outage", count=None)
+        self.log.append(f"outage {service} {'on' if on else 'off'}")
+
+    def latency(self, service: str, seconds: float) -> None:
+        self.boxes[service].emu.faults.inject("latency", op="write", count=None, delay=seconds)
+
+    def clear_faults(self) -> None:
+        for b in self.boxes.values():
+            b.emu.faults.clear()
+
+    # -- the user
+
+    def items(self, service: str) -> dict[str, Item]:
+        return dict(self.boxes[service].items())
+
+    def ref(self, service: str, key: str) -> str | None:
+        hits = by_key(self.items(service)).get(key, [])
+        return hits[0][0] if hits else None
+
+    def user_create(self, service: str, *, due: bool = True, title: str | None = None,
+                    **extra: Any) -> Expected:
+        key = self.model.new_key()
+        values: dict[str, Any] = {"title": f"{key} {title or self.rng.choice(WORDS)}"}
+        if service != "gcal":
+            values["priority"] = self.rng.randint(2, 4)  # Todoist reads 1 as "none"
+        if due or service == "gcal":
+            values["due"] = day(self.rng.randint(1, 60))
+        self.boxes[service].user_create(Item(**values, **extra))
+        self.log.append(f"user creates {values['title']!r} in {service}")
+        return self.model.add(service, values)
+
+    def create_many(self, n: int, services: tuple[str, ...] = SERVICES) -> list[Expected]:
+        return [self.user_create(services[i % len(services)]) for i in range(n)]
+
+    def user_edit(self, exp: Expected, fld: str, value: Any = None,
+                  service: str | None = None) -> bool:
+        """Edit ``fld`` of the item where the user edits it; False when it has no copy there
+        yet (not synced) or the item is gone."""
+        service = service or exp.editor[fld]
+        ref = self.ref(service, exp.key)
+        if ref is None or not exp.live:
+            return False
+        if value is None:
+            value = {"title": lambda: f"{exp.key} {self.rng.choice(WORDS)} "
+                                      f"{self.rng.randint(2, 999)}",
+                     "priority": lambda: self.rng.choice(
+                         [p for p in (2, 3, 4) if p != exp.values.get("priority")]),
+                     "due": lambda: day(self.rng.randint(61, 120))}[fld]()
+        self.boxes[service].user_edit(ref, **{fld: value})
+        exp.values[fld] = value
+        exp.editor[fld] = service
+        exp.edited.add(fld)
+        self.log.append(f"user edits {exp.key}.{fld} = {value!r} in {service}")
+        return True
+
+    def user_complete(self, exp: Expected, service: str) -> bool:
+        ref = self.ref(service, exp.key)
+        if ref is None or not exp.live or service not in HAS_STATUS:
+            return False
+        self.boxes[service].user_edit(ref, status=Status(kind=StatusKind.DONE))
+        exp.completed_in = service
+        self.log.append(f"user completes {exp.key} in {service}")
+        return True
+
+    def user_delete(self, exp: Expected, service: str) -> bool:
+        ref = self.ref(service, exp.key)
+        if ref is None or not exp.live:
+            return False
+        self.boxes[service].user_delete(ref)
+        exp.deleted_in = service
+        self.log.append(f"user deletes {exp.key} in {service}")
+        return True
+
+    # -- invariants
+
+    def violations(self) -> list[str]:
+        """Every invariant that does not hold now (P2 duplicates, P3 lost edits, P4 deletes)."""
+        out: list[str] = []
+        for service in SERVICES:
+            copies = by_key(self.items(service))
+            for key, hits in copies.items():
+                if len(hits) > 1:
+                    out.append(f"duplicate: {key} {len(hits)}x in {service}: "
+                               f"{sorted(i.title for _, i in hits)}")
+                if key in self.model.seen:
+                    self.model.seen[key].add(service)
+            for exp in self.model.items.values():
+                out += _item_violations(exp, service, copies.get(exp.key, []),
+                                        self.model.seen.get(exp.key, set()))
+        return out
+
+    def duplicates(self) -> dict[str, int]:
+        """Extra copies per service (0 everywhere is P2)."""
+        return {s: sum(len(h) - 1 for h in by_key(self.items(s)).values())
+                for s in SERVICES}
+
+    def check(self, when: str = "") -> None:
+        bad = self.violations()
+        if bad:
+            raise AssertionError(f"invariants broken {when}:\n  " + "\n  ".join(bad[:40])
+                                 + "\n--- steps\n" + "\n".join(self.log[-60:]))
+
+    def divergence(self) -> list[str]:
+        """What still differs from the user's intent (empty: converged, P1)."""
+        out: list[str] = []
+        for service in SERVICES:
+            copies = by_key(self.items(service))
+            for exp in self.model.items.values():
+                out += _item_divergence(exp, service, copies.get(exp.key, []))
+        return out
+
+    def converge(self, rounds: int = 4, *, sync: Callable[[], Any] | None = None) -> None:
+        """Faults off, then sync until nothing differs (at most ``rounds`` rounds)."""
+        self.clear_faults()
+        sync = sync or (lambda: self.sync())
+        last: Any = None
+        for _ in range(rounds):
+            self.check("while converging")
+            if not self.divergence():
+                return
+            last = sync()
+        self.check("after converging")
+        diff = self.divergence()
+        if diff:
+            raise AssertionError("no convergence after quiet rounds:\n  " + "\n  ".join(
+                diff[:40]) + f"\n--- last sync\n{last}\n--- steps\n" + "\n".join(self.log[-60:]))
+
+
+def _holds(exp: Expected, service: str) -> bool:
+    """Whether ``service`` should hold a copy of the item (the calendar: dated items only)."""
+    return service != "gcal" or exp.values.get("due") is not None
+
+
+def _item_violations(exp: Expected, service: str, hits: list[tuple[str, Item]],
+                     seen: set[str]) -> list[str]:
+    out = []
+    justified_gone = exp.deleted_in is not None or (
+        exp.completed_in is not None and service == "gcal")
+    if not hits:
+        if service in seen and not justified_gone:
+            out.append(f"unjustified delete: {exp.key} gone from {service} "
+                       f"(user completed in {exp.completed_in}, deleted in {exp.deleted_in})")
+        return out
+    item = hits[0][1]
+    if item.status.kind.closed and exp.live:
+        out.append(f"unjustified completion: {exp.key} is {item.status.kind} in {service}")
+    if exp.deleted_in == service:
+        out.append(f"resurrected: {exp.key} was deleted in {service} and is there again")
+    for fld in exp.edited & HOLDS[service]:
+        if exp.editor[fld] == service and exp.live and getattr(item, fld) != exp.values[fld]:
+            out.append(f"lost edit: {exp.key}.{fld} in {service} is {getattr(item, fld)!r}, "
+                       f"the user set {exp.values[fld]!r} there")
+    return out
+
+
+def _item_divergence(exp: Expected, service: str, hits: list[tuple[str, Item]]) -> list[str]:
+    if exp.deleted_in is not None:
+        if hits and service == exp.deleted_in:
+            return [f"{exp.key} deleted in {service} but present"]
+        if hits and service in HAS_STATUS and not hits[0][1].status.kind.closed:
+            return [f"{exp.key} deleted in {exp.deleted_in} but open in {service}"]
+        return []
+    if exp.completed_in is not None:
+        if service in HAS_STATUS and (not hits or not hits[0][1].status.kind.closed):
+            return [f"{exp.key} completed in {exp.completed_in} but not closed in {service}"]
+        return []
+    if not _holds(exp, service):
+        return []
+    if not hits:
+        return [f"{exp.key} missing in {service}"]
+    item = hits[0][1]
+    return [f"{exp.key}.{fld} in {service} is {getattr(item, fld)!r}, want {exp.values[fld]!r}"
+            for fld in sorted(HOLDS[service]) if fld in exp.values
+            and getattr(item, fld) != exp.values[fld]]
+
+
+def hub_fixture(tmp_path: Path, engine: str = "sqlite", **kw: Any) -> Iterator[Hub]:
+    h = Hub(tmp_path / engine, engine=engine, **kw)
+    try:
+        yield h
+    finally:
+        h.close()
