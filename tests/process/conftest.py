@@ -10,20 +10,21 @@ from typing import Any
 
 import pytest
 
-from tests.process.harness import PG_URL, Hub
+from tests.process.harness import PG_URL, Hub, chaos_seeds
 
 PG_SKIP = ("set SYNCHUB_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test to run the "
            "PostgreSQL process tests")
 
 
 @pytest.fixture
-def make_hub(tmp_path: Path) -> Iterator[Callable[..., Hub]]:
+def make_hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., Hub]]:
     made: list[Hub] = []
 
     def make(engine: str = "sqlite", **kw: Any) -> Hub:
         if engine == "postgresql" and not PG_URL:
             pytest.skip(PG_SKIP)
         made.append(Hub(tmp_path / f"{engine}{len(made)}", engine=engine, **kw))
+        request.node.user_properties.append(("chaos seed", made[-1].seed))
         return made[-1]
 
     yield make
@@ -36,3 +37,21 @@ def engine(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql" and not PG_URL:
         pytest.skip(PG_SKIP)
     return str(request.param)
+
+
+@pytest.fixture
+def chaos_seed() -> int:
+    """The first seed of the profile (``SYNCHUB_CHAOS_SEED`` replays one)."""
+    return chaos_seeds()[0]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Print the seeds a failed test ran with, so it can be replayed."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        seeds = sorted({v for k, v in item.user_properties if k == "chaos seed"})
+        if seeds:
+            report.sections.append(("chaos seed", "replay with: " + " ".join(
+                f"SYNCHUB_CHAOS_SEED={s}" for s in seeds) + f" pytest '{item.nodeid}'"))

@@ -55,7 +55,18 @@ HOLDS: dict[str, frozenset[str]] = {
 }
 HAS_STATUS = ("jira", "todoist", "notion")
 MARKER = re.compile(r"^(k[0-9a-z]+)\b")
+PROFILE = os.environ.get("SYNCHUB_CHAOS", "ci")  # "ci" (default) or "nightly"
 WORDS = ("plan", "review", "ship", "draft", "fix", "call", "book", "test", "deploy", "write")
+
+
+def chaos_seeds() -> list[int]:
+    """The seeds this profile runs: ``SYNCHUB_CHAOS_SEED`` (one, to replay), else one fixed
+    seed in CI (the same steps every run) and five fresh ones nightly (printed on failure)."""
+    if os.environ.get("SYNCHUB_CHAOS_SEED"):
+        return [int(os.environ["SYNCHUB_CHAOS_SEED"])]
+    if PROFILE == "nightly":
+        return [random.SystemRandom().randrange(1, 10**6) for _ in range(5)]
+    return [1101]
 
 
 def free_port() -> int:
@@ -212,11 +223,12 @@ class Hub:
     """Four sandboxes, a four-way flow config, one state store and the processes over it."""
 
     def __init__(self, directory: Path, *, engine: str = "sqlite", interval: str = "1s",
-                 writer_wait: float | None = None, seed: int = 0) -> None:
+                 writer_wait: float | None = None, seed: int | None = None) -> None:
         self.dir = directory
+        self.seed = chaos_seeds()[0] if seed is None else seed
         self.dir.mkdir(parents=True, exist_ok=True)
         self.engine = engine
-        self.rng = random.Random(seed)
+        self.rng = random.Random(self.seed)
         self.model = Model(self.rng)
         self.boxes: dict[str, Any] = sbx.start()
         self._schema: str | None = None
@@ -249,6 +261,7 @@ class Hub:
             data["state"]["writer_wait"] = f"{writer_wait:g}s"
         data["daemon"]["grace_seconds"] = 5
         data["daemon"]["jitter"] = 0
+        data["daemon"]["lease_seconds"] = 3  # the take-over time after a kill -9 (default 30)
         path.write_text(json.dumps(data, indent=2) + "\n")
         os.chmod(path, 0o600)
         return path
@@ -442,7 +455,8 @@ class Hub:
     def check(self, when: str = "") -> None:
         bad = self.violations()
         if bad:
-            raise AssertionError(f"invariants broken {when}:\n  " + "\n  ".join(bad[:40])
+            raise AssertionError(f"invariants broken {when} (seed {self.seed}):\n  "
+                                 + "\n  ".join(bad[:40])
                                  + "\n--- steps\n" + "\n".join(self.log[-60:]))
 
     def divergence(self) -> list[str]:
