@@ -8,12 +8,22 @@ the same steps, not always the same interleaving: run it a few times).
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 
 from tests.process.harness import HAS_STATUS, SERVICES, Done, Hub, Proc
 
 OK_CODES = (0, 1, 7)  # ok, partial (an outage), busy (another writer held the flow)
+WEIGHTS = {"create": 6, "edit": 8, "complete": 2, "delete": 2, "sync": 5, "two syncs": 2,
+           "kill -9 mid-round": 2, "status beside": 2, "outage": 1, "daemon": 1}
+
+
+def step_names(seed: int, steps: int) -> list[str]:
+    """The steps a seed runs: drawn from a generator of their own, so the sequence is the
+    seed's alone (the values drawn during the steps may depend on what has synced)."""
+    rng = random.Random(f"steps-{seed}")
+    return rng.choices(list(WEIGHTS), list(WEIGHTS.values()), k=steps)
 
 
 class Driver:
@@ -22,11 +32,11 @@ class Driver:
         self.rng = hub.rng
         self.daemon: Proc | None = None
         self.down: set[str] = set()
-        self.steps: list[tuple[str, Callable[[], None], int]] = [
-            ("create", self.create, 6), ("edit", self.edit, 8), ("complete", self.complete, 2),
-            ("delete", self.delete, 2), ("sync", self.sync, 5), ("two syncs", self.two, 2),
-            ("kill -9 mid-round", self.kill_mid_round, 2), ("status beside", self.status, 2),
-            ("outage", self.outage, 1), ("daemon", self.toggle_daemon, 1),
+        self.steps: list[tuple[str, Callable[[], None]]] = [
+            ("create", self.create), ("edit", self.edit), ("complete", self.complete),
+            ("delete", self.delete), ("sync", self.sync), ("two syncs", self.two),
+            ("kill -9 mid-round", self.kill_mid_round), ("status beside", self.status),
+            ("outage", self.outage), ("daemon", self.toggle_daemon),
         ]
 
     # -- the user
@@ -44,14 +54,14 @@ class Driver:
             self.hub.user_edit(exp, fld)
 
     def complete(self) -> None:
-        live = self.hub.model.live()
-        if live:
-            self.hub.user_complete(self.rng.choice(live), self.rng.choice(HAS_STATUS))
+        settled = self.hub.model.settled()
+        if settled:
+            self.hub.user_complete(self.rng.choice(settled), self.rng.choice(HAS_STATUS))
 
     def delete(self) -> None:
-        live = self.hub.model.live()
-        if live:
-            self.hub.user_delete(self.rng.choice(live), self.rng.choice(SERVICES))
+        settled = self.hub.model.settled()
+        if settled:
+            self.hub.user_delete(self.rng.choice(settled), self.rng.choice(SERVICES))
 
     # -- processes
 
@@ -63,7 +73,10 @@ class Driver:
             assert done.code in (0, 7), str(done)
 
     def sync(self) -> None:
-        self._assert_ended_well(self.hub.sync())
+        done = self.hub.sync()
+        self._assert_ended_well(done)
+        if done.code == 0 and not self.down and self.daemon is None:
+            self.hub.model.mark_clean()
 
     def two(self) -> None:
         a, b = self.hub.spawn("sync"), self.hub.spawn("sync")
@@ -109,14 +122,13 @@ class Driver:
     # -- the run
 
     def run(self, steps: int) -> None:
-        names = [s[0] for s in self.steps]
+        """``steps`` steps of the seed's sequence, invariants after each, then convergence."""
         actions = {s[0]: s[1] for s in self.steps}
-        weights = [s[2] for s in self.steps]
         self.hub.log.append(f"seed {self.hub.seed}: replay with SYNCHUB_CHAOS_SEED="
                             f"{self.hub.seed}")
         self.hub.create_many(4)
-        for n in range(steps):
-            name = self.rng.choices(names, weights)[0]
+        order = step_names(self.hub.seed, steps)
+        for n, name in enumerate(order):
             self.hub.log.append(f"step {n}: {name}")
             actions[name]()
             self.hub.check(f"after step {n} ({name})")
@@ -129,3 +141,5 @@ class Driver:
         self.down.clear()
         self.hub.log.append("faults off, quiet rounds")
         self.hub.converge(rounds=5)
+        if self.hub.state_path is not None:
+            assert self.hub.integrity() == "ok"

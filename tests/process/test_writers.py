@@ -39,6 +39,7 @@ def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hu
     for done in results:
         assert_writer_outcome(done)
     assert 0 in [d.code for d in results], "\n".join(map(str, results))
+    assert hub.integrity() == "ok"
     hub.check("after two syncs at once")
     hub.converge()
 
