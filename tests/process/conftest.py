@@ -4,7 +4,7 @@ PostgreSQL schema it made is dropped afterwards)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +45,14 @@ def chaos_seed() -> int:
     return chaos_seeds()[0]
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Print the seeds a failed test ran with, so it can be replayed."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     if report.failed:
-        seeds = sorted({v for k, v in item.user_properties if k == "chaos seed"})
+        seeds = sorted({int(str(v)) for k, v in item.user_properties if k == "chaos seed"})
         if seeds:
             report.sections.append(("chaos seed", "replay with: " + " ".join(
                 f"SYNCHUB_CHAOS_SEED={s}" for s in seeds) + f" pytest '{item.nodeid}'"))
+    return report

@@ -126,20 +126,21 @@ class Driver:
         actions = {s[0]: s[1] for s in self.steps}
         self.hub.log.append(f"seed {self.hub.seed}: replay with SYNCHUB_CHAOS_SEED="
                             f"{self.hub.seed}")
-        self.hub.create_many(4)
+        self.hub.create_many(8)
         order = step_names(self.hub.seed, steps)
+        t0 = time.monotonic()
         for n, name in enumerate(order):
-            self.hub.log.append(f"step {n}: {name}")
+            self.hub.log.append(f"step {n}: {name} (at {time.monotonic() - t0:.1f} s)")
             actions[name]()
             self.hub.check(f"after step {n} ({name})")
-        self.finish()
+        self.finish(t0)
 
-    def finish(self) -> None:
+    def finish(self, t0: float) -> None:
         if self.daemon is not None:
             assert self.daemon.term() == 0
             self.daemon = None
         self.down.clear()
-        self.hub.log.append("faults off, quiet rounds")
+        self.hub.log.append(f"faults off, quiet rounds (at {time.monotonic() - t0:.1f} s)")
         self.hub.converge(rounds=5)
         if self.hub.state_path is not None:
             assert self.hub.integrity() == "ok"

@@ -119,14 +119,14 @@ def test_status_beside_the_daemon_loses_none_of_its_commits(
     daemon.kill9()
 
     assert hub.integrity() == "ok"
-    links = hub.links()
-    by_ref = {(ep, c.ref) for link in links.values() for ep, c in link.copies.items()}
+    state = hub.links()
+    by_ref = {(ep, c.ref) for link in state.values() for ep, c in link.copies.items()}
     missing = [(service, ref, item.title) for service in hub.boxes
                for ref, item in hub.items(service).items() if (service, ref) not in by_ref]
     assert not missing, (f"{len(missing)} copies the daemon made and reported are not in the "
-                         f"state after kill -9 ({len(links)} links of {len(hub.model.items)} "
+                         f"state after kill -9 ({len(state)} links of {len(hub.model.items)} "
                          f"items; status said {reported}): {missing[:10]}")
-    assert len(links) == len(hub.model.items) == reported
+    assert len(state) == len(hub.model.items) == reported
     done = hub.sync()  # and the next writer agrees: nothing to do, nothing duplicated
     assert done.code == 0, str(done)
     assert "writes 0" in done.out, str(done)
