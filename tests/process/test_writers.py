@@ -82,6 +82,25 @@ def test_sync_that_cannot_get_the_flow_exits_7_naming_the_daemon(
     assert daemon.term() == 0
 
 
+def test_sync_beside_a_sync_waits_or_gives_up_as_told(make_hub: Callable[..., Hub]) -> None:
+    hub = make_hub()
+    hub.latency("notion", 0.3)  # 12 Notion creates: the first sync writes for about 4 s
+    made = hub.create_many(12, ("jira",))
+    keys = {e.key for e in made}
+    first = hub.spawn("sync")
+    assert wait_for(lambda: bool(keys & _keys(hub, "notion")), timeout=15)  # it is writing
+    patient = hub.spawn("sync", "--wait", "30")
+    impatient = hub.sync("--wait", "1")
+    assert impatient.code == BUSY, str(impatient)
+    assert f"pid {first.pid}" in impatient.err, str(impatient)
+    assert first.wait().code == 0
+    hub.clear_faults()
+    waited = patient.wait()
+    assert waited.code == 0, str(waited)  # it waited for the first one, then synced
+    hub.check("after the three syncs")
+    assert not hub.divergence(), hub.divergence()
+
+
 def _keys(hub: Hub, service: str) -> set[str]:
     return {i.title.split()[0] for i in hub.items(service).values()}
 
