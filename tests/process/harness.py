@@ -385,7 +385,11 @@ class Hub:
     # -- the user
 
     def items(self, service: str) -> dict[str, Item]:
-        return dict(self.boxes[service].items())
+        """What the service holds now, read under the emulator's lock: a request of a process
+        just killed may still be served by one of its threads."""
+        box = self.boxes[service]
+        with box.emu.lock:
+            return dict(box.items())
 
     def ref(self, service: str, key: str) -> str | None:
         hits = by_key(self.items(service)).get(key, [])
