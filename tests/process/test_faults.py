@@ -74,8 +74,10 @@ def test_a_poison_item_is_named_and_the_rest_syncs(make_hub: Callable[..., Hub],
 
     status = hub.status()
     assert status.code == 0, str(status)
-    quarantine = [line for line in status.out.splitlines() if ref in line or title in line]
-    assert quarantine, f"status does not list the quarantined item:\n{status}"
-    assert service in status.out and title[:20] in status.out, str(status)
-    assert any(w in status.out.lower() for w in ("zone", "foo/bar", "date", "range", "9999")), \
-        f"status gives no reason:\n{status}"
+    lines = status.out.splitlines()
+    rows = [n for n, line in enumerate(lines) if service in line and ref in line
+            and title[:16] in line]  # one row: service, remote id, title, reason
+    assert rows, f"status does not list the quarantined item ({service}, {ref}, {title}):\n{status}"
+    after = "\n".join(lines[rows[0]:rows[0] + 3]).lower()
+    assert any(w in after for w in ("zone", "foo/bar", "date", "range", "9999")), \
+        f"status gives no reason for it:\n{status}"
