@@ -385,11 +385,15 @@ class Hub:
     # -- the user
 
     def items(self, service: str) -> dict[str, Item]:
-        """What the service holds now, read under the emulator's lock: a request of a process
-        just killed may still be served by one of its threads."""
-        box = self.boxes[service]
-        with box.emu.lock:
-            return dict(box.items())
+        """What the service holds now. A request of a process just killed may still be served
+        by one of the emulator's threads while we read: read again then. (Not under the
+        emulator's lock: Notion's user view resolves its schema over HTTP on first use.)"""
+        for _ in range(20):
+            try:
+                return dict(self.boxes[service].items())
+            except RuntimeError:  # "dictionary changed size during iteration"
+                time.sleep(0.01)
+        return dict(self.boxes[service].items())
 
     def ref(self, service: str, key: str) -> str | None:
         hits = by_key(self.items(service)).get(key, [])

@@ -25,8 +25,9 @@ def assert_writer_outcome(done: Done) -> None:
         assert re.search(r"pid \d+", done.err), f"exit 7 must name the holder:\n{done}"
 
 
-def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hub]) -> None:
-    hub = make_hub(writer_wait=30)
+def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hub],
+                                                      engine: str) -> None:
+    hub = make_hub(engine, writer_wait=30)
     hub.create_many(hub.rng.randint(20, 40))
     for service in hub.boxes:  # 20 ms a write, as a real service takes at least: rounds overlap
         hub.latency(service, 0.02)
@@ -39,7 +40,8 @@ def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hu
     for done in results:
         assert_writer_outcome(done)
     assert 0 in [d.code for d in results], "\n".join(map(str, results))
-    assert hub.integrity() == "ok"
+    if hub.state_path is not None:
+        assert hub.integrity() == "ok"
     hub.check("after two syncs at once")
     hub.converge()
 
@@ -100,7 +102,7 @@ def _status_links(done: Done) -> int:
 
 def test_status_beside_the_daemon_loses_none_of_its_commits(
         make_hub: Callable[..., Hub]) -> None:
-    hub = make_hub(interval="1s")
+    hub = make_hub(interval="1s", writer_wait=10)
     daemon = hub.daemon()
     seen_links = 0
     for step in range(2):
