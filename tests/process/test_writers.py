@@ -28,6 +28,7 @@ def assert_writer_outcome(done: Done) -> None:
 def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hub],
                                                       engine: str) -> None:
     hub = make_hub(engine, writer_wait=30)
+    assert hub.status().code == 0  # the state exists (a fresh one at once: the next test)
     hub.create_many(hub.rng.randint(20, 40))
     for service in hub.boxes:  # 20 ms a write, as a real service takes at least: rounds overlap
         hub.latency(service, 0.02)
@@ -46,21 +47,30 @@ def test_two_syncs_started_at_once_make_no_duplicates(make_hub: Callable[..., Hu
     hub.converge()
 
 
+def test_two_processes_opening_a_fresh_state_at_once_both_work(
+        make_hub: Callable[..., Hub], engine: str) -> None:
+    """The first run started twice (cron and by hand): creating the schema is not a race."""
+    hub = make_hub(engine)
+    procs = [hub.spawn("status"), hub.spawn("status")]
+    for done in [p.wait() for p in procs]:
+        assert done.code == 0 and "Traceback" not in done.text, str(done)
+
+
 def test_sync_by_hand_beside_the_daemon_makes_no_duplicates(
         make_hub: Callable[..., Hub], engine: str) -> None:
     hub = make_hub(engine, interval="1s", writer_wait=20)
     daemon = hub.daemon()
     for service in hub.boxes:  # rounds of a second or so: the one by hand meets one
         hub.latency(service, 0.03)
-    for step, wait in enumerate(([], ["--wait", "0"], [])):  # config's writer_wait, none
+    for step, wait in enumerate(([], [], ["--wait", "0"])):  # config's writer_wait, then none
         hub.create_many(12)
         hub.check(f"step {step}")
         done = hub.sync(*wait)
+        hub.check(f"step {step}, after the sync by hand")
         assert_writer_outcome(done)
         if done.code == BUSY:
             assert f"pid {daemon.pid}" in done.err, f"the daemon holds the flow:\n{done}"
             assert "Nothing was written" in done.err, str(done)
-        hub.check(f"step {step}, after the sync by hand")
     hub.clear_faults()
     wait_for(lambda: not hub.divergence(), timeout=15)
     hub.check("with the daemon alone")
