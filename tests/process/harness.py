@@ -1,62 +1,47 @@
 """Process-level harness: real ``synchub`` processes over the four emulators (P2-P4, P13, P14).
 
-Terminology:
-
-- a **hub** is the four sandboxes (emulators with a *user* acting in them) started in the test
-  process, one four-way flow config over them and one state store (SQLite file, or a fresh
-  PostgreSQL schema); it spawns ``python -m hub sync|run|status`` as separate processes, so
-  locks, crashes (``kill -9``) and readers are the operating system's, not a thread's;
-- the **model** is what the user did: every item they created (keyed by a *marker*, the first
-  word of its title, which every title edit keeps), the latest value they gave each field and
-  where, what they completed and deleted. Each field of an item is edited in one service only
-  (chosen when the item is made), so every edit is a single-side edit: the planner's conflict
-  policy never has to pick, and the latest value is the one that must win everywhere;
-- the **invariants** are checked against the emulators' own data, after every step: no
-  duplicate (a marker at most once per service), no lost edit (the service where the user made
-  the latest edit of a field still holds it), no unjustified delete or completion (a copy seen
-  once stays, open, unless the user deleted or completed the item); and, after quiet rounds with
-  the faults off, **convergence**: every live item once in every service that holds it, with
-  the user's latest value of every field that service holds.
+A **hub** is the four sandboxes (emulators with a *user* acting in them) started in the test
+process, one four-way flow config over them and one state store (SQLite file, or a fresh
+PostgreSQL schema); it spawns ``python -m hub sync|run|status`` as separate processes, so
+locks, crashes (``kill -9``) and readers are the operating system's, not a thread's. What the
+user did and the invariants checked against it: :mod:`tests.process.model`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import random
-import re
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hub import sandbox as sbx
-from hub.model import DateOnly, Item, Status, StatusKind
+from hub.model import Item, Status, StatusKind
+from tests.process.model import (
+    HAS_STATUS,
+    SERVICES,
+    WORDS,
+    Expected,
+    Model,
+    by_key,
+    day,
+    differs,
+    item_divergence,
+    item_violations,
+)
+from tests.process.procs import Done, Proc, free_port, wait_for
+
+__all__ = ["HAS_STATUS", "SERVICES", "Done", "Hub", "Proc", "chaos_seeds", "wait_for"]
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sbx.SERVICES
 PG_URL = os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
 FLOW = "sandbox"
-#: which of the fields the model edits each service holds (the calendar: title and date only;
-#: it has no status, so completion is checked in the three task services)
-HOLDS: dict[str, frozenset[str]] = {
-    "jira": frozenset({"title", "priority", "due"}),
-    "todoist": frozenset({"title", "priority", "due"}),
-    "notion": frozenset({"title", "priority", "due"}),
-    "gcal": frozenset({"title", "due"}),
-}
-HAS_STATUS = ("jira", "todoist", "notion")
-MARKER = re.compile(r"^(k[0-9a-z]+)\b")
 PROFILE = os.environ.get("SYNCHUB_CHAOS", "ci")  # "ci" (default) or "nightly"
-WORDS = ("plan", "review", "ship", "draft", "fix", "call", "book", "test", "deploy", "write")
+assert tuple(sbx.SERVICES) == SERVICES
 
 
 def chaos_seeds() -> list[int]:
@@ -67,162 +52,6 @@ def chaos_seeds() -> list[int]:
     if PROFILE == "nightly":
         return [random.SystemRandom().randrange(1, 10**6) for _ in range(5)]
     return [152]  # its 10 steps: two syncs at once (twice), kill -9, status beside, a delete
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 20.0, poll: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(poll)
-    return False
-
-
-def day(n: int) -> DateOnly:
-    return DateOnly(date=dt.date.today() + dt.timedelta(days=n))
-
-
-# --------------------------------------------------------------------------- the user's model
-
-
-@dataclass
-class Expected:
-    """One item the user made, as the user last left it."""
-
-    key: str
-    origin: str
-    values: dict[str, Any]  # field -> the user's latest value
-    editor: dict[str, str]  # field -> the one service where the user edits it
-    edited: set[str] = field(default_factory=set)  # fields the user changed after creating
-    #: changed since the last clean round: a delete now meets "edited elsewhere, the edit wins,
-    #: the copy is only unlinked" (the planner's documented case), so the driver deletes and
-    #: completes only items with nothing pending
-    pending: bool = True
-    completed_in: str | None = None
-    deleted_in: str | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.completed_in is None and self.deleted_in is None
-
-
-class Model:
-    """What the user did, and the copies of each item the hub has been seen to make."""
-
-    def __init__(self, rng: random.Random, seed: int) -> None:
-        self.rng = rng
-        self.seed = seed
-        self.items: dict[str, Expected] = {}
-        self.seen: dict[str, set[str]] = {}  # key -> services where a copy was once seen
-        self._n = 0
-
-    def new_key(self) -> str:
-        self._n += 1
-        return f"k{self._n:03d}{random.Random(f'{self.seed}-{self._n}').getrandbits(12):03x}"
-
-    def add(self, origin: str, values: dict[str, Any]) -> Expected:
-        key = values["title"].split()[0]
-        editor = {f: self.rng.choice([s for s in SERVICES if f in HOLDS[s]])
-                  for f in ("title", "priority", "due")}
-        exp = Expected(key=key, origin=origin, values=dict(values), editor=editor)
-        self.items[key] = exp
-        self.seen[key] = {origin}
-        return exp
-
-    def live(self) -> list[Expected]:
-        return [e for e in self.items.values() if e.live]
-
-    def settled(self) -> list[Expected]:
-        return [e for e in self.live() if not e.pending]
-
-    def mark_clean(self) -> None:
-        """A round ran alone, with every service up, and ended well: everything is across."""
-        for e in self.items.values():
-            e.pending = False
-
-
-def key_of(item: Item) -> str | None:
-    m = MARKER.match(item.title)
-    return m.group(1) if m else None
-
-
-def by_key(items: dict[str, Item]) -> dict[str, list[tuple[str, Item]]]:
-    out: dict[str, list[tuple[str, Item]]] = {}
-    for ref, item in items.items():
-        k = key_of(item)
-        if k is not None:
-            out.setdefault(k, []).append((ref, item))
-    return out
-
-
-# --------------------------------------------------------------------------- processes
-
-
-@dataclass
-class Done:
-    """A finished ``synchub`` process."""
-
-    args: list[str]
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-    def __str__(self) -> str:
-        return (f"$ synchub {' '.join(self.args)} -> exit {self.code}\n"
-                f"--- stdout\n{self.out[-3000:]}\n--- stderr\n{self.err[-3000:]}")
-
-
-class Proc:
-    """A running ``synchub`` process with its output going to files (never a full pipe)."""
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], tag: str) -> None:
-        self.args = args
-        self.out_path, self.err_path = cwd / f"{tag}.out", cwd / f"{tag}.err"
-        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
-            self.popen = subprocess.Popen([sys.executable, "-m", "hub", *args], cwd=cwd,
-                                          env=env, stdout=out, stderr=err,
-                                          stdin=subprocess.DEVNULL)
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def running(self) -> bool:
-        return self.popen.poll() is None
-
-    def output(self) -> str:
-        return self.out_path.read_text(errors="replace") + self.err_path.read_text(
-            errors="replace")
-
-    def wait(self, timeout: float = 60.0) -> Done:
-        try:
-            code = self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-            raise AssertionError(f"synchub {' '.join(self.args)} did not end in {timeout} s:"
-                                 f"\n{self.output()[-3000:]}") from None
-        return Done(self.args, code, self.out_path.read_text(errors="replace"),
-                    self.err_path.read_text(errors="replace"))
-
-    def kill9(self) -> None:
-        if self.popen.poll() is None:
-            os.kill(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(10)
-
-    def term(self, timeout: float = 30.0) -> int:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        return self.popen.wait(timeout)
 
 
 def _drop_schema(url: str, schema: str) -> None:
@@ -428,7 +257,7 @@ class Hub:
         ref = self.ref(service, exp.key)
         if ref is None or not exp.live:
             return False
-        value = _differs(value, getattr(self.items(service)[ref], fld))
+        value = differs(value, getattr(self.items(service)[ref], fld))
         self.boxes[service].user_edit(ref, **{fld: value})
         exp.values[fld] = value
         exp.editor[fld] = service
@@ -469,7 +298,7 @@ class Hub:
                 if key in self.model.seen:
                     self.model.seen[key].add(service)
             for exp in self.model.items.values():
-                out += _item_violations(exp, service, copies.get(exp.key, []),
+                out += item_violations(exp, service, copies.get(exp.key, []),
                                         self.model.seen.get(exp.key, set()))
         return out
 
@@ -494,7 +323,7 @@ class Hub:
         for service in SERVICES:
             copies = by_key(self.items(service))
             for exp in self.model.items.values():
-                out += _item_divergence(exp, service, copies.get(exp.key, []))
+                out += item_divergence(exp, service, copies.get(exp.key, []))
         return out
 
     def converge(self, rounds: int = 4, *, sync: Callable[[], Any] | None = None) -> None:
@@ -512,71 +341,3 @@ class Hub:
         if diff:
             raise AssertionError("no convergence after quiet rounds:\n  " + "\n  ".join(
                 diff[:40]) + f"\n--- last sync\n{last}\n--- steps\n" + "\n".join(self.log[-60:]))
-
-
-def _differs(value: Any, current: Any) -> Any:
-    """``value``, or the next one when the service already holds it (Jira gives a new issue
-    a default priority: "setting" it to that value is no edit, and nothing would flow)."""
-    if value != current:
-        return value
-    if isinstance(value, int):
-        return 2 + (value - 1) % 3  # 2 -> 3 -> 4 -> 2
-    if isinstance(value, DateOnly):
-        return DateOnly(date=value.date + dt.timedelta(days=1))
-    return f"{value} again"
-
-
-def _holds(exp: Expected, service: str) -> bool:
-    """Whether ``service`` should hold a copy of the item (the calendar: dated items only)."""
-    return service != "gcal" or exp.values.get("due") is not None
-
-
-def _item_violations(exp: Expected, service: str, hits: list[tuple[str, Item]],
-                     seen: set[str]) -> list[str]:
-    out = []
-    justified_gone = exp.deleted_in is not None or (
-        exp.completed_in is not None and service == "gcal")
-    if not hits:
-        if service in seen and not justified_gone:
-            out.append(f"unjustified delete: {exp.key} gone from {service} "
-                       f"(user completed in {exp.completed_in}, deleted in {exp.deleted_in})")
-        return out
-    item = hits[0][1]
-    if item.status.kind.closed and exp.live:
-        out.append(f"unjustified completion: {exp.key} is {item.status.kind} in {service}")
-    if exp.deleted_in == service:
-        out.append(f"resurrected: {exp.key} was deleted in {service} and is there again")
-    for fld in exp.edited & HOLDS[service]:
-        if exp.editor[fld] == service and exp.live and getattr(item, fld) != exp.values[fld]:
-            out.append(f"lost edit: {exp.key}.{fld} in {service} is {getattr(item, fld)!r}, "
-                       f"the user set {exp.values[fld]!r} there")
-    return out
-
-
-def _item_divergence(exp: Expected, service: str, hits: list[tuple[str, Item]]) -> list[str]:
-    if exp.deleted_in is not None:
-        if hits and service == exp.deleted_in:
-            return [f"{exp.key} deleted in {service} but present"]
-        if hits and service in HAS_STATUS and not hits[0][1].status.kind.closed:
-            return [f"{exp.key} deleted in {exp.deleted_in} but open in {service}"]
-        return []
-    if exp.completed_in is not None:
-        if service in HAS_STATUS and (not hits or not hits[0][1].status.kind.closed):
-            return [f"{exp.key} completed in {exp.completed_in} but not closed in {service}"]
-        return []
-    if not _holds(exp, service):
-        return []
-    if not hits:
-        return [f"{exp.key} missing in {service}"]
-    item = hits[0][1]
-    return [f"{exp.key}.{fld} in {service} is {getattr(item, fld)!r}, want {exp.values[fld]!r}"
-            for fld in sorted(HOLDS[service]) if fld in exp.values
-            and getattr(item, fld) != exp.values[fld]]
-
-
-def hub_fixture(tmp_path: Path, engine: str = "sqlite", **kw: Any) -> Iterator[Hub]:
-    h = Hub(tmp_path / engine, engine=engine, **kw)
-    try:
-        yield h
-    finally:
-        h.close()
