@@ -186,6 +186,19 @@ class Representing(Protocol):
 
 
 @runtime_checkable
+class LearnsCreated(Protocol):
+    """Optional on an adapter whose cursor compares listings with the ids it knows (a
+    reconcile), for services that never report a delete themselves (Jira, Notion, a purged
+    Google event). The hub tells it the copies it created in the round, before storing the
+    cursor: a copy a person deletes before any listing returned it would otherwise never be
+    known, so never missed, and its delete would never reach the other services (P4)."""
+
+    def remember_created(self, cursor: str | None, refs: Sequence[str]) -> str | None:
+        """The cursor to store: ``cursor`` (this round's) knowing ``refs`` too."""
+        ...
+
+
+@runtime_checkable
 class BatchingAdapter(Adapter, Protocol):
     """An adapter that can send several writes in one request (Todoist /sync, Google batch)."""
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from adapters.base import RemoteItem, Unreadable
 from hub.errors import SyncHubError, ValidationRejected
+from hub.model import Item
 
 log = logging.getLogger("synchub.adapters")
 
@@ -114,3 +115,17 @@ def zone_name(name: str | None, *fallbacks: str | None, what: str) -> str:
             log.warning("%s: unknown time zone %r; read in %s instead", what, name, candidate)
         return candidate
     return "UTC"
+
+
+def readable_items(raws: Iterable[tuple[str, Raw]], convert: Callable[[Raw], Item]
+                   ) -> dict[str, Item]:
+    """The items of ``raws`` that convert, by id: a sandbox's view of what its user sees, as
+    synchub items. One that no converter accepts (a date out of range) is left out, as the
+    listing leaves it out of its items (it is reported as unreadable there)."""
+    out: dict[str, Item] = {}
+    for key, raw in raws:
+        try:
+            out[key] = convert(raw)
+        except (ValueError, OverflowError, KeyError, ZoneInfoNotFoundError):
+            continue
+    return out

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from adapters.base import Adapter, ChangeSet, RemoteItem
+from adapters.base import Adapter, ChangeSet, LearnsCreated, RemoteItem
 from hub.config.models import FlowConfig
 from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejected
 from hub.executor import Executor, RetryPolicy
@@ -147,6 +147,13 @@ def _observe(name: str, adapter: Adapter, ex: Executor, cursor: str | None,
                      requests=cs.requests, unreadable=cs.unreadable)
 
 
+def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | None:
+    """The cursor to store, knowing the copies created this round (:class:`LearnsCreated`)."""
+    if created and isinstance(adapter, LearnsCreated):
+        return adapter.remember_created(cursor, created)
+    return cursor
+
+
 def _round(
     flow: str, cfg: FlowConfig, adapters: Mapping[str, Adapter], store: Store,
     run_id: int | None, *, dry_run: bool, force: bool, retry: RetryPolicy | None,
@@ -237,7 +244,8 @@ def _round(
     # 4. Cursors last: a crash before this point re-observes, which is harmless.
     with store.transaction() as tx:
         for name, cs in observations.items():
-            tx.set_cursor(flow, name, cs.cursor)
+            tx.set_cursor(flow, name, _learned(adapters[name], cs.cursor,
+                                               ex.stats.created.get(name, [])))
     for name, n in ex.stats.writes.items():
         report.requests[name] = report.requests.get(name, 0) + n
     set_aside = q is not None and any(r.kind is QuarantineKind.READ for r in q.new)

@@ -73,6 +73,7 @@ class ApplyStats:
     errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     held: int = 0  # writes not sent: quarantined after a permanent rejection, unchanged since
+    created: dict[str, list[str]] = field(default_factory=dict)  # endpoint -> refs made/found
 
     def bump(self, d: dict[str, int], ep: str) -> None:
         d[ep] = d.get(ep, 0) + 1
@@ -250,6 +251,7 @@ class Executor:
                         version=found.version)})
                     notes.append(f"{intent.endpoint}: unfinished create found by its marker "
                                  f"({found.ref}); linked, not created again")
+                    self.stats.created.setdefault(intent.endpoint, []).append(found.ref)
                     with self.store.transaction() as tx:
                         tx.save_link(link)
                         tx.finish_intent(intent.key, IntentState.DONE)
@@ -416,6 +418,8 @@ class Executor:
             result = replace(result, item=result.item.evolve(parent=w.item.parent
                                                             if w.item else None))
         state = self.after_write(state, w, result)
+        if w.kind is WriteKind.CREATE and result is not None:
+            self.stats.created.setdefault(w.endpoint, []).append(result.ref)
         if self.parents is not None and result is not None:
             self.parents.add(link_id, w.endpoint, result.ref)
         with self.store.transaction() as tx:

@@ -7,6 +7,7 @@ from typing import Any
 from adapters.base import EndpointContext, ValueMap
 from adapters.gcal import convert
 from adapters.gcal.emulator import GcalEmulator
+from adapters.reading import readable_items
 from hub.model import Item
 
 
@@ -43,8 +44,10 @@ class GcalSandbox:
         self.emu.delete("primary", ref)
 
     def items(self) -> dict[str, Item]:
-        return {eid: convert.to_item(e, self.mode, self.tz)
-                for eid, e in self.emu.events["primary"].items() if e["status"] != "cancelled"}
+        return readable_items(
+            ((eid, e) for eid, e in self.emu.events["primary"].items()
+             if e["status"] != "cancelled"),
+            lambda e: convert.to_item(e, self.mode, self.tz))
 
     def stop(self) -> None:
         self.emu.stop()

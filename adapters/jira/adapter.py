@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -228,6 +229,15 @@ class JiraAdapter:
                          cursor=json.dumps({"since": new_since, "seen": keep,
                                             "known": sorted(known), "round": rounds}),
                          unreadable=tuple(unreadable))
+
+    def remember_created(self, cursor: str | None, refs: Sequence[str]) -> str | None:
+        """Issues the hub made this round join the known ids, so the reconcile misses them if
+        a person deletes one before any listing returned it (Jira reports no deletes)."""
+        if cursor is None:
+            return None
+        state = json.loads(cursor)
+        state["known"] = sorted(set(state.get("known", [])) | set(refs))
+        return json.dumps(state)
 
     @staticmethod
     def _next_since(since: str | None, raws: list[dict[str, Any]],

@@ -8,6 +8,7 @@ from adapters.base import EndpointContext, ValueMap
 from adapters.jira.adapter import DEFAULT_STATUS, JiraAdapter
 from adapters.jira.client import JiraClient
 from adapters.jira.emulator import JiraEmulator
+from adapters.reading import readable_items
 from hub.model import Item
 
 EDITABLE = frozenset({"title", "description", "priority", "labels", "due", "assignee"})
@@ -58,8 +59,8 @@ class JiraSandbox:
         self.emu.delete(ref)
 
     def items(self) -> dict[str, Item]:
-        return {iid: self.view._to_item(self.emu._issue_json(i))
-                for iid, i in self.emu.issues.items()}
+        return readable_items(self.emu.issues.items(),
+                              lambda i: self.view._to_item(self.emu._issue_json(i)))
 
     def stop(self) -> None:
         self.view.close()

@@ -8,6 +8,7 @@ from adapters.base import EndpointContext, ValueMap
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.client import NotionClient
 from adapters.notion.emulator import NotionEmulator
+from adapters.reading import readable_items
 from hub.model import Item
 
 STATUS = ValueMap.from_pairs({"Not started": "open", "In progress": "in_progress",
@@ -56,8 +57,10 @@ class NotionSandbox:
         self.emu.trash(ref)
 
     def items(self) -> dict[str, Item]:
-        return {pid: self.view._remote(p).item for pid, p in self.emu.pages.items()
-                if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds}
+        return readable_items(
+            ((pid, p) for pid, p in self.emu.pages.items()
+             if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds),
+            lambda p: self.view._remote(p).item)
 
     def stop(self) -> None:
         self.view.close()

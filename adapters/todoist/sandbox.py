@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import ValueMap
+from adapters.reading import readable_items
 from adapters.todoist import convert
 from adapters.todoist.emulator import TodoistEmulator
 from hub.model import Item, StatusKind
@@ -49,9 +50,10 @@ class TodoistSandbox:
 
     def items(self) -> dict[str, Item]:
         users = {uid: u["email"] for uid, u in self.emu.users.items()}
-        return {tid: convert.to_item(t, sections={}, users=users, status_map=None)
-                for tid, t in self.emu.items.items()
-                if not t["is_deleted"] and t["project_id"] == self.project}
+        return readable_items(
+            ((tid, t) for tid, t in self.emu.items.items()
+             if not t["is_deleted"] and t["project_id"] == self.project),
+            lambda t: convert.to_item(t, sections={}, users=users, status_map=None))
 
     def stop(self) -> None:
         self.emu.stop()
