@@ -13,7 +13,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from hub import __version__
-from hub.cli_errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, advice, worst
+from hub.cli_errors import (
+    EXIT_CONFLICTS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REFUSED,
+    advice,
+    worst,
+)
 from hub.errors import Busy, ConfigError, SyncHubError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -55,6 +63,22 @@ def handled(fn: F) -> F:
                               soft_wrap=True)
             err_console.print(f"[dim]{hint}[/]")
             raise typer.Exit(code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:
+            # A bug: exit 10 as documented (not 1, which means "a round was partial"), with
+            # the traceback for the report; the message is masked like any log line.
+            import traceback
+
+            from hub.redact import mask_known
+
+            err_console.print(f"[red]internal error:[/] {escape(mask_known(str(err)))}",
+                              highlight=False, soft_wrap=True)
+            err_console.print(escape(mask_known("".join(traceback.format_exception(err)))),
+                              highlight=False, soft_wrap=True)
+            _, hint = advice(err)
+            err_console.print(f"[dim]{hint}[/]")
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -79,7 +103,7 @@ def _writer(rt: Any, flow: str, command: str, wait: float | None) -> Any:
 
     def waiting(holder: str) -> None:
         err_console.print(f"[yellow]flow {flow!r} is being written by {escape(holder)}; "
-                          f"waiting up to {seconds:.0f} s[/]", highlight=False)
+                          f"waiting up to {seconds:g} s[/]", highlight=False)
 
     return rt.store.writer(flow, describe(command), wait=seconds, on_wait=waiting)
 
@@ -184,13 +208,20 @@ def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
 
 @app.command()
 @handled
-def status(config: ConfigOpt = None) -> None:
+def status(
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document, for scripts and "
+                       "monitoring.")] = False,
+) -> None:
     """Flows, their last run, item counts, open conflicts and items set aside (reads only the
     state store, and never gets in the way of a writer)."""
     from hub.cli_render import last_run_cells, quarantine_table, status_table
 
     rt = _runtime(config)
     try:
+        if as_json:
+            _status_json(rt)
+            return
         rows = []
         for name, fcfg in rt.config.flows.items():
             runs = rt.store.runs(name, limit=1)
@@ -212,6 +243,29 @@ def status(config: ConfigOpt = None) -> None:
             console.print(quarantine_table(aside, rt.redact))
     finally:
         rt.close()
+
+
+def _status_json(rt: Any) -> None:
+    import json
+
+    from hub.quarantine import as_json
+    from hub.redact import redact_data
+
+    flows = []
+    for name, fcfg in rt.config.flows.items():
+        runs = rt.store.runs(name, limit=1)
+        last = None if not runs else {
+            "started_at": runs[0].started_at.isoformat(), "status": runs[0].status,
+            "finished_at": runs[0].finished_at.isoformat() if runs[0].finished_at else None,
+            "counts": dict(runs[0].counts), "error": runs[0].error}
+        flows.append({
+            "flow": name, "enabled": fcfg.enabled, "endpoints": list(fcfg.endpoints),
+            "links": len(rt.store.load_links(name)), "last_run": last,
+            "conflicts": len(rt.store.conflicts(name)),
+            "interval_seconds": fcfg.interval.total_seconds(),
+            "writer": rt.store.writer_holder(name),
+            "set_aside": [as_json(q) for q in rt.store.quarantined(name)]})
+    print(json.dumps({"flows": redact_data(flows, rt.redact)}, indent=2))
 
 
 @app.command()

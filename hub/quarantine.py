@@ -130,3 +130,11 @@ class Quarantine:
 
     def current(self) -> list[QuarantineRecord]:
         return sorted(self.records.values(), key=lambda q: (q.endpoint, q.ref, q.kind.value))
+
+
+def as_json(q: QuarantineRecord) -> dict[str, Any]:
+    """One record as ``synchub status --json`` and the daemon's ``/status.json`` show it."""
+    return {"service": q.endpoint, "id": q.ref, "title": q.title,
+            "problem": f"{q.kind.value}: {q.reason}", "attempts": q.attempts,
+            "since": q.first_seen.isoformat() if q.first_seen else None,
+            "next_try": q.next_try.isoformat() if q.next_try else None}

@@ -67,6 +67,21 @@ class Redactor:
         return text
 
 
+_active: list[Redactor] = []  # the one the running command opened its config with
+
+
+def activate(redactor: Redactor) -> Redactor:
+    """Make ``redactor`` the process's: :func:`mask_known` uses it (an unexpected error is
+    printed far from the config it was loaded with)."""
+    _active[:] = [redactor]
+    return redactor
+
+
+def mask_known(text: str) -> str:
+    """``text`` with every secret of the active config masked (unchanged when none)."""
+    return _active[0](text) if _active else text
+
+
 def redact_data(obj: Any, redact: Callable[[str], str]) -> Any:
     """``obj`` (JSON-like: dicts, lists, scalars) with every string masked, keys included."""
     if isinstance(obj, str):

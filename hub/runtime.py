@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.base import Adapter
 from hub.errors import ConfigError, ConfigProblem
-from hub.redact import Redactor, collect_secrets
+from hub.redact import Redactor, activate, collect_secrets
 from hub.store.base import Store
 
 DEFAULT_LOCATIONS = (Path("synchub.yaml"), Path("~/.config/synchub/synchub.yaml"))
@@ -84,4 +84,5 @@ def open_runtime(config: str | None, *, state_url: str | None = None,
     store = open_store(url)
     store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)
-    return Runtime(loaded=loaded, store=store, redact=Redactor(collect_secrets(loaded.config)))
+    return Runtime(loaded=loaded, store=store,
+                   redact=activate(Redactor(collect_secrets(loaded.config))))

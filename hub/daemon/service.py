@@ -24,6 +24,7 @@ from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
 from hub.engine import RoundReport, run_flow
 from hub.errors import Busy, ConfigError, ConfigProblem
+from hub.quarantine import as_json
 from hub.runtime import Runtime
 from hub.store.locks import describe
 
@@ -219,12 +220,7 @@ class Daemon:
                 "items": len(self.store.load_links(flow)),
                 "conflicts": len(self.store.conflicts(flow)),
                 "writes": report.counts["writes"] if report else "—",
-                "set_aside": [
-                    {"service": q.endpoint, "id": q.ref, "title": q.title,
-                     "problem": f"{q.kind.value}: {q.reason}", "attempts": q.attempts,
-                     "since": q.first_seen.isoformat() if q.first_seen else None,
-                     "next_try": q.next_try.isoformat() if q.next_try else None}
-                    for q in self.store.quarantined(flow)],
+                "set_aside": [as_json(q) for q in self.store.quarantined(flow)],
             }
         return flow_rows(self.scheduler, extra)
 
