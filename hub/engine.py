@@ -18,7 +18,7 @@ from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejecte
 from hub.executor import Executor, RetryPolicy
 from hub.parents import ParentIndex
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
-from hub.quarantine import Quarantine
+from hub.quarantine import Quarantine, write_ref
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 log = logging.getLogger("synchub.engine")
@@ -231,6 +231,9 @@ def _round(
         return finish("refused", str(exc))
     if dry_run:
         return finish("dry-run")
+    if q is not None:
+        q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
+                        for lp in plan.links for w in lp.writes}, set(observations))
 
     # 3. Apply, link by link; each write commits with its link.
     total = len(plan.links)

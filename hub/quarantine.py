@@ -128,6 +128,14 @@ class Quarantine:
     def written(self, endpoint: str, ref: str) -> None:
         self._clear(endpoint, ref, QuarantineKind.WRITE)
 
+    def still_needed(self, planned: set[tuple[str, str]], observed: set[str]) -> None:
+        """Forget refused writes that nothing needs any more (the item was deleted, or its
+        copy came to agree another way): the round planned no write there although the
+        endpoint was listed. ``planned`` holds (endpoint, :func:`write_ref`) pairs."""
+        for ep, ref, kind in list(self.records):
+            if kind is QuarantineKind.WRITE and ep in observed and (ep, ref) not in planned:
+                self._clear(ep, ref, kind)
+
     def current(self) -> list[QuarantineRecord]:
         return sorted(self.records.values(), key=lambda q: (q.endpoint, q.ref, q.kind.value))
 

@@ -178,10 +178,25 @@ class AdvisoryLocks:
         self.namespace = namespace
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> Any:
+        import psycopg
+
         with self._guard:
-            if self._conn is None or self._conn.closed:
-                self._conn = self._connect()
-            return self._conn.execute(sql, params).fetchone()
+            for attempt in (1, 2):
+                if self._conn is None or self._conn.closed:
+                    self._conn = self._connect()
+                try:
+                    return self._conn.execute(sql, params).fetchone()
+                except psycopg.OperationalError as exc:
+                    # The session is gone (server restart, network): its locks went with it,
+                    # so a fresh session starts from nothing held. Once; then it is an error.
+                    with contextlib.suppress(Exception):
+                        self._conn.close()
+                    self._conn = None
+                    if attempt == 2:
+                        raise StateError(f"lost the connection to the PostgreSQL state store "
+                                         f"({str(exc).splitlines()[0] if str(exc) else exc!r})"
+                                         ) from exc
+            raise AssertionError("unreachable")
 
     @contextlib.contextmanager
     def hold(self, flow: str, holder: str, *, wait: float,

@@ -145,3 +145,13 @@ def test_a_crash_ends_the_run_row(tmp_path: Any) -> None:
     [run] = store.runs("f")
     assert run.status == "crashed" and run.finished_at is not None
     store.close()
+
+
+def test_a_refused_write_nothing_needs_any_more_is_forgotten() -> None:
+    w, clock = world()
+    w.services["b"].max_title = 10
+    ref = w.services["a"].user_create(Item(title="a title far too long for b"))
+    assert len(w.sync(now=clock).quarantined) == 1
+    w.services["a"].user_delete(ref)  # the person gave up on it
+    r = w.sync(now=clock)
+    assert r.quarantined == [] and w.store.quarantined("f") == []
