@@ -148,7 +148,7 @@ def test_a_crash_ends_the_run_row(tmp_path: Any) -> None:
 
 
 def test_a_refused_write_nothing_needs_any_more_is_forgotten() -> None:
-    w, clock = world()
+    w, clock = world(delete="propagate")  # with `complete` the done item still wants its copy
     w.services["b"].max_title = 10
     ref = w.services["a"].user_create(Item(title="a title far too long for b"))
     assert len(w.sync(now=clock).quarantined) == 1
