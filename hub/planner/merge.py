@@ -19,7 +19,11 @@ knows item times (Todoist, Notion, Google) can still win with an older edit of t
 the copy was edited elsewhere later: the merge cannot know better, and the winner is always a
 value a person wrote. The same claim decides whether an edit that surfaces late (a lagging or
 unreachable service) is older than the value already agreed for that field (it is then
-dropped, or queued with ``manual``), and it is what the field's provenance records.
+dropped, or queued with ``manual``), and it is what the field's provenance records. A copy
+whose per-field time says a person set the field after the agreed value's edit, though it
+holds the agreed value again (set to "done", then back to "open"), made an edit too: under
+``newest`` it competes with the others' changes with that time, instead of losing to an
+older change elsewhere because its value looks unchanged.
 
 A field owned by one endpoint only moves when the owner changes it; other copies' local edits
 of that field are kept, not propagated and not reverted until the owner writes again.
@@ -100,6 +104,17 @@ def _stale(side: Side, ep: str, name: str, prov: Provenance | None, precision: f
     return when is not None and when + dt.timedelta(seconds=precision) < prov.edited_at
 
 
+def _set_back(side: Side, name: str, prov: Provenance | None) -> bool:
+    """True if a person set ``name`` on this copy after the agreed value's edit although it
+    holds its agreed value (done, then undone): a newer edit than it looks, which ``newest``
+    weighs against the others' changes instead of ignoring (a three-way merge sees no
+    change). Only a per-field time can tell; synchub's own writes never count as one."""
+    at = side.field_times.get(name)
+    if at is None or getattr(side.current, name) != getattr(side.base, name):
+        return False
+    return prov is None or prov.edited_at is None or at > prov.edited_at
+
+
 def merge_link(
     link_id: str,
     base: Item,
@@ -148,6 +163,8 @@ def merge_link(
             out.reasons.append(f"{f}: late edit on {', '.join(stale)} conflicts with the "
                                "agreed value; queued for manual resolution")
             continue
+        if changed and cfg.conflict == "newest" and owner is None:
+            changed = [e for e in parts if e in changed or _set_back(sides[e], f, prov)]
         if not changed:
             desired = getattr(base, f)
         else:

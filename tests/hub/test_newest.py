@@ -135,3 +135,32 @@ def test_memory_reports_the_times_of_peoples_edits_only() -> None:
     written = w.adapters["a"].get(ref_a)
     assert written is not None and written.item.priority == 2
     assert written.field_times["priority"] == ts(0)  # synchub's write is not a person's edit
+
+
+def test_a_field_set_back_to_its_agreed_value_is_a_newer_edit_than_an_older_change() -> None:
+    # Found by the state machine (seed 8): a sets status done at :01, b done at :02, a back to
+    # open at :03. a's copy holds the agreed value again, so a three-way merge saw b's change
+    # only and made it done everywhere, over a person's newer "open".
+    w = world()
+    ref_a = w.services["a"].user_create(Item(title="x", updated_at=ts(0)))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, status={"kind": "done"}, updated_at=ts(1))
+    w.services["b"].user_edit(ref_b, status={"kind": "done"}, updated_at=ts(2))
+    w.services["a"].user_edit(ref_a, status={"kind": "open"}, updated_at=ts(3))
+    w.sync()
+    assert {n: w.only(n)[1].status.kind.value for n in w.names} == {"a": "open", "b": "open"}
+    assert w.sync().counts["writes"] == 0
+
+
+def test_a_set_back_older_than_the_other_change_loses_to_it() -> None:
+    w = world()
+    ref_a = w.services["a"].user_create(Item(title="x", updated_at=ts(0)))
+    w.sync()
+    ref_b, _ = w.only("b")
+    w.services["a"].user_edit(ref_a, status={"kind": "done"}, updated_at=ts(1))
+    w.services["a"].user_edit(ref_a, status={"kind": "open"}, updated_at=ts(2))
+    w.services["b"].user_edit(ref_b, status={"kind": "done"}, updated_at=ts(3))
+    w.sync()
+    assert {n: w.only(n)[1].status.kind.value for n in w.names} == {"a": "done", "b": "done"}
+    assert w.sync().counts["writes"] == 0
