@@ -7,8 +7,10 @@ import datetime as dt
 
 from adapters.jira.emu_changelog import SEARCH_HISTORIES
 from adapters.jira.sandbox import JiraSandbox
+from adapters.memory import MemoryAdapter
 from hub.model import Item
 from tests.adapters.jira.conftest import build
+from tests.support.world import World
 
 
 def _later(sandbox: JiraSandbox, minutes: int) -> dt.datetime:
@@ -87,3 +89,27 @@ def test_a_field_edited_before_the_searchs_cut_off_has_no_time_of_its_own(
     # a single issue carries more history: there the priority edit is still in view
     got = adapter.get(ref)
     assert got is not None and set(got.field_times) == {"title", "priority"}
+
+
+def test_a_round_with_jira_decides_newest_by_the_fields_own_edit(sandbox: JiraSandbox) -> None:
+    # Jira retitles at +1 min, the other service at +2, then Jira changes the priority at +3.
+    # Jira's issue is the newer copy, but the other title is the newer edit of the title.
+    w = World(("jira", "m"), conflict="newest")
+    w.adapters["jira"] = build(sandbox, reconcile_every=10)
+    memory = w.adapters["m"]
+    assert isinstance(memory, MemoryAdapter)
+    memory.field_times = True
+    ref_m = w.services["m"].user_create(Item(title="x", priority=2,
+                                             updated_at=_later(sandbox, 0)))
+    w.sync()
+    (ref_j,) = sandbox.emu.issues
+    _later(sandbox, 1)
+    sandbox.user_edit(ref_j, title="jira title")
+    w.services["m"].user_edit(ref_m, title="other title", updated_at=_later(sandbox, 1))
+    _later(sandbox, 1)
+    sandbox.user_edit(ref_j, priority=4)
+    _later(sandbox, 2)  # past Jira's search settle margin
+    w.sync()
+    _, item = w.only("m")
+    assert (item.title, item.priority) == ("other title", 4)
+    assert sandbox.items()[ref_j].title == "other title"
