@@ -82,6 +82,11 @@ class RemoteItem:
     ref: str  # the service's id for the copy
     item: Item
     version: str | None = None  # etag / revision for optimistic concurrency; None if unsupported
+    #: canonical field -> when a *person* last set it on this copy, for services that keep
+    #: per-field history (Jira's changelog). synchub's own writes do not count: the value they
+    #: carry was decided from another copy, whose time is the one that matters. A field left
+    #: out falls back to ``item.updated_at``. Used by the ``newest`` conflict policy.
+    field_times: Mapping[str, dt.datetime] = field(default_factory=dict, compare=False)
 
 
 class Gone(StrEnum):

@@ -1,4 +1,15 @@
-"""Shared fixtures: a state store per engine (PostgreSQL when SYNCHUB_TEST_POSTGRES_URL is set)."""
+"""Shared fixtures: a state store per engine (PostgreSQL when SYNCHUB_TEST_POSTGRES_URL is set),
+and the Hypothesis profiles, chosen with ``SYNCHUB_HYPOTHESIS`` (``ci``, ``dev``, ``nightly``).
+
+The profiles set budgets only where a test leaves them open (most ``@given`` tests name their
+``max_examples``; the state machine takes examples and steps from here):
+
+- ``ci`` (default): quick and reproducible. Derandomized, with no example database, so every
+  machine runs the same examples and a failure in CI fails the same way on a laptop.
+- ``dev``: more and longer runs, random, failures saved in ``.hypothesis/`` and replayed first.
+- ``nightly``: thousands of runs of up to 150 steps, random (``--hypothesis-seed=N`` repeats a
+  night), no deadline, no database; a failure prints the blob that reproduces it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=300, stateful_step_count=30, deadline=None,
+                          derandomize=True, database=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("dev", max_examples=500, stateful_step_count=60, deadline=None,
+                          suppress_health_check=_SLOW_OK)
+settings.register_profile("nightly", max_examples=3000, stateful_step_count=150,
+                          deadline=None, database=None, print_blob=True,
+                          suppress_health_check=_SLOW_OK)
+_PROFILE = os.environ.get("SYNCHUB_HYPOTHESIS", "ci")
+if _PROFILE not in ("ci", "dev", "nightly"):
+    raise pytest.UsageError(f"SYNCHUB_HYPOTHESIS={_PROFILE!r}: use ci, dev or nightly")
+settings.load_profile(_PROFILE)
 
 PG_URL = os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
 PG_SKIP = ("set SYNCHUB_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test to run the "

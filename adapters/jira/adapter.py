@@ -16,6 +16,12 @@ healed by the first full listing, which carries it: never created twice.
 
 Versions: Jira has no If-Match; ``fields.updated`` is the version and is checked by reading
 the issue just before an update (a change in between is not detected).
+
+Per-field edit times (for the ``newest`` conflict policy) come from the changelog, expanded on
+the listing's own search and on ``get``, so they cost no request: for each field, the newest
+history by anyone but synchub's API user. The search returns only the most recent histories
+(40 an issue); a field whose last edit is older than those has no time of its own and falls
+back to ``updated``, as for services without per-field history.
 """
 
 from __future__ import annotations
@@ -57,6 +63,11 @@ SETTLE = dt.timedelta(minutes=1)
 RECONCILE_PAGE = 5000  # ids only: Jira's largest page
 RECOVERY_DAYS = 14  # how far back a lost create is looked for
 MARKER_LAG = SETTLE + OVERLAP  # a new issue may be missing from search results this long
+#: changelog field (``fieldId``, else ``field``) -> canonical field
+CHANGELOG_FIELDS = {"summary": "title", "description": "description", "status": "status",
+                    "priority": "priority", "labels": "labels", "duedate": "due",
+                    "assignee": "assignee", "parent": "parent",
+                    "IssueParentAssociation": "parent"}
 
 
 def _due_date(due: Any) -> DateOnly | None:
@@ -92,6 +103,7 @@ class JiraAdapter:
         self.people = People(client)
         self.listed_at: dt.datetime | None = None  # Jira's clock at a listing's first page
         self._zone: ZoneInfo | None = None
+        self._me: str | None = None  # synchub's own account: its changelog entries are ours
 
     @property
     def zone(self) -> ZoneInfo:
@@ -103,6 +115,7 @@ class JiraAdapter:
             # one-minute overlap does not cover a wrong zone, so it is worth a warning)
             self._zone = ZoneInfo(zone_name(me.get("timeZone"), self.ctx.timezone,
                                             what=f"Jira user {me.get('accountId')}"))
+            self._me = me.get("accountId")
         return self._zone
 
     # -- conversion ---------------------------------------------------------------------------
@@ -145,7 +158,25 @@ class JiraAdapter:
 
     def _convert(self, raw: dict[str, Any]) -> RemoteItem:
         return RemoteItem(ref=raw["id"], item=self._to_item(raw),
-                          version=raw["fields"].get("updated"))
+                          version=raw["fields"].get("updated"),
+                          field_times=self._field_times(raw.get("changelog")))
+
+    def _field_times(self, changelog: dict[str, Any] | None) -> dict[str, dt.datetime]:
+        """When a person last changed each field, from the histories that came with the
+        issue. synchub's own edits are skipped: the value they wrote was decided from another
+        copy. Until the API user is known (no listing yet) nothing is claimed."""
+        out: dict[str, dt.datetime] = {}
+        if not changelog or self._me is None:
+            return out
+        for history in changelog.get("histories") or []:
+            if (history.get("author") or {}).get("accountId") == self._me:
+                continue
+            at = _updated(history["created"])
+            for change in history.get("items") or []:
+                name = CHANGELOG_FIELDS.get(change.get("fieldId") or change.get("field") or "")
+                if name in self.capabilities.fields and (name not in out or out[name] < at):
+                    out[name] = at
+        return out
 
     def _remote(self, raw: dict[str, Any]) -> RemoteItem:
         """One issue as read; one no converter accepts is ValidationRejected (get)."""
@@ -175,7 +206,8 @@ class JiraAdapter:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _search(self, jql: str, fields: list[str], *, page: int = 100) -> list[dict[str, Any]]:
+    def _search(self, jql: str, fields: list[str], *, page: int = 100,
+                expand: str | None = None) -> list[dict[str, Any]]:
         """Every issue matching ``jql``, paged by ``nextPageToken``. Jira hands out up to 5,000
         issues a page when only ``id`` is asked for, 100 with fields."""
         out: list[dict[str, Any]] = []
@@ -184,7 +216,8 @@ class JiraAdapter:
         while True:
             data = self.client.call(functools.partial(
                 self.client.jira.enhanced_search_issues, jql, nextPageToken=token,
-                maxResults=page, fields=fields, properties=[PROPERTY, PEOPLE_PROPERTY],
+                maxResults=page, fields=fields, expand=expand,
+                properties=[PROPERTY, PEOPLE_PROPERTY],
                 json_result=True, use_post=True))
             if first:  # a listing is as of its first page: later pages may come minutes on
                 self.listed_at, first = self.client.server_time, False
@@ -203,7 +236,7 @@ class JiraAdapter:
             start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
                 tzinfo=dt.UTC) - OVERLAP
             jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
-        raws = self._search(jql + " ORDER BY updated ASC", FIELDS)
+        raws = self._search(jql + " ORDER BY updated ASC", FIELDS, expand="changelog")
         asked_at = self.listed_at
         seen: dict[str, str] = state.get("seen", {})
         known = set(state.get("known", []))
@@ -267,7 +300,8 @@ class JiraAdapter:
 
     def get(self, ref: str) -> RemoteItem | None:
         try:  # one request: the issue with synchub's entity properties
-            raw = self.client.raw("GET", f"issue/{ref}?properties={PROPERTY},{PEOPLE_PROPERTY}")
+            raw = self.client.raw(
+                "GET", f"issue/{ref}?properties={PROPERTY},{PEOPLE_PROPERTY}&expand=changelog")
         except NotFound:
             return None
         return self._remote(raw)

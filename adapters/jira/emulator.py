@@ -12,7 +12,9 @@ HH:mm"`` (minute precision, in the emulated user's zone, America/New_York by def
 rejects: unbounded JQL, a status set by editing, a create without a required field, a parent
 outside the hierarchy, a description that is not ADF, deleting an issue with sub-tasks, all
 with Jira's ``{"errorMessages": [...], "errors": {...}}`` body. ``search/jql`` returns ids
-only unless ``fields`` are asked for, up to 100 issues a page (5,000 for ids only).
+only unless ``fields`` are asked for, up to 100 issues a page (5,000 for ids only). Edits after
+creation are recorded in a changelog (:mod:`adapters.jira.emu_changelog`), by the API user or,
+for :meth:`JiraEmulator.edit` and :meth:`JiraEmulator.move`, by a person in the UI.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, SEARCH_HISTORIES, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 
 WORKFLOW = {  # status -> {transition name: target status}
@@ -72,6 +75,7 @@ class JiraEmulator(Emulator, JqlSearch):
         self.hidden_emails: set[str] = set()
         self._ids = itertools.count(10001)
         self.me = self.add_user(email, "synchub bot")
+        self.changelogs = Changelogs()
 
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
@@ -123,7 +127,10 @@ class JiraEmulator(Emulator, JqlSearch):
         self.properties[iid] = {p["key"]: p["value"] for p in properties or []}
         return issue
 
-    def _edit(self, issue: dict[str, Any], fields: dict[str, Any]) -> None:
+    def _edit(self, issue: dict[str, Any], fields: dict[str, Any],
+              author: dict[str, Any] | None = None) -> None:
+        """Apply ``fields``; with an ``author`` (an edit, not a create) log what changed."""
+        changes: list[tuple[str, Any, Any]] = []
         for name, value in fields.items():
             if name == "status":
                 raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not "
@@ -152,19 +159,26 @@ class JiraEmulator(Emulator, JqlSearch):
                                                          "Format)"})
             if name == "duedate" and value is not None:
                 dt.date.fromisoformat(value)
+            changes.append((name, issue["fields"].get(name), value))
             issue["fields"][name] = value
         issue["fields"]["updated"] = _jira_time(self.now())
+        if author is not None:
+            self.changelogs.record(issue["id"], author, issue["fields"]["updated"], changes)
 
     def edit(self, key: str, **fields: Any) -> None:
+        """An edit by a person in Jira's UI (logged under that person, not the API user)."""
         with self.lock:
-            self._edit(self._by_key(key), fields)
+            self._edit(self._by_key(key), fields, PERSON)
 
-    def move(self, key: str, status: str) -> None:
+    def move(self, key: str, status: str, author: dict[str, Any] | None = None) -> None:
         with self.lock:
             issue = self._by_key(key)
+            old = issue["fields"]["status"]
             issue["fields"]["status"] = {"name": status, "statusCategory": {
                 "key": "done" if status == "Done" else "indeterminate"}}
             issue["fields"]["updated"] = _jira_time(self.now())
+            self.changelogs.record(issue["id"], author or PERSON, issue["fields"]["updated"],
+                                   [("status", old, issue["fields"]["status"])])
 
     def delete(self, key: str, *, subtasks: bool = False) -> None:
         with self.lock:
@@ -233,7 +247,8 @@ class JiraEmulator(Emulator, JqlSearch):
         return {"self": f"{self.base_url}/rest/api/3/user?accountId={user['accountId']}",
                 **shown}
 
-    def _issue_json(self, issue: dict[str, Any], fields: list[str] | None = None
+    def _issue_json(self, issue: dict[str, Any], fields: list[str] | None = None,
+                    expand: str | None = None, histories: int = ISSUE_HISTORIES
                     ) -> dict[str, Any]:
         """An issue as Jira returns it; ``fields`` as a search asks for them (``*all`` and
         ``*navigable`` mean all; without ``fields`` only the id, key and link come back)."""
@@ -247,6 +262,8 @@ class JiraEmulator(Emulator, JqlSearch):
             data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
         if (data.get("fields") or {}).get("assignee"):
             data["fields"]["assignee"] = self._user_json(data["fields"]["assignee"])
+        if "changelog" in (expand or "").split(","):
+            data["changelog"] = self.changelogs.expanded(issue["id"], histories)
         return data
 
     def _route(self, req: Request) -> tuple[int, Any]:
@@ -282,7 +299,7 @@ class JiraEmulator(Emulator, JqlSearch):
                                       "array of property keys."])
             issues = []
             for i in chunk:
-                data = self._issue_json(i, fields)
+                data = self._issue_json(i, fields, params.get("expand"), SEARCH_HISTORIES)
                 if wanted:  # entity properties asked for by key come with each issue
                     props = self.properties.get(i["id"], {})
                     data["properties"] = {k: props[k] for k in wanted if k in props}
@@ -300,14 +317,14 @@ class JiraEmulator(Emulator, JqlSearch):
             issue = self._by_key(parts[1])
             if len(parts) == 2:
                 if m == "GET":
-                    data = self._issue_json(issue)
+                    data = self._issue_json(issue, None, req.q("expand"))
                     wanted = [k for k in (req.q("properties") or "").split(",") if k]
                     if wanted:  # GET issue?properties=a,b: those entity properties too
                         props = self.properties.get(issue["id"], {})
                         data["properties"] = {k: props[k] for k in wanted if k in props}
                     return 200, data
                 if m == "PUT":
-                    self._edit(issue, body.get("fields") or {})
+                    self._edit(issue, body.get("fields") or {}, self.users[self.me])
                     return 204, None
                 if m == "DELETE":
                     self.delete(issue["id"], subtasks=req.q("deleteSubtasks") == "true")
@@ -322,7 +339,7 @@ class JiraEmulator(Emulator, JqlSearch):
                 wanted = str(body.get("transition", {}).get("id"))
                 for n, to in options.items():
                     if self._transition_id(current, n) == wanted:
-                        self.move(issue["key"], to)
+                        self.move(issue["key"], to, self.users[self.me])
                         return 204, None
                 raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
                                       "issue."])

@@ -18,6 +18,7 @@ user's edit: the record comes in the next incremental listing.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 import time
@@ -51,6 +52,9 @@ class _Record:
     version: int
     seq: int
     deleted: bool = False
+    #: when a person last set each field (user_create / user_edit with ``updated_at``);
+    #: synchub's writes leave it alone, as Jira's changelog is read without synchub's entries
+    field_times: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,13 +91,19 @@ class MemoryService:
     def user_create(self, item: Item) -> str:
         with self._lock:
             ref = f"{self.name}-{next(self._ids)}"
-            self.records[ref] = _Record(item=item, version=1, seq=self._next())
+            at = item.updated_at
+            self.records[ref] = _Record(item=item, version=1, seq=self._next(), field_times={
+                f: at for f in SYNC_FIELDS} if at is not None else {})
             return ref
 
     def user_edit(self, ref: str, **changes: object) -> None:
         with self._lock:
             rec = self.records[ref]
+            before = rec.item
             rec.item = rec.item.evolve(**changes)
+            if rec.item.updated_at is not None:
+                rec.field_times.update({f: rec.item.updated_at for f in SYNC_FIELDS
+                                        if getattr(rec.item, f) != getattr(before, f)})
             rec.version += 1
             rec.seq = self._next()
 
@@ -178,10 +188,14 @@ class MemoryAdapter:
         fields: Iterable[str] = ALL_FIELDS,
         label: str | None = None,
         read_only: bool = False,
+        field_times: bool = False,
     ) -> None:
         self.service = service
         self.name = name or service.name
         self.label = label
+        #: report per-field edit times (as Jira's changelog does) or only item times (as
+        #: Todoist, Notion and Google do): tests of the ``newest`` policy use both
+        self.field_times = field_times
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, idempotent_create=True
         )
@@ -192,7 +206,9 @@ class MemoryAdapter:
     def _read(self, ref: str, rec: _Record) -> RemoteItem:
         if ref in self.service.poisoned:
             raise ValueError(self.service.poisoned[ref])
-        return RemoteItem(ref=ref, item=self._view(rec.item), version=str(rec.version))
+        times = {f: t for f, t in rec.field_times.items() if f in self.capabilities.fields}
+        return RemoteItem(ref=ref, item=self._view(rec.item), version=str(rec.version),
+                          field_times=times if self.field_times else {})
 
     def _remote(self, ref: str, rec: _Record) -> RemoteItem:
         """The copy as read, or ValidationRejected when it is poisoned (as get() of a real

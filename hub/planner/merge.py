@@ -8,6 +8,23 @@ For every field, each copy is compared with *its own* base (what that copy last 
 - different values: the flow's conflict policy decides (``newest``, ``prefer``), or with
   ``manual`` the field is left alone everywhere and queued as a conflict.
 
+``newest`` is decided per field, not per item. Each changed copy's claim is *the latest
+moment its edit of that field can have been made*: the time the service says a person last
+set that field on the copy (:attr:`adapters.base.RemoteItem.field_times`, e.g. Jira's
+changelog) when it says so, else the copy's own last-modified time (``updated_at``), which is
+only an upper bound, plus the service's clock precision. The latest claim wins; equal claims
+go to the endpoint listed first. So with per-field times an edit of the title at 10:05 beats
+one at 10:03 even if the 10:03 copy had its priority edited at 10:09; a service that only
+knows item times (Todoist, Notion, Google) can still win with an older edit of the field when
+the copy was edited elsewhere later: the merge cannot know better, and the winner is always a
+value a person wrote. The same claim decides whether an edit that surfaces late (a lagging or
+unreachable service) is older than the value already agreed for that field (it is then
+dropped, or queued with ``manual``), and it is what the field's provenance records. A copy
+whose per-field time says a person set the field after the agreed value's edit, though it
+holds the agreed value again (set to "done", then back to "open"), made an edit too: under
+``newest`` it competes with the others' changes with that time, instead of losing to an
+older change elsewhere because its value looks unchanged.
+
 A field owned by one endpoint only moves when the owner changes it; other copies' local edits
 of that field are kept, not propagated and not reverted until the owner writes again.
 
@@ -36,6 +53,18 @@ class Side:
 
     base: Item  # what this copy last agreed on
     current: Item  # what it holds now (observed, or the stored snapshot)
+    #: when a person last set each field on this copy, where the service reports it (only
+    #: for copies listed this round; see :attr:`adapters.base.RemoteItem.field_times`)
+    field_times: Mapping[str, dt.datetime] = field(default_factory=dict)
+
+    def edited_at(self, name: str) -> dt.datetime | None:
+        """The latest moment this copy's value of ``name`` can have been set: the field's own
+        time when known (never later than the item's, which bounds every field), else the
+        item's last-modified time."""
+        at, item_at = self.field_times.get(name), self.current.updated_at
+        if at is None:
+            return item_at
+        return at if item_at is None else min(at, item_at)
 
 
 @dataclass
@@ -55,23 +84,35 @@ def json_value(item: Item, name: str) -> Any:
     return value
 
 
-def _pick_newest(changed: list[str], sides: Mapping[str, Side], order: list[str],
+def _pick_newest(name: str, changed: list[str], sides: Mapping[str, Side], order: list[str],
                  views: Mapping[str, EndpointView]) -> str:
     def key(e: str) -> tuple[dt.datetime, int]:
         # the latest moment the edit can have been made (coarse clocks round down)
-        at = sides[e].current.updated_at or _EPOCH
+        at = sides[e].edited_at(name) or _EPOCH
         return (at + dt.timedelta(seconds=views[e].timestamp_precision), -order.index(e))
 
     return max(changed, key=key)
 
 
-def _stale(side: Side, ep: str, prov: Provenance | None, precision: float) -> bool:
-    """True if this copy's edit is older than the edit that set the agreed value elsewhere,
-    by more than the copy's clock can tell (a minute-rounded time is up to 59 s early)."""
+def _stale(side: Side, ep: str, name: str, prov: Provenance | None, precision: float) -> bool:
+    """True if this copy's edit of ``name`` is older than the edit that set the agreed value
+    elsewhere, by more than the copy's clock can tell (a minute-rounded time is up to 59 s
+    early)."""
     if prov is None or prov.endpoint == ep or prov.edited_at is None:
         return False
-    when = side.current.updated_at
+    when = side.edited_at(name)
     return when is not None and when + dt.timedelta(seconds=precision) < prov.edited_at
+
+
+def _set_back(side: Side, name: str, prov: Provenance | None) -> bool:
+    """True if a person set ``name`` on this copy after the agreed value's edit although it
+    holds its agreed value (done, then undone): a newer edit than it looks, which ``newest``
+    weighs against the others' changes instead of ignoring (a three-way merge sees no
+    change). Only a per-field time can tell; synchub's own writes never count as one."""
+    at = side.field_times.get(name)
+    if at is None or getattr(side.current, name) != getattr(side.base, name):
+        return False
+    return prov is None or prov.edited_at is None or at > prov.edited_at
 
 
 def merge_link(
@@ -106,7 +147,7 @@ def merge_link(
         rule = ""
         prov = (provenance or {}).get(f)
         stale = [e for e in changed
-                 if _stale(sides[e], e, prov, views[e].timestamp_precision)]
+                 if _stale(sides[e], e, f, prov, views[e].timestamp_precision)]
         if stale and len(stale) == len(changed) and cfg.conflict != "manual" and not (
                 isinstance(cfg.conflict, PreferPolicy) and cfg.conflict.prefer in stale):
             # Only edits older than the agreed value's edit: the agreed (newer) value stands.
@@ -122,6 +163,8 @@ def merge_link(
             out.reasons.append(f"{f}: late edit on {', '.join(stale)} conflicts with the "
                                "agreed value; queued for manual resolution")
             continue
+        if changed and cfg.conflict == "newest" and owner is None:
+            changed = [e for e in parts if e in changed or _set_back(sides[e], f, prov)]
         if not changed:
             desired = getattr(base, f)
         else:
@@ -145,7 +188,7 @@ def merge_link(
                     source = cfg.conflict.prefer
                     rule = f"conflict: prefer {source}"
                 else:
-                    source = _pick_newest(changed, sides, order, views)
+                    source = _pick_newest(f, changed, sides, order, views)
                     rule = "conflict: newest"
                 desired = getattr(sides[source].current, f)
                 out.reasons.append(
@@ -154,7 +197,7 @@ def merge_link(
         new_base[f] = desired
         if source is not None:
             out.provenance[f] = Provenance(endpoint=source, run_id=run_id, rule=rule, at=now,
-                                           edited_at=sides[source].current.updated_at)
+                                           edited_at=sides[source].edited_at(f))
 
         for e in parts:
             side = sides[e]

@@ -172,7 +172,9 @@ def _plan_link(
         c = copies[ep]
         copies[ep] = replace(c, snapshot=remote.item, version=remote.version)
 
-    sides = {ep: Side(c.base, c.snapshot) for ep, c in copies.items() if ep not in gone}
+    fresh = {**attach, **seen}  # listed this round: with per-field times where known
+    sides = {ep: Side(c.base, c.snapshot, fresh[ep].field_times if ep in fresh else {})
+             for ep, c in copies.items() if ep not in gone}
     edited_elsewhere = any(
         getattr(s.current, f) != getattr(s.base, f)
         for ep, s in sides.items() for f in views[ep].fields
