@@ -162,7 +162,8 @@ def _round(
 ) -> RoundReport:
     import time
 
-    ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now)
+    ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
+                  should_stop=should_stop)
     report = RoundReport(flow=flow, run_id=run_id, status="ok")
     q = None if dry_run else Quarantine(flow, store, now)
     ex.quarantine = q

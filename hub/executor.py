@@ -22,7 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_any,
+)
+from tenacity.stop import stop_base
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
 from hub.budget import budget_for, hold_for
@@ -88,6 +95,16 @@ def _payload(w: Write) -> dict[str, Any]:
     }
 
 
+class _StopWhen(stop_base):
+    """Retry no more once ``should_stop`` says so (a shutdown)."""
+
+    def __init__(self, should_stop: Callable[[], bool] | None) -> None:
+        self.should_stop = should_stop
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
+
 def _what(w: Write) -> dict[str, Any]:
     """What a write would change, for the quarantine's fingerprint: the values it writes, not
     the item's metadata (its ``updated_at`` moves every round without anything to fix)."""
@@ -105,6 +122,7 @@ class Executor:
         *,
         retry: RetryPolicy | None = None,
         dry_run: bool = False,
+        should_stop: Callable[[], bool] | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.flow = flow
@@ -119,6 +137,10 @@ class Executor:
         self.adapters = adapters
         self.retry = retry or RetryPolicy()
         self.dry_run = dry_run
+        #: a shutdown: no request is sent once it is asked for (waits end early through the
+        #: policy's sleep), so a round in back-off or under a Retry-After hold ends within
+        #: the daemon's grace period instead of sleeping through it
+        self.should_stop = should_stop
         self.stats = ApplyStats()
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
         #: poison writes (P14): set by the engine; a write rejected for good waits out a
@@ -157,6 +179,9 @@ class Executor:
         the endpoint, not only this call's retry: after the last attempt, or after a failed
         marker lookup, the next write to the same service must wait too."""
         self._pace(endpoint)
+        if self.should_stop is not None and self.should_stop():
+            # Never sent (a hold may not have passed): nothing to look for, nothing applied.
+            raise Transient("not sent: synchub is stopping", service=endpoint)
         try:
             return fn()
         except RateLimited as exc:
@@ -209,7 +234,7 @@ class Executor:
 
         retrying = Retrying(
             retry=retry_if_exception_type((RateLimited, Transient)),
-            stop=stop_after_attempt(policy.attempts),
+            stop=stop_any(stop_after_attempt(policy.attempts), _StopWhen(self.should_stop)),
             wait=wait,
             sleep=policy.sleep,
             before_sleep=after_failure,

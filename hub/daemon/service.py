@@ -24,6 +24,7 @@ from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
 from hub.engine import RoundReport, run_flow
 from hub.errors import Busy, ConfigError, ConfigProblem
+from hub.executor import RetryPolicy
 from hub.quarantine import as_json
 from hub.runtime import Runtime
 from hub.store.locks import describe
@@ -135,7 +136,8 @@ class Daemon:
             with self.store.writer(flow, describe(f"synchub run ({self.replica})"), wait=wait,
                                    should_stop=self.stop.is_set, on_wait=waiting):
                 report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
-                                  self.store, should_stop=self.stop.is_set)
+                                  self.store, should_stop=self.stop.is_set,
+                                  retry=RetryPolicy(sleep=self._sleep))
         except Busy as exc:
             log.warning("flow %s: skipped this round: %s", flow, exc, extra={"flow": flow})
             return "busy"
@@ -151,6 +153,11 @@ class Daemon:
         for svc, err in report.errors:
             log.warning("flow %s, %s: %s", flow, svc or "-", err)
         return report.status
+
+    def _sleep(self, seconds: float) -> None:
+        """Back-off and Retry-After waits of rounds end at once on shutdown (the executor then
+        sends nothing more), so a stop is not held up by a service that is down."""
+        self.stop.wait(seconds)
 
     def _prune(self) -> None:
         """Retention, at most once an hour (state.keep_runs, state.keep_journal)."""

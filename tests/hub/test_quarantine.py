@@ -155,3 +155,23 @@ def test_a_refused_write_nothing_needs_any_more_is_forgotten() -> None:
     w.services["a"].user_delete(ref)  # the person gave up on it
     r = w.sync(now=clock)
     assert r.quarantined == [] and w.store.quarantined("f") == []
+
+
+def test_a_shutdown_during_back_off_sends_nothing_more() -> None:
+    """A daemon asked to stop while a round backs off from a service that is down: the wait
+    ends (the daemon's sleep returns at once) and no request follows it, so the round ends
+    within the grace period instead of sleeping through its retries (seen by the process-level
+    chaos run: exit 1 after the grace period)."""
+    from adapters.faults import FaultKind
+    from hub.executor import RetryPolicy
+
+    w, clock = world()
+    w.services["a"].user_create(Item(title="x"))
+    w.sync(now=clock)
+    w.services["a"].faults.inject(FaultKind.OUTAGE, count=None)
+    stopping: list[float] = []
+    before = w.services["a"].total_requests
+    w.retry = RetryPolicy(attempts=4, sleep=stopping.append)  # a signal during the first wait
+    r = w.sync(now=clock, should_stop=lambda: bool(stopping))
+    assert w.services["a"].total_requests - before == 1  # the first try, no retry after
+    assert len(stopping) == 1 and "a" in r.unreachable

@@ -116,7 +116,8 @@ class Driver:
         else:
             code = self.daemon.term()
             self.hub.log.append(f"  daemon stopped: exit {code}")
-            assert code == 0
+            assert code == 0, f"the daemon did not stop cleanly (exit {code}):\n" + \
+                self.daemon.output()[-3000:] + "\n" + "\n".join(self.hub.log[-30:])
         self.daemon = None
 
     # -- the run
