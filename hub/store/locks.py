@@ -65,7 +65,10 @@ def wait_for(try_once: Callable[[], bool], who: Callable[[], str | None], flow: 
     start = clock()
     told = False
     while not try_once():
-        holder = who() or "another synchub process"
+        holder = who()
+        if holder is None and try_once():
+            return  # nobody holds it: a reader's probe was in the way for an instant
+        holder = holder or "another synchub process"
         waited = clock() - start
         if waited >= wait or (should_stop is not None and should_stop()):
             raise Busy(flow, holder, waited)
@@ -169,13 +172,20 @@ def advisory_key(namespace: str, flow: str) -> tuple[int, int]:
 class AdvisoryLocks:
     """Session advisory locks on a connection used for nothing else (autocommit), so that a
     rollback of the store's own transactions never touches them. The holder's line goes in
-    the ``writers`` table through the same connection."""
+    the ``writers`` table through the same connection.
+
+    The lock lives as long as that session, which can end under a living holder (a server
+    restart, ``idle_session_timeout``, a proxy's idle cut, ``pg_terminate_backend``). So while
+    a lock is held the session is never silently replaced, and :meth:`verify` (called by the
+    store before every commit) checks the locks are still this session's: a holder that lost
+    its lock stops writing instead of writing beside the next one (P13)."""
 
     def __init__(self, connect: Callable[[], Any], namespace: str) -> None:
         self._connect = connect
         self._conn: Any = None
         self._guard = threading.Lock()
         self.namespace = namespace
+        self._held: dict[tuple[int, int], str] = {}  # key -> flow, while held
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> Any:
         import psycopg
@@ -183,20 +193,29 @@ class AdvisoryLocks:
         with self._guard:
             for attempt in (1, 2):
                 if self._conn is None or self._conn.closed:
+                    if self._held:
+                        raise self._lost()
                     self._conn = self._connect()
                 try:
                     return self._conn.execute(sql, params).fetchone()
                 except psycopg.OperationalError as exc:
-                    # The session is gone (server restart, network): its locks went with it,
-                    # so a fresh session starts from nothing held. Once; then it is an error.
+                    # The session is gone (server restart, network), and its locks with it.
                     with contextlib.suppress(Exception):
                         self._conn.close()
                     self._conn = None
-                    if attempt == 2:
+                    if self._held:
+                        raise self._lost() from exc
+                    if attempt == 2:  # holding nothing: a fresh session may start, once
                         raise StateError(f"lost the connection to the PostgreSQL state store "
                                          f"({str(exc).splitlines()[0] if str(exc) else exc!r})"
                                          ) from exc
             raise AssertionError("unreachable")
+
+    def _lost(self) -> StateError:
+        flows = ", ".join(sorted(self._held.values()))
+        return StateError(f"lost the writer lock of flow {flows} (its PostgreSQL session "
+                          "ended); stopped writing so that no other writer is written beside. "
+                          "What was committed is safe; the next round goes on from there.")
 
     @contextlib.contextmanager
     def hold(self, flow: str, holder: str, *, wait: float,
@@ -205,7 +224,10 @@ class AdvisoryLocks:
         key = advisory_key(self.namespace, flow)
 
         def try_once() -> bool:
-            return bool(self._run("SELECT pg_try_advisory_lock(%s, %s)", key)[0])
+            got = bool(self._run("SELECT pg_try_advisory_lock(%s, %s)", key)[0])
+            if got:
+                self._held[key] = flow
+            return got
 
         wait_for(try_once, lambda: self.holder(flow), flow, wait=wait,
                  should_stop=should_stop, on_wait=on_wait)
@@ -218,11 +240,28 @@ class AdvisoryLocks:
         finally:
             with contextlib.suppress(Exception):  # a dead session has dropped it already
                 self._run("SELECT pg_advisory_unlock(%s, %s)", key)
+            self._held.pop(key, None)
+            if not self._held and self._conn is not None and self._conn.closed:
+                self._conn = None  # holding nothing now: the next lock may start afresh
+
+    def verify(self) -> None:
+        """Raise :class:`StateError` unless every lock held is still this session's."""
+        if not self._held:
+            return
+        keys = list(self._held)
+        row = self._run(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid = pg_backend_pid() AND objsubid = 2 AND (classid, objid) IN ("
+            + ", ".join("(%s::bigint::oid, %s::bigint::oid)" for _ in keys) + ")",
+            tuple(v & 0xFFFFFFFF for k in keys for v in k))
+        if not row or int(row[0]) != len(keys):
+            raise self._lost()
 
     def holder(self, flow: str) -> str | None:
         key = advisory_key(self.namespace, flow)
         row = self._run(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 2",
             (key[0] & 0xFFFFFFFF, key[1] & 0xFFFFFFFF))
         if not row or not row[0]:

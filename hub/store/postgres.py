@@ -25,12 +25,17 @@ MIGRATION_LOCK = 0x53594E43  # "SYNC"
 POSTGRES = Dialect(name="postgresql", placeholder="%s", serial="BIGSERIAL PRIMARY KEY",
                    lock_for_lease=" FOR UPDATE SKIP LOCKED",
                    table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
-                   lock_for_migration=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                   lock_for_migration=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})",
+                   read_snapshot="SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
-#: the writer-lock connection notices a dead peer (and the server a dead us) within about
-#: idle + interval * count seconds, so a lost host's writer lock does not outlive it by much
+#: the writer-lock connection notices a dead server within about idle + interval * count
+#: seconds (libpq's options), and the server a dead us (its own tcp_keepalives_* settings,
+#: which default to the OS's two hours, and tcp_user_timeout for unacknowledged data), so a
+#: lost host's writer lock does not outlive it by much
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
-             "keepalives_count": 3}
+             "keepalives_count": 3,
+             "options": "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 "
+                        "-c tcp_keepalives_count=3 -c tcp_user_timeout=30000"}
 
 
 def split_schema(url: str) -> tuple[str, str | None]:
@@ -92,6 +97,9 @@ class PostgresStore(SqlStore):
 
     def writer_holder(self, flow: str) -> str | None:
         return self._locks.holder(flow)
+
+    def _verify_writer(self) -> None:
+        self._locks.verify()
 
     def lock_namespace(self) -> str:
         return self._locks.namespace

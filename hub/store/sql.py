@@ -43,6 +43,7 @@ class Dialect:
     #: run first in the migration transaction, so processes starting at once migrate one
     #: after another (each then sees the version the first one wrote)
     lock_for_migration: str
+    read_snapshot: str  # starts a read transaction whose statements see one snapshot
 
     def sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -154,6 +155,27 @@ class SqlStore:
         cached = self._cache.get(flow)
         if cached is not None and self._gen.get(flow) == gen:
             return dict(cached)
+        with self._snapshot():
+            gen = self.generation(flow)
+            return self._load_links(flow, gen)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that must agree with each other (links and their copies) in one snapshot, so a
+        reader without the writer lock never sees half of another process's commit."""
+        if self._depth:
+            yield
+            return
+        self.conn.commit()  # whatever implicit transaction was open: start a fresh one
+        self._depth += 1
+        try:
+            self._exec(self.dialect.read_snapshot)
+            yield
+        finally:
+            self._depth -= 1
+            self.conn.commit()
+
+    def _load_links(self, flow: str, gen: int) -> dict[str, LinkState]:
         links: dict[str, LinkState] = {}
         bases: dict[str, Any] = {}
         rows = self._query("SELECT link_id, base, provenance, detached, deleting FROM links "
@@ -198,6 +220,7 @@ class SqlStore:
                     "INSERT INTO generations (flow, gen) VALUES (?, 1) ON CONFLICT (flow) "
                     "DO UPDATE SET gen = generations.gen + 1 RETURNING gen", (flow,)
                 ).fetchone()[0])
+            self._verify_writer()
         except BaseException:
             self.conn.rollback()
             raise
@@ -323,6 +346,10 @@ class SqlStore:
 
     def writer_holder(self, flow: str) -> str | None:
         raise NotImplementedError
+
+    def _verify_writer(self) -> None:
+        """Before a commit: the writer locks this store holds are still held (an engine whose
+        locks can be lost under a living holder checks; SQLite's flock cannot be)."""
 
     # -- leases -------------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ SQLITE = Dialect(name="sqlite", placeholder="?", serial="INTEGER PRIMARY KEY AUT
                  table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                  # BEGIN IMMEDIATE takes SQLite's write lock at once: a second process's
                  # migration waits (busy timeout) and then sees the new version.
-                 lock_for_migration="BEGIN IMMEDIATE")
+                 lock_for_migration="BEGIN IMMEDIATE",
+                 read_snapshot="BEGIN")  # deferred: a read transaction, one WAL snapshot
 
 
 def _private_file(path: Path) -> None:

@@ -179,3 +179,44 @@ def test_lock_files_are_private(tmp_path: Path) -> None:
     assert files[0].stat().st_mode & 0o077 == 0
     assert os.stat(tmp_path / "state.db.locks").st_mode & 0o077 == 0
     store.close()
+
+
+@pytest.mark.postgres
+def test_a_writer_whose_lock_session_ended_stops_writing(tmp_path: Path,
+                                                         workers: list[Worker]) -> None:
+    """PostgreSQL: the writer lock lives in a session of its own, which can end under a living
+    holder (a server restart, idle_session_timeout, pg_terminate_backend). Another writer then
+    gets the lock; the first one must not commit beside it (it did, with no error). SQLite's
+    flock cannot be taken away from a living holder."""
+    import uuid
+
+    import psycopg
+
+    from hub.errors import StateError
+    from hub.store.locks import advisory_key
+    from tests.conftest import PG_SKIP, PG_URL, _drop_schema
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    store_url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}"
+    a = open_store(store_url)
+    a.migrate()
+    with a.writer("f", "a", wait=0):
+        with a.transaction() as tx:  # a commit while the lock is held is fine
+            tx.set_cursor("f", "x", "1")
+        k1, k2 = advisory_key(a.lock_namespace(), "f")  # type: ignore[attr-defined]
+        assert PG_URL is not None
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = "
+                          "'advisory' AND classid = %s::bigint::oid AND objid = %s::bigint::oid",
+                          (k1 & 0xFFFFFFFF, k2 & 0xFFFFFFFF))
+        b = Worker(store_url)  # another process takes the lock, free now
+        workers.append(b)
+        assert b.ask("lock f") == "locked"
+        with pytest.raises(StateError, match="lost the writer lock"), a.transaction() as tx:
+            tx.set_cursor("f", "x", "2")
+        assert a.get_cursor("f", "x") == "1"  # nothing of a's committed beside b
+    a.close()
+    b.kill()
+    _drop_schema(schema)
