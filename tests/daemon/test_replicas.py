@@ -24,7 +24,6 @@ from hub.daemon.web import create_app
 from hub.engine import run_flow
 from hub.model import Item
 from hub.runtime import open_runtime
-from tests.conftest import PG_SKIP, PG_URL, _drop_schema
 
 
 def _port() -> int:
@@ -51,25 +50,13 @@ def write_config(tmp_path: Path, state_url: str, tag: str, *, writer_wait: str =
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state.db'}"
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}"
-    _drop_schema(schema)
-
-
 @pytest.fixture
-def replicas(tmp_path: Path, state_url: str) -> Iterator[Any]:
+def replicas(tmp_path: Path, store_url: str) -> Iterator[Any]:
     made: list[Daemon] = []
     tag = uuid.uuid4().hex[:8]
 
     def make(name: str, **kw: Any) -> Daemon:
-        d = Daemon(open_runtime(str(write_config(tmp_path, state_url, tag, **kw))))
+        d = Daemon(open_runtime(str(write_config(tmp_path, store_url, tag, **kw))))
         d.replica = name
         made.append(d)
         return d
