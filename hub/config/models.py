@@ -33,9 +33,16 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from hub.model import SYNC_FIELDS
 
@@ -125,9 +132,13 @@ def parse_duration(v: Any) -> dt.timedelta:
     return dt.timedelta(seconds=sign * sum(float(n) * unit[u] for n, u in parts))
 
 
+#: a duration written as seconds or text ("90s", "5m", "1h30m", "2d"), read by parse_duration
+Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+
+
 class FlowConfig(Frozen):
     endpoints: dict[str, EndpointConfig]
-    interval: dt.timedelta = Field(default=dt.timedelta(minutes=5))
+    interval: Duration = Field(default=dt.timedelta(minutes=5))
     conflict: ConflictPolicy = "newest"
     delete: DeletePolicy = DeletePolicy.COMPLETE
     leave_scope: LeaveScopePolicy = LeaveScopePolicy.UNLINK
@@ -136,11 +147,6 @@ class FlowConfig(Frozen):
     mass_change_limit: float = Field(default=0.5, gt=0, le=1)
     mass_change_min: int = Field(default=10, ge=0)  # rounds touching fewer links never trip
     enabled: bool = True
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> dt.timedelta:
-        return parse_duration(v)
 
     @field_validator("interval")
     @classmethod
@@ -196,14 +202,9 @@ class StateConfig(Frozen):
     """
 
     url: str = "sqlite:///synchub-state.db"
-    writer_wait: dt.timedelta = Field(default=dt.timedelta(seconds=60))
-    keep_runs: dt.timedelta = Field(default=dt.timedelta(days=90))
-    keep_journal: dt.timedelta = Field(default=dt.timedelta(days=14))
-
-    @field_validator("writer_wait", "keep_runs", "keep_journal", mode="before")
-    @classmethod
-    def _duration(cls, v: Any) -> dt.timedelta:
-        return parse_duration(v)
+    writer_wait: Duration = Field(default=dt.timedelta(seconds=60))
+    keep_runs: Duration = Field(default=dt.timedelta(days=90))
+    keep_journal: Duration = Field(default=dt.timedelta(days=14))
 
     @field_validator("writer_wait")
     @classmethod
