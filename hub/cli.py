@@ -108,15 +108,6 @@ def _writer(rt: Any, flow: str, command: str, wait: float | None) -> Any:
     return rt.store.writer(flow, describe(command), wait=seconds, on_wait=waiting)
 
 
-def _prune(rt: Any) -> None:
-    """Retention (state.keep_runs, state.keep_journal), after a command that wrote."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.UTC)
-    state = rt.config.state
-    rt.store.prune(runs_before=now - state.keep_runs, journal_before=now - state.keep_journal)
-
-
 @app.command()
 @handled
 def sync(
@@ -168,8 +159,10 @@ def sync(
             codes.append(_round_code(report))
             if rt.store.conflicts(name):
                 codes.append(EXIT_CONFLICTS)
-        if not dry_run:
-            _prune(rt)
+        if not dry_run:  # retention, after a command that wrote
+            from hub.runtime import prune_history
+
+            prune_history(rt.store, rt.config.state)
     finally:
         rt.close()
     raise typer.Exit(worst(codes))

@@ -71,6 +71,16 @@ class Runtime:
         self.store.close()
 
 
+def prune_history(store: Store, state: Any) -> dict[str, int]:
+    """Retention: drop runs older than ``state.keep_runs`` and settled intents older than
+    ``state.keep_journal`` (``state`` is the config's StateConfig). Rows deleted, by table."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC)
+    return store.prune(runs_before=now - state.keep_runs,
+                       journal_before=now - state.keep_journal)
+
+
 def open_runtime(config: str | None, *, state_url: str | None = None,
                  rebind: bool = False) -> Runtime:
     from hub.config.loader import load_config

@@ -26,7 +26,7 @@ from hub.engine import RoundReport, run_flow
 from hub.errors import Busy, ConfigError, ConfigProblem
 from hub.executor import RetryPolicy
 from hub.quarantine import as_json
-from hub.runtime import Runtime
+from hub.runtime import Runtime, prune_history
 from hub.store.locks import describe
 
 log = logging.getLogger("synchub.daemon")
@@ -161,15 +161,10 @@ class Daemon:
 
     def _prune(self) -> None:
         """Retention, at most once an hour (state.keep_runs, state.keep_journal)."""
-        import datetime as dt
-
         if time.monotonic() - self._last_prune < 3600:
             return
         self._last_prune = time.monotonic()
-        now = dt.datetime.now(dt.UTC)
-        st = self.rt.config.state
-        gone = self.store.prune(runs_before=now - st.keep_runs,
-                                journal_before=now - st.keep_journal)
+        gone = prune_history(self.store, self.rt.config.state)  # the locked store: threads
         if any(gone.values()):
             log.info("pruned %d old runs and %d settled intents", gone["runs"], gone["journal"])
 
