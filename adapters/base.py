@@ -13,7 +13,10 @@ Rules every adapter follows (checked by ``tests/contract``):
 - ``create`` writes the origin marker on the remote copy, so ``find_by_origin`` can find it
   after a crash, and uses ``idempotency_key`` where the service supports one.
 - ``update`` writes only ``fields`` and, when ``expected_version`` is given and the service
-  supports it, fails with :class:`hub.errors.Conflict` if the copy changed meanwhile.
+  supports it, fails with :class:`hub.errors.Conflict` if the copy changed meanwhile. With
+  ``origin`` it also writes the origin marker on a copy that carries none (an item a first
+  sync matched by key, which synchub did not create), in the same request where the service
+  allows; ``fields`` may then be empty. The copy it returns carries the marker.
 - Converting an item to the remote form and back gives the same item on every field in
   ``capabilities.fields`` (the round-trip property).
 - Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table.
@@ -173,6 +176,7 @@ class Adapter(Protocol):
         fields: frozenset[str],
         expected_version: str | None,
         idempotency_key: str,
+        origin: str | None = None,
     ) -> RemoteItem: ...
 
     def delete(self, ref: str, *, expected_version: str | None) -> None: ...

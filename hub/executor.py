@@ -325,9 +325,12 @@ class Executor:
         if w.kind is WriteKind.UPDATE:
             assert w.item is not None and w.ref is not None
             item, ref = w.item, w.ref
+            # ``origin`` only when there is a marker to write: adapters written before it
+            # existed keep working for every other update.
+            marking = {"origin": w.origin} if w.origin is not None else {}
             return self.call(w.endpoint, lambda: a.update(
                 ref, item, fields=w.fields, expected_version=w.expected_version,
-                idempotency_key=w.key))
+                idempotency_key=w.key, **marking))
         assert w.ref is not None
         ref = w.ref
         self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
@@ -363,7 +366,11 @@ class Executor:
             c = copies[w.endpoint]
             written = self._agreed(w.endpoint, w.item, w.fields)
             agreed = c.base.evolve(**{f: getattr(written, f) for f in w.fields})
-            copies[w.endpoint] = replace(c, base=agreed, snapshot=result.item,
+            # The marker the copy carries: an adapter that does not read markers back on
+            # every write (Todoist's comments) returns none, and a marker once known is kept.
+            snapshot = result.item if result.item.origin else result.item.evolve(
+                origin=w.origin or c.snapshot.origin)
+            copies[w.endpoint] = replace(c, base=agreed, snapshot=snapshot,
                                          version=result.version)
         return replace(state, copies=copies)
 

@@ -309,6 +309,10 @@ class GcalAdapter:
         body = convert.to_body(op.item, op.fields & self.capabilities.fields, self.mode,
                                self.block, self.tz, patch=True, current=current,
                                zone=self.calendar_tz)
+        if op.origin is not None:
+            # Patch merges private extended properties key by key: the marker is added and
+            # the event's other properties are kept (a copy matched at first sync).
+            body["extendedProperties"] = {"private": {convert.ORIGIN_KEY: op.origin}}
         req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
         if op.expected_version:
             req.headers["If-Match"] = op.expected_version
@@ -373,10 +377,12 @@ class GcalAdapter:
         return remote
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+               expected_version: str | None, idempotency_key: str,
+               origin: str | None = None) -> RemoteItem:
         try:
             remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
-                                       fields=fields, expected_version=expected_version))
+                                       fields=fields, expected_version=expected_version,
+                                       origin=origin))
         except GoneError:
             raise NotFound(f"event {ref} was deleted", service=SERVICE) from None
         assert remote is not None

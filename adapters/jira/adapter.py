@@ -380,17 +380,28 @@ class JiraAdapter:
         return remote
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+               expected_version: str | None, idempotency_key: str,
+               origin: str | None = None) -> RemoteItem:
+        current = None
         if expected_version is not None:
             current = self.get(ref)
             if current is None:
                 raise NotFound(f"issue {ref} does not exist", service=SERVICE)
             if current.version != expected_version:
                 raise Conflict(f"issue {ref} changed since it was read", service=SERVICE)
+        if current is not None and current.item.origin:
+            origin = None  # it carries a marker already (maybe another flow's): keep it
         wanted = fields & self.capabilities.fields
         edits = self._fields(item, frozenset(wanted - {"status"}))
+        marker = {"key": PROPERTY, "value": {"origin": origin}}
         if edits:
-            self.client.raw("PUT", f"issue/{ref}", {"fields": edits}, write=True)
+            body: dict[str, Any] = {"fields": edits}
+            if origin is not None:  # the edit carries the marker: no request of its own
+                body["properties"] = [marker]
+            self.client.raw("PUT", f"issue/{ref}", body, write=True)
+        elif origin is not None:
+            self.client.raw("PUT", f"issue/{ref}/properties/{PROPERTY}", marker["value"],
+                            write=True)
         note = self.people.note((edits.get("assignee") or {}).get("accountId"))
         if note is not None:
             self.client.raw("PUT", f"issue/{ref}/properties/{PEOPLE_PROPERTY}", note, write=True)

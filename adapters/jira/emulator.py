@@ -325,6 +325,9 @@ class JiraEmulator(Emulator, JqlSearch):
                     return 200, data
                 if m == "PUT":
                     self._edit(issue, body.get("fields") or {}, self.users[self.me])
+                    # Edit issue sets the entity properties it carries (IssueUpdateDetails)
+                    props = self.properties.setdefault(issue["id"], {})
+                    props.update({p["key"]: p["value"] for p in body.get("properties") or []})
                     return 204, None
                 if m == "DELETE":
                     self.delete(issue["id"], subtasks=req.q("deleteSubtasks") == "true")

@@ -282,6 +282,7 @@ class MemoryAdapter:
         fields: frozenset[str],
         expected_version: str | None,
         idempotency_key: str,
+        origin: str | None = None,
     ) -> RemoteItem:
         svc = self.service
         with svc._lock:
@@ -296,6 +297,8 @@ class MemoryAdapter:
             svc._check(item, fields)
             wanted = fields & self.capabilities.fields
             rec.item = rec.item.evolve(**{f: getattr(item, f) for f in wanted})
+            if origin is not None and rec.item.origin is None:
+                rec.item = rec.item.evolve(origin=origin)
             rec.version += 1
             rec.seq = svc._next()
             svc._idem[idempotency_key] = ref

@@ -322,7 +322,7 @@ class NotionAdapter:
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
         props = self.map.properties(item, self.capabilities.fields)
-        props[ORIGIN_PROPERTY] = {"rich_text": [{"type": "text", "text": {"content": origin}}]}
+        props[ORIGIN_PROPERTY] = _marker(origin)
         blocks = paragraphs(item.description) if self.map.body else []
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
@@ -338,7 +338,9 @@ class NotionAdapter:
         return self._remote(page, written(item.description) if self.map.body else None)
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+               expected_version: str | None, idempotency_key: str,
+               origin: str | None = None) -> RemoteItem:
+        current = None
         if expected_version is not None:
             current = self.get(ref)
             if current is None:
@@ -347,6 +349,8 @@ class NotionAdapter:
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
         props = self.map.properties(item, fields & self.capabilities.fields)
+        if origin is not None and (current is None or not current.item.origin):
+            props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
         rewriting = self.map.body and "description" in fields
         body: str | bool | None = written(item.description) if rewriting else False  # False: read
         try:
@@ -380,3 +384,8 @@ class NotionAdapter:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _marker(origin: str) -> dict[str, Any]:
+    """The origin marker as the value of the ``ORIGIN_PROPERTY`` rich-text property."""
+    return {"rich_text": [{"type": "text", "text": {"content": origin}}]}

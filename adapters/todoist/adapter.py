@@ -72,6 +72,9 @@ class TodoistAdapter:
         self.sections: dict[str, str] = {}  # id -> name
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
+        #: every comment has been read in this process (a full sync), so a task missing from
+        #: ``origins`` carries no marker: an incremental sync lists only changed comments
+        self.markers_known = False
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -142,6 +145,10 @@ class TodoistAdapter:
         token = state.get("t", "*")
         data = self.client.sync(token, ["items", "notes", "sections", "collaborators"])
         self._absorb(data)
+        if token == "*":
+            self.markers_known = True
+        elif any(t["id"] not in self.origins for t in data.get("items", [])):
+            self._know_markers()
         if self.filter:
             # A filter ("today", "p1") can select or drop a task that did not change, so its
             # membership is listed every round (the price of a filter scope) and compared.
@@ -173,12 +180,20 @@ class TodoistAdapter:
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
                          requests=self.client.requests - before, unreadable=tuple(unreadable))
 
+    def _know_markers(self) -> None:
+        """Read every comment once per process (one request): a task we created, listed by
+        an incremental sync in a later process (a reopened task, after a lost state file),
+        would otherwise read as unmarked, i.e. as an item new to synchub."""
+        if not self.markers_known:
+            self._absorb(self.client.sync("*", ["notes"]))
+            self.markers_known = True
+
     def get(self, ref: str) -> RemoteItem | None:
         task = self.client.task(ref)
         if task is None or task.get("is_deleted"):
             return None
         if task["id"] not in self.origins:
-            self._absorb(self.client.sync("*", ["notes"]))
+            self._know_markers()
         if task.get("responsible_uid"):
             self._ensure_users()
         return self._remote(task)
@@ -187,6 +202,7 @@ class TodoistAdapter:
         self._resolve_project()
         data = self.client.sync("*", ["items", "notes", "sections", "collaborators"])
         self._absorb(data)
+        self.markers_known = True
         for task in data.get("items", []):
             if self.origins.get(task["id"]) == origin and not task.get("is_deleted"):
                 return self._remote(task)
@@ -230,6 +246,11 @@ class TodoistAdapter:
                     "project_id": self._resolve_project()}
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
                              "args": {"id": target, **move}})
+            if op.origin is not None and target not in self.origins:
+                # A task a first sync matched: its marker is a comment, like a created one's.
+                cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
+                             "temp_id": f"tmp-{op.idempotency_key[:24]}-n",
+                             "args": {"item_id": target, "content": f"{MARKER}{op.origin}"}})
         if "status" in fields:
             kind = self.represent("status", item.status).kind
             done = kind is StatusKind.DONE
@@ -254,6 +275,9 @@ class TodoistAdapter:
         results: list[WriteResult] = []
         chunk: list[tuple[WriteOp, list[dict[str, Any]]]] = []
         size = 0
+        if any(op.origin and op.kind is WriteKind.UPDATE and op.ref not in self.origins
+               for op in ops):
+            self._know_markers()  # never a second marker on a task that carries one
         for op in ops:
             cmds = self._commands(op)
             if chunk and size + len(cmds) > BATCH:
@@ -266,7 +290,8 @@ class TodoistAdapter:
         return results
 
     def _send(self, chunk: list[tuple[WriteOp, list[dict[str, Any]]]]) -> list[WriteResult]:
-        data = self.client.sync(None, commands=[c for _, cmds in chunk for c in cmds])
+        commands = [c for _, cmds in chunk for c in cmds]
+        data = self.client.sync(None, commands=commands) if commands else {}
         status, temps = data.get("sync_status", {}), data.get("temp_id_mapping", {})
         out = []
         for op, cmds in chunk:
@@ -287,7 +312,7 @@ class TodoistAdapter:
                 assert op.item is not None
                 ref = temps.get(cmds[0].get("temp_id", ""), op.ref) if op.kind is \
                     WriteKind.CREATE else op.ref
-                if op.kind is WriteKind.CREATE:
+                if op.kind is WriteKind.CREATE or (op.origin and str(ref) not in self.origins):
                     self.origins[str(ref)] = op.origin or ""
                 item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE
                                        else self.origins.get(str(ref)))
@@ -312,7 +337,8 @@ class TodoistAdapter:
         return remote
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str) -> RemoteItem:
+               expected_version: str | None, idempotency_key: str,
+               origin: str | None = None) -> RemoteItem:
         if expected_version is not None:
             current = self.client.task(ref)
             if current is None or current.get("is_deleted"):
@@ -320,10 +346,10 @@ class TodoistAdapter:
             if current.get("updated_at") != expected_version:
                 raise Conflict(f"task {ref} changed since it was read", service=SERVICE)
         wanted = fields & self.capabilities.fields
-        if not wanted:
+        if not wanted and origin is None:
             raise ValidationRejected("nothing to write", service=SERVICE)
         remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
-                                   fields=frozenset(wanted)))
+                                   fields=frozenset(wanted), origin=origin))
         assert remote is not None
         return remote
 

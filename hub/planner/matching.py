@@ -21,8 +21,10 @@ Rules, in order:
 3. **Match key, for the rest of a re-formed link**: an unmarked copy on an endpoint the link
    lacks rejoins it when its key equals the key of *any* of the link's members (so an edit on
    one copy does not hide the others), and only when unambiguous: one such link, and one such
-   copy on that endpoint. This is for the items a first sync matched by key, which no marker
-   names.
+   copy on that endpoint. This is for items a first sync matched by key that carry no marker
+   yet: since the planner marks such copies (``_update_writes`` in :mod:`hub.planner.plan`)
+   they re-form by rule 1, but links formed by older versions are only marked once planned
+   again, and a marker write can fail.
 4. **Match key, between new items**: among the remaining new copies, those on *different*
    endpoints whose key (the flow's ``match`` fields, normalised: case and surrounding space
    ignored) is equal form one link. A key that is ambiguous on one endpoint (two new items

@@ -20,7 +20,9 @@ Steps, per round of one flow:
    a successful listing ever leads to a delete; an edit made elsewhere in the same round wins
    over a delete (the deleted copy is unlinked instead).
 4. Merge every link field by field (:mod:`hub.planner.merge`) and plan creates for endpoints
-   that should hold a copy but do not.
+   that should hold a copy but do not. A copy that carries no origin marker (an item a first
+   sync matched by key) gets its link's marker, in the same write as an update where there
+   is one: after a lost state file the marker finds it, whatever was renamed meanwhile.
 
 Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
 and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
@@ -170,7 +172,8 @@ def _plan_link(
     deleting = before.deleting if before else False
     for ep, remote in seen.items():
         c = copies[ep]
-        copies[ep] = replace(c, snapshot=remote.item, version=remote.version)
+        copies[ep] = replace(c, snapshot=_with_marker(remote.item, c.snapshot),
+                             version=remote.version)
 
     fresh = {**attach, **seen}  # listed this round: with per-field times where known
     sides = {ep: Side(c.base, c.snapshot, fresh[ep].field_times if ep in fresh else {})
@@ -227,7 +230,8 @@ def _plan_link(
     if deleting:
         writes.extend(_delete_writes(inp, views, order, lid, new_copies, reasons))
     else:
-        writes.extend(_update_writes(inp, order, lid, new_copies, new_base, merged.writes))
+        writes.extend(_update_writes(inp, views, order, lid, new_copies, new_base,
+                                     merged.writes))
         writes.extend(_create_writes(inp, views, order, lid, new_copies, detached, new_base))
     if not new_copies and not writes:
         drop = True
@@ -287,20 +291,40 @@ def _delete_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[s
     return writes
 
 
-def _update_writes(inp: PlanInput, order: list[str], lid: str, copies: dict[str, CopyState],
-                   new_base: Item, wanted: dict[str, set[str]]) -> list[Write]:
+def _with_marker(read: Item, stored: Item) -> Item:
+    """A copy as read, with the marker it is known to carry: a listing may not repeat markers
+    (Todoist's incremental sync lists only the comments that changed)."""
+    return read if read.origin or not stored.origin else read.evolve(origin=stored.origin)
+
+
+def _unmarked(flow: str, lid: str, c: CopyState) -> bool:
+    """A copy that carries no origin marker and is not the original the link's id names
+    (:func:`hub.planner.matching.link_id_for`): an item a first sync matched by key. If the
+    state is lost, only a marker finds it again whatever has been edited since, so it gets
+    the link's marker. A copy carrying any marker (another flow's too) is left as it is."""
+    return not c.snapshot.origin and lid not in original_ids(flow, c.endpoint, c.ref)
+
+
+def _update_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
+                   copies: dict[str, CopyState], new_base: Item, wanted: dict[str, set[str]]
+                   ) -> list[Write]:
+    """Updates of the fields the merge decided, each also writing the link's origin marker
+    on an unmarked copy (:func:`_unmarked`); a marker alone where no field changes."""
     writes: list[Write] = []
     for ep in order:
-        fields = wanted.get(ep)
-        if not fields or ep not in copies:
+        if ep not in copies:
             continue
-        c = copies[ep]
+        c, view = copies[ep], views[ep]
+        fields = wanted.get(ep) or set()
+        mark = view.writable and view.observed and _unmarked(inp.flow, lid, c)
+        if not fields and not mark:
+            continue
         values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
-        writes.append(Write(WriteKind.UPDATE, ep,
-                            digest(inp.flow, lid, ep, "update", c.version, sorted(
-                                values.items())),
+        parts = (inp.flow, lid, ep, "update", c.version, sorted(values.items()))
+        key = digest(*parts, "mark") if mark else digest(*parts)
+        writes.append(Write(WriteKind.UPDATE, ep, key,
                             ref=c.ref, item=new_base, fields=frozenset(fields),
-                            expected_version=c.version))
+                            expected_version=c.version, origin=lid if mark else None))
     return writes
 
 

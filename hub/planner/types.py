@@ -78,7 +78,10 @@ class Write:
             return f"create {title!r}"
         if self.kind is WriteKind.DELETE:
             return f"delete {self.ref}"
-        return f"update {self.ref}: {', '.join(sorted(self.fields))}"
+        if not self.fields:
+            return f"mark {self.ref} with its link's origin marker"
+        marking = " (and its origin marker)" if self.origin else ""
+        return f"update {self.ref}: {', '.join(sorted(self.fields))}{marking}"
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,35 @@ class AdapterContract:
         assert got is not None
         assert _same(got.item, created.item, frozenset(untouched)) == {}
 
+    def test_update_with_origin_marks_a_copy_made_by_a_person(self, harness: Harness) -> None:
+        """A copy a first sync matched by key gets its link's marker, nothing else changes;
+        a full listing (what a lost state file starts from) shows it."""
+        a = harness.adapter
+        ref = harness.user_create(harness.sample(11))
+        listed = {r.ref: r for r in a.changes(None).items}[ref]
+        assert not listed.item.origin
+        marked = a.update(ref, listed.item, fields=frozenset(), expected_version=listed.version,
+                          idempotency_key=_key(), origin="link-11")
+        assert marked.item.origin == "link-11"
+        assert _same(marked.item, listed.item, a.capabilities.fields) == {}
+        got = a.get(ref)
+        assert got is not None and got.item.origin == "link-11"
+        assert {r.ref: r for r in a.changes(None).items}[ref].item.origin == "link-11"
+
+    def test_update_with_origin_writes_the_fields_and_the_marker(self, harness: Harness
+                                                                 ) -> None:
+        a = harness.adapter
+        ref = harness.user_create(harness.sample(12))
+        listed = {r.ref: r for r in a.changes(None).items}[ref]
+        changes = harness.edit(13)
+        field = sorted(changes)[0]
+        desired = listed.item.evolve(**{field: changes[field]})
+        a.update(ref, desired, fields=frozenset({field}), expected_version=listed.version,
+                 idempotency_key=_key(), origin="link-12")
+        got = a.get(ref)
+        assert got is not None and got.item.origin == "link-12"
+        assert getattr(got.item, field) == _expected(a, field, getattr(desired, field))
+
     def test_clearing_a_field_works(self, harness: Harness) -> None:
         a = harness.adapter
         clearable = [f for f in ("description", "due", "priority", "labels", "assignee")

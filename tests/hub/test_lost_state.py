@@ -343,8 +343,11 @@ def test_a_first_sync_match_takes_no_default_for_a_value() -> None:
     w.adapters["b"] = JiraLike(w.services["b"], name="b")
     w.services["a"].user_create(Item(title="x"))
     w.services["b"].user_create(Item(title="x", priority=2))
-    assert w.sync().counts["writes"] == 0
-    assert w.only("a")[1].priority is None
+    rep = w.sync()
+    assert rep.plan is not None
+    (only,) = [wr for lp in rep.plan.links for wr in lp.writes]
+    assert only.endpoint == "b" and not only.fields and only.origin  # its marker, nothing else
+    assert w.only("a")[1].priority is None and w.only("b")[1].priority == 2
     assert_quiet(w)
 
 

@@ -10,7 +10,29 @@ from collections.abc import Callable
 
 import pytest
 
+from hub.model import Item
 from tests.process.harness import SERVICES, Hub, chaos_seeds, wait_for
+from tests.process.model import Expected
+
+
+def sync_on_a_new_state(hub: Hub) -> None:
+    """The state file is deleted, then ``synchub sync``: no invariant broken, and it
+    converges."""
+    hub.delete_state()
+    hub.log.append("state deleted")
+    done = hub.sync()
+    assert done.code in (0, 1), str(done)
+    hub.check("after the first sync on a new state")
+    hub.converge()
+
+
+def assert_titles_everywhere(hub: Hub, items: list[Expected]) -> None:
+    """Each item is in every service once, with the title the user last gave it."""
+    for exp in items:
+        for service in SERVICES:
+            titles = [i.title for i in hub.items(service).values()
+                      if i.title.startswith(exp.key)]
+            assert titles == [exp.values["title"]], (service, titles)
 
 
 @pytest.mark.parametrize("seed", chaos_seeds())
@@ -50,18 +72,29 @@ def test_lost_state_with_pending_edits(make_hub: Callable[..., Hub], engine: str
     for exp in edited:
         assert hub.user_edit(exp, "title", service="jira")
     hub.check("after the edits")
-    hub.delete_state()
-    hub.log.append("state deleted")
-    done = hub.sync()
-    assert done.code in (0, 1), str(done)
-    hub.check("after the first sync on a new state")
-    hub.converge()
-    for exp in edited:  # spelled out: the edit is what every service now has
-        for service in SERVICES:
-            titles = [i.title for i in hub.items(service).values()
-                      if i.title.startswith(exp.key)]
-            assert titles == [exp.values["title"]], (service, titles)
+    sync_on_a_new_state(hub)
+    assert_titles_everywhere(hub, edited)  # spelled out: the edit is what every service has
     assert hub.ref("notion", deleted.key) is None
+
+
+def test_lost_state_after_items_matched_by_title_were_renamed(make_hub: Callable[..., Hub],
+                                                             engine: str) -> None:
+    """Items a person made in Jira *and* Todoist before the first sync (matched by title,
+    neither made by synchub), renamed in Todoist while the state file is lost: the Todoist
+    task carries its link's marker since the first sync, so it rejoins instead of being copied
+    everywhere again with its new title."""
+    hub = make_hub(engine)
+    made = [hub.user_create("jira") for _ in range(4)]
+    for exp in made:  # the same items, typed into Todoist by hand
+        hub.boxes["todoist"].user_create(Item(**exp.values))
+        hub.model.seen[exp.key].add("todoist")
+    assert hub.sync().code == 0
+    hub.check("after the first sync")
+    hub.converge()
+    for exp in made:
+        assert hub.user_edit(exp, "title", service="todoist")
+    sync_on_a_new_state(hub)
+    assert_titles_everywhere(hub, made)
 
 
 def test_kill_9_daemon_mid_round_then_restart(make_hub: Callable[..., Hub],

@@ -238,3 +238,31 @@ def test_rest_listing_pages_with_cursor(harness: TodoistHarness) -> None:
         if cursor is None:
             break
     assert seen == [f"t{i}" for i in range(5)]
+
+
+def test_a_later_process_reads_the_marker_of_a_task_listed_incrementally(
+        harness: TodoistHarness) -> None:
+    """An incremental sync lists only the comments that changed: a task synchub created,
+    edited (or reopened) when another process runs, must still read as marked, not as an item
+    new to synchub (which would be copied everywhere again)."""
+    created = harness.adapter.create(Item(title="ours"), origin="L7", idempotency_key="m")
+    cursor = harness.adapter.changes(None).cursor
+    later = build(harness.emu)  # another process: nothing in memory, the stored cursor
+    harness.emu.complete_item(created.ref)
+    harness.emu.reset_counts()
+    listed = later.changes(cursor)
+    assert [(r.ref, r.item.origin) for r in listed.items] == [(created.ref, "L7")]
+    assert listed.requests == 3  # project lookup, the sync, once per process every comment
+    harness.emu.edit_item(created.ref, content="edited")
+    assert later.changes(listed.cursor).requests == 1  # known from then on
+    later.close()
+
+
+def test_a_marked_task_is_not_marked_twice_by_another_process(harness: TodoistHarness) -> None:
+    created = harness.adapter.create(Item(title="ours"), origin="L8", idempotency_key="n")
+    later = build(harness.emu)
+    later.update(created.ref, Item(title="ours"), fields=frozenset(), expected_version=None,
+                 idempotency_key="n2", origin="L8")
+    notes = [n["content"] for n in harness.emu.notes.values() if n["item_id"] == created.ref]
+    assert notes == ["synchub-origin: L8"]
+    later.close()
