@@ -90,6 +90,12 @@ class RemoteItem:
     #: carry was decided from another copy, whose time is the one that matters. A field left
     #: out falls back to ``item.updated_at``. Used by the ``newest`` conflict policy.
     field_times: Mapping[str, dt.datetime] = field(default_factory=dict, compare=False)
+    #: listed only so that a link whose state was lost can take it back, never as an item new
+    #: to synchub: a recently completed Todoist task (a full listing omits completed tasks,
+    #: so one completed while the state was lost would be left out of its re-formed link and
+    #: its completion never reach the others). The planner never forms a link of such copies
+    #: alone, nor matches them by key with new items, so a first sync copies no history.
+    rejoin_only: bool = field(default=False, compare=False)
 
 
 class Gone(StrEnum):

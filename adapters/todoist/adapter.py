@@ -14,10 +14,12 @@ read the copies it writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from adapters.base import (
@@ -40,6 +42,8 @@ from hub.model import Item, StatusKind
 
 FIELDS = frozenset({"title", "description", "status", "due", "deadline", "priority", "labels",
                     "assignee", "recurrence", "parent"})
+#: how far back a full listing looks for completed tasks (Todoist allows three months a query)
+COMPLETED_WINDOW = dt.timedelta(days=30)
 MARKER = "synchub-origin: "
 MARKER_RE = re.compile(r"^synchub-origin: (\S+)")
 BATCH = 100
@@ -174,11 +178,27 @@ class TodoistAdapter:
             for tid in sorted(previous - self.filtered - seen):  # left without changing
                 gone[tid] = Gone.OUT_OF_SCOPE
         items, unreadable = self._remotes(listed)
+        if token == "*":
+            done, odd = self._recently_completed()
+            items += done
+            unreadable += odd
         new_state: dict[str, object] = {"t": data["sync_token"]}
         if self.filtered is not None:
             new_state["f"] = sorted(self.filtered)
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
                          requests=self.client.requests - before, unreadable=tuple(unreadable))
+
+    def _recently_completed(self) -> tuple[list[RemoteItem], list[Unreadable]]:
+        """Tasks completed in the last :data:`COMPLETED_WINDOW`, for a full listing (one
+        request a page of 200): a full sync lists no completed task, and after a lost state
+        file a task completed meanwhile must rejoin its link, or its completion never reaches
+        the others. They are ``rejoin_only``: never copied as new items on a first sync."""
+        until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # our clock may lag theirs
+        tasks = [t for t in self.client.completed(self._resolve_project(),
+                                                  until - COMPLETED_WINDOW, until)
+                 if self._in_scope(t)]
+        items, unreadable = self._remotes(tasks)
+        return [replace(r, rejoin_only=True) for r in items], unreadable
 
     def _know_markers(self) -> None:
         """Read every comment once per process (one request): a task we created, listed by

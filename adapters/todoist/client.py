@@ -8,6 +8,7 @@ The SDK has no retries, which is what we want: the executor retries, honouring R
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -131,6 +132,32 @@ class TodoistClient:
                     for t in page}
         return self._send(call, write=False, what="filter tasks")
 
+    def completed(self, project_id: str, since: dt.datetime, until: dt.datetime
+                  ) -> list[dict[str, Any]]:
+        """Tasks of a project completed in [since, until] (raw v1 shape, every page of 200;
+        Todoist allows at most three months a query). A full sync does not list them."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
+                                      "project_id": project_id, "limit": 200}
+            if cursor:
+                params["cursor"] = cursor
+
+            def call(params: dict[str, Any] = params) -> dict[str, Any]:
+                resp = self.http.get(
+                    "https://api.todoist.com/api/v1/tasks/completed/by_completion_date",
+                    params=params)
+                resp.raise_for_status()
+                result: dict[str, Any] = resp.json()
+                return result
+
+            page = self._send(call, write=False, what="list completed tasks")
+            out += page.get("items", [])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return out
+
     def task(self, task_id: str) -> dict[str, Any] | None:
         """One task (raw v1 shape) or None if it does not exist."""
         def call() -> dict[str, Any]:
@@ -142,3 +169,7 @@ class TodoistClient:
             return self._send(call, write=False, what="get task")
         except NotFound:
             return None
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

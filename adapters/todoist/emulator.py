@@ -31,6 +31,11 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _parse_time(text: str) -> dt.datetime:
+    at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
 class CommandError(Exception):
     def __init__(self, http_code: int, tag: str, message: str) -> None:
         super().__init__(message)
@@ -350,9 +355,7 @@ class TodoistEmulator(Emulator):
                     and not i["checked"] and self._matches(i, query)]
             return self._page(req, rows)
         if parts == ["tasks", "completed", "by_completion_date"]:
-            rows = [self._task(i) for i in self.items.values()
-                    if i["checked"] and not i["is_deleted"]]
-            return Response.json({"items": rows, "next_cursor": None})
+            return self._completed(req)
         if parts == ["projects"] and req.method == "GET":
             rows = [self._project(p) for p in self.projects.values() if not p["is_deleted"]]
             return self._page(req, rows)
@@ -386,6 +389,25 @@ class TodoistEmulator(Emulator):
                 return item["due"] is None
             return False
         return any(all(term(t) for t in alt.split("&")) for alt in query.split("|"))
+
+    def _completed(self, req: Request) -> Response:
+        """Tasks completed between ``since`` and ``until`` (both required, at most 3 months
+        apart, as Todoist allows), newest first, paged by cursor under ``items``."""
+        try:
+            since = _parse_time(req.q("since") or "")
+            until = _parse_time(req.q("until") or "")
+        except ValueError:
+            return self.error_body(400, "Invalid argument value: since/until")
+        if until - since > dt.timedelta(days=92) or until < since:
+            return self.error_body(400, "The date range must be at most 3 months")
+        pid = req.q("project_id")
+        rows = sorted((self._task(i) for i in self.items.values()
+                       if i["checked"] and not i["is_deleted"] and i.get("completed_at")
+                       and since <= _parse_time(i["completed_at"]) <= until
+                       and (pid is None or i["project_id"] == pid)),
+                      key=lambda t: t["completed_at"], reverse=True)
+        page = json.loads(self._page(req, rows).body)
+        return Response.json({"items": page["results"], "next_cursor": page["next_cursor"]})
 
     def _page(self, req: Request, rows: list[dict[str, Any]]) -> Response:
         limit = min(int(req.q("limit") or 50), 200)

@@ -31,6 +31,10 @@ Rules, in order:
    with the same title there) matches nothing, because a wrong merge is worse than a visible
    duplicate.
 
+Copies listed ``rejoin_only`` (a recently completed Todoist task, see
+:class:`adapters.base.RemoteItem`) take part in rules 1-3 only: a group of such copies alone
+is no link, and rule 4 never sees them, so a first sync copies no history.
+
 What a re-formed link agrees on, and where it is not created again, is decided in
 :mod:`hub.planner.agreement` and :mod:`hub.planner.plan`.
 """
@@ -115,7 +119,9 @@ def group_new_items(
     rest = _rejoin_by_key(by_origin, rest, fields)
     groups = [Group(origin, by_origin[origin],
                     is_tagged(origin) or origin in named or marked[origin] > 1)
-              for origin in sorted(by_origin)]
+              for origin in sorted(by_origin)
+              if not all(r.rejoin_only for r in by_origin[origin].values())]
+    rest = [(ep, r) for ep, r in rest if not r.rejoin_only]  # history: never a new link
     return groups + _key_groups(rest, order, fields), warnings
 
 

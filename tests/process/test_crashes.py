@@ -97,6 +97,26 @@ def test_lost_state_after_items_matched_by_title_were_renamed(make_hub: Callable
     assert_titles_everywhere(hub, made)
 
 
+def test_lost_state_right_after_a_task_was_completed_in_todoist(
+        make_hub: Callable[..., Hub], engine: str) -> None:
+    """The completion was not synced when the state file went: a full Todoist listing omits
+    completed tasks, so the task must come from the recently-completed listing, rejoin its
+    link and close the copies elsewhere (it was left out and never closed them)."""
+    hub = make_hub(engine)
+    made = hub.create_many(8)
+    assert hub.sync().code == 0
+    hub.converge()
+    done = [e for e in made if e.live][:2]
+    for exp in done:
+        assert hub.user_complete(exp, "todoist")
+    sync_on_a_new_state(hub)
+    for exp in done:
+        for service in ("jira", "notion"):
+            ref = hub.ref(service, exp.key)
+            assert ref is not None and hub.items(service)[ref].status.kind.closed, (
+                service, exp.key)
+
+
 def test_kill_9_daemon_mid_round_then_restart(make_hub: Callable[..., Hub],
                                               chaos_seed: int) -> None:
     hub = make_hub(interval="1s", seed=chaos_seed)

@@ -266,3 +266,29 @@ def test_a_marked_task_is_not_marked_twice_by_another_process(harness: TodoistHa
     notes = [n["content"] for n in harness.emu.notes.values() if n["item_id"] == created.ref]
     assert notes == ["synchub-origin: L8"]
     later.close()
+
+
+def test_a_full_listing_returns_recently_completed_tasks_to_rejoin_only(
+        harness: TodoistHarness) -> None:
+    """A full sync omits completed tasks; after a lost state file a task completed meanwhile
+    must still be seen (done) so its completion reaches the other services."""
+    emu = harness.emu
+    open_ref = harness.user_create(Item(title="open"))
+    recent = harness.user_create(Item(title="done lately"))
+    old = harness.user_create(Item(title="done long ago"))
+    emu.complete_item(recent)
+    emu.complete_item(old)
+    emu.items[old]["completed_at"] = "2020-01-01T00:00:00.000000Z"
+    emu.reset_counts()
+    listed = {r.ref: r for r in build(emu).changes(None).items}
+    assert set(listed) == {open_ref, recent}
+    assert listed[recent].rejoin_only and listed[recent].item.status.kind is StatusKind.DONE
+    assert not listed[open_ref].rejoin_only
+    assert emu.requests["GET /api/v1/tasks/completed/by_completion_date"] == 1
+
+
+def test_completed_tasks_query_is_refused_over_three_months(emu: TodoistEmulator) -> None:
+    resp = httpx.get(f"{emu.base_url}/api/v1/tasks/completed/by_completion_date",
+                     params={"since": "2026-01-01T00:00:00Z", "until": "2026-06-01T00:00:00Z"},
+                     headers={"Authorization": "Bearer test-token"})
+    assert resp.status_code == 400
