@@ -26,9 +26,11 @@ What this cannot tell, by nature of a lost base: with two copies, which one was 
 policy decides, from item times for ``newest``); a write still pending when the state was
 lost (the copy left behind looks edited to the majority); and a copy not created again on an
 endpoint where it was not listed stays detached, so an item whose create had failed before
-the loss is not created there (the reasons say so), and a detached copy that shows up again
-(a reopened Todoist task) rejoins against the link's base, so fields edited elsewhere while it
-was away read as its edits.
+the loss is not created there (the reasons say so). Todoist lists tasks completed in the
+last 30 days beside a full listing (``rejoin_only``), so a task completed before or while the
+state was lost rejoins its link; one completed longer ago stays detached, and if it is
+reopened it rejoins against the link's base, so fields edited elsewhere while it was away
+read as its edits.
 
 Pure, like the rest of the planner.
 """
