@@ -164,8 +164,8 @@ class Hub:
         self.log.append(f"  -> exit {done.code}")
         return done
 
-    def status(self, timeout: float = 30.0) -> Done:
-        return self.spawn("status").wait(timeout)
+    def status(self, *extra: str, timeout: float = 30.0) -> Done:
+        return self.spawn("status", *extra).wait(timeout)
 
     def daemon(self) -> Proc:
         p = self.spawn("run", "--port", str(self.port), "--log-format", "json")

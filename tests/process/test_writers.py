@@ -9,6 +9,7 @@ is how duplicates are made (both see "no copy in Jira yet", both create one).
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -102,12 +103,10 @@ def _keys(hub: Hub, service: str) -> set[str]:
 
 
 def _status_links(done: Done) -> int:
-    """The links column of ``synchub status`` for the flow."""
-    for line in done.out.splitlines():
-        cells = [c.strip() for c in re.split(r"[│|]", line) if c.strip()]
-        if cells and cells[0] == "sandbox":
-            return int(cells[2])
-    raise AssertionError(f"no flow row in status:\n{done}")
+    """The flow's links as ``synchub status --json`` reports them."""
+    flows = {f["flow"]: f for f in json.loads(done.out)["flows"]}
+    assert "sandbox" in flows, f"no flow in status:\n{done}"
+    return int(flows["sandbox"]["links"])
 
 
 def test_status_beside_the_daemon_loses_none_of_its_commits(
@@ -118,7 +117,7 @@ def test_status_beside_the_daemon_loses_none_of_its_commits(
     for step in range(2):
         hub.create_many(8)
         for _ in range(2):  # readers while the daemon runs its rounds
-            done = hub.status()
+            done = hub.status("--json")
             assert done.code == 0, str(done)
             links = _status_links(done)
             assert links >= seen_links, f"status went back from {seen_links} to {links}"
@@ -130,7 +129,7 @@ def test_status_beside_the_daemon_loses_none_of_its_commits(
     hub.log.append(f"converged after {time.monotonic() - t0:.1f} s")
     settled = hub.rounds()
     assert wait_for(lambda: hub.rounds() >= settled + 1, timeout=10)  # a quiet round committed
-    reported = _status_links(hub.status())  # what a reader sees now: every link
+    reported = _status_links(hub.status("--json"))  # what a reader sees now: every link
     daemon.kill9()
 
     assert hub.integrity() == "ok"
