@@ -7,8 +7,6 @@ replica name); the memory services are shared through the adapter registry."""
 
 from __future__ import annotations
 
-import socket
-import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,30 +22,14 @@ from hub.daemon.web import create_app
 from hub.engine import run_flow
 from hub.model import Item
 from hub.runtime import open_runtime
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.daemon_config import write_memory_config
 
 
 def write_config(tmp_path: Path, state_url: str, tag: str, *, writer_wait: str = "0.3s",
                  lease: int = 30) -> Path:
-    path = tmp_path / f"synchub-{uuid.uuid4().hex[:6]}.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        state: {{url: "{state_url}", writer_wait: {writer_wait}}}
-        daemon: {{port: {_port()}, lease_seconds: {lease}}}
-        connections:
-          a: {{type: memory, service: a-{tag}}}
-          b: {{type: memory, service: b-{tag}}}
-        flows:
-          work:
-            interval: 1h
-            endpoints: {{x: {{connection: a}}, y: {{connection: b}}}}
-        """))
-    path.chmod(0o600)
-    return path
+    return write_memory_config(tmp_path / f"synchub-{uuid.uuid4().hex[:6]}.yaml", tag,
+                               state=f'url: "{state_url}", writer_wait: {writer_wait}',
+                               daemon=f"lease_seconds: {lease}", interval="1h")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import textwrap
 import threading
 import time
 import urllib.request
@@ -22,30 +20,14 @@ from hub.errors import ConfigError
 from hub.logs import setup_logging
 from hub.model import Item
 from hub.runtime import open_runtime
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.daemon_config import write_memory_config
 
 
 def config(tmp_path: Path, host: str = "127.0.0.1", token: str = "") -> tuple[Path, str]:
     tag = uuid.uuid4().hex[:8]
-    path = tmp_path / "synchub.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        state: {{url: "sqlite:///state.db"}}
-        daemon: {{host: "{host}", port: {_port()}{", token: " + token if token else ""}}}
-        connections:
-          a: {{type: memory, service: a-{tag}}}
-          b: {{type: memory, service: b-{tag}}}
-        flows:
-          work:
-            interval: 1s
-            endpoints: {{x: {{connection: a}}, y: {{connection: b}}}}
-        """))
-    path.chmod(0o600)
-    return path, tag
+    daemon = f'host: "{host}"' + (f", token: {token}" if token else "")
+    return write_memory_config(tmp_path / "synchub.yaml", tag, state='url: "sqlite:///state.db"',
+                               daemon=daemon), tag
 
 
 def test_daemon_syncs_serves_and_stops_cleanly(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon.test_service import _port
+from tests.support.daemon_config import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""\
@@ -48,7 +48,7 @@ def start(tmp_path: Path, grace: float) -> subprocess.Popen[str]:
     cfg = tmp_path / "synchub.yaml"
     cfg.write_text(textwrap.dedent(f"""\
         state: {{url: "sqlite:///state.db"}}
-        daemon: {{host: "127.0.0.1", port: {_port()}, grace_seconds: {grace}}}
+        daemon: {{host: "127.0.0.1", port: {free_port()}, grace_seconds: {grace}}}
         connections:
           a: {{type: memory, service: a}}
           b: {{type: memory, service: b}}

@@ -15,7 +15,6 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,18 +28,13 @@ import pytest
 
 from hub import sandbox as sbx
 from hub.model import DateOnly, Item, Status, StatusKind
+from tests.support.daemon_config import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDED = {"Fix login timeout", "Prepare sprint review", "Book team offsite", "Draft Q3 roadmap",
           "Release go-live"}
 DATED = {"Fix login timeout", "Release go-live"}
 TASKS = ("jira", "todoist", "notion")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 30.0, poll: float = 0.1) -> None:
@@ -58,7 +52,7 @@ class World:
     def __init__(self, directory: Path, interval: str) -> None:
         self.boxes = sbx.start()
         sbx.seed(self.boxes)
-        self.port = _port()
+        self.port = free_port()
         self.dir = directory
         self.path = sbx.config(self.boxes, directory, interval=interval, port=self.port)
         self.secrets = {name: c["webhook_secret"]

@@ -1,0 +1,34 @@
+"""A daemon config over two in-memory services ``a-<tag>`` and ``b-<tag>`` (one flow, "work"),
+for the daemon and replica tests: one writer instead of a copy in each test module."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_memory_config(path: Path, tag: str, *, state: str, daemon: str = "",
+                        interval: str = "1s") -> Path:
+    """``state`` and ``daemon`` are the bodies of YAML flow mappings (``url: "..."``); the
+    daemon gets a free port. Mode 0600, as synchub asks of a config holding secrets."""
+    extra = f", {daemon}" if daemon else ""
+    path.write_text(textwrap.dedent(f"""\
+        state: {{{state}}}
+        daemon: {{port: {free_port()}{extra}}}
+        connections:
+          a: {{type: memory, service: a-{tag}}}
+          b: {{type: memory, service: b-{tag}}}
+        flows:
+          work:
+            interval: {interval}
+            endpoints: {{x: {{connection: a}}, y: {{connection: b}}}}
+        """))
+    path.chmod(0o600)
+    return path
