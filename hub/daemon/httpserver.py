@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -67,6 +68,17 @@ EXEMPT = frozenset({"/healthz"})  # answered whatever the load: see the module d
 REFUSED = "%d more %s refused in the last %ds"  # summary of held-back refusal lines
 
 
+class Refusals:
+    """Tells ``fn`` (if any) what was refused: ``"requests"`` or ``"connections"``."""
+
+    def __init__(self, fn: Callable[[str], None] | None = None) -> None:
+        self.fn = fn
+
+    def __call__(self, what: str) -> None:
+        if self.fn is not None:
+            self.fn(what)
+
+
 class HardenedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a header timeout, a body timeout and a connection cap.
 
@@ -76,6 +88,8 @@ class HardenedH11Protocol(H11Protocol):
 
     limits: ClassVar[Limits] = Limits()
     refusals: ClassVar[RateLimitedLog] = RateLimitedLog(log, summary=REFUSED)  # one per server
+    #: told of every refusal (``"connections"``), for the metrics: the log is rate-limited
+    on_refused: ClassVar[Refusals] = Refusals()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +102,7 @@ class HardenedH11Protocol(H11Protocol):
             self.refusals.warning("connections", "connections over the cap",
                                   "refusing connections: %d open (the cap)",
                                   len(self.connections))
+            self.on_refused("connections")
             transport.close()
             return
         super().connection_made(transport)
@@ -165,7 +180,8 @@ class HardenedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def protocol_class(limits: Limits) -> type[HardenedH11Protocol]:
+def protocol_class(limits: Limits, on_refused: Callable[[str], None] | None = None
+                   ) -> type[HardenedH11Protocol]:
     """A :class:`HardenedH11Protocol` with these limits (uvicorn builds the protocol itself,
     from a class, so per-server settings travel as class attributes of a fresh subclass)."""
     refusals = RateLimitedLog(log, summary=REFUSED)
@@ -175,6 +191,7 @@ def protocol_class(limits: Limits) -> type[HardenedH11Protocol]:
 
     SynchubH11Protocol.limits = limits
     SynchubH11Protocol.refusals = refusals
+    SynchubH11Protocol.on_refused = Refusals(on_refused)
     return SynchubH11Protocol
 
 
@@ -183,10 +200,12 @@ class RequestCap:
 
     It runs in the server's one event loop thread, so a plain counter is enough."""
 
-    def __init__(self, app: Any, limit: int, exempt: frozenset[str] = EXEMPT) -> None:
+    def __init__(self, app: Any, limit: int, exempt: frozenset[str] = EXEMPT,
+                 on_refused: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.limit = limit
         self.exempt = exempt
+        self.on_refused = Refusals(on_refused)
         self.active = 0
         self.refusals = RateLimitedLog(log, summary=REFUSED)
 
@@ -197,6 +216,7 @@ class RequestCap:
         if self.active >= self.limit:
             self.refusals.warning("busy", "requests over the cap",
                                   "refusing requests: %d in flight (the cap)", self.active)
+            self.on_refused("requests")
             await send({"type": "http.response.start", "status": 503,
                         "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                     (b"retry-after", b"1"), (b"connection", b"close")]})
@@ -209,16 +229,17 @@ class RequestCap:
             self.active -= 1
 
 
-def server_config(app: Any, host: str, port: int, limits: Limits | None = None
-                  ) -> uvicorn.Config:
+def server_config(app: Any, host: str, port: int, limits: Limits | None = None,
+                  on_refused: Callable[[str], None] | None = None) -> uvicorn.Config:
     """The uvicorn configuration the daemon serves ``app`` with.
 
     ``log_config=None`` and ``log_level=None``: uvicorn keeps the handlers and levels that
     hub.logs set up (JSON, secrets masked) instead of installing its plain-text ones."""
     limits = limits or Limits()
     quiet_uvicorn_warnings()
-    return uvicorn.Config(RequestCap(app, limits.max_requests), host=host, port=port,
-                          http=protocol_class(limits), timeout_keep_alive=limits.keep_alive,
+    return uvicorn.Config(RequestCap(app, limits.max_requests, on_refused=on_refused),
+                          host=host, port=port, http=protocol_class(limits, on_refused),
+                          timeout_keep_alive=limits.keep_alive,
                           backlog=limits.backlog, log_config=None, log_level=None,
                           lifespan="off")
 

@@ -65,6 +65,9 @@ class Metrics:
                                   buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300))
         self.notices = Counter("synchub_webhook_notices", "Webhook deliveries",
                                ["service", "result"], registry=r)
+        self.refused = Counter("synchub_http_refused", "Requests (503) and connections "
+                               "(closed) refused over the web server's caps", ["what"],
+                               registry=r)
 
     def observe_round(self, report: RoundReport, seconds: float, links: int,
                       open_conflicts: int) -> None:

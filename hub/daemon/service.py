@@ -270,7 +270,8 @@ class Daemon:
 
         from hub.daemon.httpserver import server_config  # timeouts and caps: see there
 
-        config = server_config(create_app(self.web_state()), self.host, self.port)
+        config = server_config(create_app(self.web_state()), self.host, self.port,
+                               on_refused=lambda what: self.metrics.refused.labels(what).inc())
         server = uvicorn.Server(config)  # off the main thread it leaves signals to us
         self.server = server
         thread = threading.Thread(target=server.run, name="synchub-web", daemon=True)

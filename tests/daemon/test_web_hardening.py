@@ -105,7 +105,8 @@ QUICK = Limits(header_timeout=0.5, body_timeout=0.5, keep_alive=30)
 @contextmanager
 def serving(st: WebState, limits: Limits = QUICK) -> Iterator[tuple[int, RequestCap]]:
     """A real uvicorn server for the app, on an ephemeral port, as the daemon builds it."""
-    config = server_config(create_app(st), "127.0.0.1", 0, limits)
+    config = server_config(create_app(st), "127.0.0.1", 0, limits,
+                           on_refused=lambda what: st.metrics.refused.labels(what).inc())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -313,13 +314,16 @@ def test_past_the_request_cap_requests_get_503_but_healthz_is_answered() -> None
             for sock in slow:
                 sock.close()
         wait_for(lambda: cap.active == 0)
-        assert status(request(port, "GET", "/metrics?token=status-token-xyz")) == 200
+        metrics = request(port, "GET", "/metrics?token=status-token-xyz")
+        assert status(metrics) == 200
+        assert b'synchub_http_refused_total{what="requests"} 2.0' in metrics
     assert notices(st, "rejected_401") == 2  # the 503s never reached the parser
 
 
 def test_past_the_connection_cap_new_connections_are_closed_at_once() -> None:
     limits = Limits(header_timeout=30, body_timeout=30, max_connections=3)
-    with serving(state(), limits) as (port, _):
+    st = state()
+    with serving(st, limits) as (port, _):
         idle = [connect(port) for _ in range(3)]
         try:
             with connect(port) as extra:
@@ -332,6 +336,7 @@ def test_past_the_connection_cap_new_connections_are_closed_at_once() -> None:
             return status(request(port, "GET", "/healthz") or b"HTTP/1.1 0 -") == 200
 
         wait_for(healthz_ok)
+    assert st.metrics.refused.labels("connections")._value.get() >= 1
 
 
 # -- 3. rejections: every one counted, few logged -----------------------------------------------
