@@ -59,7 +59,7 @@ def handled(fn: F) -> F:
             return fn(*args, **kwargs)
         except SyncHubError as err:
             code, hint = advice(err)
-            err_console.print(f"[red]error:[/] {_render_error(err)}", highlight=False,
+            err_console.print(f"[red]error:[/] {escape(_render_error(err))}", highlight=False,
                               soft_wrap=True)
             err_console.print(f"[dim]{hint}[/]")
             raise typer.Exit(code) from None

@@ -27,12 +27,15 @@ def _for_humans(url: str) -> str:
 def url_problem(url: str) -> str | None:
     """What makes ``url`` unusable, found without opening it (``synchub check`` says so
     instead of the first ``sync`` failing): an unknown scheme, an SQLite file or folder that
-    cannot be written. A PostgreSQL server is only reached by ``check --probe``."""
+    cannot be written, a PostgreSQL URL without the ``postgres`` extra installed. A PostgreSQL
+    server is only reached by ``check --probe``."""
     if not url.startswith(SCHEMES):
         return (f"unsupported state URL {_for_humans(url)!r}: use sqlite:///path/to/state.db "
                 "or postgresql://user@host/db")
     if not url.startswith("sqlite://"):
-        return None
+        from hub.store.postgres import MISSING_DRIVER, driver_missing
+
+        return MISSING_DRIVER if driver_missing() else None
     rest = url[len("sqlite://"):]
     if rest in (":memory:", "/:memory:"):
         return None

@@ -8,13 +8,14 @@ the URL keeps synchub's tables in their own schema (created if missing).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from hub.errors import StateError
+from hub.errors import ConfigError, ConfigProblem, StateError
 from hub.store import locks
 from hub.store.sql import Dialect, SqlStore
 
@@ -46,8 +47,36 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(query=rest)), schema
 
 
+#: psycopg comes with the ``postgres`` extra: SQLite users need not install it
+INSTALL_DRIVER = "pip install 'synchub[postgres]'"
+MISSING_DRIVER = (f"a postgresql:// state URL needs the psycopg driver, which is not installed: "
+                  f"{INSTALL_DRIVER}")
+
+
+def driver_missing() -> bool:
+    """Whether psycopg is not installed, found without importing it."""
+    try:
+        return importlib.util.find_spec("psycopg") is None
+    except (ImportError, ValueError):
+        return True
+
+
+def _import_driver() -> Any:
+    try:
+        import psycopg
+    except ModuleNotFoundError as exc:
+        if exc.name != "psycopg":
+            raise
+        raise ConfigError(ConfigProblem(MISSING_DRIVER, path="state.url")) from exc
+    except ImportError as exc:  # installed, but found no libpq it can use
+        raise ConfigError(ConfigProblem(
+            f"a postgresql:// state URL needs the psycopg driver, which cannot be imported "
+            f"({exc}): {INSTALL_DRIVER}", path="state.url")) from exc
+    return psycopg
+
+
 def _connect(conninfo: str, **extra: Any) -> Any:
-    import psycopg
+    psycopg = _import_driver()
 
     try:
         return psycopg.connect(conninfo, connect_timeout=10, **extra)
