@@ -45,6 +45,7 @@ from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.people import PEOPLE_PROPERTY, People
 from adapters.reading import convert_each, convert_one, zone_name
+from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
@@ -84,7 +85,7 @@ def _updated(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class JiraAdapter:
+class JiraAdapter(AdapterBase):
     def __init__(self, client: JiraClient, ctx: EndpointContext, *, jql: str,
                  reconcile_every: int = 10, read_only: bool = False) -> None:
         self.client = client
@@ -135,7 +136,7 @@ class JiraAdapter:
             if name is None:  # e.g. no cancelled status: it is done in Jira
                 return Status(kind=StatusKind.DONE if value.kind.closed else StatusKind.OPEN)
             return Status(kind=StatusKind(self.status_map.to_canonical[name]), raw=name)
-        return value
+        return super().represent(field, value)
 
     def _to_item(self, raw: dict[str, Any]) -> Item:
         f = raw["fields"]

@@ -38,6 +38,7 @@ from adapters.base import (
 )
 from adapters.faults import FaultKind, FaultPlan
 from adapters.reading import convert_each, convert_one
+from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
 from hub.model import SYNC_FIELDS, Item
 
@@ -177,8 +178,9 @@ class MemoryConnection(BaseModel):
     service: str = "memory"  # name of the shared in-process service
 
 
-class MemoryAdapter:
-    """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`."""
+class MemoryAdapter(AdapterBase):
+    """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`;
+    holds every value as given, so ``represent`` (and ``close``) are :class:`AdapterBase`'s."""
 
     def __init__(
         self,
@@ -329,9 +331,6 @@ class MemoryAdapter:
                 if not rec.deleted and rec.item.origin == origin:
                     return self._remote(ref, rec)
             return None
-
-    def close(self) -> None:
-        return None
 
 
 #: In-process services by name, so a config can point several endpoints at one service.

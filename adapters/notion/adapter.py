@@ -51,6 +51,7 @@ from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from adapters.reading import convert_each, convert_one
+from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
@@ -66,7 +67,7 @@ def _minute(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
-class NotionAdapter:
+class NotionAdapter(AdapterBase):
     def __init__(self, client: NotionClient, ctx: EndpointContext, *, database_id: str,
                  data_source: str | None = None, filter: dict[str, Any] | None = None,
                  read_only: bool = False, reconcile_every: int = 10) -> None:
