@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +41,9 @@ from adapters.reading import convert_each, convert_one
 from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
 from hub.model import SYNC_FIELDS, Item
+
+if TYPE_CHECKING:
+    from adapters.memory.sandbox import MemorySandbox
 
 ALL_FIELDS = frozenset(SYNC_FIELDS)
 
@@ -358,3 +361,9 @@ class MemoryAdapterFactory:
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, MemoryConnection)
         return f"in-memory service {connection.service!r}"
+
+    def sandbox(self, port: int = 0) -> MemorySandbox:
+        """A fresh named service and a user of it (:class:`adapters.base.SandboxFactory`)."""
+        from adapters.memory.sandbox import MemorySandbox  # it imports this module
+
+        return MemorySandbox(port=port)
