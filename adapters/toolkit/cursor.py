@@ -40,7 +40,13 @@ class WindowCursor:
                   ) -> WindowCursor:
         """The cursor stored as ``text`` (None or empty: a first listing). Without ``key`` in
         it, the first ``legacy`` key present (old key -> its value as a start) is read."""
-        state: dict[str, Any] = json.loads(text) if text else {}
+        return cls.from_state(json.loads(text) if text else {}, key=key, legacy=legacy)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], *, key: str = "since",
+                   legacy: Mapping[str, Callable[[str], str | None]] | None = None
+                   ) -> WindowCursor:
+        """:meth:`from_json` of the decoded JSON."""
         if key in state:
             start = str(state[key]) if state[key] else None
         else:
