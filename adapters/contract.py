@@ -19,7 +19,11 @@ Rules every adapter follows (checked by ``tests/contract``):
   allows; ``fields`` may then be empty. The copy it returns carries the marker.
 - Converting an item to the remote form and back gives the same item on every field in
   ``capabilities.fields`` (the round-trip property).
-- Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table.
+- ``represent(field, value)`` is what the service holds after writing ``value``; the hub
+  compares copies with it. Adapters inherit the identity from
+  :class:`adapters.toolkit.AdapterBase` and override it for their lossy fields only.
+- Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table
+  (the shared rows in :func:`adapters.toolkit.status_error`, the service's own in its client).
 - One listed item that cannot be converted is reported in ``ChangeSet.unreadable`` and the
   listing goes on; ``get`` of it raises :class:`hub.errors.ValidationRejected` with the same
   reason (P14). The loop is written once, in :mod:`adapters.reading`.
