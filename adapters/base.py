@@ -1,390 +1,86 @@
-"""The one contract every service adapter implements.
+"""The adapter contract's public names, in one import.
 
-Terminology: an **adapter** is one configured endpoint's view of a service (a Jira JQL scope,
-a Todoist project, a Notion data source, a Google calendar). It speaks canonical
-:class:`hub.model.Item` outward and the service's wire format (through the official client)
-inward. It holds no sync state: the hub gives it a cursor and gets a new one back.
+``adapters.base`` is what ``hub`` (and every adapter) imports; each name is defined in the
+module whose one job it is:
 
-Rules every adapter follows (checked by ``tests/contract``):
+- :mod:`adapters.contract`: what an adapter is and returns (:class:`Adapter`, its optional
+  parts :class:`Representing`, :class:`LearnsCreated`, :class:`BatchingAdapter`, and the
+  values: :class:`Capabilities`, :class:`RemoteItem`, :class:`ChangeSet`, :class:`WriteOp` ...).
+  Its docstring holds the rules every adapter follows (checked by ``tests/contract``).
+- :mod:`adapters.context`: what the config hands an adapter (:class:`EndpointContext`,
+  :class:`ValueMap`).
+- :mod:`adapters.registry`: building adapters from config (:class:`AdapterFactory`, the
+  ``synchub.adapters`` entry points, :func:`load_factory`).
+- :mod:`adapters.webhooks`: :class:`ChangeNotice`, :class:`WebhookRejected`, the body
+  helpers and the optional factory protocol :class:`WebhookHandler`.
+- :mod:`adapters.sandboxing`: :class:`Sandbox` and the optional factory protocol
+  :class:`SandboxFactory`.
 
-- ``changes(cursor)`` returns what changed since ``cursor`` (everything when ``None``). A
-  deletion is only ever reported explicitly in ``gone``; absence from a listing means nothing.
-  A listing that fails part-way raises; it never returns a partial result as if complete.
-- ``create`` writes the origin marker on the remote copy, so ``find_by_origin`` can find it
-  after a crash, and uses ``idempotency_key`` where the service supports one.
-- ``update`` writes only ``fields`` and, when ``expected_version`` is given and the service
-  supports it, fails with :class:`hub.errors.Conflict` if the copy changed meanwhile. With
-  ``origin`` it also writes the origin marker on a copy that carries none (an item a first
-  sync matched by key, which synchub did not create), in the same request where the service
-  allows; ``fields`` may then be empty. The copy it returns carries the marker.
-- Converting an item to the remote form and back gives the same item on every field in
-  ``capabilities.fields`` (the round-trip property).
-- Errors are raised as the classes in :mod:`hub.errors`, mapped from HTTP statuses in one table.
-- One listed item that cannot be converted is reported in ``ChangeSet.unreadable`` and the
-  listing goes on; ``get`` of it raises :class:`hub.errors.ValidationRejected` with the same
-  reason (P14). The loop is written once, in :mod:`adapters.reading`.
-- Building an adapter (``AdapterFactory.build``) and reading ``capabilities`` make no request:
-  a service that is down when the hub starts fails that endpoint's first call in a round,
-  never the start-up of every flow.
+The pieces an adapter is *built* from (identity ``represent``, writes on ``write_batch``,
+the status-to-error table, the windowed cursor) are in :mod:`adapters.toolkit`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from importlib.metadata import entry_points
-from typing import Any, ClassVar, Protocol, runtime_checkable
-
-from pydantic import BaseModel
-
-from hub.errors import ConfigError, ConfigProblem, SyncHubError
-from hub.model import Item
-
-
-@dataclass(frozen=True)
-class RequestBudget:
-    """At most ``requests`` per ``per_seconds`` window (the service's documented limit)."""
-
-    requests: int
-    per_seconds: float
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What an adapter can do; the planner never asks it for more.
-
-    ``fields``: the canonical fields this adapter reads and writes faithfully.
-    ``read_only``: never written (P11), whatever the config says.
-    ``batch_size``: how many writes one request can carry (1 = no batching).
-    """
-
-    fields: frozenset[str]
-    read_only: bool = False
-    batch_size: int = 1
-    request_budget: RequestBudget | None = None
-    can_delete: bool = True
-    idempotent_create: bool = False  # the service itself de-duplicates by idempotency key
-    #: a copy is only created here for items with at least one of these fields set (a calendar
-    #: needs a due date or a span); empty = any item.
-    create_requires_any: frozenset[str] = frozenset()
-    #: how coarse the service's last-modified times are, in seconds (Notion rounds down to
-    #: the minute): an edit is only "older" than another by more than this
-    timestamp_precision: float = 0.0
-    #: how long after a create ``find_by_origin`` may not see it yet, in seconds (Jira finds
-    #: markers through its search index, which lags writes): a lost create answer is then
-    #: confirmed in a later round instead of being tried again
-    marker_lag: float = 0.0
-
-
-@dataclass(frozen=True)
-class RemoteItem:
-    """A copy as read from (or just written to) a service."""
-
-    ref: str  # the service's id for the copy
-    item: Item
-    version: str | None = None  # etag / revision for optimistic concurrency; None if unsupported
-    #: canonical field -> when a *person* last set it on this copy, for services that keep
-    #: per-field history (Jira's changelog). synchub's own writes do not count: the value they
-    #: carry was decided from another copy, whose time is the one that matters. A field left
-    #: out falls back to ``item.updated_at``. Used by the ``newest`` conflict policy.
-    field_times: Mapping[str, dt.datetime] = field(default_factory=dict, compare=False)
-    #: listed only so that a link whose state was lost can take it back, never as an item new
-    #: to synchub: a recently completed Todoist task (a full listing omits completed tasks,
-    #: so one completed while the state was lost would be left out of its re-formed link and
-    #: its completion never reach the others). The planner never forms a link of such copies
-    #: alone, nor matches them by key with new items, so a first sync copies no history.
-    rejoin_only: bool = field(default=False, compare=False)
-
-
-class Gone(StrEnum):
-    DELETED = "deleted"  # the user deleted (or trashed) it
-    OUT_OF_SCOPE = "out_of_scope"  # it still exists but left the endpoint's scope
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """An item a listing returned but the adapter could not turn into a canonical item (a
-    zone no tz database knows, a date out of range, a shape the converter does not expect).
-
-    It is reported instead of raised, so one odd item never stops the round or its cursor
-    (P14): the hub quarantines it by ``ref``, names it to the user and reads it again later
-    with :meth:`Adapter.get` (which raises :class:`hub.errors.ValidationRejected` while it is
-    still unreadable)."""
-
-    ref: str
-    title: str  # as much of a title as could be read ("" when none)
-    reason: str  # one line, for people: what is wrong and, where known, how to fix it
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """Result of one observation. ``cursor`` is opaque and only stored after the round commits.
-
-    ``unreadable`` items are neither changes nor deletions: absence from ``items`` means
-    nothing, as always."""
-
-    items: tuple[RemoteItem, ...] = ()
-    gone: Mapping[str, Gone] = field(default_factory=dict)
-    cursor: str | None = None
-    requests: int = 0  # requests this observation cost (for benchmarks and budgets)
-    unreadable: tuple[Unreadable, ...] = ()
-
-
-class WriteKind(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-
-
-@dataclass(frozen=True)
-class WriteOp:
-    """One write, as handed to a batching adapter."""
-
-    kind: WriteKind
-    idempotency_key: str
-    item: Item | None = None
-    ref: str | None = None
-    fields: frozenset[str] = frozenset()
-    expected_version: str | None = None
-    origin: str | None = None
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    """The outcome of one :class:`WriteOp`: a remote item (create/update), ``None`` (delete) or
-    the error it failed with. A batch never raises for one op's failure."""
-
-    op: WriteOp
-    remote: RemoteItem | None = None
-    error: SyncHubError | None = None
-
-
-@runtime_checkable
-class Adapter(Protocol):
-    """A configured endpoint. See the module docstring for the rules."""
-
-    name: str
-    capabilities: Capabilities
-
-    def changes(self, cursor: str | None) -> ChangeSet: ...
-
-    def get(self, ref: str) -> RemoteItem | None: ...
-
-    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem: ...
-
-    def update(
-        self,
-        ref: str,
-        item: Item,
-        *,
-        fields: frozenset[str],
-        expected_version: str | None,
-        idempotency_key: str,
-        origin: str | None = None,
-    ) -> RemoteItem: ...
-
-    def delete(self, ref: str, *, expected_version: str | None) -> None: ...
-
-    def find_by_origin(self, origin: str) -> RemoteItem | None: ...
-
-    def close(self) -> None: ...
-
-
-class Representing(Protocol):
-    """Optional on an adapter: ``represent(field, value)`` is the canonical value the service
-    would hold after writing ``value`` (Todoist stores priority 1 and "none" alike). The
-    planner compares copies with it, so a lossy field does not ping-pong between services."""
-
-    def represent(self, field: str, value: Any) -> Any: ...
-
-
-@runtime_checkable
-class LearnsCreated(Protocol):
-    """Optional on an adapter whose cursor compares listings with the ids it knows (a
-    reconcile), for services that never report a delete themselves (Jira, Notion, a purged
-    Google event). The hub tells it the copies it created in the round, before storing the
-    cursor: a copy a person deletes before any listing returned it would otherwise never be
-    known, so never missed, and its delete would never reach the other services (P4)."""
-
-    def remember_created(self, cursor: str | None, refs: Sequence[str]) -> str | None:
-        """The cursor to store: ``cursor`` (this round's) knowing ``refs`` too."""
-        ...
-
-
-@runtime_checkable
-class BatchingAdapter(Adapter, Protocol):
-    """An adapter that can send several writes in one request (Todoist /sync, Google batch)."""
-
-    def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]: ...
-
-
-# --------------------------------------------------------------------------------------------
-# Building adapters from config
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ValueMap:
-    """A two-way map between remote values and canonical ones (status names, priorities).
-
-    ``to_canonical`` may be many-to-one ("Done" and "Closed" both mean done); ``to_remote``
-    picks, for each canonical value, the remote value written (the first listed wins unless
-    an explicit ``write`` choice is given).
-    """
-
-    to_canonical: Mapping[str, str]
-    to_remote: Mapping[str, str]
-
-    @classmethod
-    def from_pairs(
-        cls, pairs: Mapping[str, str], write: Mapping[str, str] | None = None
-    ) -> ValueMap:
-        back: dict[str, str] = {}
-        for remote, canon in pairs.items():
-            back.setdefault(canon, remote)
-        if write:
-            back.update(write)
-        return cls(to_canonical=dict(pairs), to_remote=back)
-
-
-@dataclass(frozen=True)
-class EndpointContext:
-    """Everything an adapter needs from the config beyond its connection settings."""
-
-    name: str  # endpoint name, unique within the flow (used in logs and errors)
-    flow: str
-    value_maps: Mapping[str, ValueMap] = field(default_factory=dict)
-    fields: frozenset[str] | None = None  # restrict to these (None: all the adapter supports)
-    timezone: str = "UTC"  # the user's zone, for floating times and minute-precision queries
-    options: Mapping[str, Any] = field(default_factory=dict)  # adapter-specific mapping options
-    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
-
-
-class AdapterFactory(Protocol):
-    """Registered under the ``synchub.adapters`` entry-point group.
-
-    ``connection_model`` validates a ``connections.<name>`` block (credentials, base URL);
-    ``scope_model`` validates an endpoint's ``scope`` block. Both must be frozen and forbid
-    unknown keys so the config loader can report every mistake with its key path.
-    """
-
-    type_name: ClassVar[str]
-    connection_model: ClassVar[type[BaseModel]]
-    scope_model: ClassVar[type[BaseModel]]
-
-    def build(self, connection: BaseModel, scope: BaseModel, ctx: EndpointContext) -> Adapter: ...
-
-    def probe(self, connection: BaseModel) -> str:
-        """Make one cheap authenticated call; return a one-line description of who we are.
-        Raises :class:`hub.errors.AuthError` etc. Used by ``synchub check``."""
-        ...
-
-
-ENTRY_POINT_GROUP = "synchub.adapters"
-
-
-def installed_adapters() -> dict[str, Any]:
-    """Entry-point name -> entry point (not loaded, so a broken adapter does not break all)."""
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def load_factory(type_name: str) -> AdapterFactory:
-    eps = installed_adapters()
-    if type_name not in eps:
-        known = ", ".join(sorted(eps)) or "none"
-        raise ConfigError(
-            ConfigProblem(f"unknown adapter type {type_name!r}; installed: {known}")
-        )
-    try:
-        obj = eps[type_name].load()
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(ConfigProblem(
-            f"adapter type {type_name!r} is registered but cannot be loaded ({exc}); "
-            "reinstall synchub or remove the endpoint")) from exc
-    factory: AdapterFactory = obj() if isinstance(obj, type) else obj
-    return factory
-
-
-@dataclass(frozen=True)
-class ChangeNotice:
-    """A parsed, verified webhook/push notification: "something changed, sync this flow soon".
-
-    Notices are hints, never data: the daemon reacts by running a normal round, so a repeated,
-    late or out-of-order notice can cost a request but never causes a write by itself.
-    """
-
-    service: str  # adapter type: "jira", "todoist", "notion", "gcal"
-    kind: str  # "created" | "updated" | "deleted" | "sync" (unspecified change)
-    ref: str | None = None  # remote id when the payload names one
-    resource: str | None = None  # container id (project, database, calendar) when known
-    event_id: str | None = None  # the service's delivery/event id, for de-duplication
-
-
-class WebhookRejected(Exception):
-    """A webhook request that must not be acted on: ``status`` is the HTTP answer to give
-    (401 bad or missing signature, 400 malformed body, 413 too large)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-_ABSENT = object()
-
-
-def body_object(parent: Mapping[str, Any], key: str, service: str, what: str
-                ) -> dict[str, Any]:
-    """``parent[key]`` of a webhook body when it is an object, {} when it is absent; anything
-    else (a list, a string, null) makes the body malformed: 400, never a crash (500)."""
-    value = parent.get(key, _ABSENT)
-    if value is _ABSENT:
-        return {}
-    if not isinstance(value, dict):
-        raise WebhookRejected(400, f"malformed {service} webhook body: {what} is not an object")
-    return value
-
-
-def body_id(value: Any, service: str, what: str, *, numbers: bool = True) -> str | None:
-    """An id or key in a webhook body: a string (or, where the service sends them, a
-    number), or None when absent; anything else makes the body malformed."""
-    if value is None or isinstance(value, str):
-        return value
-    if numbers and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise WebhookRejected(400, f"malformed {service} webhook body: {what} is not an id")
-
-
-class WebhookHandler(Protocol):
-    """Optional on a factory: ``parse_webhook`` verifies and parses one delivery.
-
-    ``secret`` is the connection's configured webhook secret (None: not configured, which must
-    reject signed services' deliveries with 401). Returns the change notices; a handshake
-    (Notion's verification token) returns an empty list after logging what the user must do.
-    """
-
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes, secret: str | None
-                      ) -> list[ChangeNotice]: ...
-
-
-class Sandbox(Protocol):
-    """Optional on a factory (``sandbox()``): a running local emulator of the service with a
-    ready connection and scope, and a *user* of it (acting as a person in the service's own
-    app would). Used by ``synchub demo``, ``synchub sandbox`` and the tests."""
-
-    connection: Mapping[str, Any]  # a ``connections.<name>`` block, without ``type``
-    scope: Mapping[str, Any]
-    value_maps: Mapping[str, ValueMap]
-    options: Mapping[str, Any]
-
-    def user_create(self, item: Item) -> str: ...
-
-    def user_edit(self, ref: str, **changes: Any) -> None: ...
-
-    def user_delete(self, ref: str) -> None: ...
-
-    def items(self) -> dict[str, Item]: ...
-
-    def stop(self) -> None: ...
+from adapters.context import EndpointContext, ValueMap
+from adapters.contract import (
+    Adapter,
+    BatchingAdapter,
+    Capabilities,
+    ChangeSet,
+    Gone,
+    LearnsCreated,
+    RemoteItem,
+    Representing,
+    RequestBudget,
+    Unreadable,
+    WriteKind,
+    WriteOp,
+    WriteResult,
+)
+from adapters.registry import (
+    ENTRY_POINT_GROUP,
+    AdapterFactory,
+    installed_adapters,
+    load_factory,
+)
+from adapters.sandboxing import Sandbox, SandboxFactory, sandbox_factory
+from adapters.webhooks import (
+    ChangeNotice,
+    WebhookHandler,
+    WebhookRejected,
+    body_id,
+    body_object,
+    webhook_handler,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Adapter",
+    "AdapterFactory",
+    "BatchingAdapter",
+    "Capabilities",
+    "ChangeNotice",
+    "ChangeSet",
+    "EndpointContext",
+    "Gone",
+    "LearnsCreated",
+    "RemoteItem",
+    "Representing",
+    "RequestBudget",
+    "Sandbox",
+    "SandboxFactory",
+    "Unreadable",
+    "ValueMap",
+    "WebhookHandler",
+    "WebhookRejected",
+    "WriteKind",
+    "WriteOp",
+    "WriteResult",
+    "body_id",
+    "body_object",
+    "installed_adapters",
+    "load_factory",
+    "sandbox_factory",
+    "webhook_handler",
+]

@@ -10,29 +10,21 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 
 from adapters.base import RequestBudget
+from adapters.ratewindow import SlidingWindow
 
 
 class Budget:
     def __init__(self, limit: RequestBudget, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.clock = clock
-        self._sent: deque[float] = deque()
+        self._window = SlidingWindow(limit.requests, limit.per_seconds, clock)
 
     def reserve(self) -> float:
         """Record one request; return the seconds to wait before sending it (0 if none)."""
-        now = self.clock()
-        window = self.limit.per_seconds
-        while self._sent and self._sent[0] <= now - window:
-            self._sent.popleft()
-        wait = 0.0
-        if len(self._sent) >= self.limit.requests:
-            wait = self._sent[0] + window - now
-        self._sent.append(now + wait)
-        return max(wait, 0.0)
+        return self._window.reserve()
 
 
 _BUDGETS: weakref.WeakKeyDictionary[object, Budget] = weakref.WeakKeyDictionary()

@@ -49,14 +49,14 @@ from adapters.gcal.batch import Executable, Raised, mapped
 from adapters.gcal.client import SERVICE, GcalClient
 from adapters.gcal.client import Gone as GoneError
 from adapters.reading import convert_each, convert_one
+from adapters.toolkit import AdapterBase, BatchWrites
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
-from hub.model import Item
 
 log = logging.getLogger("synchub.gcal")
 BATCH = 50
 
 
-class GcalAdapter:
+class GcalAdapter(BatchWrites, AdapterBase):
     def __init__(self, client: GcalClient, ctx: EndpointContext, *, calendar_id: str,
                  tag: str | None = None, read_only: bool = False) -> None:
         self.client = client
@@ -91,7 +91,7 @@ class GcalAdapter:
         if field == "span" and value is not None:
             return type(value)(start=convert.zoned(value.start, self.tz),
                                end=convert.zoned(value.end, self.tz))
-        return value
+        return super().represent(field, value)
 
     def _in_scope(self, ev: dict[str, Any]) -> bool:
         if not self.tag:
@@ -358,7 +358,20 @@ class GcalAdapter:
                 return WriteResult(op, existing)
         return WriteResult(op, error=err)
 
-    def _one(self, op: WriteOp) -> RemoteItem | None:
+    def write_one(self, op: WriteOp) -> RemoteItem | None:
+        """One write as one plain request, not a batch of one (create, update and delete are
+        :class:`BatchWrites`'): answered and mapped as a batch part would be. A patch of a
+        deleted event (410) is NotFound; a delete of one already gone is done."""
+        try:
+            return self._write_one(op)
+        except NotFound as exc:
+            if op.kind is WriteKind.DELETE:
+                return None
+            if op.kind is WriteKind.UPDATE and isinstance(exc, GoneError):
+                raise NotFound(f"event {op.ref} was deleted", service=SERVICE) from None
+            raise
+
+    def _write_one(self, op: WriteOp) -> RemoteItem | None:
         failed = self._prefetch([op])
         try:
             current = self._current(op, failed)
@@ -370,29 +383,3 @@ class GcalAdapter:
         if result.error is not None:
             raise result.error
         return result.remote
-
-    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
-        remote = self._one(WriteOp(WriteKind.CREATE, idempotency_key, item=item, origin=origin))
-        assert remote is not None
-        return remote
-
-    def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str,
-               origin: str | None = None) -> RemoteItem:
-        try:
-            remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
-                                       fields=fields, expected_version=expected_version,
-                                       origin=origin))
-        except GoneError:
-            raise NotFound(f"event {ref} was deleted", service=SERVICE) from None
-        assert remote is not None
-        return remote
-
-    def delete(self, ref: str, *, expected_version: str | None) -> None:
-        try:
-            self._one(WriteOp(WriteKind.DELETE, f"delete-{ref}", ref=ref))
-        except NotFound:
-            return
-
-    def close(self) -> None:
-        return None

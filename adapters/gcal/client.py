@@ -21,16 +21,8 @@ from google.auth.exceptions import TransportError as GoogleAuthTransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from hub.errors import (
-    AuthError,
-    Conflict,
-    NotFound,
-    RateLimited,
-    SyncHubError,
-    Transient,
-    ValidationRejected,
-    retry_after_seconds,
-)
+from adapters.toolkit import status_error
+from hub.errors import AuthError, NotFound, SyncHubError, Transient
 
 SERVICE = "gcal"
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
@@ -40,6 +32,7 @@ ACCESS_REASONS = {"forbidden", "requiredAccessLevel", "forbiddenForNonOrganizer"
                   "insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}
 REAUTHORISE = ("the Google token was revoked or expired: run `synchub check --probe` / "
                "re-authorise")
+ADVICE = {401: f" ({REAUTHORISE})", 403: f" ({REAUTHORISE})"}
 
 
 class Gone(NotFound):
@@ -60,26 +53,19 @@ def error_for(status: int, content: bytes | str, headers: Any = None,
         err = {"message": str(err)}
     reasons = {str(e.get("reason")) for e in err.get("errors", []) if isinstance(e, dict)}
     msg = f"HTTP {status}: {err.get('message', '')}".rstrip(": ")
-    retry = headers.get("retry-after") if headers is not None else None
-    if status == 429 or (status == 403 and reasons & RATE_REASONS):
-        return RateLimited(msg, retry_after=retry_after_seconds(retry, 30.0), service=SERVICE)
-    if status == 403 and reasons & ACCESS_REASONS:
+    if status == 403 and reasons & ACCESS_REASONS and not reasons & RATE_REASONS:
         where = f"calendar {calendar!r}" if calendar else "this calendar"
         return AuthError(f"{msg} (the Google account lacks write access to {where}: ask its "
                          "owner to share it with \"Make changes to events\", re-authorise "
                          "with the calendar scope, or set read_only: true on the endpoint)",
                          service=SERVICE)
-    if status in (401, 403):
-        return AuthError(f"{msg} ({REAUTHORISE})", service=SERVICE)
-    if status == 404:
-        return NotFound(msg, service=SERVICE)
     if status == 410:
         return Gone(msg, next(iter(reasons), "deleted"))
-    if status in (409, 412):
-        return Conflict(msg, service=SERVICE)
-    if status >= 500:
-        return Transient(msg, service=SERVICE)
-    return ValidationRejected(msg, service=SERVICE)
+    # Google's 403 also means "slow down": the reason tells, and it is read as a 429
+    meant = 429 if status == 403 and reasons & RATE_REASONS else status
+    return status_error(meant, msg, service=SERVICE, advice=ADVICE,
+                        retry_after=headers.get("retry-after") if headers is not None else None,
+                        retry_default=30.0)
 
 
 class GcalClient:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +44,7 @@ from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.people import PEOPLE_PROPERTY, People
 from adapters.reading import convert_each, convert_one, zone_name
+from adapters.toolkit import AdapterBase, WindowCursor
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
@@ -62,6 +62,8 @@ OVERLAP = dt.timedelta(minutes=1)
 SETTLE = dt.timedelta(minutes=1)
 RECONCILE_PAGE = 5000  # ids only: Jira's largest page
 RECOVERY_DAYS = 14  # how far back a lost create is looked for
+#: the cursor's window start: a UTC minute as "YYYY/MM/DD HH:MM" (stored cursors keep it)
+CURSOR_KEY = "since"
 MARKER_LAG = SETTLE + OVERLAP  # a new issue may be missing from search results this long
 #: changelog field (``fieldId``, else ``field``) -> canonical field
 CHANGELOG_FIELDS = {"summary": "title", "description": "description", "status": "status",
@@ -84,7 +86,7 @@ def _updated(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class JiraAdapter:
+class JiraAdapter(AdapterBase):
     def __init__(self, client: JiraClient, ctx: EndpointContext, *, jql: str,
                  reconcile_every: int = 10, read_only: bool = False) -> None:
         self.client = client
@@ -135,7 +137,7 @@ class JiraAdapter:
             if name is None:  # e.g. no cancelled status: it is done in Jira
                 return Status(kind=StatusKind.DONE if value.kind.closed else StatusKind.OPEN)
             return Status(kind=StatusKind(self.status_map.to_canonical[name]), raw=name)
-        return value
+        return super().represent(field, value)
 
     def _to_item(self, raw: dict[str, Any]) -> Item:
         f = raw["fields"]
@@ -229,8 +231,8 @@ class JiraAdapter:
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
         zone = self.zone  # once per adapter (the first round), not per quiet round
-        state = json.loads(cursor) if cursor else {}
-        since = state.get("since")
+        cur = WindowCursor.from_json(cursor, key=CURSOR_KEY)
+        since = cur.start
         jql = f"({self.jql})"
         if since:  # the cursor is UTC; JQL wants the user's wall-clock time
             start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
@@ -238,16 +240,13 @@ class JiraAdapter:
             jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
         raws = self._search(jql + " ORDER BY updated ASC", FIELDS, expand="changelog")
         asked_at = self.listed_at
-        seen: dict[str, str] = state.get("seen", {})
-        known = set(state.get("known", []))
         items, unreadable = convert_each(
-            [r for r in raws if seen.get(r["id"]) != r["fields"]["updated"]], self._convert,
+            [r for r in raws if cur.unseen(r["id"], r["fields"]["updated"])], self._convert,
             ref=lambda r: r["id"], title=lambda r: r["fields"].get("summary") or "",
             service=self.name)
-        known |= {r["id"] for r in raws}
+        known = set(cur.known) | {r["id"] for r in raws}
         gone: dict[str, Gone] = {}
-        rounds = int(state.get("round", 0)) + 1
-        if since and rounds % self.reconcile_every == 0:
+        if cur.reconciles(self.reconcile_every):
             present = {r["id"] for r in self._search(f"({self.jql}) ORDER BY key", ["id"],
                                                      page=RECONCILE_PAGE)}
             for ref in sorted(known - present):
@@ -259,8 +258,7 @@ class JiraAdapter:
         keep = {r["id"]: r["fields"]["updated"] for r in raws
                 if _updated(r["fields"]["updated"]) >= horizon}
         return ChangeSet(items=tuple(items), gone=gone, requests=self.client.requests - before,
-                         cursor=json.dumps({"since": new_since, "seen": keep,
-                                            "known": sorted(known), "round": rounds}),
+                         cursor=cur.advance(new_since, keep, known).to_json(),
                          unreadable=tuple(unreadable))
 
     def remember_created(self, cursor: str | None, refs: Sequence[str]) -> str | None:
@@ -268,9 +266,7 @@ class JiraAdapter:
         a person deletes one before any listing returned it (Jira reports no deletes)."""
         if cursor is None:
             return None
-        state = json.loads(cursor)
-        state["known"] = sorted(set(state.get("known", [])) | set(refs))
-        return json.dumps(state)
+        return WindowCursor.from_json(cursor, key=CURSOR_KEY).learn(refs).to_json()
 
     @staticmethod
     def _next_since(since: str | None, raws: list[dict[str, Any]],

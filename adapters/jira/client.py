@@ -16,28 +16,18 @@ from typing import Any
 import requests
 from jira import JIRA, JIRAError
 
-from hub.errors import (
-    AuthError,
-    Conflict,
-    Fatal,
-    NotFound,
-    RateLimited,
-    SyncHubError,
-    Transient,
-    ValidationRejected,
-    retry_after_seconds,
-)
+from adapters.toolkit import status_error
+from hub.errors import Fatal, SyncHubError, Transient
 
 SERVICE = "jira"
 
 
-#: The one status table (design: errors grouped by what the caller should do). 429 and 410
-#: get their own handling below (Retry-After; "update synchub"); anything else >= 500 is
-#: transient, anything else 4xx is a rejected request.
-STATUS_TABLE: dict[int, type[SyncHubError]] = {
-    400: ValidationRejected, 401: AuthError, 403: AuthError, 404: NotFound, 409: Conflict,
-    410: Fatal, 412: Conflict, 429: RateLimited,
-}
+#: Jira's part of the one status table (:func:`adapters.toolkit.status_error` has the shared
+#: rest: auth, not found, conflict, Retry-After, transient, rejected).
+OVERRIDES: dict[int, type[SyncHubError]] = {410: Fatal}
+_CREDENTIALS = " (check the e-mail and API token, and project permissions)"
+ADVICE = {401: _CREDENTIALS, 403: _CREDENTIALS,
+          410: ": this Jira endpoint was removed: update synchub"}
 #: what Jira Cloud's /serverInfo reports as ``versionNumbers`` (the client compares it for
 #: Server-only features, none of which Cloud uses)
 CLOUD_VERSION = (1001, 0, 0)
@@ -52,19 +42,9 @@ def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubErro
     except (ValueError, AttributeError):
         detail = (text or "")[:200]
     msg = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
-    cls = STATUS_TABLE.get(status or 0)
-    if cls is None:
-        cls = Transient if status is None or status >= 500 else ValidationRejected
-    if cls is AuthError:
-        return AuthError(f"{msg} (check the e-mail and API token, and project permissions)",
-                         service=SERVICE)
-    if cls is Fatal:
-        return Fatal(f"{msg}: this Jira endpoint was removed: update synchub", service=SERVICE)
-    if cls is RateLimited:
-        value = headers.get("Retry-After") if headers is not None else None
-        return RateLimited(msg, retry_after=retry_after_seconds(value, DEFAULT_RETRY_AFTER),
-                           service=SERVICE)
-    return cls(msg, service=SERVICE)
+    return status_error(status, msg, service=SERVICE, overrides=OVERRIDES, advice=ADVICE,
+                        retry_after=headers.get("Retry-After") if headers is not None else None,
+                        retry_default=DEFAULT_RETRY_AFTER)
 
 
 class JiraClient:

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,8 +38,12 @@ from adapters.base import (
 )
 from adapters.faults import FaultKind, FaultPlan
 from adapters.reading import convert_each, convert_one
+from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
 from hub.model import SYNC_FIELDS, Item
+
+if TYPE_CHECKING:
+    from adapters.memory.sandbox import MemorySandbox
 
 ALL_FIELDS = frozenset(SYNC_FIELDS)
 
@@ -177,8 +181,9 @@ class MemoryConnection(BaseModel):
     service: str = "memory"  # name of the shared in-process service
 
 
-class MemoryAdapter:
-    """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`."""
+class MemoryAdapter(AdapterBase):
+    """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`;
+    holds every value as given, so ``represent`` (and ``close``) are :class:`AdapterBase`'s."""
 
     def __init__(
         self,
@@ -330,9 +335,6 @@ class MemoryAdapter:
                     return self._remote(ref, rec)
             return None
 
-    def close(self) -> None:
-        return None
-
 
 #: In-process services by name, so a config can point several endpoints at one service.
 SERVICES: dict[str, MemoryService] = {}
@@ -359,3 +361,9 @@ class MemoryAdapterFactory:
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, MemoryConnection)
         return f"in-memory service {connection.service!r}"
+
+    def sandbox(self, port: int = 0) -> MemorySandbox:
+        """A fresh named service and a user of it (:class:`adapters.base.SandboxFactory`)."""
+        from adapters.memory.sandbox import MemorySandbox  # it imports this module
+
+        return MemorySandbox(port=port)

@@ -51,6 +51,7 @@ from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from adapters.reading import convert_each, convert_one
+from adapters.toolkit import AdapterBase, WindowCursor
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
@@ -66,7 +67,7 @@ def _minute(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
-class NotionAdapter:
+class NotionAdapter(AdapterBase):
     def __init__(self, client: NotionClient, ctx: EndpointContext, *, database_id: str,
                  data_source: str | None = None, filter: dict[str, Any] | None = None,
                  read_only: bool = False, reconcile_every: int = 10) -> None:
@@ -216,13 +217,13 @@ class NotionAdapter:
             cursor = result["next_cursor"]
 
     @staticmethod
-    def _window(state: dict[str, Any]) -> str | None:
-        """Where this round's listing starts (``on_or_after``, UTC, to the minute)."""
-        if "from" in state:  # None: no round has seen Notion's clock yet
-            return str(state["from"]) if state["from"] else None
-        if state.get("since"):  # a cursor from before the window moved in Notion's clock
-            return _minute(_ts(state["since"]) - OVERLAP)
-        return None
+    def read_cursor(cursor: str | None) -> WindowCursor:
+        """The stored cursor; its start is where this round's listing starts
+        (``on_or_after``, UTC, to the minute; None when no round has seen Notion's clock
+        yet). A cursor from before the window moved in Notion's clock has the newest edit
+        seen as ``since`` instead, and the listing starts one minute before it."""
+        return WindowCursor.from_json(cursor, key="from", legacy={
+            "since": lambda since: _minute(_ts(since) - OVERLAP)})
 
     @staticmethod
     def _next_window(start: str | None, asked_at: dt.datetime | None,
@@ -254,9 +255,8 @@ class NotionAdapter:
         per page listed."""
         before = self.client.requests
         self.map  # noqa: B018 (reads the schema once: the endpoint's first request)
-        state = json.loads(cursor) if cursor else {}
-        seen: dict[str, str] = state.get("seen", {})
-        start = self._window(state)
+        cur = self.read_cursor(cursor)
+        start = cur.start
         time_filter = {"timestamp": "last_edited_time",
                        "last_edited_time": {"on_or_after": start}} if start else None
         scoped = {"and": [f for f in (self.filter, time_filter) if f]} if self.filter and \
@@ -275,7 +275,7 @@ class NotionAdapter:
         read, unreadable = convert_each(latest.values(), self._listed, ref=lambda p: p["id"],
                                         title=self._title, service=self.name)
         found = {r.ref: r for r in read}
-        items = [r for r in found.values() if seen.get(r.ref) != r.version]
+        items = [r for r in found.values() if cur.unseen(r.ref, r.version)]
         gone: dict[str, Gone] = {}
         if start:
             for page in self._query(time_filter, in_trash=True)[0]:
@@ -285,9 +285,8 @@ class NotionAdapter:
                     gone.setdefault(page["id"], Gone.OUT_OF_SCOPE)
         # Every few rounds, list the ids in scope: a page can leave a filter without being
         # edited (a date-based filter, say), which no timestamp query shows.
-        known = set(state.get("known", [])) | set(found) | {u.ref for u in unreadable}
-        rounds = int(state.get("round", 0)) + 1
-        if start and rounds % self.reconcile_every == 0:
+        known = set(cur.known) | set(found) | {u.ref for u in unreadable}
+        if cur.reconciles(self.reconcile_every):
             present = {p["id"] for p in self._query(self.filter)[0]}
             for ref in sorted(known - present - set(gone)):
                 still_there = self.get(ref) is not None
@@ -298,9 +297,8 @@ class NotionAdapter:
         # Remember versions only of what the next listing will show again.
         keep = {p["id"]: found[p["id"]].version or "" for p in live if p["id"] in found and (
             new_start is None or _ts(p["last_edited_time"]) >= _ts(new_start))}
-        new_cursor = json.dumps({"from": new_start, "seen": keep, "known": sorted(known),
-                                 "round": rounds})
-        return ChangeSet(items=tuple(items), gone=gone, cursor=new_cursor,
+        return ChangeSet(items=tuple(items), gone=gone,
+                         cursor=cur.advance(new_start, keep, known).to_json(),
                          requests=self.client.requests - before, unreadable=tuple(unreadable))
 
     def get(self, ref: str) -> RemoteItem | None:

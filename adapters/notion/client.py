@@ -31,19 +31,17 @@ import httpx
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from hub.errors import (
-    AuthError,
-    Conflict,
-    NotFound,
-    RateLimited,
-    SyncHubError,
-    Transient,
-    ValidationRejected,
-    retry_after_seconds,
-)
+from adapters.toolkit import status_error
+from hub.errors import SyncHubError, Transient
 
 SERVICE = "notion"
 VERSION = "2025-09-03"
+#: Notion's error codes, read as the status whose row of the table they mean (a code says
+#: more than the status: 529 and ``service_overload`` are "slow down" too)
+CODE_STATUS = {"unauthorized": 401, "restricted_resource": 403, "object_not_found": 404,
+               "conflict_error": 409, "rate_limited": 429, "service_overload": 429}
+ADVICE = {401: " (check the integration token)",
+          403: " (share the database with the integration)"}
 
 
 def error_code(exc: HTTPResponseError) -> str | None:
@@ -65,20 +63,10 @@ def error_code(exc: HTTPResponseError) -> str | None:
 def error_for(status: int, code: str | None, message: str, headers: Any = None
               ) -> SyncHubError:
     text = f"HTTP {status} {code or ''}".rstrip() + f": {message}"
-    if code == "unauthorized" or status == 401:
-        return AuthError(f"{text} (check the integration token)", service=SERVICE)
-    if code == "restricted_resource" or status == 403:
-        return AuthError(f"{text} (share the database with the integration)", service=SERVICE)
-    if code == "object_not_found" or status == 404:
-        return NotFound(text, service=SERVICE)
-    if code == "conflict_error" or status == 409:
-        return Conflict(text, service=SERVICE)
-    if status in (429, 529) or code in ("rate_limited", "service_overload"):
-        retry = headers.get("retry-after") if headers is not None else None
-        return RateLimited(text, retry_after=retry_after_seconds(retry, 1.0), service=SERVICE)
-    if status >= 500:
-        return Transient(text, service=SERVICE)
-    return ValidationRejected(text, service=SERVICE)
+    meant = CODE_STATUS.get(code or "") or (429 if status == 529 else status)
+    return status_error(meant, text, service=SERVICE, advice=ADVICE,
+                        retry_after=headers.get("retry-after") if headers is not None else None,
+                        retry_default=1.0)
 
 
 class Pacer:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 import uuid
-from collections import deque
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.notion import emu_blocks, emu_query, emu_values
 from adapters.notion.emu_values import NotionError
+from adapters.ratewindow import SlidingWindow
 
 VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
                "checkbox", "url", "number")
@@ -59,8 +58,8 @@ class NotionEmulator(Emulator):
                  ) -> None:
         super().__init__()
         self.token = token
-        self.rps = requests_per_second
-        self._sent: deque[float] = deque()
+        #: Notion's requests a second per integration (None: unlimited), the shared window
+        self.rate = SlidingWindow(requests_per_second or 0, 1.0)
         self.users: dict[str, dict[str, Any]] = {}
         self.databases: dict[str, dict[str, Any]] = {}
         self.sources: dict[str, dict[str, Any]] = {}
@@ -70,6 +69,14 @@ class NotionEmulator(Emulator):
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
+
+    @property
+    def rps(self) -> float | None:
+        return self.rate.limit or None
+
+    @rps.setter
+    def rps(self, value: float | None) -> None:
+        self.rate.limit = value or 0
 
     # -- direct state access ------------------------------------------------------------------
 
@@ -246,14 +253,9 @@ class NotionEmulator(Emulator):
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
-        if self.rps:
-            now = time.monotonic()
-            while self._sent and self._sent[0] <= now - 1.0:
-                self._sent.popleft()
-            if len(self._sent) >= self.rps:
-                return self.error_body(429, "You have been rate limited. Please try again in "
-                                            "a few minutes.")
-            self._sent.append(now)
+        if self.rps and not self.rate.admit():
+            return self.error_body(429, "You have been rate limited. Please try again in "
+                                        "a few minutes.")
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return self.error_body(401, "API token is invalid.")
         if req.headers.get("notion-version") != "2025-09-03":

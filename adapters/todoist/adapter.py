@@ -37,6 +37,7 @@ from adapters.base import (
 from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
+from adapters.toolkit import AdapterBase, BatchWrites
 from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected
 from hub.model import Item, StatusKind
 
@@ -54,7 +55,7 @@ def command_uuid(key: str, part: str = "") -> str:
     return str(uuid.uuid5(NS, f"{key}:{part}"))
 
 
-class TodoistAdapter:
+class TodoistAdapter(BatchWrites, AdapterBase):
     def __init__(self, client: TodoistClient, ctx: EndpointContext, *, project: str,
                  section: str | None = None, label: str | None = None,
                  filter: str | None = None, read_only: bool = False) -> None:
@@ -345,20 +346,13 @@ class TodoistAdapter:
         return item.evolve(**{f: self.represent(f, getattr(item, f)) for f in FIELDS},
                            origin=origin)
 
-    def _one(self, op: WriteOp) -> RemoteItem | None:
-        (result,) = self.write_batch([op])
-        if result.error is not None:
-            raise result.error
-        return result.remote
+    # create, update and delete are :class:`BatchWrites`': one op through write_batch.
 
-    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
-        remote = self._one(WriteOp(WriteKind.CREATE, idempotency_key, item=item, origin=origin))
-        assert remote is not None
-        return remote
-
-    def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str,
-               origin: str | None = None) -> RemoteItem:
+    def update_op(self, ref: str, item: Item, *, fields: frozenset[str],
+                  expected_version: str | None, idempotency_key: str,
+                  origin: str | None) -> WriteOp:
+        """Todoist has no etags: a stale ``expected_version`` is found by reading the task
+        first (see the module docstring); the command itself then carries no version."""
         if expected_version is not None:
             current = self.client.task(ref)
             if current is None or current.get("is_deleted"):
@@ -368,13 +362,12 @@ class TodoistAdapter:
         wanted = fields & self.capabilities.fields
         if not wanted and origin is None:
             raise ValidationRejected("nothing to write", service=SERVICE)
-        remote = self._one(WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
-                                   fields=frozenset(wanted), origin=origin))
-        assert remote is not None
-        return remote
+        return WriteOp(WriteKind.UPDATE, idempotency_key, item=item, ref=ref,
+                       fields=frozenset(wanted), origin=origin)
 
-    def delete(self, ref: str, *, expected_version: str | None) -> None:
-        self._one(WriteOp(WriteKind.DELETE, str(uuid.uuid4()), ref=ref))
+    def delete_op(self, ref: str, *, expected_version: str | None) -> WriteOp:
+        """A fresh command uuid per delete (Todoist answers a repeated uuid from its log)."""
+        return WriteOp(WriteKind.DELETE, str(uuid.uuid4()), ref=ref)
 
     def close(self) -> None:
         self.client.close()

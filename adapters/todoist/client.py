@@ -17,19 +17,14 @@ from urllib.parse import urlsplit
 import httpx
 from todoist_api_python.api import TodoistAPI
 
-from hub.errors import (
-    AuthError,
-    Conflict,
-    Fatal,
-    NotFound,
-    RateLimited,
-    SyncHubError,
-    Transient,
-    ValidationRejected,
-    retry_after_seconds,
-)
+from adapters.toolkit import status_error
+from hub.errors import Fatal, NotFound, SyncHubError, Transient
 
 SERVICE = "todoist"
+#: Todoist's part of the status table (:func:`adapters.toolkit.status_error` has the rest)
+OVERRIDES: dict[int, type[SyncHubError]] = {410: Fatal}
+ADVICE = {401: "; check the Todoist API token", 403: "; check the Todoist API token",
+          410: ": this Todoist API was removed; update synchub"}
 
 
 class RewriteTransport(httpx.BaseTransport):
@@ -52,22 +47,10 @@ def error_for(status: int, body: Any, headers: httpx.Headers | None = None,
     """The one table from Todoist's HTTP status (or a command's ``http_code``) to our errors."""
     message = body.get("error") if isinstance(body, dict) else None
     text = f"{what}: HTTP {status}" + (f" ({message})" if message else "")
-    if status in (401, 403):
-        return AuthError(f"{text}; check the Todoist API token", service=SERVICE)
-    if status == 404:
-        return NotFound(text, service=SERVICE)
-    if status == 409:
-        return Conflict(text, service=SERVICE)
-    if status == 410:
-        return Fatal(f"{text}: this Todoist API was removed; update synchub", service=SERVICE)
-    if status == 429:
-        retry = headers.get("Retry-After") if headers is not None else None
-        extra = body.get("error_extra", {}) if isinstance(body, dict) else {}
-        after = retry_after_seconds(retry, float(extra.get("retry_after", 60)))
-        return RateLimited(text, retry_after=after, service=SERVICE)
-    if status >= 500:
-        return Transient(text, service=SERVICE)
-    return ValidationRejected(text, service=SERVICE)
+    extra = body.get("error_extra", {}) if isinstance(body, dict) else {}
+    return status_error(status, text, service=SERVICE, overrides=OVERRIDES, advice=ADVICE,
+                        retry_after=headers.get("Retry-After") if headers is not None else None,
+                        retry_default=float(extra.get("retry_after", 60)))
 
 
 class TodoistClient:

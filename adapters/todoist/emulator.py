@@ -15,12 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import time
-from collections import deque
 from typing import Any
 from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.ratewindow import SlidingWindow
 
 MAX_BODY = 1 << 20
 ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
@@ -61,10 +60,17 @@ class TodoistEmulator(Emulator):
         self.users = {"u1": {"id": "u1", "email": "owner@example.com", "full_name": "Owner",
                              "name": "Owner"}}
         self.executed: dict[str, tuple[Any, dict[str, str]]] = {}  # uuid -> (status, temps)
-        self.partial_sync_limit = partial_sync_limit
-        self.window = window_seconds
-        self._partial_syncs: deque[float] = deque()
+        #: Todoist's limit on incremental syncs (1000 a 15 minutes): the shared window
+        self.partial_syncs = SlidingWindow(partial_sync_limit, window_seconds)
         self.inbox = self.add_project("Inbox", inbox=True)
+
+    @property
+    def partial_sync_limit(self) -> int:
+        return int(self.partial_syncs.limit)
+
+    @partial_sync_limit.setter
+    def partial_sync_limit(self, value: int) -> None:
+        self.partial_syncs.limit = value
 
     # -- direct state access (the "user in the Todoist app") ---------------------------------
 
@@ -276,16 +282,10 @@ class TodoistEmulator(Emulator):
         if len(commands) > 100:
             return self.error_body(400, "Too many commands: at most 100 per request")
         token = form.get("sync_token")
-        if token and token != "*":
-            now = time.monotonic()
-            while self._partial_syncs and self._partial_syncs[0] <= now - self.window:
-                self._partial_syncs.popleft()
-            if len(self._partial_syncs) >= self.partial_sync_limit:
-                resp = self.error_body(429, "Too many requests")
-                resp.headers["Retry-After"] = str(int(self._partial_syncs[0] + self.window - now)
-                                                  + 1)
-                return resp
-            self._partial_syncs.append(now)
+        if token and token != "*" and not self.partial_syncs.admit():  # an incremental sync
+            resp = self.error_body(429, "Too many requests")
+            resp.headers["Retry-After"] = str(int(self.partial_syncs.until_room()) + 1)
+            return resp
         status: dict[str, Any] = {}
         temps: dict[str, str] = {}
         for cmd in commands:

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
+from adapters.memory.sandbox import MemorySandbox
 from hub.errors import ValidationRejected
 from hub.model import DateOnly, Item
 from tests.contract.suite import AdapterContract
 
 
-class MemoryHarness:
+class MemoryHarness(MemorySandbox):
+    """The memory sandbox (its user acts on the service directly) and an adapter on it."""
+
     supports_versions = True
 
     def __init__(self) -> None:
-        self.service = MemoryService(name="mem")
+        super().__init__()
         self.adapter = MemoryAdapter(self.service)
 
     def sample(self, n: int) -> Item:
@@ -29,15 +33,6 @@ class MemoryHarness:
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": (n % 4) + 1}
-
-    def user_create(self, item: Item) -> str:
-        return self.service.user_create(item)
-
-    def user_edit(self, ref: str, **changes: Any) -> None:
-        self.service.user_edit(ref, **changes)
-
-    def user_delete(self, ref: str) -> None:
-        self.service.user_delete(ref)
 
     def plant_unreadable(self, title: str) -> str:
         ref = self.service.user_create(Item(title=title))
@@ -51,8 +46,10 @@ class MemoryHarness:
 
 class TestMemoryContract(AdapterContract):
     @pytest.fixture
-    def harness(self) -> MemoryHarness:
-        return MemoryHarness()
+    def harness(self) -> Iterator[MemoryHarness]:
+        h = MemoryHarness()
+        yield h
+        h.stop()
 
 
 def test_scope_label_reports_items_leaving_scope() -> None:

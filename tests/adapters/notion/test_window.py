@@ -97,7 +97,7 @@ def test_window_without_a_date_header_and_from_an_older_cursor() -> None:
         "2026-07-01T10:29:00.000Z"
     # A cursor written before the window moved in Notion's clock: its "since" was the newest
     # edit seen, and the listing started one minute before it.
-    assert NotionAdapter._window({"since": "2026-07-01T10:07:00.000Z"}) == \
+    assert NotionAdapter.read_cursor('{"since": "2026-07-01T10:07:00.000Z"}').start == \
         "2026-07-01T10:06:00.000Z"
 
 
