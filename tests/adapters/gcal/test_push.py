@@ -15,8 +15,8 @@ from googleapiclient.errors import HttpError
 from adapters.base import WriteKind, WriteOp
 from adapters.gcal.webhook import parse_webhook
 from hub.errors import RateLimited, ValidationRejected
-from hub.executor import Executor, RetryPolicy
 from hub.model import DateOnly, Item
+from hub.round.executor import Executor, RetryPolicy
 from tests.adapters.gcal.conftest import GcalHarness
 
 DAY = DateOnly(date=dt.date(2026, 12, 1))

@@ -13,8 +13,8 @@ from adapters.base import EndpointContext
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.sandbox import NotionSandbox
-from hub.executor import Executor, RetryPolicy
 from hub.model import Item
+from hub.round.executor import Executor, RetryPolicy
 from tests.support.memstore import MemStore
 
 

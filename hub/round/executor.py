@@ -32,7 +32,6 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
-from hub.budget import budget_for, hold_for
 from hub.errors import (
     Conflict,
     NotFound,
@@ -42,9 +41,10 @@ from hub.errors import (
     ValidationRejected,
 )
 from hub.model import SYNC_FIELDS, Item
-from hub.parents import ParentIndex
 from hub.planner.types import LinkPlan, Write
-from hub.quarantine import Quarantine, is_permanent, write_ref
+from hub.round.budget import budget_for, hold_for
+from hub.round.parents import ParentIndex
+from hub.round.quarantine import Quarantine, is_permanent, write_ref
 from hub.store.base import (
     ConflictRecord,
     CopyState,

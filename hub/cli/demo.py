@@ -29,10 +29,10 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from adapters.base import Adapter, EndpointContext, load_factory
-from hub.cli_render import items_table, round_story
+from hub.cli.render import items_table, round_story
 from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
-from hub.engine import RoundReport, run_flow
 from hub.model import DateOnly, Item, Status, StatusKind
+from hub.round.engine import RoundReport, run_flow
 
 FLOW = "demo"
 #: endpoint name -> adapter type; the endpoint names are what the tables and "why" lines show

@@ -1,4 +1,4 @@
-"""The ``synchub`` command line. Exit codes: see :mod:`hub.cli_errors` (and the README)."""
+"""The ``synchub`` command line. Exit codes: see :mod:`hub.cli.advice` (and the README)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from hub import __version__
-from hub.cli_errors import (
+from hub.cli.advice import (
     EXIT_CONFLICTS,
     EXIT_INTERNAL,
     EXIT_OK,
@@ -122,8 +122,8 @@ def sync(
     """Run one sync round of every flow (or the given ones)."""
     import contextlib
 
-    from hub.cli_render import plan_table, round_summary
-    from hub.engine import run_flow
+    from hub.cli.render import plan_table, round_summary
+    from hub.round.engine import run_flow
 
     rt = _runtime(config, rebind)
     codes: list[int] = []
@@ -181,8 +181,8 @@ def _round_code(report: Any) -> int:
 @handled
 def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
     """Show what a sync would create, update and delete in each service; write nothing."""
-    from hub.cli_render import per_service_counts, plan_table, round_summary
-    from hub.engine import run_flow
+    from hub.cli.render import per_service_counts, plan_table, round_summary
+    from hub.round.engine import run_flow
 
     rt = _runtime(config)
     codes = []
@@ -208,7 +208,7 @@ def status(
 ) -> None:
     """Flows, their last run, item counts, open conflicts and items set aside (reads only the
     state store, and never gets in the way of a writer)."""
-    from hub.cli_render import last_run_cells, quarantine_table, status_table
+    from hub.cli.render import last_run_cells, quarantine_table, status_table
 
     rt = _runtime(config)
     try:
@@ -241,8 +241,8 @@ def status(
 def _status_json(rt: Any) -> None:
     import json
 
-    from hub.quarantine import as_json
     from hub.redact import redact_data
+    from hub.round.quarantine import as_json
 
     flows = []
     for name, fcfg in rt.config.flows.items():
@@ -303,7 +303,7 @@ def conflicts(ctx: typer.Context, config: ConfigOpt = None) -> None:
     """List open conflicts (``synchub conflicts resolve ID --use SERVICE`` decides one)."""
     if ctx.invoked_subcommand is not None:
         return
-    from hub.cli_render import conflicts_table
+    from hub.cli.render import conflicts_table
 
     rt = _runtime(config)
     try:
@@ -330,7 +330,7 @@ def conflicts_resolve(
     wait: WaitOpt = None,
 ) -> None:
     """Resolve a conflict by choosing the service whose value wins; the next sync applies it."""
-    from hub.conflicts import resolve
+    from hub.round.conflicts import resolve
 
     rt = _runtime(config)
     try:
@@ -357,7 +357,7 @@ def explain(
     config: ConfigOpt = None,
 ) -> None:
     """Which service last wrote each field of an item, in which run, by which rule."""
-    from hub.cli_render import copies_table, explain_table
+    from hub.cli.render import copies_table, explain_table
 
     rt = _runtime(config)
     try:
@@ -391,8 +391,8 @@ def run(
                           "text.")] = "auto",
 ) -> None:
     """Run continuously: every flow at its interval, webhooks, status page and metrics."""
+    from hub.daemon.logs import setup_logging
     from hub.daemon.service import Daemon
-    from hub.logs import setup_logging
 
     rt = _runtime(config)
     setup_logging(log_level, log_format, rt.redact)
@@ -405,7 +405,7 @@ def demo(
                      "(default: a temporary one).")] = None,
 ) -> None:
     """A two-way sync story on local emulators: no accounts, no network."""
-    from hub.demo import run_demo
+    from hub.cli.demo import run_demo
 
     raise typer.Exit(run_demo(console, state))
 
@@ -426,7 +426,7 @@ def sandbox(
     import threading
     from pathlib import Path
 
-    from hub.sandbox import serve
+    from hub.cli.sandbox import serve
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from adapters.base import Capabilities, WriteKind
-from hub.engine import RoundReport
 from hub.model import SYNC_FIELDS, DateOnly, FloatingDateTime, Item, Status, ZonedDateTime
 from hub.planner.merge import json_value
+from hub.round.engine import RoundReport
 from hub.store.base import ConflictRecord, LinkState, QuarantineRecord, RunRecord
 
 Redact = Callable[[str], str]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from adapters.base import Adapter, ChangeSet, LearnsCreated, RemoteItem
 from hub.config.models import FlowConfig
 from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejected
-from hub.executor import Executor, RetryPolicy
-from hub.parents import ParentIndex
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
-from hub.quarantine import Quarantine, write_ref
+from hub.round.executor import Executor, RetryPolicy
+from hub.round.parents import ParentIndex
+from hub.round.quarantine import Quarantine, write_ref
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 log = logging.getLogger("synchub.engine")
