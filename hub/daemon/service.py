@@ -23,8 +23,8 @@ from hub.daemon.metrics import Metrics
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
 from hub.errors import Busy, ConfigError, ConfigProblem
+from hub.round.calls import RetryPolicy
 from hub.round.engine import RoundReport, run_flow
-from hub.round.executor import RetryPolicy
 from hub.round.quarantine import as_json
 from hub.runtime import Runtime, prune_history
 from hub.store.locks import describe

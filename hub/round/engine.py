@@ -16,7 +16,8 @@ from adapters.base import Adapter, ChangeSet, LearnsCreated, RemoteItem
 from hub.config.models import FlowConfig
 from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejected
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
-from hub.round.executor import Executor, RetryPolicy
+from hub.round.calls import RetryPolicy
+from hub.round.executor import Executor
 from hub.round.parents import ParentIndex
 from hub.round.quarantine import Quarantine, write_ref
 from hub.store.base import QuarantineKind, QuarantineRecord, Store

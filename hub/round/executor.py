@@ -3,87 +3,50 @@
 Order of every write (design.md, "Apply"):
 
 1. the intent (with its idempotency key) is journalled and committed;
-2. the write is made, retried by tenacity on :class:`RateLimited` (waiting the full
-   ``Retry-After``) and :class:`Transient`; before retrying a create whose answer was lost the
-   copy is looked up by its origin marker, so a retry never duplicates;
-3. the copy's new state, the link's base and the intent's completion commit in one transaction.
+2. the write is made through :mod:`hub.round.calls` (paced, retried by tenacity on
+   :class:`RateLimited` and :class:`Transient`; before retrying a create whose answer was lost
+   the copy is looked up by its origin marker, so a retry never duplicates);
+3. the copy's new state (:mod:`hub.round.outcome`), the link's base and the intent's
+   completion commit in one transaction.
 
-A crash between 2 and 3 leaves a pending intent; :meth:`Executor.recover` heals it at the start
-of the next round by finding the origin marker. Nothing here decides *what* to write.
+A crash between 2 and 3 leaves a pending intent; :meth:`Executor.recover`
+(:mod:`hub.round.recovery`) heals it at the start of the next round by finding the origin
+marker. Nothing here decides *what* to write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_any,
-)
-from tenacity.stop import stop_base
-
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
-from hub.errors import (
-    Conflict,
-    NotFound,
-    RateLimited,
-    SyncHubError,
-    Transient,
-    ValidationRejected,
-)
-from hub.model import SYNC_FIELDS, Item
+from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
+from hub.model import SYNC_FIELDS
 from hub.planner.types import LinkPlan, Write
-from hub.round.budget import budget_for, hold_for
+from hub.round.calls import Caller, CallStats, RetryPolicy
+from hub.round.outcome import after_write
 from hub.round.parents import ParentIndex
 from hub.round.quarantine import Quarantine, is_permanent, write_ref
-from hub.store.base import (
-    ConflictRecord,
-    CopyState,
-    Intent,
-    IntentState,
-    LinkState,
-    Store,
-)
+from hub.round.recovery import recover
+from hub.store.base import ConflictRecord, Intent, IntentState, LinkState, Store
 
 T = TypeVar("T")
 log = logging.getLogger("synchub.executor")
+#: a write queued for a batch: (link id, the write as sent, the write as planned)
+Queued = tuple[str, Write, Write]
 
 
 @dataclass
-class RetryPolicy:
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    max_retry_after: float = 900.0  # never wait longer than this for one Retry-After
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-
-
-@dataclass
-class ApplyStats:
+class ApplyStats(CallStats):
     writes: dict[str, int] = field(default_factory=dict)  # endpoint -> successful writes
     failed: dict[str, int] = field(default_factory=dict)
-    waits: list[tuple[str, float]] = field(default_factory=list)  # (endpoint, seconds), all
-    #: the part of ``waits`` a service's rate limit caused: its ``Retry-After`` and our
-    #: staying under its request budget (the rest is back-off after a transient failure)
-    rate_limit_waits: list[tuple[str, float]] = field(default_factory=list)
-    retries: dict[str, int] = field(default_factory=dict)  # endpoint -> requests sent again
     errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     held: int = 0  # writes not sent: quarantined after a permanent rejection, unchanged since
     created: dict[str, list[str]] = field(default_factory=dict)  # endpoint -> refs made/found
-
-    def bump(self, d: dict[str, int], ep: str) -> None:
-        d[ep] = d.get(ep, 0) + 1
 
 
 def _payload(w: Write) -> dict[str, Any]:
@@ -93,16 +56,6 @@ def _payload(w: Write) -> dict[str, Any]:
         "expected_version": w.expected_version,
         "item": w.item.model_dump(mode="json") if w.item else None,
     }
-
-
-class _StopWhen(stop_base):
-    """Retry no more once ``should_stop`` says so (a shutdown)."""
-
-    def __init__(self, should_stop: Callable[[], bool] | None) -> None:
-        self.should_stop = should_stop
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return self.should_stop is not None and self.should_stop()
 
 
 def _what(w: Write) -> dict[str, Any]:
@@ -135,162 +88,26 @@ class Executor:
         self.found_by_marker: set[tuple[str, str]] = set()
         self.store = store
         self.adapters = adapters
-        self.retry = retry or RetryPolicy()
         self.dry_run = dry_run
-        #: a shutdown: no request is sent once it is asked for (waits end early through the
-        #: policy's sleep), so a round in back-off or under a Retry-After hold ends within
-        #: the daemon's grace period instead of sleeping through it
-        self.should_stop = should_stop
         self.stats = ApplyStats()
+        #: every request of the round goes through it: paced, retried, stopped on shutdown
+        self.calls = Caller(adapters, retry or RetryPolicy(), should_stop, self.stats)
         self.parents: ParentIndex | None = None  # set by the engine once links are loaded
         #: poison writes (P14): set by the engine; a write rejected for good waits out a
         #: back-off instead of failing every round, unless what it writes changed
         self.quarantine: Quarantine | None = None
-        self.holds = {name: hold_for(a, clock=self.retry.clock) for name, a in adapters.items()}
-        self.budgets = {
-            name: budget_for(a, a.capabilities.request_budget, clock=self.retry.clock)
-            for name, a in adapters.items() if a.capabilities.request_budget is not None
-        }
-
-    # -- retries ------------------------------------------------------------------------------
-
-    def _pace(self, endpoint: str) -> None:
-        """Wait, if needed, until the endpoint's last ``Retry-After`` has passed and to stay
-        under its documented request budget (P12)."""
-        hold = self.holds[endpoint].remaining() if endpoint in self.holds else 0.0
-        if hold > 0:
-            self._wait(endpoint, hold, rate_limit=True)
-        budget = self.budgets.get(endpoint)
-        if budget is not None:
-            pause = budget.reserve()
-            if pause > 0:
-                self._wait(endpoint, pause, rate_limit=True)
-
-    def _wait(self, endpoint: str, seconds: float, *, rate_limit: bool,
-              sleep: bool = True) -> None:
-        self.stats.waits.append((endpoint, seconds))
-        if rate_limit:
-            self.stats.rate_limit_waits.append((endpoint, seconds))
-        if sleep:
-            self.retry.sleep(seconds)
-
-    def _request(self, endpoint: str, fn: Callable[[], T]) -> T:
-        """One paced request. A ``Retry-After`` it earns holds back *every* later request to
-        the endpoint, not only this call's retry: after the last attempt, or after a failed
-        marker lookup, the next write to the same service must wait too."""
-        self._pace(endpoint)
-        if self.should_stop is not None and self.should_stop():
-            # Never sent (a hold may not have passed): nothing to look for, nothing applied.
-            raise Transient("not sent: synchub is stopping", service=endpoint)
-        try:
-            return fn()
-        except RateLimited as exc:
-            if exc.retry_after is not None and endpoint in self.holds:
-                self.holds[endpoint].extend(min(exc.retry_after, self.retry.max_retry_after))
-            raise
 
     def call(self, endpoint: str, fn: Callable[[], T], *,
              before_retry: Callable[[], T | None] | None = None) -> T:
-        """Run ``fn`` with retries. ``before_retry`` may short-cut a retry (a create that had
-        landed after all); it runs only after a failure that may have been applied."""
-        policy = self.retry
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            limited = isinstance(exc, RateLimited) and exc.retry_after is not None
-            if isinstance(exc, RateLimited) and exc.retry_after is not None:
-                delay = min(max(exc.retry_after, 0.0), policy.max_retry_after)
-            else:
-                delay = min(policy.base_delay * 2 ** (state.attempt_number - 1), policy.max_delay)
-            self._wait(endpoint, delay, rate_limit=limited, sleep=False)  # tenacity sleeps
-            self.stats.bump(self.stats.retries, endpoint)
-            return delay
-
-        found: list[T] = []
-
-        def attempt() -> T:
-            if found:
-                return found[0]
-            return self._request(endpoint, fn)
-
-        def after_failure(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            if before_retry is not None and isinstance(exc, Transient) and exc.maybe_applied:
-                try:
-                    hit = self._request(endpoint, before_retry)  # a request too (P12)
-                except SyncHubError as lookup:
-                    # Whether the write landed is unknown: trying it again could duplicate.
-                    # Stop here as "maybe applied"; recover() looks again next round.
-                    raise Transient(f"{exc.message}; looking for its marker failed too: "
-                                    f"{lookup.message}", service=exc.service,
-                                    maybe_applied=True) from lookup
-                if hit is not None:
-                    found.append(hit)
-                elif self.adapters[endpoint].capabilities.marker_lag > 0:
-                    # Not found may only mean "not searchable yet": trying again could make a
-                    # second copy. recover() looks again once the search has caught up.
-                    raise Transient(f"{exc.message}; its marker is not searchable yet",
-                                    service=exc.service, maybe_applied=True)
-
-        retrying = Retrying(
-            retry=retry_if_exception_type((RateLimited, Transient)),
-            stop=stop_any(stop_after_attempt(policy.attempts), _StopWhen(self.should_stop)),
-            wait=wait,
-            sleep=policy.sleep,
-            before_sleep=after_failure,
-            reraise=True,
-        )
-        return retrying(attempt)
+        """One request with pacing and retries: :meth:`hub.round.calls.Caller.call`."""
+        return self.calls.call(endpoint, fn, before_retry=before_retry)
 
     # -- recovery -----------------------------------------------------------------------------
 
     def recover(self) -> list[str]:
-        """Settle intents left pending by a crash. Returns human-readable notes."""
-        notes: list[str] = []
-        for intent in self.store.pending_intents(self.flow):
-            adapter = self.adapters.get(intent.endpoint)
-            state = IntentState.ABANDONED
-            if intent.kind == WriteKind.CREATE and adapter is not None:
-                find = functools.partial(adapter.find_by_origin, intent.link_id)
-                try:
-                    found = self.call(intent.endpoint, find)
-                except SyncHubError as exc:
-                    notes.append(f"{intent.endpoint}: cannot check unfinished create yet: {exc}")
-                    self.unsettled.add((intent.link_id, intent.endpoint))
-                    continue
-                if found is None and self._may_lag(adapter, intent):
-                    notes.append(f"{intent.endpoint}: unfinished create not found by its marker "
-                                 "yet; the service's search may lag, looked for again next round")
-                    self.unsettled.add((intent.link_id, intent.endpoint))
-                    continue
-                link = self.store.get_link(self.flow, intent.link_id)
-                if found is not None and link is not None and intent.endpoint not in link.copies:
-                    # Agreed on what was sent, unlike a copy found in the same round (see
-                    # after_write): by now a person may have edited it, and that edit must
-                    # count as one.
-                    item_json = intent.payload.get("item")
-                    agreed = self._agreed(intent.endpoint, Item.model_validate(item_json), None) \
-                        if item_json else found.item
-                    link = replace(link, copies={**link.copies, intent.endpoint: CopyState(
-                        intent.endpoint, found.ref, base=agreed, snapshot=found.item,
-                        version=found.version)})
-                    notes.append(f"{intent.endpoint}: unfinished create found by its marker "
-                                 f"({found.ref}); linked, not created again")
-                    self.stats.created.setdefault(intent.endpoint, []).append(found.ref)
-                    with self.store.transaction() as tx:
-                        tx.save_link(link)
-                        tx.finish_intent(intent.key, IntentState.DONE)
-                    continue
-            with self.store.transaction() as tx:
-                tx.finish_intent(intent.key, state)
-        return notes
-
-    def _may_lag(self, adapter: Adapter, intent: Intent) -> bool:
-        """True while a create's marker may still be missing from the service's search."""
-        lag = adapter.capabilities.marker_lag
-        if lag <= 0 or intent.created_at is None:
-            return False
-        return (self.now() - intent.created_at).total_seconds() < lag
+        """Settle intents left pending by a crash (:func:`hub.round.recovery.recover`).
+        Returns human-readable notes."""
+        return recover(self)
 
     # -- applying -----------------------------------------------------------------------------
 
@@ -336,44 +153,6 @@ class Executor:
         self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
         return None
 
-    def _agreed(self, endpoint: str, item: Item, fields: frozenset[str] | None) -> Item:
-        """What the copy agrees on after a successful write: the values as the service
-        represents them (see :class:`adapters.base.Representing`)."""
-        represent = getattr(self.adapters[endpoint], "represent", None)
-        if represent is None:
-            return item
-        names = fields if fields is not None else frozenset(SYNC_FIELDS)
-        return item.evolve(**{f: represent(f, getattr(item, f)) for f in names})
-
-    def after_write(self, state: LinkState, w: Write, result: RemoteItem | None) -> LinkState:
-        """The link once ``w`` has succeeded with ``result``."""
-        copies = dict(state.copies)
-        if w.kind is WriteKind.DELETE:
-            copies.pop(w.endpoint, None)
-            return replace(state, copies=copies, detached=state.detached | {w.endpoint})
-        if w.kind is WriteKind.CREATE:
-            assert result is not None and w.item is not None
-            # A copy found by its marker right after a lost answer (seconds later, in the same
-            # call) agrees on what it holds, not on what was sent: if part of the create did
-            # not land, the copy is "behind" and brought up to the agreed value next round,
-            # instead of looking edited there and spreading the gap. (recover() differs.)
-            base = result.item if (w.endpoint, result.ref) in self.found_by_marker else \
-                self._agreed(w.endpoint, w.item, None)
-            copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=base,
-                                           snapshot=result.item, version=result.version)
-        else:
-            assert result is not None and w.item is not None
-            c = copies[w.endpoint]
-            written = self._agreed(w.endpoint, w.item, w.fields)
-            agreed = c.base.evolve(**{f: getattr(written, f) for f in w.fields})
-            # The marker the copy carries: an adapter that does not read markers back on
-            # every write (Todoist's comments) returns none, and a marker once known is kept.
-            snapshot = result.item if result.item.origin else result.item.evolve(
-                origin=w.origin or c.snapshot.origin)
-            copies[w.endpoint] = replace(c, base=agreed, snapshot=snapshot,
-                                         version=result.version)
-        return replace(state, copies=copies)
-
     def _on_failure(self, state: LinkState, w: Write, exc: SyncHubError) -> LinkState:
         """Record what a failed write tells us; never turn a failure into a delete."""
         a = self.adapters[w.endpoint]
@@ -414,9 +193,10 @@ class Executor:
                 tx.upsert_conflict(c)
         return lp.interim
 
-    def _journal(self, link_id: str, writes: Sequence[Write]) -> None:
+    def _journal(self, writes: Iterable[tuple[str, Write]]) -> None:
+        """Record the intents of (link id, write) pairs, before any of them is sent."""
         with self.store.transaction() as tx:
-            for w in writes:
+            for link_id, w in writes:
                 tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
                                      endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w)))
 
@@ -449,7 +229,8 @@ class Executor:
         if result is not None and result.item.parent is not None:
             result = replace(result, item=result.item.evolve(parent=w.item.parent
                                                             if w.item else None))
-        state = self.after_write(state, w, result)
+        found = result is not None and (w.endpoint, result.ref) in self.found_by_marker
+        state = after_write(state, w, result, self.adapters[w.endpoint], found_by_marker=found)
         if w.kind is WriteKind.CREATE and result is not None:
             self.stats.created.setdefault(w.endpoint, []).append(result.ref)
         if self.parents is not None and result is not None:
@@ -482,18 +263,21 @@ class Executor:
         if state is None or self.dry_run:
             return state
         for planned in lp.writes:
-            pair = self._to_send(planned)
-            if pair is None:
-                continue  # only an unresolvable parent to write: try again next round
-            send, w = pair
-            self._journal(lp.link_id, [w])
-            try:
-                result = self._write(send)
-            except SyncHubError as exc:
-                state = self._commit_failure(lp.link_id, state, w, exc)
-                continue
-            state = self._commit_success(lp.link_id, state, w, result)
+            state = self._apply_one(lp.link_id, state, planned)
         return state if state.copies else None
+
+    def _apply_one(self, link_id: str, state: LinkState, planned: Write) -> LinkState:
+        """Journal, send and commit one write; the link's state after it."""
+        pair = self._to_send(planned)
+        if pair is None:
+            return state  # held, or only an unresolvable parent to write: next round
+        send, w = pair
+        self._journal([(link_id, w)])
+        try:
+            result = self._write(send)
+        except SyncHubError as exc:
+            return self._commit_failure(link_id, state, w, exc)
+        return self._commit_success(link_id, state, w, result)
 
     # -- a whole plan, batching where the service can -------------------------------------
 
@@ -506,26 +290,36 @@ class Executor:
         batching = {name for name, a in self.adapters.items()
                     if isinstance(a, BatchingAdapter) and a.capabilities.batch_size > 1}
         states: dict[str, LinkState | None] = {}
-        queued: dict[str, list[tuple[str, Write, Write]]] = {n: [] for n in batching}
+        queued: dict[str, list[Queued]] = {n: [] for n in batching}
         total = len(plans)
         for done, lp in enumerate(plans, 1):
             if should_stop is not None and should_stop():
                 return False
-            singles = [w for w in lp.writes if w.endpoint not in batching]
-            if len(singles) == len(lp.writes):
-                states[lp.link_id] = self.apply_link(lp)
-            else:
-                state = self.prepare(lp)
-                states[lp.link_id] = state
-                if state is not None:
-                    for planned in singles:
-                        states[lp.link_id] = state = self._apply_one(lp.link_id, state, planned)
-                    for planned in lp.writes:
-                        pair = self._to_send(planned) if planned.endpoint in batching else None
-                        if pair is not None:
-                            queued[planned.endpoint].append((lp.link_id, *pair))
+            states[lp.link_id] = self._apply_or_queue(lp, batching, queued)
             if progress is not None:
                 progress(done, total)
+        return self._send_batches(queued, states, should_stop)
+
+    def _apply_or_queue(self, lp: LinkPlan, batching: set[str],
+                        queued: dict[str, list[Queued]]) -> LinkState | None:
+        """One link: its writes to a batching service queued, the others applied now."""
+        singles = [w for w in lp.writes if w.endpoint not in batching]
+        if len(singles) == len(lp.writes):
+            return self.apply_link(lp)
+        state = self.prepare(lp)
+        if state is None:
+            return None
+        for planned in singles:
+            state = self._apply_one(lp.link_id, state, planned)
+        for planned in lp.writes:
+            pair = self._to_send(planned) if planned.endpoint in batching else None
+            if pair is not None:
+                queued[planned.endpoint].append((lp.link_id, *pair))
+        return state
+
+    def _send_batches(self, queued: dict[str, list[Queued]],
+                      states: dict[str, LinkState | None],
+                      should_stop: Callable[[], bool] | None) -> bool:
         for endpoint, items in queued.items():
             size = self.adapters[endpoint].capabilities.batch_size
             for i in range(0, len(items), size):
@@ -534,26 +328,11 @@ class Executor:
                 self._apply_batch(endpoint, items[i:i + size], states)
         return True
 
-    def _apply_one(self, link_id: str, state: LinkState, planned: Write) -> LinkState:
-        pair = self._to_send(planned)
-        if pair is None:
-            return state
-        send, w = pair
-        self._journal(link_id, [w])
-        try:
-            result = self._write(send)
-        except SyncHubError as exc:
-            return self._commit_failure(link_id, state, w, exc)
-        return self._commit_success(link_id, state, w, result)
-
-    def _apply_batch(self, endpoint: str, items: list[tuple[str, Write, Write]],
+    def _apply_batch(self, endpoint: str, items: list[Queued],
                      states: dict[str, LinkState | None]) -> None:
         adapter = self.adapters[endpoint]
         assert isinstance(adapter, BatchingAdapter)
-        with self.store.transaction() as tx:
-            for link_id, _, w in items:
-                tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
-                                     endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w)))
+        self._journal((link_id, w) for link_id, _, w in items)
         ops = [WriteOp(kind=send.kind, idempotency_key=send.key, item=send.item, ref=send.ref,
                        fields=send.fields, expected_version=send.expected_version,
                        origin=send.origin) for _, send, _ in items]

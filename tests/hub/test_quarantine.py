@@ -163,7 +163,7 @@ def test_a_shutdown_during_back_off_sends_nothing_more() -> None:
     within the grace period instead of sleeping through its retries (seen by the process-level
     chaos run: exit 1 after the grace period)."""
     from adapters.faults import FaultKind
-    from hub.round.executor import RetryPolicy
+    from hub.round.calls import RetryPolicy
 
     w, clock = world()
     w.services["a"].user_create(Item(title="x"))

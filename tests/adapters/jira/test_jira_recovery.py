@@ -15,8 +15,8 @@ from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
 from hub.errors import RateLimited, ValidationRejected
 from hub.model import Item, ZonedDateTime
+from hub.round.calls import RetryPolicy
 from hub.round.engine import run_flow
-from hub.round.executor import RetryPolicy
 from tests.adapters.jira.conftest import JiraHarness, build
 from tests.support.memstore import Crash, MemStore
 

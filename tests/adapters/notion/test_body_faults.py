@@ -14,8 +14,8 @@ from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
 from hub.errors import NotFound
 from hub.model import Item
+from hub.round.calls import RetryPolicy
 from hub.round.engine import run_flow
-from hub.round.executor import RetryPolicy
 from tests.adapters.notion.conftest import NotionHarness, build
 from tests.support.memstore import MemStore
 

@@ -14,7 +14,8 @@ from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.sandbox import NotionSandbox
 from hub.model import Item
-from hub.round.executor import Executor, RetryPolicy
+from hub.round.calls import RetryPolicy
+from hub.round.executor import Executor
 from tests.support.memstore import MemStore
 
 
