@@ -1,23 +1,26 @@
 """One sync round of one flow: observe, plan, guard, apply, commit cursors.
 
-This is the only place that strings the pieces together; the planner stays pure, the executor
-knows nothing of policies, and adapters know nothing of the store.
+This is the only place that strings the pieces together (:func:`_round`, one step a method
+of :class:`_Round`): observe (:mod:`hub.round.observe`), plan (:mod:`hub.planner`, pure),
+the mass-change guard, apply (:mod:`hub.round.executor`), and the cursors last. The planner
+stays pure, the executor knows nothing of policies, and adapters know nothing of the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from adapters.base import Adapter, ChangeSet, LearnsCreated, RemoteItem
+from adapters.base import Adapter, ChangeSet, LearnsCreated
 from hub.config.models import FlowConfig
-from hub.errors import Fatal, MassChangeRefused, SyncHubError, ValidationRejected
+from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.round.calls import RetryPolicy
 from hub.round.executor import Executor
+from hub.round.observe import Observed, observe_all
 from hub.round.parents import ParentIndex
 from hub.round.quarantine import Quarantine, write_ref
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
@@ -108,51 +111,107 @@ def run_flow(
         raise
 
 
-def _observe(name: str, adapter: Adapter, ex: Executor, cursor: str | None,
-             q: Quarantine | None, store: Store, flow: str) -> ChangeSet:
-    """One endpoint's changes, with its quarantine applied (P14): unreadable items recorded,
-    fixed ones released, and quarantined ones whose back-off passed read again."""
-    try:
-        cs = ex.call(name, functools.partial(adapter.changes, cursor))
-    except SyncHubError:
-        raise
-    except Exception as exc:  # a bug reading one service must not stop the others
-        log.exception("%s: listing failed", name)
-        raise Fatal(f"reading failed: {type(exc).__name__}: {exc}", service=name) from exc
-    if q is None:
-        return cs
-    listed = {r.ref for r in cs.items}
-    for bad in cs.unreadable:
-        q.unreadable(name, bad, store.find_link_by_ref(flow, name, bad.ref))
-    bad_refs = {b.ref for b in cs.unreadable}
-    for rec in list(q.records.values()):
-        if rec.endpoint == name and rec.ref in listed and rec.kind is QuarantineKind.READ:
-            q.readable(name, rec.ref)
-    found: list[RemoteItem] = []
-    for rec in q.due_reads(name):
-        if rec.ref in bad_refs or rec.ref in listed:
-            continue
-        try:
-            got = ex.call(name, functools.partial(adapter.get, rec.ref))
-        except ValidationRejected as exc:
-            q.still_unreadable(name, rec.ref, exc.message)
-            continue
-        except SyncHubError:
-            continue  # the service failed: try again next round
-        q.readable(name, rec.ref)
-        if got is not None:
-            found.append(got)
-    if not found:
-        return cs
-    return ChangeSet(items=(*cs.items, *found), gone=cs.gone, cursor=cs.cursor,
-                     requests=cs.requests, unreadable=cs.unreadable)
-
-
 def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | None:
     """The cursor to store, knowing the copies created this round (:class:`LearnsCreated`)."""
     if created and isinstance(adapter, LearnsCreated):
         return adapter.remember_created(cursor, created)
     return cursor
+
+
+@dataclass
+class _Round:
+    """One round of one flow, step by step (:func:`_round` says in which order)."""
+
+    flow: str
+    cfg: FlowConfig
+    adapters: Mapping[str, Adapter]
+    store: Store
+    run_id: int | None
+    ex: Executor
+    q: Quarantine | None
+    report: RoundReport
+
+    def observe(self, cursors: Mapping[str, str | None]) -> Observed:
+        """Step 1. A failed listing marks the endpoint unreachable: no deletes, no writes
+        there."""
+        observed = observe_all(self.flow, self.adapters, cursors, self.ex.calls, self.q,
+                               self.store)
+        self.report.errors.extend(observed.errors)
+        self.report.unreachable.extend(observed.unreachable)
+        self.report.requests.update({n: cs.requests for n, cs in observed.changes.items()})
+        return observed
+
+    def plan(self, observations: Mapping[str, ChangeSet], first_sync: Mapping[str, bool],
+             now: Callable[[], dt.datetime]) -> Plan:
+        """Step 2 (pure): the plan for the flow's links, timed, its warnings noted."""
+        links = self.store.load_links(self.flow)
+        self.ex.parents = ParentIndex(links)
+        t0 = time.perf_counter()
+        views = endpoint_views(self.cfg, self.adapters,
+                               {n: n in observations for n in self.cfg.endpoints}, first_sync)
+        plan = plan_flow(PlanInput(flow=self.flow, config=self.cfg, endpoints=views,
+                                   links=links, observations=observations, run_id=self.run_id,
+                                   now=now()))
+        self.report.plan_seconds = time.perf_counter() - t0
+        self.report.plan = plan
+        self.report.notes.extend(plan.warnings)
+        return plan
+
+    def apply(self, plan: Plan, observations: Mapping[str, ChangeSet],
+              progress: Progress | None, should_stop: Callable[[], bool] | None
+              ) -> RoundReport:
+        """Steps 3 and 4: apply link by link (each write commits with its link), then commit
+        the cursors."""
+        if self.q is not None:
+            self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
+                                 for lp in plan.links for w in lp.writes}, set(observations))
+        # Parents first, so a child created in the same round can point at its parent's new
+        # copy.
+        ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
+        if not self.ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
+            self.report.notes.append(f"stopped before all {len(plan.links)} items were done; "
+                                     "the rest is picked up by the next round")
+            return self.finish("interrupted")
+        self.commit_cursors(observations)
+        for name, n in self.ex.stats.writes.items():
+            self.report.requests[name] = self.report.requests.get(name, 0) + n
+        set_aside = self.q is not None and any(rec.kind is QuarantineKind.READ
+                                               for rec in self.q.new)
+        clean = not (self.report.errors or self.ex.stats.errors or set_aside)
+        return self.finish("ok" if clean else "partial")
+
+    def commit_cursors(self, observations: Mapping[str, ChangeSet]) -> None:
+        """Step 4, last: a crash before this point re-observes, which is harmless."""
+        with self.store.transaction() as tx:
+            for name, cs in observations.items():
+                tx.set_cursor(self.flow, name, _learned(self.adapters[name], cs.cursor,
+                                                        self.ex.stats.created.get(name, [])))
+
+    def finish(self, status: str, error: str | None = None) -> RoundReport:
+        """The report, with what the executor and the quarantine saw; the run row ended."""
+        report, stats = self.report, self.ex.stats
+        report.status = status
+        report.writes = dict(stats.writes)
+        report.failed_writes = dict(stats.failed)
+        report.errors.extend(stats.errors)
+        report.notes.extend(stats.notes)
+        report.waits = list(stats.waits)
+        report.rate_limit_waits = list(stats.rate_limit_waits)
+        report.retries = dict(stats.retries)
+        report.held = stats.held
+        if self.q is not None:
+            report.quarantined = self.q.current()
+            report.quarantined_new = list(self.q.new)
+            report.errors.extend(  # write rejections are already among the errors
+                (rec.endpoint, ValidationRejected(
+                    f"{rec.title!r} ({rec.ref}) cannot be read and is set aside: {rec.reason}",
+                    service=rec.endpoint))
+                for rec in self.q.new if rec.kind is QuarantineKind.READ)
+        else:
+            report.quarantined = self.store.quarantined(self.flow)
+        if self.run_id is not None:
+            self.store.finish_run(self.run_id, status, report.counts, error)
+        return report
 
 
 def _round(
@@ -161,98 +220,32 @@ def _round(
     progress: Progress | None, now: Callable[[], dt.datetime],
     should_stop: Callable[[], bool] | None,
 ) -> RoundReport:
-    import time
-
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
                   should_stop=should_stop)
-    report = RoundReport(flow=flow, run_id=run_id, status="ok")
     q = None if dry_run else Quarantine(flow, store, now)
     ex.quarantine = q
-
-    def finish(status: str, error: str | None = None) -> RoundReport:
-        report.status = status
-        report.writes = dict(ex.stats.writes)
-        report.failed_writes = dict(ex.stats.failed)
-        report.errors.extend(ex.stats.errors)
-        report.notes.extend(ex.stats.notes)
-        report.waits = list(ex.stats.waits)
-        report.rate_limit_waits = list(ex.stats.rate_limit_waits)
-        report.retries = dict(ex.stats.retries)
-        report.held = ex.stats.held
-        if q is not None:
-            report.quarantined = q.current()
-            report.quarantined_new = list(q.new)
-            report.errors.extend(  # write rejections are already among the errors
-                (rec.endpoint, ValidationRejected(
-                    f"{rec.title!r} ({rec.ref}) cannot be read and is set aside: {rec.reason}",
-                    service=rec.endpoint))
-                for rec in q.new if rec.kind is QuarantineKind.READ)
-        else:
-            report.quarantined = store.quarantined(flow)
-        if run_id is not None:
-            store.finish_run(run_id, status, report.counts, error)
-        return report
-
+    r = _Round(flow, cfg, adapters, store, run_id, ex, q,
+               RoundReport(flow=flow, run_id=run_id, status="ok"))
     if not dry_run:
-        report.notes.extend(ex.recover())
+        r.report.notes.extend(ex.recover())
 
-    # 1. Observe. A failed listing marks the endpoint unreachable: no deletes, no writes there.
+    # 1. Observe.
     cursors = {name: store.get_cursor(flow, name) for name in cfg.endpoints}
-    observations: dict[str, ChangeSet] = {}
-    for name in cfg.endpoints:
-        try:
-            cs = _observe(name, adapters[name], ex, cursors[name], q, store, flow)
-        except SyncHubError as exc:
-            report.errors.append((name, exc))
-            report.unreachable.append(name)
-            continue
-        observations[name] = cs
-        report.requests[name] = report.requests.get(name, 0) + cs.requests
+    observed = r.observe(cursors)
     first_sync = {n: cursors[n] is None for n in cfg.endpoints}
-    if any(first_sync[n] for n in report.unreachable):
+    if any(first_sync[n] for n in observed.unreachable):
         # Matching pre-existing items needs every side listed; creating now would duplicate.
-        return finish("failed", "first sync needs every endpoint to answer")
+        return r.finish("failed", "first sync needs every endpoint to answer")
 
-    # 2. Plan (pure).
-    links = store.load_links(flow)
-    ex.parents = ParentIndex(links)
-    t0 = time.perf_counter()
-    inp = PlanInput(
-        flow=flow, config=cfg,
-        endpoints=endpoint_views(cfg, adapters, {n: n in observations for n in cfg.endpoints},
-                                 first_sync),
-        links=links, observations=observations, run_id=run_id, now=now())
-    plan = plan_flow(inp)
-    report.plan_seconds = time.perf_counter() - t0
-    report.plan = plan
-    report.notes.extend(plan.warnings)
+    # 2. Plan (pure), then the mass-change guard.
+    plan = r.plan(observed.changes, first_sync, now)
     try:
         check_mass_change(plan, cfg, force=force)
     except MassChangeRefused as exc:
-        report.errors.append(("", exc))
-        return finish("refused", str(exc))
+        r.report.errors.append(("", exc))
+        return r.finish("refused", str(exc))
     if dry_run:
-        return finish("dry-run")
-    if q is not None:
-        q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
-                        for lp in plan.links for w in lp.writes}, set(observations))
+        return r.finish("dry-run")
 
-    # 3. Apply, link by link; each write commits with its link.
-    total = len(plan.links)
-    # Parents first, so a child created in the same round can point at its parent's new copy.
-    ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
-    if not ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
-        report.notes.append(f"stopped before all {total} items were done; the rest is "
-                            "picked up by the next round")
-        return finish("interrupted")
-
-    # 4. Cursors last: a crash before this point re-observes, which is harmless.
-    with store.transaction() as tx:
-        for name, cs in observations.items():
-            tx.set_cursor(flow, name, _learned(adapters[name], cs.cursor,
-                                               ex.stats.created.get(name, [])))
-    for name, n in ex.stats.writes.items():
-        report.requests[name] = report.requests.get(name, 0) + n
-    set_aside = q is not None and any(r.kind is QuarantineKind.READ for r in q.new)
-    status = "ok" if not (report.errors or ex.stats.errors or set_aside) else "partial"
-    return finish(status)
+    # 3. Apply, 4. commit cursors.
+    return r.apply(plan, observed.changes, progress, should_stop)
