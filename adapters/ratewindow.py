@@ -1,7 +1,7 @@
 """A sliding window of requests: at most ``limit`` in any ``per_seconds``.
 
 One implementation for both sides of a rate limit: the hub's client-side budget
-(:class:`hub.budget.Budget` asks :meth:`SlidingWindow.reserve` how long to wait, so it stays
+(:class:`hub.round.budget.Budget` asks :meth:`SlidingWindow.reserve` how long to wait, so it stays
 under a service's documented limit) and the emulators' server-side limits (Notion's requests a
 second, Todoist's partial syncs a quarter-hour ask :meth:`SlidingWindow.admit` and answer
 429 when it refuses). It depends on nothing else in synchub, so ``hub`` may import it.

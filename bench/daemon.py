@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from hub import sandbox as sbx
+from hub.cli import sandbox as sbx
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import Item
+from hub.round.engine import run_flow
 
 
 def _store(kind: str, tmp: Path) -> Any:

@@ -31,8 +31,8 @@ from adapters.gcal.sandbox import GcalSandbox
 from adapters.memory import MemoryAdapter, MemoryService
 from bench.engine import peak_rss_mib
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import DateOnly, Item
+from hub.round.engine import run_flow
 from hub.store import open_store
 
 PAGE = 250  # the adapter's events.list page size

@@ -18,8 +18,8 @@ from adapters.jira.sandbox import JiraSandbox
 from adapters.memory import MemoryAdapter, MemoryService
 from bench.engine import peak_rss_mib
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import Item
+from hub.round.engine import run_flow
 from hub.store import open_store
 
 

@@ -27,8 +27,8 @@ from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.emulator import NotionEmulator
 from bench.engine import peak_rss_mib
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import Item
+from hub.round.engine import run_flow
 from hub.store import open_store
 
 INTERVAL = dt.timedelta(minutes=5)

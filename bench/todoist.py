@@ -17,8 +17,8 @@ from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistSc
 from adapters.todoist.emulator import TodoistEmulator
 from bench.engine import peak_rss_mib
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import Item
+from hub.round.engine import run_flow
 from hub.store import open_store
 
 

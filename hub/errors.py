@@ -2,7 +2,7 @@
 
 Every adapter maps its service's HTTP statuses onto these in one table; the executor decides
 retry/skip/stop from the class alone, and the CLI turns each class into advice in one place
-(:mod:`hub.cli_errors`). Messages must never contain a secret.
+(:mod:`hub.cli.advice`). Messages must never contain a secret.
 """
 
 from __future__ import annotations

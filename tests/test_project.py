@@ -12,7 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 import hub
-from hub.cli import app
+from hub.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

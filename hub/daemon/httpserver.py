@@ -234,7 +234,7 @@ def server_config(app: Any, host: str, port: int, limits: Limits | None = None,
     """The uvicorn configuration the daemon serves ``app`` with.
 
     ``log_config=None`` and ``log_level=None``: uvicorn keeps the handlers and levels that
-    hub.logs set up (JSON, secrets masked) instead of installing its plain-text ones."""
+    hub.daemon.logs set up (JSON, secrets masked) instead of installing its plain-text ones."""
     limits = limits or Limits()
     quiet_uvicorn_warnings()
     return uvicorn.Config(RequestCap(app, limits.max_requests, on_refused=on_refused),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from hub.engine import RoundReport
+from hub.round.engine import RoundReport
 
 APPLIED = ("ok", "partial")  # statuses of rounds whose plan was applied in full
 

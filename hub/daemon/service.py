@@ -18,14 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from adapters.base import load_factory
+from adapters.base import load_factory, webhook_handler
 from hub.daemon.metrics import Metrics
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
-from hub.engine import RoundReport, run_flow
 from hub.errors import Busy, ConfigError, ConfigProblem
-from hub.executor import RetryPolicy
-from hub.quarantine import as_json
+from hub.round.calls import RetryPolicy
+from hub.round.engine import RoundReport, run_flow
+from hub.round.quarantine import as_json
 from hub.runtime import Runtime, prune_history
 from hub.store.locks import describe
 
@@ -243,9 +243,10 @@ class Daemon:
                 users.setdefault(ep.connection, []).append(flow)
         for name, conn in self.rt.config.connections.items():
             factory = load_factory(conn.type)
-            parse = getattr(factory, "parse_webhook", None)
-            if parse is None:
+            handler = webhook_handler(factory)
+            if handler is None:
                 continue
+            parse = handler.parse_webhook
             extra = conn.model_extra or {}
             raw: Any = extra.get("webhook_secret")
             secret = raw.get_secret_value() if hasattr(raw, "get_secret_value") else raw

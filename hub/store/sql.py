@@ -5,7 +5,9 @@ column type, row locking for leases, how migrations are serialised) and in their
 (:mod:`hub.store.locks`). Links are cached per flow after the first load, so a quiet round does
 not re-parse 10,000 links; the cache is checked against the flow's *generation*, a counter every
 commit that changes links bumps, so a process never acts on links another process has changed
-since (the daemon beside a ``synchub sync`` typed by hand; P13).
+since (the daemon beside a ``synchub sync`` typed by hand; P13). What a transaction writes is
+:mod:`hub.store.transaction`; the side records (quarantine, notices, pruning) are
+:mod:`hub.store.records`.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from hub.store.base import (
     Intent,
     IntentState,
     LinkState,
-    QuarantineKind,
     QuarantineRecord,
     RunRecord,
 )
 from hub.store.schema import MIGRATIONS
+from hub.store.transaction import SqlTransaction
 
 
 @dataclass(frozen=True)
@@ -209,8 +211,8 @@ class SqlStore:
     # -- transactions -------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[_Tx]:
-        tx = _Tx(self)
+    def transaction(self) -> Iterator[SqlTransaction]:
+        tx = SqlTransaction(self)
         gens: dict[str, int] = {}
         self._depth += 1
         try:
@@ -377,73 +379,3 @@ class SqlStore:
 
     def close(self) -> None:
         self.conn.close()
-
-
-class _Tx:
-    def __init__(self, store: SqlStore) -> None:
-        self.s = store
-        self.cache_ops: dict[str, dict[str, LinkState | None]] = {}
-
-    def save_link(self, link: LinkState) -> None:
-        s = self.s
-        s._exec("INSERT INTO links (flow, link_id, base, provenance, detached, deleting) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flow, link_id) DO UPDATE SET "
-                "base = excluded.base, provenance = excluded.provenance, "
-                "detached = excluded.detached, deleting = excluded.deleting",
-                (link.flow, link.link_id, codec.item_json(link.base),
-                 codec.provenance_json(dict(link.provenance)),
-                 json.dumps(sorted(link.detached)), int(link.deleting)))
-        s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (link.flow, link.link_id))
-        rows = []
-        for ep, c in link.copies.items():
-            cb, snap = codec.copy_row(link.base, c)
-            rows.append((link.flow, link.link_id, ep, c.ref, c.version, cb, snap))
-        if rows:
-            s.conn.cursor().executemany(s.dialect.sql(
-                "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
-        self.cache_ops.setdefault(link.flow, {})[link.link_id] = link
-
-    def drop_link(self, flow: str, link_id: str) -> None:
-        self.s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (flow, link_id))
-        self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
-        self.cache_ops.setdefault(flow, {})[link_id] = None
-
-    def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
-        self.s._exec("INSERT INTO cursors (flow, endpoint, cursor) VALUES (?, ?, ?) "
-                     "ON CONFLICT (flow, endpoint) DO UPDATE SET cursor = excluded.cursor",
-                     (flow, endpoint, cursor))
-
-    def add_intent(self, intent: Intent) -> None:
-        self.s._exec("INSERT INTO journal (key, flow, link_id, endpoint, kind, payload, state, "
-                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
-                     "SET state = excluded.state",
-                     (intent.key, intent.flow, intent.link_id, intent.endpoint, intent.kind,
-                      json.dumps(dict(intent.payload)), intent.state.value,
-                      codec.ts(intent.created_at or _now())))
-
-    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
-        self.s._exec("UPDATE journal SET state = ? WHERE key = ?", (state.value, key))
-
-    def upsert_conflict(self, c: ConflictRecord) -> int:
-        rows = self.s._query("SELECT id FROM conflicts WHERE flow = ? AND link_id = ? AND "
-                             "field = ? AND resolved_with IS NULL", (c.flow, c.link_id, c.field))
-        vals = json.dumps(dict(c.values), sort_keys=True)
-        if rows:
-            self.s._exec("UPDATE conflicts SET vals = ? WHERE id = ?", (vals, rows[0][0]))
-            return int(rows[0][0])
-        cur = self.s._exec("INSERT INTO conflicts (flow, link_id, field, vals, created_at) "
-                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                           (c.flow, c.link_id, c.field, vals, codec.ts(c.created_at or _now())))
-        return int(cur.fetchone()[0])
-
-    def resolve_conflict(self, conflict_id: int, endpoint: str) -> None:
-        self.s._exec("UPDATE conflicts SET resolved_with = ?, resolved_at = ? WHERE id = ?",
-                     (endpoint, codec.ts(_now()), conflict_id))
-
-    def put_quarantine(self, q: QuarantineRecord) -> None:
-        records.put_quarantine(self.s, q)
-
-    def clear_quarantine(self, flow: str, endpoint: str, ref: str,
-                         kind: QuarantineKind | None = None) -> None:
-        records.clear_quarantine(self.s, flow, endpoint, ref, kind)

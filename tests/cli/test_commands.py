@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.memory import get_service
-from hub.cli import app
+from hub.cli.main import app
 from hub.model import Item
 
 runner = CliRunner()

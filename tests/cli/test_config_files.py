@@ -11,7 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from hub.cli import app
+from hub.cli.main import app
 from mappings import presets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from hub import demo
-from hub.cli import app
+from hub.cli import demo
+from hub.cli.main import app
 from hub.model import DateOnly, StatusKind
 
 TODAY = dt.date(2026, 3, 4)  # a Wednesday: the sprint starts Monday 9 March

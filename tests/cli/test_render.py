@@ -7,10 +7,10 @@ import datetime as dt
 from rich.console import Console
 
 from adapters.base import Capabilities, WriteKind
-from hub.cli_render import items_table, plan_table, round_story, show_value
-from hub.engine import RoundReport
+from hub.cli.render import items_table, plan_table, round_story, show_value
 from hub.model import DateOnly, Item, Status, StatusKind
 from hub.planner.types import LinkPlan, Plan, Write
+from hub.round.engine import RoundReport
 from hub.store.base import CopyState, LinkState
 
 TITLE = "[wip] fix login"  # starts in lower case: rich would read it as a style tag

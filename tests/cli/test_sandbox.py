@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from hub import sandbox as sbx
+from hub.cli import sandbox as sbx
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "COLUMNS": "200",

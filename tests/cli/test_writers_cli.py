@@ -62,12 +62,12 @@ def test_status_json_lists_flows_and_items_set_aside(tmp_path: Path) -> None:
 
 def test_an_internal_error_exits_10_with_its_traceback(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     env = Env(tmp_path)
-    import hub.engine
+    import hub.round.engine
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(hub.engine, "run_flow", broken)
+    monkeypatch.setattr(hub.round.engine, "run_flow", broken)
     code, out = env.run("sync")
     assert code == 10, out
     assert "internal error" in out and "a bug" in out and "Traceback" in out

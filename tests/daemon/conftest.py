@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.logs import UVICORN_LOGGERS
+from hub.daemon.logs import UVICORN_LOGGERS
 
 
 @pytest.fixture

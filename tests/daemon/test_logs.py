@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from hub.daemon.logs import UVICORN_LOGGERS, setup_logging
 from hub.daemon.scheduler import Scheduler
-from hub.logs import UVICORN_LOGGERS, setup_logging
 from hub.redact import Redactor
 
 TOKEN = "tok-daemon-5f2a9c"

@@ -12,9 +12,9 @@ from hub.config.models import PreferPolicy
 from hub.daemon import service
 from hub.daemon.metrics import Metrics
 from hub.daemon.service import Daemon
-from hub.engine import RoundReport
 from hub.errors import AuthError
 from hub.model import Item
+from hub.round.engine import RoundReport
 from hub.runtime import open_runtime
 from tests.daemon.test_service import config
 from tests.support.world import World

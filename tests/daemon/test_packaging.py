@@ -24,8 +24,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from hub import sandbox as sbx
-from hub.healthcheck import main as healthcheck
+from hub.cli import sandbox as sbx
+from hub.cli.healthcheck import main as healthcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def test_healthcheck_command_against_a_live_server_and_a_dead_port() -> None:
 def test_dockerfile_runs_as_non_root_with_a_healthcheck_and_the_run_command() -> None:
     text = (ROOT / "docker" / "Dockerfile").read_text()
     assert re.search(r"^USER synchub$", text, re.M)
-    hc = re.search(r'CMD \["python", "-m", "hub.healthcheck"\]', text)
+    hc = re.search(r'CMD \["python", "-m", "hub.cli.healthcheck"\]', text)
     assert hc is not None
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))  # type: ignore[union-attr]
     entry = json.loads(re.search(r"^ENTRYPOINT (\[.*\])$", text, re.M).group(1))  # type: ignore[union-attr]
@@ -73,7 +73,7 @@ def test_dockerfile_runs_as_non_root_with_a_healthcheck_and_the_run_command() ->
 def test_cli_accepts_the_dockerfile_command_line() -> None:
     from typer.testing import CliRunner
 
-    from hub.cli import app
+    from hub.cli.main import app
 
     result = CliRunner().invoke(app, ["run", "--help"])
     assert result.exit_code == 0
@@ -84,7 +84,7 @@ def test_cli_accepts_the_dockerfile_command_line() -> None:
 def test_systemd_unit_command_line_is_accepted_by_the_cli() -> None:
     from typer.testing import CliRunner
 
-    from hub.cli import app
+    from hub.cli.main import app
 
     unit = (ROOT / "config" / "synchub.service").read_text()
     exec_start = re.search(r"^ExecStart=\S+ (.*)$", unit, re.M)
@@ -120,7 +120,7 @@ def container_command(config: Path, port: int) -> list[str]:
     args = list(cmd)
     args[args.index("--config") + 1] = str(config)
     args[args.index("--port") + 1] = str(port)
-    return [sys.executable, "-m", "hub", *args]  # `synchub` is hub.cli:main (pyproject)
+    return [sys.executable, "-m", "hub", *args]  # `synchub` is hub.cli.main:main (pyproject)
 
 
 def healthcheck_command() -> list[str]:

@@ -19,8 +19,8 @@ from adapters.base import ChangeNotice
 from adapters.memory import get_service
 from hub.daemon.service import Daemon
 from hub.daemon.web import create_app
-from hub.engine import run_flow
 from hub.model import Item
+from hub.round.engine import run_flow
 from hub.runtime import open_runtime
 from tests.support.daemon_config import write_memory_config
 

@@ -14,10 +14,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from adapters.memory import get_service
+from hub.daemon.logs import setup_logging
 from hub.daemon.service import Daemon
 from hub.daemon.web import create_app
 from hub.errors import ConfigError
-from hub.logs import setup_logging
 from hub.model import Item
 from hub.runtime import open_runtime
 from tests.support.daemon_config import write_memory_config
@@ -141,7 +141,7 @@ def test_synchub_run_accepts_the_environment_token(tmp_path: Path,
     """`SYNCHUB_DAEMON_TOKEN=x synchub run --host 0.0.0.0` used to exit 2 (config error)."""
     from typer.testing import CliRunner
 
-    from hub.cli import app
+    from hub.cli.main import app
 
     served: list[str | None] = []
     monkeypatch.setattr(Daemon, "serve", lambda self: served.append(self.token) or 0)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""\
     import sys, threading
     from hub.daemon import service
-    from hub.logs import setup_logging
+    from hub.daemon.logs import setup_logging
     from hub.runtime import open_runtime
 
     def stuck(*a, **kw):

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from hub import sandbox as sbx
+from hub.cli import sandbox as sbx
 from hub.model import DateOnly, Item, Status, StatusKind
 from tests.support.daemon_config import free_port
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from adapters.base import RequestBudget
-from hub.budget import Budget
 from hub.model import Item
+from hub.round.budget import Budget
 from tests.support.world import World
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from adapters.faults import FaultKind
-from hub import conflicts
 from hub.errors import MassChangeRefused
 from hub.model import DateOnly, Item, StatusKind
+from hub.round import conflicts
 from tests.support.world import World
 
 

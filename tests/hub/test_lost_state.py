@@ -19,9 +19,9 @@ from adapters.base import ChangeSet
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import RoundReport, run_flow
 from hub.model import Item, StatusKind
 from hub.planner.matching import legacy_link_id
+from hub.round.engine import RoundReport, run_flow
 from tests.support.memstore import MemStore
 from tests.support.world import World
 

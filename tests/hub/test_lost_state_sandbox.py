@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from hub import sandbox as sbx
+from hub.cli import sandbox as sbx
 from hub.model import Status, StatusKind
 
 ROOT = Path(__file__).resolve().parents[2]

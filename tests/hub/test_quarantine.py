@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from hub.model import Item
-from hub.quarantine import FIRST_RETRY
+from hub.round.quarantine import FIRST_RETRY
 from hub.store.base import QuarantineKind
 from tests.support.world import World
 
@@ -163,7 +163,7 @@ def test_a_shutdown_during_back_off_sends_nothing_more() -> None:
     within the grace period instead of sleeping through its retries (seen by the process-level
     chaos run: exit 1 after the grace period)."""
     from adapters.faults import FaultKind
-    from hub.executor import RetryPolicy
+    from hub.round.calls import RetryPolicy
 
     w, clock = world()
     w.services["a"].user_create(Item(title="x"))

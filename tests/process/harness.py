@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hub import sandbox as sbx
+from hub.cli import sandbox as sbx
 from hub.model import Item, Status, StatusKind
 from tests.process.model import (
     HAS_STATUS,

@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.faults import FaultKind
-from hub import conflicts
 from hub.model import Item, StatusKind
+from hub.round import conflicts
 from hub.store import open_store
 from tests.support.world import World
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from hub.cli import app
+from hub.cli.main import app
 from hub.model import Item
 from hub.store.base import Intent, IntentState, LinkState
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from adapters.memory import ALL_FIELDS, MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import RoundReport, run_flow
-from hub.executor import RetryPolicy
 from hub.model import Item
+from hub.round.calls import RetryPolicy
+from hub.round.engine import RoundReport, run_flow
 from tests.support.memstore import MemStore
 
 

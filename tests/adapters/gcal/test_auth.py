@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from adapters.gcal.auth import load
 from adapters.gcal.sandbox import GcalSandbox
-from hub.cli import app
+from hub.cli.main import app
 from hub.errors import AuthError, Transient
 
 ACCESS, REFRESH, SECRET = "ya29.file-access-SECRET", "1//file-refresh-SECRET", "cs-SECRET-9"

@@ -15,8 +15,9 @@ from googleapiclient.errors import HttpError
 from adapters.base import WriteKind, WriteOp
 from adapters.gcal.webhook import parse_webhook
 from hub.errors import RateLimited, ValidationRejected
-from hub.executor import Executor, RetryPolicy
 from hub.model import DateOnly, Item
+from hub.round.calls import RetryPolicy
+from hub.round.executor import Executor
 from tests.adapters.gcal.conftest import GcalHarness
 
 DAY = DateOnly(date=dt.date(2026, 12, 1))

@@ -17,7 +17,6 @@ from adapters.jira.client import JiraClient, error_for
 from adapters.jira.webhook import parse_webhook
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.errors import (
     AuthError,
     Conflict,
@@ -28,6 +27,7 @@ from hub.errors import (
     ValidationRejected,
 )
 from hub.model import Item, StatusKind
+from hub.round.engine import run_flow
 from tests.adapters.jira.conftest import JiraHarness, build
 from tests.support.memstore import MemStore
 

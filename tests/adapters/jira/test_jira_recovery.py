@@ -13,10 +13,10 @@ import pytest
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.errors import RateLimited, ValidationRejected
-from hub.executor import RetryPolicy
 from hub.model import Item, ZonedDateTime
+from hub.round.calls import RetryPolicy
+from hub.round.engine import run_flow
 from tests.adapters.jira.conftest import JiraHarness, build
 from tests.support.memstore import Crash, MemStore
 

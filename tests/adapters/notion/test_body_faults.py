@@ -12,10 +12,10 @@ import pytest
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.errors import NotFound
-from hub.executor import RetryPolicy
 from hub.model import Item
+from hub.round.calls import RetryPolicy
+from hub.round.engine import run_flow
 from tests.adapters.notion.conftest import NotionHarness, build
 from tests.support.memstore import MemStore
 

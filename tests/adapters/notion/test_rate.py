@@ -13,8 +13,9 @@ from adapters.base import EndpointContext
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.sandbox import NotionSandbox
-from hub.executor import Executor, RetryPolicy
 from hub.model import Item
+from hub.round.calls import RetryPolicy
+from hub.round.executor import Executor
 from tests.support.memstore import MemStore
 
 

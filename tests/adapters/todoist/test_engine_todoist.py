@@ -6,8 +6,8 @@ import datetime as dt
 
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.model import DateOnly, Item, StatusKind
+from hub.round.engine import run_flow
 from tests.adapters.todoist.conftest import TodoistHarness
 from tests.support.memstore import MemStore
 

@@ -11,9 +11,9 @@ import pytest
 
 from adapters.memory import MemoryAdapter, MemoryService
 from hub.config.models import EndpointConfig, FlowConfig
-from hub.engine import run_flow
 from hub.errors import ValidationRejected
 from hub.model import ZonedDateTime
+from hub.round.engine import run_flow
 from tests.adapters.todoist.conftest import TodoistHarness, build
 from tests.support.memstore import MemStore
 

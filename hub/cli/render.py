@@ -15,9 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from adapters.base import Capabilities, WriteKind
-from hub.engine import RoundReport
 from hub.model import SYNC_FIELDS, DateOnly, FloatingDateTime, Item, Status, ZonedDateTime
 from hub.planner.merge import json_value
+from hub.planner.types import LinkPlan
+from hub.round.engine import RoundReport
 from hub.store.base import ConflictRecord, LinkState, QuarantineRecord, RunRecord
 
 Redact = Callable[[str], str]
@@ -237,38 +238,58 @@ def round_story(report: RoundReport, capabilities: Mapping[str, Capabilities]) -
     """A round told item by item: where it came from (new, or matched on first sync), each
     write with its new values, where it does not belong and why, then the planner's reasons.
     ``capabilities`` is per endpoint, in the flow's order."""
-    lines: list[str] = []
-    for lp in report.plan.links if report.plan else ():
-        if lp.before is not None and not (lp.writes or lp.conflicts or lp.reasons):
-            continue  # only bookkeeping (copies now agree): nothing to tell
-        lines.append(f"[bold]{escape(lp.title)}[/]")
-        written = {w.endpoint for w in lp.writes}
-        if lp.before is None:
-            have = [ep for ep in capabilities if ep in lp.interim.copies]
-            if len(have) > 1:
-                lines.append(f"  already in {escape(' and '.join(have))} with the same title: "
-                             "linked, not copied")
-            elif have:
-                lines.append(f"  new in {escape(have[0])}")
-        lines.extend(_write_line(w) for w in lp.writes)
-        if lp.before is None:
-            for ep, caps in capabilities.items():
-                if caps.create_requires_any and ep not in lp.interim.copies \
-                        and ep not in written:
-                    need = " or ".join(_WORDS.get(f, f) for f in sorted(caps.create_requires_any))
-                    lines.append(f"  [dim]{escape(ep)}: no copy, as it has no {need}[/]")
-        for fc in lp.conflicts:
-            lines.append(f"  [magenta]conflict on {fc.field}[/]: "
-                         + escape("; ".join(f"{ep}: {v}" for ep, v in fc.values.items())))
-        lines.extend(f"  [dim]why: {escape(r)}[/]" for r in lp.reasons)
+    links = report.plan.links if report.plan else ()
+    lines = [line for lp in links for line in _item_story(lp, capabilities)]
     if not lines:
         lines.append("nothing to do: every copy agrees with the others")
-    c = report.counts
-    lines.append("")
-    lines.append(f"round {report.status}: {c.get('create', 0)} created, {c.get('update', 0)} "
-                 f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
-                 f"queued; {c['writes']} writes, {sum(report.requests.values())} requests "
-                 "over HTTP")
-    lines.extend(f"  [red]✗[/] {escape(ep)}: {escape(str(err))}" for ep, err in report.errors)
-    lines.extend(f"  [dim]•[/] {escape(n)}" for n in report.notes)
+    return [*lines, "", *_round_total(report)]
+
+
+def _item_story(lp: LinkPlan, capabilities: Mapping[str, Capabilities]) -> list[str]:
+    """One item's part of the story; none for mere bookkeeping (copies now agree)."""
+    if lp.before is not None and not (lp.writes or lp.conflicts or lp.reasons):
+        return []
+    new = lp.before is None
+    return [
+        f"[bold]{escape(lp.title)}[/]",
+        *(_came_from(lp, capabilities) if new else ()),
+        *(_write_line(w) for w in lp.writes),
+        *(_no_copy(lp, capabilities) if new else ()),
+        *(f"  [magenta]conflict on {fc.field}[/]: "
+          + escape("; ".join(f"{ep}: {v}" for ep, v in fc.values.items()))
+          for fc in lp.conflicts),
+        *(f"  [dim]why: {escape(r)}[/]" for r in lp.reasons),
+    ]
+
+
+def _came_from(lp: LinkPlan, capabilities: Mapping[str, Capabilities]) -> list[str]:
+    """Where a new item was found: in one service, or in several (matched on first sync)."""
+    have = [ep for ep in capabilities if ep in lp.interim.copies]
+    if len(have) > 1:
+        return [f"  already in {escape(' and '.join(have))} with the same title: "
+                "linked, not copied"]
+    return [f"  new in {escape(have[0])}"] if have else []
+
+
+def _no_copy(lp: LinkPlan, capabilities: Mapping[str, Capabilities]) -> list[str]:
+    """The services a new item is not copied to, as it lacks what they need (a date)."""
+    written = {w.endpoint for w in lp.writes}
+    lines = []
+    for ep, caps in capabilities.items():
+        if caps.create_requires_any and ep not in lp.interim.copies and ep not in written:
+            need = " or ".join(_WORDS.get(f, f) for f in sorted(caps.create_requires_any))
+            lines.append(f"  [dim]{escape(ep)}: no copy, as it has no {need}[/]")
     return lines
+
+
+def _round_total(report: RoundReport) -> list[str]:
+    """The round's counts, then its errors and notes."""
+    c = report.counts
+    return [
+        f"round {report.status}: {c.get('create', 0)} created, {c.get('update', 0)} "
+        f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
+        f"queued; {c['writes']} writes, {sum(report.requests.values())} requests "
+        "over HTTP",
+        *(f"  [red]✗[/] {escape(ep)}: {escape(str(err))}" for ep, err in report.errors),
+        *(f"  [dim]•[/] {escape(n)}" for n in report.notes),
+    ]

@@ -9,7 +9,7 @@ import logging
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from hub.cli_errors import (
+from hub.cli.advice import (
     EXIT_AUTH,
     EXIT_CONFIG,
     EXIT_INTERNAL,
@@ -20,6 +20,7 @@ from hub.cli_errors import (
     advice,
     worst,
 )
+from hub.daemon.logs import setup_logging
 from hub.errors import (
     AuthError,
     ConfigError,
@@ -29,7 +30,6 @@ from hub.errors import (
     StateError,
     Transient,
 )
-from hub.logs import setup_logging
 from hub.redact import Redactor, collect_secrets
 
 

@@ -28,11 +28,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from adapters.base import Adapter, EndpointContext, load_factory
-from hub.cli_render import items_table, round_story
+from adapters.base import Adapter, EndpointContext, load_factory, sandbox_factory
+from hub.cli.render import items_table, round_story
 from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
-from hub.engine import RoundReport, run_flow
 from hub.model import DateOnly, Item, Status, StatusKind
+from hub.round.engine import RoundReport, run_flow
 
 FLOW = "demo"
 #: endpoint name -> adapter type; the endpoint names are what the tables and "why" lines show
@@ -89,7 +89,7 @@ def demo_world() -> Iterator[DemoWorld]:
     try:
         for endpoint, service in ENDPOINTS.items():
             factory = load_factory(service)
-            sb = factory.sandbox()  # type: ignore[attr-defined]
+            sb = sandbox_factory(factory).sandbox()
             sandboxes[endpoint] = sb
             adapters[endpoint] = factory.build(
                 factory.connection_model.model_validate(sb.connection),
@@ -135,22 +135,36 @@ def lossy_notes(holdings: dict[str, dict[str, Item]]) -> list[str]:
         for item in items.values():
             by_title.setdefault(item.title, {})[ep] = item
     for title, copies in sorted(by_title.items()):
-        jira, todoist = copies.get("jira"), copies.get("todoist")
-        if jira and jira.priority == 2 and any(
-                c.priority is None for ep, c in copies.items() if ep in ("todoist", "notion")):
-            notes.append("Jira has no 'no priority': an issue without one reads as Medium, "
-                         "shown as 2. synchub knows this and does not copy that 2 back to the "
-                         "others, which keep no priority.")
-        if todoist and todoist.priority is None and any(
-                c.priority == 1 for c in copies.values()):
-            notes.append("Todoist's lowest priority (p4) is also its 'no priority': Low (1) "
-                         "shows as — there, and stays Low everywhere else.")
-        if todoist and todoist.status.kind is StatusKind.OPEN and any(
-                c.status.kind is StatusKind.IN_PROGRESS for c in copies.values()):
-            notes.append(f"Todoist has no 'in progress' (unless sections are mapped to "
-                         f"statuses): '{title}' is an open task there, in progress in Jira "
-                         "and Notion.")
+        notes.extend(note for lossy in (_jira_medium, _todoist_low, _todoist_in_progress)
+                     if (note := lossy(title, copies)) is not None)
     return notes
+
+
+def _jira_medium(title: str, copies: dict[str, Item]) -> str | None:
+    jira = copies.get("jira")
+    if jira and jira.priority == 2 and any(
+            c.priority is None for ep, c in copies.items() if ep in ("todoist", "notion")):
+        return ("Jira has no 'no priority': an issue without one reads as Medium, shown as "
+                "2. synchub knows this and does not copy that 2 back to the others, which "
+                "keep no priority.")
+    return None
+
+
+def _todoist_low(title: str, copies: dict[str, Item]) -> str | None:
+    todoist = copies.get("todoist")
+    if todoist and todoist.priority is None and any(c.priority == 1 for c in copies.values()):
+        return ("Todoist's lowest priority (p4) is also its 'no priority': Low (1) shows as — "
+                "there, and stays Low everywhere else.")
+    return None
+
+
+def _todoist_in_progress(title: str, copies: dict[str, Item]) -> str | None:
+    todoist = copies.get("todoist")
+    if todoist and todoist.status.kind is StatusKind.OPEN and any(
+            c.status.kind is StatusKind.IN_PROGRESS for c in copies.values()):
+        return (f"Todoist has no 'in progress' (unless sections are mapped to statuses): "
+                f"'{title}' is an open task there, in progress in Jira and Notion.")
+    return None
 
 
 def _find(sb: Any, title: str) -> str:
@@ -290,24 +304,30 @@ def problems(world: DemoWorld, d: Dates, reports: list[tuple[str, RoundReport]])
         out.append("the quiet round wrote something")
     want = expected(d)
     for ep, sb in world.sandboxes.items():
-        adapter = world.adapters[ep]
-        caps = adapter.capabilities
-        represent = getattr(adapter, "represent", None)
-        items = list(sb.items().values())
-        titles = [i.title for i in items]
-        belongs = {t for t, v in want.items()
-                   if not (caps.create_requires_any and v["due"] is None)
-                   and not (ep == "notion" and t == NOTES)}
-        if sorted(titles) != sorted(belongs):
-            out.append(f"{ep} holds {sorted(titles)}, expected {sorted(belongs)}")
-        for item in items:
-            for f, value in want.get(item.title, {}).items():
-                if f not in caps.fields:
-                    continue
-                target = represent(f, value) if represent else value
-                if getattr(item, f) != target:
-                    out.append(f"{ep}: {item.title!r} has {f} = {getattr(item, f)!r}, "
-                               f"expected {target!r}")
+        out.extend(_service_problems(ep, world.adapters[ep], list(sb.items().values()), want))
+    return out
+
+
+def _service_problems(ep: str, adapter: Adapter, items: list[Item],
+                      want: dict[str, dict[str, Any]]) -> list[str]:
+    """What one service holds that is not as the story says."""
+    caps = adapter.capabilities
+    out = []
+    titles = [i.title for i in items]
+    belongs = {t for t, v in want.items()
+               if not (caps.create_requires_any and v["due"] is None)
+               and not (ep == "notion" and t == NOTES)}
+    if sorted(titles) != sorted(belongs):
+        out.append(f"{ep} holds {sorted(titles)}, expected {sorted(belongs)}")
+    represent = adapter.represent
+    for item in items:
+        for f, value in want.get(item.title, {}).items():
+            if f not in caps.fields:
+                continue
+            target = represent(f, value)
+            if getattr(item, f) != target:
+                out.append(f"{ep}: {item.title!r} has {f} = {getattr(item, f)!r}, "
+                           f"expected {target!r}")
     return out
 
 

@@ -1,4 +1,4 @@
-"""``python -m hub.healthcheck [URL]``: exit 0 if the daemon answers /healthz, 1 otherwise.
+"""``python -m hub.cli.healthcheck [URL]``: exit 0 if the daemon answers /healthz, 1 otherwise.
 
 Used by the Docker HEALTHCHECK (the slim image has no curl) and tested outside Docker.
 """

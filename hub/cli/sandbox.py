@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from adapters.base import load_factory
+from adapters.base import load_factory, sandbox_factory
 from hub.model import SYNC_FIELDS, DateOnly, Item
 
 SERVICES = ("jira", "todoist", "notion", "gcal")
@@ -27,7 +27,7 @@ def start(base_port: int = 0) -> dict[str, Any]:
     for i, name in enumerate(SERVICES):
         factory = load_factory(name)
         kwargs = {"port": base_port + i} if base_port else {}
-        out[name] = factory.sandbox(**kwargs)  # type: ignore[attr-defined]
+        out[name] = sandbox_factory(factory).sandbox(**kwargs)
     return out
 
 

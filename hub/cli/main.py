@@ -1,0 +1,50 @@
+"""The ``synchub`` command line: the typer app and its table of commands (console entry point
+``hub.cli.main:main``; ``python -m hub`` is the same). Each command lives in the module of its
+group; what they share is :mod:`hub.cli.common`. Exit codes: see :mod:`hub.cli.advice`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from hub import __version__
+from hub.cli import check, conflicts, run, status, sync, tryout
+from hub.cli.common import console, err_console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Two-way sync between Jira, Todoist, Notion and Google Calendar.")
+conflicts_app = typer.Typer(help="List and resolve conflicts waiting for a decision.",
+                            no_args_is_help=False, invoke_without_command=True)
+app.add_typer(conflicts_app, name="conflicts")
+
+
+def version() -> None:
+    """Print synchub's version."""
+    console.print(f"synchub {__version__}")
+
+
+# The order here is the order of ``synchub --help``.
+app.command()(sync.sync)
+app.command()(sync.plan)
+app.command()(status.status)
+app.command()(check.check)
+conflicts_app.callback()(conflicts.conflicts)
+conflicts_app.command("resolve")(conflicts.conflicts_resolve)
+app.command()(status.explain)
+app.command()(run.run)
+app.command()(tryout.demo)
+app.command()(tryout.sandbox)
+app.command()(version)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""``synchub status`` and ``synchub explain``: what the state store says, read only (readers
+take no lock, so neither ever gets in the way of a writer)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from hub.cli.common import ConfigOpt, console, handled, runtime
+from hub.errors import UsageError
+
+
+@handled
+def status(
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document, for scripts and "
+                       "monitoring.")] = False,
+) -> None:
+    """Flows, their last run, item counts, open conflicts and items set aside (reads only the
+    state store, and never gets in the way of a writer)."""
+    from hub.cli.render import last_run_cells, quarantine_table, status_table
+
+    rt = runtime(config)
+    try:
+        if as_json:
+            _status_json(rt)
+            return
+        rows = []
+        for name, fcfg in rt.config.flows.items():
+            runs = rt.store.runs(name, limit=1)
+            last, result, writes = last_run_cells(runs[0] if runs else None)
+            rows.append({
+                "flow": name + ("" if fcfg.enabled else " (disabled)"),
+                "endpoints": ", ".join(fcfg.endpoints), "links": len(rt.store.load_links(name)),
+                "last_run": last, "result": result, "writes": writes,
+                "conflicts": len(rt.store.conflicts(name)),
+                "interval": str(fcfg.interval)})
+        console.print(status_table(rows))
+        for name in rt.config.flows:
+            holder = rt.store.writer_holder(name)
+            if holder:
+                console.print(f"{escape(name)}: being synced now by {escape(holder)}",
+                              highlight=False)
+        aside = rt.store.quarantined()
+        if aside:
+            console.print(quarantine_table(aside, rt.redact))
+    finally:
+        rt.close()
+
+
+def _status_json(rt: Any) -> None:
+    import json
+
+    from hub.redact import redact_data
+    from hub.round.quarantine import as_json
+
+    flows = []
+    for name, fcfg in rt.config.flows.items():
+        runs = rt.store.runs(name, limit=1)
+        last = None if not runs else {
+            "started_at": runs[0].started_at.isoformat(), "status": runs[0].status,
+            "finished_at": runs[0].finished_at.isoformat() if runs[0].finished_at else None,
+            "counts": dict(runs[0].counts), "error": runs[0].error}
+        flows.append({
+            "flow": name, "enabled": fcfg.enabled, "endpoints": list(fcfg.endpoints),
+            "links": len(rt.store.load_links(name)), "last_run": last,
+            "conflicts": len(rt.store.conflicts(name)),
+            "interval_seconds": fcfg.interval.total_seconds(),
+            "writer": rt.store.writer_holder(name),
+            "set_aside": [as_json(q) for q in rt.store.quarantined(name)]})
+    print(json.dumps({"flows": redact_data(flows, rt.redact)}, indent=2))
+
+
+@handled
+def explain(
+    item: Annotated[str, typer.Argument(help="A link id, SERVICE:REMOTE_ID, or part of a title.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Which service last wrote each field of an item, in which run, by which rule."""
+    from hub.cli.render import copies_table, explain_table
+
+    rt = runtime(config)
+    try:
+        hits = []
+        for flow_name in rt.config.flows:
+            for lid, link in rt.store.load_links(flow_name).items():
+                refs = {f"{ep}:{c.ref}" for ep, c in link.copies.items()}
+                if lid.startswith(item) or item in refs or \
+                        item.casefold() in link.base.title.casefold():
+                    hits.append(link)
+        if not hits:
+            raise UsageError(f"no synced item matches {item!r}")
+        if len(hits) > 1:
+            listing = "\n".join(f"  {h.link_id}  {h.base.title}" for h in hits[:20])
+            raise UsageError(f"{len(hits)} items match {item!r}; use a link id:\n{listing}")
+        console.print(explain_table(hits[0], rt.redact))
+        console.print(copies_table(hits[0], rt.redact))
+    finally:
+        rt.close()

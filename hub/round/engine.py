@@ -1,0 +1,251 @@
+"""One sync round of one flow: observe, plan, guard, apply, commit cursors.
+
+This is the only place that strings the pieces together (:func:`_round`, one step a method
+of :class:`_Round`): observe (:mod:`hub.round.observe`), plan (:mod:`hub.planner`, pure),
+the mass-change guard, apply (:mod:`hub.round.executor`), and the cursors last. The planner
+stays pure, the executor knows nothing of policies, and adapters know nothing of the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from adapters.base import Adapter, ChangeSet, LearnsCreated
+from hub.config.models import FlowConfig
+from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
+from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
+from hub.round.calls import RetryPolicy
+from hub.round.executor import Executor
+from hub.round.observe import Observed, observe_all
+from hub.round.parents import ParentIndex
+from hub.round.quarantine import Quarantine, write_ref
+from hub.store.base import QuarantineKind, QuarantineRecord, Store
+
+log = logging.getLogger("synchub.engine")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RoundReport:
+    flow: str
+    run_id: int | None
+    status: str  # ok | partial | failed | refused | dry-run | interrupted | crashed
+    plan: Plan | None = None
+    writes: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    failed_writes: dict[str, int] = field(default_factory=dict)
+    errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    waits: list[tuple[str, float]] = field(default_factory=list)  # every pause, by service
+    rate_limit_waits: list[tuple[str, float]] = field(default_factory=list)  # of those
+    retries: dict[str, int] = field(default_factory=dict)  # requests sent again, by service
+    unreachable: list[str] = field(default_factory=list)
+    plan_seconds: float = 0.0
+    #: every item set aside in this flow (P14), and those new or changed this round (report
+    #: these once, not every round)
+    quarantined: list[QuarantineRecord] = field(default_factory=list)
+    quarantined_new: list[QuarantineRecord] = field(default_factory=list)
+    held: int = 0  # writes not sent this round: rejected for good before, unchanged since
+
+    @property
+    def counts(self) -> dict[str, int]:
+        base = self.plan.counts() if self.plan else {}
+        base["writes"] = sum(self.writes.values())
+        base["failed"] = sum(self.failed_writes.values())
+        base["errors"] = len(self.errors)
+        base["quarantined"] = len(self.quarantined)
+        return base
+
+
+def endpoint_views(
+    cfg: FlowConfig, adapters: Mapping[str, Adapter], observed: Mapping[str, bool],
+    first_sync: Mapping[str, bool],
+) -> tuple[EndpointView, ...]:
+    views = []
+    for name, ep_cfg in cfg.endpoints.items():
+        caps = adapters[name].capabilities
+        fields = caps.fields if ep_cfg.fields is None else caps.fields & set(ep_cfg.fields)
+        views.append(EndpointView(
+            name=name, fields=frozenset(fields),
+            writable=not (caps.read_only or ep_cfg.read_only),
+            can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
+            observed=observed[name], first_sync=first_sync[name],
+            represent=adapters[name].represent,
+            timestamp_precision=caps.timestamp_precision))
+    return tuple(views)
+
+
+def run_flow(
+    flow: str,
+    cfg: FlowConfig,
+    adapters: Mapping[str, Adapter],
+    store: Store,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    retry: RetryPolicy | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    should_stop: Callable[[], bool] | None = None,
+) -> RoundReport:
+    """Run one round. Never raises for a service failure: errors are in the report.
+
+    ``should_stop`` is polled between links: a shutdown finishes the write in flight and its
+    commit, then stops without committing cursors (the rest is re-observed next time). A bug
+    that escapes still ends the run row (status ``crashed``) before it propagates."""
+    run_id = None if dry_run else store.start_run(flow)
+    try:
+        return _round(flow, cfg, adapters, store, run_id, dry_run=dry_run, force=force,
+                      retry=retry, progress=progress, now=now, should_stop=should_stop)
+    except BaseException as exc:
+        if run_id is not None:
+            try:
+                store.finish_run(run_id, "crashed", {}, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the store itself may be what failed
+                log.exception("could not record the end of run %s", run_id)
+        raise
+
+
+def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | None:
+    """The cursor to store, knowing the copies created this round (:class:`LearnsCreated`)."""
+    if created and isinstance(adapter, LearnsCreated):
+        return adapter.remember_created(cursor, created)
+    return cursor
+
+
+@dataclass
+class _Round:
+    """One round of one flow, step by step (:func:`_round` says in which order)."""
+
+    flow: str
+    cfg: FlowConfig
+    adapters: Mapping[str, Adapter]
+    store: Store
+    run_id: int | None
+    ex: Executor
+    q: Quarantine | None
+    report: RoundReport
+
+    def observe(self, cursors: Mapping[str, str | None]) -> Observed:
+        """Step 1. A failed listing marks the endpoint unreachable: no deletes, no writes
+        there."""
+        observed = observe_all(self.flow, self.adapters, cursors, self.ex.calls, self.q,
+                               self.store)
+        self.report.errors.extend(observed.errors)
+        self.report.unreachable.extend(observed.unreachable)
+        self.report.requests.update({n: cs.requests for n, cs in observed.changes.items()})
+        return observed
+
+    def plan(self, observations: Mapping[str, ChangeSet], first_sync: Mapping[str, bool],
+             now: Callable[[], dt.datetime]) -> Plan:
+        """Step 2 (pure): the plan for the flow's links, timed, its warnings noted."""
+        links = self.store.load_links(self.flow)
+        self.ex.parents = ParentIndex(links)
+        t0 = time.perf_counter()
+        views = endpoint_views(self.cfg, self.adapters,
+                               {n: n in observations for n in self.cfg.endpoints}, first_sync)
+        plan = plan_flow(PlanInput(flow=self.flow, config=self.cfg, endpoints=views,
+                                   links=links, observations=observations, run_id=self.run_id,
+                                   now=now()))
+        self.report.plan_seconds = time.perf_counter() - t0
+        self.report.plan = plan
+        self.report.notes.extend(plan.warnings)
+        return plan
+
+    def apply(self, plan: Plan, observations: Mapping[str, ChangeSet],
+              progress: Progress | None, should_stop: Callable[[], bool] | None
+              ) -> RoundReport:
+        """Steps 3 and 4: apply link by link (each write commits with its link), then commit
+        the cursors."""
+        if self.q is not None:
+            self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
+                                 for lp in plan.links for w in lp.writes}, set(observations))
+        # Parents first, so a child created in the same round can point at its parent's new
+        # copy.
+        ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
+        if not self.ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
+            self.report.notes.append(f"stopped before all {len(plan.links)} items were done; "
+                                     "the rest is picked up by the next round")
+            return self.finish("interrupted")
+        self.commit_cursors(observations)
+        for name, n in self.ex.stats.writes.items():
+            self.report.requests[name] = self.report.requests.get(name, 0) + n
+        set_aside = self.q is not None and any(rec.kind is QuarantineKind.READ
+                                               for rec in self.q.new)
+        clean = not (self.report.errors or self.ex.stats.errors or set_aside)
+        return self.finish("ok" if clean else "partial")
+
+    def commit_cursors(self, observations: Mapping[str, ChangeSet]) -> None:
+        """Step 4, last: a crash before this point re-observes, which is harmless."""
+        with self.store.transaction() as tx:
+            for name, cs in observations.items():
+                tx.set_cursor(self.flow, name, _learned(self.adapters[name], cs.cursor,
+                                                        self.ex.stats.created.get(name, [])))
+
+    def finish(self, status: str, error: str | None = None) -> RoundReport:
+        """The report, with what the executor and the quarantine saw; the run row ended."""
+        report, stats = self.report, self.ex.stats
+        report.status = status
+        report.writes = dict(stats.writes)
+        report.failed_writes = dict(stats.failed)
+        report.errors.extend(stats.errors)
+        report.notes.extend(stats.notes)
+        report.waits = list(stats.waits)
+        report.rate_limit_waits = list(stats.rate_limit_waits)
+        report.retries = dict(stats.retries)
+        report.held = stats.held
+        if self.q is not None:
+            report.quarantined = self.q.current()
+            report.quarantined_new = list(self.q.new)
+            report.errors.extend(  # write rejections are already among the errors
+                (rec.endpoint, ValidationRejected(
+                    f"{rec.title!r} ({rec.ref}) cannot be read and is set aside: {rec.reason}",
+                    service=rec.endpoint))
+                for rec in self.q.new if rec.kind is QuarantineKind.READ)
+        else:
+            report.quarantined = self.store.quarantined(self.flow)
+        if self.run_id is not None:
+            self.store.finish_run(self.run_id, status, report.counts, error)
+        return report
+
+
+def _round(
+    flow: str, cfg: FlowConfig, adapters: Mapping[str, Adapter], store: Store,
+    run_id: int | None, *, dry_run: bool, force: bool, retry: RetryPolicy | None,
+    progress: Progress | None, now: Callable[[], dt.datetime],
+    should_stop: Callable[[], bool] | None,
+) -> RoundReport:
+    ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
+                  should_stop=should_stop)
+    q = None if dry_run else Quarantine(flow, store, now)
+    ex.quarantine = q
+    r = _Round(flow, cfg, adapters, store, run_id, ex, q,
+               RoundReport(flow=flow, run_id=run_id, status="ok"))
+    if not dry_run:
+        r.report.notes.extend(ex.recover())
+
+    # 1. Observe.
+    cursors = {name: store.get_cursor(flow, name) for name in cfg.endpoints}
+    observed = r.observe(cursors)
+    first_sync = {n: cursors[n] is None for n in cfg.endpoints}
+    if any(first_sync[n] for n in observed.unreachable):
+        # Matching pre-existing items needs every side listed; creating now would duplicate.
+        return r.finish("failed", "first sync needs every endpoint to answer")
+
+    # 2. Plan (pure), then the mass-change guard.
+    plan = r.plan(observed.changes, first_sync, now)
+    try:
+        check_mass_change(plan, cfg, force=force)
+    except MassChangeRefused as exc:
+        r.report.errors.append(("", exc))
+        return r.finish("refused", str(exc))
+    if dry_run:
+        return r.finish("dry-run")
+
+    # 3. Apply, 4. commit cursors.
+    return r.apply(plan, observed.changes, progress, should_stop)

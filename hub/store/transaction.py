@@ -1,0 +1,102 @@
+"""What one transaction of the SQL store writes (:class:`hub.store.base.Transaction`): links
+and their copies, cursors, journal intents, conflicts, quarantine records.
+
+The statements run on the store's connection inside :meth:`hub.store.sql.SqlStore.transaction`,
+which commits them together (and bumps the generation of every flow whose links changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+from hub.store import codec, records
+from hub.store.base import (
+    ConflictRecord,
+    Intent,
+    IntentState,
+    LinkState,
+    QuarantineKind,
+    QuarantineRecord,
+)
+
+if TYPE_CHECKING:
+    from hub.store.sql import SqlStore
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SqlTransaction:
+    """The writes of one :meth:`SqlStore.transaction`; the links it saves or drops are kept in
+    ``cache_ops`` so the store updates its links cache once the commit has succeeded."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.s = store
+        self.cache_ops: dict[str, dict[str, LinkState | None]] = {}
+
+    def save_link(self, link: LinkState) -> None:
+        s = self.s
+        s._exec("INSERT INTO links (flow, link_id, base, provenance, detached, deleting) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flow, link_id) DO UPDATE SET "
+                "base = excluded.base, provenance = excluded.provenance, "
+                "detached = excluded.detached, deleting = excluded.deleting",
+                (link.flow, link.link_id, codec.item_json(link.base),
+                 codec.provenance_json(dict(link.provenance)),
+                 json.dumps(sorted(link.detached)), int(link.deleting)))
+        s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (link.flow, link.link_id))
+        rows = []
+        for ep, c in link.copies.items():
+            cb, snap = codec.copy_row(link.base, c)
+            rows.append((link.flow, link.link_id, ep, c.ref, c.version, cb, snap))
+        if rows:
+            s.conn.cursor().executemany(s.dialect.sql(
+                "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+        self.cache_ops.setdefault(link.flow, {})[link.link_id] = link
+
+    def drop_link(self, flow: str, link_id: str) -> None:
+        self.s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (flow, link_id))
+        self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
+        self.cache_ops.setdefault(flow, {})[link_id] = None
+
+    def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
+        self.s._exec("INSERT INTO cursors (flow, endpoint, cursor) VALUES (?, ?, ?) "
+                     "ON CONFLICT (flow, endpoint) DO UPDATE SET cursor = excluded.cursor",
+                     (flow, endpoint, cursor))
+
+    def add_intent(self, intent: Intent) -> None:
+        self.s._exec("INSERT INTO journal (key, flow, link_id, endpoint, kind, payload, state, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                     "SET state = excluded.state",
+                     (intent.key, intent.flow, intent.link_id, intent.endpoint, intent.kind,
+                      json.dumps(dict(intent.payload)), intent.state.value,
+                      codec.ts(intent.created_at or _now())))
+
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
+        self.s._exec("UPDATE journal SET state = ? WHERE key = ?", (state.value, key))
+
+    def upsert_conflict(self, c: ConflictRecord) -> int:
+        rows = self.s._query("SELECT id FROM conflicts WHERE flow = ? AND link_id = ? AND "
+                             "field = ? AND resolved_with IS NULL", (c.flow, c.link_id, c.field))
+        vals = json.dumps(dict(c.values), sort_keys=True)
+        if rows:
+            self.s._exec("UPDATE conflicts SET vals = ? WHERE id = ?", (vals, rows[0][0]))
+            return int(rows[0][0])
+        cur = self.s._exec("INSERT INTO conflicts (flow, link_id, field, vals, created_at) "
+                           "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                           (c.flow, c.link_id, c.field, vals, codec.ts(c.created_at or _now())))
+        return int(cur.fetchone()[0])
+
+    def resolve_conflict(self, conflict_id: int, endpoint: str) -> None:
+        self.s._exec("UPDATE conflicts SET resolved_with = ?, resolved_at = ? WHERE id = ?",
+                     (endpoint, codec.ts(_now()), conflict_id))
+
+    def put_quarantine(self, q: QuarantineRecord) -> None:
+        records.put_quarantine(self.s, q)
+
+    def clear_quarantine(self, flow: str, endpoint: str, ref: str,
+                         kind: QuarantineKind | None = None) -> None:
+        records.clear_quarantine(self.s, flow, endpoint, ref, kind)
