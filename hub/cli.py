@@ -23,6 +23,7 @@ from hub.cli_errors import (
     worst,
 )
 from hub.errors import Busy, ConfigError, SyncHubError, UsageError
+from hub.status import RoundStatus
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Two-way sync between Jira, Todoist, Notion and Google Calendar.")
@@ -169,9 +170,9 @@ def sync(
 
 
 def _round_code(report: Any) -> int:
-    if report.status == "refused":
+    if report.status == RoundStatus.REFUSED:
         return EXIT_REFUSED
-    if report.status in ("ok", "dry-run"):
+    if report.status in (RoundStatus.OK, RoundStatus.DRY_RUN):
         return EXIT_OK
     codes = [advice(err)[0] for _, err in report.errors]
     return worst(codes) if codes else EXIT_PARTIAL

@@ -19,6 +19,7 @@ from hub.executor import Executor, RetryPolicy
 from hub.parents import ParentIndex
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.quarantine import Quarantine, write_ref
+from hub.status import RoundStatus
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 log = logging.getLogger("synchub.engine")
@@ -30,7 +31,7 @@ Progress = Callable[[int, int], None]
 class RoundReport:
     flow: str
     run_id: int | None
-    status: str  # ok | partial | failed | refused | dry-run | interrupted | crashed
+    status: RoundStatus  # see hub.status
     plan: Plan | None = None
     writes: dict[str, int] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
@@ -101,7 +102,8 @@ def run_flow(
     except BaseException as exc:
         if run_id is not None:
             try:
-                store.finish_run(run_id, "crashed", {}, f"{type(exc).__name__}: {exc}")
+                store.finish_run(run_id, RoundStatus.CRASHED.value, {},
+                                 f"{type(exc).__name__}: {exc}")
             except Exception:  # the store itself may be what failed
                 log.exception("could not record the end of run %s", run_id)
         raise
@@ -164,11 +166,11 @@ def _round(
 
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
                   should_stop=should_stop)
-    report = RoundReport(flow=flow, run_id=run_id, status="ok")
+    report = RoundReport(flow=flow, run_id=run_id, status=RoundStatus.OK)
     q = None if dry_run else Quarantine(flow, store, now)
     ex.quarantine = q
 
-    def finish(status: str, error: str | None = None) -> RoundReport:
+    def finish(status: RoundStatus, error: str | None = None) -> RoundReport:
         report.status = status
         report.writes = dict(ex.stats.writes)
         report.failed_writes = dict(ex.stats.failed)
@@ -189,7 +191,7 @@ def _round(
         else:
             report.quarantined = store.quarantined(flow)
         if run_id is not None:
-            store.finish_run(run_id, status, report.counts, error)
+            store.finish_run(run_id, status.value, report.counts, error)
         return report
 
     if not dry_run:
@@ -210,7 +212,7 @@ def _round(
     first_sync = {n: cursors[n] is None for n in cfg.endpoints}
     if any(first_sync[n] for n in report.unreachable):
         # Matching pre-existing items needs every side listed; creating now would duplicate.
-        return finish("failed", "first sync needs every endpoint to answer")
+        return finish(RoundStatus.FAILED, "first sync needs every endpoint to answer")
 
     # 2. Plan (pure).
     links = store.load_links(flow)
@@ -229,9 +231,9 @@ def _round(
         check_mass_change(plan, cfg, force=force)
     except MassChangeRefused as exc:
         report.errors.append(("", exc))
-        return finish("refused", str(exc))
+        return finish(RoundStatus.REFUSED, str(exc))
     if dry_run:
-        return finish("dry-run")
+        return finish(RoundStatus.DRY_RUN)
     if q is not None:
         q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                         for lp in plan.links for w in lp.writes}, set(observations))
@@ -243,7 +245,7 @@ def _round(
     if not ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
         report.notes.append(f"stopped before all {total} items were done; the rest is "
                             "picked up by the next round")
-        return finish("interrupted")
+        return finish(RoundStatus.INTERRUPTED)
 
     # 4. Cursors last: a crash before this point re-observes, which is harmless.
     with store.transaction() as tx:
@@ -253,5 +255,5 @@ def _round(
     for name, n in ex.stats.writes.items():
         report.requests[name] = report.requests.get(name, 0) + n
     set_aside = q is not None and any(r.kind is QuarantineKind.READ for r in q.new)
-    status = "ok" if not (report.errors or ex.stats.errors or set_aside) else "partial"
-    return finish(status)
+    clean = not (report.errors or ex.stats.errors or set_aside)
+    return finish(RoundStatus.OK if clean else RoundStatus.PARTIAL)
