@@ -38,8 +38,8 @@ from one to the next), then every copy through the cases of :func:`copy_step`:
 phase               decides
 ==================  ======================================================================
 ``changes``         which copies changed the field; with an owner, only the owner's counts
-``late_edits``      edits older than the agreed value's edit: dropped (kept agreed), or a
-                    ``manual`` conflict when they are all there is
+``late_edits``      edits older than the agreed value's edit: dropped (the agreed value
+                    stands), or a ``manual`` conflict when they are all there is
 ``set_backs``       under ``newest``: copies set back to the agreed value later, which compete
 ``decide``          the case table below
 ==================  ======================================================================
@@ -54,6 +54,16 @@ several values, ``manual``  a conflict: the field is left alone everywhere
 several values, ``prefer``  the preferred endpoint's, if it is among them
 several values, otherwise   the newest claim (:func:`_pick_newest`)
 ==========================  ===============================================================
+
+==============================  ===========================================================
+copy (:func:`copy_step`)        step
+==============================  ===========================================================
+holds the value already         ``agree`` (recorded as its base, nothing written)
+read-only, listed               ``agree`` on what it holds: taken as read
+unreachable                     ``nothing``: it stays behind until it answers
+local edit of an owned field    ``nothing``: kept until the owner changes the field
+otherwise                       ``write``
+==============================  ===========================================================
 """
 
 from __future__ import annotations
@@ -141,7 +151,8 @@ def _set_back(side: Side, name: str, prov: Provenance | None) -> bool:
 
 
 class Case(StrEnum):
-    """How a field's value was decided; the rule a field's provenance records."""
+    """How a field's value was decided. When a copy's value was taken, its value is the rule
+    the field's provenance records (``conflict: prefer`` followed by the endpoint)."""
 
     UNCHANGED = "unchanged"
     ONE_SIDE = "changed on one side"
