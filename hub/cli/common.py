@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from hub.cli.advice import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, advice, worst
 from hub.errors import ConfigError, SyncHubError
+from hub.status import RoundStatus
 
 console = Console()
 err_console = Console(stderr=True)
@@ -94,9 +95,9 @@ def writer(rt: Any, flow: str, command: str, wait: float | None) -> Any:
 
 def round_code(report: Any) -> int:
     """The exit code one round's report earns."""
-    if report.status == "refused":
+    if report.status == RoundStatus.REFUSED:
         return EXIT_REFUSED
-    if report.status in ("ok", "dry-run"):
+    if report.status in (RoundStatus.OK, RoundStatus.DRY_RUN):
         return EXIT_OK
     codes = [advice(err)[0] for _, err in report.errors]
     return worst(codes) if codes else EXIT_PARTIAL

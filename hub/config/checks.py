@@ -131,15 +131,41 @@ def _one(err: Any, model: type[BaseModel], rel: Loc) -> str:
 # -- adapters -------------------------------------------------------------------------------
 
 
+def _entries(node: Any, key: str) -> Iterable[tuple[Any, Any]]:
+    """The ``(name, block)`` pairs under ``node[key]``, or none when either is not a mapping
+    (the Config model reports that)."""
+    child = node.get(key) if isinstance(node, dict) else None
+    return child.items() if isinstance(child, dict) else ()
+
+
 def adapter_problems(data: Any, doc: Any, file: str, pyd: PydProblems
                      ) -> tuple[list[ConfigProblem], dict[str, BaseModel],
                                 dict[tuple[str, str], BaseModel]]:
+    """Each connection against its adapter's connection model, each endpoint's scope against
+    its adapter's scope model and the adapter's own endpoint check."""
+    problems, conns, factories = _connection_problems(data, doc, file, pyd)
+    scopes: dict[tuple[str, str], BaseModel] = {}
+    for fname, flow in _entries(data, "flows"):
+        for ename, ep in _entries(flow, "endpoints"):
+            if not isinstance(ep, dict) or ep.get("connection") not in factories:
+                continue
+            factory = factories[ep["connection"]]
+            path: Loc = ("flows", fname, "endpoints", ename)
+            try:
+                scopes[(fname, ename)] = factory.scope_model.model_validate(ep.get("scope") or {})
+            except ValidationError as exc:
+                problems += pyd(exc, doc, file, (*path, "scope"), factory.scope_model)
+            problems += _endpoint_hook(factory, ep, doc, file, path)
+    return problems, conns, scopes
+
+
+def _connection_problems(data: Any, doc: Any, file: str, pyd: PydProblems
+                         ) -> tuple[list[ConfigProblem], dict[str, BaseModel], dict[str, Any]]:
+    """Each connection's adapter (installed?) and settings; the factories found, by name."""
     problems: list[ConfigProblem] = []
     conns: dict[str, BaseModel] = {}
-    scopes: dict[tuple[str, str], BaseModel] = {}
     factories: dict[str, Any] = {}
-    raw_conns = data.get("connections") if isinstance(data, dict) else None
-    for name, block in (raw_conns or {}).items() if isinstance(raw_conns, dict) else ():
+    for name, block in _entries(data, "connections"):
         if not isinstance(block, dict) or not isinstance(block.get("type"), str):
             continue  # the Config model already reported it
         path: Loc = ("connections", name)
@@ -156,28 +182,21 @@ def adapter_problems(data: Any, doc: Any, file: str, pyd: PydProblems
             conns[name] = factory.connection_model.model_validate(settings)
         except ValidationError as exc:
             problems += pyd(exc, doc, file, path, factory.connection_model)
-    raw_flows = data.get("flows") if isinstance(data, dict) else None
-    for fname, flow in (raw_flows or {}).items() if isinstance(raw_flows, dict) else ():
-        eps = flow.get("endpoints") if isinstance(flow, dict) else None
-        for ename, ep in (eps or {}).items() if isinstance(eps, dict) else ():
-            if not isinstance(ep, dict) or ep.get("connection") not in factories:
-                continue
-            factory = factories[ep["connection"]]
-            path = ("flows", fname, "endpoints", ename, "scope")
-            try:
-                scopes[(fname, ename)] = factory.scope_model.model_validate(ep.get("scope") or {})
-            except ValidationError as exc:
-                problems += pyd(exc, doc, file, path, factory.scope_model)
-            hook = getattr(factory, "validate_endpoint", None)
-            if hook is not None:
-                try:
-                    endpoint = EndpointConfig.model_validate(ep)
-                except ValidationError:
-                    continue
-                line, col = locate(doc, path[:-1])
-                problems += [ConfigProblem(m, file, line, col, dotted(path[:-1]))
-                             for m in hook(endpoint)]
-    return problems, conns, scopes
+    return problems, conns, factories
+
+
+def _endpoint_hook(factory: Any, ep: dict[str, Any], doc: Any, file: str, path: Loc
+                   ) -> list[ConfigProblem]:
+    """The adapter's own check of a whole endpoint (``validate_endpoint``), if it has one."""
+    hook = getattr(factory, "validate_endpoint", None)
+    if hook is None:
+        return []
+    try:
+        endpoint = EndpointConfig.model_validate(ep)
+    except ValidationError:
+        return []
+    line, col = locate(doc, path)
+    return [ConfigProblem(m, file, line, col, dotted(path)) for m in hook(endpoint)]
 
 
 # -- across the file ------------------------------------------------------------------------
@@ -217,24 +236,30 @@ def valid_endpoints(data: Any) -> dict[str, dict[str, EndpointConfig]]:
 
 def cross_checks(flows: dict[str, dict[str, EndpointConfig]], connections: Iterable[str],
                  doc: Any, file: str) -> list[ConfigProblem]:
-    out: list[ConfigProblem] = []
+    """Undefined connections, value maps, and two flows writing the same items."""
     connections = list(connections)
-
-    def at(path: Loc, message: str) -> None:
-        line, col = locate(doc, path)
-        out.append(ConfigProblem(message, file, line, col, dotted(path)))
-
+    out: list[ConfigProblem] = []
     for fname, endpoints in flows.items():
         for ename, ep in endpoints.items():
             base: Loc = ("flows", fname, "endpoints", ename)
             if ep.connection not in connections:
-                at((*base, "connection"), f"connection {ep.connection!r} is not defined under "
-                   f"`connections:`{suggest(ep.connection, connections)}")
+                out.append(_at(doc, file, (*base, "connection"),
+                               f"connection {ep.connection!r} is not defined under "
+                               f"`connections:`{suggest(ep.connection, connections)}"))
             for field, rule in (ep.fields or {}).items():
-                if rule.map is None:
-                    continue
-                out.extend(_value_map_problems(doc, file, (*base, "fields", field), field, rule))
+                if rule.map is not None:
+                    out += _value_map_problems(doc, file, (*base, "fields", field), field, rule)
+    return out + _shared_targets(flows, doc, file)
 
+
+def _at(doc: Any, file: str, path: Loc, message: str) -> ConfigProblem:
+    line, col = locate(doc, path)
+    return ConfigProblem(message, file, line, col, dotted(path))
+
+
+def _shared_targets(flows: dict[str, dict[str, EndpointConfig]], doc: Any, file: str
+                    ) -> list[ConfigProblem]:
+    """Two flows writing the same fields of the same items (one connection, one scope)."""
     targets: dict[tuple[str, str], list[tuple[str, str, set[str] | None]]] = {}
     for fname, endpoints in flows.items():
         for ename, ep in endpoints.items():
@@ -242,44 +267,49 @@ def cross_checks(flows: dict[str, dict[str, EndpointConfig]], connections: Itera
                 scope_key = json.dumps(ep.scope, sort_keys=True, default=str)
                 targets.setdefault((ep.connection, scope_key), []).append(
                     (fname, ename, set(ep.fields) if ep.fields is not None else None))
+    out = []
     for (conn, _), entries in targets.items():
         for (f1, e1, fs1), (f2, e2, fs2) in itertools.combinations(entries, 2):
             if f1 == f2:
                 continue
             shared = "all fields" if fs1 is None or fs2 is None else ", ".join(sorted(fs1 & fs2))
             if shared:
-                at(("flows", f2, "endpoints", e2),
-                   f"flows {f1!r} (endpoint {e1}) and {f2!r} (endpoint {e2}) both write "
-                   f"{shared} of the same items of connection {conn!r}: their rounds would "
-                   "undo each other; give them different scopes or disjoint `fields:`, or "
-                   "make one read_only")
+                out.append(_at(
+                    doc, file, ("flows", f2, "endpoints", e2),
+                    f"flows {f1!r} (endpoint {e1}) and {f2!r} (endpoint {e2}) both write "
+                    f"{shared} of the same items of connection {conn!r}: their rounds would "
+                    "undo each other; give them different scopes or disjoint `fields:`, or "
+                    "make one read_only"))
     return out
 
 
 def _value_map_problems(doc: Any, file: str, path: Loc, field: str, rule: Any
                         ) -> list[ConfigProblem]:
-    out = []
+    """A status map's values are status kinds, one-to-one unless ``write`` says which to
+    write back; a priority map's are 1..4."""
+    messages = _status_map(rule) if field == "status" else \
+        _priority_map(rule) if field == "priority" else []
     line, col = locate(doc, (*path, "map"))
-    where = dotted((*path, "map"))
+    return [ConfigProblem(m, file, line, col, dotted((*path, "map"))) for m in messages]
+
+
+def _status_map(rule: Any) -> list[str]:
+    out = []
     values = list(rule.map.values())
-    if field == "status":
-        bad = sorted({str(v) for v in values if str(v) not in StatusKind.__members__.values()})
-        if bad:
-            out.append(ConfigProblem(
-                f"unknown status {', '.join(map(repr, bad))}; use "
-                f"{', '.join(k.value for k in StatusKind)}", file, line, col, where))
-        dup = sorted({str(v) for v in values if values.count(v) > 1})
-        unresolved = [d for d in dup if d not in (rule.write or {})]
-        if unresolved:
-            out.append(ConfigProblem(
-                f"the status map is not one-to-one: several remote statuses map to "
-                f"{', '.join(map(repr, unresolved))}, so synchub cannot tell which one to write "
-                "back; add `write: {<status>: <remote status>}` to choose", file, line, col,
-                where))
-    if field == "priority":
-        bad = sorted({str(v) for v in values if str(v) not in {"1", "2", "3", "4"}})
-        if bad:
-            out.append(ConfigProblem(
-                f"priority values must be 1..4 (4 = most urgent), not {', '.join(bad)}",
-                file, line, col, where))
+    bad = sorted({str(v) for v in values if str(v) not in StatusKind.__members__.values()})
+    if bad:
+        out.append(f"unknown status {', '.join(map(repr, bad))}; use "
+                   f"{', '.join(k.value for k in StatusKind)}")
+    dup = sorted({str(v) for v in values if values.count(v) > 1})
+    unresolved = [d for d in dup if d not in (rule.write or {})]
+    if unresolved:
+        out.append(f"the status map is not one-to-one: several remote statuses map to "
+                   f"{', '.join(map(repr, unresolved))}, so synchub cannot tell which one to "
+                   "write back; add `write: {<status>: <remote status>}` to choose")
     return out
+
+
+def _priority_map(rule: Any) -> list[str]:
+    bad = sorted({str(v) for v in rule.map.values() if str(v) not in {"1", "2", "3", "4"}})
+    return [f"priority values must be 1..4 (4 = most urgent), not {', '.join(bad)}"] \
+        if bad else []

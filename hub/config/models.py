@@ -63,11 +63,16 @@ class LeaveScopePolicy(StrEnum):
     DELETE = "delete"
 
 
+class ConflictMode(StrEnum):
+    NEWEST = "newest"  # the latest edit of the field wins
+    MANUAL = "manual"  # left alone everywhere and queued for a person
+
+
 class PreferPolicy(Frozen):
     prefer: str  # endpoint name
 
 
-ConflictPolicy = Literal["newest", "manual"] | PreferPolicy
+ConflictPolicy = ConflictMode | PreferPolicy
 
 
 class OwnerRule(Frozen):
@@ -139,7 +144,7 @@ Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
 class FlowConfig(Frozen):
     endpoints: dict[str, EndpointConfig]
     interval: Duration = Field(default=dt.timedelta(minutes=5))
-    conflict: ConflictPolicy = "newest"
+    conflict: ConflictPolicy = ConflictMode.NEWEST
     delete: DeletePolicy = DeletePolicy.COMPLETE
     leave_scope: LeaveScopePolicy = LeaveScopePolicy.UNLINK
     fields: dict[str, FieldDirection] = Field(default_factory=dict)

@@ -24,8 +24,10 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from hub.round.engine import RoundReport
+from hub.status import RoundStatus
 
-APPLIED = ("ok", "partial")  # statuses of rounds whose plan was applied in full
+#: statuses of rounds whose plan was applied in full
+APPLIED = tuple(s for s in RoundStatus if s.applied)
 
 
 class Metrics:
@@ -94,7 +96,7 @@ class Metrics:
 
     def observe_crash(self, flow: str, error: BaseException, seconds: float) -> None:
         """A round that raised instead of reporting (a bug, the store going away)."""
-        self.rounds.labels(flow, "crashed").inc()
+        self.rounds.labels(flow, RoundStatus.CRASHED.value).inc()
         self.errors.labels(flow, "-", type(error).__name__).inc()
         self.duration.labels(flow).observe(seconds)
 

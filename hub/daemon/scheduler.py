@@ -23,6 +23,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from hub.status import RoundStatus
+
 log = logging.getLogger("synchub.daemon")
 
 
@@ -108,7 +110,7 @@ class Scheduler:
             fs.last_finished = now
             if error is not None:
                 fs.failures += 1
-                fs.last_status = "crashed"
+                fs.last_status = RoundStatus.CRASHED
                 fs.last_error = f"{type(error).__name__}: {error}"
                 delay = self.backoff(fs.failures)
                 rerun = fs.rerun and not fs.early_retry_used
@@ -116,7 +118,7 @@ class Scheduler:
             else:
                 fs.failures = 0
                 fs.early_retry_used = False
-                fs.last_status = status or "ok"
+                fs.last_status = status or RoundStatus.OK
                 fs.last_error = None
                 delay = fs.interval * (1 + self.rng.uniform(-self.jitter, self.jitter))
                 rerun = fs.rerun

@@ -27,6 +27,7 @@ from hub.round.calls import RetryPolicy
 from hub.round.engine import RoundReport, run_flow
 from hub.round.quarantine import as_json
 from hub.runtime import Runtime, prune_history
+from hub.status import RoundStatus
 from hub.store.locks import describe
 
 log = logging.getLogger("synchub.daemon")
@@ -123,7 +124,7 @@ class Daemon:
             with self._marks_lock:
                 self.leased.discard(flow)
             log.info("flow %s is being synced by another replica", flow)
-            return "leased elsewhere"
+            return RoundStatus.LEASED_ELSEWHERE
         with self._marks_lock:
             self.leased.add(flow)
         wait = self.rt.config.state.writer_wait.total_seconds()
@@ -140,7 +141,7 @@ class Daemon:
                                   retry=RetryPolicy(sleep=self._sleep))
         except Busy as exc:
             log.warning("flow %s: skipped this round: %s", flow, exc, extra={"flow": flow})
-            return "busy"
+            return RoundStatus.BUSY
         self.reports[flow] = report
         self._prune()
         self.metrics.observe_round(report, time.monotonic() - t0,

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.model import SYNC_FIELDS, Item
 from hub.planner.types import EndpointView
@@ -122,21 +122,35 @@ def _agreed(f: str, parts: Sequence[str], members: Mapping[str, Item],
     first = getattr(members[parts[0]], f)
     if all(getattr(members[e], f) == first for e in parts[1:]):
         return True, first  # the usual case: every copy holds the same value
+    scored = _scores(f, parts, members, views)
+    top = max(s.backers_count for s in scored)
+    best = [s for s in scored if s.backers_count == top]
+    if top < quorum or len({s.backers for s in best}) > 1:
+        return False, None
+    return True, max(best, key=lambda s: s.literal).value
+
+
+class _Score(NamedTuple):
+    backers_count: int  # copies that hold what their service would hold for the value
+    literal: int  # copies that hold the value itself
+    backers: frozenset[str]
+    value: Any
+
+
+def _scores(f: str, parts: Sequence[str], members: Mapping[str, Item],
+            views: Mapping[str, EndpointView]) -> list[_Score]:
+    """Every value the copies hold (first seen first), with who backs it."""
     candidates: list[Any] = []
     for e in parts:
         v = getattr(members[e], f)
         if v not in candidates:
             candidates.append(v)
-    scored: list[tuple[int, int, frozenset[str], Any]] = []
+    scored = []
     for v in candidates:
         backers = frozenset(e for e in parts if getattr(members[e], f) == views[e].target(f, v))
         literal = sum(1 for e in parts if getattr(members[e], f) == v)
-        scored.append((len(backers), literal, backers, v))
-    top = max(s[0] for s in scored)
-    best = [s for s in scored if s[0] == top]
-    if top < quorum or len({s[2] for s in best}) > 1:
-        return False, None
-    return True, max(best, key=lambda s: s[1])[3]
+        scored.append(_Score(len(backers), literal, backers, v))
+    return scored
 
 
 def _other_value(f: str, e: str, parts: Sequence[str], members: Mapping[str, Item]) -> Any:

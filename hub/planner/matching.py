@@ -22,7 +22,7 @@ Rules, in order:
    lacks rejoins it when its key equals the key of *any* of the link's members (so an edit on
    one copy does not hide the others), and only when unambiguous: one such link, and one such
    copy on that endpoint. This is for items a first sync matched by key that carry no marker
-   yet: since the planner marks such copies (``_update_writes`` in :mod:`hub.planner.plan`)
+   yet: since the planner marks such copies (:func:`hub.planner.writes.update_writes`)
    they re-form by rule 1, but links formed by older versions are only marked once planned
    again, and a marker write can fail.
 4. **Match key, between new items**: among the remaining new copies, those on *different*

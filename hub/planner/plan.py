@@ -2,10 +2,10 @@
 
 Steps, per round of one flow:
 
-1. Route every observed copy to its link (by remote ref), or re-attach it to the link its
-   origin marker names (a create whose commit was lost, a copy back in scope), or, unmarked,
-   to the link whose id it gives (an original listed again, e.g. a reopened Todoist task), or
-   collect it as new.
+1. Route every observed copy to its link (:mod:`hub.planner.routing`): by remote ref, or
+   re-attached to the link its origin marker names (a create whose commit was lost, a copy
+   back in scope), or, unmarked, to the link whose id it gives (an original listed again,
+   e.g. a reopened Todoist task), or collected as new.
 2. Group new copies into new links (:mod:`hub.planner.matching`): first by origin marker (the
    state was lost) with the original the marker names, then by the flow's match key across
    endpoints (pre-existing equal items on first sync), so nothing that already exists on both
@@ -16,13 +16,28 @@ Steps, per round of one flow:
    copy may exist unlisted (Todoist lists no completed task in a full listing) or have been
    deleted, and a re-creation would resurrect it. Those endpoints are detached; the copy
    re-attaches if it shows up again (by its marker, or for the original by its link id).
-3. Apply the delete / leave-scope policy to copies reported gone. Only an explicit report from
-   a successful listing ever leads to a delete; an edit made elsewhere in the same round wins
-   over a delete (the deleted copy is unlinked instead).
-4. Merge every link field by field (:mod:`hub.planner.merge`) and plan creates for endpoints
-   that should hold a copy but do not. A copy that carries no origin marker (an item a first
-   sync matched by key) gets its link's marker, in the same write as an update where there
-   is one: after a lost state file the marker finds it, whatever was renamed meanwhile.
+3. Plan each link touched this round (or not settled) through the phases of
+   :func:`plan_link`, each a small pure function from one :class:`Draft` to the next:
+
+   ========================  ==============================================================
+   phase                     what it decides
+   ========================  ==============================================================
+   :func:`start`             the stored link with re-attached copies, or a new link's seed
+   :func:`take_listed`       listed copies' snapshots (keeping the markers they carry)
+   :func:`stop_delete`       a delete under way stops when a remaining copy was edited
+   :func:`apply_gone`        copies reported gone: the delete / leave-scope policy (only an
+                             explicit report from a successful listing ever leads to a
+                             delete; an edit elsewhere this round wins over a delete: the
+                             deleted copy is unlinked instead)
+   :func:`take_merge`        the field-by-field merge (:mod:`hub.planner.merge`)
+   :func:`complete`          policy ``complete``: the link is done everywhere
+   :func:`drop_unholdable`   a copy that can no longer hold the item is left and unlinked
+   :func:`link_writes`       deletes, or updates and creates (:mod:`hub.planner.writes`); a
+                             copy without origin marker (an item a first sync matched by
+                             key) gets its link's marker, so after a lost state file the
+                             marker finds it, whatever was renamed meanwhile
+   :func:`finish`            the link's plan, or nothing when nothing changed
+   ========================  ==============================================================
 
 Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
 and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
@@ -31,321 +46,258 @@ write reuses its key, and a marker names the original after the state is lost.
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from adapters.base import Gone, RemoteItem, WriteKind
-from hub.config.models import DeletePolicy, LeaveScopePolicy
+from adapters.base import Gone, RemoteItem
+from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
-from hub.planner.matching import (
-    group_new_items,
-    link_id_for,
-    match_key,
-    original_ids,
-    own_marker,
-)
-from hub.planner.merge import Side, merge_link
-from hub.planner.types import EndpointView, LinkPlan, Plan, PlanInput, Write
-from hub.store.base import CopyState, LinkState
+from hub.planner.merge import MergeResult, Side, merge_link
+from hub.planner.routing import canonical_parents, new_links, route
+from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
+from hub.planner.writes import create_writes, delete_writes, update_writes
+from hub.store.base import CopyState, LinkState, Provenance
 
 _BLANK = Item()
 
-
-def digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
-
-
-def project(item: Item, fields: frozenset[str]) -> Item:
-    """``item`` with the fields an endpoint cannot hold blanked (what a create sends)."""
-    blank = {f: getattr(_BLANK, f) for f in type(item).model_fields
-             if f not in fields and f not in ("updated_at", "origin")}
-    return item.evolve(**blank) if blank else item
+#: what a copy that left its endpoint's scope does to the link, as a delete policy
+_LEAVE_SCOPE = {LeaveScopePolicy.UNLINK: DeletePolicy.UNLINK,
+                LeaveScopePolicy.COMPLETE: DeletePolicy.COMPLETE,
+                LeaveScopePolicy.DELETE: DeletePolicy.PROPAGATE}
+#: when several copies are gone at once, the strongest policy applies
+_STRENGTH = {DeletePolicy.UNLINK: 0, DeletePolicy.COMPLETE: 1, DeletePolicy.PROPAGATE: 2}
 
 
-class _Routed:
-    """Observations sorted by link."""
+@dataclass(frozen=True)
+class Draft:
+    """A link in progress, handed from one phase of :func:`plan_link` to the next."""
 
-    def __init__(self) -> None:
-        self.seen: dict[str, dict[str, RemoteItem]] = defaultdict(dict)
-        self.attach: dict[str, dict[str, RemoteItem]] = defaultdict(dict)
-        self.gone: dict[str, dict[str, Gone]] = defaultdict(dict)
-        self.new: list[tuple[str, RemoteItem]] = []
-        self.reformed: set[str] = set()  # new links re-formed from origin markers
-        self.warnings: list[str] = []
+    lid: str
+    base: Item  # the link's agreed value so far
+    copies: Mapping[str, CopyState]
+    detached: frozenset[str] = frozenset()
+    reasons: tuple[str, ...] = ()
+    deleting: bool = False  # a propagated delete is under way
+    wanted: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> fields
+    conflicts: tuple[FieldConflict, ...] = ()
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)
 
-
-def _route(inp: PlanInput) -> _Routed:
-    r = _Routed()
-    by_ref = {(ep, c.ref): lid for lid, link in inp.links.items() for ep, c in link.copies.items()}
-    for view in inp.endpoints:
-        ep = view.name
-        cs = inp.observations.get(ep)
-        if cs is None:
-            continue
-        for remote in cs.items:
-            lid = by_ref.get((ep, remote.ref))
-            if lid is not None:
-                known = inp.links[lid].copies[ep]
-                if remote.version == known.version and remote.item == known.snapshot:
-                    continue  # an echo of what we already know (our own write read back)
-                r.seen[lid][ep] = remote
-                continue
-            origin = own_marker(remote.item.origin, inp.flow) or _named_original(
-                inp, ep, remote)
-            if origin and origin in inp.links:
-                link = inp.links[origin]
-                if ep not in link.copies and ep not in r.attach[origin]:
-                    r.attach[origin][ep] = remote
-                else:
-                    r.warnings.append(
-                        f"{ep}: {remote.ref} carries the marker of link {origin}, which already "
-                        "has a copy there; left alone (possible duplicate, check it by hand)")
-                continue
-            r.new.append((ep, remote))
-        for ref, why in cs.gone.items():
-            lid = by_ref.get((ep, ref))
-            if lid is not None:
-                r.gone[lid][ep] = why
-    return r
+    def note(self, *reasons: str) -> Draft:
+        return replace(self, reasons=self.reasons + reasons) if reasons else self
 
 
-def _named_original(inp: PlanInput, ep: str, remote: RemoteItem) -> str | None:
-    """The link an unlinked, unmarked item is the original of, if that link lacks it there
-    (an original completed and not listed when its link was re-formed, listed again once
-    reopened; or one that re-entered the scope): it rejoins rather than being new."""
-    for lid in original_ids(inp.flow, ep, remote.ref):
-        link = inp.links.get(lid)
-        if link is not None and ep not in link.copies:
-            return lid
-    return None
+# -- the phases, in order -------------------------------------------------------------------
 
 
-def _new_links(inp: PlanInput, routed: _Routed) -> dict[str, dict[str, RemoteItem]]:
-    """New links from unlinked copies; also attaches first-sync copies to existing links."""
-    order = [e.name for e in inp.endpoints]
-    existing_keys: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    if any(v.first_sync for v in inp.endpoints) and inp.links:
-        for lid, link in inp.links.items():
-            existing_keys[match_key(link.base, inp.config.match)].append(lid)
-    groups, warnings = group_new_items(routed.new, order, inp.config.match, inp.flow)
-    routed.warnings.extend(warnings)
-    out: dict[str, dict[str, RemoteItem]] = {}
-    for origin, members, reformed in groups:
-        first_ep = next(e for e in order if e in members)
-        key = match_key(members[first_ep].item, inp.config.match)
-        # A first-synced endpoint's items may belong to links the other endpoints already have.
-        if origin is None and len(members) == 1 and inp.endpoint(first_ep).first_sync:
-            candidates = [lid for lid in existing_keys.get(key, [])
-                          if first_ep not in inp.links[lid].copies
-                          and first_ep not in routed.attach[lid]]
-            if len(candidates) == 1:
-                routed.attach[candidates[0]][first_ep] = members[first_ep]
-                continue
-        lid = origin or link_id_for(inp.flow, first_ep, members[first_ep].ref)
-        out[lid] = members
-        if reformed:
-            routed.reformed.add(lid)
-    return out
-
-
-def _gone_policy(inp: PlanInput, why: Gone) -> str:
-    if why is Gone.DELETED:
-        return inp.config.delete.value
-    return {LeaveScopePolicy.UNLINK: "unlink", LeaveScopePolicy.COMPLETE: "complete",
-            LeaveScopePolicy.DELETE: DeletePolicy.PROPAGATE.value}[inp.config.leave_scope]
-
-
-def _plan_link(
-    inp: PlanInput,
-    views: dict[str, EndpointView],
-    order: list[str],
-    lid: str,
-    before: LinkState | None,
-    seen: dict[str, RemoteItem],
-    attach: dict[str, RemoteItem],
-    gone: dict[str, Gone],
-    seed: Start | None = None,
-) -> LinkPlan | None:
-    base, copies, detached, reasons = _start(views, before, attach, seed)
-    deleting = before.deleting if before else False
-    for ep, remote in seen.items():
-        c = copies[ep]
-        copies[ep] = replace(c, snapshot=_with_marker(remote.item, c.snapshot),
-                             version=remote.version)
-
-    fresh = {**attach, **seen}  # listed this round: with per-field times where known
-    sides = {ep: Side(c.base, c.snapshot, fresh[ep].field_times if ep in fresh else {})
-             for ep, c in copies.items() if ep not in gone}
-    edited_elsewhere = any(
-        getattr(s.current, f) != getattr(s.base, f)
-        for ep, s in sides.items() for f in views[ep].fields
-    )
-    if deleting and edited_elsewhere:
-        reasons.append("a delete was under way, but a remaining copy was edited: delete stopped")
-        deleting = False
-    policy = None
-    for ep, why in gone.items():
-        pol = _gone_policy(inp, why)
-        if edited_elsewhere and pol != "unlink":
-            reasons.append(f"{ep}: copy {why.value}, but it was edited elsewhere this round: "
-                           "the edit wins, the copy is only unlinked")
-            pol = "unlink"
-        else:
-            reasons.append(f"{ep}: copy {why.value}; policy {pol}")
-        copies.pop(ep)
-        detached.add(ep)
-        if pol == "propagate" or policy is None or (pol == "complete" and policy == "unlink"):
-            policy = pol
-    if policy == "propagate":
-        deleting = True
-
-    merged = merge_link(lid, base, sides, views, inp.config, order=order, run_id=inp.run_id,
-                        now=inp.now, provenance=before.provenance if before else None)
-    settle_disputes(seed, {ep: s.current for ep, s in sides.items()}, merged.agreed,
-                    {c.field for c in merged.conflicts})
-    reasons.extend(merged.reasons)
-    new_base = merged.base
-    writes: list[Write] = []
-    if policy == "complete" and not new_base.status.kind.closed:
-        new_base = new_base.evolve(status={"kind": StatusKind.DONE})
-        for ep, s in sides.items():
-            if "status" in views[ep].fields and s.current.status.kind is not StatusKind.DONE \
-                    and views[ep].writable and views[ep].observed:
-                merged.writes.setdefault(ep, set()).add("status")
-
-    new_copies = {ep: replace(copies[ep], base=merged.agreed[ep]) for ep in sides}
-    for ep in list(new_copies):
-        if not views[ep].can_hold(new_base):
-            # A calendar event cannot lose its time: the copy is left as it is and unlinked,
-            # never rewritten or deleted, when the item no longer belongs there.
-            reasons.append(f"{ep}: the item no longer has what it needs there "
-                           f"({', '.join(sorted(views[ep].create_requires_any))}); its copy "
-                           "is left as it is and unlinked")
-            new_copies.pop(ep)
-            merged.writes.pop(ep, None)
-            detached.add(ep)
-    drop = False
-    if deleting:
-        writes.extend(_delete_writes(inp, views, order, lid, new_copies, reasons))
-    else:
-        writes.extend(_update_writes(inp, views, order, lid, new_copies, new_base,
-                                     merged.writes))
-        writes.extend(_create_writes(inp, views, order, lid, new_copies, detached, new_base))
-    if not new_copies and not writes:
-        drop = True
-
-    provenance = dict(before.provenance) if before else {}
-    provenance.update(merged.provenance)
-    interim = LinkState(flow=inp.flow, link_id=lid, base=new_base, copies=new_copies,
-                        provenance=provenance, detached=frozenset(detached), deleting=deleting)
-    if not writes and not merged.conflicts and not drop and interim == before:
-        return None
-    return LinkPlan(link_id=lid, before=before, interim=interim, writes=tuple(writes),
-                    conflicts=tuple(merged.conflicts), reasons=tuple(reasons), drop=drop)
-
-
-def _start(views: dict[str, EndpointView], before: LinkState | None,
-           attach: dict[str, RemoteItem], seed: Start | None
-           ) -> tuple[Item, dict[str, CopyState], set[str], list[str]]:
-    """The link's base, copies, detached endpoints and first reasons before this round's
-    observations: the stored link with copies re-attached, or a new link from its seed."""
+def start(lid: str, views: Mapping[str, EndpointView], before: LinkState | None,
+          attach: Mapping[str, RemoteItem], seed: Start | None = None) -> Draft:
+    """The link before this round's observations: the stored link with copies re-attached,
+    or a new link from its seed (:func:`hub.planner.agreement.start_new_link`)."""
     if before is None:
         seed = seed or Start(_BLANK, {})
         copies = {ep: CopyState(ep, r.ref, base=seed.sides.get(ep, _BLANK),
                                 snapshot=r.item, version=r.version) for ep, r in attach.items()}
-        return seed.base, copies, set(seed.detached), list(seed.reasons)
+        return Draft(lid, seed.base, copies, frozenset(seed.detached), tuple(seed.reasons))
     copies = dict(before.copies)
-    detached = set(before.detached)
-    reasons: list[str] = []
     for ep, remote in attach.items():
         # Our own create (found by its marker), a first-sync match or a copy back in scope:
         # it agreed on the base, as its service holds it (Jira's "Medium" for no priority is
         # no edit).
-        copies[ep] = CopyState(ep, remote.ref, base=_as_held(before.base, views[ep]),
+        copies[ep] = CopyState(ep, remote.ref, base=as_held(before.base, views[ep]),
                                snapshot=remote.item, version=remote.version)
-        detached.discard(ep)
-        reasons.append(f"{ep}: re-linked {remote.ref} by its origin marker or match key")
-    return before.base, copies, detached, reasons
+    return Draft(lid, before.base, copies, before.detached - set(attach),
+                 tuple(f"{ep}: re-linked {r.ref} by its origin marker or match key"
+                       for ep, r in attach.items()),
+                 deleting=before.deleting, provenance=before.provenance)
 
 
-def _as_held(item: Item, view: EndpointView) -> Item:
+def take_listed(d: Draft, seen: Mapping[str, RemoteItem]) -> Draft:
+    """Copies listed this round hold what was read, with the marker they are known to carry."""
+    if not seen:
+        return d
+    copies = dict(d.copies)
+    for ep, remote in seen.items():
+        c = copies[ep]
+        copies[ep] = replace(c, snapshot=with_marker(remote.item, c.snapshot),
+                             version=remote.version)
+    return replace(d, copies=copies)
+
+
+def sides_of(d: Draft, fresh: Mapping[str, RemoteItem], gone: Mapping[str, Gone]
+             ) -> dict[str, Side]:
+    """The merge's inputs: every copy not gone, with per-field times where it was listed."""
+    return {ep: Side(c.base, c.snapshot, fresh[ep].field_times if ep in fresh else {})
+            for ep, c in d.copies.items() if ep not in gone}
+
+
+def edited(sides: Mapping[str, Side], views: Mapping[str, EndpointView]) -> bool:
+    """Whether any remaining copy holds an edit of a field it syncs."""
+    return any(getattr(s.current, f) != getattr(s.base, f)
+               for ep, s in sides.items() for f in views[ep].fields)
+
+
+def stop_delete(d: Draft, edited_elsewhere: bool) -> Draft:
+    """A delete under way (a write failed last round) stops when a remaining copy was edited."""
+    if not (d.deleting and edited_elsewhere):
+        return d
+    return replace(d, deleting=False).note(
+        "a delete was under way, but a remaining copy was edited: delete stopped")
+
+
+def gone_policy(cfg: FlowConfig, why: Gone) -> DeletePolicy:
+    """What a copy reported gone does to its link."""
+    return cfg.delete if why is Gone.DELETED else _LEAVE_SCOPE[cfg.leave_scope]
+
+
+def apply_gone(cfg: FlowConfig, d: Draft, gone: Mapping[str, Gone], edited_elsewhere: bool
+               ) -> tuple[Draft, DeletePolicy | None]:
+    """Copies reported gone are detached; the strongest of their policies applies to the
+    link (``propagate`` starts a delete). An edit elsewhere this round wins: the gone copy is
+    only unlinked."""
+    if not gone:
+        return d, None
+    policy: DeletePolicy | None = None
+    reasons = []
+    for ep, why in gone.items():
+        pol = gone_policy(cfg, why)
+        if edited_elsewhere and pol is not DeletePolicy.UNLINK:
+            reasons.append(f"{ep}: copy {why.value}, but it was edited elsewhere this round: "
+                           "the edit wins, the copy is only unlinked")
+            pol = DeletePolicy.UNLINK
+        else:
+            reasons.append(f"{ep}: copy {why.value}; policy {pol.value}")
+        if policy is None or _STRENGTH[pol] > _STRENGTH[policy]:
+            policy = pol
+    d = replace(d, copies={ep: c for ep, c in d.copies.items() if ep not in gone},
+                detached=d.detached | set(gone),
+                deleting=d.deleting or policy is DeletePolicy.PROPAGATE)
+    return d.note(*reasons), policy
+
+
+def take_merge(d: Draft, merged: MergeResult) -> Draft:
+    """The merge's outcome: the new base, each copy's agreed base, the fields to write."""
+    return replace(
+        d.note(*merged.reasons), base=merged.base,
+        copies={ep: replace(d.copies[ep], base=agreed) for ep, agreed in merged.agreed.items()},
+        wanted={ep: frozenset(fs) for ep, fs in merged.writes.items()},
+        conflicts=tuple(merged.conflicts), provenance={**d.provenance, **merged.provenance})
+
+
+def complete(d: Draft, policy: DeletePolicy | None, sides: Mapping[str, Side],
+             views: Mapping[str, EndpointView]) -> Draft:
+    """Policy ``complete``: an open link is done, and every copy that can say so is told."""
+    if policy is not DeletePolicy.COMPLETE or d.base.status.kind.closed:
+        return d
+    wanted = dict(d.wanted)
+    for ep, s in sides.items():
+        view = views[ep]
+        if "status" in view.fields and s.current.status.kind is not StatusKind.DONE \
+                and view.writable and view.observed:
+            wanted[ep] = wanted.get(ep, frozenset()) | {"status"}
+    return replace(d, base=d.base.evolve(status={"kind": StatusKind.DONE}), wanted=wanted)
+
+
+def drop_unholdable(d: Draft, views: Mapping[str, EndpointView]) -> Draft:
+    """A calendar event cannot lose its time: a copy is left as it is and unlinked, never
+    rewritten or deleted, when the item no longer has what it needs there."""
+    gone = [ep for ep in d.copies if not views[ep].can_hold(d.base)]
+    if not gone:
+        return d
+    return replace(
+        d, copies={ep: c for ep, c in d.copies.items() if ep not in gone},
+        wanted={ep: fs for ep, fs in d.wanted.items() if ep not in gone},
+        detached=d.detached | set(gone),
+    ).note(*(f"{ep}: the item no longer has what it needs there "
+             f"({', '.join(sorted(views[ep].create_requires_any))}); its copy "
+             "is left as it is and unlinked" for ep in gone))
+
+
+def link_writes(flow: str, d: Draft, views: Mapping[str, EndpointView], order: Sequence[str]
+                ) -> tuple[Draft, tuple[Write, ...]]:
+    """Deletes when the link is being deleted, else updates and creates."""
+    if d.deleting:
+        deletes, postponed = delete_writes(flow, d.lid, views, order, d.copies)
+        return d.note(*postponed), tuple(deletes)
+    return d, (*update_writes(flow, d.lid, views, order, d.copies, d.base, d.wanted),
+               *create_writes(flow, d.lid, views, order, d.copies, d.detached, d.base))
+
+
+def finish(flow: str, before: LinkState | None, d: Draft, writes: tuple[Write, ...]
+           ) -> LinkPlan | None:
+    """The link's plan; ``None`` when it writes nothing and its state stays as it was. A link
+    left with no copy and nothing to write is dropped."""
+    drop = not d.copies and not writes
+    interim = LinkState(flow=flow, link_id=d.lid, base=d.base, copies=dict(d.copies),
+                        provenance=dict(d.provenance), detached=d.detached,
+                        deleting=d.deleting)
+    if not writes and not d.conflicts and not drop and interim == before:
+        return None
+    return LinkPlan(link_id=d.lid, before=before, interim=interim, writes=writes,
+                    conflicts=d.conflicts, reasons=d.reasons, drop=drop)
+
+
+# -- composed ------------------------------------------------------------------------------
+
+
+def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
+              seen: Mapping[str, RemoteItem], attach: Mapping[str, RemoteItem],
+              gone: Mapping[str, Gone], seed: Start | None = None) -> LinkPlan | None:
+    """One link's plan: the phases of the module docstring, in order."""
+    views = {e.name: e for e in inp.endpoints}
+    order = [e.name for e in inp.endpoints]
+    d = take_listed(start(lid, views, before, attach, seed), seen)
+    sides = sides_of(d, {**attach, **seen}, gone)
+    edited_elsewhere = edited(sides, views)
+    d = stop_delete(d, edited_elsewhere)
+    d, policy = apply_gone(inp.config, d, gone, edited_elsewhere)
+    merged = merge_link(lid, d.base, sides, views, inp.config, order=order, run_id=inp.run_id,
+                        now=inp.now, provenance=before.provenance if before else None)
+    settle_disputes(seed, {ep: s.current for ep, s in sides.items()}, merged.agreed,
+                    {c.field for c in merged.conflicts})
+    d = drop_unholdable(complete(take_merge(d, merged), policy, sides, views), views)
+    d, writes = link_writes(inp.flow, d, views, order)
+    return finish(inp.flow, before, d, writes)
+
+
+def plan_flow(inp: PlanInput) -> Plan:
+    """Plan one round of one flow. See the module docstring."""
+    views = {e.name: e for e in inp.endpoints}
+    order = [e.name for e in inp.endpoints]
+    routed = route(inp)
+    new = new_links(inp, routed)
+    canonical_parents(inp, routed, new)
+    plans: list[LinkPlan | None] = []
+    for lid in sorted(inp.links):
+        if not routed.touched(lid) and settled(inp.links[lid], views):
+            continue
+        plans.append(plan_link(inp, lid, inp.links[lid], routed.seen.get(lid, {}),
+                               routed.attach.get(lid, {}), routed.gone.get(lid, {})))
+    for lid in sorted(new):
+        seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
+                              reformed=lid in routed.reformed)
+        plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
+    return Plan(flow=inp.flow, links=tuple(lp for lp in plans if lp is not None),
+                total_links=len(inp.links), warnings=tuple(routed.warnings))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def as_held(item: Item, view: EndpointView) -> Item:
+    """``item`` as ``view``'s service holds it (see :meth:`EndpointView.target`)."""
     if view.represent is None:
         return item
     return item.evolve(**{f: view.target(f, getattr(item, f)) for f in view.fields})
 
 
-def _delete_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
-                   copies: dict[str, CopyState], reasons: list[str]) -> list[Write]:
-    writes: list[Write] = []
-    for ep in order:
-        if ep not in copies:
-            continue
-        c, view = copies[ep], views[ep]
-        if view.writable and view.observed and view.can_delete:
-            writes.append(Write(WriteKind.DELETE, ep, digest(inp.flow, lid, ep, "delete"),
-                                ref=c.ref, expected_version=None))
-        elif view.writable and not view.observed:
-            reasons.append(f"{ep}: unreachable, delete postponed")
-    return writes
-
-
-def _with_marker(read: Item, stored: Item) -> Item:
+def with_marker(read: Item, stored: Item) -> Item:
     """A copy as read, with the marker it is known to carry: a listing may not repeat markers
     (Todoist's incremental sync lists only the comments that changed)."""
     return read if read.origin or not stored.origin else read.evolve(origin=stored.origin)
 
 
-def _unmarked(flow: str, lid: str, c: CopyState) -> bool:
-    """A copy that carries no origin marker and is not the original the link's id names
-    (:func:`hub.planner.matching.link_id_for`): an item a first sync matched by key. If the
-    state is lost, only a marker finds it again whatever has been edited since, so it gets
-    the link's marker. A copy carrying any marker (another flow's too) is left as it is."""
-    return not c.snapshot.origin and lid not in original_ids(flow, c.endpoint, c.ref)
-
-
-def _update_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
-                   copies: dict[str, CopyState], new_base: Item, wanted: dict[str, set[str]]
-                   ) -> list[Write]:
-    """Updates of the fields the merge decided, each also writing the link's origin marker
-    on an unmarked copy (:func:`_unmarked`); a marker alone where no field changes."""
-    writes: list[Write] = []
-    for ep in order:
-        if ep not in copies:
-            continue
-        c, view = copies[ep], views[ep]
-        fields = wanted.get(ep) or set()
-        mark = view.writable and view.observed and _unmarked(inp.flow, lid, c)
-        if not fields and not mark:
-            continue
-        values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
-        parts = (inp.flow, lid, ep, "update", c.version, sorted(values.items()))
-        key = digest(*parts, "mark") if mark else digest(*parts)
-        writes.append(Write(WriteKind.UPDATE, ep, key,
-                            ref=c.ref, item=new_base, fields=frozenset(fields),
-                            expected_version=c.version, origin=lid if mark else None))
-    return writes
-
-
-def _create_writes(inp: PlanInput, views: dict[str, EndpointView], order: list[str], lid: str,
-                   copies: dict[str, CopyState], detached: set[str], new_base: Item
-                   ) -> list[Write]:
-    writes: list[Write] = []
-    for ep in order:
-        view = views[ep]
-        if ep in copies or ep in detached or not view.writable:
-            continue
-        if not view.observed:
-            continue  # created once it answers again
-        if not view.can_hold(new_base):
-            continue
-        writes.append(Write(WriteKind.CREATE, ep, digest(inp.flow, lid, ep, "create"),
-                            item=project(new_base, view.fields), origin=lid))
-    return writes
-
-
-def _settled(link: LinkState, views: dict[str, EndpointView]) -> bool:
+def settled(link: LinkState, views: Mapping[str, EndpointView]) -> bool:
     """A link nothing touched this round whose copies all agree and exist where they should:
     nothing to plan. This is what keeps a quiet round over 10,000 links cheap."""
     if link.deleting:
@@ -355,56 +307,6 @@ def _settled(link: LinkState, views: dict[str, EndpointView]) -> bool:
             return False
         if c.base is not link.base and c.base != link.base:
             return False
-    for name, view in views.items():
-        if name not in link.copies and name not in link.detached and view.writable \
-                and view.observed and view.can_hold(link.base):
-            return False  # a copy is missing (a create failed or is deferred)
-    return True
-
-
-def _canonical_parents(inp: PlanInput, routed: _Routed,
-                       new: dict[str, dict[str, RemoteItem]]) -> None:
-    """Adapters report a parent as a remote id; canonically it is the parent's link id
-    (new links of this round included), or None when synchub does not know the parent."""
-    link_of = {(ep, c.ref): lid for lid, link in inp.links.items()
-               for ep, c in link.copies.items()}
-    for groups in (routed.attach, new):
-        for lid, members in groups.items():
-            for ep, r in members.items():
-                link_of[(ep, r.ref)] = lid
-
-    def fix(ep: str, r: RemoteItem) -> RemoteItem:
-        if r.item.parent is None:
-            return r
-        return replace(r, item=r.item.evolve(parent=link_of.get((ep, r.item.parent))))
-
-    for groups in (routed.seen, routed.attach, new):
-        for members in groups.values():
-            for ep in members:
-                members[ep] = fix(ep, members[ep])
-
-
-def plan_flow(inp: PlanInput) -> Plan:
-    """Plan one round of one flow. See the module docstring."""
-    order = [e.name for e in inp.endpoints]
-    views = {e.name: e for e in inp.endpoints}
-    routed = _route(inp)
-    new = _new_links(inp, routed)
-    _canonical_parents(inp, routed, new)
-    plans: list[LinkPlan] = []
-    for lid in sorted(inp.links):
-        if lid not in routed.seen and lid not in routed.attach and lid not in routed.gone \
-                and _settled(inp.links[lid], views):
-            continue
-        lp = _plan_link(inp, views, order, lid, inp.links[lid], routed.seen.get(lid, {}),
-                        routed.attach.get(lid, {}), routed.gone.get(lid, {}))
-        if lp is not None:
-            plans.append(lp)
-    for lid in sorted(new):
-        seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
-                              reformed=lid in routed.reformed)
-        lp = _plan_link(inp, views, order, lid, None, {}, new[lid], {}, seed)
-        if lp is not None:
-            plans.append(lp)
-    return Plan(flow=inp.flow, links=tuple(plans), total_links=len(inp.links),
-                warnings=tuple(routed.warnings))
+    return not any(name not in link.copies and name not in link.detached and view.writable
+                   and view.observed and view.can_hold(link.base)
+                   for name, view in views.items())  # a copy is missing (a create failed)

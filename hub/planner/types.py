@@ -125,7 +125,7 @@ class Plan:
         return [w for lp in self.links for w in lp.writes]
 
     def counts(self) -> dict[str, int]:
-        out = {"create": 0, "update": 0, "delete": 0, "conflict": 0}
+        out = {**{k.value: 0 for k in WriteKind}, "conflict": 0}
         for lp in self.links:
             for w in lp.writes:
                 out[w.kind.value] += 1

@@ -23,6 +23,7 @@ from hub.round.executor import Executor
 from hub.round.observe import Observed, observe_all
 from hub.round.parents import ParentIndex
 from hub.round.quarantine import Quarantine, write_ref
+from hub.status import RoundStatus
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 log = logging.getLogger("synchub.engine")
@@ -34,7 +35,7 @@ Progress = Callable[[int, int], None]
 class RoundReport:
     flow: str
     run_id: int | None
-    status: str  # ok | partial | failed | refused | dry-run | interrupted | crashed
+    status: RoundStatus  # see hub.status
     plan: Plan | None = None
     writes: dict[str, int] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
@@ -105,7 +106,8 @@ def run_flow(
     except BaseException as exc:
         if run_id is not None:
             try:
-                store.finish_run(run_id, "crashed", {}, f"{type(exc).__name__}: {exc}")
+                store.finish_run(run_id, RoundStatus.CRASHED.value, {},
+                                 f"{type(exc).__name__}: {exc}")
             except Exception:  # the store itself may be what failed
                 log.exception("could not record the end of run %s", run_id)
         raise
@@ -171,14 +173,14 @@ class _Round:
         if not self.ex.apply_plan(ordered, progress=progress, should_stop=should_stop):
             self.report.notes.append(f"stopped before all {len(plan.links)} items were done; "
                                      "the rest is picked up by the next round")
-            return self.finish("interrupted")
+            return self.finish(RoundStatus.INTERRUPTED)
         self.commit_cursors(observations)
         for name, n in self.ex.stats.writes.items():
             self.report.requests[name] = self.report.requests.get(name, 0) + n
         set_aside = self.q is not None and any(rec.kind is QuarantineKind.READ
                                                for rec in self.q.new)
         clean = not (self.report.errors or self.ex.stats.errors or set_aside)
-        return self.finish("ok" if clean else "partial")
+        return self.finish(RoundStatus.OK if clean else RoundStatus.PARTIAL)
 
     def commit_cursors(self, observations: Mapping[str, ChangeSet]) -> None:
         """Step 4, last: a crash before this point re-observes, which is harmless."""
@@ -187,7 +189,7 @@ class _Round:
                 tx.set_cursor(self.flow, name, _learned(self.adapters[name], cs.cursor,
                                                         self.ex.stats.created.get(name, [])))
 
-    def finish(self, status: str, error: str | None = None) -> RoundReport:
+    def finish(self, status: RoundStatus, error: str | None = None) -> RoundReport:
         """The report, with what the executor and the quarantine saw; the run row ended."""
         report, stats = self.report, self.ex.stats
         report.status = status
@@ -210,7 +212,7 @@ class _Round:
         else:
             report.quarantined = self.store.quarantined(self.flow)
         if self.run_id is not None:
-            self.store.finish_run(self.run_id, status, report.counts, error)
+            self.store.finish_run(self.run_id, status.value, report.counts, error)
         return report
 
 
@@ -225,7 +227,7 @@ def _round(
     q = None if dry_run else Quarantine(flow, store, now)
     ex.quarantine = q
     r = _Round(flow, cfg, adapters, store, run_id, ex, q,
-               RoundReport(flow=flow, run_id=run_id, status="ok"))
+               RoundReport(flow=flow, run_id=run_id, status=RoundStatus.OK))
     if not dry_run:
         r.report.notes.extend(ex.recover())
 
@@ -235,7 +237,7 @@ def _round(
     first_sync = {n: cursors[n] is None for n in cfg.endpoints}
     if any(first_sync[n] for n in observed.unreachable):
         # Matching pre-existing items needs every side listed; creating now would duplicate.
-        return r.finish("failed", "first sync needs every endpoint to answer")
+        return r.finish(RoundStatus.FAILED, "first sync needs every endpoint to answer")
 
     # 2. Plan (pure), then the mass-change guard.
     plan = r.plan(observed.changes, first_sync, now)
@@ -243,9 +245,9 @@ def _round(
         check_mass_change(plan, cfg, force=force)
     except MassChangeRefused as exc:
         r.report.errors.append(("", exc))
-        return r.finish("refused", str(exc))
+        return r.finish(RoundStatus.REFUSED, str(exc))
     if dry_run:
-        return r.finish("dry-run")
+        return r.finish(RoundStatus.DRY_RUN)
 
     # 3. Apply, 4. commit cursors.
     return r.apply(plan, observed.changes, progress, should_stop)
