@@ -168,7 +168,7 @@ def _todoist_in_progress(title: str, copies: dict[str, Item]) -> str | None:
 
 
 def _find(sb: Any, title: str) -> str:
-    return next(ref for ref, i in sb.items().items() if i.title == title)
+    return str(next(ref for ref, i in sb.items().items() if i.title == title))
 
 
 def _day(d: dt.date) -> str:

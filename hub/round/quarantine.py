@@ -41,7 +41,8 @@ def fingerprint(value: Any) -> str:
 
 def backoff(attempts: int) -> dt.timedelta:
     """5 min, 10, 20, ... up to 6 h: an item nobody fixes costs a request a few times a day."""
-    return min(MAX_RETRY, FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16))
+    doubled: dt.timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
+    return min(MAX_RETRY, doubled)
 
 
 def is_permanent(err: SyncHubError) -> bool:
