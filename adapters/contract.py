@@ -77,6 +77,11 @@ class Capabilities:
     #: markers through its search index, which lags writes): a lost create answer is then
     #: confirmed in a later round instead of being tried again
     marker_lag: float = 0.0
+    #: a write answers with the values sent, not the copy as it now is (Todoist's /sync
+    #: answers a status per command): after an update, the fields it did not write keep the
+    #: values last read, instead of taking the link's values the copy may not hold (a field
+    #: in a ``manual`` conflict would look settled)
+    echoes_writes: bool = False
 
 
 @dataclass(frozen=True)

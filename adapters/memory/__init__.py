@@ -302,7 +302,7 @@ class MemoryAdapter(AdapterBase):
             svc._check(item, fields)
             wanted = fields & self.capabilities.fields
             rec.item = rec.item.evolve(**{f: getattr(item, f) for f in wanted})
-            if origin is not None and rec.item.origin is None:
+            if origin is not None and not rec.item.origin:
                 rec.item = rec.item.evolve(origin=origin)
             rec.version += 1
             rec.seq = svc._next()

@@ -72,7 +72,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=1000, per_seconds=900),
-            idempotent_create=True)
+            idempotent_create=True, echoes_writes=True)
         self.project_id: str | None = None
         self.sections: dict[str, str] = {}  # id -> name
         self.users: dict[str, str] = {}  # id -> email

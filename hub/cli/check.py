@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from hub.cli.advice import advice, worst
 from hub.cli.common import ConfigOpt, console, handled
@@ -40,8 +41,9 @@ def check(
         except SyncHubError as err:
             code, hint = advice(err)
             failed.append(code)
-            console.print(f"[red]✗[/] {name} ({conn.type}): {redact(str(err))}\n    {hint}")
+            console.print(f"[red]✗[/] {name} ({conn.type}): {escape(redact(str(err)))}\n"
+                          f"    {hint}")
             continue
-        console.print(f"[green]✓[/] {name} ({conn.type}): {redact(who)}")
+        console.print(f"[green]✓[/] {name} ({conn.type}): {escape(redact(who))}")
     if failed:
         raise typer.Exit(worst(failed))

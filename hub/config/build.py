@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.base import Adapter, EndpointContext, ValueMap, load_factory
 from hub.config.loader import LoadedConfig
+from hub.errors import ConfigError, ConfigProblem
 
 
 def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> EndpointContext:
@@ -30,6 +31,19 @@ def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:
     for name, ep in cfg.flows[flow].endpoints.items():
         conn = cfg.connections[ep.connection]
         factory = load_factory(conn.type)
-        out[name] = factory.build(loaded.connections[ep.connection], loaded.scopes[(flow, name)],
-                                  endpoint_context(loaded, flow, name))
+        adapter = factory.build(loaded.connections[ep.connection], loaded.scopes[(flow, name)],
+                                endpoint_context(loaded, flow, name))
+        if not isinstance(adapter, Adapter):  # a plug-in written against an older contract
+            missing = [m for m in _CONTRACT if not hasattr(adapter, m)]
+            raise ConfigError(ConfigProblem(
+                f"the {conn.type!r} adapter ({type(adapter).__module__}) does not implement the "
+                f"adapter contract: it lacks {', '.join(missing) or 'part of it'}; derive it "
+                "from adapters.toolkit.AdapterBase (docs/adapters.md)",
+                path=f"connections.{ep.connection}.type"))
+        out[name] = adapter
     return out
+
+
+#: what :class:`adapters.base.Adapter` asks of an adapter (``represent`` is newer than the rest)
+_CONTRACT = ("name", "capabilities", "changes", "get", "create", "update", "delete",
+             "find_by_origin", "represent", "close")

@@ -32,8 +32,10 @@ Rules, in order:
    duplicate.
 
 Copies listed ``rejoin_only`` (a recently completed Todoist task, see
-:class:`adapters.base.RemoteItem`) take part in rules 1-3 only: a group of such copies alone
-is no link, and rule 4 never sees them, so a first sync copies no history.
+:class:`adapters.base.RemoteItem`) take part in rules 1 and 2 only, the identities a marker
+gives: a group of such copies alone is no link, and rules 3 and 4 (a key, a weak identity)
+never see them, so a first sync copies no history and a completed task that shares a title
+closes nothing.
 
 What a re-formed link agrees on, and where it is not created again, is decided in
 :mod:`hub.planner.agreement` and :mod:`hub.planner.plan`.
@@ -165,16 +167,18 @@ def _rejoin_originals(by_origin: dict[str, dict[str, RemoteItem]],
 def _rejoin_by_key(by_origin: dict[str, dict[str, RemoteItem]],
                    rest: list[tuple[str, RemoteItem]], fields: Sequence[str]
                    ) -> list[tuple[str, RemoteItem]]:
-    """Rule 3; returns the unmarked copies that joined nothing."""
+    """Rule 3; returns the unmarked copies that joined nothing. A key is a weak identity, so
+    history (``rejoin_only``) takes no part: a completed task that only shares a title joins
+    no link (it would close its copies), and a link known only from completed copies takes
+    no open item by key (it would reopen them); nor does history make an open copy's key
+    ambiguous."""
     if not fields or not by_origin:
         return rest
-    links_with: dict[Key, set[str]] = defaultdict(set)  # key -> origins with a member so keyed
-    for origin, members in by_origin.items():
-        for remote in members.values():
-            links_with[match_key(remote.item, fields)].add(origin)
-    per_endpoint = Counter((ep, match_key(r.item, fields)) for ep, r in rest)
+    links_with = _keyed_links(by_origin, fields)
+    live = [(ep, r) for ep, r in rest if not r.rejoin_only]
+    per_endpoint = Counter((ep, match_key(r.item, fields)) for ep, r in live)
     proposals: dict[tuple[str, str], list[RemoteItem]] = defaultdict(list)
-    for ep, remote in rest:
+    for ep, remote in live:
         key = match_key(remote.item, fields)
         origins = [o for o in links_with.get(key, ()) if ep not in by_origin[o]]
         if len(origins) == 1 and per_endpoint[(ep, key)] == 1:
@@ -185,6 +189,18 @@ def _rejoin_by_key(by_origin: dict[str, dict[str, RemoteItem]],
             by_origin[origin][ep] = remotes[0]
             joined.add(id(remotes[0]))
     return [(ep, r) for ep, r in rest if id(r) not in joined]
+
+
+def _keyed_links(by_origin: dict[str, dict[str, RemoteItem]], fields: Sequence[str]
+                 ) -> dict[Key, set[str]]:
+    """Key -> the marker groups with a member so keyed (groups of history alone: none)."""
+    links_with: dict[Key, set[str]] = defaultdict(set)
+    for origin, members in by_origin.items():
+        if all(r.rejoin_only for r in members.values()):
+            continue
+        for remote in members.values():
+            links_with[match_key(remote.item, fields)].add(origin)
+    return links_with
 
 
 def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],

@@ -50,6 +50,9 @@ def after_write(state: LinkState, w: Write, result: RemoteItem | None, adapter: 
         # every write (Todoist's comments) returns none, and a marker once known is kept.
         snapshot = result.item if result.item.origin else result.item.evolve(
             origin=w.origin or c.snapshot.origin)
+        if adapter.capabilities.echoes_writes:  # what was sent; the rest as last read
+            snapshot = c.snapshot.evolve(**{f: getattr(snapshot, f) for f in w.fields},
+                                         origin=snapshot.origin)
         copies[w.endpoint] = replace(c, base=settled, snapshot=snapshot,
                                      version=result.version)
     return replace(state, copies=copies)

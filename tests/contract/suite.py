@@ -141,12 +141,14 @@ class AdapterContract:
         ref = harness.user_create(harness.sample(11))
         listed = {r.ref: r for r in a.changes(None).items}[ref]
         assert not listed.item.origin
-        marked = a.update(ref, listed.item, fields=frozenset(), expected_version=listed.version,
+        # the item handed over is not the copy's: a marker write must not write any field
+        other = harness.sample(12).evolve(title="not to be written")
+        marked = a.update(ref, other, fields=frozenset(), expected_version=listed.version,
                           idempotency_key=_key(), origin="link-11")
         assert marked.item.origin == "link-11"
-        assert _same(marked.item, listed.item, a.capabilities.fields) == {}
         got = a.get(ref)
         assert got is not None and got.item.origin == "link-11"
+        assert _same(got.item, listed.item, a.capabilities.fields) == {}
         assert {r.ref: r for r in a.changes(None).items}[ref].item.origin == "link-11"
 
     def test_update_with_origin_writes_the_fields_and_the_marker(self, harness: Harness

@@ -10,6 +10,7 @@ the marker finds them whatever was edited.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from adapters.base import ChangeSet, RemoteItem
 from adapters.faults import FaultKind
@@ -140,3 +141,38 @@ def test_a_read_only_endpoint_is_never_marked() -> None:
     _, ref_b = matched(w)
     assert w.live("b")[ref_b].origin is None
     assert w.services["b"].write_count() == 0
+
+
+class Echoes(MemoryAdapter):
+    """Answers an update with the values sent, not the copy as it is, like Todoist's /sync
+    (a status per command); a marker alone is a comment, which lists nothing new about the
+    task (its version does not move)."""
+
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.capabilities = replace(self.capabilities, echoes_writes=True)
+
+    def update(self, ref: str, item: Item, **kw: object) -> RemoteItem:  # type: ignore[override]
+        if not kw["fields"]:
+            rec = self.service.records[ref]
+            rec.item = rec.item.evolve(origin=kw["origin"])
+            return RemoteItem(ref, item.evolve(origin=rec.item.origin), None)
+        done = super().update(ref, item, **kw)  # type: ignore[arg-type]
+        return RemoteItem(done.ref, item.evolve(origin=done.item.origin), None)
+
+
+def test_a_marker_write_leaves_a_manual_conflict_open() -> None:
+    """A marker-only write to a service that echoes writes stored the link's values as the
+    copy's snapshot: the next round found no conflict and wrote over the person's value."""
+    w = World(("a", "b"), conflict="manual")
+    w.adapters["b"] = Echoes(w.services["b"], name="b")
+    w.services["a"].user_create(Item(title="x", description="foo", updated_at=ts(0)))
+    ref_b = w.services["b"].user_create(Item(title="x", description="bar", updated_at=ts(0)))
+    first = w.sync()
+    assert first.counts["conflict"] == 1
+    assert w.live("b")[ref_b].origin is not None  # marked all the same
+    for _ in range(2):
+        w.sync()
+        assert [i.description for i in w.live("a").values()] == ["foo"]
+        assert w.live("b")[ref_b].description == "bar"
+    assert len(w.store.conflicts("f")) == 1

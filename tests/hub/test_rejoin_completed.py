@@ -124,3 +124,44 @@ def test_a_completed_task_never_closes_an_item_it_only_shares_a_title_with() -> 
     assert sorted((i.title, i.status.kind) for i in w.live("a").values()) == [
         ("weekly report", StatusKind.DONE), ("weekly report", StatusKind.OPEN)]
     quiet(w)
+
+
+def test_a_completed_task_sharing_a_title_never_joins_a_re_formed_link() -> None:
+    """After a lost state the key of a re-formed link is no identity for history: the
+    completed "weekly report" in a is not that link's copy (its own was deleted and
+    unlinked), and taking it in would close the open copies in b and c."""
+    w = World(NAMES, delete="unlink")
+    w.adapters["a"] = TodoistLike(w.services["a"], name="a")
+    w.services["a"].user_create(Item(title="weekly report", status=DONE, updated_at=ts(0)))
+    ref_b = w.services["b"].user_create(Item(title="weekly report", updated_at=ts(1)))
+    w.sync()
+    ours = [r for r, i in w.live("a").items() if not i.status.kind.closed]
+    assert len(ours) == 1
+    w.services["a"].user_delete(ours[0])
+    w.sync()  # unlinked in a; b and c go on
+    w.store = MemStore()
+    w.sync()
+    assert w.live("b")[ref_b].status.kind is StatusKind.OPEN
+    assert [i.status.kind for i in w.live("c").values()] == [StatusKind.OPEN]
+    quiet(w)
+
+
+def test_a_link_known_only_from_completed_copies_takes_no_open_item_by_title() -> None:
+    """Two services: the link's only copy listed after the loss is a completed task in a
+    (its b copy was deleted and unlinked); an unrelated open item in b with the same title
+    is not taken for its copy (the task would be reopened, the items joined)."""
+    w = World(("a", "b"), delete="unlink")
+    w.adapters["a"] = TodoistLike(w.services["a"], name="a")
+    ref_a = w.services["a"].user_create(Item(title="x", updated_at=ts(0)))
+    w.sync()
+    (ref_b,) = w.live("b")
+    w.services["a"].user_edit(ref_a, status=DONE, updated_at=ts(1))
+    w.sync()
+    w.services["b"].user_delete(ref_b)
+    w.sync()  # unlinked in b
+    other = w.services["b"].user_create(Item(title="x", updated_at=ts(3)))
+    w.store = MemStore()
+    w.sync()
+    assert w.live("a")[ref_a].status.kind is StatusKind.DONE
+    assert w.live("b")[other].status.kind is StatusKind.OPEN
+    quiet(w)
