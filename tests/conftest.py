@@ -30,6 +30,10 @@ settings.register_profile("dev", max_examples=500, stateful_step_count=60, deadl
 settings.register_profile("nightly", max_examples=3000, stateful_step_count=150,
                           deadline=None, database=None, print_blob=True,
                           suppress_health_check=_SLOW_OK)
+# Wide consoles whatever the order tests run in: rich reads COLUMNS when hub.cli's consoles
+# are made (at import), so a test that sets it later may not be the first to import them.
+os.environ.setdefault("COLUMNS", "200")
+
 _PROFILE = os.environ.get("SYNCHUB_HYPOTHESIS", "ci")
 if _PROFILE not in ("ci", "dev", "nightly"):
     raise pytest.UsageError(f"SYNCHUB_HYPOTHESIS={_PROFILE!r}: use ci, dev or nightly")
