@@ -2,7 +2,7 @@
 Notion and Google Calendar, through ``synchub sync``. What the memory-service tests show must
 hold with what real services list and mark: Todoist lists no completed task in a full
 listing, Jira holds "Medium" where the others have no priority, and every service keeps the
-origin marker of the copies synchub made (see tests/hub/test_lost_state.py for the cases)."""
+origin marker of the copies synchub made (see tests/round/test_lost_state.py for the cases)."""
 
 from __future__ import annotations
 

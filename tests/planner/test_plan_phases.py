@@ -31,7 +31,7 @@ from hub.planner.plan import (
     with_marker,
 )
 from hub.store.base import Provenance
-from tests.hub.planning import FLOW, NOW, copy, flow, link, plan_input, remote, view, views
+from tests.planner.planning import FLOW, NOW, copy, flow, link, plan_input, remote, view, views
 
 X = Item(title="x")
 DATED = Item(title="x", due={"kind": "date", "date": "2026-01-05"})

@@ -14,7 +14,7 @@ from hub.planner.writes import (
     unmarked,
     update_writes,
 )
-from tests.hub.planning import FLOW, copy, flow, link, plan_input, remote, view, views
+from tests.planner.planning import FLOW, copy, flow, link, plan_input, remote, view, views
 
 X = Item(title="x")
 ORDER = ["a", "b"]

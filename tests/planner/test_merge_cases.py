@@ -23,7 +23,7 @@ from hub.planner.merge import (
     set_backs,
 )
 from hub.store.base import Provenance
-from tests.hub.planning import NOW, flow, ts, view, views
+from tests.planner.planning import NOW, flow, ts, view, views
 
 X = Item(title="x", updated_at=ts(0))
 NAMES = ("a", "b", "c")

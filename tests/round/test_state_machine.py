@@ -25,8 +25,8 @@ Budgets come from the Hypothesis profile (registered in ``tests/conftest.py``), 
 - ``dev``: more and longer runs, random, failures kept in the local example database;
 - ``nightly``: thousands of runs of up to 150 steps, random, no deadline (tens of minutes)::
 
-    SYNCHUB_HYPOTHESIS=nightly pytest tests/hub/test_state_machine.py -p no:cacheprovider
-    SYNCHUB_HYPOTHESIS=nightly pytest tests/hub/test_state_machine.py --hypothesis-seed=6
+    SYNCHUB_HYPOTHESIS=nightly pytest tests/round/test_state_machine.py -p no:cacheprovider
+    SYNCHUB_HYPOTHESIS=nightly pytest tests/round/test_state_machine.py --hypothesis-seed=6
 
 The test is marked ``slow``: ``pytest -m "not slow"`` leaves it out of a quick loop.
 """
