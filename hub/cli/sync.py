@@ -37,6 +37,7 @@ def sync(
     import contextlib
 
     from hub.cli.render import plan_table, round_summary
+    from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
     rt = runtime(config, rebind)
@@ -59,7 +60,8 @@ def sync(
 
                     report = run_flow(name, rt.config.flows[name], rt.adapters(name),
                                       rt.store, dry_run=dry_run, force=force,
-                                      progress=progress)
+                                      progress=progress,
+                                      retry=RetryPolicy.from_config(rt.config.retry))
             except Busy as err:
                 code, hint = advice(err)
                 err_console.print(f"[red]error:[/] {escape(str(err))}", highlight=False,
@@ -86,6 +88,7 @@ def sync(
 def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
     """Show what a sync would create, update and delete in each service; write nothing."""
     from hub.cli.render import per_service_counts, plan_table, round_summary
+    from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
     rt = runtime(config)
@@ -93,7 +96,7 @@ def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
     try:
         for name in rt.flows(flow):
             report = run_flow(name, rt.config.flows[name], rt.adapters(name), rt.store,
-                              dry_run=True)
+                              dry_run=True, retry=RetryPolicy.from_config(rt.config.retry))
             console.print(plan_table(report, rt.redact))
             console.print(per_service_counts(report))
             round_summary(console, report, rt.redact)

@@ -238,11 +238,30 @@ class DaemonConfig(Frozen):
     lease_seconds: float = Field(default=30, ge=3)
 
 
+class RetryConfig(Frozen):
+    """How a request that failed for a passing reason (a 5xx, a timeout, a dropped
+    connection) is sent again within a round: at most ``attempts`` tries in all, waiting
+    ``first_wait``, then twice as long each time, at most ``max_wait``. A ``Retry-After`` the
+    service sends is always honoured instead. What still fails is tried again next round."""
+
+    attempts: int = Field(default=4, ge=1, le=10)
+    first_wait: Duration = Field(default=dt.timedelta(seconds=0.5))
+    max_wait: Duration = Field(default=dt.timedelta(seconds=30))
+
+    @field_validator("first_wait", "max_wait")
+    @classmethod
+    def _positive(cls, v: dt.timedelta) -> dt.timedelta:
+        if v.total_seconds() < 0:
+            raise ValueError("a wait cannot be negative")
+        return v
+
+
 class Config(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
     state: StateConfig = StateConfig()
     daemon: DaemonConfig = DaemonConfig()
+    retry: RetryConfig = RetryConfig()
     connections: dict[str, ConnectionConfig]
     flows: dict[str, FlowConfig]
 

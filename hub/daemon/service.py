@@ -138,7 +138,8 @@ class Daemon:
                                    should_stop=self.stop.is_set, on_wait=waiting):
                 report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
                                   self.store, should_stop=self.stop.is_set,
-                                  retry=RetryPolicy(sleep=self._sleep))
+                                  retry=RetryPolicy.from_config(self.rt.config.retry,
+                                                                sleep=self._sleep))
         except Busy as exc:
             log.warning("flow %s: skipped this round: %s", flow, exc, extra={"flow": flow})
             return RoundStatus.BUSY

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tenacity import (
     RetryCallState,
@@ -33,6 +33,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from adapters.base import Adapter
+from hub.config.models import RetryConfig
 from hub.errors import RateLimited, SyncHubError, Transient
 from hub.round.budget import budget_for, hold_for
 
@@ -47,6 +48,12 @@ class RetryPolicy:
     max_retry_after: float = 900.0  # never wait longer than this for one Retry-After
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def from_config(cls, cfg: RetryConfig, **kw: Any) -> RetryPolicy:
+        """The policy the config's ``retry`` section asks for (``kw``: sleep, clock)."""
+        return cls(attempts=cfg.attempts, base_delay=cfg.first_wait.total_seconds(),
+                   max_delay=cfg.max_wait.total_seconds(), **kw)
 
 
 @dataclass
