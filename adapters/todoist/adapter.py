@@ -180,7 +180,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 gone[tid] = Gone.OUT_OF_SCOPE
         items, unreadable = self._remotes(listed)
         if token == "*":
-            done, odd = self._recently_completed()
+            done, odd = self._recently_completed(listed_ids=seen)
             items += done
             unreadable += odd
         new_state: dict[str, object] = {"t": data["sync_token"]}
@@ -189,7 +189,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
                          requests=self.client.requests - before, unreadable=tuple(unreadable))
 
-    def _recently_completed(self) -> tuple[list[RemoteItem], list[Unreadable]]:
+    def _recently_completed(self, listed_ids: set[str]
+                            ) -> tuple[list[RemoteItem], list[Unreadable]]:
         """Tasks completed in the last :data:`COMPLETED_WINDOW`, for a full listing (one
         request a page of 200): a full sync lists no completed task, and after a lost state
         file a task completed meanwhile must rejoin its link, or its completion never reaches
@@ -197,7 +198,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # our clock may lag theirs
         tasks = [t for t in self.client.completed(self._resolve_project(),
                                                   until - COMPLETED_WINDOW, until)
-                 if self._in_scope(t)]
+                 if self._in_scope(t) and t["id"] not in listed_ids]  # completed since
         items, unreadable = self._remotes(tasks)
         return [replace(r, rejoin_only=True) for r in items], unreadable
 

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -292,3 +293,22 @@ def test_completed_tasks_query_is_refused_over_three_months(emu: TodoistEmulator
                      params={"since": "2026-01-01T00:00:00Z", "until": "2026-06-01T00:00:00Z"},
                      headers={"Authorization": "Bearer test-token"})
     assert resp.status_code == 400
+
+
+def test_a_task_completed_between_the_two_reads_is_listed_once(harness: TodoistHarness,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """The full sync lists it open; by the time the completed tasks are read it is done:
+    one listing must not hold two versions of one task."""
+    emu = harness.emu
+    ref = harness.user_create(Item(title="finishing now"))
+    a = build(emu)
+    real = a.client.completed
+
+    def completed_meanwhile(*args: Any) -> list[dict[str, Any]]:
+        emu.complete_item(ref)
+        return real(*args)
+
+    monkeypatch.setattr(a.client, "completed", completed_meanwhile)
+    refs = [r.ref for r in a.changes(None).items]
+    assert refs.count(ref) == 1
