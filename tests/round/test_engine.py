@@ -11,11 +11,7 @@ from adapters.faults import FaultKind
 from hub.errors import MassChangeRefused
 from hub.model import DateOnly, Item, StatusKind
 from hub.round import conflicts
-from tests.support.world import World
-
-
-def ts(minute: int) -> dt.datetime:
-    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
+from tests.support.world import World, ts
 
 
 def test_create_flows_to_other_side_and_quiet_round_writes_nothing() -> None:

@@ -8,7 +8,6 @@ re-linked item whose copies disagree goes through the flow's conflict policy.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -23,13 +22,10 @@ from hub.model import Item, StatusKind
 from hub.planner.matching import legacy_link_id
 from hub.round.engine import RoundReport, run_flow
 from tests.support.memstore import MemStore
-from tests.support.world import World
+from tests.support.world import World, ts
 
 NAMES = ("a", "b", "c")
 
-
-def ts(minute: int) -> dt.datetime:
-    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
 
 
 class TodoistLike(MemoryAdapter):
@@ -84,13 +80,6 @@ def five_synced(w: World, where: str = "a", **fields: Any) -> list[str]:
     return titles
 
 
-def assert_quiet(w: World) -> None:
-    before = w.writes()
-    rep = w.sync()
-    assert rep.counts["writes"] == 0 and rep.counts["conflict"] == 0, rep.plan
-    assert w.writes() == before
-
-
 @pytest.mark.parametrize("editor", NAMES)
 def test_title_and_priority_edits_pending_at_the_loss_reach_every_copy(editor: str) -> None:
     """"a" holds the originals, "b" and "c" the marked copies: an edit in any of them wins."""
@@ -107,7 +96,7 @@ def test_title_and_priority_edits_pending_at_the_loss_reach_every_copy(editor: s
         got = by_title(w, n)
         assert sorted(got) == [f"{t} (edited)" for t in titles], n
         assert [got[f"{t} (edited)"][1].priority for t in titles] == [1, 2, 3, 4, 1], n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_different_fields_edited_in_different_services_all_survive() -> None:
@@ -126,7 +115,7 @@ def test_different_fields_edited_in_different_services_all_survive() -> None:
         assert len(got) == 5 and "renamed in b" in got, n
         item = got["renamed in b"][1]
         assert (item.labels, item.description) == (("home",), "notes from c"), n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 @pytest.mark.parametrize(("policy", "winner"), [
@@ -143,7 +132,7 @@ def test_one_field_edited_differently_goes_through_the_conflict_policy(
     w.sync()
     for n in NAMES:
         assert sorted(by_title(w, n)) == sorted([winner, *titles[1:]]), n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_one_field_edited_differently_is_a_manual_conflict_and_nothing_is_overwritten() -> None:
@@ -184,7 +173,7 @@ def test_a_decided_dispute_stays_decided_when_a_write_fails() -> None:
     w.sync()
     for n in NAMES:
         assert sorted(by_title(w, n)) == sorted(["from b", *titles[1:]]), n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 @pytest.mark.parametrize("policy", ["newest", "manual"])
@@ -222,7 +211,7 @@ def test_a_completed_item_that_a_full_listing_omits_is_not_created_again(where: 
     for n in NAMES:
         assert sorted(by_title(w, n)) == titles, n  # nothing new, the done one not reopened
         assert by_title(w, n)[titles[1]][1].status.kind is StatusKind.DONE, n
-    assert_quiet(w)
+    w.assert_quiet()
     # reopened later in "a": it is the same item again, its new status reaches the others
     ref_a, _ = by_title(w, "a")[titles[1]]
     w.services["a"].user_edit(ref_a, status={"kind": StatusKind.OPEN}, updated_at=ts(9))
@@ -230,7 +219,7 @@ def test_a_completed_item_that_a_full_listing_omits_is_not_created_again(where: 
     for n in NAMES:
         assert sorted(by_title(w, n)) == titles, n
         assert by_title(w, n)[titles[1]][1].status.kind is StatusKind.OPEN, n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 @pytest.mark.parametrize("where", ["a", "b"])
@@ -245,7 +234,7 @@ def test_an_item_deleted_while_the_state_was_lost_is_not_created_again(where: st
     assert titles[3] not in by_title(w, where)
     for n in NAMES:
         assert len(by_title(w, n)) == (4 if n == where else 5), n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_an_item_deleted_and_synced_before_the_loss_is_not_created_again() -> None:
@@ -257,7 +246,7 @@ def test_an_item_deleted_and_synced_before_the_loss_is_not_created_again() -> No
     lose_state(w)
     rep = w.sync()
     assert rep.counts["create"] == 0 and titles[0] not in by_title(w, "b")
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 @pytest.mark.parametrize("origin", ["a", "b"])
@@ -278,7 +267,7 @@ def test_a_default_the_service_fills_in_is_not_copied_to_items_without_one(origi
         assert {i.priority for i in w.live(n).values()} == {None}, n
     for n in NAMES:
         assert sorted(by_title(w, n)) == sorted(["renamed", *titles[1:]]), n
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_two_services_a_completed_original_is_not_created_again() -> None:
@@ -293,7 +282,7 @@ def test_two_services_a_completed_original_is_not_created_again() -> None:
     lose_state(w)
     assert w.sync().counts["create"] == 0
     assert sorted(by_title(w, "a")) == sorted(by_title(w, "b")) == titles
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_a_legacy_link_id_still_names_its_original() -> None:
@@ -307,7 +296,7 @@ def test_a_legacy_link_id_still_names_its_original() -> None:
     rep = w.sync()  # a fresh store: as after a lost state file
     assert rep.counts["create"] == 0
     assert w.titles("a") == w.titles("b") == ["renamed"]
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_an_item_another_flow_created_is_an_original_here() -> None:
@@ -348,7 +337,7 @@ def test_a_first_sync_match_takes_no_default_for_a_value() -> None:
     (only,) = [wr for lp in rep.plan.links for wr in lp.writes]
     assert only.endpoint == "b" and not only.fields and only.origin  # its marker, nothing else
     assert w.only("a")[1].priority is None and w.only("b")[1].priority == 2
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_a_copy_that_returns_to_its_link_is_compared_as_its_service_represents_values(
@@ -370,7 +359,7 @@ def test_a_copy_that_returns_to_its_link_is_compared_as_its_service_represents_v
     w.sync()  # back in scope: re-linked by its marker, not created again
     assert len(w.live("a")) == len(w.live("b")) == 1
     assert w.only("a")[1].priority is None
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 def test_an_original_back_in_scope_rejoins_its_link_instead_of_replacing_it() -> None:
@@ -388,7 +377,7 @@ def test_an_original_back_in_scope_rejoins_its_link_instead_of_replacing_it() ->
     w.services["a"].user_edit(ref_a, labels=["work"], title="x again", updated_at=ts(2))
     w.sync()
     assert w.titles("b") == ["x again"]
-    assert_quiet(w)
+    w.assert_quiet()
 
 
 # -- property: lose the state at any step --------------------------------------------------------
@@ -453,7 +442,7 @@ def test_losing_the_state_at_any_step_duplicates_nothing_and_loses_no_single_sid
     for _ in range(3):
         if w.sync().counts["writes"] == 0:
             break
-    assert_quiet(w)
+    w.assert_quiet()
     for n in NAMES:
         got = _by_identity(w, n)
         assert {i: {"title": it.title, "priority": it.priority, "status": it.status.kind}

@@ -9,7 +9,6 @@ the marker finds them whatever was edited.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from adapters.base import ChangeSet, RemoteItem
@@ -18,11 +17,7 @@ from adapters.memory import MemoryAdapter
 from hub.model import Item
 from hub.planner.matching import link_id_for
 from tests.support.memstore import MemStore
-from tests.support.world import World
-
-
-def ts(minute: int) -> dt.datetime:
-    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
+from tests.support.world import World, ts
 
 
 class ForgetsMarkers(MemoryAdapter):
@@ -46,13 +41,6 @@ def matched(w: World, title: str = "x") -> tuple[str, str]:
     return ref_a, ref_b
 
 
-def quiet(w: World) -> None:
-    before = w.writes()
-    rep = w.sync()
-    assert rep.counts["writes"] == 0, rep.plan
-    assert w.writes() == before
-
-
 def test_the_copy_matched_by_title_gets_the_marker_of_its_link() -> None:
     w = World(("a", "b"))
     ref_a, ref_b = matched(w)
@@ -60,7 +48,7 @@ def test_the_copy_matched_by_title_gets_the_marker_of_its_link() -> None:
     assert w.live("b")[ref_b].origin == lid
     assert w.live("a")[ref_a].origin is None  # the original the id names needs none
     assert w.live("b")[ref_b].title == "x"  # only the marker was written
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_matched_items_renamed_while_the_state_was_lost_are_not_duplicated() -> None:
@@ -73,7 +61,7 @@ def test_matched_items_renamed_while_the_state_was_lost_are_not_duplicated() -> 
     rep = w.sync()
     assert rep.counts["create"] == 0, rep.plan
     assert w.titles("a") == w.titles("b") == ["renamed in b"]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_both_renamed_differently_go_through_the_conflict_policy() -> None:
@@ -84,7 +72,7 @@ def test_both_renamed_differently_go_through_the_conflict_policy() -> None:
     w.store = MemStore()
     w.sync()
     assert w.titles("a") == w.titles("b") == ["from b"]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_copy_carrying_another_flows_marker_keeps_it() -> None:
@@ -97,7 +85,7 @@ def test_a_copy_carrying_another_flows_marker_keeps_it() -> None:
     rep = w.sync()
     assert rep.counts["writes"] == 0, rep.plan
     assert w.live("b")[ref_b].origin == other and w.live("a")[ref_a].origin is None
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_marker_is_written_once_where_listings_do_not_repeat_it() -> None:
@@ -110,7 +98,7 @@ def test_a_marker_is_written_once_where_listings_do_not_repeat_it() -> None:
     w.sync()  # b is listed again, without its marker: it is not marked a second time
     assert w.services["b"].write_count() == marks
     assert w.titles("a") == ["edited in b"]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_failed_marker_is_written_when_the_link_is_next_planned() -> None:
@@ -122,7 +110,7 @@ def test_a_failed_marker_is_written_when_the_link_is_next_planned() -> None:
     w.sync()
     assert w.live("b")[ref_b].origin == link_id_for("f", "a", ref_a)
     assert w.live("b")[ref_b].title == "edited in a"  # in the same write as the edit
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_dry_run_shows_the_marker_write() -> None:

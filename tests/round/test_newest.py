@@ -8,16 +8,10 @@ is reported (as Todoist, Notion and Google do).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from adapters.faults import FaultKind
 from adapters.memory import MemoryAdapter
 from hub.model import Item
-from tests.support.world import World
-
-
-def ts(minute: int) -> dt.datetime:
-    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
+from tests.support.world import World, ts
 
 
 def world(*names: str, per_field: tuple[str, ...] = ("a", "b"), **kw: object) -> World:

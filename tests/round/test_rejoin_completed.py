@@ -9,21 +9,17 @@ their link, and are never copied as new items (a first sync copies no history).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from adapters.base import ChangeSet
 from adapters.memory import MemoryAdapter
 from hub.model import Item, StatusKind
 from tests.support.memstore import MemStore
-from tests.support.world import World
+from tests.support.world import World, ts
 
 NAMES = ("a", "b", "c")
 DONE = {"kind": StatusKind.DONE}
 
-
-def ts(minute: int) -> dt.datetime:
-    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
 
 
 class TodoistLike(MemoryAdapter):
@@ -60,11 +56,6 @@ def status(w: World, name: str, title: str) -> StatusKind:
     return item.status.kind
 
 
-def quiet(w: World) -> None:
-    rep = w.sync()
-    assert rep.counts["writes"] == 0, rep.plan
-
-
 def test_a_task_completed_while_the_state_was_lost_closes_its_copies() -> None:
     w = world()
     refs = synced(w, ["x", "y"])
@@ -74,7 +65,7 @@ def test_a_task_completed_while_the_state_was_lost_closes_its_copies() -> None:
     assert rep.counts["create"] == 0, rep.plan
     assert [status(w, n, "x") for n in NAMES] == [StatusKind.DONE] * 3
     assert [status(w, n, "y") for n in NAMES] == [StatusKind.OPEN] * 3
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_with_two_services_the_completion_goes_through_the_conflict_policy() -> None:
@@ -84,7 +75,7 @@ def test_with_two_services_the_completion_goes_through_the_conflict_policy() -> 
     w.store = MemStore()
     w.sync()
     assert [status(w, n, "x") for n in ("a", "b")] == [StatusKind.DONE] * 2  # newest
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_reopened_task_does_not_revert_what_changed_while_it_was_completed() -> None:
@@ -102,7 +93,7 @@ def test_a_reopened_task_does_not_revert_what_changed_while_it_was_completed() -
     for n in NAMES:
         assert w.titles(n) == ["renamed in b"], n
         assert status(w, n, "renamed in b") is StatusKind.OPEN, n
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_first_sync_copies_no_completed_task() -> None:
@@ -112,7 +103,7 @@ def test_a_first_sync_copies_no_completed_task() -> None:
     rep = w.sync()
     assert rep.counts["create"] == 2  # "open", in b and c
     assert w.titles("b") == w.titles("c") == ["open"]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_completed_task_never_closes_an_item_it_only_shares_a_title_with() -> None:
@@ -123,7 +114,7 @@ def test_a_completed_task_never_closes_an_item_it_only_shares_a_title_with() -> 
     assert status(w, "b", "weekly report") is StatusKind.OPEN
     assert sorted((i.title, i.status.kind) for i in w.live("a").values()) == [
         ("weekly report", StatusKind.DONE), ("weekly report", StatusKind.OPEN)]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_completed_task_sharing_a_title_never_joins_a_re_formed_link() -> None:
@@ -143,7 +134,7 @@ def test_a_completed_task_sharing_a_title_never_joins_a_re_formed_link() -> None
     w.sync()
     assert w.live("b")[ref_b].status.kind is StatusKind.OPEN
     assert [i.status.kind for i in w.live("c").values()] == [StatusKind.OPEN]
-    quiet(w)
+    w.assert_quiet()
 
 
 def test_a_link_known_only_from_completed_copies_takes_no_open_item_by_title() -> None:
@@ -164,4 +155,4 @@ def test_a_link_known_only_from_completed_copies_takes_no_open_item_by_title() -
     w.sync()
     assert w.live("a")[ref_a].status.kind is StatusKind.DONE
     assert w.live("b")[other].status.kind is StatusKind.OPEN
-    quiet(w)
+    w.assert_quiet()

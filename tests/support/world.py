@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,11 @@ from hub.model import Item
 from hub.round.calls import RetryPolicy
 from hub.round.engine import RoundReport, run_flow
 from tests.support.memstore import MemStore
+
+
+def ts(minute: int) -> dt.datetime:
+    """A user's edit time: minute ``minute`` of one fixed hour."""
+    return dt.datetime(2026, 11, 1, 12, minute, tzinfo=dt.UTC)
 
 
 class World:
@@ -59,3 +65,10 @@ class World:
 
     def writes(self) -> int:
         return sum(s.write_count() for s in self.services.values())
+
+    def assert_quiet(self) -> None:
+        """One more round writes nothing and finds no conflict: the services have settled."""
+        before = self.writes()
+        rep = self.sync()
+        assert rep.counts["writes"] == 0 and rep.counts["conflict"] == 0, rep.plan
+        assert self.writes() == before
