@@ -273,13 +273,38 @@ class Daemon:
 
         from hub.daemon.httpserver import server_config  # timeouts and caps: see there
 
+        sock = self._listen()
         config = server_config(create_app(self.web_state()), self.host, self.port,
                                on_refused=lambda what: self.metrics.refused.labels(what).inc())
         server = uvicorn.Server(config)  # off the main thread it leaves signals to us
         self.server = server
-        thread = threading.Thread(target=server.run, name="synchub-web", daemon=True)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                  name="synchub-web", daemon=True)
         thread.start()
         return thread
+
+    def _listen(self) -> socket.socket:
+        """The daemon's listening socket, bound before any round runs.
+
+        uvicorn binds in its own thread and, when the port is taken, only logs an error: the
+        daemon then went on syncing with no status page, no webhooks and a health check that
+        can never pass. Bound here, a taken port stops the start with a clear error instead.
+        Port 0 takes a free port (:attr:`port` is then the one the system chose)."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise ConfigError(ConfigProblem(
+                f"the daemon cannot listen on {self.host}:{self.port}: {exc.strerror} (another "
+                "synchub or another program may hold it); choose another port with --port or "
+                "daemon.port", path="daemon.port")) from None
+        sock.listen(2048)  # uvicorn's default backlog
+        sock.set_inheritable(True)
+        self.port = int(sock.getsockname()[1])
+        return sock
 
     def _install_signals(self) -> None:
         def handler(signum: int, frame: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 import time
 import urllib.request
@@ -21,6 +22,7 @@ from hub.errors import ConfigError
 from hub.model import Item
 from hub.runtime import open_runtime
 from tests.support.daemon_config import write_memory_config
+from tests.support.procs import Proc, child_env
 
 
 def config(tmp_path: Path, host: str = "127.0.0.1", token: str = "") -> tuple[Path, str]:
@@ -155,3 +157,61 @@ def test_synchub_run_accepts_the_environment_token(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert served == ["tok-env-31337"]
     assert "tok-env-31337" not in result.output
+
+
+def test_a_taken_port_stops_the_start_before_any_round(tmp_path: Path) -> None:
+    """uvicorn only logged the failed bind: the daemon went on syncing with no status page,
+    no webhooks and a health check that could never pass (seen in the process tests)."""
+    path, tag = config(tmp_path)
+    get_service(f"a-{tag}").user_create(Item(title="from a"))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        daemon = Daemon(open_runtime(str(path)), port=port)
+        raised: list[BaseException] = []
+
+        def serve() -> None:
+            try:
+                daemon.serve_without_signals()
+            except ConfigError as exc:
+                raised.append(exc)
+
+        t = threading.Thread(target=serve)
+        t.start()
+        t.join(10)
+        daemon.stop.set()  # (ends it if it went on serving without its port)
+        t.join(15)
+        assert raised, "the daemon started without its port"
+        message = str(raised[0])
+        assert f"127.0.0.1:{port}" in message and "daemon.port" in message, message
+        assert "--port" in message
+        assert get_service(f"b-{tag}").live() == {}  # no round ran
+        # as users run it: exit 2 (a setting to change), the reason on stderr
+        done = Proc(["run", "--config", str(path), "--port", str(port)], tmp_path,
+                    child_env(), "run").wait(30)
+    assert done.code == 2, str(done)
+    assert f"127.0.0.1:{port}" in done.err and "in use" in done.err, done.err
+
+
+def test_port_0_serves_on_a_port_the_system_chose(tmp_path: Path) -> None:
+    path, _ = config(tmp_path)
+    daemon = Daemon(open_runtime(str(path)), port=0)
+    t = threading.Thread(target=daemon.serve_without_signals)
+    t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while daemon.port == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert daemon.port != 0
+        for _ in range(200):
+            try:
+                ready = urllib.request.urlopen(f"http://127.0.0.1:{daemon.port}/readyz")
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert ready.status == 200
+    finally:
+        daemon.stop.set()
+        t.join(15)
+    assert not t.is_alive()
