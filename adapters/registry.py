@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Protocol
 
@@ -37,8 +38,10 @@ class AdapterFactory(Protocol):
 ENTRY_POINT_GROUP = "synchub.adapters"
 
 
+@functools.cache
 def installed_adapters() -> dict[str, Any]:
-    """Entry-point name -> entry point (not loaded, so a broken adapter does not break all)."""
+    """Entry-point name -> entry point (not loaded, so a broken adapter does not break all).
+    Read once a process: the scan of every installed distribution costs 15 ms a call."""
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

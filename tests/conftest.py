@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=300, stateful_step_count=30, deadline=None,
+settings.register_profile("ci", max_examples=100, stateful_step_count=30, deadline=None,
                           derandomize=True, database=None, suppress_health_check=_SLOW_OK)
 settings.register_profile("dev", max_examples=500, stateful_step_count=60, deadline=None,
                           suppress_health_check=_SLOW_OK)

@@ -40,7 +40,9 @@ def parse(text: str, file: str) -> tuple[Any, list[ConfigProblem]]:
         what = (exc.problem or exc.context or "invalid YAML").strip()
         return None, [ConfigProblem(f"YAML syntax error: {what}", file, line, col)]
     problems = list(_duplicates(node, file, ()))
-    doc = y.load(io.StringIO(text))
+    # constructed from the nodes just composed (not parsed again: that was half of what
+    # reading a config cost each ``synchub`` process); an empty document is None as load gives
+    doc = y.constructor.construct_document(node) if node is not None else None
     return doc, problems
 
 

@@ -8,7 +8,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -20,16 +19,12 @@ from typing import Any
 import pytest
 
 from hub.cli import sandbox as sbx
+from tests.support.procs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "COLUMNS": "200",
        "NO_COLOR": "1"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def synchub(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

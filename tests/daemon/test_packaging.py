@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,21 +25,17 @@ from starlette.routing import Route
 
 from hub.cli import sandbox as sbx
 from hub.cli.healthcheck import main as healthcheck
+from tests.support.procs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_healthcheck_command_against_a_live_server_and_a_dead_port() -> None:
     async def ok(request):  # type: ignore[no-untyped-def]
         return JSONResponse({"status": "ok"})
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/healthz", ok)]),
                                            host="127.0.0.1", port=port, log_level="error"))
     t = threading.Thread(target=server.run, daemon=True)
@@ -54,7 +49,7 @@ def test_healthcheck_command_against_a_live_server_and_a_dead_port() -> None:
     finally:
         server.should_exit = True
         t.join(5)
-    assert healthcheck([f"http://127.0.0.1:{_free_port()}/healthz"]) == 1
+    assert healthcheck([f"http://127.0.0.1:{free_port()}/healthz"]) == 1
 
 
 def test_dockerfile_runs_as_non_root_with_a_healthcheck_and_the_run_command() -> None:
@@ -175,7 +170,7 @@ def run_container(path: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
 def serve_and_check(world: dict[str, Any], **env: str) -> None:
     """The container's command with compose's token: healthy, token-protected, syncing, and
     stopping cleanly on SIGTERM (what `docker stop` sends)."""
-    port, token = _free_port(), "compose-token-0123456789"
+    port, token = free_port(), "compose-token-0123456789"
     proc = run_container(world["path"], port, SYNCHUB_DAEMON_TOKEN=token, **env)
     try:
         wait_for(lambda: healthy(port), proc)
@@ -204,7 +199,7 @@ def test_container_command_with_the_compose_token_serves_and_passes_its_healthch
 
 def test_container_command_without_a_token_refuses_to_start_and_says_why(
         sandbox_config: dict[str, Any]) -> None:
-    proc = run_container(sandbox_config["path"], _free_port())
+    proc = run_container(sandbox_config["path"], free_port())
     out = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 2, out
     assert "SYNCHUB_DAEMON_TOKEN" in out

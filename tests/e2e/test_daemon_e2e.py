@@ -13,10 +13,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,8 +25,8 @@ import pytest
 from hub.cli import sandbox as sbx
 from hub.model import DateOnly, Item, Status, StatusKind
 from tests.support.daemon_config import free_port
+from tests.support.procs import Proc, child_env
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEDED = {"Fix login timeout", "Prepare sprint review", "Book team offsite", "Draft Q3 roadmap",
           "Release go-live"}
 DATED = {"Fix login timeout", "Release go-live"}
@@ -58,24 +54,22 @@ class World:
         self.secrets = {name: c["webhook_secret"]
                         for name, c in sbx.read_config(self.path)["connections"].items()}
         self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Proc | None = None
+        self._starts = 0
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hub", "run", "--config", str(self.path), "--log-format",
-             "json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._starts += 1
+        self.proc = Proc(["run", "--config", str(self.path), "--log-format", "json"],
+                         self.dir, child_env(), f"run{self._starts}")
         wait_for(lambda: get(self.base + "/readyz")[0] == 200)
 
     def stop(self) -> int:
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
+        return self.proc.term(timeout=60)
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+        if self.proc is not None:
+            self.proc.kill9()
         for b in self.boxes.values():
             b.stop()
 

@@ -78,7 +78,7 @@ def apply(plan_links, current: dict[str, Item]) -> dict[str, LinkState]:  # type
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(scenarios())
 def test_single_side_edits_always_survive_and_everything_converges(scn) -> None:  # type: ignore[no-untyped-def]
     names, links, current = scn
@@ -106,7 +106,7 @@ def test_single_side_edits_always_survive_and_everything_converges(scn) -> None:
                 assert getattr(current[c.ref], f) == getattr(link.base, f)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(scenarios(), st.randoms(use_true_random=False))
 def test_plan_is_deterministic_and_independent_of_order(scn, rnd: random.Random) -> None:  # type: ignore[no-untyped-def]
     names, links, current = scn

@@ -33,11 +33,10 @@ from tests.process.model import (
     item_divergence,
     item_violations,
 )
-from tests.process.procs import Done, Proc, free_port, wait_for
+from tests.support.procs import Done, Proc, child_env, free_port, wait_for
 
 __all__ = ["HAS_STATUS", "SERVICES", "Done", "Hub", "Proc", "chaos_seeds", "wait_for"]
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
 FLOW = "sandbox"
 PROFILE = os.environ.get("SYNCHUB_CHAOS", "ci")  # "ci" (default) or "nightly"
@@ -85,10 +84,7 @@ class Hub:
             self.state_url = f"{PG_URL}{sep}schema={self._schema}"
         self.port = free_port()
         self.config = self.write_config(interval=interval, writer_wait=writer_wait)
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SYNCHUB_")}
-        self.env["PYTHONPATH"] = str(ROOT)
-        self.env["NO_COLOR"] = "1"
-        self.env["COLUMNS"] = "200"
+        self.env = child_env()
         self.procs: list[Proc] = []
         self._tags = 0
         self.log: list[str] = []  # what happened, printed when an invariant fails

@@ -21,6 +21,7 @@ from hub.config.models import EndpointConfig, FlowConfig
 from hub.model import Item, StatusKind
 from hub.planner.matching import legacy_link_id
 from hub.round.engine import RoundReport, run_flow
+from tests.support.budget import examples
 from tests.support.memstore import MemStore
 from tests.support.world import World, ts
 
@@ -403,7 +404,7 @@ def _by_identity(w: World, name: str) -> dict[str, Item]:
     return out
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(step, max_size=24))
 def test_losing_the_state_at_any_step_duplicates_nothing_and_loses_no_single_side_edit(
         steps: list[tuple[Any, ...]]) -> None:

@@ -6,9 +6,6 @@ origin marker of the copies synchub made (see tests/round/test_lost_state.py for
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +15,8 @@ import pytest
 
 from hub.cli import sandbox as sbx
 from hub.model import Status, StatusKind
+from tests.support.procs import Proc, child_env
 
-ROOT = Path(__file__).resolve().parents[2]
 TASKS = ("jira", "todoist", "notion")
 
 
@@ -33,10 +30,9 @@ def boxes() -> Iterator[dict[str, Any]]:
 
 
 def sync(path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "hub", "sync", "--config", str(path)],
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    tag = f"sync{len(list(path.parent.glob('sync*.out')))}"
+    done = Proc(["sync", "--config", str(path)], path.parent, child_env(), tag).wait(120)
+    assert done.code == 0, str(done)
 
 
 def titles(box: Any) -> Counter[str]:

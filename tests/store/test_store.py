@@ -24,6 +24,7 @@ from hub.store.base import (
     LinkState,
     Provenance,
 )
+from tests.support.budget import examples
 
 T = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -196,7 +197,7 @@ ops = st.lists(st.tuples(st.sampled_from(["save", "drop"]), st.sampled_from(["L1
                          st.sampled_from(["a", "b", "c"])), max_size=12)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=examples(25), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops)
 def test_random_saves_and_drops_read_back_like_a_dict(store: Any, seq: list[tuple[str, str, str]]

@@ -3,15 +3,12 @@ for the daemon and replica tests: one writer instead of a copy in each test modu
 
 from __future__ import annotations
 
-import socket
 import textwrap
 from pathlib import Path
 
+from tests.support.procs import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "write_memory_config"]
 
 
 def write_memory_config(path: Path, tag: str, *, state: str, daemon: str = "",

@@ -22,6 +22,7 @@ from adapters.gcal.webhook import parse_webhook
 from hub.errors import AuthError, Conflict, RateLimited
 from hub.model import DateOnly, FloatingDateTime, Item, Span, ZonedDateTime
 from tests.adapters.gcal.conftest import GcalHarness, build
+from tests.support.budget import examples
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"]
 # DST changes of 2026 in Berlin and New York, and a day either side
@@ -36,7 +37,6 @@ moments = st.one_of(
         tzinfo=dt.UTC), tz=z), days, times, st.sampled_from(ZONES)))
 
 
-@settings(max_examples=400)
 @given(moments)
 def test_due_round_trips_through_the_event_wire_format(due) -> None:  # type: ignore[no-untyped-def]
     item = Item(title="x", due=due)
@@ -48,7 +48,6 @@ def test_due_round_trips_through_the_event_wire_format(due) -> None:  # type: ig
     assert convert.to_item(ev, "due", "UTC").due == due
 
 
-@settings(max_examples=200)
 @given(moments, st.integers(1, 72))
 def test_spans_round_trip_exactly(start, hours) -> None:  # type: ignore[no-untyped-def]
     if isinstance(start, DateOnly):
@@ -67,7 +66,7 @@ def shared() -> GcalHarness:  # type: ignore[misc]
     sandbox.stop()
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=examples(30), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(due=moments)
 def test_due_round_trips_through_the_emulator(shared: GcalHarness, due) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.jira.adf import from_markdown, to_markdown
@@ -25,13 +25,11 @@ block = st.one_of(
 documents = st.lists(block, min_size=1, max_size=5).map("\n\n".join)
 
 
-@settings(max_examples=300)
 @given(documents)
 def test_markdown_survives_adf_and_back(md: str) -> None:
     assert to_markdown(from_markdown(md)) == md
 
 
-@settings(max_examples=200)
 @given(documents)
 def test_adf_survives_markdown_and_back(md: str) -> None:
     adf = from_markdown(md)
@@ -128,7 +126,6 @@ def paragraphs(draw: st.DrawFn) -> dict:
     return _para(*nodes) if nodes else _para(_text("x"))
 
 
-@settings(max_examples=400)
 @given(st.lists(paragraphs(), min_size=1, max_size=3))
 def test_any_text_and_marks_survive_markdown_and_back(blocks: list[dict]) -> None:
     adf = _doc(*blocks)
@@ -141,7 +138,6 @@ def test_a_comment_that_holds_no_node_is_text_not_a_crash() -> None:
         assert adf is not None and to_markdown(adf) == md
 
 
-@settings(max_examples=300)
 @given(st.text(alphabet="ab *_#-.1[]()`\\!<>\n", min_size=1, max_size=30))
 def test_markdown_settles_after_one_trip(md: str) -> None:
     """What Jira reads back from any Markdown reads back the same again: the adapter declares

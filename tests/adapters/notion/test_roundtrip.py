@@ -17,6 +17,7 @@ from adapters.notion.adapter import NotionAdapter
 from adapters.notion.sandbox import SCHEMA, STATUS, NotionSandbox
 from hub.model import DateOnly, FloatingDateTime, Item, Span, ZonedDateTime
 from tests.adapters.notion.conftest import build
+from tests.support.budget import examples
 
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd")), min_size=1,
                 max_size=8)
@@ -104,7 +105,7 @@ def adapters() -> Iterator[dict[str, NotionAdapter]]:
     sandbox.stop()
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(item=items(), layout=st.sampled_from(sorted(LAYOUTS)))
 def test_every_property_type_round_trips(adapters: dict[str, NotionAdapter], item: Item,

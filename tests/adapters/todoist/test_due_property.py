@@ -14,6 +14,7 @@ from adapters.todoist import convert
 from adapters.todoist.sandbox import TodoistSandbox
 from hub.model import DateOnly, FloatingDateTime, Item, ZonedDateTime, normalise_rrule
 from tests.adapters.todoist.conftest import TodoistHarness
+from tests.support.budget import examples
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 naive = st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1)
@@ -34,7 +35,6 @@ rrules = st.one_of(
 )
 
 
-@settings(max_examples=300)
 @given(dues, rrules)
 def test_due_and_recurrence_round_trip_through_the_wire_format(due, rrule) -> None:  # type: ignore[no-untyped-def]
     wire = convert.write_due(due, rrule)
@@ -55,7 +55,7 @@ def shared() -> Iterator[TodoistHarness]:
     sandbox.stop()
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=examples(40), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(due=dues, rrule=rrules)
 def test_due_round_trips_through_the_emulator_and_the_real_client(  # type: ignore[no-untyped-def]
