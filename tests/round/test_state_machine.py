@@ -20,7 +20,7 @@ last settle. What a settle converged on is what the next one is checked against.
 Budgets come from the Hypothesis profile (registered in ``tests/conftest.py``), chosen with
 ``SYNCHUB_HYPOTHESIS``:
 
-- ``ci`` (default): a few hundred short runs, derandomized, no example database: same result
+- ``ci`` (default): 100 short runs, derandomized, no example database: same result
   on every machine, some seconds;
 - ``dev``: more and longer runs, random, failures kept in the local example database;
 - ``nightly``: thousands of runs of up to 150 steps, random, no deadline (tens of minutes)::
@@ -28,7 +28,7 @@ Budgets come from the Hypothesis profile (registered in ``tests/conftest.py``), 
     SYNCHUB_HYPOTHESIS=nightly pytest tests/round/test_state_machine.py -p no:cacheprovider
     SYNCHUB_HYPOTHESIS=nightly pytest tests/round/test_state_machine.py --hypothesis-seed=6
 
-The test is marked ``slow``: ``pytest -m "not slow"`` leaves it out of a quick loop.
+It runs in plain ``pytest`` (the CI profile: 100 examples of up to 30 steps, a few seconds).
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -270,7 +269,7 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 #: examples, steps and randomness come from the active profile (see the module docstring)
-TestSyncMachine = pytest.mark.slow(SyncMachine.TestCase)
+TestSyncMachine = SyncMachine.TestCase
 
 
 def test_a_settle_is_checked_against_what_the_last_one_converged_on() -> None:

@@ -92,9 +92,15 @@ class Done:
 
 
 class Zygote:
-    """One fork server per environment, started on first use and kept for the session."""
+    """The fork server of this test process, started on first use and kept for the session.
 
-    _servers: dict[tuple[tuple[str, str], ...], Zygote] = {}
+    One for all environments: each child gets its own environment, set before synchub
+    runs. (Keyed by environment there was one a test, as pytest names the running test in
+    ``PYTEST_CURRENT_TEST``: 2.5 s of CPU each.) What the imports read from the environment
+    (rich's console width and colour) is the first caller's; every caller passes
+    :func:`child_env`, whose COLUMNS and NO_COLOR are fixed."""
+
+    _server: Zygote | None = None
     _lock = threading.Lock()
 
     def __init__(self, env: dict[str, str]) -> None:
@@ -109,11 +115,10 @@ class Zygote:
 
     @classmethod
     def of(cls, env: dict[str, str]) -> Zygote:
-        key = tuple(sorted(env.items()))
         with cls._lock:
-            if key not in cls._servers or cls._servers[key].popen.poll() is not None:
-                cls._servers[key] = cls(env)
-            return cls._servers[key]
+            if cls._server is None or cls._server.popen.poll() is not None:
+                cls._server = cls(env)
+            return cls._server
 
     def spawn(self, args: list[str], cwd: Path, env: dict[str, str], out: Path,
               err: Path) -> int:
