@@ -32,10 +32,8 @@ def make_hub(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callabl
         h.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest) -> str:
-    """Each scenario on SQLite in the quick run, on PostgreSQL too in the long one
-    (``pytest -m slow``, which CI runs as well)."""
     if request.param == "postgresql" and not PG_URL:
         pytest.skip(PG_SKIP)
     return str(request.param)

@@ -24,7 +24,6 @@ ENGINES = ["sqlite", "postgresql"] if PROFILE == "nightly" else ["sqlite"]
 
 
 @pytest.mark.chaos
-@pytest.mark.slow
 @pytest.mark.parametrize("seed", chaos_seeds())
 @pytest.mark.parametrize("engine", ENGINES)
 def test_random_steps_keep_the_invariants(make_hub: Callable[..., Hub], engine: str,
