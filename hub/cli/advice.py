@@ -5,8 +5,8 @@ Exit codes (also in the README):
 ====  ==========================================================================
 0     success (``sync``: every flow's round completed with no error)
 1     a round completed partially: some service failed; what could be synced was
-2     the configuration is invalid (every problem listed with file:line and key), or a
-      command's argument names nothing that exists
+2     the configuration is invalid (every problem listed with file:line and key), a
+      command's argument names nothing that exists, or the daemon's port is taken
 3     the state store cannot be used (newer schema, other config, not writable)
 4     authentication failed: credentials missing, expired or without permission
 5     refused by the mass-change guard: review with ``synchub plan``, then ``--force``
