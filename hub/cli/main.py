@@ -5,6 +5,7 @@ group; what they share is :mod:`hub.cli.common`. Exit codes: see :mod:`hub.cli.a
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -22,6 +23,19 @@ app.add_typer(conflicts_app, name="conflicts")
 def version() -> None:
     """Print synchub's version."""
     console.print(f"synchub {__version__}")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print synchub's version and exit (as `synchub version`).")] = False) -> None:
+    """Two-way sync between Jira, Todoist, Notion and Google Calendar."""
 
 
 # The order here is the order of ``synchub --help``.
