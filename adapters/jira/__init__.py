@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.base import ChangeNotice, EndpointContext
-from adapters.jira.adapter import JiraAdapter
+from adapters.jira.adapter import MARKER_LAG, JiraAdapter
 from adapters.jira.client import JiraClient
 from adapters.jira.sandbox import JiraSandbox
 from adapters.jira.webhook import parse_webhook
+from hub.config.models import Duration
 
 
 class JiraConnection(BaseModel):
@@ -20,6 +21,12 @@ class JiraConnection(BaseModel):
     url: str = Field(pattern=r"^https?://[^\s/]+")
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     token: SecretStr
+    #: How long a new issue may be missing from JQL search results. A create whose answer a
+    #: crash lost is looked for by its marker until this has passed, and only then made again
+    #: (so a lagging search never duplicates it); the copy waits that long. Jira Cloud's
+    #: search lags up to about a minute behind its writes, hence the default; 0 suits a site
+    #: whose search is immediate.
+    search_lag: Duration = Field(default=MARKER_LAG)
 
 
 class JiraScope(BaseModel):
@@ -53,7 +60,7 @@ class JiraAdapterFactory:
         client = JiraClient(connection.url, connection.email,
                             connection.token.get_secret_value())
         return JiraAdapter(client, ctx, jql=scope.jql, reconcile_every=scope.reconcile_every,
-                           read_only=scope.read_only)
+                           read_only=scope.read_only, search_lag=connection.search_lag)
 
     def validate_endpoint(self, endpoint: Any) -> list[str]:
         """Creating issues needs a project and an issue type (``options``)."""

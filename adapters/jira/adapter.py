@@ -88,7 +88,8 @@ def _updated(text: str) -> dt.datetime:
 
 class JiraAdapter(AdapterBase):
     def __init__(self, client: JiraClient, ctx: EndpointContext, *, jql: str,
-                 reconcile_every: int = 10, read_only: bool = False) -> None:
+                 reconcile_every: int = 10, read_only: bool = False,
+                 search_lag: dt.timedelta = MARKER_LAG) -> None:
         self.client = client
         self.name = ctx.name
         self.ctx = ctx
@@ -101,7 +102,7 @@ class JiraAdapter(AdapterBase):
         if ctx.fields is not None:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
-                                         marker_lag=MARKER_LAG.total_seconds())
+                                         marker_lag=search_lag.total_seconds())
         self.people = People(client)
         self.listed_at: dt.datetime | None = None  # Jira's clock at a listing's first page
         self._zone: ZoneInfo | None = None

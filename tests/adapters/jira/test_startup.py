@@ -50,3 +50,27 @@ def test_a_profile_zone_this_host_does_not_know_reads_in_the_endpoints_zone(
         assert ref in {r.ref for r in a.changes(None).items}
     assert a.zone == ZoneInfo("UTC")  # the endpoint's zone (EndpointContext default)
     assert any("Foo/Bar" in r.getMessage() for r in caplog.records)
+
+
+def test_the_search_lag_a_lost_create_waits_out_is_the_connections() -> None:
+    """Recovery waits ``search_lag`` before making a create a crash left unanswered again
+    (hub/round/recovery.py); Jira Cloud's default, or the connection's setting."""
+    from adapters.base import EndpointContext
+    from adapters.jira import JiraAdapterFactory, JiraConnection, JiraScope
+    from adapters.jira.adapter import MARKER_LAG
+
+    sb = JiraSandbox()
+    try:
+        ctx = EndpointContext(name="jira", flow="t", value_maps=sb.value_maps,
+                              options=sb.options)
+        scope = JiraScope.model_validate(sb.scope)
+        factory = JiraAdapterFactory()
+        default = factory.build(JiraConnection.model_validate(sb.connection), scope, ctx)
+        assert default.capabilities.marker_lag == MARKER_LAG.total_seconds() >= 60
+        quick = factory.build(JiraConnection.model_validate(
+            {**sb.connection, "search_lag": "2s"}), scope, ctx)
+        assert quick.capabilities.marker_lag == 2.0
+        with pytest.raises(ValueError, match="search_lag"):
+            JiraConnection.model_validate({**sb.connection, "search_lag": "soon"})
+    finally:
+        sb.stop()
