@@ -149,6 +149,15 @@ def http(url: str, headers: dict[str, str] | None = None) -> int:
         return int(e.code)
 
 
+def rounds_done(base: str, token: str) -> float:
+    """Rounds the daemon has finished, whatever their status (its Prometheus counter)."""
+    req = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        text = r.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("synchub_rounds_total{"))
+
+
 @pytest.fixture
 def sandbox_config(tmp_path: Path) -> Iterator[dict[str, Any]]:
     boxes = sbx.start()
@@ -181,6 +190,9 @@ def serve_and_check(world: dict[str, Any], **env: str) -> None:
         boxes = world["boxes"]
         wait_for(lambda: {"Book team offsite", "Fix login timeout"} <= {
             i.title for i in boxes["notion"].items().values()}, proc)
+        # and the round finished: a SIGTERM mid-round stops after the write in flight (the
+        # rest is the next start's), so a test stopping it there finds some items unlinked
+        wait_for(lambda: rounds_done(base, token) >= 1, proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=40) == 0
     finally:
