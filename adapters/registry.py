@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib.metadata import entry_points
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel
@@ -39,10 +41,10 @@ ENTRY_POINT_GROUP = "synchub.adapters"
 
 
 @functools.cache
-def installed_adapters() -> dict[str, Any]:
+def installed_adapters() -> Mapping[str, Any]:
     """Entry-point name -> entry point (not loaded, so a broken adapter does not break all).
     Read once a process: the scan of every installed distribution costs 15 ms a call."""
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return MappingProxyType({ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)})
 
 
 def load_factory(type_name: str) -> AdapterFactory:

@@ -1,8 +1,9 @@
 """Shared fixtures: a state store per engine (PostgreSQL when SYNCHUB_TEST_POSTGRES_URL is set),
 and the Hypothesis profiles, chosen with ``SYNCHUB_HYPOTHESIS`` (``ci``, ``dev``, ``nightly``).
 
-The profiles set budgets only where a test leaves them open (most ``@given`` tests name their
-``max_examples``; the state machine takes examples and steps from here):
+The profiles set the budgets: most ``@given`` tests leave ``max_examples`` to them (those whose
+every example is expensive name a small CI budget with ``tests/support/budget.py::examples``,
+scaled up by the longer profiles); the state machine takes examples and steps from here:
 
 - ``ci`` (default): quick and reproducible. Derandomized, with no example database, so every
   machine runs the same examples and a failure in CI fails the same way on a laptop.

@@ -25,6 +25,11 @@ def test_a_command_runs_in_its_own_process_with_its_exit_code(tmp_path: Path) ->
     assert (done.code, done.out.strip()) == (0, f"synchub {__version__}")
     bad = Proc(["no-such-command"], tmp_path, child_env(), "bad").wait(30)
     assert bad.code == 2 and "no-such-command" in bad.err
+    # a tag used again reports the new process, not the last one's code or output
+    again = Proc(["--version"], tmp_path, child_env(), "bad")
+    assert again.poll() in (None, 0)
+    done = again.wait(30)
+    assert done.code == 0 and "no-such-command" not in done.err, str(done)
 
 
 def test_the_directory_and_environment_are_the_ones_given(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -21,12 +22,19 @@ class JiraConnection(BaseModel):
     url: str = Field(pattern=r"^https?://[^\s/]+")
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     token: SecretStr
-    #: How long a new issue may be missing from JQL search results. A create whose answer a
-    #: crash lost is looked for by its marker until this has passed, and only then made again
-    #: (so a lagging search never duplicates it); the copy waits that long. Jira Cloud's
-    #: search lags up to about a minute behind its writes, hence the default; 0 suits a site
-    #: whose search is immediate.
+    #: How long a create whose answer a crash lost is looked for by its origin marker (a JQL
+    #: search, which lags behind Jira's writes) before it is made again, so a lagging search
+    #: never duplicates it; that copy waits this long. Jira Cloud's search lags up to about a
+    #: minute, hence the default; 0 suits a site whose search is immediate. (Listing keeps
+    #: its own settle time.)
     search_lag: Duration = Field(default=MARKER_LAG)
+
+    @field_validator("search_lag")
+    @classmethod
+    def _not_negative(cls, v: dt.timedelta) -> dt.timedelta:
+        if v < dt.timedelta(0):
+            raise ValueError("search_lag cannot be negative (0 for a search that never lags)")
+        return v
 
 
 class JiraScope(BaseModel):

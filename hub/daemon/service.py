@@ -8,6 +8,7 @@ the committed state: unfinished intents are healed by the executor's recovery.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -273,37 +274,59 @@ class Daemon:
 
         from hub.daemon.httpserver import server_config  # timeouts and caps: see there
 
-        sock = self._listen()
         config = server_config(create_app(self.web_state()), self.host, self.port,
                                on_refused=lambda what: self.metrics.refused.labels(what).inc())
         server = uvicorn.Server(config)  # off the main thread it leaves signals to us
+        sockets = self._listen()  # last: nothing after it can fail and leave them open
         self.server = server
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+        thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},
                                   name="synchub-web", daemon=True)
         thread.start()
         return thread
 
-    def _listen(self) -> socket.socket:
-        """The daemon's listening socket, bound before any round runs.
+    def _listen(self) -> list[socket.socket]:
+        """The daemon's listening sockets, bound before any round runs: one for each address
+        the host names (``localhost``: 127.0.0.1 and ::1), as uvicorn binds them.
 
         uvicorn binds in its own thread and, when the port is taken, only logs an error: the
         daemon then went on syncing with no status page, no webhooks and a health check that
         can never pass. Bound here, a taken port stops the start with a clear error instead.
-        Port 0 takes a free port (:attr:`port` is then the one the system chose)."""
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        Port 0 takes a free port (:attr:`port` is then the one the system chose, the same on
+        every address)."""
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+        except socket.gaierror as exc:
+            raise ConfigError(ConfigProblem(
+                f"the daemon cannot listen on {self.host!r}: {exc.strerror}; check --host or "
+                "daemon.host", path="daemon.host")) from None
+        sockets: list[socket.socket] = []
+        try:
+            for family, host in dict.fromkeys((i[0], str(i[4][0])) for i in infos):
+                sockets.append(self._bind(family, (host, self.port)))
+                self.port = int(sockets[-1].getsockname()[1])  # port 0: the same one for all
+        except BaseException:
+            for sock in sockets:
+                sock.close()
+            raise
+        return sockets
+
+    def _bind(self, family: int, address: tuple[str, int]) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # "::" is IPv6 only
         try:
-            sock.bind((self.host, self.port))
+            sock.bind(address)
         except OSError as exc:
             sock.close()
+            taken = exc.errno == errno.EADDRINUSE
             raise ConfigError(ConfigProblem(
-                f"the daemon cannot listen on {self.host}:{self.port}: {exc.strerror} (another "
-                "synchub or another program may hold it); choose another port with --port or "
-                "daemon.port", path="daemon.port")) from None
-        sock.listen(2048)  # uvicorn's default backlog
-        sock.set_inheritable(True)
-        self.port = int(sock.getsockname()[1])
+                f"the daemon cannot listen on {address[0]}:{address[1]}: {exc.strerror}"
+                + (" (another synchub or another program holds it); choose another port with "
+                   "--port or daemon.port" if taken else "; check --host or daemon.host"),
+                path="daemon.port" if taken else "daemon.host")) from None
+        sock.listen()  # uvicorn listens again with its configured backlog
         return sock
 
     def _install_signals(self) -> None:

@@ -194,9 +194,22 @@ def test_a_taken_port_stops_the_start_before_any_round(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}" in done.err and "in use" in done.err, done.err
 
 
-def test_port_0_serves_on_a_port_the_system_chose(tmp_path: Path) -> None:
+def _answers(url: str) -> bool:
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def test_port_0_serves_on_every_address_of_the_host_on_a_port_the_system_chose(
+        tmp_path: Path) -> None:
+    """``localhost`` is each address it resolves to (127.0.0.1 and, where the host has it,
+    ::1), all on the one port the system chose for the first."""
     path, _ = config(tmp_path)
-    daemon = Daemon(open_runtime(str(path)), port=0)
+    daemon = Daemon(open_runtime(str(path)), host="localhost", port=0)
     t = threading.Thread(target=daemon.serve_without_signals)
     t.start()
     try:
@@ -204,13 +217,12 @@ def test_port_0_serves_on_a_port_the_system_chose(tmp_path: Path) -> None:
         while daemon.port == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert daemon.port != 0
-        for _ in range(200):
-            try:
-                ready = urllib.request.urlopen(f"http://127.0.0.1:{daemon.port}/readyz")
-                break
-            except OSError:
-                time.sleep(0.05)
-        assert ready.status == 200
+        addresses = {i[4][0] for i in socket.getaddrinfo("localhost", daemon.port,
+                                                         type=socket.SOCK_STREAM)}
+        assert "127.0.0.1" in addresses
+        for address in addresses:
+            host = f"[{address}]" if ":" in address else address
+            assert _answers(f"http://{host}:{daemon.port}/readyz"), address
     finally:
         daemon.stop.set()
         t.join(15)

@@ -341,13 +341,14 @@ class Hub:
         self.clear_faults()
         sync = sync or (lambda: self.sync())
         last: Any = None
-        deadline = time.monotonic() + SEARCH_LAG + 5
+        deadline: float | None = None  # set when a sync first says a create waits
         done = 0
-        while done < rounds or (_waits_for_search(last) and time.monotonic() < deadline):
+        while done < rounds or (deadline is not None and time.monotonic() < deadline):
             self.check("while converging")
             if not self.divergence():
                 return
             if _waits_for_search(last):
+                deadline = deadline or time.monotonic() + SEARCH_LAG + 5
                 time.sleep(0.5)
             last = sync()
             done += 1

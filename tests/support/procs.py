@@ -9,6 +9,7 @@ nightly profile) starts a fresh interpreter for each instead.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -94,40 +96,50 @@ class Done:
 class Zygote:
     """The fork server of this test process, started on first use and kept for the session.
 
-    One for all environments: each child gets its own environment, set before synchub
-    runs. (Keyed by environment there was one a test, as pytest names the running test in
-    ``PYTEST_CURRENT_TEST``: 2.5 s of CPU each.) What the imports read from the environment
-    (rich's console width and colour) is the first caller's; every caller passes
-    :func:`child_env`, whose COLUMNS and NO_COLOR are fixed."""
+    One for all callers, started with :func:`child_env` whatever the caller passes: each child
+    gets its own environment, set before synchub runs. (Keyed by environment there was one a
+    test, as pytest names the running test in ``PYTEST_CURRENT_TEST``: 2.5 s of CPU each.)
+    Its own stderr goes to a file, not the terminal: rich decides at import whether stderr is
+    a terminal that takes colour, and the children's stderr is a file."""
 
     _server: Zygote | None = None
     _lock = threading.Lock()
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.popen = subprocess.Popen([sys.executable, "-m", "tests.support.zygote"], env=env,
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(self) -> None:
+        self.log = Path(tempfile.mkstemp(prefix="synchub-zygote-", suffix=".log")[1])
+        with open(self.log, "wb") as log:
+            self.popen = subprocess.Popen([sys.executable, "-m", "tests.support.zygote"],
+                                          env=child_env(), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=log)
         assert self.popen.stdout is not None and self.popen.stdin is not None
         self._in: IO[bytes] = self.popen.stdin
         self._out: IO[bytes] = self.popen.stdout
-        ready = self._out.readline()
-        if not ready:
-            raise RuntimeError(f"the fork server did not start (exit {self.popen.wait()})")
+        self._ids = itertools.count(1)
+        if not self._out.readline():
+            raise RuntimeError(f"the fork server did not start (exit {self.popen.wait()}):\n"
+                               + self.log.read_text(errors="replace")[-3000:])
 
     @classmethod
-    def of(cls, env: dict[str, str]) -> Zygote:
+    def get(cls) -> Zygote:
         with cls._lock:
-            if cls._server is None or cls._server.popen.poll() is not None:
-                cls._server = cls(env)
+            if cls._server is None or not cls._server.alive():
+                cls._server = cls()
             return cls._server
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
 
     def spawn(self, args: list[str], cwd: Path, env: dict[str, str], out: Path,
               err: Path) -> int:
-        request = {"args": args, "cwd": str(cwd), "env": env, "out": str(out),
-                   "err": str(err)}
         with self._lock:
+            request = {"id": next(self._ids), "args": args, "cwd": str(cwd), "env": env,
+                       "out": str(out), "err": str(err)}
             self._in.write(json.dumps(request).encode() + b"\n")
             self._in.flush()
-            answer: dict[str, Any] = json.loads(self._out.readline())
+            answer: dict[str, Any] = json.loads(self._out.readline() or b"{}")
+        if answer.get("id") != request["id"] or "pid" not in answer:
+            raise RuntimeError(f"the fork server could not start synchub {' '.join(args)}: "
+                               f"{answer.get('error', answer)}")
         return int(answer["pid"])
 
 
@@ -138,15 +150,19 @@ class Proc:
         self.args = args
         self.out_path, self.err_path = cwd / f"{tag}.out", cwd / f"{tag}.err"
         self._exit_path = Path(f"{self.out_path}.exit")
+        self._exit_path.unlink(missing_ok=True)  # a tag used again: not the last one's code
         self.popen: subprocess.Popen[bytes] | None = None
-        if SPAWN == "exec":
-            with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+        self.zygote: Zygote | None = None
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            if SPAWN == "exec":
                 self.popen = subprocess.Popen([sys.executable, "-m", "hub", *args], cwd=cwd,
                                               env=env, stdout=out, stderr=err,
                                               stdin=subprocess.DEVNULL)
+        if self.popen is not None:
             self.pid = self.popen.pid
         else:
-            self.pid = Zygote.of(env).spawn(args, cwd, env, self.out_path, self.err_path)
+            self.zygote = Zygote.get()
+            self.pid = self.zygote.spawn(args, cwd, env, self.out_path, self.err_path)
 
     def poll(self) -> int | None:
         if self.popen is not None:
@@ -192,7 +208,11 @@ class Proc:
         return self._wait(timeout)
 
     def signal(self, signum: int) -> None:
-        """Send ``signum`` unless the process has ended (and been reaped)."""
+        """Send ``signum`` unless the process has ended (and been reaped). Not when its fork
+        server is gone: nobody reaps its children then, and the pid may be another's."""
+        if self.zygote is not None and not self.zygote.alive():
+            raise RuntimeError(f"the fork server died; not signalling pid {self.pid}:\n"
+                               + self.zygote.log.read_text(errors="replace")[-3000:])
         if self.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signum)

@@ -6,18 +6,21 @@ clients before it does anything; the process tests start a few hundred ``synchub
 so on two cores that import alone was most of the suite's time. A child forked from here is
 still its own operating-system process (its own pid, files, locks, signals; ``kill -9`` kills
 it mid-write), and it runs exactly what ``python -m hub`` runs: ``hub/__main__.py`` through
-:func:`runpy.run_module`, with ``sys.argv``, the working directory, the environment and fds
-0-2 set up as a fresh process has them, leaving through the interpreter's normal exit (atexit
-handlers, flushed streams). What it skips is only the interpreter start and the imports,
-which happened here, before any thread, socket or file of synchub's existed. The nightly
-profile (``SYNCHUB_TEST_SPAWN=exec``) and the tests of the installed command
+:func:`runpy.run_module`, with ``sys.argv``, ``sys.path[0]``, the working directory, the
+environment and fds 0-2 set up as a fresh process has them, leaving through the
+interpreter's normal exit (atexit handlers, flushed streams). What it skips is the
+interpreter start and the imports, which happened here, before any thread, socket or file of
+synchub's existed; with them, what an import reads from the environment (rich's console
+width and colour) is the server's: it starts with :func:`tests.support.procs.child_env`,
+whose COLUMNS and NO_COLOR every child shares. The nightly profile
+(``SYNCHUB_TEST_SPAWN=exec``) and the tests of the installed command
 (``tests/cli/test_sandbox.py``, ``tests/daemon/test_packaging.py``) start fresh interpreters.
 
 Protocol (one JSON object a line on stdin, the answer a line on stdout): a request is
-``{"args": [...], "cwd": ..., "env": {...}, "out": path, "err": path}``; the answer is
-``{"pid": N}``. When a child ends, its exit code (negative: the signal that killed it, as
-:mod:`subprocess` reports it) is written to ``<out>.exit``. The server ends when its stdin
-closes.
+``{"id": N, "args": [...], "cwd": ..., "env": {...}, "out": path, "err": path}``; the
+answer is ``{"id": N, "pid": P}``, or ``{"id": N, "error": ...}`` when the fork failed.
+When a child ends, its exit code (negative: the signal that killed it, as :mod:`subprocess`
+reports it) is written to ``<out>.exit``. The server ends when its stdin closes.
 """
 
 from __future__ import annotations
@@ -55,10 +58,13 @@ def _reap(children: dict[int, str]) -> None:
             return
         out = children.pop(pid, None)
         if out is not None:
-            tmp = f"{out}.exit.tmp"
-            with open(tmp, "w") as f:
-                f.write(str(os.waitstatus_to_exitcode(status)))
-            os.replace(tmp, f"{out}.exit")  # the reader never sees half a code
+            try:
+                tmp = f"{out}.exit.tmp"
+                with open(tmp, "w") as f:
+                    f.write(str(os.waitstatus_to_exitcode(status)))
+                os.replace(tmp, f"{out}.exit")  # the reader never sees half a code
+            except OSError as exc:  # its directory removed: nobody waits for it any more
+                print(f"zygote: exit of {pid} not recorded: {exc}", file=sys.stderr)
 
 
 def serve() -> dict[str, Any]:
@@ -80,11 +86,16 @@ def serve() -> dict[str, Any]:
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             request = json.loads(line)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as exc:  # (EAGAIN under load): that spawn fails, not the server
+                os.write(1, json.dumps({"id": request["id"], "error": str(exc)}).encode()
+                         + b"\n")
+                continue
             if pid == 0:
                 return dict(request)
             children[pid] = request["out"]
-            os.write(1, json.dumps({"pid": pid}).encode() + b"\n")
+            os.write(1, json.dumps({"id": request["id"], "pid": pid}).encode() + b"\n")
 
 
 def become(request: dict[str, Any]) -> None:
@@ -99,13 +110,15 @@ def become(request: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["-m", *request["args"]]
+    sys.path[0] = request["cwd"]  # what `python -m` puts first: the working directory
     runpy.run_module("hub", run_name="__main__", alter_sys=True)
 
 
 def main() -> None:
     gc.disable()  # no collection between the imports and the forks ...
     preload()
-    gc.freeze()  # ... and none of the children's touches (copies) the imported objects
+    gc.freeze()  # ... and the children's collections never walk (and copy) the imported
+    # objects' pages; reference counting still copies the pages of objects a child uses
     gc.enable()
     os.write(1, b'{"ready": true}\n')
     become(serve())

@@ -72,5 +72,7 @@ def test_the_search_lag_a_lost_create_waits_out_is_the_connections() -> None:
         assert quick.capabilities.marker_lag == 2.0
         with pytest.raises(ValueError, match="search_lag"):
             JiraConnection.model_validate({**sb.connection, "search_lag": "soon"})
+        with pytest.raises(ValueError, match="cannot be negative"):
+            JiraConnection.model_validate({**sb.connection, "search_lag": "-1s"})
     finally:
         sb.stop()
