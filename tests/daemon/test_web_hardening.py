@@ -357,9 +357,9 @@ def test_a_burst_of_bad_signatures_is_counted_in_full_and_logged_in_brief(
     client = TestClient(create_app(st))
     body = b'{"event_name": "item:updated", "event_data": {"id": "1"}}'
     forged = {"X-Todoist-Hmac-SHA256": todoist_signature(b"other", SECRET)}
-    for _ in range(500):
+    for _ in range(100):
         assert client.post("/webhooks/conn", content=body, headers=forged).status_code == 401
-    assert notices(st, "rejected_401") == 500
+    assert notices(st, "rejected_401") == 100
     assert len(logs.lines()) == 1
     assert "rejected (401)" in logs.lines()[0]
     assert st.scheduler.due() == []
@@ -367,9 +367,9 @@ def test_a_burst_of_bad_signatures_is_counted_in_full_and_logged_in_brief(
     clock.now += 10
     client.post("/webhooks/conn", content=body, headers=forged)
     lines = logs.lines()
-    assert lines[1] == "499 more rejected deliveries for conn (401) in the last 10s"
+    assert lines[1] == "99 more rejected deliveries for conn (401) in the last 10s"
     assert "rejected (401)" in lines[2] and len(lines) == 3
-    assert notices(st, "rejected_401") == 501
+    assert notices(st, "rejected_401") == 101
 
 
 def test_rejections_of_another_status_get_their_own_line(logs: Records) -> None:
