@@ -106,8 +106,9 @@ class Zygote:
     _lock = threading.Lock()
 
     def __init__(self) -> None:
-        self.log = Path(tempfile.mkstemp(prefix="synchub-zygote-", suffix=".log")[1])
-        with open(self.log, "wb") as log:
+        fd, name = tempfile.mkstemp(prefix="synchub-zygote-", suffix=".log")
+        self.log = Path(name)
+        with open(fd, "wb") as log:
             self.popen = subprocess.Popen([sys.executable, "-m", "tests.support.zygote"],
                                           env=child_env(), stdin=subprocess.PIPE,
                                           stdout=subprocess.PIPE, stderr=log)
