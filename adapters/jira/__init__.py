@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -14,7 +13,7 @@ from adapters.jira.adapter import MARKER_LAG, JiraAdapter
 from adapters.jira.client import JiraClient
 from adapters.jira.sandbox import JiraSandbox
 from adapters.jira.webhook import parse_webhook
-from hub.config.models import Duration
+from hub.config.models import NonNegativeDuration
 
 
 class JiraConnection(BaseModel):
@@ -27,14 +26,7 @@ class JiraConnection(BaseModel):
     #: never duplicates it; that copy waits this long. Jira Cloud's search lags up to about a
     #: minute, hence the default; 0 suits a site whose search is immediate. (Listing keeps
     #: its own settle time.)
-    search_lag: Duration = Field(default=MARKER_LAG)
-
-    @field_validator("search_lag")
-    @classmethod
-    def _not_negative(cls, v: dt.timedelta) -> dt.timedelta:
-        if v < dt.timedelta(0):
-            raise ValueError("search_lag cannot be negative (0 for a search that never lags)")
-        return v
+    search_lag: NonNegativeDuration = Field(default=MARKER_LAG)
 
 
 class JiraScope(BaseModel):

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -141,6 +142,16 @@ def parse_duration(v: Any) -> dt.timedelta:
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
 
 
+def _not_negative(v: dt.timedelta) -> dt.timedelta:
+    if v < dt.timedelta(0):
+        raise ValueError("cannot be negative (0: no wait at all)")
+    return v
+
+
+#: a wait or a lag: a :data:`Duration` of 0 or more
+NonNegativeDuration = Annotated[Duration, AfterValidator(_not_negative)]
+
+
 class FlowConfig(Frozen):
     endpoints: dict[str, EndpointConfig]
     interval: Duration = Field(default=dt.timedelta(minutes=5))
@@ -207,16 +218,9 @@ class StateConfig(Frozen):
     """
 
     url: str = "sqlite:///synchub-state.db"
-    writer_wait: Duration = Field(default=dt.timedelta(seconds=60))
+    writer_wait: NonNegativeDuration = Field(default=dt.timedelta(seconds=60))
     keep_runs: Duration = Field(default=dt.timedelta(days=90))
     keep_journal: Duration = Field(default=dt.timedelta(days=14))
-
-    @field_validator("writer_wait")
-    @classmethod
-    def _not_negative(cls, v: dt.timedelta) -> dt.timedelta:
-        if v.total_seconds() < 0:
-            raise ValueError("writer_wait cannot be negative (0 refuses at once)")
-        return v
 
     @field_validator("keep_runs", "keep_journal")
     @classmethod
@@ -245,15 +249,8 @@ class RetryConfig(Frozen):
     service sends is always honoured instead. What still fails is tried again next round."""
 
     attempts: int = Field(default=4, ge=1, le=10)
-    first_wait: Duration = Field(default=dt.timedelta(seconds=0.5))
-    max_wait: Duration = Field(default=dt.timedelta(seconds=30))
-
-    @field_validator("first_wait", "max_wait")
-    @classmethod
-    def _positive(cls, v: dt.timedelta) -> dt.timedelta:
-        if v.total_seconds() < 0:
-            raise ValueError("a wait cannot be negative")
-        return v
+    first_wait: NonNegativeDuration = Field(default=dt.timedelta(seconds=0.5))
+    max_wait: NonNegativeDuration = Field(default=dt.timedelta(seconds=30))
 
 
 class Config(Frozen):
