@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from hub import __version__
 from tests.support.daemon_config import write_memory_config
-from tests.support.procs import Proc, child_env, free_port, wait_for
+from tests.support.procs import Proc, answers, child_env, free_port, wait_for
 
 
 def test_a_command_runs_in_its_own_process_with_its_exit_code(tmp_path: Path) -> None:
@@ -55,11 +54,7 @@ def test_signals_reach_the_process_and_its_end_is_reported(tmp_path: Path, how: 
                   "run")
 
     def ready() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
+        return answers(f"http://127.0.0.1:{port}/readyz")
 
     assert wait_for(lambda: ready() or not daemon.running(), timeout=30), daemon.output()
     assert daemon.running(), daemon.output()

@@ -22,7 +22,7 @@ from hub.errors import ConfigError
 from hub.model import Item
 from hub.runtime import open_runtime
 from tests.support.daemon_config import write_memory_config
-from tests.support.procs import Proc, child_env
+from tests.support.procs import Proc, answers, child_env, wait_for
 
 
 def config(tmp_path: Path, host: str = "127.0.0.1", token: str = "") -> tuple[Path, str]:
@@ -194,16 +194,6 @@ def test_a_taken_port_stops_the_start_before_any_round(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port}" in done.err and "in use" in done.err, done.err
 
 
-def _answers(url: str) -> bool:
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return bool(r.status == 200)
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def test_port_0_serves_on_every_address_of_the_host_on_a_port_the_system_chose(
         tmp_path: Path) -> None:
     """``localhost`` is each address it resolves to (127.0.0.1 and, where the host has it,
@@ -222,7 +212,8 @@ def test_port_0_serves_on_every_address_of_the_host_on_a_port_the_system_chose(
         assert "127.0.0.1" in addresses
         for address in addresses:
             host = f"[{address}]" if ":" in address else address
-            assert _answers(f"http://{host}:{daemon.port}/readyz"), address
+            url = f"http://{host}:{daemon.port}/readyz"
+            assert wait_for(lambda url=url: answers(url), timeout=10), address
     finally:
         daemon.stop.set()
         t.join(15)

@@ -33,7 +33,7 @@ from tests.process.model import (
     item_divergence,
     item_violations,
 )
-from tests.support.procs import Done, Proc, child_env, free_port, wait_for
+from tests.support.procs import Done, Proc, answers, child_env, free_port, wait_for
 
 __all__ = ["HAS_STATUS", "SERVICES", "Done", "Hub", "Proc", "chaos_seeds", "wait_for"]
 
@@ -183,13 +183,7 @@ class Hub:
         return p
 
     def _ready(self) -> bool:
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
+        return answers(f"http://127.0.0.1:{self.port}/readyz")
 
     def rounds(self) -> float:
         """Rounds the daemon has finished (its Prometheus counter)."""

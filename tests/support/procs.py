@@ -75,6 +75,17 @@ def wait_for(check: Callable[[], bool], timeout: float = 20.0, poll: float = 0.0
 
 
 
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now (a daemon's ``/readyz``: up and serving)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
 @dataclass
 class Done:
     """A finished ``synchub`` process."""
