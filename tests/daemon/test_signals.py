@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.daemon_config import free_port
+from tests.support.procs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""\

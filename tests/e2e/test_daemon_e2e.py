@@ -24,8 +24,7 @@ import pytest
 
 from hub.cli import sandbox as sbx
 from hub.model import DateOnly, Item, Status, StatusKind
-from tests.support.daemon_config import free_port
-from tests.support.procs import Proc, child_env
+from tests.support.procs import Proc, child_env, free_port
 
 SEEDED = {"Fix login timeout", "Prepare sprint review", "Book team offsite", "Draft Q3 roadmap",
           "Release go-live"}

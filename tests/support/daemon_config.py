@@ -8,8 +8,6 @@ from pathlib import Path
 
 from tests.support.procs import free_port
 
-__all__ = ["free_port", "write_memory_config"]
-
 
 def write_memory_config(path: Path, tag: str, *, state: str, daemon: str = "",
                         interval: str = "1s") -> Path:
