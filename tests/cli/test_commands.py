@@ -34,6 +34,7 @@ class Env:
                 endpoints:
                   jira: {{connection: ca}}
                   todoist: {{connection: cb}}
+            retry: {{first_wait: 0s}}  # every retry still made, none waited for
             """) + extra)
         self.path.chmod(0o600)
 

@@ -109,7 +109,8 @@ def test_filter_scope_reports_pages_leaving_it(harness: NotionHarness) -> None:
     from adapters.base import EndpointContext
     from adapters.notion import NotionAdapterFactory, NotionConnection
 
-    conn = NotionConnection(token="secret-test", base_url=emu.base_url)  # type: ignore[arg-type]
+    conn = NotionConnection(token="secret-test", base_url=emu.base_url,  # type: ignore[arg-type]
+                            requests_per_second=1000)
     flt = {"property": "Tags", "multi_select": {"contains": "work"}}
     harness.adapter.map  # noqa: B018 (reads the schema)
     a = NotionAdapterFactory().build(
@@ -203,7 +204,8 @@ def test_reconcile_finds_pages_that_left_the_filter_without_an_edit(
     from adapters.notion import NotionAdapterFactory, NotionConnection
 
     emu = harness.emu
-    conn = NotionConnection(token="secret-test", base_url=emu.base_url)  # type: ignore[arg-type]
+    conn = NotionConnection(token="secret-test", base_url=emu.base_url,  # type: ignore[arg-type]
+                            requests_per_second=1000)
     flt = {"property": "Tags", "multi_select": {"contains": "work"}}
     harness.adapter.map  # noqa: B018 (reads the schema)
     a = NotionAdapterFactory().build(
