@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base import load_factory, sandbox_factory
-from hub.model import SYNC_FIELDS, DateOnly, Item
+from hub.model import DateOnly, Item
 
 SERVICES = ("jira", "todoist", "notion", "gcal")
 
@@ -56,8 +56,8 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
         endpoint: dict[str, Any] = {"connection": name, "scope": dict(sb.scope)}
         if sb.options:
             endpoint["options"] = dict(sb.options)
-        if sb.value_maps:  # listing fields restricts an endpoint to them: list them all
-            endpoint["fields"] = {field: {} for field in SYNC_FIELDS} | {
+        if sb.value_maps:
+            endpoint["fields"] = {
                 field: {"map": dict(vm.to_canonical), "write": dict(vm.to_remote)}
                 for field, vm in sb.value_maps.items()}
         endpoints[name] = endpoint

@@ -10,7 +10,7 @@ from hub.errors import ConfigError, ConfigProblem
 def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> EndpointContext:
     cfg = loaded.config
     ep = cfg.flows[flow].endpoints[endpoint]
-    rules = ep.fields or {}
+    rules = ep.fields
     value_maps = {
         name: ValueMap.from_pairs({k: str(v) for k, v in rule.map.items()}, rule.write)
         for name, rule in rules.items() if rule.map
@@ -21,7 +21,7 @@ def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> Endpoint
         options.setdefault("targets", targets)
     return EndpointContext(
         name=endpoint, flow=flow, value_maps=value_maps,
-        fields=frozenset(ep.fields) if ep.fields is not None else None,
+        fields=frozenset(ep.only) if ep.only is not None else None,
         timezone=cfg.timezone, options=options)
 
 

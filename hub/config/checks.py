@@ -246,7 +246,7 @@ def cross_checks(flows: dict[str, dict[str, EndpointConfig]], connections: Itera
                 out.append(_at(doc, file, (*base, "connection"),
                                f"connection {ep.connection!r} is not defined under "
                                f"`connections:`{suggest(ep.connection, connections)}"))
-            for field, rule in (ep.fields or {}).items():
+            for field, rule in ep.fields.items():
                 if rule.map is not None:
                     out += _value_map_problems(doc, file, (*base, "fields", field), field, rule)
     return out + _shared_targets(flows, doc, file)
@@ -266,7 +266,7 @@ def _shared_targets(flows: dict[str, dict[str, EndpointConfig]], doc: Any, file:
             if not ep.read_only:
                 scope_key = json.dumps(ep.scope, sort_keys=True, default=str)
                 targets.setdefault((ep.connection, scope_key), []).append(
-                    (fname, ename, set(ep.fields) if ep.fields is not None else None))
+                    (fname, ename, set(ep.only) if ep.only is not None else None))
     out = []
     for (conn, _), entries in targets.items():
         for (f1, e1, fs1), (f2, e2, fs2) in itertools.combinations(entries, 2):

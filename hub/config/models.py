@@ -32,6 +32,7 @@ Example (see config/synchub.example.yaml for a commented one)::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -99,22 +100,50 @@ class FieldRule(Frozen):
     write: dict[str, str] | None = None
 
 
+def _unknown_fields(names: Iterable[str]) -> None:
+    unknown = sorted(set(names) - set(SYNC_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(SYNC_FIELDS)}")
+
+
 class EndpointConfig(Frozen):
+    """One service's side of a flow.
+
+    ``fields`` says how fields *map* (a property name, a value map) and never which fields
+    sync: listing ``status`` to give it a value map must not stop the title from syncing (it
+    did once, and every create then failed for want of a summary). ``only`` is the one way to
+    restrict an endpoint to some fields; without it every field the adapter supports syncs.
+    """
+
     connection: str
     scope: dict[str, Any] = Field(default_factory=dict)  # validated by the adapter's model
-    fields: dict[str, FieldRule] | None = None  # None: every field the adapter supports
+    fields: dict[str, FieldRule] = Field(default_factory=dict)
+    only: tuple[str, ...] | None = None  # None: every field the adapter supports
     read_only: bool = False
     options: dict[str, Any] = Field(default_factory=dict)  # adapter-specific mapping options
 
     @field_validator("fields")
     @classmethod
-    def _known_fields(cls, v: dict[str, FieldRule] | None) -> dict[str, FieldRule] | None:
+    def _known_rules(cls, v: dict[str, FieldRule]) -> dict[str, FieldRule]:
+        _unknown_fields(v)
+        empty = [name for name, rule in v.items() if rule == FieldRule()]
+        if empty:
+            # Before `only` existed, `title: {}` meant "sync the title (and only the listed
+            # fields)". Read now it would silently widen the endpoint: say what to write.
+            raise ValueError(
+                f"an empty rule ({', '.join(f'{n}: {{}}' for n in empty)}) maps nothing: "
+                "`fields` sets how fields map, not which ones sync; to sync only some fields "
+                f"list them in `only: [{', '.join(v)}]` (every field syncs without it)")
+        return v
+
+    @field_validator("only")
+    @classmethod
+    def _known_only(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if v is not None:
-            unknown = sorted(set(v) - set(SYNC_FIELDS))
-            if unknown:
-                raise ValueError(
-                    f"unknown field(s) {', '.join(unknown)}; known: {', '.join(SYNC_FIELDS)}"
-                )
+            _unknown_fields(v)
+            if not v:
+                raise ValueError("`only: []` syncs nothing: list the fields, or leave it out "
+                                 "to sync every field")
         return v
 
 

@@ -70,7 +70,7 @@ def endpoint_views(
     views = []
     for name, ep_cfg in cfg.endpoints.items():
         caps = adapters[name].capabilities
-        fields = caps.fields if ep_cfg.fields is None else caps.fields & set(ep_cfg.fields)
+        fields = caps.fields if ep_cfg.only is None else caps.fields & set(ep_cfg.only)
         views.append(EndpointView(
             name=name, fields=frozenset(fields),
             writable=not (caps.read_only or ep_cfg.read_only),

@@ -87,10 +87,10 @@ def test_shared_targets_two_flows_writing_the_same_items() -> None:
 
 
 def test_shared_targets_with_disjoint_fields_are_fine() -> None:
-    flows = {"f1": {"a": ep(fields={"title": FieldRule()})},
-             "f2": {"b": ep(fields={"priority": FieldRule()})}}
+    flows = {"f1": {"a": ep(only=("title",))},
+             "f2": {"b": ep(only=("priority",), fields={"priority": FieldRule(target="P")})}}
     assert checks._shared_targets(flows, {}, F) == []
-    flows["f2"]["b"] = ep(fields={"priority": FieldRule(), "title": FieldRule()})
+    flows["f2"]["b"] = ep(only=("priority", "title"))
     assert "both write title of" in checks._shared_targets(flows, {}, F)[0].message
 
 
