@@ -230,6 +230,17 @@ class LearnsCreated(Protocol):
 
 
 @runtime_checkable
+class Verifying(Protocol):
+    """Optional: ``verify()`` checks the endpoint's scope and mapping against the service in
+    a request or two (the Jira JQL and project, the Todoist project, the Notion properties,
+    the calendar) and says what it found; ``synchub check --probe`` calls it, so a scope or a
+    property name that does not exist is found before the first round, not by it. Raises
+    the :class:`~hub.errors.SyncHubError` a round would meet."""
+
+    def verify(self) -> str: ...
+
+
+@runtime_checkable
 class BatchingAdapter(Adapter, Protocol):
     """An adapter that can send several writes in one request (Todoist /sync, Google batch)."""
 

@@ -16,7 +16,20 @@ from hub.errors import ConfigError, ConfigProblem
 from hub.redact import Redactor, activate, collect_secrets
 from hub.store.base import Store
 
-DEFAULT_LOCATIONS = (Path("synchub.yaml"), Path("~/.config/synchub/synchub.yaml"))
+
+def config_home() -> Path:
+    """``$XDG_CONFIG_HOME`` or ``~/.config`` (the XDG base directory rule: a relative
+    ``$XDG_CONFIG_HOME`` is invalid and ignored)."""
+    import os
+
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else Path("~/.config").expanduser()
+
+
+def default_locations() -> tuple[Path, ...]:
+    """Where a config is looked for, in order: ./synchub.yaml, then the user's config
+    directory (``$XDG_CONFIG_HOME/synchub/synchub.yaml``)."""
+    return Path("synchub.yaml"), config_home() / "synchub" / "synchub.yaml"
 
 
 def find_config(explicit: str | None) -> Path:
@@ -27,13 +40,13 @@ def find_config(explicit: str | None) -> Path:
     configured = Settings().config
     if configured is not None:
         return configured.expanduser()
-    for candidate in DEFAULT_LOCATIONS:
-        p = candidate.expanduser()
+    for p in default_locations():
         if p.exists():
             return p
     raise ConfigError(ConfigProblem(
         "no configuration found: pass --config PATH, set SYNCHUB_CONFIG, or create "
-        "./synchub.yaml (see config/synchub.example.yaml); `synchub demo` needs none"))
+        f"./synchub.yaml or {default_locations()[1]} (`synchub init` writes one, "
+        "`synchub presets` lists ready ones); `synchub demo` needs none"))
 
 
 @dataclass

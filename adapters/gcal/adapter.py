@@ -85,6 +85,13 @@ class GcalAdapter(BatchWrites, AdapterBase):
         self.calendar_tz: str | None = None
         self._writing = False  # reading back a write's answer (see _zone)
 
+    def verify(self) -> str:
+        """The calendar exists and this account may read it: one request."""
+        cal = self.client.call(lambda: self.client.service.calendars().get(
+            calendarId=self.calendar))
+        self.calendar_tz = self.calendar_tz or cal.get("timeZone")
+        return f"calendar {cal.get('summary') or self.calendar!r} ({cal.get('timeZone')})"
+
     def represent(self, field: str, value: Any) -> Any:
         if field == "due":
             return convert.zoned(value, self.tz)

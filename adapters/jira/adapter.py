@@ -229,6 +229,19 @@ class JiraAdapter(AdapterBase):
             if data.get("isLast", True) or not token:
                 return out
 
+    def verify(self) -> str:
+        """The scope's JQL is valid (Jira answers 400 otherwise, naming the clause) and the
+        project issues are created in exists: two requests."""
+        data = self.client.call(functools.partial(
+            self.client.jira.enhanced_search_issues, self.jql, maxResults=1, fields=["id"],
+            json_result=True, use_post=True))
+        found = "matches issues" if data.get("issues") else "is valid (no issue matches yet)"
+        project = self.ctx.options.get("project")
+        if project:
+            self.client.call(functools.partial(self.client.jira.project, str(project)))
+            found += f"; creates in project {project}"
+        return f"JQL {self.jql!r} {found}"
+
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
         zone = self.zone  # once per adapter (the first round), not per quiet round

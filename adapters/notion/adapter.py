@@ -122,6 +122,12 @@ class NotionAdapter(AdapterBase):
         return Capabilities(fields=fields, read_only=self.read_only,
                             timestamp_precision=60.0)  # last_edited_time: to the minute
 
+    def verify(self) -> str:
+        """The data source's schema read and checked against the mapping (two requests)."""
+        self._resolve()
+        fields = ", ".join(f"{f} → {prop!r}" for f, (prop, _) in sorted(self.map.props.items()))
+        return f"database {self.database_id}: {fields}"
+
     def _resolve(self) -> None:
         self._source_id, props = schema.resolve(self.client, self.ctx, self.database_id,
                                                 self.data_source_name)

@@ -94,6 +94,21 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         if not self.users:
             self.users.update(self.client.collaborators(self._resolve_project()))
 
+    def verify(self) -> str:
+        """The project (and section) named by the scope exist: one listing of projects, one
+        of the project's sections when a section is named."""
+        project = self._resolve_project()
+        found = f"project {self.project_spec!r} (id {project})"
+        if self.section_spec:
+            names = {str(s["id"]): str(s["name"]) for s in self.client.sync(
+                None, ["sections"]).get("sections", []) if str(s.get("project_id")) == project}
+            if self.section_spec not in names and self.section_spec not in names.values():
+                raise NotFound(f"no section {self.section_spec!r} in Todoist project "
+                               f"{self.project_spec!r}; it has: "
+                               f"{', '.join(sorted(names.values())) or 'none'}", service=SERVICE)
+            found += f", section {self.section_spec!r}"
+        return found
+
     def _resolve_project(self) -> str:
         if self.project_id is None:
             for p in self.client.projects():

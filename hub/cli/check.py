@@ -1,9 +1,10 @@
 """``synchub check``: validate the configuration (every problem at once) and, with
-``--probe``, call each service once with its credentials."""
+``--probe``, sign in to each service and check each endpoint's scope and mapping there (the
+JQL, the project, the Notion properties, the calendar) with a request or two each."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,8 +17,8 @@ from hub.errors import SyncHubError
 @handled
 def check(
     config: ConfigOpt = None,
-    probe: Annotated[bool, typer.Option("--probe/--no-probe", help="Also call each service "
-                     "once with the configured credentials.")] = False,
+    probe: Annotated[bool, typer.Option("--probe/--no-probe", help="Also sign in to "
+                     "each service and check every endpoint's scope and mapping there.")] = False,
 ) -> None:
     """Validate the configuration (every problem at once); with --probe, test connections."""
     from adapters.base import load_factory
@@ -34,6 +35,7 @@ def check(
     if not probe:
         return
     failed = []
+    probed: dict[str, bool] = {}
     for name, conn in loaded.config.connections.items():
         factory = load_factory(conn.type)
         try:  # the settings the loader validated (without type and webhook_secret)
@@ -41,9 +43,46 @@ def check(
         except SyncHubError as err:
             code, hint = advice(err)
             failed.append(code)
+            probed[name] = False
             console.print(f"[red]✗[/] {name} ({conn.type}): {escape(redact(str(err)))}\n"
                           f"    {hint}")
             continue
+        probed[name] = True
         console.print(f"[green]✓[/] {name} ({conn.type}): {escape(redact(who))}")
+    failed += _verify_endpoints(loaded, redact, skip={n for n, ok in probed.items() if not ok})
     if failed:
         raise typer.Exit(worst(failed))
+
+
+def _verify_endpoints(loaded: Any, redact: Any, skip: set[str]) -> list[int]:
+    """Each endpoint's scope and mapping against its service (adapters that can say:
+    :class:`adapters.contract.Verifying`); endpoints of a connection that failed its probe
+    are left out (their error is already shown). Returns the exit codes of failures."""
+    from adapters.contract import Verifying
+    from hub.config.build import build_adapters
+
+    failed = []
+    for flow in loaded.config.flows:
+        try:
+            adapters = build_adapters(loaded, flow)
+        except SyncHubError as err:
+            code, hint = advice(err)
+            console.print(f"[red]✗[/] flow {flow}: {escape(redact(str(err)))}\n    {hint}")
+            failed.append(code)
+            continue
+        for ename, adapter in adapters.items():
+            conn = loaded.config.flows[flow].endpoints[ename].connection
+            if conn in skip or not isinstance(adapter, Verifying):
+                continue
+            try:
+                found = adapter.verify()
+            except SyncHubError as err:
+                code, hint = advice(err)
+                failed.append(code)
+                console.print(f"[red]✗[/] {flow}.{ename}: {escape(redact(str(err)))}\n"
+                              f"    {hint}")
+                continue
+            finally:
+                adapter.close()
+            console.print(f"[green]✓[/] {flow}.{ename}: {escape(redact(found))}")
+    return failed

@@ -20,7 +20,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", help="Config file "
-                      "(default: $SYNCHUB_CONFIG, ./synchub.yaml, ~/.config/synchub/synchub.yaml)")]
+                      "(default: $SYNCHUB_CONFIG, ./synchub.yaml, "
+                      "${XDG_CONFIG_HOME:-~/.config}/synchub/synchub.yaml)")]
 FlowOpt = Annotated[list[str] | None, typer.Option("--flow", "-f", help="Only this flow "
                     "(repeatable).")]
 WaitOpt = Annotated[float | None, typer.Option(
@@ -54,8 +55,8 @@ def handled(fn: F) -> F:
                               soft_wrap=True)
             err_console.print(f"[dim]{hint}[/]")
             raise typer.Exit(code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
+            raise  # a bad option is shown with the usage, exit 2
         except Exception as err:
             # A bug: exit 10 as documented (not 1, which means "a round was partial"), with
             # the traceback for the report; the message is masked like any log line.

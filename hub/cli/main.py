@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hub import __version__
-from hub.cli import check, conflicts, run, status, sync, tryout
+from hub.cli import check, conflicts, presets, run, status, sync, tryout
 from hub.cli.common import console, err_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -49,6 +49,7 @@ app.command()(status.explain)
 app.command()(run.run)
 app.command()(tryout.demo)
 app.command()(tryout.sandbox)
+app.command()(presets.presets)
 app.command()(version)
 
 

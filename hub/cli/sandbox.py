@@ -69,17 +69,64 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
                                   "delete": "complete", "endpoints": endpoints}}}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "synchub.yaml"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds secrets
-    os.fchmod(fd, 0o600)  # also when an older file was there with another mode
-    with os.fdopen(fd, "w") as f:
-        f.write("# Written by `synchub sandbox`: local emulators, no real accounts. It holds the\n"
-                "# emulators' tokens and generated webhook secrets, so only you can read it.\n"
-                f"# Webhooks: POST http://127.0.0.1:{port}/webhooks/<connection> "
-                f"({', '.join(connections)}),\n"
-                "# signed with that connection's webhook_secret as the service would sign "
-                "them.\n")
-        f.write(json.dumps(data, indent=2) + "\n")
+    _private(path, "# Written by `synchub sandbox`: local emulators, no real accounts. It holds "
+             "the\n# emulators' tokens and generated webhook secrets, so only you can read it.\n"
+             f"# Webhooks: POST http://127.0.0.1:{port}/webhooks/<connection> "
+             f"({', '.join(connections)}),\n"
+             "# signed with that connection's webhook_secret as the service would sign them.\n"
+             + json.dumps(data, indent=2) + "\n")
     return path
+
+
+def preset_config(sandboxes: dict[str, Any], preset_text: str, directory: Path, *,
+                  port: int = 8787) -> Path:
+    """Write ``synchub.yaml`` from a preset with its connections pointed at the sandboxes
+    (same names, the emulators' tokens) and its flows as shipped; the ids a preset reads
+    from the environment (``database_id: "${NOTION_DATABASE_ID}"``) go into a ``.env``
+    next to it with the sandbox's values, as ``synchub init`` would write them."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    from hub.config.interpolate import PATTERN
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    doc = yaml.load(preset_text)
+    env: dict[str, str] = {}
+    types = {}
+    for name, block in doc["connections"].items():
+        sb = sandboxes[block["type"]]
+        types[name] = block["type"]
+        fresh = CommentedMap({"type": block["type"], **sb.connection,
+                              "webhook_secret": secrets.token_urlsafe(24)})
+        doc["connections"][name] = fresh
+    for flow in doc["flows"].values():
+        for ep in flow["endpoints"].values():
+            scope = sandboxes[types[ep["connection"]]].scope
+            for key, value in (ep.get("scope") or {}).items():
+                m = PATTERN.fullmatch(str(value))
+                if m and m.group(2) is None and key in scope:
+                    env[m.group(1)] = str(scope[key])
+    doc.setdefault("state", {"url": "sqlite:///synchub-state.db"})
+    doc.setdefault("daemon", {"host": "127.0.0.1", "port": port})
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    directory.mkdir(parents=True, exist_ok=True)
+    _private(directory / ".env", "".join(f"{k}={v}\n" for k, v in env.items()))
+    path = directory / "synchub.yaml"
+    _private(path, "# Written by `synchub sandbox --preset`: the preset's flows over local "
+             "emulators.\n" + out.getvalue())
+    return path
+
+
+def _private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds tokens), whatever mode it had."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -91,11 +138,12 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def serve(directory: Path, base_port: int, daemon_port: int, stop: threading.Event,
-          announce: Any = print) -> Path:
+          announce: Any = print, preset_text: str | None = None) -> Path:
     sandboxes = start(base_port)
     try:
         seed(sandboxes)
-        path = config(sandboxes, directory, port=daemon_port)
+        path = (config(sandboxes, directory, port=daemon_port) if preset_text is None else
+                preset_config(sandboxes, preset_text, directory, port=daemon_port))
         announce(path, sandboxes)
         stop.wait()
         return path

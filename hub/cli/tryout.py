@@ -29,13 +29,19 @@ def sandbox(
     port: Annotated[int, typer.Option(help="Port the config gives `synchub run`.")] = 8787,
     seconds: Annotated[float | None, typer.Option(help="Stop after this long (default: "
                        "until Ctrl-C).")] = None,
+    preset: Annotated[str | None, typer.Option(help="Write this preset's flows (see `synchub "
+                      "presets`) over the emulators instead of the four-way sandbox flow.")
+                      ] = None,
 ) -> None:
     """Run Jira, Todoist, Notion and Google Calendar emulators locally with a ready config."""
     import signal
     import threading
     from pathlib import Path
 
+    from hub.cli.presets import preset as find_preset
     from hub.cli.sandbox import serve
+
+    preset_text = find_preset(preset).text if preset is not None else None
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -51,6 +57,6 @@ def sandbox(
             threading.Timer(seconds, stop.set).start()
 
     try:
-        serve(Path(directory), base_port, port, stop, announce)
+        serve(Path(directory), base_port, port, stop, announce, preset_text)
     except KeyboardInterrupt:
         stop.set()

@@ -43,7 +43,8 @@ def _read(path: Path) -> str:
     where = str(path)
     if not path.exists():
         raise ConfigError(ConfigProblem(
-            "file not found; create it from config/synchub.example.yaml", where))
+            "file not found; `synchub init` writes one (`synchub presets` lists ready ones)",
+            where))
     if path.is_dir():
         raise ConfigError(ConfigProblem("is a directory, not a configuration file", where))
     try:

@@ -5,7 +5,7 @@ validates against these models and the adapters' own connection/scope models, th
 cross-checks (undefined connections, two flows writing one target field, ...), reporting every
 problem at once with file:line and key path.
 
-Example (see config/synchub.example.yaml for a commented one)::
+Example (`synchub presets example` prints a commented one)::
 
     timezone: Europe/Berlin
     state: {url: "sqlite:///~/.local/state/synchub/state.db"}

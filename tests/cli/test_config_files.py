@@ -15,11 +15,11 @@ from hub.cli.main import app
 from mappings import presets
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "config" / "synchub.example.yaml"
+EXAMPLE = ROOT / "mappings" / "presets" / "example.yaml"
 DUMMY = {"JIRA_URL": "https://example.atlassian.net", "JIRA_EMAIL": "me@example.com",
          "JIRA_TOKEN": "t", "TODOIST_TOKEN": "t", "NOTION_TOKEN": "t",
          "NOTION_DATABASE_ID": "0123456789abcdef0123456789abcdef", "COLUMNS": "200"}
-FILES = {"example": EXAMPLE, **{f"preset {k}": v for k, v in presets().items()}}
+FILES = {f"preset {k}": v for k, v in presets().items()}
 
 
 def check(path: Path, env: dict[str, str | None]) -> tuple[int, str]:

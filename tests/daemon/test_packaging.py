@@ -274,7 +274,7 @@ def test_systemd_unit_writes_only_where_state_goes() -> None:
     # the example config's state file is relative, so it lands next to the config
     from ruamel.yaml import YAML
 
-    example = YAML(typ="safe").load((ROOT / "config" / "synchub.example.yaml").read_text())
+    example = YAML(typ="safe").load((ROOT / "mappings" / "presets" / "example.yaml").read_text())
     state = example["state"]["url"]
     assert state.startswith("sqlite:///") and not state.startswith("sqlite:////")
     assert "/" not in state[len("sqlite:///"):]

@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = {"JIRA_URL": "https://example.atlassian.net", "JIRA_EMAIL": "me@example.com",
        "JIRA_TOKEN": "t", "TODOIST_TOKEN": "t", "NOTION_TOKEN": "t",
        "NOTION_DATABASE_ID": "0123456789abcdef0123456789abcdef"}
-FILES = {**{f"preset {k}": v for k, v in presets().items()},
-         "example": ROOT / "config" / "synchub.example.yaml"}
+FILES = {f"preset {k}": v for k, v in presets().items()}
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
