@@ -79,9 +79,10 @@ SUPPLEMENT: dict[tuple[str, str], str] = {
                                          "until run with `--force`.",
     ("FlowConfig", "enabled"): "`false` leaves the flow alone.",
     ("EndpointConfig", "connection"): "The name of a block under `connections`.",
-    ("EndpointConfig", "fields"): "Which canonical fields this endpoint syncs and how they "
-                                  "map; leave it out to sync every field the adapter "
-                                  "supports.",
+    ("EndpointConfig", "fields"): "How canonical fields map here: a property name "
+                                  "(`target`), a value map; never which fields sync.",
+    ("EndpointConfig", "only"): "Sync only these canonical fields here; without it every "
+                                "field the adapter supports syncs.",
     ("EndpointConfig", "scope"): "What of the service belongs to this endpoint; its keys "
                                  "depend on the connection's type (the scope sections "
                                  "below).",
