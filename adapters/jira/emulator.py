@@ -266,6 +266,11 @@ class JiraEmulator(Emulator, JqlSearch):
             data["changelog"] = self.changelogs.expanded(issue["id"], histories)
         return data
 
+    def _project_json(self, project: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in project.items() if k != "counter"}
+        return out | {"self": f"{self.base_url}/rest/api/3/project/{project['id']}",
+                      "projectTypeKey": "software", "simplified": False}
+
     def _route(self, req: Request) -> tuple[int, Any]:
         path = re.sub(r"^/rest/api/[23]", "", req.path)
         m, body = req.method, (req.json() if req.body else {})
@@ -364,8 +369,13 @@ class JiraEmulator(Emulator, JqlSearch):
         if path == "/priority":
             return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(PRIORITIES)]
         if path == "/project":
-            return 200, [{k: v for k, v in p.items() if k != "counter"}
-                         for p in self.projects.values()]
+            return 200, [self._project_json(p) for p in self.projects.values()]
+        if path.startswith("/project/") and m == "GET" and path.count("/") == 2:
+            wanted = path.rsplit("/", 1)[1]
+            found = [p for p in self.projects.values() if wanted in (p["key"], p["id"])]
+            if not found:  # Jira Cloud's wording for GET /project/{projectIdOrKey}
+                raise JiraError(404, [f"No project could be found with key '{wanted}'."])
+            return 200, self._project_json(found[0])
         if path == "/issuetype":
             return 200, [dict(t) for t in ISSUE_TYPES.values()]
         raise JiraError(404, ["Not found: " + req.path])

@@ -84,5 +84,6 @@ def _verify_endpoints(loaded: Any, redact: Any, skip: set[str]) -> list[int]:
                 continue
             finally:
                 adapter.close()
-            console.print(f"[green]✓[/] {flow}.{ename}: {escape(redact(found))}")
+            console.print(f"[green]✓[/] {flow}.{ename}: {escape(redact(found))}",
+                          soft_wrap=True)
     return failed
