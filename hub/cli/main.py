@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hub import __version__
-from hub.cli import check, conflicts, presets, run, status, sync, tryout
+from hub.cli import check, conflicts, init, presets, run, status, sync, tryout
 from hub.cli.common import console, err_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -39,6 +39,7 @@ def _root(show_version: Annotated[bool, typer.Option(
 
 
 # The order here is the order of ``synchub --help``.
+app.command()(init.init)
 app.command()(sync.sync)
 app.command()(sync.plan)
 app.command()(status.status)
