@@ -12,12 +12,18 @@ from hub.errors import AuthError
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
 
 
-def authorize(client_secrets: Path, token_file: Path) -> None:
-    """Run the installed-app flow in a browser once and keep the token, private (0600)."""
+def authorize(client_secrets: Path, token_file: Path, *, open_browser: bool = True) -> None:
+    """Run the installed-app flow once (a loopback redirect to a local port, as Google
+    requires for desktop clients since the out-of-band flow was retired) and keep the token,
+    private (0600). Without a browser the URL is printed to open anywhere that can reach
+    this machine's loopback (on a server: through an SSH tunnel to the printed port)."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), SCOPES)
-    creds = flow.run_local_server(port=0)
+    creds = flow.run_local_server(
+        host="127.0.0.1", port=0, open_browser=open_browser,
+        authorization_prompt_message="Open this URL to let synchub use your calendar:\n{url}",
+        success_message="synchub has access to your calendar; you can close this tab.")
     save_token(token_file, creds.to_json())
 
 
@@ -89,5 +95,6 @@ def _saved_credentials() -> Any:
 if __name__ == "__main__":
     import sys
 
-    authorize(Path(sys.argv[1]), Path(sys.argv[2]))
-    print(f"token saved to {sys.argv[2]} (mode 0600)")
+    print("moved: use `synchub auth google CLIENT_SECRETS.json [--token-file PATH]`",
+          file=sys.stderr)
+    sys.exit(2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from adapters.emulation import Request, Response
 from adapters.gcal.emu_wire import error_response
@@ -17,6 +17,7 @@ from adapters.gcal.emu_wire import error_response
 class OAuth:
     access: set[str] | None = None  # None: no checking at all
     refresh: set[str] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)  # authorization codes not yet exchanged
 
     def require(self, access_token: str, refresh_token: str) -> None:
         self.access, self.refresh = {access_token}, {refresh_token}
@@ -38,15 +39,42 @@ class OAuth:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/"'
         return resp
 
+    def authorize(self, req: Request) -> Response:
+        """``GET /o/oauth2/auth``: the consent screen, as if the user clicked Allow at once:
+        a redirect to the client's loopback ``redirect_uri`` with a one-time code and its
+        ``state`` (what the installed-app flow's local server waits for)."""
+        redirect, state = req.q("redirect_uri"), req.q("state") or ""
+        if not redirect or not redirect.startswith(("http://127.0.0.1", "http://localhost")) \
+                or req.q("response_type") != "code":
+            return Response.json({"error": "invalid_request",
+                                  "error_description": "Invalid redirect_uri"}, 400)
+        code = f"emu-code-{uuid.uuid4().hex}"
+        self.codes.add(code)
+        query = urlencode({"state": state, "code": code, "scope": req.q("scope") or ""})
+        return Response(302, b"", {"Location": f"{redirect}?{query}"})
+
     def token(self, req: Request) -> Response:
-        """``POST /token``, the refresh grant only."""
+        """``POST /token``: the authorization-code grant (a code from :meth:`authorize`, once)
+        and the refresh grant."""
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        if form.get("grant_type") == "authorization_code":
+            if form.get("code") not in self.codes:
+                return Response.json({"error": "invalid_grant",
+                                      "error_description": "Malformed auth code."}, 400)
+            self.codes.discard(form["code"])
+            refresh = f"emu-refresh-{uuid.uuid4().hex}"
+            self.refresh.add(refresh)
+            return self._access(refresh)
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") not in \
                 self.refresh:
             return Response.json({"error": "invalid_grant",
                                   "error_description": "Token has been expired or revoked."}, 400)
+        return self._access()
+
+    def _access(self, refresh: str | None = None) -> Response:
         token = f"emu-access-{uuid.uuid4().hex}"
         if self.access is not None:
             self.access.add(token)
-        return Response.json({"access_token": token, "expires_in": 3599, "token_type": "Bearer",
-                              "scope": "https://www.googleapis.com/auth/calendar"})
+        body = {"access_token": token, "expires_in": 3599, "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/calendar"}
+        return Response.json(body | ({"refresh_token": refresh} if refresh else {}))

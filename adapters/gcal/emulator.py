@@ -350,6 +350,8 @@ class GcalEmulator(Emulator):
     def handle(self, req: Request) -> Response:
         if req.path == "/token" and req.method == "POST":
             return self.oauth.token(req)
+        if req.path == "/o/oauth2/auth" and req.method == "GET":
+            return self.oauth.authorize(req)
         if (refused := self.oauth.refused(req)) is not None:
             return refused
         if req.path == "/batch/calendar/v3":

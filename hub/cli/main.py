@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hub import __version__
-from hub.cli import check, conflicts, init, presets, run, status, sync, tryout
+from hub.cli import auth, check, conflicts, init, presets, run, status, sync, tryout
 from hub.cli.common import console, err_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -52,6 +52,7 @@ app.command()(tryout.demo)
 app.command()(tryout.sandbox)
 app.command()(presets.presets)
 app.command()(version)
+app.add_typer(auth.auth_app, name="auth")
 
 
 def main() -> None:

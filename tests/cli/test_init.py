@@ -95,3 +95,44 @@ def test_every_preset_can_be_initialised_from_flags(name: str, tmp_path: Path) -
         args += ["--set", s]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+
+
+def test_auth_google_runs_the_loopback_flow_and_keeps_the_token_private(tmp_path: Path) -> None:
+    """`synchub auth google --no-browser` against the Calendar emulator's consent and token
+    endpoints: the printed URL, opened by a "browser" (httpx following the redirect to the
+    loopback port), ends with a refreshable token saved 0600."""
+    import json
+
+    import httpx
+
+    from adapters.gcal.emulator import GcalEmulator
+
+    emu = GcalEmulator()
+    emu.start(0)
+    try:
+        secrets = tmp_path / "client.json"
+        secrets.write_text(json.dumps({"installed": {
+            "client_id": "cid.apps.googleusercontent.com", "client_secret": "csecret",
+            "auth_uri": f"{emu.base_url}/o/oauth2/auth", "token_uri": f"{emu.base_url}/token",
+            "redirect_uris": ["http://localhost"]}}))
+        token = tmp_path / "t" / "google-token.json"
+        env = dict(os.environ) | {"COLUMNS": "300", "PYTHONPATH": os.getcwd(),
+                                  # the emulator speaks plain http on 127.0.0.1
+                                  "OAUTHLIB_INSECURE_TRANSPORT": "1"}
+        child = pexpect.spawn(sys.executable, ["-m", "hub", "auth", "google", str(secrets),
+                                               "--token-file", str(token), "--no-browser"],
+                              env=env, encoding="utf-8", timeout=30)
+        child.expect("Open this URL")
+        child.expect(r"(http://127\.0\.0\.1:\d+/o/oauth2/auth\S+)")
+        url = child.match.group(1)
+        page = httpx.get(url, follow_redirects=True, timeout=10)
+        assert "you can close this tab" in page.text
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, child.before
+        assert stat.S_IMODE(token.stat().st_mode) == 0o600
+        saved = json.loads(token.read_text())
+        assert saved["refresh_token"].startswith("emu-refresh-")
+        assert saved["refresh_token"] in emu.oauth.refresh
+    finally:
+        emu.stop()
