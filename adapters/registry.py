@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -35,6 +36,16 @@ class AdapterFactory(Protocol):
         """Make one cheap authenticated call; return a one-line description of who we are.
         Raises :class:`hub.errors.AuthError` etc. Used by ``synchub check``."""
         ...
+
+
+@runtime_checkable
+class Authorizing(Protocol):
+    """Optional on a factory whose service signs in through a browser (Google's OAuth):
+    ``synchub auth <type> CLIENT_FILE`` runs the flow and stores the token at ``token_file``
+    (mode 0600); ``open_browser=False`` prints the URL instead."""
+
+    def authorize(self, client_file: Path, token_file: Path, *, open_browser: bool = True
+                  ) -> None: ...
 
 
 ENTRY_POINT_GROUP = "synchub.adapters"

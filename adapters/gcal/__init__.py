@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -64,6 +65,13 @@ class GcalAdapterFactory:
                             calendar=scope.calendar_id)
         return GcalAdapter(client, ctx, calendar_id=scope.calendar_id, tag=scope.tag,
                            read_only=scope.read_only)
+
+    def authorize(self, client_file: Path, token_file: Path, *, open_browser: bool = True
+                  ) -> None:
+        """``synchub auth gcal`` / ``auth google``: see :func:`adapters.gcal.auth.authorize`."""
+        from adapters.gcal.auth import authorize
+
+        authorize(client_file, token_file, open_browser=open_browser)
 
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, GcalConnection)

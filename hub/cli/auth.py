@@ -33,11 +33,14 @@ def google(
                           "of opening a browser.")] = False,
 ) -> None:
     """Let synchub use your Google Calendar: the browser sign-in, once."""
-    from adapters.gcal.auth import authorize
+    from adapters.base import load_factory
+    from adapters.registry import Authorizing
 
+    factory = load_factory("gcal")
+    assert isinstance(factory, Authorizing)  # the shipped Google adapter signs in so
     target = (token_file or default_token_file()).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
-    authorize(client_secrets, target, open_browser=not no_browser)
+    factory.authorize(client_secrets, target, open_browser=not no_browser)
     console.print(f"[green]✓[/] token saved to {target} (mode 0600); a connection "
                   f"`{{type: gcal, token_file: \"{target}\"}}` uses it.", highlight=False,
                   soft_wrap=True)
