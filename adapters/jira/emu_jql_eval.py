@@ -10,8 +10,8 @@ would hide the mistake. The emulator's metadata (projects, users, workflow, spri
 
 Semantics follow Jira's documentation where they are easy to get wrong: ``!=`` and ``NOT
 IN`` never match an empty field (``assignee != x`` leaves out unassigned issues), while ``NOT``
-is the complement of its clause; ``~`` matches when every word of the value occurs in the
-text, case-insensitively (Jira stems words; containment is close enough here); ``priority >
+is the complement of its clause; ``~`` matches when every word of the value starts a word of the
+text, case-insensitively (Jira stems words; a prefix is close enough here); ``priority >
 Medium`` means more urgent. Each field's value kind is a :class:`Kind`; the field table maps
 JQL's names (case-insensitive, with Jira's aliases) to kinds.
 """
@@ -217,10 +217,20 @@ class TextKind(Kind):
         if not isinstance(operand, Value) or operand.keyword:
             raise bad_jql(f"The operator '{clause.op}' is not supported by the "
                           f"'{clause.field.name}' field with this value.")
-        words = [w for w in re.split(r"\s+", operand.text.lower().replace("*", " ").replace(
-            "?", " ")) if w]
+        words = _WORD.findall(operand.text.lower())
         wanted = clause.op == "~"
-        return lambda i: all(w in self.text(i).lower() for w in words) == wanted
+        return lambda i: _has_words(self.text(i), words) == wanted
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _has_words(text: str, words: list[str]) -> bool:
+    """Every word searched for starts a word of ``text`` (case-insensitive): Jira searches
+    words, with stemming, so "login" finds "Login" and "logins" but "sign" not "redesign".
+    Wildcards (``log*``) and other punctuation only separate words here."""
+    held = _WORD.findall(text.lower())
+    return all(any(h.startswith(w) for h in held) for w in words)
 
 
 def _plain(value: Any) -> str:
