@@ -1,20 +1,33 @@
-"""The JQL the Jira emulator understands: the subset synchub sends, validated as Jira does
-(the whole query before any issue is looked at) and answered with Jira's error bodies."""
+"""The JQL the Jira emulator understands, as a mixin for :class:`JiraEmulator`:
+``_search(jql)`` parses the query (:mod:`.emu_jql_parse`), validates and compiles all of it
+(:mod:`.emu_jql_eval`) before any issue is looked at, as Jira does, then filters and orders
+the emulator's issues. What it cannot answer is a 400 with Jira's wording and body.
+
+Supported: ``AND``/``OR``/``NOT`` (also ``&&``, ``||``, ``!``) with Jira's precedence and
+parentheses; ``= != > >= < <= IN NOT IN ~ !~ IS [NOT] EMPTY|NULL``; the fields of the
+emulator's issues (see :data:`adapters.jira.emu_jql_eval.FIELDS`) and indexed entity
+properties; ``currentUser()``, ``openSprints()``, ``closedSprints()``, ``futureSprints()``,
+``now()``, ``startOfDay()``, ``endOfDay()``; dates in the user's zone and relative periods;
+``ORDER BY`` (Jira's default without one: ``key DESC``). Refused, as real Jira refuses:
+unbounded queries, syntax errors, unknown fields and functions, operators a field does not
+take, values that do not exist. Refused because the emulator keeps no history: ``WAS`` and
+``CHANGED``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from adapters.jira.emu_errors import JiraError, bad_jql
+from adapters.jira.emu_jql_eval import Test, compile_order, compile_where
+from adapters.jira.emu_jql_parse import Field, Sort, parse
 
-class JiraError(Exception):
-    def __init__(self, status: int, messages: list[str] | None = None,
-                 errors: dict[str, str] | None = None) -> None:
-        super().__init__(status)
-        self.status, self.messages, self.errors = status, messages or [], errors or {}
+__all__ = ["JiraError", "JqlSearch"]
+
+DEFAULT_ORDER = (Sort(Field("key"), descending=True),)  # Jira's, without ORDER BY
+UNBOUNDED = ("Unbounded JQL queries are not allowed here. Please add a search restriction to "
+             "your query.")
 
 
 class JqlSearch:
@@ -24,77 +37,24 @@ class JqlSearch:
     properties: dict[str, dict[str, Any]]
     indexed_properties: set[str]
     user_zone: str
+    users: dict[str, dict[str, Any]]
+    me: str
+    projects: dict[str, dict[str, Any]]
+    workflow: dict[str, dict[str, str]]
+    sprints: dict[str, dict[str, Any]]
+    priorities: list[str]
+    issue_types: dict[str, dict[str, Any]]
 
     def now(self) -> dt.datetime:
         raise NotImplementedError  # the emulator base has the clock
 
-    ORDER_FIELDS = {"updated": lambda i: i["fields"]["updated"],
-                    "created": lambda i: i["fields"]["created"],
-                    "key": lambda i: (i["key"].split("-")[0], int(i["key"].split("-")[1])),
-                    "id": lambda i: int(i["id"])}
-
     def _search(self, jql: str) -> list[dict[str, Any]]:
-        parts = re.split(r"(?i)\border\s+by\b", jql, maxsplit=1)
-        body = parts[0]
-        clauses = [c.strip() for c in re.split(r"(?i)\s+and\s+", body.strip()) if c.strip()]
-        clauses = [c[1:-1].strip() if c.startswith("(") and c.endswith(")") else c
-                   for c in clauses]
-        if not clauses:
-            raise JiraError(400, ["Unbounded JQL queries are not allowed here. Please add a "
-                                  "search restriction to your query."])
-        tests = [self._clause(c) for c in clauses]
-        rows = [i for i in self.issues.values() if all(t(i) for t in tests)]
-        rows.sort(key=lambda i: int(i["id"]))
-        order = parts[1].strip() if len(parts) > 1 else "key DESC"  # Jira's default order
-        for term in reversed([t.strip() for t in order.split(",") if t.strip()]):
-            m = re.fullmatch(r"(?i)(\w+)(?:\s+(asc|desc))?", term)
-            if m is None or m.group(1).lower() not in self.ORDER_FIELDS:
-                raise JiraError(400, [f"Error in the JQL Query: cannot order by '{term}'."])
-            rows.sort(key=self.ORDER_FIELDS[m.group(1).lower()],
-                      reverse=(m.group(2) or "asc").lower() == "desc")
+        query = parse(jql)
+        if query.where is None:
+            raise bad_jql(UNBOUNDED)
+        test: Test = compile_where(query.where, self)
+        order = compile_order(query.order or DEFAULT_ORDER, self)
+        rows = sorted((i for i in self.issues.values() if test(i)), key=lambda i: int(i["id"]))
+        for key, descending in reversed(order):
+            rows.sort(key=key, reverse=descending)
         return rows
-
-    def _since(self, text: str) -> dt.datetime:
-        """A JQL date: ``"yyyy/MM/dd HH:mm"`` in the user's zone, or relative (``-3d``)."""
-        m = re.fullmatch(r"-(\d+)([mhdw])", text)
-        if m:
-            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-            return self.now() - dt.timedelta(**{unit: int(m.group(1))})
-        return dt.datetime.strptime(text, "%Y/%m/%d %H:%M").replace(
-            tzinfo=ZoneInfo(self.user_zone))
-
-    def _clause(self, clause: str) -> Callable[[dict[str, Any]], bool]:
-        """One JQL clause as a test on an issue. Checked before any issue is looked at, as
-        Jira validates the whole query even when nothing would match."""
-        m = re.fullmatch(r'(?i)project\s*=\s*"?([\w-]+)"?', clause)
-        if m:
-            key = m.group(1)
-            return lambda i: bool(i["fields"]["project"]["key"] == key)
-        m = re.fullmatch(r"(?i)(key|id)\s+in\s*\(([^)]*)\)", clause)
-        if m:
-            wanted = {x.strip().strip('"') for x in m.group(2).split(",")}
-            attr = "key" if m.group(1).lower() == "key" else "id"
-            return lambda i: i[attr] in wanted
-        m = re.fullmatch(r'(?i)(updated|created)\s*>=\s*(?:"(\d{4}/\d\d/\d\d \d\d:\d\d)"'
-                         r'|(-\d+[mhdw]))', clause)
-        if m:
-            since, name = self._since(m.group(2) or m.group(3)), m.group(1).lower()
-            return lambda i: dt.datetime.strptime(
-                i["fields"][name], "%Y-%m-%dT%H:%M:%S.%f%z") >= since
-        m = re.fullmatch(r'issue\.property\[([\w.-]+)\]\.(\w+)\s*=\s*"([^"]*)"', clause)
-        if m:
-            prop, path, value = m.groups()
-            if prop not in self.indexed_properties:
-                raise JiraError(400, [f"Field 'issue.property[{prop}].{path}' does not exist "
-                                      "or you do not have permission to view it."])
-
-            def has(i: dict[str, Any]) -> bool:
-                stored = self.properties.get(i["id"], {}).get(prop, {})
-                return isinstance(stored, dict) and str(stored.get(path)) == value
-            return has
-        m = re.fullmatch(r'(?i)labels\s*=\s*"?([\w-]+)"?', clause)
-        if m:
-            label = m.group(1)
-            return lambda i: label in i["fields"]["labels"]
-        raise JiraError(400, [f"Error in the JQL Query: unsupported clause '{clause}'."])
-

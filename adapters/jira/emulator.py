@@ -4,11 +4,12 @@ Serves what the client and adapter call: ``serverInfo`` (``deploymentType: Cloud
 ``myself``, ``field``, ``search/jql`` (``nextPageToken``/``isLast``; the removed ``/search``
 answers 410), issue create/get/edit/delete with ``self`` links to this server, transitions over
 a configurable workflow, issue entity properties (and JQL on them), user search, priorities,
-projects and issue types (with Jira's hierarchy: epic, standard, sub-task). JQL covers the
-subset synchub uses: ``project =``, ``key in``, ``id in``, ``updated|created >= "yyyy/MM/dd
-HH:mm"`` (minute precision, in the emulated user's zone, America/New_York by default) or
-``>= -14d``, ``issue.property[key].field = value`` (only for properties an app indexed, see
-:attr:`JiraEmulator.indexed_properties`), ``AND``, ``ORDER BY``. It rejects what real Jira
+projects, issue types (with Jira's hierarchy: epic, standard, sub-task) and sprints. JQL is
+parsed by a grammar and answered over the emulator's issues (:mod:`adapters.jira.emu_jql`):
+``AND``/``OR``/``NOT``, parentheses, ``IN``, ``~``, ``IS EMPTY``, ``currentUser()`` (the API
+account), ``sprint in openSprints()``, dates in the emulated user's zone (America/New_York by
+default) or relative (``-14d``), ``issue.property[key].field`` (only for properties an app
+indexed, see :attr:`JiraEmulator.indexed_properties`), ``ORDER BY``. It rejects what real Jira
 rejects: unbounded JQL, a status set by editing, a create without a required field, a parent
 outside the hierarchy, a description that is not ADF, deleting an issue with sub-tasks, all
 with Jira's ``{"errorMessages": [...], "errors": {...}}`` body. ``search/jql`` returns ids
@@ -28,6 +29,7 @@ from typing import Any
 from adapters.emulation import Emulator, Request, Response
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, SEARCH_HISTORIES, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
+from adapters.jira.emu_jql_eval import SPRINT_FIELD
 
 WORKFLOW = {  # status -> {transition name: target status}
     "To Do": {"Start": "In Progress", "Done": "Done"},
@@ -54,6 +56,8 @@ def _jira_time(t: dt.datetime) -> str:
 
 class JiraEmulator(Emulator, JqlSearch):
     service = "jira"
+    priorities = PRIORITIES  # what JQL's priority and issuetype values are checked against
+    issue_types = ISSUE_TYPES
 
     def __init__(self, email: str = "bot@example.com", token: str = "jira-token",
                  workflow: dict[str, dict[str, str]] | None = None,
@@ -73,6 +77,9 @@ class JiraEmulator(Emulator, JqlSearch):
         #: accounts whose profile hides their e-mail (Atlassian's default for many sites):
         #: the address is left out of every answer, but user search still matches it
         self.hidden_emails: set[str] = set()
+        #: the board's sprints (id -> {id, name, state}); issues hold theirs in Jira Cloud's
+        #: Sprint field, ``customfield_10020`` (JQL ``sprint``, ``cf[10020]``)
+        self.sprints: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(10001)
         self.me = self.add_user(email, "synchub bot")
         self.changelogs = Changelogs()
@@ -89,6 +96,20 @@ class JiraEmulator(Emulator, JqlSearch):
     def add_project(self, key: str, name: str = "") -> None:
         self.projects[key] = {"id": str(10000 + len(self.projects)), "key": key,
                               "name": name or key, "counter": itertools.count(1)}
+
+    def add_sprint(self, name: str, state: str = "active") -> int:
+        """A sprint (``active``, ``closed`` or ``future``); returns its id."""
+        sid = 1 + len(self.sprints)
+        self.sprints[str(sid)] = {"id": sid, "name": name, "state": state}
+        return sid
+
+    def set_sprint(self, key: str, *sprint_ids: int) -> None:
+        """Put an issue in sprints (none: out of every sprint), as a person on the board."""
+        with self.lock:
+            issue = self._by_key(key)
+            issue["fields"][SPRINT_FIELD] = [dict(self.sprints[str(s)]) for s in sprint_ids
+                                             ] or None
+            issue["fields"]["updated"] = _jira_time(self.now())
 
     def _by_key(self, key_or_id: str) -> dict[str, Any]:
         for issue in self.issues.values():
@@ -118,6 +139,7 @@ class JiraEmulator(Emulator, JqlSearch):
         issue = {"id": iid, "key": f"{key}-{next(project['counter'])}", "fields": {
             "summary": "", "description": None, "labels": [], "duedate": None,
             "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
+            "reporter": dict(self.users[self.me]), "resolution": None,
             "status": {"name": "To Do", "statusCategory": {"key": "new"}},
             "issuetype": dict(kind),
             "project": {"key": key, "id": project["id"], "name": project["name"]},
@@ -176,6 +198,8 @@ class JiraEmulator(Emulator, JqlSearch):
             old = issue["fields"]["status"]
             issue["fields"]["status"] = {"name": status, "statusCategory": {
                 "key": "done" if status == "Done" else "indeterminate"}}
+            issue["fields"]["resolution"] = ({"id": "10000", "name": "Done"}
+                                             if status == "Done" else None)
             issue["fields"]["updated"] = _jira_time(self.now())
             self.changelogs.record(issue["id"], author or PERSON, issue["fields"]["updated"],
                                    [("status", old, issue["fields"]["status"])])
@@ -260,8 +284,9 @@ class JiraEmulator(Emulator, JqlSearch):
             data["fields"] = dict(issue["fields"])
         elif set(fields) - {"id", "key"}:
             data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
-        if (data.get("fields") or {}).get("assignee"):
-            data["fields"]["assignee"] = self._user_json(data["fields"]["assignee"])
+        for person in ("assignee", "reporter"):
+            if (data.get("fields") or {}).get(person):
+                data["fields"][person] = self._user_json(data["fields"][person])
         if "changelog" in (expand or "").split(","):
             data["changelog"] = self.changelogs.expanded(issue["id"], histories)
         return data
@@ -285,7 +310,10 @@ class JiraEmulator(Emulator, JqlSearch):
                           "navigable": True, "searchable": True, "clauseNames": [f]}
                          for f in ("summary", "description", "status", "priority", "labels",
                                    "duedate", "assignee", "parent", "updated", "issuetype",
-                                   "project")]
+                                   "project", "reporter", "resolution", "created")] + [
+                {"id": SPRINT_FIELD, "key": SPRINT_FIELD, "name": "Sprint", "custom": True,
+                 "navigable": True, "searchable": True,
+                 "clauseNames": ["cf[10020]", "Sprint", "sprint"]}]
         if path == "/search/jql":
             params = body if m == "POST" else {k: v[0] for k, v in req.query.items()}
             rows = self._search(str(params.get("jql") or ""))
