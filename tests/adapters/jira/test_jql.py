@@ -354,8 +354,7 @@ def _scopes() -> list[str]:
         elif isinstance(node, list):
             for v in node:
                 walk(v)
-    for path in [ROOT / "config" / "synchub.example.yaml",
-                 *sorted((ROOT / "mappings" / "presets").glob("*.yaml"))]:
+    for path in sorted((ROOT / "mappings" / "presets").glob("*.yaml")):  # example.yaml too
         walk(YAML(typ="safe").load(path.read_text()))
     return found
 
