@@ -59,8 +59,9 @@ class NotionAdapterFactory:
 
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, NotionConnection)
-        client = NotionClient(connection.token.get_secret_value(), connection.base_url)
-        try:
+        client = NotionClient(connection.token.get_secret_value(), connection.base_url,
+                              connection.requests_per_second)  # not the default: one pacer
+        try:                                                   # per integration, slowest wins
             me = client.call(lambda: client.sdk.users.me())
         finally:
             client.close()

@@ -77,3 +77,14 @@ def test_a_burst_of_writes_is_paced_once(sandbox: NotionSandbox) -> None:
     # One pause before each request but the first, each one the pacer's interval.
     assert pauses == pytest.approx([pacer.interval] * 9)
     assert ex.stats.rate_limit_waits == []
+
+
+def test_the_probe_keeps_the_integrations_configured_pace(sandbox: NotionSandbox) -> None:
+    """`synchub check --probe` signs in, then verifies each endpoint on the same pacer: the
+    probe's client once took the default 3/s and slowed every endpoint of a faster-configured
+    integration for as long as they shared it."""
+    a = _adapter(sandbox, rps=50)
+    conn = NotionConnection(token=sandbox.emu.token,  # type: ignore[arg-type]
+                            base_url=sandbox.emu.base_url, requests_per_second=50)
+    assert "token accepted" in NotionAdapterFactory().probe(conn)
+    assert a.client.pacer.rate == 50
