@@ -1,6 +1,6 @@
 """The one place where errors become advice and exit codes for people.
 
-Exit codes (also in the README):
+Exit codes (also in docs/troubleshooting.md):
 
 ====  ==========================================================================
 0     success (``sync``: every flow's round completed with no error)

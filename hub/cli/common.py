@@ -1,6 +1,6 @@
 """What every command shares: the consoles, the common options, turning
 errors into advice and exit codes (:func:`handled`), and opening the runtime and a flow's
-writer lock. Exit codes: see :mod:`hub.cli.advice` (and the README)."""
+writer lock. Exit codes: see :mod:`hub.cli.advice` (and docs/troubleshooting.md)."""
 
 from __future__ import annotations
 
