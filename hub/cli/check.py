@@ -70,20 +70,23 @@ def _verify_endpoints(loaded: Any, redact: Any, skip: set[str]) -> list[int]:
             console.print(f"[red]✗[/] flow {flow}: {escape(redact(str(err)))}\n    {hint}")
             failed.append(code)
             continue
-        for ename, adapter in adapters.items():
-            conn = loaded.config.flows[flow].endpoints[ename].connection
-            if conn in skip or not isinstance(adapter, Verifying):
-                continue
-            try:
-                found = adapter.verify()
-            except SyncHubError as err:
-                code, hint = advice(err)
-                failed.append(code)
-                console.print(f"[red]✗[/] {flow}.{ename}: {escape(redact(str(err)))}\n"
-                              f"    {hint}")
-                continue
-            finally:
+        try:
+            for ename, adapter in adapters.items():
+                conn = loaded.config.flows[flow].endpoints[ename].connection
+                if conn not in skip and isinstance(adapter, Verifying):
+                    failed += _verify_one(f"{flow}.{ename}", adapter, redact)
+        finally:
+            for adapter in adapters.values():
                 adapter.close()
-            console.print(f"[green]✓[/] {flow}.{ename}: {escape(redact(found))}",
-                          soft_wrap=True)
     return failed
+
+
+def _verify_one(where: str, adapter: Any, redact: Any) -> list[int]:
+    try:
+        found = adapter.verify()
+    except SyncHubError as err:
+        code, hint = advice(err)
+        console.print(f"[red]✗[/] {where}: {escape(redact(str(err)))}\n    {hint}")
+        return [code]
+    console.print(f"[green]✓[/] {where}: {escape(redact(found))}", soft_wrap=True)
+    return []

@@ -5,7 +5,9 @@ writer lock. Exit codes: see :mod:`hub.cli.advice` (and docs/troubleshooting.md)
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -73,6 +75,15 @@ def handled(fn: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds tokens), whatever mode an older file
+    there had: created 0600, then fchmod'ed before any byte is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def runtime(config: str | None, rebind: bool = False) -> Any:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import console, handled
+from hub.cli.common import console, handled, write_private
 from hub.cli.presets import all_presets, preset
 
 #: a variable whose value is a secret: asked for without echo, never printed
@@ -38,13 +38,6 @@ def _parse_sets(values: list[str]) -> dict[str, str]:
             raise typer.BadParameter(f"--set takes VAR=VALUE, not {v.split('=')[0]!r}...")
         out[name] = value
     return out
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
 
 
 def _ask(name: str, required: bool, interactive: bool) -> str | None:
@@ -86,7 +79,7 @@ def init(
         preset_name = typer.prompt("Preset", default="jira-todoist")
     chosen = preset(preset_name)
     given = _parse_sets(sets or [])
-    required = set(chosen.variables) - _with_defaults(chosen.text)
+    required = set(chosen.required)
     values: dict[str, str] = {}
     missing = []
     for name in chosen.variables:
@@ -101,7 +94,7 @@ def init(
                                  "or run interactively", param_hint="--set")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(chosen.text, encoding="utf-8")
-    _write_private(env_path, "".join(f"{k}={_quoted(v)}\n" for k, v in values.items()))
+    write_private(env_path, "".join(f"{k}={_quoted(v)}\n" for k, v in values.items()))
     console.print(f"[green]✓[/] wrote {path} (preset {chosen.name}) and {env_path} (mode 0600, "
                   f"{len(values)} value{'s' if len(values) != 1 else ''})", highlight=False)
     from hub.cli.check import check
@@ -109,14 +102,6 @@ def init(
     check(str(path), probe=False)
     console.print(f"Next: [bold]synchub check --probe -c {path}[/], then "
                   f"[bold]synchub plan -c {path}[/].", highlight=False)
-
-
-def _with_defaults(text: str) -> set[str]:
-    from hub.config.interpolate import PATTERN
-
-    defaults = {m.group(1) for m in PATTERN.finditer(text) if m.group(2) is not None}
-    bare = {m.group(1) for m in PATTERN.finditer(text) if m.group(2) is None}
-    return defaults - bare
 
 
 def _quoted(value: str) -> str:

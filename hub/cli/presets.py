@@ -22,6 +22,7 @@ class Preset:
     summary: str  # the file's first comment line
     services: tuple[str, ...]  # connection types, in file order
     variables: tuple[str, ...]  # ${VAR}s it reads, in file order, without defaults first
+    required: tuple[str, ...]  # those used somewhere without a default
 
     @property
     def text(self) -> str:
@@ -38,7 +39,7 @@ def _describe(name: str, path: Path) -> Preset:
     needed = [v for v, has_default in found if not has_default]
     optional = [v for v, has_default in found if has_default]
     return Preset(name, path, first.lstrip("# ").strip(), services,
-                  tuple(dict.fromkeys(needed + optional)))
+                  tuple(dict.fromkeys(needed + optional)), tuple(dict.fromkeys(needed)))
 
 
 def all_presets() -> dict[str, Preset]:

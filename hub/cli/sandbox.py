@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import threading
 from pathlib import Path
 from typing import Any
 
 from adapters.base import load_factory, sandbox_factory
+from hub.cli.common import write_private
 from hub.model import DateOnly, Item
 
 SERVICES = ("jira", "todoist", "notion", "gcal")
@@ -69,12 +69,14 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
                                   "delete": "complete", "endpoints": endpoints}}}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "synchub.yaml"
-    _private(path, "# Written by `synchub sandbox`: local emulators, no real accounts. It holds "
-             "the\n# emulators' tokens and generated webhook secrets, so only you can read it.\n"
-             f"# Webhooks: POST http://127.0.0.1:{port}/webhooks/<connection> "
-             f"({', '.join(connections)}),\n"
-             "# signed with that connection's webhook_secret as the service would sign them.\n"
-             + json.dumps(data, indent=2) + "\n")
+    write_private(path,
+                  "# Written by `synchub sandbox`: local emulators, no real accounts. It holds "
+                  "the\n# emulators' tokens and generated webhook secrets, so only you can read "
+                  f"it.\n# Webhooks: POST http://127.0.0.1:{port}/webhooks/<connection> "
+                  f"({', '.join(connections)}),\n"
+                  "# signed with that connection's webhook_secret as the service would sign "
+                  "them.\n"
+                  + json.dumps(data, indent=2) + "\n")
     return path
 
 
@@ -114,19 +116,11 @@ def preset_config(sandboxes: dict[str, Any], preset_text: str, directory: Path, 
     out = io.StringIO()
     yaml.dump(doc, out)
     directory.mkdir(parents=True, exist_ok=True)
-    _private(directory / ".env", "".join(f"{k}={v}\n" for k, v in env.items()))
+    write_private(directory / ".env", "".join(f"{k}={v}\n" for k, v in env.items()))
     path = directory / "synchub.yaml"
-    _private(path, "# Written by `synchub sandbox --preset`: the preset's flows over local "
-             "emulators.\n" + out.getvalue())
+    write_private(path, "# Written by `synchub sandbox --preset`: the preset's flows over "
+                  "local emulators.\n" + out.getvalue())
     return path
-
-
-def _private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds tokens), whatever mode it had."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
 
 
 def read_config(path: Path) -> dict[str, Any]:
