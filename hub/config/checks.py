@@ -202,6 +202,20 @@ def _endpoint_hook(factory: Any, ep: dict[str, Any], doc: Any, file: str, path: 
 # -- across the file ------------------------------------------------------------------------
 
 
+def _choices(block: dict[str, Any], key: str) -> tuple[Any, ...]:
+    """The values a connection key is limited to (a ``Literal`` field of the adapter's
+    connection model, like Google's ``credentials: oauth | service_account | none``): such a
+    value names a mode, it is never a secret, whatever the key is called."""
+    try:
+        model = load_factory(str(block.get("type"))).connection_model
+    except ConfigError:
+        return ()
+    field = model.model_fields.get(key)
+    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
+        return ()
+    return typing.get_args(field.annotation)
+
+
 def inline_secrets(doc: Any, file: str, readable_by_others: bool) -> list[ConfigProblem]:
     if not readable_by_others or not isinstance(doc, dict):
         return []
@@ -210,7 +224,7 @@ def inline_secrets(doc: Any, file: str, readable_by_others: bool) -> list[Config
     for name, block in conns.items() if isinstance(conns, dict) else ():
         for key, value in block.items() if isinstance(block, dict) else ():
             if SECRET_KEYS.search(str(key)) and isinstance(value, str) and value \
-                    and "${" not in value:
+                    and "${" not in value and value not in _choices(block, str(key)):
                 line, col = locate(doc, ("connections", name, key))
                 out.append(ConfigProblem(
                     "a secret is written inline in a file that other users can read: run "

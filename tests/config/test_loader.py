@@ -223,3 +223,28 @@ def test_fingerprint_ignores_intervals_but_not_flow_names(tmp_path: Path) -> Non
     slower = load_config(write(tmp_path, GOOD.replace("5m", "1h")), environ={}).fingerprint
     renamed = load_config(write(tmp_path, GOOD.replace("  work:", "  job:")), environ={})
     assert base == slower and base != renamed.fingerprint
+
+
+@pytest.mark.parametrize("mode", ["none", "service_account"])
+def test_a_credentials_mode_is_not_taken_for_an_inline_secret(tmp_path: Path, mode: str) -> None:
+    """Issue 13: `credentials: none` (a choice of the Google connection, like oauth and
+    service_account) was refused in a readable file as "a secret written inline"."""
+    extra = ", service_account_file: /k.json" if mode == "service_account" else ""
+    text = GOOD.replace("  mem: {type: memory, service: cfgtest}",
+                        "  mem: {type: memory, service: cfgtest}\n"
+                        f"  cal: {{type: gcal, credentials: {mode}{extra}}}")
+    found = [m for m in problems_or_none(write(tmp_path, text, mode=0o644))
+             if "secret is written inline" in m]
+    assert found == []
+    leaky = text.replace(f"credentials: {mode}", f"credentials: {mode}, token_file: x, "
+                         "client_secret: hunter2-secret")
+    assert any("secret is written inline" in m and "client_secret" in m
+               for m in problems_or_none(write(tmp_path, leaky, mode=0o644)))
+
+
+def problems_or_none(path: Path) -> list[str]:
+    try:
+        load_config(path, environ={})
+    except ConfigError as err:
+        return [str(p) for p in err.problems]
+    return []
