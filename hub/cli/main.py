@@ -13,7 +13,7 @@ from hub import __version__
 from hub.cli import auth, check, conflicts, init, presets, run, status, sync, tryout
 from hub.cli.common import console, err_console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=True, no_args_is_help=True,
                   help="Two-way sync between Jira, Todoist, Notion and Google Calendar.")
 conflicts_app = typer.Typer(help="List and resolve conflicts waiting for a decision.",
                             no_args_is_help=False, invoke_without_command=True)
@@ -57,7 +57,9 @@ app.add_typer(auth.auth_app, name="auth")
 
 def main() -> None:
     try:
-        app()
+        # One name however it was started (`synchub`, `python -m hub`, a fork): help text
+        # and shell completion (its _SYNCHUB_COMPLETE variable) depend on it.
+        app(prog_name="synchub")
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
