@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType
@@ -46,6 +47,47 @@ class Authorizing(Protocol):
 
     def authorize(self, client_file: Path, token_file: Path, *, open_browser: bool = True
                   ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something on the service an endpoint can sync with: a Jira project, a Todoist project,
+    a Notion data source, a calendar. ``id`` is how the scope names it; ``facts`` is what
+    :meth:`Discovering.propose` needs to fill in a mapping (a project's statuses, a data
+    source's properties), filled in by :meth:`Discovering.describe` for the one chosen."""
+
+    id: str
+    name: str
+    detail: str = ""  # one line shown beside it ("primary", "3 sections", the database)
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a connection's credentials can reach, in the fewest list requests."""
+
+    who: str  # "signed in as ..."
+    kind: str  # what a target is called here: "project", "data source", "calendar"
+    targets: tuple[Target, ...]
+    notes: tuple[str, ...] = ()  # findings worth showing (Jira boards, ...)
+
+
+@runtime_checkable
+class Discovering(Protocol):
+    """Optional on a factory: ``synchub init`` lists what a connection reaches, lets the user
+    choose, and writes the endpoint from the preset with the service's real names filled in.
+
+    ``discover`` lists (cheap: one listing per kind of thing); ``describe`` reads the facts
+    of the chosen target only (a site may have hundreds of projects); ``propose`` is pure: it
+    takes the preset's endpoint block (``scope``/``options``/``fields``/``only`` as YAML data)
+    and returns it adjusted to the target, so the service knowledge stays in the adapter and
+    the hub writes the same code path for every service."""
+
+    def discover(self, connection: BaseModel) -> Discovery: ...
+
+    def describe(self, connection: BaseModel, target: Target) -> Target: ...
+
+    def propose(self, target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
 ENTRY_POINT_GROUP = "synchub.adapters"

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from adapters.base import ChangeNotice, EndpointContext
+from adapters.gcal import discovery
 from adapters.gcal.adapter import GcalAdapter
 from adapters.gcal.client import GcalClient
 from adapters.gcal.sandbox import GcalSandbox
 from adapters.gcal.webhook import parse_webhook
+from adapters.registry import Discovery
+from adapters.toolkit.discovery import Discovers
 
 
 class GcalConnection(BaseModel):
@@ -53,8 +57,9 @@ def _http(connection: GcalConnection, *, refresh: bool = True) -> object:
     return google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
 
 
-class GcalAdapterFactory:
+class GcalAdapterFactory(Discovers):
     type_name: ClassVar[str] = "gcal"
+    discovery: ClassVar[ModuleType] = discovery  # synchub init: Discovers
     connection_model: ClassVar[type[BaseModel]] = GcalConnection
     scope_model: ClassVar[type[BaseModel]] = GcalScope
 
@@ -78,6 +83,10 @@ class GcalAdapterFactory:
         client = GcalClient(connection.base_url, _http(connection))
         calendars = client.call(lambda: client.service.calendarList().list())
         return f"Google Calendar: access granted, {len(calendars.get('items', []))} calendars"
+
+    def discover(self, connection: BaseModel) -> Discovery:
+        assert isinstance(connection, GcalConnection)
+        return discovery.discover(GcalClient(connection.base_url, _http(connection)))
 
     def sandbox(self, port: int = 0) -> GcalSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""

@@ -103,6 +103,9 @@ class GcalEmulator(Emulator):
         self.min_valid_token = 0  # tokens below this answer 410 (expire_tokens())
         self.access: dict[str, str] = {}  # calendar -> the user's accessRole
         self.oauth = OAuth()  # off until require_oauth()
+        #: the signed-in account: its own calendar is kept under "primary" here, and Google
+        #: names it by this address in every answer (calendarList, calendars.get('primary'))
+        self.account = "me@example.com"
         self.add_calendar("primary", "Work calendar")
 
     # -- direct state --------------------------------------------------------------------------
@@ -114,6 +117,10 @@ class GcalEmulator(Emulator):
                                   "timeZone": tz, "etag": '"1"'}
         self.access[cal_id] = access_role
         self.events[cal_id] = {}
+
+    def _calendar(self, cal: dict[str, Any]) -> dict[str, Any]:
+        """A calendar as Google answers it: the primary one under the account's address."""
+        return cal | {"id": self.account} if cal["id"] == "primary" else dict(cal)
 
     def require_oauth(self, access_token: str, refresh_token: str) -> None:
         """From now on API calls need ``Authorization: Bearer <token>``; ``POST /token``
@@ -378,18 +385,20 @@ class GcalEmulator(Emulator):
         parts = [unquote(p) for p in path.split("/") if p]
         if parts == ["users", "me", "calendarList"]:
             return 200, {"kind": "calendar#calendarList", "items": [
-                {"kind": "calendar#calendarListEntry", **c, "accessRole": self.access[c["id"]]}
+                {"kind": "calendar#calendarListEntry", **self._calendar(c),
+                 "accessRole": self.access[c["id"]]} | (
+                    {"primary": True} if c["id"] == "primary" else {})
                 for c in self.calendars.values()]}
         if parts == ["channels", "stop"] and m == "POST":
             self.push.stop(body)
             return 204, None
         if parts[:1] != ["calendars"] or len(parts) < 2:
             raise GError(404, "Not Found")
-        cal = parts[1]
+        cal = "primary" if parts[1] == self.account else parts[1]
         if len(parts) == 2:
             if cal not in self.calendars:
                 raise GError(404, "Not Found")
-            return 200, self.calendars[cal]
+            return 200, self._calendar(self.calendars[cal])
         if parts[2:] == ["events"]:
             if m == "GET":
                 return 200, self.list(cal, q)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.base import ChangeNotice, EndpointContext
+from adapters.jira import discovery
 from adapters.jira.adapter import MARKER_LAG, JiraAdapter
 from adapters.jira.client import JiraClient
 from adapters.jira.sandbox import JiraSandbox
 from adapters.jira.webhook import parse_webhook
+from adapters.toolkit.discovery import Discovers
 from hub.config.models import NonNegativeDuration
 
 
@@ -49,8 +52,9 @@ class JiraScope(BaseModel):
         return body
 
 
-class JiraAdapterFactory:
+class JiraAdapterFactory(Discovers):
     type_name: ClassVar[str] = "jira"
+    discovery: ClassVar[ModuleType] = discovery  # synchub init: Discovers
     connection_model: ClassVar[type[BaseModel]] = JiraConnection
     scope_model: ClassVar[type[BaseModel]] = JiraScope
 

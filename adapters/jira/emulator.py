@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.jira import emu_discovery
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, SEARCH_HISTORIES, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
@@ -80,6 +81,8 @@ class JiraEmulator(Emulator, JqlSearch):
         #: the board's sprints (id -> {id, name, state}); issues hold theirs in Jira Cloud's
         #: Sprint field, ``customfield_10020`` (JQL ``sprint``, ``cf[10020]``)
         self.sprints: dict[str, dict[str, Any]] = {}
+        #: agile boards (GET /rest/agile/1.0/board), each on one project
+        self.boards: list[dict[str, Any]] = []
         self._ids = itertools.count(10001)
         self.me = self.add_user(email, "synchub bot")
         self.changelogs = Changelogs()
@@ -96,6 +99,17 @@ class JiraEmulator(Emulator, JqlSearch):
     def add_project(self, key: str, name: str = "") -> None:
         self.projects[key] = {"id": str(10000 + len(self.projects)), "key": key,
                               "name": name or key, "counter": itertools.count(1)}
+
+    def add_board(self, name: str, project: str, kind: str = "scrum") -> int:
+        """A board on a project (``scrum`` or ``kanban``), as the agile API lists it."""
+        bid = 1 + len(self.boards)
+        p = self.projects[project]
+        self.boards.append({
+            "id": bid, "self": f"{self.base_url}/rest/agile/1.0/board/{bid}", "name": name,
+            "type": kind, "location": {"projectId": int(p["id"]), "projectKey": p["key"],
+                                       "projectName": p["name"], "projectTypeKey": "software",
+                                       "displayName": f"{p['name']} ({p['key']})"}})
+        return bid
 
     def add_sprint(self, name: str, state: str = "active") -> int:
         """A sprint (``active``, ``closed`` or ``future``); returns its id."""
@@ -140,7 +154,7 @@ class JiraEmulator(Emulator, JqlSearch):
             "summary": "", "description": None, "labels": [], "duedate": None,
             "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
             "reporter": dict(self.users[self.me]), "resolution": None,
-            "status": {"name": "To Do", "statusCategory": {"key": "new"}},
+            "status": emu_discovery.status_json(self, next(iter(self.workflow))),
             "issuetype": dict(kind),
             "project": {"key": key, "id": project["id"], "name": project["name"]},
             "created": _jira_time(self.now()), "updated": _jira_time(self.now())}}
@@ -196,8 +210,7 @@ class JiraEmulator(Emulator, JqlSearch):
         with self.lock:
             issue = self._by_key(key)
             old = issue["fields"]["status"]
-            issue["fields"]["status"] = {"name": status, "statusCategory": {
-                "key": "done" if status == "Done" else "indeterminate"}}
+            issue["fields"]["status"] = emu_discovery.status_json(self, status)
             issue["fields"]["resolution"] = ({"id": "10000", "name": "Done"}
                                              if status == "Done" else None)
             issue["fields"]["updated"] = _jira_time(self.now())
@@ -297,8 +310,11 @@ class JiraEmulator(Emulator, JqlSearch):
                       "projectTypeKey": "software", "simplified": False}
 
     def _route(self, req: Request) -> tuple[int, Any]:
-        path = re.sub(r"^/rest/api/[23]", "", req.path)
+        path = re.sub(r"^/rest/api/([23]|latest)(?=/)", "", req.path)  # latest: an alias
         m, body = req.method, (req.json() if req.body else {})
+        discovered = emu_discovery.route(self, m, path, req.query)
+        if discovered is not None:
+            return discovered
         if path == "/serverInfo":
             return 200, {"baseUrl": self.base_url, "version": "1001.0.0-SNAPSHOT",
                          "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud",

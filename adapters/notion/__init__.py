@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.base import ChangeNotice, EndpointContext
+from adapters.notion import discovery
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.client import NotionClient
 from adapters.notion.sandbox import NotionSandbox
 from adapters.notion.webhook import parse_webhook
+from adapters.toolkit.discovery import Discovers
 
 NOTION_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -43,8 +46,9 @@ class NotionScope(BaseModel):
                          compact[20:]))
 
 
-class NotionAdapterFactory:
+class NotionAdapterFactory(Discovers):
     type_name: ClassVar[str] = "notion"
+    discovery: ClassVar[ModuleType] = discovery  # synchub init: Discovers
     connection_model: ClassVar[type[BaseModel]] = NotionConnection
     scope_model: ClassVar[type[BaseModel]] = NotionScope
 

@@ -21,7 +21,7 @@ import uuid
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_query, emu_values
+from adapters.notion import emu_blocks, emu_query, emu_search, emu_values
 from adapters.notion.emu_values import NotionError
 from adapters.ratewindow import SlidingWindow
 
@@ -31,6 +31,26 @@ VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date",
 
 ID_PARAMS = {"databases": "database_id", "data_sources": "data_source_id", "pages": "page_id",
              "blocks": "block_id", "users": "user_id"}
+
+
+#: a status property's three groups, as Notion names and colours them
+GROUPS = (("To-do", "gray"), ("In progress", "blue"), ("Complete", "green"))
+
+
+def _status_groups(given: list[dict[str, Any]], options: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
+    """Which group each status option is in: as given (``"group": "Complete"``), else the
+    first option To-do, the last Complete and the rest In progress (Notion's default
+    Not started / In progress / Done)."""
+    def group(i: int) -> str:
+        named = given[i].get("group")
+        if named:
+            return str(named)
+        return "To-do" if i == 0 else "Complete" if i == len(options) - 1 else "In progress"
+    return [{"id": str(uuid.uuid5(uuid.NAMESPACE_OID, name))[:8], "name": name,
+             "color": colour, "option_ids": [o["id"] for i, o in enumerate(options)
+                                             if group(i) == name]}
+            for name, colour in GROUPS]
 
 
 def _uuid(param: str, text: str) -> str:
@@ -109,9 +129,11 @@ class NotionEmulator(Emulator):
             kind = next(k for k in spec if k in VALUE_TYPES)
             config = dict(spec[kind] or {})
             if kind in ("select", "status", "multi_select"):
+                given = config.get("options", [])
                 config["options"] = [{"id": str(uuid.uuid4())[:8], "name": o["name"],
-                                      "color": o.get("color", "default")}
-                                     for o in config.get("options", [])]
+                                      "color": o.get("color", "default")} for o in given]
+                if kind == "status":
+                    config["groups"] = _status_groups(given, config["options"])
             schema[name] = {"id": "title" if kind == "title" else str(uuid.uuid4())[:8],
                             "name": name, "type": kind, kind: config}
         # Every page of the data source has every property: a new one empty, a dropped one
@@ -307,6 +329,11 @@ class NotionEmulator(Emulator):
             return {"object": "list", "results": rows[start:start + size],
                     "next_cursor": str(start + size) if more else None, "has_more": more,
                     "type": "user", "user": {}}
+        if parts == ["search"] and m == "POST":
+            try:
+                return emu_search.search(self, body)
+            except emu_search.SearchError as exc:
+                raise NotionError(400, "validation_error", exc.message) from None
         if parts == ["users", "me"]:
             return self.users[self.bot]
         if parts[:1] == ["blocks"] and len(parts) == 2 and m == "DELETE":

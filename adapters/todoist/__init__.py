@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from adapters.base import ChangeNotice, EndpointContext
+from adapters.todoist import discovery
 from adapters.todoist.adapter import TodoistAdapter
 from adapters.todoist.client import TodoistClient
 from adapters.todoist.sandbox import TodoistSandbox
 from adapters.todoist.webhook import parse_webhook
+from adapters.toolkit.discovery import Discovers
 
 
 class TodoistConnection(BaseModel):
@@ -32,8 +35,9 @@ class TodoistScope(BaseModel):
     read_only: bool = False
 
 
-class TodoistAdapterFactory:
+class TodoistAdapterFactory(Discovers):
     type_name: ClassVar[str] = "todoist"
+    discovery: ClassVar[ModuleType] = discovery  # synchub init: Discovers
     connection_model: ClassVar[type[BaseModel]] = TodoistConnection
     scope_model: ClassVar[type[BaseModel]] = TodoistScope
 

@@ -53,6 +53,9 @@ def error_for(status: int, body: Any, headers: httpx.Headers | None = None,
                         retry_default=float(extra.get("retry_after", 60)))
 
 
+PAGE = 200  # REST listings' largest page (limit <= 200)
+
+
 class TodoistClient:
     def __init__(self, token: str, base_url: str = "https://api.todoist.com",
                  timeout: float = 30.0) -> None:
@@ -98,9 +101,16 @@ class TodoistClient:
         return self._send(call, write=bool(commands), what="sync")
 
     def projects(self) -> list[Any]:
+        """Every active project, 200 a page (the API's largest)."""
         def call() -> list[Any]:
-            return [p for page in self.sdk.get_projects() for p in page]
+            return [p for page in self.sdk.get_projects(limit=PAGE) for p in page]
         return self._send(call, write=False, what="list projects")
+
+    def sections(self, project_id: str) -> list[Any]:
+        """A project's active sections, 200 a page."""
+        def call() -> list[Any]:
+            return [s for page in self.sdk.get_sections(project_id, limit=PAGE) for s in page]
+        return self._send(call, write=False, what="list sections")
 
     def collaborators(self, project_id: str) -> dict[str, str]:
         def call() -> dict[str, str]:

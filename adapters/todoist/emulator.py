@@ -362,11 +362,11 @@ class TodoistEmulator(Emulator):
         if len(parts) == 3 and parts[0] == "projects" and parts[2] == "collaborators":
             return self._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
                                     for u in self.users.values()])
-        if parts == ["sections"]:
+        if parts == ["sections"] and req.method == "GET":
             pid = req.q("project_id")
             return self._page(req, [s for s in self.sections.values()
                                     if pid is None or s["project_id"] == pid])
-        if parts == ["labels"]:
+        if parts == ["labels"] and req.method == "GET":
             return self._page(req, list(self.labels.values()))
         return self.error_body(404, "Not found")
 

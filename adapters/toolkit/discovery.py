@@ -1,0 +1,110 @@
+"""What every service's discovery shares (:class:`adapters.registry.Discovering`): reading a
+status name or category as a canonical kind, priorities by their place in the service's list,
+and choosing a property by conventional names. Pure functions; each adapter's
+``discovery.py`` holds only what its service calls things."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from adapters.registry import Discovery, Target
+
+#: status words that say where an item is, for services that only have names (a Notion
+#: select, a custom Jira status without a category); first match wins, open otherwise
+_KINDS = (("done", re.compile(r"done|complete|closed|finished|resolved|shipped|cancel", re.I)),
+          ("in_progress", re.compile(r"progress|doing|review|started|active|blocked|wip"
+                                     r"|testing|qa\b", re.I)))
+#: Jira's status categories and Notion's status groups, as canonical kinds
+CATEGORY_KINDS = {"new": "open", "indeterminate": "in_progress", "done": "done",
+                  "to-do": "open", "to do": "open", "in progress": "in_progress",
+                  "complete": "done"}
+
+
+def kind_of(name: str, category: str | None = None) -> str:
+    """The canonical status kind of a status called ``name``: its category's when the
+    service gives one (Jira's statusCategory, Notion's status group), else read from the
+    name ("not started" is open: the negation is checked before the word)."""
+    if category and category.lower() in CATEGORY_KINDS:
+        return CATEGORY_KINDS[category.lower()]
+    if re.search(r"\bnot\b|\bto ?do\b|backlog|open|new", name, re.I):
+        return "open"
+    for kind, words in _KINDS:
+        if words.search(name):
+            return kind
+    return "open"
+
+
+def status_rule(statuses: Sequence[tuple[str, str]], old: Mapping[str, Any] | None
+                ) -> dict[str, Any]:
+    """A ``fields.status`` rule for the service's statuses, (name, kind) in the service's
+    order: every status mapped to its kind; ``write`` only where the first status of a kind
+    would not be the one the preset wrote (the preset's choice is kept when it exists)."""
+    rule = {k: v for k, v in (old or {}).items() if k not in ("map", "write")}
+    rule["map"] = {name: kind for name, kind in statuses}
+    first: dict[str, str] = {}
+    for name, kind in statuses:
+        first.setdefault(kind, name)
+    names = {name for name, _ in statuses}
+    write = {kind: name for kind, name in ((old or {}).get("write") or {}).items()
+             if name in names and rule["map"].get(name) == kind and first.get(kind) != name}
+    if write:
+        rule["write"] = write
+    return rule
+
+
+def priority_rule(names: Sequence[str], old: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A ``fields.priority`` rule for priorities listed highest first (as Jira lists them
+    and as a Notion select usually is): 4, 3, 2, then 1 for the rest, which is Jira Cloud's
+    default Highest/High/Medium/Low/Lowest onto Todoist's p1..p4."""
+    rule = {k: v for k, v in (old or {}).items() if k not in ("map", "write")}
+    rule["map"] = {name: max(1, 4 - i) for i, name in enumerate(names)}
+    return rule
+
+
+def pick(candidates: Iterable[str], preferred: Sequence[str]) -> str | None:
+    """The candidate named like one of ``preferred`` (in that order, case-insensitively),
+    else the first candidate, else None."""
+    found = list(candidates)
+    lowered = {c.lower(): c for c in found}
+    for name in preferred:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return found[0] if found else None
+
+
+def plain(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of an endpoint block as plain dicts and lists (YAML round-trip maps in,
+    ordinary data out), for a ``propose`` to change freely."""
+    def unwrap(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {str(k): unwrap(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [unwrap(x) for x in v]
+        return copy.copy(v)
+    out: dict[str, Any] = unwrap(endpoint)
+    return out
+
+
+class Discovers:
+    """A factory's :class:`~adapters.registry.Discovering` methods, taken from its service's
+    ``discovery`` module (``discover(connection)``, ``describe(connection, target)``,
+    ``propose(target, endpoint)``), so no factory writes the three delegations again."""
+
+    discovery: ClassVar[ModuleType]
+
+    def discover(self, connection: Any) -> Discovery:
+        found: Discovery = self.discovery.discover(connection)
+        return found
+
+    def describe(self, connection: Any, target: Target) -> Target:
+        described: Target = self.discovery.describe(connection, target)
+        return described
+
+    def propose(self, target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:
+        proposed: dict[str, Any] = self.discovery.propose(target, endpoint)
+        return proposed
