@@ -48,6 +48,11 @@ class Authorizing(Protocol):
     def authorize(self, client_file: Path, token_file: Path, *, open_browser: bool = True
                   ) -> None: ...
 
+    def unauthorized(self, connection: BaseModel) -> Path | None:
+        """Where this connection's token should be, when it is not there yet (``synchub
+        init`` then offers the sign-in); None when it is, or the connection needs none."""
+        ...
+
 
 @dataclass(frozen=True)
 class Target:

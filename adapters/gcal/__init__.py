@@ -78,6 +78,13 @@ class GcalAdapterFactory(Discovers):
 
         authorize(client_file, token_file, open_browser=open_browser)
 
+    def unauthorized(self, connection: BaseModel) -> Path | None:
+        assert isinstance(connection, GcalConnection)
+        if connection.credentials != "oauth" or not connection.token_file:
+            return None
+        path = Path(connection.token_file).expanduser()
+        return None if path.exists() else path
+
     def probe(self, connection: BaseModel) -> str:
         assert isinstance(connection, GcalConnection)
         client = GcalClient(connection.base_url, _http(connection))

@@ -57,8 +57,8 @@ def load(token_file: str | None, service_account_file: str | None, *, refresh: b
 
     path = Path(token_file).expanduser()
     if not path.exists():
-        raise AuthError(f"no Google token at {path}: run the authorization once "
-                        "(`python -m adapters.gcal.auth CLIENT_SECRETS.json TOKEN_FILE`)",
+        raise AuthError(f"no Google token at {path}: sign in once with `synchub auth "
+                        f"google CLIENT_SECRETS.json --token-file {path}` (or `synchub init`)",
                         service="gcal")
     creds = _saved_credentials().from_authorized_user_file(str(path), SCOPES)
     creds.token_path = path

@@ -66,8 +66,11 @@ def propose(target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:
     key = target.id
     scope = out.setdefault("scope", {})
     jql = str(scope.get("jql") or "")
-    if not re.search(r"\bproject\b", jql, re.I):
-        named = key if re.fullmatch(r"[A-Z][A-Z0-9_]*", key) else f'"{key}"'
+    named = key if re.fullmatch(r"[A-Z][A-Z0-9_]*", key) else f'"{key}"'
+    clause = re.compile(r"""\bproject\s*=\s*(\$\{[^}]*\}|"[^"]*"|'[^']*'|[\w-]+)""", re.I)
+    if clause.search(jql):  # the preset's one project: the chosen one
+        scope["jql"] = clause.sub(lambda _: f"project = {named}", jql, count=1)
+    elif not re.search(r"\bproject\b", jql, re.I):  # any project: narrowed to the chosen
         scope["jql"] = f"project = {named}" + (f" AND ({jql})" if jql else "")
     options = out.setdefault("options", {})
     types: dict[str, list[tuple[str, str]]] = dict(target.facts.get("issue_types") or {})

@@ -131,10 +131,10 @@ def propose(target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:
         kind = props[chosen]["type"]
         if field == "status" and kind in ("status", "select"):
             rule = status_rule(_status_kinds(props[chosen]), rule)
-        elif field == "status" or (field == "priority" and kind == "number"):
+        elif field == "status":  # a checkbox: done or not, nothing to map
             rule.pop("map", None)
             rule.pop("write", None)
-        elif field == "priority":
+        elif field == "priority" and kind == "select":
             names = [o["name"] for o in (props[chosen].get("select") or {}).get("options", [])]
             rule = priority_rule(names, rule)
         if rule:

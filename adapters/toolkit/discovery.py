@@ -42,16 +42,17 @@ def kind_of(name: str, category: str | None = None) -> str:
 def status_rule(statuses: Sequence[tuple[str, str]], old: Mapping[str, Any] | None
                 ) -> dict[str, Any]:
     """A ``fields.status`` rule for the service's statuses, (name, kind) in the service's
-    order: every status mapped to its kind; ``write`` only where the first status of a kind
-    would not be the one the preset wrote (the preset's choice is kept when it exists)."""
+    order: every status mapped to its kind, and for a kind several statuses share, which one
+    is written (the preset's choice when the service has it, else the first in its order:
+    the config check refuses a many-to-one map without ``write``)."""
     rule = {k: v for k, v in (old or {}).items() if k not in ("map", "write")}
     rule["map"] = {name: kind for name, kind in statuses}
-    first: dict[str, str] = {}
-    for name, kind in statuses:
-        first.setdefault(kind, name)
-    names = {name for name, _ in statuses}
-    write = {kind: name for kind, name in ((old or {}).get("write") or {}).items()
-             if name in names and rule["map"].get(name) == kind and first.get(kind) != name}
+    chose = dict((old or {}).get("write") or {})
+    write: dict[str, str] = {}
+    for _, kind in statuses:
+        shared = [n for n, k in statuses if k == kind]
+        if len(shared) > 1 and kind not in write:
+            write[kind] = chose[kind] if chose.get(kind) in shared else shared[0]
     if write:
         rule["write"] = write
     return rule

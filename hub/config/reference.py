@@ -184,7 +184,7 @@ def adapter_sections() -> list[Section]:
     out = []
     for name, factory in shipped_adapters():
         label = _LABELS.get(name, name)
-        intro = _rst(inspect.getdoc(type(factory)) or "")
+        intro = _rst(inspect.cleandoc(vars(type(factory)).get("__doc__") or ""))  # its own
         out.append(Section(f"{label} connection",
                            f"connections.<connection> with type: {name}",
                            factory.connection_model, intro))

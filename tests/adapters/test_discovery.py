@@ -101,7 +101,11 @@ def test_jira_lists_projects_statuses_priorities_and_boards() -> None:
         assert endpoint["options"] == {"issue_type": "Task", "project": "OPS"}
         assert endpoint["fields"]["status"] == {
             "map": {"To Do": "open", "In Progress": "in_progress", "In Review": "in_progress",
-                    "Done": "done"}, "write": {"in_progress": "In Review"}}
+                    "Done": "done"}, "write": {"in_progress": "In Review"}}  # the preset's
+        again = factory.propose(ops, {"connection": "jira",  # type: ignore[attr-defined]
+                                      "scope": {"jql": "project = ${JIRA_PROJECT:-OPS}"}})
+        assert again["scope"]["jql"] == "project = OPS"
+        assert again["fields"]["status"]["write"] == {"in_progress": "In Progress"}
         assert endpoint["fields"]["priority"]["map"] == {
             "Highest": 4, "High": 3, "Medium": 2, "Low": 1, "Lowest": 1}
     finally:
@@ -136,7 +140,7 @@ def test_notion_maps_fields_onto_the_properties_the_database_has() -> None:
         assert fields["assignee"] == {"target": "Owner"}
         assert fields["status"] == {"target": "State", "map": {
             "Backlog": "open", "Doing": "in_progress", "Waiting": "in_progress",
-            "Shipped": "done"}}
+            "Shipped": "done"}, "write": {"in_progress": "Doing"}}
         assert fields["priority"] == {"map": {"P1": 4, "P2": 3, "P3": 2}}
         # "Tags" is a text property here, so labels have nowhere to go: the field list says
         # which fields sync (the schema check refuses a conventional name of the wrong type)
@@ -207,6 +211,9 @@ def test_status_rule_maps_every_status_and_writes_only_what_exists(
     for kind, name in (rule.get("write") or {}).items():
         assert rule["map"][name] == kind  # a write names a status of that kind
         assert name in names
+    kinds = [k for _, k in statuses]
+    for kind in set(kinds):  # one-to-one, or a write says which (the config check's rule)
+        assert kinds.count(kind) == 1 or kind in rule["write"]
 
 
 @given(st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=8, unique=True))

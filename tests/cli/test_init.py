@@ -1,5 +1,7 @@
 """`synchub init`: a config from a preset and a 0600 .env with the values it reads, asked for
-in a real terminal (secrets without echo) or given with --set; then checked."""
+in a real terminal (secrets without echo) or given with --set; credentials checked at once
+by discovering what they reach, endpoints pointed at what the user picks, then check --probe
+and plan. End to end in a pseudo-terminal over the four emulators, up to a first sync."""
 
 from __future__ import annotations
 
@@ -7,11 +9,14 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
 from dotenv import dotenv_values
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from hub.cli.main import app
@@ -24,11 +29,14 @@ def test_init_with_flags_writes_the_preset_and_a_private_env(tmp_path: Path) -> 
     cfg = tmp_path / "synchub.yaml"
     result = runner.invoke(app, [
         "init", "--preset", "jira-todoist", "--config", str(cfg), "--no-input",
+        "--no-discover",
         "--set", "JIRA_URL=https://acme.atlassian.net", "--set", "JIRA_EMAIL=me@acme.com",
         "--set", "JIRA_TOKEN=tok 'with' quotes", "--set", "TODOIST_TOKEN=t0d0"],
         env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert cfg.read_text() == presets()["jira-todoist"].read_text()
+    yaml = YAML(typ="safe")
+    assert yaml.load(cfg.read_text()) == yaml.load(presets()["jira-todoist"].read_text())
+    assert "# Jira issues assigned to you" in cfg.read_text()  # the preset's comments kept
     env = tmp_path / ".env"
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
     assert dotenv_values(env) == {"JIRA_URL": "https://acme.atlassian.net",
@@ -41,7 +49,7 @@ def test_init_with_flags_writes_the_preset_and_a_private_env(tmp_path: Path) -> 
 def test_init_without_a_required_value_names_it_and_writes_nothing(tmp_path: Path) -> None:
     cfg = tmp_path / "synchub.yaml"
     result = runner.invoke(app, ["init", "--preset", "todoist-gcal", "-c", str(cfg),
-                                 "--no-input"], env={"TODOIST_TOKEN": ""})
+                                 "--no-input", "--no-discover"], env={"TODOIST_TOKEN": ""})
     assert result.exit_code == 2
     assert "no value for TODOIST_TOKEN" in result.output
     assert list(tmp_path.iterdir()) == []
@@ -51,17 +59,18 @@ def test_init_does_not_replace_a_config_without_force(tmp_path: Path) -> None:
     cfg = tmp_path / "synchub.yaml"
     cfg.write_text("mine")
     args = ["init", "--preset", "todoist-gcal", "-c", str(cfg), "--no-input",
-            "--set", "TODOIST_TOKEN=x"]
+            "--no-discover", "--set", "TODOIST_TOKEN=x"]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "exists; pass --force" in result.output
     assert cfg.read_text() == "mine"
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
-    assert cfg.read_text() == presets()["todoist-gcal"].read_text()
+    assert "Todoist tasks with a date" in cfg.read_text()
 
 
 def test_init_in_a_real_terminal_asks_hides_the_secret_and_checks(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-    child = pexpect.spawn(sys.executable, ["-m", "hub", "init"], cwd=str(tmp_path),
+    child = pexpect.spawn(sys.executable, ["-m", "hub", "init", "--no-discover"],
+                          cwd=str(tmp_path),
                           env=env | {"COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": os.getcwd()},
                           encoding="utf-8", timeout=30)
     child.expect("jira-todoist")
@@ -74,11 +83,129 @@ def test_init_in_a_real_terminal_asks_hides_the_secret_and_checks(tmp_path: Path
     child.sendline("")
     child.expect(pexpect.EOF)
     child.close()
-    rest = re.sub(r"\x1b\[[0-9;]*m", "", child.before or "")
+    rest = _plain(child.before)
     assert child.exitstatus == 0, rest
     assert "valid (2 connections, 1 flow)" in rest
     assert "s3cr3t-value" not in rest  # not echoed, not printed
     assert dotenv_values(tmp_path / ".env") == {"TODOIST_TOKEN": "s3cr3t-value"}
+
+
+def _plain(text: str | None) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text or "")
+
+
+@pytest.fixture
+def emulators() -> Iterator[dict[str, Any]]:
+    from hub.cli.sandbox import start
+
+    sbs = start()
+    sbs["jira"].emu.add_project("WEB", "Website")
+    sbs["jira"].emu.add_board("OPS board", "OPS")
+    try:
+        yield sbs
+    finally:
+        for sb in sbs.values():
+            sb.stop()
+
+
+def _client_file(tmp_path: Path, gcal: Any) -> Path:
+    import json
+
+    path = tmp_path / "client.json"
+    path.write_text(json.dumps({"installed": {
+        "client_id": "cid.apps.googleusercontent.com", "client_secret": "csecret",
+        "auth_uri": f"{gcal.emu.base_url}/o/oauth2/auth",
+        "token_uri": f"{gcal.emu.base_url}/token", "redirect_uris": ["http://localhost"]}}))
+    return path
+
+
+def test_init_end_to_end_in_a_terminal_from_nothing_to_a_first_sync(
+        tmp_path: Path, emulators: dict[str, Any]) -> None:
+    """four-way from an empty directory, as a user types it: each service's credentials
+    (a wrong Jira token first, refused and asked for again), a project / data source /
+    calendar picked from what was discovered, Google's sign-in in the "browser", then check
+    --probe and plan; the config needs no edit and the first `synchub sync` passes."""
+    import httpx
+
+    jira, todoist, notion, gcal = (emulators[n] for n in ("jira", "todoist", "notion", "gcal"))
+    jira.emu.create({"project": {"key": "OPS"}, "issuetype": {"name": "Task"},
+                     "summary": "Ship the installer", "assignee": {"accountId": jira.emu.me},
+                     "duedate": "2026-12-10"})
+    home = tmp_path / "home"
+    work = tmp_path / "project"
+    home.mkdir()
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_TOKEN", "_URL"))} | {
+        "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": os.getcwd(), "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"), "OAUTHLIB_INSECURE_TRANSPORT": "1"}
+    child = pexpect.spawn(sys.executable, [
+        "-m", "hub", "init", "--no-browser",
+        "--base-url", f"todoist={todoist.connection['base_url']}",
+        "--base-url", f"notion={notion.connection['base_url']}",
+        "--base-url", f"calendar={gcal.connection['base_url']}"],
+        cwd=str(work), env=env, encoding="utf-8", timeout=60)
+    child.expect("Preset")
+    child.sendline("four-way")
+    child.expect("JIRA_URL:")
+    child.sendline(jira.emu.base_url)
+    child.expect("JIRA_EMAIL:")
+    child.sendline(jira.emu.email)
+    child.expect("api-tokens")
+    child.expect("JIRA_TOKEN:")
+    child.sendline("wrong-token")
+    child.expect("Enter them again")
+    for answer in (jira.emu.base_url, jira.emu.email, jira.emu.token):
+        child.expect(r"JIRA_\w+:")
+        child.sendline(answer)
+    child.expect("signed|synchub bot")
+    child.expect("Website")
+    child.expect(r"Project for everything\.jira \[1\]:")
+    child.sendline("OPS")
+    child.expect("TODOIST_TOKEN:")
+    child.sendline(todoist.connection["token"])
+    child.expect(r"Project for everything\.todoist \[\d\]:")
+    child.sendline("Work")
+    child.expect("NOTION_TOKEN:")
+    child.sendline(notion.connection["token"])
+    child.expect(r"Data source for everything\.notion \[1\]:")
+    child.sendline("")
+    child.expect(r"GOOGLE_TOKEN_FILE \(Enter")
+    child.sendline("")
+    child.expect("OAuth client file:")
+    child.sendline(str(_client_file(tmp_path, gcal)))
+    child.expect(r"(http://127\.0\.0\.1:\d+/o/oauth2/auth\S+)")
+    assert "you can close this tab" in httpx.get(child.match.group(1), follow_redirects=True,
+                                                 timeout=10).text
+    child.expect(r"Calendar for everything\.calendar \[1\]:")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    out = _plain(child.before)
+    assert child.exitstatus == 0, out
+    assert "wrong-token" not in out and jira.emu.token not in out
+    assert "everything.jira: JQL 'project = OPS AND (assignee = currentUser()" in out
+    assert "Plan for flow 'everything'" in out and "Ship the installer" in out
+    cfg = work / "synchub.yaml"
+    data = YAML(typ="safe").load(cfg.read_text())
+    jira_ep = data["flows"]["everything"]["endpoints"]["jira"]
+    assert jira_ep["options"] == {"project": "OPS", "issue_type": "Task"}
+    assert jira_ep["fields"]["status"]["map"]["In Review"] == "in_progress"
+    assert data["flows"]["everything"]["endpoints"]["notion"]["scope"] == {
+        "database_id": notion.scope["database_id"]}
+    assert stat.S_IMODE((work / ".env").stat().st_mode) == 0o600
+    assert set(dotenv_values(work / ".env")) == {"JIRA_URL", "JIRA_EMAIL", "JIRA_TOKEN",
+                                                "TODOIST_TOKEN", "NOTION_TOKEN"}
+    token = home / ".config" / "synchub" / "google-token.json"
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+
+    sync = pexpect.run(f"{sys.executable} -m hub sync -c {cfg}", cwd=str(work), env=env,
+                       encoding="utf-8", timeout=60, withexitstatus=True)
+    text, status = sync
+    assert status == 0, text
+    assert any(i["content"] == "Ship the installer" for i in todoist.emu.items.values())
+    assert any("Ship the installer" in str(p["properties"]) for p in notion.emu.pages.values())
+    assert any(e.get("summary") == "Ship the installer"
+               for e in gcal.emu.events["primary"].values())
 
 
 @pytest.mark.parametrize("name", sorted(presets()))
@@ -90,7 +217,8 @@ def test_every_preset_can_be_initialised_from_flags(name: str, tmp_path: Path) -
             f"{v}=0123456789abcdef0123456789abcdef" if v.endswith("_ID") else
             f"{v}=me@example.com" if v.endswith("EMAIL") else f"{v}=v"
             for v in p.variables if not v.startswith("GOOGLE")]
-    args = ["init", "--preset", name, "-c", str(tmp_path / "synchub.yaml"), "--no-input"]
+    args = ["init", "--preset", name, "-c", str(tmp_path / "synchub.yaml"), "--no-input",
+            "--no-discover"]
     for s in sets:
         args += ["--set", s]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
