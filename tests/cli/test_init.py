@@ -74,20 +74,28 @@ def test_init_in_a_real_terminal_asks_hides_the_secret_and_checks(tmp_path: Path
                           env=env | {"COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": os.getcwd()},
                           encoding="utf-8", timeout=30)
     child.expect("jira-todoist")
-    child.expect("Preset")
-    child.sendline("todoist-gcal")
-    child.expect("settings/integrations/developer")  # where the token is made
-    child.expect("TODOIST_TOKEN:")
-    child.sendline("s3cr3t-value")
-    child.expect(r"GOOGLE_TOKEN_FILE \(Enter")
-    child.sendline("")
-    child.expect(pexpect.EOF)
-    child.close()
-    rest = _plain(child.before)
+    _answer(child, ("Preset", "todoist-gcal"),
+            ("settings/integrations/developer", None),  # where the token is made
+            ("TODOIST_TOKEN:", "s3cr3t-value"), (r"GOOGLE_TOKEN_FILE \(Enter", ""))
+    rest = _finish(child)
     assert child.exitstatus == 0, rest
     assert "valid (2 connections, 1 flow)" in rest
     assert "s3cr3t-value" not in rest  # not echoed, not printed
     assert dotenv_values(tmp_path / ".env") == {"TODOIST_TOKEN": "s3cr3t-value"}
+
+
+def _answer(child: pexpect.spawn, *steps: tuple[str, str | None]) -> None:
+    """Wait for each prompt and type its answer (None: only wait)."""
+    for prompt, answer in steps:
+        child.expect(prompt)
+        if answer is not None:
+            child.sendline(answer)
+
+
+def _finish(child: pexpect.spawn) -> str:
+    child.expect(pexpect.EOF)
+    child.close()
+    return _plain(child.before)
 
 
 def _plain(text: str | None) -> str:
@@ -144,43 +152,23 @@ def test_init_end_to_end_in_a_terminal_from_nothing_to_a_first_sync(
         "--base-url", f"notion={notion.connection['base_url']}",
         "--base-url", f"calendar={gcal.connection['base_url']}"],
         cwd=str(work), env=env, encoding="utf-8", timeout=60)
-    child.expect("Preset")
-    child.sendline("four-way")
-    child.expect("JIRA_URL:")
-    child.sendline(jira.emu.base_url)
-    child.expect("JIRA_EMAIL:")
-    child.sendline(jira.emu.email)
-    child.expect("api-tokens")
-    child.expect("JIRA_TOKEN:")
-    child.sendline("wrong-token")
-    child.expect("Enter them again")
-    for answer in (jira.emu.base_url, jira.emu.email, jira.emu.token):
-        child.expect(r"JIRA_\w+:")
-        child.sendline(answer)
-    child.expect("signed|synchub bot")
-    child.expect("Website")
-    child.expect(r"Project for everything\.jira \[1\]:")
-    child.sendline("OPS")
-    child.expect("TODOIST_TOKEN:")
-    child.sendline(todoist.connection["token"])
-    child.expect(r"Project for everything\.todoist \[\d\]:")
-    child.sendline("Work")
-    child.expect("NOTION_TOKEN:")
-    child.sendline(notion.connection["token"])
-    child.expect(r"Data source for everything\.notion \[1\]:")
-    child.sendline("")
-    child.expect(r"GOOGLE_TOKEN_FILE \(Enter")
-    child.sendline("")
-    child.expect("OAuth client file:")
-    child.sendline(str(_client_file(tmp_path, gcal)))
+    _answer(child, ("Preset", "four-way"), ("JIRA_URL:", jira.emu.base_url),
+            ("JIRA_EMAIL:", jira.emu.email), ("api-tokens", None),
+            ("JIRA_TOKEN:", "wrong-token"), ("Enter them again", None),
+            *((r"JIRA_\w+:", a) for a in (jira.emu.base_url, jira.emu.email, jira.emu.token)),
+            ("synchub bot", None), ("Website", None),
+            (r"Project for everything\.jira \[1\]:", "OPS"),
+            ("TODOIST_TOKEN:", todoist.connection["token"]),
+            (r"Project for everything\.todoist \[\d\]:", "Work"),
+            ("NOTION_TOKEN:", notion.connection["token"]),
+            (r"Data source for everything\.notion \[1\]:", ""),
+            (r"GOOGLE_TOKEN_FILE \(Enter", ""),
+            ("OAuth client file:", str(_client_file(tmp_path, gcal))))
     child.expect(r"(http://127\.0\.0\.1:\d+/o/oauth2/auth\S+)")
     assert "you can close this tab" in httpx.get(child.match.group(1), follow_redirects=True,
                                                  timeout=10).text
-    child.expect(r"Calendar for everything\.calendar \[1\]:")
-    child.sendline("")
-    child.expect(pexpect.EOF)
-    child.close()
-    out = _plain(child.before)
+    _answer(child, (r"Calendar for everything\.calendar \[1\]:", ""))
+    out = _finish(child)
     assert child.exitstatus == 0, out
     assert "wrong-token" not in out and jira.emu.token not in out
     assert "everything.jira: JQL 'project = OPS AND (assignee = currentUser()" in out
