@@ -105,10 +105,14 @@ def write_keyring(ref: str, value: str | None) -> None:
 
 
 def backend_name() -> str:
-    """The keyring backend in use, for people (``SecretService Keyring``)."""
+    """The keyring backend in use, for people (``SecretService Keyring``); SourceError when
+    there is none that works (so ``synchub secret set`` says so before asking for a value)."""
     import keyring
+    from keyring.backends import fail
 
     backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        raise _no_backend()
     return str(getattr(backend, "name", type(backend).__name__))
 
 
