@@ -47,34 +47,39 @@ def literal_choices(model: type[BaseModel], key: str) -> tuple[object, ...]:
 def collect_secrets(obj: Any, key: str = "", choices: Choices | None = None) -> set[str]:
     """Every secret-looking string value in a (possibly nested) config object: under a key
     that names a credential, unless it is one of the key's fixed choices (a model's
-    ``Literal`` field, or what ``choices`` says for a mapping such as a connection block)."""
-    out: set[str] = set()
+    ``Literal`` field, or what ``choices`` says for a mapping such as a connection block).
+    Shorter than 4 characters is left out: masking "ab" everywhere would garble output."""
+    return {s for s in _collect(obj, key, choices) if len(s) >= 4}
+
+
+def _collect(obj: Any, key: str, choices: Choices | None) -> set[str]:
     if isinstance(obj, SecretStr):
-        out.add(obj.get_secret_value())
-    elif isinstance(obj, BaseModel):
-        data = dict(obj)
-        data.update(obj.model_extra or {})
-        out = _members(data, choices, type(obj))
-    elif isinstance(obj, dict):
-        out = _members({str(k): v for k, v in obj.items()}, choices, None)
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            out |= collect_secrets(v, key, choices)
-    elif isinstance(obj, str) and key and SECRET_KEYS.search(key):
-        out.add(obj)
-    return {s for s in out if len(s) >= 4}  # masking "ab" everywhere would garble output
+        return {obj.get_secret_value()}
+    if isinstance(obj, BaseModel):
+        return _members({**dict(obj), **(obj.model_extra or {})}, choices, type(obj))
+    if isinstance(obj, dict):
+        return _members({str(k): v for k, v in obj.items()}, choices, None)
+    if isinstance(obj, list | tuple):
+        return set().union(*(_collect(v, key, choices) for v in obj))
+    return {obj} if isinstance(obj, str) and key and SECRET_KEYS.search(key) else set()
 
 
 def _members(data: Mapping[str, Any], choices: Choices | None,
              model: type[BaseModel] | None) -> set[str]:
     out: set[str] = set()
     for k, v in data.items():
-        if isinstance(v, str) and SECRET_KEYS.search(k) and (
-                (model is not None and v in literal_choices(model, k))
-                or (choices is not None and v in choices(data, k))):
-            continue  # a mode, not a secret
-        out |= collect_secrets(v, k, choices)
+        mode = isinstance(v, str) and bool(SECRET_KEYS.search(k)) and \
+            _is_choice(data, k, v, choices, model)
+        if not mode:
+            out |= _collect(v, k, choices)
     return out
+
+
+def _is_choice(data: Mapping[str, Any], key: str, value: str, choices: Choices | None,
+               model: type[BaseModel] | None) -> bool:
+    """Whether ``value`` is one of the values ``key`` is limited to: a mode, not a secret."""
+    return (model is not None and value in literal_choices(model, key)) or \
+        (choices is not None and value in choices(data, key))
 
 
 def _spellings(secret: str) -> set[str]:
