@@ -11,10 +11,12 @@ appears, whatever key it is under (``url: ${cmd:...}`` too).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import stat
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from hub.redact import Redactor
@@ -57,19 +59,31 @@ def _no_backend() -> SourceError:
                        "or set PYTHON_KEYRING_BACKEND to a keyring backend")
 
 
+@contextlib.contextmanager
+def _keyring_call(failed: str) -> Iterator[None]:
+    """A keyring failure as a SourceError: no backend, or the backend's own error (a D-Bus
+    error, a locked collection the user declined to unlock; plug-in backends raise their own
+    types, hence any exception): a problem to report at the reference, never a crash."""
+    from keyring.errors import NoKeyringError
+
+    try:
+        yield
+    except NoKeyringError:
+        raise _no_backend() from None
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"the system keyring {failed} ({type(exc).__name__}: "
+                          f"{_first_line(str(exc))})") from None
+
+
 def read_keyring(service: str, name: str) -> str | None:
     """The stored secret, None when there is none. Raises SourceError when no keyring can be
     used (imported here: most configs never ask, and its backends are slow to look up)."""
     import keyring
-    from keyring.errors import KeyringError, NoKeyringError
 
-    try:
+    with _keyring_call("could not be read"):
         return keyring.get_password(service, name)
-    except NoKeyringError:
-        raise _no_backend() from None
-    except KeyringError as exc:  # e.g. a locked collection the user declined to unlock
-        raise SourceError(f"the system keyring could not be read ({type(exc).__name__}: "
-                          f"{_first_line(str(exc))})") from None
 
 
 def keyring_value(ref: str) -> str:
@@ -86,22 +100,18 @@ def write_keyring(ref: str, value: str | None) -> None:
     """Store ``value`` under ``REF`` (``NAME`` or ``SERVICE/NAME``), or delete the entry when
     ``value`` is None (SourceError when there is none, or no keyring)."""
     import keyring
-    from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+    from keyring.errors import PasswordDeleteError
 
     service, name = keyring_entry(ref)
-    try:
-        if value is None:
-            keyring.delete_password(service, name)
-        else:
+    with _keyring_call("refused"):
+        if value is not None:
             keyring.set_password(service, name, value)
-    except NoKeyringError:
-        raise _no_backend() from None
-    except PasswordDeleteError:
-        raise SourceError(f"no secret {name!r} in the system keyring (service {service!r})"
-                          ) from None
-    except KeyringError as exc:
-        raise SourceError(f"the system keyring refused ({type(exc).__name__}: "
-                          f"{_first_line(str(exc))})") from None
+            return
+        try:
+            keyring.delete_password(service, name)
+        except PasswordDeleteError:
+            raise SourceError(f"no secret {name!r} in the system keyring (service "
+                              f"{service!r})") from None
 
 
 def backend_name() -> str:

@@ -7,6 +7,7 @@ touched); commands are real processes: a small Python script this test writes.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from typer.testing import CliRunner
 
@@ -57,14 +59,22 @@ elif mode == "sleep":
 """
 
 
+@contextlib.contextmanager
+def using(backend: KeyringBackend) -> Iterator[None]:
+    """``backend`` as the keyring within, the one before restored afterwards."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield
+    finally:
+        keyring.set_keyring(before)
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    """An in-memory keyring for the test, the one before it restored afterwards."""
-    before = keyring.get_keyring()
     ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(before)
+    with using(ring):
+        yield ring
 
 
 def write(tmp_path: Path, service: str = "svc", label: str = "a", mode: int = 0o600) -> Path:
@@ -122,14 +132,26 @@ def test_missing_keyring_entry_is_a_problem_at_its_line_saying_how_to_store_it(
 
 
 def test_no_usable_keyring_backend_is_a_problem(tmp_path: Path) -> None:
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
+    with using(fail.Keyring()):
         (msg,) = problems(write(tmp_path, "${keyring:jira-token}"))
-    finally:
-        keyring.set_keyring(before)
     assert ":2:" in msg and "connections.mem.service:" in msg
     assert "no usable system keyring" in msg
+
+
+class LockedKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("the collection is locked")
+
+
+class KeyringLocked(Exception):
+    """As a plug-in backend or D-Bus raises: not one of keyring's own errors."""
+
+
+def test_a_backend_error_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    with using(LockedKeyring()):
+        (msg,) = problems(write(tmp_path, "${keyring:jira-token}"))
+    assert "connections.mem.service: the system keyring could not be read (KeyringLocked: " \
+        "the collection is locked)" in msg
 
 
 # -- commands ---------------------------------------------------------------------------------
