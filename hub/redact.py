@@ -1,16 +1,20 @@
 """Keeping secrets out of everything we print or log.
 
 Secrets are collected from the loaded configuration (any value under a key that names a
-credential, and every ``SecretStr``) and masked wherever text leaves the process: CLI output,
-log records, error messages from services that echo a request back.
+credential but is not one of its fixed choices, every ``SecretStr``, and every value that came
+from the keyring or a command: :meth:`hub.config.loader.LoadedConfig.secrets`) and masked
+wherever text leaves the process: CLI output, log records, error messages from services that
+echo a request back.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import types
+import typing
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -22,25 +26,60 @@ SECRET_KEYS = re.compile(r"(token|secret|password|api_?key|private_?key|credenti
 MASK = "***"
 
 
-def collect_secrets(obj: Any, key: str = "") -> set[str]:
-    """Every secret-looking string value in a (possibly nested) config object."""
-    out: set[str] = set()
+#: ``(mapping, key) -> the values that key is limited to``: a value among them names a mode
+#: (gcal's ``credentials: none``), never a secret; see :func:`hub.config.checks.choices`
+Choices = Callable[[Mapping[str, Any], str], Collection[object]]
+
+
+def literal_choices(model: type[BaseModel], key: str) -> tuple[object, ...]:
+    """The values field ``key`` of ``model`` is limited to when it is a ``Literal`` (or an
+    optional one); none otherwise."""
+    field = model.model_fields.get(key)
+    if field is None:
+        return ()
+    hint = field.annotation
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union,
+                                                                   types.UnionType) else (hint,)
+    return tuple(value for option in options if typing.get_origin(option) is typing.Literal
+                 for value in typing.get_args(option))
+
+
+def collect_secrets(obj: Any, key: str = "", choices: Choices | None = None) -> set[str]:
+    """Every secret-looking string value in a (possibly nested) config object: under a key
+    that names a credential, unless it is one of the key's fixed choices (a model's
+    ``Literal`` field, or what ``choices`` says for a mapping such as a connection block).
+    Shorter than 4 characters is left out: masking "ab" everywhere would garble output."""
+    return {s for s in _collect(obj, key, choices) if len(s) >= 4}
+
+
+def _collect(obj: Any, key: str, choices: Choices | None) -> set[str]:
     if isinstance(obj, SecretStr):
-        out.add(obj.get_secret_value())
-    elif isinstance(obj, BaseModel):
-        data = dict(obj)
-        data.update(obj.model_extra or {})
-        for k, v in data.items():
-            out |= collect_secrets(v, k)
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            out |= collect_secrets(v, str(k))
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            out |= collect_secrets(v, key)
-    elif isinstance(obj, str) and key and SECRET_KEYS.search(key):
-        out.add(obj)
-    return {s for s in out if len(s) >= 4}  # masking "ab" everywhere would garble output
+        return {obj.get_secret_value()}
+    if isinstance(obj, BaseModel):
+        return _members({**dict(obj), **(obj.model_extra or {})}, choices, type(obj))
+    if isinstance(obj, dict):
+        return _members({str(k): v for k, v in obj.items()}, choices, None)
+    if isinstance(obj, list | tuple):
+        return set().union(*(_collect(v, key, choices) for v in obj))
+    return {obj} if isinstance(obj, str) and key and SECRET_KEYS.search(key) else set()
+
+
+def _members(data: Mapping[str, Any], choices: Choices | None,
+             model: type[BaseModel] | None) -> set[str]:
+    out: set[str] = set()
+    for k, v in data.items():
+        mode = isinstance(v, str) and bool(SECRET_KEYS.search(k)) and \
+            _is_choice(data, k, v, choices, model)
+        if not mode:
+            out |= _collect(v, k, choices)
+    return out
+
+
+def _is_choice(data: Mapping[str, Any], key: str, value: str, choices: Choices | None,
+               model: type[BaseModel] | None) -> bool:
+    """Whether ``value`` is one of the values ``key`` is limited to: a mode, not a secret."""
+    return (model is not None and value in literal_choices(model, key)) or \
+        (choices is not None and value in choices(data, key))
 
 
 def _spellings(secret: str) -> set[str]:

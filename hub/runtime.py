@@ -13,7 +13,7 @@ from typing import Any
 
 from adapters.base import Adapter
 from hub.errors import ConfigError, ConfigProblem
-from hub.redact import Redactor, activate, collect_secrets
+from hub.redact import Redactor, activate
 from hub.store.base import Store
 
 
@@ -108,4 +108,4 @@ def open_runtime(config: str | None, *, state_url: str | None = None,
     store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)
     return Runtime(loaded=loaded, store=store,
-                   redact=activate(Redactor(collect_secrets(loaded.config))))
+                   redact=activate(Redactor(loaded.secrets())))

@@ -23,12 +23,12 @@ def check(
     """Validate the configuration (every problem at once); with --probe, test connections."""
     from adapters.base import load_factory
     from hub.config.loader import load_config
-    from hub.redact import Redactor, collect_secrets
+    from hub.redact import Redactor, activate
     from hub.runtime import find_config
 
     path = find_config(config)
     loaded = load_config(path)
-    redact = Redactor(collect_secrets(loaded.config))
+    redact = activate(Redactor(loaded.secrets()))
     n_flows = len(loaded.config.flows)
     console.print(f"[green]✓[/] {path}: valid ({len(loaded.config.connections)} connections, "
                   f"{n_flows} flow{'s' if n_flows != 1 else ''})")

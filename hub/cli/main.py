@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hub import __version__
-from hub.cli import auth, check, conflicts, init, presets, run, status, sync, tryout
+from hub.cli import auth, check, conflicts, init, presets, run, secret, status, sync, tryout
 from hub.cli.common import console, err_console
 
 app = typer.Typer(add_completion=True, no_args_is_help=True,
@@ -53,6 +53,7 @@ app.command()(tryout.sandbox)
 app.command()(presets.presets)
 app.command()(version)
 app.add_typer(auth.auth_app, name="auth")
+app.add_typer(secret.secret_app, name="secret")
 
 
 def main() -> None:

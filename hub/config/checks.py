@@ -9,7 +9,7 @@ import itertools
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -19,7 +19,7 @@ from hub.config.models import EndpointConfig
 from hub.config.yamlsrc import dotted, locate
 from hub.errors import ConfigError, ConfigProblem
 from hub.model import StatusKind
-from hub.redact import SECRET_KEYS
+from hub.redact import SECRET_KEYS, literal_choices
 
 Loc = tuple[str | int, ...]
 PydProblems = Callable[[ValidationError, Any, str, Loc, type[BaseModel]], list[ConfigProblem]]
@@ -202,18 +202,19 @@ def _endpoint_hook(factory: Any, ep: dict[str, Any], doc: Any, file: str, path: 
 # -- across the file ------------------------------------------------------------------------
 
 
-def _choices(block: dict[str, Any], key: str) -> tuple[Any, ...]:
+def choices(block: Mapping[str, Any], key: str) -> tuple[object, ...]:
     """The values a connection key is limited to (a ``Literal`` field of the adapter's
     connection model, like Google's ``credentials: oauth | service_account | none``): such a
-    value names a mode, it is never a secret, whatever the key is called."""
+    value names a mode, it is never a secret, whatever the key is called. Neither taken for an
+    inline secret here nor masked in output (:func:`hub.redact.collect_secrets`)."""
+    kind = block.get("type")
+    if not isinstance(kind, str):
+        return ()
     try:
-        model = load_factory(str(block.get("type"))).connection_model
+        model = load_factory(kind).connection_model
     except ConfigError:
         return ()
-    field = model.model_fields.get(key)
-    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
-        return ()
-    return typing.get_args(field.annotation)
+    return literal_choices(model, key)
 
 
 def inline_secrets(doc: Any, file: str, readable_by_others: bool) -> list[ConfigProblem]:
@@ -224,7 +225,7 @@ def inline_secrets(doc: Any, file: str, readable_by_others: bool) -> list[Config
     for name, block in conns.items() if isinstance(conns, dict) else ():
         for key, value in block.items() if isinstance(block, dict) else ():
             if SECRET_KEYS.search(str(key)) and isinstance(value, str) and value \
-                    and "${" not in value and value not in _choices(block, str(key)):
+                    and "${" not in value and value not in choices(block, str(key)):
                 line, col = locate(doc, ("connections", name, key))
                 out.append(ConfigProblem(
                     "a secret is written inline in a file that other users can read: run "

@@ -1,14 +1,17 @@
 """Loading the configuration: every problem found, located, and reported at once.
 
 Order: read the file (missing, unreadable, empty) -> parse YAML (syntax, duplicate keys) ->
-interpolate ``${VAR}`` -> validate against :mod:`hub.config.models` -> validate each
-connection and endpoint scope against its adapter's own models -> cross-checks
-(:mod:`hub.config.checks`). Problems from every stage that could run are collected into one
-:class:`hub.errors.ConfigError`; no message ever contains a secret's value.
+interpolate ``${VAR}``, ``${keyring:NAME}``, ``${cmd:...}`` -> validate against
+:mod:`hub.config.models` -> validate each connection and endpoint scope against its adapter's
+own models -> cross-checks (:mod:`hub.config.checks`). Problems from every stage that could
+run are collected into one :class:`hub.errors.ConfigError`; no message ever contains a
+secret's value (one from the keyring or a command is masked even where a message quotes the
+value it rejects).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import stat
@@ -21,8 +24,10 @@ from pydantic import BaseModel, ValidationError
 
 from hub.config import checks, interpolate
 from hub.config.models import Config
+from hub.config.secretsrc import SecretSources
 from hub.config.yamlsrc import dotted, locate, parse, plain
 from hub.errors import ConfigError, ConfigProblem
+from hub.redact import Redactor, collect_secrets
 
 #: connection keys that identify *where* data lives (part of the fingerprint); never secrets
 IDENTITY_KEYS = ("url", "base_url", "email", "service", "workspace", "calendar_id")
@@ -37,6 +42,14 @@ class LoadedConfig:
     connections: Mapping[str, BaseModel] = field(default_factory=dict, repr=False)
     #: (flow, endpoint) -> the adapter's validated scope
     scopes: Mapping[tuple[str, str], BaseModel] = field(default_factory=dict, repr=False)
+    #: every value that came from the keyring or a command: a secret whatever its key
+    sourced: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def secrets(self) -> set[str]:
+        """What to mask in everything printed or logged with this config: values under
+        credential-looking keys (but not a key's fixed choices, like gcal's ``credentials:
+        none``, which would garble every "none" in the output) and every sourced value."""
+        return collect_secrets(self.config, choices=checks.choices) | self.sourced
 
 
 def _read(path: Path) -> str:
@@ -109,7 +122,8 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
 
     env = interpolate.environment(path, environ)
     problems += checks.inline_secrets(doc, file, _world_readable(path))
-    problems += interpolate.interpolate(doc, env, file)
+    sources = SecretSources(path)
+    problems += interpolate.interpolate(doc, env, file, sources)
     data = plain(doc)
 
     cfg: Config | None = None
@@ -126,9 +140,20 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     if cfg is not None:
         problems += _state_problems(cfg, doc, file, path.parent)
     if problems or cfg is None:
-        raise ConfigError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+        raise ConfigError(_masked(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)),
+                                  sources.found))
     return LoadedConfig(config=cfg, path=path, fingerprint=fingerprint(cfg),
-                        connections=connections, scopes=scopes)
+                        connections=connections, scopes=scopes,
+                        sourced=frozenset(sources.found))
+
+
+def _masked(problems: list[ConfigProblem], secrets: set[str]) -> list[ConfigProblem]:
+    """``problems`` with the sourced secrets masked: a check that quotes the value it rejects
+    (``got 'x'``, a bad state URL) must not show one that came from the keyring or a command."""
+    if not secrets:
+        return problems
+    redact = Redactor(secrets)
+    return [dataclasses.replace(p, message=redact(p.message)) for p in problems]
 
 
 def _state_problems(cfg: Config, doc: Any, file: str, base_dir: Path) -> list[ConfigProblem]:

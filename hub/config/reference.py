@@ -440,9 +440,10 @@ edit by hand; change the models (or hub/config/reference.py) and regenerate. -->
 Every key the configuration file accepts, section by section. Unknown keys are refused (with
 a did-you-mean), and `synchub check` lists every problem with its line. Durations are written
 as seconds (`90`) or text (`90s`, `5m`, `1h30m`, `2d`). Any value may be `${VARIABLE}` or
-`${VARIABLE:-default}`, read from the environment or the `.env` next to the file. The guide
-to all this is [Configuration](../configuration.md); the services' own steps are under
-Services.
+`${VARIABLE:-default}`, read from the environment or the `.env` next to the file,
+`${keyring:NAME}` (the system keyring) or `${cmd:COMMAND ARGS}` (the first line a command
+prints). The guide to all this is [Configuration](../configuration.md); the services' own
+steps are under Services.
 """
 
 
