@@ -12,6 +12,7 @@ Messages never carry a token."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,15 @@ ACCESS_REASONS = {"forbidden", "requiredAccessLevel", "forbiddenForNonOrganizer"
 REAUTHORISE = ("the Google token was revoked or expired: run `synchub check --probe` / "
                "re-authorise")
 ADVICE = {401: f" ({REAUTHORISE})", 403: f" ({REAUTHORISE})"}
+
+
+def _grant_reason(exc: Exception) -> str:
+    """`` (Google said: invalid_grant: ...)`` from a RefreshError, or nothing: its first
+    argument when it is the ``code: description`` google-auth makes of the answer."""
+    first = exc.args[0] if exc.args else ""
+    if isinstance(first, str) and re.fullmatch(r"[a-z_]+: [^\n]{0,200}", first):
+        return f" (Google said: {first})"
+    return ""
 
 
 class Gone(NotFound):
@@ -89,12 +99,13 @@ class GcalClient:
         except HttpError as exc:
             raise self.error(exc.resp.status, exc.content, exc.resp) from None
         except RefreshError as exc:
-            # Google's answer text is left out on purpose: it is not needed to act, and
-            # nothing from the token exchange belongs in a log line.
+            # Only the OAuth error code and its description are kept from Google's answer
+            # (``invalid_grant: Invalid JWT Signature.``): they say what to do, and nothing
+            # else from the token exchange belongs in a log line.
             if getattr(exc, "retryable", False):  # the token endpoint's 5xx: not revoked
                 raise Transient("refreshing the Google token failed (Google's token "
                                 "endpoint is unavailable)", service=SERVICE) from None
-            raise AuthError(REAUTHORISE, service=SERVICE) from None
+            raise AuthError(f"{REAUTHORISE}{_grant_reason(exc)}", service=SERVICE) from None
         except GoogleAuthTransportError as exc:  # refreshing failed to reach Google
             raise Transient(f"refreshing the Google token failed ({type(exc).__name__})",
                             service=SERVICE) from None

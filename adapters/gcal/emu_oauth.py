@@ -1,7 +1,12 @@
 """OAuth for the Calendar emulator, off unless asked for: bearer access tokens on every API
 call (401 ``authError`` without one) and Google's token endpoint for the refresh grant, which
 answers ``invalid_grant`` once the user has revoked access. This is what lets a test watch
-google-auth refresh a token, and fail to, through the real client stack."""
+google-auth refresh a token, and fail to, through the real client stack.
+
+Service accounts sign in with the JWT-bearer grant (RFC 7523, as google-auth sends it): the
+assertion's RS256 signature is checked against the key registered for its ``iss``
+(:meth:`OAuth.add_service_account`) and its audience must be the token endpoint, so a wrong
+or foreign key is refused with Google's ``invalid_grant`` as it is there."""
 
 from __future__ import annotations
 
@@ -12,12 +17,24 @@ from urllib.parse import parse_qs, urlencode
 from adapters.emulation import Request, Response
 from adapters.gcal.emu_wire import error_response
 
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_ENDPOINT = "https://oauth2.googleapis.com/token"
+
+
+def _grant_error(description: str) -> Response:
+    return Response.json({"error": "invalid_grant", "error_description": description}, 400)
+
 
 @dataclass
 class OAuth:
     access: set[str] | None = None  # None: no checking at all
     refresh: set[str] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)  # authorization codes not yet exchanged
+    #: service-account e-mail -> its public key (PEM), as Google keeps the key's public half
+    service_accounts: dict[str, str] = field(default_factory=dict)
+
+    def add_service_account(self, email: str, public_key_pem: str) -> None:
+        self.service_accounts[email] = public_key_pem
 
     def require(self, access_token: str, refresh_token: str) -> None:
         self.access, self.refresh = {access_token}, {refresh_token}
@@ -57,6 +74,8 @@ class OAuth:
         """``POST /token``: the authorization-code grant (a code from :meth:`authorize`, once)
         and the refresh grant."""
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
+        if form.get("grant_type") == JWT_BEARER:
+            return self._assertion(form.get("assertion") or "", req)
         if form.get("grant_type") == "authorization_code":
             if form.get("code") not in self.codes:
                 return Response.json({"error": "invalid_grant",
@@ -69,6 +88,24 @@ class OAuth:
                 self.refresh:
             return Response.json({"error": "invalid_grant",
                                   "error_description": "Token has been expired or revoked."}, 400)
+        return self._access()
+
+    def _assertion(self, assertion: str, req: Request) -> Response:
+        from google.auth import exceptions, jwt
+
+        try:
+            claims = jwt.decode(assertion, verify=False)
+            key = self.service_accounts.get(str(claims.get("iss")))
+            if key is None:
+                return _grant_error("Invalid JWT Signature.")
+            jwt.decode(assertion, certs=key)  # the signature, iat and exp
+        except (exceptions.GoogleAuthError, ValueError):
+            return _grant_error("Invalid JWT Signature.")
+        # google-auth addresses every assertion to Google's token endpoint, whatever the
+        # key's token_uri says; this endpoint's own URL is accepted too
+        if claims.get("aud") not in (GOOGLE_TOKEN_ENDPOINT,
+                                     f"http://{req.headers.get('host')}/token"):
+            return _grant_error("Invalid JWT: the audience is not this token endpoint")
         return self._access()
 
     def _access(self, refresh: str | None = None) -> Response:

@@ -117,7 +117,7 @@ def connect(name: str, block: Any, factory: Any, answers: Answers, env: Mapping[
         try:
             connection = factory.connection_model.model_validate(settings)
             sign_in(name, factory, connection, answers)
-            found = factory.discover(connection)
+            found = reach(factory, connection)
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                 for e in exc.errors(include_input=False))
@@ -131,6 +131,16 @@ def connect(name: str, block: Any, factory: Any, answers: Answers, env: Mapping[
                       highlight=False)
         return connection, found
     raise typer.Exit(2)  # _refused exits before this when not interactive
+
+
+def reach(factory: Any, connection: Any) -> Any:
+    """What the connection reaches (a :class:`~adapters.registry.Discovery`); an adapter
+    that cannot list makes its one probe call instead, which checks the credentials alike."""
+    from adapters.registry import Discovering, Discovery
+
+    if isinstance(factory, Discovering):
+        return factory.discover(connection)
+    return Discovery(who=factory.probe(connection), kind="", targets=())
 
 
 def sign_in(name: str, factory: Any, connection: Any, answers: Answers) -> None:
