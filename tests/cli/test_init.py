@@ -252,3 +252,49 @@ def test_auth_google_runs_the_loopback_flow_and_keeps_the_token_private(tmp_path
         assert saved["refresh_token"] in emu.oauth.refresh
     finally:
         emu.stop()
+
+
+@pytest.mark.parametrize("name", sorted(presets()))
+def test_every_preset_initialised_against_the_emulators_syncs_twice(
+        name: str, tmp_path: Path, emulators: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`synchub init --no-input` with discovery, as a script runs it, for every shipped
+    preset over the four emulators: the config it writes passes check --probe and plan
+    without an edit, a first sync writes, a second finds nothing left to do."""
+    import json
+
+    from hub.cli.presets import all_presets
+
+    jira, notion, gcal = emulators["jira"], emulators["notion"], emulators["gcal"]
+    jira.emu.create({"project": {"key": "OPS"}, "issuetype": {"name": "Task"},
+                     "summary": "From Jira", "assignee": {"accountId": jira.emu.me},
+                     "duedate": "2026-12-10", "labels": ["mine"]})
+    # as `synchub auth google` leaves it, still valid: google-auth would refresh a token
+    # read from a file at Google's own endpoint whatever its token_uri says
+    token = tmp_path / "google-token.json"
+    token.write_text(json.dumps({
+        "token": "emu-access", "refresh_token": "emu-refresh", "client_id": "cid",
+        "client_secret": "csecret", "token_uri": f"{gcal.emu.base_url}/token",
+        "expiry": "2099-01-01T00:00:00Z",
+        "scopes": ["https://www.googleapis.com/auth/calendar"]}))
+    values = {"JIRA_URL": jira.emu.base_url, "JIRA_EMAIL": jira.emu.email,
+              "JIRA_TOKEN": jira.emu.token, "TODOIST_TOKEN": emulators["todoist"].emu.token,
+              "NOTION_TOKEN": notion.connection["token"], "GOOGLE_TOKEN_FILE": str(token)}
+    cfg = tmp_path / "synchub.yaml"
+    monkeypatch.chdir(tmp_path)
+    args = ["init", "--preset", name, "-c", str(cfg), "--no-input",
+            "--pick", "jira=OPS", "--pick", "todoist=Work"]
+    for var in all_presets()[name].variables:
+        if var in values:
+            args += ["--set", f"{var}={values[var]}"]
+    for conn in ("todoist", "notion", "gcal"):
+        if conn in all_presets()[name].services:
+            args += ["--base-url", f"{conn}={emulators[conn].connection['base_url']}"]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Plan for flow" in result.output
+    first = runner.invoke(app, ["sync", "-c", str(cfg)], env={"COLUMNS": "200"})
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["sync", "-c", str(cfg)], env={"COLUMNS": "200"})
+    assert second.exit_code == 0, second.output
+    assert "created 0, updated 0, deleted 0" in second.output
