@@ -282,6 +282,9 @@ def test_every_preset_initialised_against_the_emulators_syncs_twice(
               "NOTION_TOKEN": notion.connection["token"], "GOOGLE_TOKEN_FILE": str(token)}
     cfg = tmp_path / "synchub.yaml"
     monkeypatch.chdir(tmp_path)
+    # The config paces Notion at its real 3 requests a second (tests/adapters/notion
+    # test the pacing); here that would be five seconds of sleep a preset.
+    monkeypatch.setattr("adapters.notion.client.Pacer.wait", lambda self: None)
     args = ["init", "--preset", name, "-c", str(cfg), "--no-input",
             "--pick", "jira=OPS", "--pick", "todoist=Work"]
     for var in all_presets()[name].variables:
