@@ -65,6 +65,8 @@ class Target:
     name: str
     detail: str = ""  # one line shown beside it ("primary", "3 sections", the database)
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: other values a config may name it by (a Notion data source by its database's id)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

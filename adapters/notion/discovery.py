@@ -65,7 +65,8 @@ def discover(connection: Any) -> Discovery:
         targets.append(Target(str(ds["id"]), _plain(ds.get("title")) or "(untitled)",
                               f"{len(props)} properties", {
                                   "database_id": db, "shares_database": per_db[db] > 1,
-                                  "properties": props}))
+                                  "properties": props},
+                              aliases=(db, db.replace("-", "")) if per_db[db] == 1 else ()))
     return Discovery(who=f"integration {me.get('name')!r}", kind="data source",
                      targets=tuple(targets))
 

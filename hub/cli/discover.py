@@ -217,7 +217,7 @@ def choose(where: str, found: Any, endpoint: Any, answers: Answers,
     if not found.targets:
         raise typer.BadParameter(f"{where}: the connection reaches no {found.kind} "
                                  "(share one with it, or make one), then run init again")
-    default = _preset_choice(found, endpoint, env)
+    default = _preset_choice(found, endpoint, {**env, **answers.values})
     if answers.interactive:
         return _ask_target(where, found, default)
     if default is None:
@@ -230,14 +230,14 @@ def _lookup(found: Any, answer: str) -> Any:
     """A target by its number in the list, its id or its name; None if none is."""
     if answer.isdigit() and 0 < int(answer) <= len(found.targets):
         return found.targets[int(answer) - 1]
-    return next((t for t in found.targets if answer in (t.id, t.name)), None)
+    return next((t for t in found.targets if answer in (t.id, t.name, *t.aliases)), None)
 
 
 def _preset_choice(found: Any, endpoint: Any, env: Mapping[str, str]) -> Any:
     """The target the preset already names (a scope or option value), or the only one."""
     named = set(_strings(expand({k: endpoint.get(k) for k in ("scope", "options")
                                  if endpoint.get(k)}, env)))
-    default = next((t for t in found.targets if {t.id, t.name} & named), None)
+    default = next((t for t in found.targets if {t.id, t.name, *t.aliases} & named), None)
     if default is None and len(found.targets) == 1:
         return found.targets[0]
     return default

@@ -169,7 +169,9 @@ class Store(Protocol):
 
     def bind_config(self, fingerprint: str, *, force: bool = False) -> None:
         """Record the config fingerprint on first use; on later opens raise StateError if it
-        differs (unless ``force``), so a renamed flow is never mistaken for a first run."""
+        differs (unless ``force``) while the store holds links, cursors, write intents or
+        conflicts, so a renamed flow is never mistaken for a first run. A store holding none
+        of them (only a ``plan`` opened it) is rebound: nothing in it can be duplicated."""
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 

@@ -133,7 +133,7 @@ class SqlStore:
 
     def bind_config(self, fingerprint: str, *, force: bool = False) -> None:
         rows = self._query("SELECT value FROM meta WHERE key = 'config_fingerprint'")
-        if rows and rows[0][0] != fingerprint and not force:
+        if rows and rows[0][0] != fingerprint and not force and self._holds_state():
             raise StateError(
                 f"the state store {self.url_for_humans()} belongs to a configuration with other "
                 "flows or endpoints (names, services or scopes changed). Syncing now could "
@@ -142,6 +142,14 @@ class SqlStore:
         if not rows or rows[0][0] != fingerprint:
             with self._txn():
                 self._upsert_meta("config_fingerprint", fingerprint)
+
+    def _holds_state(self) -> bool:
+        """Whether anything here could be mistaken for another config's: a link, a cursor,
+        a write intent or a conflict. A store that only a ``plan`` or a ``check`` opened holds
+        none, and rebinding it (``synchub init --force``, then a plan) can duplicate nothing.
+        """
+        return any(self._query(f"SELECT 1 FROM {table} LIMIT 1")  # table names fixed here
+                   for table in ("links", "cursors", "journal", "conflicts"))
 
     def url_for_humans(self) -> str:
         return self.url.split("@")[-1] if "@" in self.url else self.url

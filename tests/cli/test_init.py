@@ -301,3 +301,37 @@ def test_every_preset_initialised_against_the_emulators_syncs_twice(
     second = runner.invoke(app, ["sync", "-c", str(cfg)], env={"COLUMNS": "200"})
     assert second.exit_code == 0, second.output
     assert "created 0, updated 0, deleted 0" in second.output
+
+
+def test_init_without_input_takes_the_database_the_preset_or_a_pick_names(
+        tmp_path: Path, emulators: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two databases shared with the integration: with --no-input the one named by
+    NOTION_DATABASE_ID (as the preset reads it) is taken, a --pick by its database id too,
+    and with neither the error lists the choices instead of guessing."""
+    jira, notion = emulators["jira"], emulators["notion"]
+    other_db, _ = notion.emu.add_database("Roadmap", {"Status": {"status": {"options": [
+        {"name": "Idea"}, {"name": "Doing"}, {"name": "Shipped"}]}}})
+    monkeypatch.setattr("adapters.notion.client.Pacer.wait", lambda self: None)
+    monkeypatch.chdir(tmp_path)
+    base = ["init", "--preset", "jira-notion", "--no-input", "--force", "--pick", "jira=OPS",
+            "--set", f"JIRA_URL={jira.emu.base_url}", "--set", f"JIRA_EMAIL={jira.emu.email}",
+            "--set", f"JIRA_TOKEN={jira.emu.token}",
+            "--set", f"NOTION_TOKEN={notion.connection['token']}",
+            "--base-url", f"notion={notion.connection['base_url']}"]
+
+    def notion_scope() -> Any:
+        data = YAML(typ="safe").load((tmp_path / "synchub.yaml").read_text())
+        return data["flows"]["project-board"]["endpoints"]["notion"]["scope"]
+
+    named = runner.invoke(app, [*base, "--set", f"NOTION_DATABASE_ID={other_db}"],
+                          env={"COLUMNS": "200"})
+    assert named.exit_code == 0, named.output
+    assert notion_scope() == {"database_id": other_db}
+    assert "NOTION_DATABASE_ID" not in dotenv_values(tmp_path / ".env")  # now in the config
+    picked = runner.invoke(app, [*base, "--pick", f"notion={notion.scope['database_id']}"],
+                           env={"COLUMNS": "200"})
+    assert picked.exit_code == 0, picked.output
+    assert notion_scope() == {"database_id": notion.scope["database_id"]}
+    neither = runner.invoke(app, base, env={"COLUMNS": "200", "NOTION_DATABASE_ID": ""})
+    assert neither.exit_code == 2
+    assert "pick a data source with --pick notion=NAME" in neither.output

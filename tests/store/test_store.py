@@ -138,10 +138,35 @@ def test_migrate_is_idempotent_and_a_newer_schema_is_refused(store: Any) -> None
 def test_config_fingerprint_binding(store: Any) -> None:
     store.bind_config("fp-1")
     store.bind_config("fp-1")
+    with store.transaction() as tx:
+        tx.save_link(link())
     with pytest.raises(StateError, match="--rebind"):
         store.bind_config("fp-2")
     store.bind_config("fp-2", force=True)
     store.bind_config("fp-2")
+
+
+@pytest.mark.parametrize("what", ["link", "cursor", "intent", "conflict", "nothing"])
+def test_a_changed_config_is_refused_only_while_the_store_holds_something(
+        store: Any, what: str) -> None:
+    """A store only a plan opened (nothing synced: no link, cursor, intent or conflict)
+    follows the new config; one holding any of them keeps refusing without --rebind."""
+    store.bind_config("fp-1")
+    with store.transaction() as tx:
+        if what == "link":
+            tx.save_link(link())
+        elif what == "cursor":
+            tx.set_cursor("f", "jira", "c1")
+        elif what == "intent":
+            tx.add_intent(Intent("i1", "f", "L1", "jira", "create", {"title": "x"}))
+        elif what == "conflict":
+            tx.upsert_conflict(ConflictRecord(None, "f", "L1", "title", {"a": "1", "b": "2"}))
+    if what == "nothing":
+        store.bind_config("fp-2")
+        store.bind_config("fp-2")  # now bound to it
+    else:
+        with pytest.raises(StateError, match="--rebind"):
+            store.bind_config("fp-2")
 
 
 def test_leases(store: Any) -> None:
