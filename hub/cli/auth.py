@@ -82,14 +82,14 @@ def _service_account(key: Path, target: Path | None, base_url: str | None) -> No
                          "Service accounts > Keys > Add key > JSON)")
     dest = (target or default_token_file().with_name("google-service-account.json")
             ).expanduser()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.resolve() != key.resolve():
-        write_private(dest, key.read_text(encoding="utf-8"))
     factory = load_factory("gcal")
-    settings = {"credentials": "service_account", "service_account_file": str(dest)}
+    settings = {"credentials": "service_account", "service_account_file": str(key)}
     connection = factory.connection_model.model_validate(
         settings | ({"base_url": base_url} if base_url else {}))
-    who = factory.probe(connection)
+    who = factory.probe(connection)  # before the copy: a refused key replaces nothing
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.exists() or dest.resolve() != key.resolve():
+        write_private(dest, key.read_text(encoding="utf-8"))
     console.print(f"[green]✓[/] {who} as {data['client_email']}; key kept at {dest} "
                   "(mode 0600)", highlight=False, soft_wrap=True)
     console.print(f"Share each calendar with {data['client_email']} (Google Calendar > "

@@ -1,9 +1,14 @@
 """``synchub auth jira|todoist|notion``: a service's API token (and what goes with it: Jira's
 site and e-mail) asked for where it is made, checked at once against the service, and stored
 where the config reads it: the ``.env`` next to the config (mode 0600, other values kept), or
-with ``--keyring`` the system keyring, the config's ``${VAR}`` for it then rewritten to
-``${keyring:VAR}`` (and the value dropped from the ``.env``). Without a config the
-conventional names (``JIRA_TOKEN``...) go into ``./.env``, which the presets read.
+with ``--keyring`` the system keyring. Run again, it replaces the token where it is: a
+``${keyring:NAME}`` entry in the keyring, a ``${VAR}`` in the ``.env``.
+
+Only the chosen connection's secret keys are edited, as YAML (comments kept): with
+``--keyring`` their value becomes ``${keyring:VAR}``, and the ``.env`` line goes once nothing
+else in the config reads it; without, a ``${keyring:NAME}`` becomes ``${NAME}`` again. A
+token from a command (``${cmd:...}``) is the command's business: refused. Without a config
+the conventional names (``JIRA_TOKEN``...) go into ``./.env``, which the presets read.
 
 The asking, checking and asking again on refusal are ``synchub init``'s
 (:func:`hub.cli.discover.connect`): one path for both commands."""
@@ -11,23 +16,24 @@ The asking, checking and asking again on refusal are ``synchub init``'s
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import typer
-from dotenv import dotenv_values
 
 from hub.cli.common import console, write_private
 from hub.cli.discover import Answers, connect, variables
+from hub.cli.files import dump_yaml, env_text, load_yaml, point_at, read_env
+from hub.config.interpolate import REFERENCE
 from hub.errors import UsageError
 
 
 def template(type_name: str, factory: Any) -> dict[str, Any]:
     """A connection block reading each required setting from ``<TYPE>_<KEY>``, as the
     presets name them (``${JIRA_URL}``, ``${TODOIST_TOKEN}``)."""
-    fields = factory.connection_model.model_fields
     block: dict[str, Any] = {"type": type_name}
-    for key, info in fields.items():
+    for key, info in factory.connection_model.model_fields.items():
         if info.is_required():
             block[key] = f"${{{type_name.upper()}_{key.upper()}}}"
     return block
@@ -47,36 +53,101 @@ def _connection_block(doc: Any, type_name: str, wanted: str | None) -> tuple[str
     return (mine[0], conns[mine[0]]) if mine else ("", None)
 
 
+@dataclass
+class Secrets:
+    """The connection's secret keys and the variable each is asked for as."""
+
+    names: dict[str, str] = field(default_factory=dict)  # key -> variable
+    #: keys whose value is ``${keyring:REF}`` -> REF (``NAME`` or another tool's SERVICE/NAME)
+    in_keyring: dict[str, str] = field(default_factory=dict)
+
+
+def _secret_keys(type_name: str, block: Any, factory: Any) -> Secrets:
+    """Each ``SecretStr`` setting of the block and the variable it is read from: its
+    ``${VAR}`` (a default too), its ``${keyring:NAME}`` (asked as NAME), or for a value
+    written inline the conventional ``<TYPE>_<KEY>``."""
+    from pydantic import SecretStr
+
+    out = Secrets()
+    for key, info in factory.connection_model.model_fields.items():
+        if info.annotation is not SecretStr or key not in block:
+            continue
+        value = str(block[key])
+        ref = REFERENCE.fullmatch(value)
+        if ref and ref.group("source") == "cmd":
+            raise UsageError(f"the {key} of this connection comes from a command "
+                             f"({value.split()[0]}...}}): change it where the command reads "
+                             "it")
+        if ref and ref.group("source") == "keyring":
+            out.names[key] = ref.group("ref").rsplit("/", 1)[-1]
+            out.in_keyring[key] = ref.group("ref")
+        elif ref and ref.group(3):  # ${VAR} or ${VAR:-default}
+            out.names[key] = ref.group(3)
+        else:
+            out.names[key] = f"{type_name.upper()}_{key.upper()}"
+    return out
+
+
 def authenticate(type_name: str, *, config: Path | None, connection: str | None,
                  base_url: str | None, keyring: bool, answers: Answers) -> None:
     from adapters.registry import load_factory
-    from hub.cli.init import _load
 
     factory = load_factory(type_name)
-    doc = _load(config.read_text(encoding="utf-8")) if config else None
+    doc = load_yaml(config.read_text(encoding="utf-8")) if config else None
     name, block = _connection_block(doc, type_name, connection)
     if block is None:
         name, block = type_name, template(type_name, factory)
-    probe_block = dict(block)
+    secrets = _secret_keys(type_name, block, factory)
+    probe = {k: (f"${{{secrets.names[k]}}}" if k in secrets.names else v)
+             for k, v in block.items()}  # each secret asked for as its variable
     if base_url:
-        fields = factory.connection_model.model_fields
-        probe_block["base_url" if "base_url" in fields else "url"] = base_url
+        point_at(probe, factory, base_url)
     env_path = (config.parent if config else Path.cwd()) / ".env"
-    stored = _read_env(env_path)
-    secret_vars = _secret_variables(probe_block, factory)
-    known = {k: v for k, v in {**stored, **os.environ}.items() if k not in secret_vars}
-    connect(name, probe_block, factory, answers, known)
-    values = {k: v for k, v in answers.values.items() if k in variables(probe_block)}
-    if keyring:
-        _to_keyring(values, secret_vars, stored, env_path, config, doc)
+    stored = read_env(env_path)
+    asked = set(secrets.names.values())
+    connect(name, probe, factory, answers,
+            {k: v for k, v in {**stored, **os.environ}.items() if k not in asked})
+    values = {k: v for k, v in answers.values.items() if k in variables(probe)}
+    refs = {k: secrets.in_keyring.get(k, var) for k, var in secrets.names.items()
+            if keyring or k in secrets.in_keyring}  # key -> keyring entry
+    to_keyring = {secrets.names[k] for k in refs}
+    _store_keyring({refs[k]: values[secrets.names[k]] for k in refs
+                    if secrets.names[k] in values})
+    for key, var in secrets.names.items():  # where the config reads each secret from now
+        block[key] = f"${{keyring:{refs[key]}}}" if key in refs else f"${{{var}}}"
+    still_read = set(variables(doc)) if doc is not None else set(variables(block))
+    env = {k: v for k, v in {**stored, **values}.items()
+           if k not in to_keyring or (k in stored and k in still_read)}
+    write_private(env_path, env_text(env))
+    _report(values, to_keyring, env_path)
+    if config is not None and doc is not None:
+        config.write_text(dump_yaml(doc), encoding="utf-8")
     else:
-        write_private(env_path, _env_text({**stored, **values}))
-        console.print(f"[green]✓[/] stored {', '.join(sorted(values))} in {env_path} "
-                      "(mode 0600)", highlight=False)
-    if config is None:
-        console.print(f"A connection reading them: {name}: {_flow(probe_block)} (`synchub init` "
+        console.print(f"A connection reading them: {name}: {_flow(block)} (`synchub init` "
                       "writes a whole config).", highlight=False, markup=False,
                       soft_wrap=True)
+
+
+def _store_keyring(values: dict[str, str]) -> None:
+    """Keyring entry (``NAME`` or ``SERVICE/NAME``) -> secret, written."""
+    from hub.config.secretsrc import SourceError, write_keyring
+
+    try:
+        for ref, value in sorted(values.items()):
+            write_keyring(ref, value)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _report(values: dict[str, str], to_keyring: set[str], env_path: Path) -> None:
+    in_env = sorted(set(values) - to_keyring)
+    if in_env:
+        console.print(f"[green]✓[/] stored {', '.join(in_env)} in {env_path} (mode 0600)",
+                      highlight=False)
+    if to_keyring & set(values):
+        console.print(f"[green]✓[/] stored {', '.join(sorted(to_keyring & set(values)))} in "
+                      "the system keyring (service synchub); the config reads it as "
+                      "${keyring:NAME}", highlight=False, markup=False)
 
 
 def _flow(block: dict[str, Any]) -> str:
@@ -85,53 +156,6 @@ def _flow(block: dict[str, Any]) -> str:
 
     return "{" + ", ".join(f"{k}: {json.dumps(v) if '$' in str(v) else v}"
                            for k, v in block.items()) + "}"
-
-
-def _secret_variables(block: Any, factory: Any) -> set[str]:
-    """The variables under the connection model's secret keys (``SecretStr`` fields)."""
-    from pydantic import SecretStr
-
-    fields = factory.connection_model.model_fields
-    return {v for key, value in block.items() if key in fields
-            and fields[key].annotation is SecretStr for v in variables(value)}
-
-
-def _read_env(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
-def _env_text(values: dict[str, str]) -> str:
-    from hub.cli.init import _quoted
-
-    return "".join(f"{k}={_quoted(v)}\n" for k, v in values.items())
-
-
-def _to_keyring(values: dict[str, str], secret_vars: set[str], stored: dict[str, str],
-                env_path: Path, config: Path | None, doc: Any) -> None:
-    """Secrets into the keyring (as ``synchub/VAR``), the config's ``${VAR}`` for each made
-    ``${keyring:VAR}``; the rest (a site, an e-mail) into the ``.env`` as usual."""
-    from hub.config.secretsrc import SourceError, write_keyring
-
-    try:
-        for var in sorted(secret_vars & set(values)):
-            write_keyring(var, values[var])
-    except SourceError as exc:
-        raise UsageError(str(exc)) from None
-    rest = {k: v for k, v in {**stored, **values}.items() if k not in secret_vars}
-    if rest or env_path.exists():
-        write_private(env_path, _env_text(rest))
-    moved = sorted(secret_vars & set(values))
-    console.print(f"[green]✓[/] stored {', '.join(moved)} in the system keyring "
-                  f"(service synchub)", highlight=False)
-    if config is not None and doc is not None:
-        text = config.read_text(encoding="utf-8")
-        for var in moved:
-            text = text.replace(f"${{{var}}}", f"${{keyring:{var}}}")
-        config.write_text(text, encoding="utf-8")
-        console.print(f"[green]✓[/] {config} reads them as ${{keyring:NAME}}",
-                      highlight=False)
 
 
 def resolve_config(explicit: str | None) -> Path | None:
@@ -149,3 +173,4 @@ def resolve_config(explicit: str | None) -> Path | None:
     if not path.is_file():
         raise typer.BadParameter(f"{path} does not exist", param_hint="--config")
     return path
+

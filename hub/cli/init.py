@@ -20,6 +20,7 @@ import typer
 
 from hub.cli.common import console, handled, write_private
 from hub.cli.discover import Answers, discover_all, variables
+from hub.cli.files import dump_yaml, env_text, load_yaml, point_at
 from hub.cli.presets import Preset, all_presets, preset
 
 #: a variable whose value is a secret: asked for without echo, never printed
@@ -51,8 +52,9 @@ def _parse_pairs(values: list[str], option: str, key: str = "VAR") -> dict[str, 
     for v in values:
         name, sep, value = v.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name):
-            raise typer.BadParameter(f"{option} takes {key}=VALUE, not {v.split('=')[0]!r}...",
-                                     param_hint=option)
+            # the value is not shown: `--set ghp_...` (VAR= forgotten) is a token
+            raise typer.BadParameter(f"{option} takes {key}=VALUE (one of them has no "
+                                     f"{key}= in front)", param_hint=option)
         out[name] = value
     return out
 
@@ -95,19 +97,21 @@ def init(
                       interactive=interactive,
                       ask=lambda name, required: _ask(name, required, interactive),
                       client_secrets=client_secrets, open_browser=not no_browser)
-    doc = _load(chosen.text)
+    doc = load_yaml(chosen.text)
     _point_at(doc, _parse_pairs(base_urls or [], "--base-url", "CONNECTION"))
     if discover:
         discover_all(doc, answers, os.environ)
     for name in variables(doc):  # what discovery did not fill in (all of it without)
         if name not in answers.values and name not in answers.asked:
             _fill_one(name, chosen, answers, interactive)
-    text = _dump(doc, chosen.name)
+    text = (f"# Written by `synchub init` from the preset {chosen.name!r}; the ${{VARS}} are "
+            "read from the\n# .env file next to it (mode 0600). `synchub check --probe` "
+            "checks it against the services.\n" + dump_yaml(doc))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     used = set(variables(doc))
     kept = {k: v for k, v in answers.values.items() if k in used}
-    write_private(env_path, "".join(f"{k}={_quoted(v)}\n" for k, v in kept.items()))
+    write_private(env_path, env_text(kept))
     console.print(f"[green]✓[/] wrote {path} (preset {chosen.name}) and {env_path} (mode 0600, "
                   f"{len(kept)} value{'s' if len(kept) != 1 else ''})", highlight=False)
     _check_and_plan(path, discover)
@@ -154,26 +158,6 @@ def _fill_one(name: str, chosen: Preset, answers: Answers, interactive: bool) ->
                                  "interactively", param_hint="--set")
 
 
-def _load(text: str) -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="rt").load(text)
-
-
-def _dump(doc: Any, preset_name: str) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return (f"# Written by `synchub init` from the preset {preset_name!r}; the ${{VARS}} "
-            "are read from the\n# .env file next to it (mode 0600). `synchub check --probe` "
-            "checks it against the services.\n" + out.getvalue())
-
-
 def _point_at(doc: Any, urls: dict[str, str]) -> None:
     """``--base-url``: a connection (by name or type) talks to another URL."""
     from adapters.registry import load_factory
@@ -185,12 +169,4 @@ def _point_at(doc: Any, urls: dict[str, str]) -> None:
             raise typer.BadParameter(f"no connection {key!r} in the preset (it has: "
                                      f"{', '.join(conns)})", param_hint="--base-url")
         for n in names:
-            fields = load_factory(str(conns[n]["type"])).connection_model.model_fields
-            conns[n]["base_url" if "base_url" in fields else "url"] = url
-
-
-def _quoted(value: str) -> str:
-    """A .env value python-dotenv reads back unchanged (quotes and spaces kept)."""
-    if re.fullmatch(r"[A-Za-z0-9_./:@+-]*", value):
-        return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+            point_at(conns[n], load_factory(str(conns[n]["type"])), url)

@@ -88,9 +88,10 @@ def test_jira_lists_projects_statuses_priorities_and_boards() -> None:
         assert "synchub bot" in found.who
         ops = factory.describe(connection,  # type: ignore[attr-defined]
                                next(t for t in found.targets if t.id == "OPS"))
-        assert ops.facts["issue_types"]["Task"] == [
+        assert ops.facts["statuses"] == [
             ("To Do", "open"), ("In Progress", "in_progress"), ("In Review", "in_progress"),
-            ("Done", "done")]
+            ("Done", "done")]  # every issue type's, by category
+        assert "Task" in ops.facts["issue_types"]
         assert "Sub-task" not in ops.facts["issue_types"]
         assert ops.facts["boards"] == ["OPS board (scrum)"]
         endpoint = factory.propose(ops, {  # type: ignore[attr-defined]
@@ -221,3 +222,21 @@ def test_priority_rule_goes_from_4_down_to_1(names: list[str]) -> None:
     values = list(priority_rule(names, None)["map"].values())
     assert values[0] == 4 and all(1 <= v <= 4 for v in values)
     assert values == sorted(values, reverse=True)
+
+
+@pytest.mark.parametrize(("jql", "narrowed"), [
+    ("", "project = OPS"),
+    ("assignee = currentUser() OR x = 1", "project = OPS AND (assignee = currentUser() OR x = 1)"),
+    ("project = ${JIRA_PROJECT:-OPS}", "project = OPS"),
+    ('project = "Old one" AND labels = mine', "project = OPS AND labels = mine"),
+    ("labels = mine ORDER BY created DESC",
+     "project = OPS AND (labels = mine) ORDER BY created DESC"),
+    ("project in (OPS, WEB)", "project in (OPS, WEB)"),  # the chosen one is in it: kept
+    ("project in (A, B)", "project = OPS AND (project in (A, B))"),  # creates must be in scope
+    ("project = A OR project = B", "project = OPS AND (project = A OR project = B)"),
+    ("labels = project", "project = OPS AND (labels = project)"),  # a value, not the field
+])
+def test_jira_narrows_the_scope_to_the_chosen_project(jql: str, narrowed: str) -> None:
+    from adapters.jira.discovery import narrow
+
+    assert narrow(jql, "OPS") == narrowed

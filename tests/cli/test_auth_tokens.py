@@ -76,28 +76,60 @@ def test_a_refused_token_is_not_stored(tmp_path: Path, env: dict[str, str],
 
 def test_auth_with_keyring_rewrites_the_config_to_read_it_there(
         tmp_path: Path, env: dict[str, str], emulators: dict[str, Any]) -> None:
+    """Only the chosen connection's token is moved (a comment naming the variable and
+    another connection reading it stay as they were, so its .env line stays too); run
+    again, the keyring entry is replaced where it is and the config is not touched."""
+    from ruamel.yaml import YAML
+
     todoist = emulators["todoist"]
     config = tmp_path / "synchub.yaml"
     config.write_text(
+        "# the token is ${TODOIST_TOKEN} in .env\n"
         "connections:\n"
-        f"  tasks: {{type: todoist, token: \"${{TODOIST_TOKEN}}\", "
+        f"  tasks: {{type: todoist, token: \"${{TODOIST_TOKEN:-none}}\", "
         f"base_url: \"{todoist.connection['base_url']}\"}}\n"
-        "  mem: {type: memory}\n"
+        f"  other: {{type: todoist, token: \"${{TODOIST_TOKEN}}\", "
+        f"base_url: \"{todoist.connection['base_url']}\"}}\n"
         "flows:\n  f:\n    endpoints:\n"
         "      t: {connection: tasks, scope: {project: Work}}\n"
-        "      m: {connection: mem, scope: {label: a}}\n")
+        "      o: {connection: other, scope: {project: Inbox}}\n")
     config.chmod(0o600)
     (tmp_path / ".env").write_text("TODOIST_TOKEN=old-one\nKEEP=1\n")
-    done = synchub(env, tmp_path, "auth", "todoist", "-c", str(config), "--keyring",
-                   "--no-input", "--set", f"TODOIST_TOKEN={todoist.connection['token']}")
+    args = ("auth", "todoist", "-c", str(config), "--connection", "tasks", "--keyring",
+            "--no-input", "--set", f"TODOIST_TOKEN={todoist.connection['token']}")
+    done = synchub(env, tmp_path, *args)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert 'token: "${keyring:TODOIST_TOKEN}"' in config.read_text()
-    assert dotenv_values(tmp_path / ".env") == {"KEEP": "1"}  # the old token gone from it
+    data = YAML(typ="safe").load(config.read_text())
+    assert data["connections"]["tasks"]["token"] == "${keyring:TODOIST_TOKEN}"
+    assert data["connections"]["other"]["token"] == "${TODOIST_TOKEN}"
+    assert config.read_text().startswith("# the token is ${TODOIST_TOKEN} in .env\n")
+    # still read by `other`: kept, with the new value
+    assert dotenv_values(tmp_path / ".env") == {"TODOIST_TOKEN": todoist.connection["token"],
+                                                "KEEP": "1"}
     keyring = json.loads((tmp_path / "keyring.json").read_text())
     assert keyring == {"synchub\0TODOIST_TOKEN": todoist.connection["token"]}
     check = synchub(env, tmp_path, "check", "-c", str(config), "--probe")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "project 'Work'" in check.stdout
+
+    before = config.read_text()
+    todoist.emu.token = "rotated-token"
+    again = synchub(env, tmp_path, "auth", "todoist", "-c", str(config), "--connection",
+                    "tasks", "--no-input", "--set", "TODOIST_TOKEN=rotated-token")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert config.read_text() == before  # still read from the keyring
+    assert json.loads((tmp_path / "keyring.json").read_text()) == {
+        "synchub\0TODOIST_TOKEN": "rotated-token"}
+    todoist.emu.token = todoist.connection["token"]
+
+
+def test_a_token_from_a_command_is_refused(tmp_path: Path, env: dict[str, str]) -> None:
+    config = tmp_path / "synchub.yaml"
+    config.write_text("connections:\n  t: {type: todoist, token: \"${cmd:pass show todoist}\"}"
+                      "\nflows: {}\n")
+    done = synchub(env, tmp_path, "auth", "todoist", "-c", str(config), "--no-input")
+    assert done.returncode == 2
+    assert "comes from a command" in done.stdout + done.stderr
 
 
 def test_auth_notion_in_a_terminal_hides_the_token_and_asks_again_when_refused(
@@ -158,12 +190,13 @@ def test_auth_google_with_a_service_account_key_signs_in_with_it(
         emu.oauth.add_service_account("sync@acme-sync.iam.gserviceaccount.com", public)
         kept = tmp_path / "conf" / "sa.json"
         args = ("--base-url", emu.base_url, "--token-file", str(kept))
+        done = synchub(env, tmp_path, "auth", "google", "--service-account", str(key), *args)
+        assert done.returncode == 0, done.stdout + done.stderr
         refused = synchub(env, tmp_path, "auth", "google", "--service-account", str(foreign),
                           *args)
         assert refused.returncode == 4, refused.stdout + refused.stderr
         assert "Invalid JWT Signature" in refused.stdout + refused.stderr
-        done = synchub(env, tmp_path, "auth", "google", "--service-account", str(key), *args)
-        assert done.returncode == 0, done.stdout + done.stderr
+        assert kept.read_text() == key.read_text()  # the refused key replaced nothing
         assert "as sync@acme-sync.iam.gserviceaccount.com" in done.stdout
         assert "Share each calendar with sync@acme-sync" in done.stdout
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600
