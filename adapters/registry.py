@@ -76,7 +76,9 @@ class Discovery:
     who: str  # "signed in as ..."
     kind: str  # what a target is called here: "project", "data source", "calendar"
     targets: tuple[Target, ...]
-    notes: tuple[str, ...] = ()  # findings worth showing (Jira boards, ...)
+    #: other ids may be given than those listed (``describe`` checks one): a service
+    #: account's calendars are not listed until added to its list
+    open: bool = False
 
 
 @runtime_checkable

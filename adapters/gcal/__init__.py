@@ -15,7 +15,7 @@ from adapters.gcal.adapter import GcalAdapter
 from adapters.gcal.client import GcalClient
 from adapters.gcal.sandbox import GcalSandbox
 from adapters.gcal.webhook import parse_webhook
-from adapters.registry import Discovery
+from adapters.registry import Discovery, Target
 from adapters.toolkit.discovery import Discovers
 
 
@@ -57,6 +57,18 @@ def _http(connection: GcalConnection, *, refresh: bool = True) -> object:
     return google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=30))
 
 
+def _service_account_email(connection: GcalConnection) -> str | None:
+    if connection.credentials != "service_account" or not connection.service_account_file:
+        return None
+    import json
+
+    try:
+        data = json.loads(Path(connection.service_account_file).expanduser().read_text())
+    except (OSError, ValueError):
+        return None  # the sign-in itself says what is wrong with the file
+    return str(data.get("client_email") or "") or None
+
+
 class GcalAdapterFactory(Discovers):
     type_name: ClassVar[str] = "gcal"
     discovery: ClassVar[ModuleType] = discovery  # synchub init: Discovers
@@ -93,7 +105,12 @@ class GcalAdapterFactory(Discovers):
 
     def discover(self, connection: BaseModel) -> Discovery:
         assert isinstance(connection, GcalConnection)
-        return discovery.discover(GcalClient(connection.base_url, _http(connection)))
+        return discovery.discover(GcalClient(connection.base_url, _http(connection)),
+                                  _service_account_email(connection))
+
+    def describe(self, connection: BaseModel, target: Target) -> Target:
+        assert isinstance(connection, GcalConnection)
+        return discovery.describe(GcalClient(connection.base_url, _http(connection)), target)
 
     def sandbox(self, port: int = 0) -> GcalSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.gcal.client import GcalClient
@@ -17,7 +18,20 @@ PAGE = 250  # calendarList.list maxResults maximum
 WRITABLE = {"owner", "writer"}
 
 
-def discover(client: GcalClient) -> Discovery:
+def _entry(e: dict[str, Any], *, own: bool) -> Target:
+    return Target(
+        "primary" if own else str(e["id"]),
+        str(e.get("summaryOverride") or e.get("summary") or e["id"]),
+        ", ".join(x for x in ("primary" if own else "",
+                              "read-only" if e.get("accessRole") not in WRITABLE else "",
+                              str(e.get("timeZone") or "")) if x), {"listed": True})
+
+
+def discover(client: GcalClient, service_account: str | None = None) -> Discovery:
+    """``service_account``: its e-mail, when the connection signs in with one. Calendars
+    shared with a service account are not in its list until added to it, and its own
+    ``primary`` is nobody's calendar; so for one, its own calendar is left out and any
+    calendar id may be given (``Discovery.open``), checked by :func:`describe`."""
     entries: list[dict[str, Any]] = []
     token: str | None = None
     while True:
@@ -30,20 +44,24 @@ def discover(client: GcalClient) -> Discovery:
         if not token:
             break
     primary = next((e for e in entries if e.get("primary")), None)
-    targets = tuple(Target(
-        "primary" if e.get("primary") else str(e["id"]),
-        str(e.get("summaryOverride") or e.get("summary") or e["id"]),
-        ", ".join(x for x in ("primary" if e.get("primary") else "",
-                              "read-only" if e.get("accessRole") not in WRITABLE else "",
-                              str(e.get("timeZone") or "")) if x))
-        for e in entries)
+    if service_account:
+        return Discovery(who=f"service account {service_account}", kind="calendar",
+                         targets=tuple(_entry(e, own=False) for e in entries
+                                       if not e.get("primary")), open=True)
     who = str(primary["id"]) if primary else "account without a primary calendar"
-    return Discovery(who=who, kind="calendar", targets=targets)
+    return Discovery(who=who, kind="calendar",
+                     targets=tuple(_entry(e, own=bool(e.get("primary"))) for e in entries))
 
 
-def describe(connection: Any, target: Target) -> Target:
-    """Nothing to read: the list carried what the scope needs."""
-    return target
+def describe(client: GcalClient, target: Target) -> Target:
+    """A calendar from the list: nothing to read. One given by id (a service account's
+    shared calendar): ``calendars.get``, which says whether the account may see it."""
+    if target.facts.get("listed"):
+        return target
+    cal = client.call(functools.partial(client.service.calendars().get,
+                                        calendarId=target.id))
+    return replace(target, name=str(cal.get("summary") or target.id),
+                   detail=str(cal.get("timeZone") or ""), facts={"listed": True})
 
 
 def propose(target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,9 @@
 in, the site's projects (``GET /project/search``, 50 a page, Jira's maximum), and for the one
 chosen its issue types with their statuses (``GET /project/{key}/statuses``), the site's
 priorities and the project's boards (the agile API). ``propose`` fills a preset's endpoint
-with them: creates go to the project, the JQL is narrowed to it, and the status and priority
-maps list the project's real names, each status by its category (To Do / In Progress /
-Done), so a renamed or added status is mapped without editing."""
+with them: creates go to the project, the JQL is narrowed to it (:func:`narrow`), and the
+status and priority maps list the project's real names, each status by its category (To Do
+/ In Progress / Done) rather than by a guess from its name."""
 
 from __future__ import annotations
 

@@ -26,8 +26,9 @@ NAMES = {"status": ("Status", "State", "Stage"),
          "priority": ("Priority", "Prio", "Importance"),
          "labels": ("Tags", "Labels", "Tag", "Label"),
          "assignee": ("Assignee", "Owner", "Assigned to", "Person", "People"),
-         "description": ("Description", "Notes", "Details", "Summary")}
-BY_NAME_ONLY = {"priority", "description"}
+         "description": ("Description", "Notes", "Details", "Summary"),
+         "url": ("URL", "Link", "Issue link")}
+BY_NAME_ONLY = {"priority", "description", "url"}
 
 
 def _plain(rich: list[dict[str, Any]] | None) -> str:

@@ -6,11 +6,13 @@ name) and keeps a preset's section only if the project has it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.registry import Discovery, Target
-from adapters.todoist.client import TodoistClient
+from adapters.todoist.client import SERVICE, TodoistClient
 from adapters.toolkit.discovery import plain
+from hub.errors import NotFound
 
 
 def _client(connection: Any) -> TodoistClient:
@@ -34,13 +36,15 @@ def discover(connection: Any) -> Discovery:
 def describe(connection: Any, target: Target) -> Target:
     client = _client(connection)
     try:
-        project = next(p for p in client.projects() if target.id in (p.id, p.name))
+        project = next((p for p in client.projects() if target.id in (p.id, p.name)), None)
+        if project is None:  # deleted since it was listed
+            raise NotFound(f"Todoist project {target.name!r} is gone", service=SERVICE)
         sections = [s.name for s in client.sections(project.id)]
     finally:
         client.close()
     detail = f"{len(sections)} section{'s' if len(sections) != 1 else ''}" if sections \
         else target.detail
-    return Target(target.id, target.name, detail, {"sections": sections})
+    return replace(target, detail=detail, facts={"sections": sections})
 
 
 def propose(target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:

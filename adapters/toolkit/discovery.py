@@ -61,9 +61,23 @@ def status_rule(statuses: Sequence[tuple[str, str]], old: Mapping[str, Any] | No
 def priority_rule(names: Sequence[str], old: Mapping[str, Any] | None) -> dict[str, Any]:
     """A ``fields.priority`` rule for priorities listed highest first (as Jira lists them
     and as a Notion select usually is): 4, 3, 2, then 1 for the rest, which is Jira Cloud's
-    default Highest/High/Medium/Low/Lowest onto Todoist's p1..p4."""
+    default Highest/High/Medium/Low/Lowest onto Todoist's p1..p4. Fewer than four names
+    spread from 4 to 1 (High/Low: 4 and 1), and ``write`` gives each canonical value none of
+    them has the nearest name (the higher on a tie), so no priority is cleared on the way."""
     rule = {k: v for k, v in (old or {}).items() if k not in ("map", "write")}
-    rule["map"] = {name: max(1, 4 - i) for i, name in enumerate(names)}
+    n = len(names)
+    if n >= 4:
+        values = [max(1, 4 - i) for i in range(n)]
+    else:  # 1: [4]; 2: [4, 1]; 3: [4, 2, 1]
+        values = [4 - round(3 * i / (n - 1)) if n > 1 else 4 for i in range(n)]
+    rule["map"] = dict(zip(names, values, strict=True))
+    write = {}
+    for canonical in range(1, 5):
+        if canonical not in values and names:
+            nearest = min(range(n), key=lambda i: (abs(values[i] - canonical), -values[i]))
+            write[str(canonical)] = names[nearest]
+    if write:
+        rule["write"] = write
     return rule
 
 
@@ -94,7 +108,8 @@ def plain(endpoint: Mapping[str, Any]) -> dict[str, Any]:
 class Discovers:
     """A factory's :class:`~adapters.registry.Discovering` methods, taken from its service's
     ``discovery`` module (``discover(connection)``, ``describe(connection, target)``,
-    ``propose(target, endpoint)``), so no factory writes the three delegations again."""
+    ``propose(target, endpoint)``), so no factory writes the three delegations again; a
+    factory whose module wants a client instead (Google's) overrides those two."""
 
     discovery: ClassVar[ModuleType]
 

@@ -98,27 +98,17 @@ def authenticate(type_name: str, *, config: Path | None, connection: str | None,
     if block is None:
         name, block = type_name, template(type_name, factory)
     secrets = _secret_keys(type_name, block, factory)
-    probe = {k: (f"${{{secrets.names[k]}}}" if k in secrets.names else v)
-             for k, v in block.items()}  # each secret asked for as its variable
-    if base_url:
-        point_at(probe, factory, base_url)
+    probe = _probe_block(block, secrets, factory, base_url)
     env_path = (config.parent if config else Path.cwd()) / ".env"
     stored = read_env(env_path)
     asked = set(secrets.names.values())
     connect(name, probe, factory, answers,
             {k: v for k, v in {**stored, **os.environ}.items() if k not in asked})
     values = {k: v for k, v in answers.values.items() if k in variables(probe)}
-    refs = {k: secrets.in_keyring.get(k, var) for k, var in secrets.names.items()
-            if keyring or k in secrets.in_keyring}  # key -> keyring entry
-    to_keyring = {secrets.names[k] for k in refs}
-    _store_keyring({refs[k]: values[secrets.names[k]] for k in refs
-                    if secrets.names[k] in values})
-    for key, var in secrets.names.items():  # where the config reads each secret from now
-        block[key] = f"${{keyring:{refs[key]}}}" if key in refs else f"${{{var}}}"
-    still_read = set(variables(doc)) if doc is not None else set(variables(block))
-    env = {k: v for k, v in {**stored, **values}.items()
-           if k not in to_keyring or (k in stored and k in still_read)}
-    write_private(env_path, env_text(env))
+    to_keyring = _place(block, secrets, values, keyring)
+    still_read = set(variables(doc if doc is not None else block))
+    write_private(env_path, env_text({  # a keyring secret stays while a ${VAR} reads it
+        k: v for k, v in {**stored, **values}.items() if k not in to_keyring - still_read}))
     _report(values, to_keyring, env_path)
     if config is not None and doc is not None:
         config.write_text(dump_yaml(doc), encoding="utf-8")
@@ -126,6 +116,30 @@ def authenticate(type_name: str, *, config: Path | None, connection: str | None,
         console.print(f"A connection reading them: {name}: {_flow(block)} (`synchub init` "
                       "writes a whole config).", highlight=False, markup=False,
                       soft_wrap=True)
+
+
+def _probe_block(block: Any, secrets: Secrets, factory: Any, base_url: str | None
+                 ) -> dict[str, Any]:
+    """The block as checked: each secret asked for as its variable; ``--base-url``."""
+    probe = {k: (f"${{{secrets.names[k]}}}" if k in secrets.names else v)
+             for k, v in block.items()}
+    if base_url:
+        point_at(probe, factory, base_url)
+    return probe
+
+
+def _place(block: Any, secrets: Secrets, values: dict[str, str], keyring: bool
+           ) -> set[str]:
+    """Secrets that go to the keyring written there (``--keyring``, or already read from
+    it), and each secret key of the block pointed at where its value now is. Returns the
+    variables kept in the keyring."""
+    refs = {k: secrets.in_keyring.get(k, var) for k, var in secrets.names.items()
+            if keyring or k in secrets.in_keyring}  # key -> keyring entry
+    _store_keyring({refs[k]: values[secrets.names[k]] for k in refs
+                    if secrets.names[k] in values})
+    for key, var in secrets.names.items():
+        block[key] = f"${{keyring:{refs[key]}}}" if key in refs else f"${{{var}}}"
+    return {secrets.names[k] for k in refs}
 
 
 def _store_keyring(values: dict[str, str]) -> None:

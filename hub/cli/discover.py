@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -21,7 +21,11 @@ from rich.markup import escape
 from hub.cli.advice import advice
 from hub.cli.common import console
 from hub.config.interpolate import PATTERN
+from hub.config.models import HUB_KEYS
 from hub.errors import SyncHubError
+
+if TYPE_CHECKING:
+    from adapters.registry import Discovery, Target
 
 #: how many times a refused credential is asked for again in a terminal
 ATTEMPTS = 3
@@ -110,14 +114,14 @@ def connect(name: str, block: Any, factory: Any, answers: Answers, env: Mapping[
     asked what they reach; refused credentials are asked for again (a terminal only)."""
     for attempt in range(1, ATTEMPTS + 1):
         for var in variables(block):
-            if var not in answers.values or attempt > 1:
+            if attempt > 1 or (var not in answers.values and var not in answers.asked):
                 _fill(var, block, answers, env, again=attempt > 1)
         settings = {k: v for k, v in expand(block, {**env, **answers.values}).items()
-                    if k not in ("type", "webhook_secret")}
+                    if k not in HUB_KEYS}
         try:
             connection = factory.connection_model.model_validate(settings)
             sign_in(name, factory, connection, answers)
-            found = reach(factory, connection)
+            found = factory.discover(connection)
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                 for e in exc.errors(include_input=False))
@@ -133,16 +137,6 @@ def connect(name: str, block: Any, factory: Any, answers: Answers, env: Mapping[
     raise typer.Exit(2)  # _refused exits before this when not interactive
 
 
-def reach(factory: Any, connection: Any) -> Any:
-    """What the connection reaches (a :class:`~adapters.registry.Discovery`); an adapter
-    that cannot list makes its one probe call instead, which checks the credentials alike."""
-    from adapters.registry import Discovering, Discovery
-
-    if isinstance(factory, Discovering):
-        return factory.discover(connection)
-    return Discovery(who=factory.probe(connection), kind="", targets=())
-
-
 def sign_in(name: str, factory: Any, connection: Any, answers: Answers) -> None:
     """The browser sign-in of a service that has one (Google), when its token is missing:
     the OAuth client file from ``--client-secrets`` or asked for, then the loopback flow."""
@@ -154,12 +148,15 @@ def sign_in(name: str, factory: Any, connection: Any, answers: Answers) -> None:
     console.print(f"{name}: no token at {token} yet; signing in once. The OAuth client "
                   f"file (type Desktop app) comes from {OAUTH_CLIENTS}", highlight=False,
                   soft_wrap=True)
+    if not answers.interactive:  # the sign-in waits for a browser: never in a script
+        raise typer.BadParameter(f"{name} needs a browser sign-in first: run `synchub auth "
+                                 f"google CLIENT_SECRETS.json --token-file {token}`, then "
+                                 "init again", param_hint="--no-input")
     client = answers.client_secrets
-    if client is None and answers.interactive:
+    while client is None or not client.is_file():
+        if client is not None:
+            console.print(f"[red]no file {escape(str(client))}[/]", highlight=False)
         client = Path(str(typer.prompt("OAuth client file"))).expanduser()
-    if client is None or not client.is_file():
-        raise typer.BadParameter(f"{name} needs a sign-in: pass --client-secrets FILE, "
-                                 "the OAuth client file", param_hint="--client-secrets")
     token.parent.mkdir(parents=True, exist_ok=True)
     factory.authorize(client, token, open_browser=answers.open_browser)
     console.print(f"[green]✓[/] {name}: token saved to {token} (mode 0600)", highlight=False)
@@ -185,6 +182,9 @@ def _strings(node: Any) -> Iterator[str]:
     if isinstance(node, Mapping):
         for v in node.values():
             yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
     elif isinstance(node, str):
         yield node
 
@@ -201,65 +201,83 @@ def _refused(name: str, block: Any, problem: str, code: int, answers: Answers,
     console.print("Enter them again:", highlight=False)
 
 
-def choose(where: str, found: Any, endpoint: Any, answers: Answers,
-           env: Mapping[str, str]) -> Any:
+def choose(where: str, found: Discovery, endpoint: Any, answers: Answers,
+           env: Mapping[str, str]) -> Target:
     """The target for one endpoint: ``--pick``, else asked (the preset's own choice, or the
-    only one, as the default), else the preset's own / the only one, else an error that
-    lists them."""
+    only one, offered as the default; no default otherwise), else the preset's own / the
+    only one, else an error that lists them. A name two targets share is refused: by id."""
     ep = where.split(".", 1)[1]
     picked = answers.picks.get(where) or answers.picks.get(ep)
     if picked is not None:
-        target = _lookup(found, picked)
-        if target is None:
-            raise typer.BadParameter(f"{where}: no {found.kind} {picked!r}; there are: "
-                                     f"{_names(found)}", param_hint="--pick")
-        return target
-    if not found.targets:
+        return _lookup(where, found, picked, param="--pick")
+    if not found.targets and not found.open:
         raise typer.BadParameter(f"{where}: the connection reaches no {found.kind} "
                                  "(share one with it, or make one), then run init again")
-    default = _preset_choice(found, endpoint, {**env, **answers.values})
+    fits = _preset_choices(found, endpoint, {**env, **answers.values})
+    default = fits[0] if len(fits) == 1 else None
     if answers.interactive:
         return _ask_target(where, found, default)
+    if len(fits) > 1:
+        raise typer.BadParameter(f"{where}: {len(fits)} {found.kind}s are named as the "
+                                 f"preset names it; pick one by its id with --pick {ep}=ID: "
+                                 f"{', '.join(t.id for t in fits)}", param_hint="--pick")
     if default is None:
         raise typer.BadParameter(f"{where}: pick a {found.kind} with --pick {ep}=NAME; "
                                  f"there are: {_names(found)}", param_hint="--pick")
     return default
 
 
-def _lookup(found: Any, answer: str) -> Any:
-    """A target by its number in the list, its id or its name; None if none is."""
+def _matches(found: Discovery, answer: str) -> list[Target]:
+    """The targets ``answer`` names: by number in the list, id, name or alias."""
     if answer.isdigit() and 0 < int(answer) <= len(found.targets):
-        return found.targets[int(answer) - 1]
-    return next((t for t in found.targets if answer in (t.id, t.name, *t.aliases)), None)
+        return [found.targets[int(answer) - 1]]
+    by_id = [t for t in found.targets if answer == t.id]
+    return by_id or [t for t in found.targets if answer in (t.name, *t.aliases)]
 
 
-def _preset_choice(found: Any, endpoint: Any, env: Mapping[str, str]) -> Any:
-    """The target the preset already names (a scope or option value), or the only one."""
+def _lookup(where: str, found: Discovery, answer: str, param: str) -> Target:
+    hits = _matches(found, answer)
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise typer.BadParameter(f"{where}: {len(hits)} {found.kind}s are named {answer!r}; "
+                                 f"name one by its id: {', '.join(t.id for t in hits)}",
+                                 param_hint=param)
+    if found.open and answer and not answer.isdigit():  # an id the list cannot show
+        from adapters.registry import Target
+
+        return Target(answer, answer)
+    raise typer.BadParameter(f"{where}: no {found.kind} {answer!r}; there are: "
+                             f"{_names(found) or 'none listed'}", param_hint=param)
+
+
+def _preset_choices(found: Discovery, endpoint: Any, env: Mapping[str, str]
+                    ) -> list[Target]:
+    """The targets the preset already names (a scope or option value), or the only target
+    there is: one is the default; several are a name the service has twice."""
     named = set(_strings(expand({k: endpoint.get(k) for k in ("scope", "options")
                                  if endpoint.get(k)}, env)))
-    default = next((t for t in found.targets if {t.id, t.name, *t.aliases} & named), None)
-    if default is None and len(found.targets) == 1:
-        return found.targets[0]
-    return default
+    fits = [t for t in found.targets if {t.id, t.name, *t.aliases} & named]
+    return fits or (list(found.targets) if len(found.targets) == 1 else [])
 
 
-def _ask_target(where: str, found: Any, default: Any) -> Any:
+def _ask_target(where: str, found: Discovery, default: Target | None) -> Target:
     for i, t in enumerate(found.targets, 1):
         label = escape(t.name) + (f"  [dim]{escape(t.id)}[/]" if t.id != t.name else "")
         console.print(f"  {i:>3}  {label}{'  ' + escape(t.detail) if t.detail else ''}",
                       highlight=False, soft_wrap=True)
-    number = found.targets.index(default) + 1 if default is not None else 1
+    number = str(found.targets.index(default) + 1) if default is not None else None
     while True:
-        answer = str(typer.prompt(f"{found.kind.capitalize()} for {where}",
-                                  default=str(number), type=str))
-        target = _lookup(found, answer)
-        if target is not None:
-            return target
-        console.print(f"[red]no {found.kind} {escape(answer)!r}[/]: a number from the list",
-                      highlight=False)
+        answer = str(typer.prompt(f"{found.kind.capitalize()} for {where}"
+                                  + (" (a number, or its id)" if found.open else ""),
+                                  default=number, type=str))
+        try:
+            return _lookup(where, found, answer, param="answer")
+        except typer.BadParameter as exc:
+            console.print(f"[red]{escape(exc.message)}[/]", highlight=False, soft_wrap=True)
 
 
-def _names(found: Any) -> str:
+def _names(found: Discovery) -> str:
     return ", ".join(t.id for t in found.targets[:20]) + (
         ", ..." if len(found.targets) > 20 else "")
 

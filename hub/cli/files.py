@@ -13,9 +13,6 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-#: keys of a connection block that are the hub's, not the adapter's settings
-HUB_KEYS = ("type", "webhook_secret")
-
 
 def load_yaml(text: str) -> Any:
     from ruamel.yaml import YAML

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adapters.base import load_factory
-from hub.config.models import EndpointConfig
+from hub.config.models import HUB_KEYS, EndpointConfig
 from hub.config.yamlsrc import dotted, locate
 from hub.errors import ConfigError, ConfigProblem
 from hub.model import StatusKind
@@ -177,7 +177,7 @@ def _connection_problems(data: Any, doc: Any, file: str, pyd: PydProblems
                                           dotted((*path, "type"))))
             continue
         factories[name] = factory
-        settings = {k: v for k, v in block.items() if k not in ("type", "webhook_secret")}
+        settings = {k: v for k, v in block.items() if k not in HUB_KEYS}
         try:
             conns[name] = factory.connection_model.model_validate(settings)
         except ValidationError as exc:

@@ -230,6 +230,10 @@ class FlowConfig(Frozen):
         return rule.owner if isinstance(rule, OwnerRule) else None
 
 
+#: the keys of a connection block that are the hub's; every other key is the adapter's
+HUB_KEYS = ("type", "webhook_secret")
+
+
 class ConnectionConfig(BaseModel):
     """``type`` picks the adapter; the other keys are validated by that adapter's model."""
 

@@ -142,7 +142,7 @@ def test_notion_maps_fields_onto_the_properties_the_database_has() -> None:
         assert fields["status"] == {"target": "State", "map": {
             "Backlog": "open", "Doing": "in_progress", "Waiting": "in_progress",
             "Shipped": "done"}, "write": {"in_progress": "Doing"}}
-        assert fields["priority"] == {"map": {"P1": 4, "P2": 3, "P3": 2}}
+        assert fields["priority"] == {"map": {"P1": 4, "P2": 2, "P3": 1}, "write": {"3": "P1"}}
         # "Tags" is a text property here, so labels have nowhere to go: the field list says
         # which fields sync (the schema check refuses a conventional name of the wrong type)
         assert endpoint["only"] == ["title", "status", "due", "priority", "assignee", "span"]
@@ -218,10 +218,23 @@ def test_status_rule_maps_every_status_and_writes_only_what_exists(
 
 
 @given(st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=8, unique=True))
-def test_priority_rule_goes_from_4_down_to_1(names: list[str]) -> None:
-    values = list(priority_rule(names, None)["map"].values())
+def test_priority_rule_goes_from_4_down_to_1_and_writes_every_priority(
+        names: list[str]) -> None:
+    rule = priority_rule(names, None)
+    values = list(rule["map"].values())
     assert values[0] == 4 and all(1 <= v <= 4 for v in values)
     assert values == sorted(values, reverse=True)
+    assert len(names) == 1 or values[-1] == 1
+    written = {str(v) for v in values} | set(rule.get("write") or {})
+    assert written == {"1", "2", "3", "4"}  # no canonical priority is cleared on the way
+    assert all(n in names for n in (rule.get("write") or {}).values())
+
+
+def test_priority_rule_for_three_and_five_names() -> None:
+    assert priority_rule(["P1", "P2", "P3"], None) == {
+        "map": {"P1": 4, "P2": 2, "P3": 1}, "write": {"3": "P1"}}
+    assert priority_rule(["Highest", "High", "Medium", "Low", "Lowest"], None) == {
+        "map": {"Highest": 4, "High": 3, "Medium": 2, "Low": 1, "Lowest": 1}}
 
 
 @pytest.mark.parametrize(("jql", "narrowed"), [
@@ -240,3 +253,28 @@ def test_jira_narrows_the_scope_to_the_chosen_project(jql: str, narrowed: str) -
     from adapters.jira.discovery import narrow
 
     assert narrow(jql, "OPS") == narrowed
+
+
+def test_gcal_for_a_service_account_takes_a_calendar_id_and_checks_it() -> None:
+    """A service account's own `primary` is nobody's calendar and calendars shared with it
+    are not in its list: discovery leaves the first out, accepts an id and checks it."""
+    from adapters.gcal import discovery
+    from adapters.gcal.client import GcalClient
+    from adapters.gcal.sandbox import GcalSandbox
+    from adapters.registry import Target
+    from hub.errors import NotFound
+
+    sb = GcalSandbox()
+    try:
+        sb.emu.add_calendar("team@group.calendar.google.com", "Team")
+        client = GcalClient(sb.emu.base_url)
+        found = discovery.discover(client, service_account="sync@p.iam.gserviceaccount.com")
+        assert found.open and found.who == "service account sync@p.iam.gserviceaccount.com"
+        assert "primary" not in {t.id for t in found.targets}
+        given = discovery.describe(client, Target("team@group.calendar.google.com",
+                                                  "team@group.calendar.google.com"))
+        assert given.name == "Team" and given.facts == {"listed": True}
+        with pytest.raises(NotFound):
+            discovery.describe(client, Target("nobody@example.com", "nobody@example.com"))
+    finally:
+        sb.emu.stop()

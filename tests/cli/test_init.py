@@ -335,3 +335,27 @@ def test_init_without_input_takes_the_database_the_preset_or_a_pick_names(
     neither = runner.invoke(app, base, env={"COLUMNS": "200", "NOTION_DATABASE_ID": ""})
     assert neither.exit_code == 2
     assert "pick a data source with --pick notion=NAME" in neither.output
+
+
+def test_init_without_input_refuses_a_shared_name_and_a_browser_sign_in(
+        tmp_path: Path, emulators: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scripts get an answer, never a guess or a wait: two Todoist projects named Work are
+    refused by name (the ids are listed), and a Google sign-in, which needs a browser, is
+    refused under --no-input with the command to run first."""
+    todoist, gcal = emulators["todoist"], emulators["gcal"]
+    twin = todoist.emu.add_project("Work")
+    monkeypatch.chdir(tmp_path)
+    common = ["init", "--preset", "todoist-gcal", "--no-input", "--force",
+              "--set", f"TODOIST_TOKEN={todoist.emu.token}",
+              "--base-url", f"todoist={todoist.connection['base_url']}",
+              "--base-url", f"calendar={gcal.connection['base_url']}",
+              "--set", f"GOOGLE_TOKEN_FILE={tmp_path / 'none.json'}"]
+    shared = runner.invoke(app, common, env={"COLUMNS": "200"})
+    assert shared.exit_code == 2
+    assert "2 projects are named as the preset names it; pick one by its id" in shared.output
+    assert twin in shared.output
+    sign_in = runner.invoke(app, [*common, "--pick", f"todoist={twin}"],
+                            env={"COLUMNS": "200"})
+    assert sign_in.exit_code == 2
+    assert "needs a browser sign-in first: run `synchub auth google" in sign_in.output
+    assert not (tmp_path / "synchub.yaml").exists()  # nothing written on the way
