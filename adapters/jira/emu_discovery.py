@@ -55,8 +55,12 @@ def status_json(site: Site, status: str) -> dict[str, Any]:
 
 def _page(values: list[Any], start: int, size: int, self_url: str) -> dict[str, Any]:
     chunk = values[start:start + size]
-    return {"self": self_url, "maxResults": size, "startAt": start, "total": len(values),
-            "isLast": start + size >= len(values), "values": chunk}
+    out = {"self": f"{self_url}?startAt={start}&maxResults={size}", "maxResults": size,
+           "startAt": start, "total": len(values), "isLast": start + size >= len(values),
+           "values": chunk}
+    if not out["isLast"]:  # PageBean's link to the next page
+        out["nextPage"] = f"{self_url}?startAt={start + size}&maxResults={size}"
+    return out
 
 
 def _int(query: dict[str, list[str]], name: str, default: int, cap: int) -> int:

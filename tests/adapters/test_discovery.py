@@ -5,6 +5,7 @@ adapter's own ``verify`` (what ``synchub check --probe`` runs)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,8 +55,9 @@ def test_discover_describe_propose_then_verify(site: tuple[str, Any]) -> None:
     target = factory.describe(connection, target)
     preset = {"connection": name, "scope": {"jql": "assignee = currentUser()"} if name ==
               "jira" else {}, "fields": {}}
+    before = copy.deepcopy(preset)
     endpoint = factory.propose(target, preset)
-    assert endpoint["connection"] == name and preset["fields"] == {}  # the preset unchanged
+    assert endpoint["connection"] == name and preset == before  # propose is pure
     scope = factory.scope_model(**endpoint["scope"])
     maps = _value_maps(endpoint)
     ctx = EndpointContext(name=name, flow="f", value_maps=maps,
