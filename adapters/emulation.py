@@ -13,14 +13,16 @@ import contextlib
 import datetime as dt
 import email.utils
 import json
+import re
 import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from adapters.faults import FaultKind, FaultPlan
 
@@ -53,6 +55,47 @@ class Response:
         h = {"Content-Type": "application/json; charset=utf-8"}
         h.update(headers or {})
         return cls(status, json.dumps(data).encode(), h)
+
+
+#: a route's handler: the request and the path's named parts in, the emulator's answer out
+RouteHandler = Callable[[Request, dict[str, str]], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    handler: RouteHandler
+
+
+class Router:
+    """The emulators' route table: ``METHOD /path/{name}`` -> handler, tried in the order
+    added (so a fixed path is added before a template that would also match it). A path that
+    matches with another method only is told apart from one that matches nothing, since the
+    services answer those differently (Jira 405, Notion ``invalid_request_url``)."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, template: str, handler: RouteHandler) -> None:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        for verb in method.split(","):
+            self.routes.append(Route(verb.strip().upper(), template,
+                                     re.compile(f"^{regex}$"), handler))
+
+    def find(self, method: str, path: str) -> tuple[RouteHandler, dict[str, str]] | bool:
+        """(handler, path parts) for the route; else True when the path exists under
+        another method, False when it does not exist at all."""
+        other = False
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m is None:
+                continue
+            if route.method == method:
+                return route.handler, {k: unquote(v) for k, v in m.groupdict().items()}
+            other = True
+        return other
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.jira import emu_discovery
-from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, SEARCH_HISTORIES, Changelogs
+from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
+from adapters.jira.emu_routes import JiraRoutes
 
 WORKFLOW = {  # status -> {transition name: target status}
     "To Do": {"Start": "In Progress", "Done": "Done"},
@@ -48,7 +48,6 @@ ISSUE_TYPES = {
     "Bug": {"id": "10004", "name": "Bug", "subtask": False, "hierarchyLevel": 0},
     "Sub-task": {"id": "10002", "name": "Sub-task", "subtask": True, "hierarchyLevel": -1},
 }
-MAX_PAGE, MAX_PAGE_IDS = 100, 5000  # search/jql page sizes: with fields, and ids only
 
 
 def _jira_time(t: dt.datetime) -> str:
@@ -86,6 +85,9 @@ class JiraEmulator(Emulator, JqlSearch):
         self._ids = itertools.count(10001)
         self.me = self.add_user(email, "synchub bot")
         self.changelogs = Changelogs()
+        self.comments: dict[str, list[dict[str, Any]]] = {}  # issue id -> its comments
+        self._comment_ids = itertools.count(10000)
+        self.routes = JiraRoutes(self)
 
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
@@ -137,10 +139,12 @@ class JiraEmulator(Emulator, JqlSearch):
                    if not fields.get(k)}
         if missing:
             raise JiraError(400, [], missing)
-        key = fields["project"].get("key")
-        project = self.projects.get(key)
+        wanted = fields["project"]  # by key or by id, as Jira takes it
+        project = next((p for p in self.projects.values()
+                        if wanted.get("key") == p["key"] or wanted.get("id") == p["id"]), None)
         if project is None:
             raise JiraError(400, [], {"project": "valid project is required"})
+        key = project["key"]
         if "status" in fields:
             raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not on "
                                                 "the appropriate screen, or unknown."})
@@ -295,6 +299,8 @@ class JiraEmulator(Emulator, JqlSearch):
             "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
         if fields is None or {"*all", "*navigable"} & set(fields):
             data["fields"] = dict(issue["fields"])
+            if data["fields"].get("parent") is None:  # Jira leaves it out, not null
+                data["fields"].pop("parent", None)
         elif set(fields) - {"id", "key"}:
             data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
         for person in ("assignee", "reporter"):
@@ -310,116 +316,40 @@ class JiraEmulator(Emulator, JqlSearch):
                       "projectTypeKey": "software", "simplified": False}
 
     def _route(self, req: Request) -> tuple[int, Any]:
-        path = re.sub(r"^/rest/api/([23]|latest)(?=/)", "", req.path)  # latest: an alias
-        m, body = req.method, (req.json() if req.body else {})
-        discovered = emu_discovery.route(self, m, path, req.query)
-        if discovered is not None:
-            return discovered
-        if path == "/serverInfo":
-            return 200, {"baseUrl": self.base_url, "version": "1001.0.0-SNAPSHOT",
-                         "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud",
-                         "buildNumber": 100000, "serverTitle": "Jira", "scmInfo": "x"}
-        if path == "/myself":
-            return 200, self._user_json(self.users[self.me])
-        if path == "/field":
-            return 200, [{"id": f, "key": f, "name": f.capitalize(), "custom": False,
-                          "navigable": True, "searchable": True, "clauseNames": [f]}
-                         for f in ("summary", "description", "status", "priority", "labels",
-                                   "duedate", "assignee", "parent", "updated", "issuetype",
-                                   "project", "reporter", "resolution", "created")] + [
-                {"id": SPRINT_FIELD, "key": SPRINT_FIELD, "name": "Sprint", "custom": True,
-                 "navigable": True, "searchable": True,
-                 "clauseNames": ["cf[10020]", "Sprint", "sprint"]}]
-        if path == "/search/jql":
-            params = body if m == "POST" else {k: v[0] for k, v in req.query.items()}
-            rows = self._search(str(params.get("jql") or ""))
-            fields = params.get("fields") or ["id"]  # Jira's default: ids only
-            fields = fields.split(",") if isinstance(fields, str) else list(fields)
-            cap = MAX_PAGE_IDS if set(fields) <= {"id", "key"} else MAX_PAGE
-            size = max(1, min(int(params.get("maxResults") or 50), cap))
-            token = params.get("nextPageToken")
-            if token is not None and not str(token).isdigit():
-                raise JiraError(400, ["The provided next page token is invalid or expired."])
-            start = int(token or 0)
-            chunk = rows[start:start + size]
-            wanted = params.get("properties") or []
-            if isinstance(wanted, str):
-                raise JiraError(400, ["Unrecognized request body: 'properties' must be an "
-                                      "array of property keys."])
-            issues = []
-            for i in chunk:
-                data = self._issue_json(i, fields, params.get("expand"), SEARCH_HISTORIES)
-                if wanted:  # entity properties asked for by key come with each issue
-                    props = self.properties.get(i["id"], {})
-                    data["properties"] = {k: props[k] for k in wanted if k in props}
-                issues.append(data)
-            out: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(rows)}
-            if not out["isLast"]:
-                out["nextPageToken"] = str(start + size)
-            return 200, out
-        if path == "/issue" and m == "POST":
-            issue = self.create(body.get("fields") or {}, body.get("properties"))
-            return 201, {"id": issue["id"], "key": issue["key"],
-                         "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
-        parts = [p for p in path.split("/") if p]
-        if parts[:1] == ["issue"] and len(parts) >= 2:
-            issue = self._by_key(parts[1])
-            if len(parts) == 2:
-                if m == "GET":
-                    data = self._issue_json(issue, None, req.q("expand"))
-                    wanted = [k for k in (req.q("properties") or "").split(",") if k]
-                    if wanted:  # GET issue?properties=a,b: those entity properties too
-                        props = self.properties.get(issue["id"], {})
-                        data["properties"] = {k: props[k] for k in wanted if k in props}
-                    return 200, data
-                if m == "PUT":
-                    self._edit(issue, body.get("fields") or {}, self.users[self.me])
-                    # Edit issue sets the entity properties it carries (IssueUpdateDetails)
-                    props = self.properties.setdefault(issue["id"], {})
-                    props.update({p["key"]: p["value"] for p in body.get("properties") or []})
-                    return 204, None
-                if m == "DELETE":
-                    self.delete(issue["id"], subtasks=req.q("deleteSubtasks") == "true")
-                    return 204, None
-            if parts[2:] == ["transitions"]:
-                current = issue["fields"]["status"]["name"]
-                options = self.workflow.get(current, {})
-                if m == "GET":
-                    return 200, {"transitions": [
-                        {"id": self._transition_id(current, n), "name": n,
-                         "to": {"name": to}} for n, to in options.items()]}
-                wanted = str(body.get("transition", {}).get("id"))
-                for n, to in options.items():
-                    if self._transition_id(current, n) == wanted:
-                        self.move(issue["key"], to, self.users[self.me])
-                        return 204, None
-                raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
-                                      "issue."])
-            if parts[2:3] == ["properties"] and len(parts) == 4:
-                props = self.properties.setdefault(issue["id"], {})
-                if m == "PUT":
-                    existed = parts[3] in props
-                    props[parts[3]] = json.loads(req.body)
-                    return (200 if existed else 201), None
-                if parts[3] not in props:
-                    raise JiraError(404, ["The property with key '" + parts[3] +
-                                          "' does not exist."])
-                return 200, {"key": parts[3], "value": props[parts[3]]}
-        if path.startswith("/user/search"):
-            query = (req.q("query") or "").lower()
-            return 200, [self._user_json(u) for u in self.users.values()
-                         if query in u["emailAddress"].lower() or
-                         query in u["displayName"].lower()]
-        if path == "/priority":
-            return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(PRIORITIES)]
-        if path == "/project":
-            return 200, [self._project_json(p) for p in self.projects.values()]
-        if path.startswith("/project/") and m == "GET" and path.count("/") == 2:
-            wanted = path.rsplit("/", 1)[1]
-            found = [p for p in self.projects.values() if wanted in (p["key"], p["id"])]
-            if not found:  # Jira Cloud's wording for GET /project/{projectIdOrKey}
-                raise JiraError(404, [f"No project could be found with key '{wanted}'."])
-            return 200, self._project_json(found[0])
-        if path == "/issuetype":
-            return 200, [dict(t) for t in ISSUE_TYPES.values()]
-        raise JiraError(404, ["Not found: " + req.path])
+        """The route table's handler for the path (``/rest/api/2|3|latest`` stripped);
+        another method on a known path is Jira's 405, an unknown path its 404."""
+        path = req.path if req.path.startswith("/rest/agile/") else re.sub(
+            r"^/rest/api/([23]|latest)(?=/)", "", req.path)
+        found = self.routes.router.find(req.method, path)
+        if found is True:
+            raise JiraError(405, [f"HTTP method {req.method} is not supported by this "
+                                  "resource."])
+        if found is False:
+            raise JiraError(404, ["Not found: " + req.path])
+        handler, params = found
+        answer: tuple[int, Any] = handler(req, params)
+        return answer
+
+    # -- comments (the person in Jira's UI, and the API's routes) ------------------------------
+
+    def stamp(self) -> str:
+        return _jira_time(self.now())
+
+    def add_comment(self, key: str, body: dict[str, Any],
+                    author: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A comment on an issue (by the API user unless ``author``); returns it."""
+        with self.lock:
+            issue = self._by_key(key)
+            who = author or self.users[self.me]
+            comment = {"id": str(next(self._comment_ids)), "author": who, "updateAuthor": who,
+                       "body": body, "created": self.stamp(), "updated": self.stamp(),
+                       "issue": issue["id"]}
+            self.comments.setdefault(issue["id"], []).append(comment)
+            issue["fields"]["updated"] = comment["created"]
+            return comment
+
+    def _comment_json(self, c: dict[str, Any]) -> dict[str, Any]:
+        return {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
+                "id": c["id"], "author": self._user_json(c["author"]), "body": c["body"],
+                "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
+                "updated": c["updated"], "jsdPublic": True}

@@ -1,0 +1,98 @@
+"""The official `jira` client's everyday calls against the Jira emulator, over real sockets,
+as another tool (bugwarrior, a script) makes them: create by project key, search, transition,
+comments (v3 Atlassian documents; v2 strings, as bugwarrior reads them), edit verbs, the
+user behind every ``self`` link, ``/rest/api/latest``; and Jira's answers where it refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from jira import JIRA, JIRAError
+
+from adapters.jira.sandbox import JiraSandbox
+
+ADF = {"type": "doc", "version": 1, "content": [
+    {"type": "paragraph", "content": [{"type": "text", "text": "Looks good"}]}]}
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[JiraSandbox, JIRA]]:
+    sb = JiraSandbox()
+    # as a script makes it: the client asks /serverInfo and takes the Cloud code paths
+    client = JIRA(server=sb.emu.base_url, basic_auth=(sb.emu.email, sb.emu.token),
+                  options={"rest_api_version": "3"}, max_retries=0)
+    try:
+        yield sb, client
+    finally:
+        client.close()
+        sb.emu.stop()
+
+
+def test_create_by_project_key_search_and_transition(site: tuple[JiraSandbox, JIRA]) -> None:
+    _, jira = site
+    issue = jira.create_issue(project="OPS", summary="Ship it", issuetype={"name": "Task"})
+    assert issue.key == "OPS-1"
+    found = jira.enhanced_search_issues("project = OPS AND summary ~ ship", fields="summary")
+    assert [i.key for i in found] == ["OPS-1"]
+    names = {t["name"]: t["id"] for t in jira.transitions(issue)}
+    jira.transition_issue(issue, names["Start"])
+    fresh = jira.issue("OPS-1")
+    assert fresh.fields.status.name == "In Progress"
+    assert fresh.fields.status.statusCategory.key == "indeterminate"
+    assert not hasattr(fresh.fields, "parent")  # Jira leaves it out for a top-level issue
+
+
+def test_comments_in_v3_and_v2(site: tuple[JiraSandbox, JIRA]) -> None:
+    sb, jira = site
+    issue = jira.create_issue(project="OPS", summary="Review", issuetype={"name": "Task"})
+    comment = jira.add_comment(issue, ADF)  # type: ignore[arg-type]  (v3 takes a document)
+    assert comment.raw["body"] == ADF and comment.author.accountId == sb.emu.me
+    with pytest.raises(JIRAError) as refused:
+        jira.add_comment(issue, "plain text")  # v3 refuses a string, as Jira Cloud does
+    assert refused.value.status_code == 400
+    assert [c.id for c in jira.comments(issue)] == [comment.id]
+    # bugwarrior reads comments through API v2
+    v2 = requests.get(f"{sb.emu.base_url}/rest/api/2/issue/{issue.key}/comment",
+                      auth=(sb.emu.email, sb.emu.token), timeout=10).json()
+    assert v2["total"] == 1 and v2["comments"][0]["id"] == comment.id
+    posted = requests.post(f"{sb.emu.base_url}/rest/api/2/issue/{issue.key}/comment",
+                           json={"body": "from v2"}, auth=(sb.emu.email, sb.emu.token),
+                           timeout=10)
+    assert posted.status_code == 201
+    comment.update(body={**ADF, "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "Edited"}]}]})
+    assert "Edited" in str(jira.comment(issue, comment.id).raw["body"])
+    comment.delete()
+    assert len(jira.comments(issue)) == 1
+
+
+def test_edit_verbs_add_and_remove_labels(site: tuple[JiraSandbox, JIRA]) -> None:
+    _, jira = site
+    issue = jira.create_issue(project="OPS", summary="Tag me", issuetype={"name": "Task"},
+                              labels=["a"])
+    issue.update(update={"labels": [{"add": "b"}, {"remove": "a"}]})
+    assert jira.issue(issue.key).fields.labels == ["b"]
+    issue.update(update={"summary": [{"set": "Renamed"}]})
+    assert jira.issue(issue.key).fields.summary == "Renamed"
+    with pytest.raises(JIRAError) as refused:
+        issue.update(update={"labels": [{"frobnicate": "x"}]})
+    assert refused.value.status_code == 400
+
+
+def test_user_links_latest_alias_and_unsupported_methods(
+        site: tuple[JiraSandbox, JIRA]) -> None:
+    sb, jira = site
+    me = jira.myself()
+    user = requests.get(me["self"], auth=(sb.emu.email, sb.emu.token), timeout=10)
+    assert user.status_code == 200 and user.json()["accountId"] == me["accountId"]
+    missing = requests.get(f"{sb.emu.base_url}/rest/api/3/user?accountId=nobody",
+                           auth=(sb.emu.email, sb.emu.token), timeout=10)
+    assert missing.status_code == 404 and missing.json()["errorMessages"]
+    latest = requests.get(f"{sb.emu.base_url}/rest/api/latest/myself",
+                          auth=(sb.emu.email, sb.emu.token), timeout=10)
+    assert latest.status_code == 200 and latest.json()["accountId"] == me["accountId"]
+    wrong = requests.delete(f"{sb.emu.base_url}/rest/api/3/myself",
+                            auth=(sb.emu.email, sb.emu.token), timeout=10)
+    assert wrong.status_code == 405 and wrong.json()["errorMessages"]
