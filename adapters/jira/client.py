@@ -6,10 +6,10 @@ the executor already retries, honouring it in full.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import email.utils
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +47,27 @@ def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubErro
                         retry_default=DEFAULT_RETRY_AFTER)
 
 
+#: how far Jira's clock may be from ours before its Date header is not believed
+CLOCK_TRUST = dt.timedelta(hours=12)
+_DATE = re.compile(r"[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT")
+
+
+def server_clock(header: str, local: dt.datetime) -> dt.datetime | None:
+    """Jira's clock from a ``Date`` header, or None when the header cannot be trusted: a
+    proxy that adds a second one (requests joins them with ", ", which the e-mail parser
+    reads as a date without a zone, taken as local time: hours off), two that disagree, a
+    malformed one, or one further than :data:`CLOCK_TRUST` from ours (a 1970 or 2099 clock
+    would stall or skip the search window). None makes the window move by the issues'
+    own ``updated`` times, which is always safe."""
+    found = {email.utils.parsedate_to_datetime(d) for d in _DATE.findall(header)}
+    if len(found) != 1:
+        return None
+    (clock,) = found
+    if clock.tzinfo is None or abs(clock - local) > CLOCK_TRUST:
+        return None
+    return clock
+
+
 class JiraClient:
     def __init__(self, url: str, email: str, token: str) -> None:
         self.url = url.rstrip("/")
@@ -71,8 +92,7 @@ class JiraClient:
         self.requests += 1
         with_date = resp.headers.get("Date")
         if with_date:
-            with contextlib.suppress(TypeError, ValueError):
-                self.server_time = email.utils.parsedate_to_datetime(with_date)
+            self.server_time = server_clock(with_date, dt.datetime.now(dt.UTC))
 
     def call(self, fn: Callable[[], Any], *, write: bool = False) -> Any:
         try:

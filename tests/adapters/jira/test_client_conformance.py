@@ -5,7 +5,9 @@ user behind every ``self`` link, ``/rest/api/latest``; and Jira's answers where 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -96,3 +98,69 @@ def test_user_links_latest_alias_and_unsupported_methods(
     wrong = requests.delete(f"{sb.emu.base_url}/rest/api/3/myself",
                             auth=(sb.emu.email, sb.emu.token), timeout=10)
     assert wrong.status_code == 405 and wrong.json()["errorMessages"]
+
+
+@pytest.mark.parametrize(("header", "trusted"), [
+    ("Wed, 02 Dec 2026 18:38:35 GMT", True),
+    # a proxy's second Date header: requests joins them; the e-mail parser alone would read
+    # a date without a zone, which Python then takes as local time
+    ("Wed, 02 Dec 2026 18:38:35 GMT, Wed, 02 Dec 2026 18:38:35 GMT", True),
+    ("Wed, 02 Dec 2026 18:38:35 GMT, Wed, 02 Dec 2026 18:40:00 GMT", False),  # disagree
+    ("Thu, 01 Jan 1970 00:00:00 GMT", False),  # a clock this far off is not believed
+    ("Wed, 02 Dec 2099 18:38:35 GMT", False),
+    ("garbage", False),
+])
+def test_a_duplicated_or_odd_date_header_is_not_trusted(header: str, trusted: bool) -> None:
+    import datetime as dt
+
+    from adapters.jira.client import server_clock
+
+    local = dt.datetime(2026, 12, 2, 18, 30, tzinfo=dt.UTC)
+    clock = server_clock(header, local)
+    if trusted:
+        assert clock == dt.datetime(2026, 12, 2, 18, 38, 35, tzinfo=dt.UTC)
+    else:
+        assert clock is None
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+def test_the_search_window_is_right_when_the_date_header_is_doubled(
+        monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    """Behind a proxy that doubles the Date header, on a machine east or west of UTC: a
+    quiet round lists nothing again (east, the window fell hours behind and every round
+    re-listed everything) and an edit made later is found (west, it jumped hours ahead)."""
+    import time
+
+    from adapters.jira.emulator import JiraEmulator
+    from tests.adapters.jira.conftest import build
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    sb = JiraSandbox()
+    try:
+        original = JiraEmulator.handle
+
+        def doubled(self: JiraEmulator, req: Any) -> Any:
+            resp = original(self, req)
+            stamp = self.now().strftime("%a, %d %b %Y %H:%M:%S GMT")
+            resp.headers["Date"] = f"{stamp}, {stamp}"
+            return resp
+
+        monkeypatch.setattr(JiraEmulator, "handle", doubled)
+        for n in range(3):
+            sb.emu.create({"project": {"key": "OPS"}, "issuetype": {"name": "Task"},
+                           "summary": f"Issue {n}"})
+        adapter = build(sb)
+        first = adapter.changes(None)
+        assert len(first.items) == 3
+        sb.emu.clock_offset = dt.timedelta(minutes=10)  # time passes, nothing changes
+        quiet = adapter.changes(first.cursor)
+        assert not quiet.items
+        sb.emu.clock_offset = dt.timedelta(minutes=20)
+        sb.emu.edit("OPS-2", summary="Edited later")
+        later = adapter.changes(quiet.cursor)
+        assert [i.item.title for i in later.items] == ["Edited later"]
+    finally:
+        sb.emu.stop()
+        monkeypatch.undo()
+        time.tzset()
