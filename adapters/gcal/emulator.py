@@ -23,10 +23,11 @@ import re
 import uuid
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.gcal import emu_filters, recurrence
 from adapters.gcal import emu_wire as wire
-from adapters.gcal import recurrence
 from adapters.gcal.emu_oauth import OAuth
 from adapters.gcal.emu_push import Channels
 from adapters.gcal.emu_wire import GError
@@ -267,7 +268,8 @@ class GcalEmulator(Emulator):
             rows, mark, start = self._rows(cal, q), self._last_seq, 0
         chunk = rows[start:start + size]
         out: dict[str, Any] = {"kind": "calendar#events", "summary": self.calendars[cal][
-            "summary"], "timeZone": self.calendars[cal]["timeZone"], "updated": _now(),
+            "summary"], "timeZone": q.get("timeZone") or self.calendars[cal]["timeZone"],
+            "updated": _now(),
             "accessRole": self.access[cal], "items": [self._public(e) for e in chunk]}
         if start + size < len(rows):
             token = "p" + uuid.uuid4().hex
@@ -281,6 +283,10 @@ class GcalEmulator(Emulator):
 
     def _rows(self, cal: str, q: dict[str, str]) -> Rows:
         events = self._events(cal)
+        try:
+            emu_filters.check(q)
+        except emu_filters.ListError as exc:
+            raise GError(400, exc.message, exc.reason) from None
         token = q.get("syncToken")
         if token:
             bad = [p for p in FORBIDDEN_WITH_SYNC if p in q]
@@ -293,8 +299,8 @@ class GcalEmulator(Emulator):
                 raise GError(410, "Sync token is no longer valid, a full sync is required.",
                              "fullSyncRequired")
             rows = [e for e in events.values() if e["_seq"] > int(m.group(1))]
-        else:
-            show_deleted = q.get("showDeleted") == "true"
+        else:  # deleted events are left to emu_filters (updatedMin brings them too)
+            show_deleted = q.get("showDeleted") == "true" or bool(q.get("updatedMin"))
             rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
             prop = q.get("privateExtendedProperty")
             if prop:
@@ -307,7 +313,12 @@ class GcalEmulator(Emulator):
                 rows = recurrence.expand_rows(events, rows)
             except recurrence.Unsupported as exc:
                 raise GError(501, f"emulator: {exc}", "notImplemented") from None
-        return rows
+        if token:
+            return rows
+        try:
+            return emu_filters.apply(rows, q, ZoneInfo(self.calendars[cal]["timeZone"]))
+        except emu_filters.ListError as exc:
+            raise GError(400, exc.message, exc.reason) from None
 
     @staticmethod
     def _public(ev: dict[str, Any]) -> dict[str, Any]:
