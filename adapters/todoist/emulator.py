@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.ratewindow import SlidingWindow
+from adapters.todoist.emu_routes import TodoistRoutes
 
 MAX_BODY = 1 << 20
 ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
@@ -57,6 +58,7 @@ class TodoistEmulator(Emulator):
         self.items: dict[str, dict[str, Any]] = {}
         self.notes: dict[str, dict[str, Any]] = {}
         self.labels: dict[str, dict[str, Any]] = {}
+        self.routes = TodoistRoutes(self)
         self.users = {"u1": {"id": "u1", "email": "owner@example.com", "full_name": "Owner",
                              "name": "Owner"}}
         self.executed: dict[str, tuple[Any, dict[str, str]]] = {}  # uuid -> (status, temps)
@@ -337,38 +339,31 @@ class TodoistEmulator(Emulator):
         return result
 
     def _rest(self, req: Request, path: str) -> Response:
-        parts = [p for p in path.split("/") if p]
-        if parts[:1] == ["tasks"] and len(parts) == 2 and parts[1] != "filter" \
-                and req.method == "GET":
-            item = self.items.get(parts[1])
-            if item is None or item["is_deleted"]:
-                return self.error_body(404, "Task not found")
-            return Response.json(self._task(item))
-        if parts == ["tasks"] and req.method == "GET":
-            pid = req.q("project_id")
-            rows = [self._task(i) for i in self.items.values() if not i["is_deleted"]
-                    and not i["checked"] and (pid is None or i["project_id"] == pid)]
-            return self._page(req, rows)
-        if parts == ["tasks", "filter"] and req.method == "GET":
-            query = req.q("query") or ""
-            rows = [self._task(i) for i in self.items.values() if not i["is_deleted"]
-                    and not i["checked"] and self._matches(i, query)]
-            return self._page(req, rows)
-        if parts == ["tasks", "completed", "by_completion_date"]:
-            return self._completed(req)
-        if parts == ["projects"] and req.method == "GET":
-            rows = [self._project(p) for p in self.projects.values() if not p["is_deleted"]]
-            return self._page(req, rows)
-        if len(parts) == 3 and parts[0] == "projects" and parts[2] == "collaborators":
-            return self._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
-                                    for u in self.users.values()])
-        if parts == ["sections"] and req.method == "GET":
-            pid = req.q("project_id")
-            return self._page(req, [s for s in self.sections.values()
-                                    if pid is None or s["project_id"] == pid])
-        if parts == ["labels"] and req.method == "GET":
-            return self._page(req, list(self.labels.values()))
-        return self.error_body(404, "Not found")
+        """The REST routes (:mod:`adapters.todoist.emu_routes`); Todoist answers 404 for a
+        path it does not have, and for one it has under another method too."""
+        found = self.routes.router.find(req.method, path)
+        if isinstance(found, bool):
+            return self.error_body(404, "Not found")
+        handler, params = found
+        answer: Response = handler(req, params)
+        return answer
+
+    # -- REST shapes (API v1 keeps most Sync names; the SDK's models read both) ---------------
+
+    def task_json(self, i: dict[str, Any]) -> dict[str, Any]:
+        notes = sum(1 for n in self.notes.values() if n["item_id"] == i["id"]
+                    and not n["is_deleted"])
+        return self._task(i) | {"is_collapsed": i["collapsed"], "note_count": notes,
+                                "updated_at": i.get("updated_at") or i["added_at"]}
+
+    @staticmethod
+    def section_json(s: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in s.items() if not k.startswith("_")} | {
+            "is_collapsed": s["collapsed"]}
+
+    @staticmethod
+    def comment_json(n: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in n.items() if not k.startswith("_")} | {"task_id": n["item_id"]}
 
     def _matches(self, item: dict[str, Any], query: str) -> bool:
         """A small part of Todoist's filter language: ``@label``, ``#project``, ``/section``,

@@ -1,0 +1,264 @@
+"""The Todoist emulator's REST routes (unified API v1, ``/api/v1/...``) as a route table
+(:class:`adapters.emulation.Router`), for what todoist-api-python calls besides ``/sync``:
+tasks (list with its filters, get, add, update, close, reopen, delete), projects, sections,
+labels and comments. The writes go through the same code as the Sync commands
+(``item_add``, ``item_update``, ``item_close`` ...), so a task written either way is the same
+task, seen by the next incremental sync.
+
+REST takes its own argument names where they differ from the Sync API's (``due_string``,
+``due_date``, ``due_datetime``, ``assignee_id``, ``task_id``) and answers objects with REST
+names (``is_collapsed``, ``updated_at``). Key names follow the official SDK's v1 models and
+its maintainers' example responses (``../shared/fixtures/todoist-sdk-examples``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from adapters.emulation import Request, Response, Router
+
+if TYPE_CHECKING:
+    from adapters.todoist.emulator import TodoistEmulator
+
+
+def _task_args(body: dict[str, Any]) -> dict[str, Any]:
+    """REST task arguments as the Sync commands take them."""
+    args = {k: v for k, v in body.items() if k in (
+        "content", "description", "project_id", "section_id", "parent_id", "labels",
+        "priority")}
+    if body.get("assignee_id") is not None:
+        args["responsible_uid"] = body["assignee_id"]
+    due = {k: body[f"due_{k}"] for k in ("string", "date", "lang") if body.get(f"due_{k}")}
+    if body.get("due_datetime"):
+        due["date"] = body["due_datetime"]
+    if due:
+        args["due"] = due
+    if body.get("deadline_date"):
+        args["deadline"] = {"date": body["deadline_date"], "lang": body.get("deadline_lang",
+                                                                           "en")}
+    return args
+
+
+class TodoistRoutes:
+    def __init__(self, emu: TodoistEmulator) -> None:
+        self.emu = emu
+        self.router = Router()
+        r = self.router.add
+        r("GET", "/tasks", self.tasks)
+        r("POST", "/tasks", self.add_task)
+        r("GET", "/tasks/filter", self.filter_tasks)
+        r("GET", "/tasks/completed/by_completion_date", self.completed)
+        r("GET", "/tasks/{id}", self.get_task)
+        r("POST", "/tasks/{id}", self.update_task)
+        r("DELETE", "/tasks/{id}", self.delete_task)
+        r("POST", "/tasks/{id}/close", self.close_task)
+        r("POST", "/tasks/{id}/reopen", self.reopen_task)
+        r("GET", "/projects", self.projects)
+        r("POST", "/projects", self.add_project)
+        r("GET", "/projects/{id}/collaborators", self.collaborators)
+        r("GET", "/projects/{id}", self.get_project)
+        r("POST", "/projects/{id}", self.update_project)
+        r("DELETE", "/projects/{id}", self.delete_project)
+        r("GET", "/sections", self.sections)
+        r("POST", "/sections", self.add_section)
+        r("GET", "/sections/{id}", self.get_section)
+        r("DELETE", "/sections/{id}", self.delete_section)
+        r("GET", "/labels", self.labels)
+        r("POST", "/labels", self.add_label)
+        r("DELETE", "/labels/{id}", self.delete_label)
+        r("GET", "/comments", self.comments)
+        r("POST", "/comments", self.add_comment)
+        r("DELETE", "/comments/{id}", self.delete_comment)
+
+    def _json(self, req: Request) -> dict[str, Any]:
+        data = req.json() if req.body else {}
+        return data if isinstance(data, dict) else {}
+
+    def _one(self, table: dict[str, dict[str, Any]], key: str, what: str
+             ) -> dict[str, Any] | Response:
+        found = table.get(key)
+        if found is None or found.get("is_deleted"):
+            return self.emu.error_body(404, f"{what} not found")
+        return found
+
+    def _soft_delete(self, table: dict[str, dict[str, Any]], key: str, what: str
+                     ) -> Response:
+        """Todoist keeps a deleted object as ``is_deleted`` (the next sync reports it)."""
+        found = self._one(table, key, what)
+        if isinstance(found, Response):
+            return found
+        with self.emu.lock:
+            found["is_deleted"] = True
+            self.emu._touch(found)
+        return Response(204)
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    def tasks(self, req: Request, p: dict[str, str]) -> Response:
+        emu = self.emu
+        wanted = {k: req.q(k) for k in ("project_id", "section_id", "parent_id")}
+        label, ids = req.q("label"), {i for i in (req.q("ids") or "").split(",") if i}
+        rows = [emu.task_json(i) for i in emu.items.values()
+                if not i["is_deleted"] and not i["checked"]
+                and all(v is None or str(i.get(k)) == v for k, v in wanted.items())
+                and (label is None or label in i["labels"]) and (not ids or i["id"] in ids)]
+        return emu._page(req, rows)
+
+    def filter_tasks(self, req: Request, p: dict[str, str]) -> Response:
+        emu = self.emu
+        query = req.q("query") or ""
+        return emu._page(req, [emu.task_json(i) for i in emu.items.values()
+                               if not i["is_deleted"] and not i["checked"]
+                               and emu._matches(i, query)])
+
+    def completed(self, req: Request, p: dict[str, str]) -> Response:
+        return self.emu._completed(req)
+
+    def get_task(self, req: Request, p: dict[str, str]) -> Response:
+        found = self._one(self.emu.items, p["id"], "Task")
+        return found if isinstance(found, Response) else Response.json(self.emu.task_json(found))
+
+    def add_task(self, req: Request, p: dict[str, str]) -> Response:
+        return self._write(lambda: self.emu._item_add(_task_args(self._json(req))))
+
+    def update_task(self, req: Request, p: dict[str, str]) -> Response:
+        def run() -> str:
+            self.emu._item_update({"id": p["id"], **_task_args(self._json(req))})
+            return p["id"]
+        return self._write(run)
+
+    def close_task(self, req: Request, p: dict[str, str]) -> Response:
+        return self._write(lambda: self.emu._item_close({"id": p["id"]}), body=False)
+
+    def reopen_task(self, req: Request, p: dict[str, str]) -> Response:
+        return self._write(lambda: self.emu._item_uncomplete({"id": p["id"]}), body=False)
+
+    def delete_task(self, req: Request, p: dict[str, str]) -> Response:
+        return self._write(lambda: self.emu._item_delete({"id": p["id"]}), body=False)
+
+    def _write(self, run: Any, *, body: bool = True) -> Response:
+        """A task write through the Sync command code; its error as REST answers it."""
+        from adapters.todoist.emulator import CommandError
+
+        with self.emu.lock:
+            try:
+                result = run()
+            except CommandError as exc:
+                return self.emu.error_body(exc.body.get("http_code", 400),
+                                           str(exc.body.get("error")))
+        if not body:
+            return Response(204)
+        return Response.json(self.emu.task_json(self.emu.items[str(result)]))
+
+    # -- projects, sections, labels -------------------------------------------------------------
+
+    def projects(self, req: Request, p: dict[str, str]) -> Response:
+        emu = self.emu
+        return emu._page(req, [emu._project(x) for x in emu.projects.values()
+                               if not x["is_deleted"]])
+
+    def get_project(self, req: Request, p: dict[str, str]) -> Response:
+        found = self._one(self.emu.projects, p["id"], "Project")
+        return found if isinstance(found, Response) else Response.json(
+            self.emu._project(found))
+
+    def add_project(self, req: Request, p: dict[str, str]) -> Response:
+        body = self._json(req)
+        if not str(body.get("name") or "").strip():
+            return self.emu.error_body(400, "Argument name is missing")
+        pid = self.emu.add_project(str(body["name"]))
+        project = self.emu.projects[pid]
+        project.update({k: body[k] for k in ("color", "is_favorite", "view_style",
+                                              "description", "parent_id") if k in body})
+        return Response.json(self.emu._project(project))
+
+    def update_project(self, req: Request, p: dict[str, str]) -> Response:
+        found = self._one(self.emu.projects, p["id"], "Project")
+        if isinstance(found, Response):
+            return found
+        body = self._json(req)
+        with self.emu.lock:
+            found.update({k: body[k] for k in ("name", "color", "is_favorite", "view_style",
+                                                "description") if k in body})
+            self.emu._touch(found)
+        return Response.json(self.emu._project(found))
+
+    def delete_project(self, req: Request, p: dict[str, str]) -> Response:
+        return self._soft_delete(self.emu.projects, p["id"], "Project")
+
+    def collaborators(self, req: Request, p: dict[str, str]) -> Response:
+        return self.emu._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
+                                    for u in self.emu.users.values()])
+
+    def sections(self, req: Request, p: dict[str, str]) -> Response:
+        pid = req.q("project_id")
+        return self.emu._page(req, [self.emu.section_json(s)
+                                    for s in self.emu.sections.values()
+                                    if not s["is_deleted"]
+                                    and (pid is None or s["project_id"] == pid)])
+
+    def get_section(self, req: Request, p: dict[str, str]) -> Response:
+        found = self._one(self.emu.sections, p["id"], "Section")
+        return found if isinstance(found, Response) else Response.json(
+            self.emu.section_json(found))
+
+    def add_section(self, req: Request, p: dict[str, str]) -> Response:
+        body = self._json(req)
+        if str(body.get("project_id")) not in self.emu.projects:
+            return self.emu.error_body(404, "Project not found")
+        if not str(body.get("name") or "").strip():
+            return self.emu.error_body(400, "Argument name is missing")
+        sid = self.emu.add_section(str(body["project_id"]), str(body["name"]))
+        return Response.json(self.emu.section_json(self.emu.sections[sid]))
+
+    def delete_section(self, req: Request, p: dict[str, str]) -> Response:
+        return self._soft_delete(self.emu.sections, p["id"], "Section")
+
+    def labels(self, req: Request, p: dict[str, str]) -> Response:
+        return self.emu._page(req, [x for x in self.emu.labels.values()
+                                    if not x.get("is_deleted")])
+
+    def add_label(self, req: Request, p: dict[str, str]) -> Response:
+        body = self._json(req)
+        name = str(body.get("name") or "").strip()
+        if not name:
+            return self.emu.error_body(400, "Argument name is missing")
+        with self.emu.lock:
+            lid = self.emu._id("l")
+            self.emu.labels[lid] = {"id": lid, "name": name,
+                                    "color": body.get("color", "charcoal"),
+                                    "order": len(self.emu.labels) + 1,
+                                    "is_favorite": bool(body.get("is_favorite", False))}
+        return Response.json(self.emu.labels[lid])
+
+    def delete_label(self, req: Request, p: dict[str, str]) -> Response:
+        if p["id"] not in self.emu.labels:
+            return self.emu.error_body(404, "Label not found")
+        with self.emu.lock:
+            del self.emu.labels[p["id"]]
+        return Response(204)
+
+    # -- comments -------------------------------------------------------------------------------
+
+    def comments(self, req: Request, p: dict[str, str]) -> Response:
+        task = req.q("task_id")
+        if task is None and req.q("project_id") is None:
+            return self.emu.error_body(400, "Either task_id or project_id is required")
+        return self.emu._page(req, [self.emu.comment_json(n)
+                                    for n in self.emu.notes.values() if not n["is_deleted"]
+                                    and (task is None or n["item_id"] == task)])
+
+    def add_comment(self, req: Request, p: dict[str, str]) -> Response:
+        from adapters.todoist.emulator import CommandError
+
+        body = self._json(req)
+        with self.emu.lock:
+            try:
+                nid = self.emu._note_add({"item_id": body.get("task_id"),
+                                          "content": body.get("content", "")})
+            except CommandError as exc:
+                return self.emu.error_body(exc.body.get("http_code", 400),
+                                           str(exc.body.get("error")))
+        return Response.json(self.emu.comment_json(self.emu.notes[nid]))
+
+    def delete_comment(self, req: Request, p: dict[str, str]) -> Response:
+        return self._soft_delete(self.emu.notes, p["id"], "Comment")
