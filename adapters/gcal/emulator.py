@@ -23,7 +23,7 @@ import re
 import uuid
 from typing import Any
 from urllib.parse import unquote
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.gcal import emu_filters, recurrence
@@ -71,6 +71,26 @@ def _check_recurrence(body: dict[str, Any]) -> None:
                 pass
             except ValueError:
                 raise GError(400, "Invalid recurrence rule.", "invalid") from None
+
+
+def _zoned_times(ev: dict[str, Any]) -> None:
+    """A ``dateTime`` written without an offset is a wall-clock time in its ``timeZone``, as
+    Google reads it (and answers it with the offset); without either it is Google's 400."""
+    for key in ("start", "end"):
+        edge = ev.get(key) or {}
+        text = edge.get("dateTime")
+        if not text:
+            continue
+        try:
+            at = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+            if at.tzinfo is not None:
+                continue
+            if not edge.get("timeZone"):
+                raise GError(400, f"Missing time zone definition for {key} time.",
+                             "required")
+            edge["dateTime"] = at.replace(tzinfo=ZoneInfo(edge["timeZone"])).isoformat()
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            continue  # odd data planted by a test (as imported events carry): kept as is
 
 
 def _op(method: str, path: str) -> tuple[str, bool]:
@@ -180,6 +200,7 @@ class GcalEmulator(Emulator):
               "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
               "created": _now(), "iCalUID": f"{eid}@google.com",
               **_merge({}, {k: v for k, v in body.items() if k != "id"})}
+        _zoned_times(ev)
         self._stamp(ev, cal)
         events[eid] = ev
         return ev
@@ -235,6 +256,7 @@ class GcalEmulator(Emulator):
             if not (merged.get(key) or {}).get("date") and \
                     not (merged.get(key) or {}).get("dateTime"):
                 raise GError(400, f"Missing {key} time.", "required")
+        _zoned_times(merged)
         ev.clear()
         ev.update(merged)
         self._stamp(ev, cal)

@@ -1,161 +1,54 @@
-"""Recurrence expansion for the Calendar emulator (``singleEvents=true``).
-
-A small RFC 5545 subset, written out because python-dateutil is not a dependency: FREQ
-DAILY/WEEKLY/MONTHLY/YEARLY with INTERVAL, COUNT, UNTIL, BYDAY (with ordinals such as ``1MO`` or
-``-1FR`` in monthly and yearly rules), BYMONTHDAY (negative counts from the month's end),
-BYMONTH and BYSETPOS; EXDATE and RDATE lines. Occurrences repeat in the event's wall-clock
-time in its zone, so a 9:00 meeting stays at 9:00 across a DST change. Anything else in a rule
-is refused loudly (:class:`Unsupported`), never half-expanded: a test must not pass on a wrong
-expansion.
+"""Recurrence expansion for the Calendar emulator (``singleEvents=true``), with
+python-dateutil's ``rrule``: the whole RFC 5545 rule language (WKST, BYSETPOS, BYWEEKNO,
+BYHOUR...), not a hand-written subset. Occurrences repeat in the event's wall-clock time in
+its zone (dateutil iterates naive local times), so a 9:00 meeting stays at 9:00 across a DST
+change; an ``UNTIL`` in UTC is turned into that zone's wall-clock time first, since dateutil
+refuses an aware UNTIL with a naive start. EXDATE and RDATE lines are read here, with their
+TZID.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
+import itertools
 import re
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
-KNOWN = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS",
-         "WKST"}
-MAX_PERIODS = 20000  # a rule that never matches (BYMONTHDAY=31;BYMONTH=2) must still end
+from dateutil import rrule
+
+MAX_YEARS = 200  # a rule that never ends is read this far ahead at most
 
 
 class Unsupported(ValueError):
-    """A rule part the emulator does not expand (it is valid RFC 5545, just not modelled)."""
+    """Kept for callers: dateutil expands every valid rule, so nothing raises it now."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    freq: str
-    interval: int = 1
-    count: int | None = None
-    until: str | None = None
-    byday: tuple[tuple[int | None, int], ...] = ()
-    bymonthday: tuple[int, ...] = ()
-    bymonth: tuple[int, ...] = ()
-    bysetpos: tuple[int, ...] = ()
+def _local_until(text: str, zone: ZoneInfo | None) -> str:
+    """``UNTIL=...Z`` as a wall-clock time in ``zone`` (or a date, for all-day events)."""
+    def local(m: re.Match[str]) -> str:
+        at = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+        if zone is None:
+            return f"UNTIL={at:%Y%m%d}"
+        return f"UNTIL={at.astimezone(zone):%Y%m%dT%H%M%S}"
+    return re.sub(r"UNTIL=(\d{8}T\d{6})Z", local, text, flags=re.I)
 
 
-def parse_rule(text: str) -> Rule:
-    """``FREQ=...;...`` (without ``RRULE:``). ValueError if malformed, Unsupported if valid
-    but outside the subset above."""
-    parts: dict[str, str] = {}
-    for p in text.split(";"):
-        if not p:
-            continue
-        key, sep, value = p.partition("=")
-        if not sep or not value:
-            raise ValueError(f"malformed rule part {p!r}")
-        parts[key.upper()] = value.upper()
-    if parts.get("FREQ") not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        if parts.get("FREQ") in ("SECONDLY", "MINUTELY", "HOURLY"):
-            raise Unsupported(f"FREQ={parts['FREQ']} is not expanded by the emulator")
-        raise ValueError("a rule needs FREQ")
-    extra = set(parts) - KNOWN
-    if extra:
-        raise Unsupported(f"rule parts {sorted(extra)} are not expanded by the emulator")
-    byday = []
-    for d in filter(None, parts.get("BYDAY", "").split(",")):
-        m = BYDAY_RE.match(d)
-        if not m:
-            raise ValueError(f"bad BYDAY value {d!r}")
-        byday.append((int(m.group(1)) if m.group(1) else None, DAYS[m.group(2)]))
-
-    def ints(key: str) -> tuple[int, ...]:
-        return tuple(int(v) for v in parts.get(key, "").split(",") if v)
-
-    return Rule(freq=parts["FREQ"], interval=int(parts.get("INTERVAL", "1")),
-                count=int(parts["COUNT"]) if "COUNT" in parts else None,
-                until=parts.get("UNTIL"), byday=tuple(byday), bymonthday=ints("BYMONTHDAY"),
-                bymonth=ints("BYMONTH"), bysetpos=ints("BYSETPOS"))
+def parse_rule(text: str, start: dt.datetime | None = None,
+               zone: ZoneInfo | None = None) -> rrule.rrule:
+    """An RRULE's value as dateutil reads it (ValueError when it is not valid RFC 5545)."""
+    begin = start or dt.datetime(2000, 1, 1)
+    rule: rrule.rrule = rrule.rrulestr(_local_until(text, zone), dtstart=begin)
+    return rule
 
 
-def _nth(days: list[dt.date], ordinal: int | None) -> list[dt.date]:
-    if ordinal is None:
-        return days
-    i = ordinal - 1 if ordinal > 0 else ordinal
-    return [days[i]] if -len(days) <= i < len(days) else []
-
-
-def _month_days(year: int, month: int, rule: Rule, default_day: int) -> list[dt.date]:
-    size = calendar.monthrange(year, month)[1]
-    every = [dt.date(year, month, d) for d in range(1, size + 1)]
-    picked: set[dt.date] | None = None
-    if rule.bymonthday:
-        picked = {every[d - 1 if d > 0 else d] for d in rule.bymonthday if 0 < abs(d) <= size}
-    if rule.byday and rule.freq in ("MONTHLY", "YEARLY"):
-        by = {day for ordinal, wd in rule.byday
-              for day in _nth([d for d in every if d.weekday() == wd], ordinal)}
-        picked = by if picked is None else picked & by
-    if picked is None:
-        picked = {dt.date(year, month, default_day)} if default_day <= size else set()
-    return sorted(picked)
-
-
-def _period(rule: Rule, first: dt.date, n: int) -> list[dt.date]:
-    """Candidate dates of the ``n``-th period (day, week, month or year) after ``first``."""
-    step = n * rule.interval
-    if rule.freq == "DAILY":
-        days = [first + dt.timedelta(days=step)]
-    elif rule.freq == "WEEKLY":  # weeks start on Monday (WKST=MO, Google's default)
-        monday = first - dt.timedelta(days=first.weekday()) + dt.timedelta(weeks=step)
-        wanted = sorted({wd for _, wd in rule.byday} or {first.weekday()})
-        days = [monday + dt.timedelta(days=wd) for wd in wanted]
-    elif rule.freq == "MONTHLY":
-        index = first.month - 1 + step
-        days = _month_days(first.year + index // 12, index % 12 + 1, rule, first.day)
-    else:
-        year = first.year + step
-        if rule.byday and not rule.bymonth and not rule.bymonthday:  # BYDAY=20MO: in the year
-            every = [dt.date(year, 1, 1) + dt.timedelta(days=i)
-                     for i in range(366 if calendar.isleap(year) else 365)]
-            days = sorted({day for ordinal, wd in rule.byday
-                           for day in _nth([d for d in every if d.weekday() == wd], ordinal)})
-        else:
-            days = [d for m in (rule.bymonth or (first.month,))
-                    for d in _month_days(year, m, rule, first.day)]
-    if rule.bymonth:
-        days = [d for d in days if d.month in rule.bymonth]
-    if rule.freq in ("DAILY", "WEEKLY") and rule.bymonthday:
-        days = [d for d in days if d.day in rule.bymonthday or
-                d.day - calendar.monthrange(d.year, d.month)[1] - 1 in rule.bymonthday]
-    if rule.freq == "DAILY" and rule.byday:
-        days = [d for d in days if d.weekday() in {wd for _, wd in rule.byday}]
-    if rule.bysetpos:
-        days = sorted({day for pos in rule.bysetpos for day in _nth(days, pos)})
-    return days
-
-
-def _until(value: str, zone: ZoneInfo | None) -> tuple[dt.date | None, dt.datetime | None]:
-    if "T" not in value:
-        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8])), None
-    at = dt.datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
-    return None, at.replace(tzinfo=dt.UTC if value.endswith("Z") else zone or dt.UTC)
-
-
-def occurrences(start: dt.datetime, rule: Rule, zone: ZoneInfo | None, limit: int
+def occurrences(start: dt.datetime, text: str, zone: ZoneInfo | None, limit: int
                 ) -> list[dt.datetime]:
-    """Start times (naive wall-clock times in ``zone``; ``zone`` None for all-day events)."""
-    until_day, until_at = _until(rule.until, zone) if rule.until else (None, None)
-    wanted = min(rule.count or limit, limit)
-    out: list[dt.datetime] = []
-    for n in range(MAX_PERIODS):
-        for day in _period(rule, start.date(), n):
-            at = dt.datetime.combine(day, start.time())
-            if at < start:
-                continue
-            if (until_day and day > until_day) or (
-                    until_at and at.replace(tzinfo=zone or dt.UTC) > until_at):
-                return out
-            out.append(at)
-            if len(out) >= wanted:
-                return out
-    return out
+    """Start times (naive wall-clock times in ``zone``; ``zone`` None for all-day events),
+    at most ``limit``, and none beyond :data:`MAX_YEARS` from the start."""
+    horizon = start.replace(year=min(start.year + MAX_YEARS, 9999))
+    within = itertools.takewhile(lambda at: at <= horizon, parse_rule(text, start, zone))
+    return list(itertools.islice(within, limit))
 
 
 def date_lines(lines: list[str], name: str, zone: ZoneInfo | None) -> set[Any]:
@@ -198,7 +91,7 @@ def instances(ev: dict[str, Any], exceptions: dict[str, dict[str, Any]], limit: 
         first = first.astimezone(zone).replace(tzinfo=None)
     starts = {first}
     for text in rules:
-        starts.update(occurrences(first, parse_rule(text), zone, limit))
+        starts.update(occurrences(first, text, zone, limit))
     for extra in date_lines(lines, "RDATE", zone):
         starts.add(dt.datetime.combine(extra, dt.time()) if zone is None
                    else extra.astimezone(zone).replace(tzinfo=None))

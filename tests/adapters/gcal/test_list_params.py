@@ -95,3 +95,26 @@ def test_the_answer_is_in_the_time_zone_asked_for(cal: tuple[Any, Any]) -> None:
     _, service = cal
     answer = service.events().list(calendarId="primary", timeZone="Asia/Tokyo").execute()
     assert answer["timeZone"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(("wkst", "days"), [("MO", [5, 10, 19, 24]), ("SU", [5, 17, 19, 31])])
+def test_recurrence_honours_the_week_start(wkst: str, days: list[int]) -> None:
+    """RFC 5545's own example (section 3.3.10): changing only WKST changes the instances.
+    The emulator expands rules with python-dateutil's rrule."""
+    sb = GcalSandbox()
+    try:
+        service = GcalClient(sb.emu.base_url).service
+        series = service.events().insert(calendarId="primary", body={
+            "summary": "Biweekly", "recurrence": [
+                f"RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST={wkst}"],
+            "start": {"dateTime": "1997-08-05T09:00:00", "timeZone": "America/New_York"},
+            "end": {"dateTime": "1997-08-05T10:00:00", "timeZone": "America/New_York"},
+        }).execute()
+        listed = service.events().list(calendarId="primary", singleEvents=True,
+                                       orderBy="startTime").execute()
+        starts = [e["start"]["dateTime"] for e in listed["items"]
+                  if e.get("recurringEventId") == series["id"]]
+        assert [int(s[8:10]) for s in starts] == days
+        assert all(s.startswith("1997-08") and s.endswith("T09:00:00-04:00") for s in starts)
+    finally:
+        sb.emu.stop()
