@@ -26,7 +26,7 @@ import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.jira import emu_discovery
+from adapters.jira import emu_discovery, emu_fields
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
@@ -298,12 +298,10 @@ class JiraEmulator(Emulator, JqlSearch):
             "id": issue["id"], "key": issue["key"],
             "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
         if fields is None or {"*all", "*navigable"} & set(fields):
-            data["fields"] = dict(issue["fields"])
-            if data["fields"].get("parent") is None:  # Jira leaves it out, not null
-                data["fields"].pop("parent", None)
+            data["fields"] = emu_fields.system_fields(self, issue)
         elif set(fields) - {"id", "key"}:
             data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
-        for person in ("assignee", "reporter"):
+        for person in ("assignee", "reporter", "creator"):
             if (data.get("fields") or {}).get(person):
                 data["fields"][person] = self._user_json(data["fields"][person])
         if "changelog" in (expand or "").split(","):

@@ -164,3 +164,29 @@ def test_the_search_window_is_right_when_the_date_header_is_doubled(
         sb.emu.stop()
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_whole_issue_has_jiras_system_fields(site: tuple[JiraSandbox, JIRA]) -> None:
+    """What a client reading whole issues finds (bugwarrior reads comments from the issue):
+    the system fields and nested keys Jira Cloud answers with, sub-tasks listed on the
+    parent, comments on the issue."""
+    sb, jira = site
+    parent = jira.create_issue(project="OPS", summary="Parent", issuetype={"name": "Task"})
+    child = jira.create_issue(project="OPS", summary="Child", issuetype={"name": "Sub-task"},
+                              parent={"key": parent.key})
+    jira.add_comment(parent, ADF)  # type: ignore[arg-type]
+    raw = requests.get(f"{sb.emu.base_url}/rest/api/3/issue/{parent.key}",
+                       auth=(sb.emu.email, sb.emu.token), timeout=10).json()["fields"]
+    for key in ("reporter", "creator", "resolution", "resolutiondate", "comment", "subtasks",
+                "issuelinks", "watches", "votes", "worklog", "timetracking", "fixVersions",
+                "components", "attachment", "statuscategorychangedate"):
+        assert key in raw, key
+    assert [s["key"] for s in raw["subtasks"]] == [child.key]
+    assert raw["comment"]["total"] == 1 and raw["comment"]["comments"][0]["body"] == ADF
+    assert raw["creator"]["accountId"] == sb.emu.me and "self" in raw["creator"]
+    assert {"id", "self", "iconUrl", "name"} <= set(raw["priority"])
+    assert {"id", "self", "statusCategory"} <= set(raw["status"])
+    assert raw["project"]["projectTypeKey"] == "software"
+    assert {"self", "iconUrl", "subtask", "hierarchyLevel"} <= set(raw["issuetype"])
+    assert "parent" not in raw
+    assert jira.issue(child.key).fields.parent.key == parent.key
