@@ -413,6 +413,34 @@ class GcalEmulator(Emulator):
             return 400, {"message": "Parse Error", "reason": "parseError"}, {}
         return status, result, wire.etag_header(result)
 
+    def _series_call(self, cal: str, eid: str, what: str, m: str, q: dict[str, str]
+                     ) -> tuple[int, Any]:
+        """``GET events/{id}/instances`` (a recurring event's instances, one page) and
+        ``POST events/{id}/move?destination=`` (the event to another calendar, same id)."""
+        if what == "instances" and m == "GET":
+            series = self._get(cal, eid)
+            if not series.get("recurrence"):
+                return 200, {"kind": "calendar#events", "items": [self._public(series)]}
+            exceptions = {e["id"]: e for e in self._events(cal).values()
+                          if e.get("recurringEventId") == eid}
+            rows = emu_filters.apply(recurrence.instances(series, exceptions), q,
+                                     ZoneInfo(self.calendars[cal]["timeZone"]))
+            return 200, {"kind": "calendar#events", "timeZone": self.calendars[cal][
+                "timeZone"], "items": [self._public(i) for i in rows]}
+        if what == "move" and m == "POST":
+            dest = q.get("destination") or ""
+            dest = "primary" if dest == self.account else dest
+            if dest not in self.calendars:
+                raise GError(404, "Not Found", "notFound")
+            self._writable(dest)
+            ev = self._editable(cal, eid, None)
+            moved = copy.deepcopy(ev)
+            self.delete(cal, eid)
+            self.events[dest][eid] = moved
+            self._stamp(moved, dest)
+            return 200, self._public(moved)
+        raise GError(404, "Not Found")
+
     def _route(self, m: str, path: str, q: dict[str, str], headers: dict[str, str],
                body: dict[str, Any]) -> tuple[int, Any]:
         parts = [unquote(p) for p in path.split("/") if p]
@@ -440,6 +468,8 @@ class GcalEmulator(Emulator):
         if parts[2:] == ["events", "watch"] and m == "POST":
             self._events(cal)
             return 200, self.push.watch(cal, body)
+        if len(parts) == 5 and parts[2] == "events" and parts[4] in ("instances", "move"):
+            return self._series_call(cal, parts[3], parts[4], m, q)
         if len(parts) == 4 and parts[2] == "events":
             eid = parts[3]
             if_match = headers.get("if-match")

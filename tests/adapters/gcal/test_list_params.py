@@ -118,3 +118,30 @@ def test_recurrence_honours_the_week_start(wkst: str, days: list[int]) -> None:
         assert all(s.startswith("1997-08") and s.endswith("T09:00:00-04:00") for s in starts)
     finally:
         sb.emu.stop()
+
+
+def test_instances_and_move(cal: tuple[GcalSandbox, Any]) -> None:
+    """``events.instances`` lists a series' occurrences (in a window too); ``events.move``
+    takes an event to another calendar under the same id, deleted where it was."""
+    sb, service = cal
+    series = service.events().insert(calendarId="primary", body={
+        "summary": "Weekly sync", "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+        "start": {"dateTime": "2026-12-01T10:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2026-12-01T10:30:00", "timeZone": "Europe/Berlin"}}).execute()
+    listed = service.events().instances(calendarId="primary", eventId=series["id"]).execute()
+    assert [i["start"]["dateTime"][:10] for i in listed["items"]] == [
+        "2026-12-01", "2026-12-08", "2026-12-15"]
+    assert {i["recurringEventId"] for i in listed["items"]} == {series["id"]}
+    window = service.events().instances(calendarId="primary", eventId=series["id"],
+                                        timeMin="2026-12-05T00:00:00Z").execute()
+    assert len(window["items"]) == 2
+    sb.emu.add_calendar("team@group.calendar.google.com", "Team")
+    standup = next(e for e in service.events().list(calendarId="primary").execute()["items"]
+                   if e["summary"] == "Standup")
+    moved = service.events().move(calendarId="primary", eventId=standup["id"],
+                                  destination="team@group.calendar.google.com").execute()
+    assert moved["id"] == standup["id"]
+    team = service.events().list(calendarId="team@group.calendar.google.com").execute()
+    assert [e["summary"] for e in team["items"]] == ["Standup"]
+    gone = service.events().get(calendarId="primary", eventId=standup["id"]).execute()
+    assert gone["status"] == "cancelled"
