@@ -104,11 +104,15 @@ class TodoistRoutes:
         return emu._page(req, rows)
 
     def filter_tasks(self, req: Request, p: dict[str, str]) -> Response:
+        from adapters.todoist.emu_filter import FilterError
+
         emu = self.emu
-        query = req.q("query") or ""
+        try:
+            test = emu.filter_test(req.q("query") or "")
+        except FilterError as exc:
+            return emu.error_body(400, str(exc))
         return emu._page(req, [emu.task_json(i) for i in emu.items.values()
-                               if not i["is_deleted"] and not i["checked"]
-                               and emu._matches(i, query)])
+                               if not i["is_deleted"] and not i["checked"] and test(i)])
 
     def completed(self, req: Request, p: dict[str, str]) -> Response:
         return self.emu._completed(req)

@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.ratewindow import SlidingWindow
+from adapters.todoist import emu_filter
 from adapters.todoist.emu_routes import TodoistRoutes
 
 MAX_BODY = 1 << 20
@@ -365,25 +367,11 @@ class TodoistEmulator(Emulator):
     def comment_json(n: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in n.items() if not k.startswith("_")} | {"task_id": n["item_id"]}
 
-    def _matches(self, item: dict[str, Any], query: str) -> bool:
-        """A small part of Todoist's filter language: ``@label``, ``#project``, ``/section``,
-        ``p1``..``p4``, ``no date``, ``!term``, joined by ``&`` and ``|`` (& binds tighter)."""
-        def term(t: str) -> bool:
-            t = t.strip()
-            if t.startswith("!"):
-                return not term(t[1:])
-            if t.startswith("@"):
-                return t[1:] in item["labels"]
-            if t.startswith("#"):
-                return self.projects.get(item["project_id"], {}).get("name") == t[1:]
-            if t.startswith("/"):
-                return self.sections.get(str(item["section_id"]), {}).get("name") == t[1:]
-            if t in ("p1", "p2", "p3", "p4"):
-                return int(item["priority"]) == 5 - int(t[1])
-            if t == "no date":
-                return item["due"] is None
-            return False
-        return any(all(term(t) for t in alt.split("&")) for alt in query.split("|"))
+    def filter_test(self, query: str) -> Callable[[dict[str, Any]], bool]:
+        """The filter query as a test over tasks (:mod:`adapters.todoist.emu_filter`);
+        raises FilterError for what Todoist refuses."""
+        world = emu_filter.World(self.projects, self.sections, self.now().date())
+        return emu_filter.parse(query, world)
 
     def _completed(self, req: Request) -> Response:
         """Tasks completed between ``since`` and ``until`` (both required, at most 3 months
