@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 #: fields Jira has for every issue that no operation here changes
 EMPTY: dict[str, Any] = {
-    "issuelinks": [], "attachment": [], "components": [], "fixVersions": [], "versions": [],
+    "attachment": [], "components": [], "fixVersions": [], "versions": [],
     "environment": None, "security": None, "lastViewed": None, "timetracking": {},
     "timeestimate": None, "timeoriginalestimate": None, "timespent": None,
     "aggregatetimeestimate": None, "aggregatetimeoriginalestimate": None,
@@ -43,6 +43,7 @@ def system_fields(emu: JiraEmulator, issue: dict[str, Any]) -> dict[str, Any]:
                     "watchCount": 0, "isWatching": False},
         "votes": {"self": f"{base}/rest/api/3/issue/{issue['key']}/votes", "votes": 0,
                   "hasVoted": False},
+        "issuelinks": _links(emu, iid),
         "resolutiondate": f["updated"] if f.get("resolution") else None,
         "statuscategorychangedate": f.get("updated"),
     }
@@ -65,4 +66,23 @@ def system_fields(emu: JiraEmulator, issue: dict[str, Any]) -> dict[str, Any]:
                                              f"view/type/project/avatar/{p['id']}"}}
     if out.get("parent") is None:  # Jira leaves it out for a top-level issue, not null
         out.pop("parent", None)
+    return out
+
+
+def _links(emu: JiraEmulator, iid: str) -> list[dict[str, Any]]:
+    """The issue's links as Jira lists them: the other issue under ``inwardIssue`` or
+    ``outwardIssue``, with the link type's names."""
+    out = []
+    for link in emu.links:
+        if iid not in (link["inward"], link["outward"]):
+            continue
+        side = "outwardIssue" if link["inward"] == iid else "inwardIssue"
+        other = emu.issues.get(link["outward"] if side == "outwardIssue" else link["inward"])
+        if other is None:
+            continue
+        out.append({"id": link["id"], "type": link["type"], side: {
+            "id": other["id"], "key": other["key"],
+            "self": f"{emu.base_url}/rest/api/3/issue/{other['id']}",
+            "fields": {k: other["fields"].get(k) for k in ("summary", "status", "priority",
+                                                          "issuetype")}}})
     return out

@@ -61,6 +61,9 @@ class JiraRoutes:
         r("GET", "/project/{key}", self.project)
         r("GET", "/issuetype", self.issue_types)
         r("GET", "/rest/agile/1.0/board", self.discovered)
+        from adapters.jira.emu_extras import JiraExtras
+
+        self.extras = JiraExtras(emu, self.router)
 
     # -- site ---------------------------------------------------------------------------------
 
@@ -92,9 +95,16 @@ class JiraRoutes:
         return 200, self.emu._user_json(user)
 
     def user_search(self, req: Request, p: dict[str, str]) -> Answer:
+        """``query`` matches a name or an address, or an account id exactly (the jira
+        client finds the watcher it adds that way); ``accountId`` an account id."""
+        account = req.q("accountId")
+        if account is not None:
+            return 200, [self.emu._user_json(u) for u in self.emu.users.values()
+                         if u["accountId"] == account]
         query = (req.q("query") or "").lower()
         return 200, [self.emu._user_json(u) for u in self.emu.users.values()
-                     if query in u["emailAddress"].lower() or query in u["displayName"].lower()]
+                     if query in u["emailAddress"].lower() or query in u["displayName"].lower()
+                     or query == u["accountId"].lower()]
 
     def priorities(self, req: Request, p: dict[str, str]) -> Answer:
         return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(self.emu.priorities)]

@@ -86,6 +86,9 @@ class JiraEmulator(Emulator, JqlSearch):
         self.me = self.add_user(email, "synchub bot")
         self.changelogs = Changelogs()
         self.comments: dict[str, list[dict[str, Any]]] = {}  # issue id -> its comments
+        #: issue id -> watchers, worklogs, remote links (adapters.jira.emu_extras)
+        self.extras: dict[str, dict[str, Any]] = {}
+        self.links: list[dict[str, Any]] = []  # issue links, each in both issues' fields
         self._comment_ids = itertools.count(10000)
         self.routes = JiraRoutes(self)
 

@@ -190,3 +190,31 @@ def test_a_whole_issue_has_jiras_system_fields(site: tuple[JiraSandbox, JIRA]) -
     assert {"self", "iconUrl", "subtask", "hierarchyLevel"} <= set(raw["issuetype"])
     assert "parent" not in raw
     assert jira.issue(child.key).fields.parent.key == parent.key
+
+
+def test_watchers_worklogs_remote_links_editmeta_links_and_count(
+        site: tuple[JiraSandbox, JIRA]) -> None:
+    """The rest of a whole issue a tool may touch, through the jira client's own calls."""
+    sb, jira = site
+    a = jira.create_issue(project="OPS", summary="Blocker", issuetype={"name": "Task"})
+    b = jira.create_issue(project="OPS", summary="Blocked", issuetype={"name": "Task"})
+    jira.add_watcher(a, sb.emu.me)
+    watchers = jira.watchers(a)
+    assert watchers.watchCount == 1 and watchers.isWatching
+    jira.add_worklog(a, timeSpent="1h 30m")
+    assert [w.timeSpentSeconds for w in jira.worklogs(a)] == [5400]
+    jira.add_simple_link(a, {"url": "https://example.com/spec", "title": "Spec"})
+    assert [r.object.title for r in jira.remote_links(a)] == ["Spec"]
+    meta = jira.editmeta(a)
+    assert "labels" in meta["fields"] and "add" in meta["fields"]["labels"]["operations"]
+    jira.create_issue_link("Blocks", a.key, b.key)
+    links = jira.issue(a.key).fields.issuelinks
+    assert [link.outwardIssue.key for link in links] == [b.key]
+    assert [link.inwardIssue.key for link in jira.issue(b.key).fields.issuelinks] == [a.key]
+    count = requests.post(f"{sb.emu.base_url}/rest/api/3/search/approximate-count",
+                          json={"jql": "project = OPS"}, auth=(sb.emu.email, sb.emu.token),
+                          timeout=10).json()
+    assert count == {"count": 2}
+    with pytest.raises(JIRAError) as unknown:
+        jira.create_issue_link("Nope", a.key, b.key)
+    assert unknown.value.status_code == 404
