@@ -4,7 +4,9 @@ Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add or d
 every existing page then has the new one, empty), ``/v1/data_sources/{id}/query``
 (:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
 ``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create, retrieve and update (``in_trash``),
-``/v1/users`` and the block endpoints (:mod:`adapters.notion.emu_blocks`). Values follow
+``/v1/users`` and the block endpoints (:mod:`adapters.notion.emu_blocks`), routed by the table
+in :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
+Notion's 400 ``invalid_request_url``). Values follow
 Notion's rules (:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a
 400 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date``
 header is the emulator's clock, errors have Notion's shape (``object: error``, ``status``,
@@ -21,16 +23,13 @@ import uuid
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_query, emu_search, emu_values
+from adapters.notion import emu_blocks, emu_query, emu_values
+from adapters.notion.emu_routes import NotionRoutes
 from adapters.notion.emu_values import NotionError
 from adapters.ratewindow import SlidingWindow
 
 VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
                "checkbox", "url", "number")
-
-
-ID_PARAMS = {"databases": "database_id", "data_sources": "data_source_id", "pages": "page_id",
-             "blocks": "block_id", "users": "user_id"}
 
 
 #: a status property's three groups, as Notion names and colours them
@@ -51,20 +50,6 @@ def _status_groups(given: list[dict[str, Any]], options: list[dict[str, Any]]
              "color": colour, "option_ids": [o["id"] for i, o in enumerate(options)
                                              if group(i) == name]}
             for name, colour in GROUPS]
-
-
-def _uuid(param: str, text: str) -> str:
-    """Notion takes ids with or without dashes; anything else is a 400 before any lookup."""
-    try:
-        return str(uuid.UUID(hex=text.replace("-", ""))) if len(text.replace("-", "")) == 32 \
-            else _bad_id(param, text)
-    except ValueError:
-        return _bad_id(param, text)
-
-
-def _bad_id(param: str, text: str) -> str:
-    raise NotionError(400, "validation_error", f"path failed validation: path.{param} should "
-                      f"be a valid uuid, instead was `\"{text}\"`.")
 
 
 def _minute(ts: dt.datetime) -> str:
@@ -89,6 +74,7 @@ class NotionEmulator(Emulator):
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
+        self.routes = NotionRoutes(self)
 
     @property
     def rps(self) -> float | None:
@@ -292,61 +278,6 @@ class NotionEmulator(Emulator):
             return self.error_body(exc.status, exc.message, exc.code)
 
     def _route(self, req: Request) -> Any:
-        parts = [p for p in req.path.split("/") if p][1:]  # drop "v1"
-        if len(parts) >= 2 and parts[0] in ID_PARAMS and parts[1] not in ("me", "query"):
-            parts[1] = _uuid(ID_PARAMS[parts[0]], parts[1])
-        body = req.json() if req.body else {}
-        m = req.method
-        if parts[:1] == ["databases"] and len(parts) == 2 and m == "GET":
-            db = self.databases.get(parts[1]) or self._missing("database", parts[1])
-            return db
-        if parts[:1] == ["data_sources"] and len(parts) == 2:
-            ds = self.sources.get(parts[1]) or self._missing("data_source", parts[1])
-            if m == "PATCH":
-                if not self.allow_schema_edits:
-                    raise NotionError(403, "restricted_resource", "Insufficient permissions "
-                                      "for this endpoint.")
-                self._set_properties(parts[1], body.get("properties") or {})
-            return ds
-        if parts[:1] == ["data_sources"] and parts[2:] == ["query"] and m == "POST":
-            return self.query(parts[1], body)
-        if parts == ["pages"] and m == "POST":
-            parent = body.get("parent") or {}
-            ds = parent.get("data_source_id") or self._missing("data_source", "?")
-            page = self.create_page(ds, body.get("properties") or {})
-            if body.get("children"):
-                emu_blocks.append_children(self, page["id"], body["children"])
-            return self._public(page)
-        if parts[:1] == ["pages"] and len(parts) == 2:
-            if m == "GET":
-                return self._public(self.pages.get(parts[1]) or self._missing("page", parts[1]))
-            if m == "PATCH":
-                return self._public(self.update_page(parts[1], body))
-        if parts == ["users"] and m == "GET":
-            rows = list(self.users.values())
-            start, size = int(req.q("start_cursor") or 0), int(req.q("page_size") or 100)
-            more = start + size < len(rows)
-            return {"object": "list", "results": rows[start:start + size],
-                    "next_cursor": str(start + size) if more else None, "has_more": more,
-                    "type": "user", "user": {}}
-        if parts == ["search"] and m == "POST":
-            try:
-                return emu_search.search(self, body)
-            except emu_search.SearchError as exc:
-                raise NotionError(400, "validation_error", exc.message) from None
-        if parts == ["users", "me"]:
-            return self.users[self.bot]
-        if parts[:1] == ["blocks"] and len(parts) == 2 and m == "DELETE":
-            return emu_blocks.delete_block(self, parts[1])
-        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "GET":
-            return emu_blocks.list_children(self, parts[1], req.q("start_cursor"),
-                                            req.q("page_size"))
-        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "PATCH":
-            return emu_blocks.append_children(self, parts[1], body.get("children") or [])
-        raise NotionError(400, "invalid_request_url", "Invalid request URL.")
-
-    @staticmethod
-    def _missing(kind: str, ident: str) -> Any:
-        raise NotionError(404, "object_not_found",
-                          f"Could not find {kind} with ID: {ident}. Make sure the relevant "
-                          "pages and databases are shared with your integration.")
+        """The route table's handler for the request (:mod:`adapters.notion.emu_routes`)."""
+        handler, parts = self.routes.find(req)
+        return handler(req, parts)
