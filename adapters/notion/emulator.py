@@ -23,33 +23,10 @@ import uuid
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_query, emu_values
+from adapters.notion import emu_blocks, emu_query, emu_schema, emu_values
 from adapters.notion.emu_routes import NotionRoutes
 from adapters.notion.emu_values import NotionError
 from adapters.ratewindow import SlidingWindow
-
-VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
-               "checkbox", "url", "number")
-
-
-#: a status property's three groups, as Notion names and colours them
-GROUPS = (("To-do", "gray"), ("In progress", "blue"), ("Complete", "green"))
-
-
-def _status_groups(given: list[dict[str, Any]], options: list[dict[str, Any]]
-                   ) -> list[dict[str, Any]]:
-    """Which group each status option is in: as given (``"group": "Complete"``), else the
-    first option To-do, the last Complete and the rest In progress (Notion's default
-    Not started / In progress / Done)."""
-    def group(i: int) -> str:
-        named = given[i].get("group")
-        if named:
-            return str(named)
-        return "To-do" if i == 0 else "Complete" if i == len(options) - 1 else "In progress"
-    return [{"id": str(uuid.uuid5(uuid.NAMESPACE_OID, name))[:8], "name": name,
-             "color": colour, "option_ids": [o["id"] for i, o in enumerate(options)
-                                             if group(i) == name]}
-            for name, colour in GROUPS]
 
 
 def _minute(ts: dt.datetime) -> str:
@@ -106,34 +83,9 @@ class NotionEmulator(Emulator):
                               "is_inline": False, "created_time": _minute(self.now())}
         return db, ds
 
-    def _set_properties(self, ds: str, props: dict[str, dict[str, Any]]) -> None:
-        schema = self.sources[ds]["properties"]
-        for name, spec in props.items():
-            if spec is None:
-                schema.pop(name, None)
-                continue
-            kind = next(k for k in spec if k in VALUE_TYPES)
-            config = dict(spec[kind] or {})
-            if kind in ("select", "status", "multi_select"):
-                given = config.get("options", [])
-                config["options"] = [{"id": str(uuid.uuid4())[:8], "name": o["name"],
-                                      "color": o.get("color", "default")} for o in given]
-                if kind == "status":
-                    config["groups"] = _status_groups(given, config["options"])
-            schema[name] = {"id": "title" if kind == "title" else str(uuid.uuid4())[:8],
-                            "name": name, "type": kind, kind: config}
-        # Every page of the data source has every property: a new one empty, a dropped one
-        # gone (in retrieve, query results and filters alike).
-        for page in self.pages.values():
-            if page["parent"]["data_source_id"] != ds:
-                continue
-            values = page["properties"]
-            for name in [n for n in values if n not in schema]:
-                del values[name]
-            for name, spec in schema.items():
-                if values.get(name, {}).get("id") != spec["id"]:
-                    values[name] = {"id": spec["id"], "type": spec["type"],
-                                    spec["type"]: emu_values.empty(spec)}
+    def _set_properties(self, ds: str, props: dict[str, Any]) -> None:
+        """Add, change, rename or drop properties (:mod:`adapters.notion.emu_schema`)."""
+        emu_schema.update(self, ds, props)
 
     def trash(self, page_id: str) -> None:
         with self.lock:
