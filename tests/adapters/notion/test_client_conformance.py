@@ -17,6 +17,8 @@ from notion_client import APIResponseError, Client
 
 from adapters.notion.sandbox import NotionSandbox
 
+#: the sandbox and notion-client's Client, typed Any: its sync/async result union is no use here
+Site = tuple[NotionSandbox, Any]
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "recorded_calls.json").read_text())
 
 
@@ -46,7 +48,7 @@ def rich(text: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def site() -> Iterator[tuple[NotionSandbox, Client]]:
+def site() -> Iterator[Site]:
     sb = NotionSandbox(schema={"Kind": {"select": {"options": [{"name": "bug"}]}},
                                "Notes": {"rich_text": {}}})
     client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
@@ -58,7 +60,7 @@ def site() -> Iterator[tuple[NotionSandbox, Client]]:
         sb.stop()
 
 
-def new_page(sb: NotionSandbox, client: Client, title: str, **body: Any) -> dict[str, Any]:
+def new_page(sb: NotionSandbox, client: Any, title: str, **body: Any) -> dict[str, Any]:
     page: dict[str, Any] = client.pages.create(
         parent={"data_source_id": sb.ds}, properties={"Name": {"title": rich(title)}}, **body)
     return page
@@ -68,7 +70,7 @@ def new_page(sb: NotionSandbox, client: Client, title: str, **body: Any) -> dict
 
 
 def test_renaming_a_property_keeps_its_id_type_and_every_value(
-        site: tuple[NotionSandbox, Client]) -> None:
+        site: Site) -> None:
     sb, notion = site
     page = notion.pages.create(parent={"data_source_id": sb.ds}, properties={
         "Name": {"title": rich("a")}, "Kind": {"select": {"name": "bug"}}})
@@ -91,7 +93,7 @@ def test_renaming_a_property_keeps_its_id_type_and_every_value(
 
 
 def test_renaming_onto_a_taken_name_or_a_missing_property_is_a_400(
-        site: tuple[NotionSandbox, Client]) -> None:
+        site: Site) -> None:
     sb, notion = site
     for props in ({"Kind": {"name": "Notes"}}, {"Nope": {"name": "Other"}}):
         with pytest.raises(APIResponseError) as refused:
@@ -101,7 +103,7 @@ def test_renaming_onto_a_taken_name_or_a_missing_property_is_a_400(
     assert {"Kind", "Notes"} <= names and "Other" not in names
 
 
-def test_unknown_path_is_invalid_request_url(site: tuple[NotionSandbox, Client]) -> None:
+def test_unknown_path_is_invalid_request_url(site: Site) -> None:
     _, notion = site
     with pytest.raises(APIResponseError) as refused:
         notion.request(path="invalid", method="GET")
