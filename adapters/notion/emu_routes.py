@@ -9,12 +9,11 @@ answers anything else with a 400 ``validation_error`` naming the parameter."""
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, RouteHandler, Router
-from adapters.notion import emu_blocks, emu_search
-from adapters.notion.emu_values import NotionError
+from adapters.notion import emu_block_edit, emu_blocks, emu_comments, emu_items, emu_search
+from adapters.notion.emu_values import NotionError, not_found, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -29,22 +28,8 @@ def body_of(req: Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def normalise_id(param: str, text: str) -> str:
-    """Notion takes ids with or without dashes; anything else is a 400 before any lookup."""
-    bare = text.replace("-", "")
-    try:
-        if len(bare) == 32:
-            return str(uuid.UUID(hex=bare))
-    except ValueError:
-        pass
-    raise NotionError(400, "validation_error", f"path failed validation: path.{param} should "
-                      f"be a valid uuid, instead was `\"{text}\"`.")
-
-
 def missing(kind: str, ident: str) -> Any:
-    raise NotionError(404, "object_not_found",
-                      f"Could not find {kind} with ID: {ident}. Make sure the relevant "
-                      "pages and databases are shared with your integration.")
+    raise not_found(kind, ident)
 
 
 class NotionRoutes:
@@ -60,9 +45,15 @@ class NotionRoutes:
         r("POST", "/v1/pages", self.create_page)
         r("GET", "/v1/pages/{page_id}", self.get_page)
         r("PATCH", "/v1/pages/{page_id}", self.update_page)
+        r("GET", "/v1/pages/{page_id}/properties/{property_id}", self.property_item)
         r("GET", "/v1/users", self.users)
         r("GET", "/v1/users/me", self.me)
+        r("GET", "/v1/users/{user_id}", self.user)
+        r("GET,POST", "/v1/comments", self.comments)
+        r("GET", "/v1/comments/{comment_id}", self.comment)
         r("POST", "/v1/search", self.search)
+        r("GET", "/v1/blocks/{block_id}", self.block)
+        r("PATCH", "/v1/blocks/{block_id}", self.update_block)
         r("DELETE", "/v1/blocks/{block_id}", self.delete_block)
         r("GET", "/v1/blocks/{block_id}/children", self.children)
         r("PATCH", "/v1/blocks/{block_id}/children", self.append)
@@ -74,7 +65,7 @@ class NotionRoutes:
         if isinstance(found, bool):
             raise NotionError(400, "invalid_request_url", "Invalid request URL.")
         handler, parts = found
-        return handler, {k: normalise_id(k, v) if k in ID_PARAMS else v
+        return handler, {k: uuid_of(f"path.{k}", v) if k in ID_PARAMS else v
                          for k, v in parts.items()}
 
     # -- databases and data sources -----------------------------------------------------------
@@ -102,7 +93,8 @@ class NotionRoutes:
         body = body_of(req)
         parent = body.get("parent") or {}
         ds = parent.get("data_source_id") or missing("data_source", "?")
-        page = self.emu.create_page(ds, body.get("properties") or {})
+        page = self.emu.create_page(ds, body.get("properties") or {}, icon=body.get("icon"),
+                                    cover=body.get("cover"))
         if body.get("children"):
             emu_blocks.append_children(self.emu, page["id"], body["children"])
         return self.emu._public(page)
@@ -113,6 +105,10 @@ class NotionRoutes:
 
     def update_page(self, req: Request, p: Parts) -> Any:
         return self.emu._public(self.emu.update_page(p["page_id"], body_of(req)))
+
+    def property_item(self, req: Request, p: Parts) -> Any:
+        return emu_items.retrieve(self.emu, p["page_id"], p["property_id"],
+                                  req.q("start_cursor"), req.q("page_size"))
 
     # -- users and search ---------------------------------------------------------------------
 
@@ -127,6 +123,20 @@ class NotionRoutes:
     def me(self, req: Request, p: Parts) -> Any:
         return self.emu.users[self.emu.bot]
 
+    def user(self, req: Request, p: Parts) -> Any:
+        return self.emu.users.get(p["user_id"]) or missing("user", p["user_id"])
+
+    # -- comments -----------------------------------------------------------------------------
+
+    def comments(self, req: Request, p: Parts) -> Any:
+        if req.method == "POST":
+            return emu_comments.create(self.emu, body_of(req))
+        return emu_comments.listing(self.emu, req.q("block_id"), req.q("start_cursor"),
+                                    req.q("page_size"))
+
+    def comment(self, req: Request, p: Parts) -> Any:
+        return emu_comments.retrieve(self.emu, uuid_of("path.comment_id", p["comment_id"]))
+
     def search(self, req: Request, p: Parts) -> Any:
         try:
             return emu_search.search(self.emu, body_of(req))
@@ -134,6 +144,12 @@ class NotionRoutes:
             raise NotionError(400, "validation_error", exc.message) from None
 
     # -- blocks -------------------------------------------------------------------------------
+
+    def block(self, req: Request, p: Parts) -> Any:
+        return emu_block_edit.retrieve(self.emu, p["block_id"])
+
+    def update_block(self, req: Request, p: Parts) -> Any:
+        return emu_block_edit.update(self.emu, p["block_id"], body_of(req))
 
     def delete_block(self, req: Request, p: Parts) -> Any:
         return emu_blocks.delete_block(self.emu, p["block_id"])

@@ -25,7 +25,7 @@ from typing import Any
 from adapters.emulation import Emulator, Request, Response
 from adapters.notion import emu_blocks, emu_query, emu_schema, emu_values
 from adapters.notion.emu_routes import NotionRoutes
-from adapters.notion.emu_values import NotionError
+from adapters.notion.emu_values import NotionError, file_object
 from adapters.ratewindow import SlidingWindow
 
 
@@ -47,6 +47,8 @@ class NotionEmulator(Emulator):
         self.sources: dict[str, dict[str, Any]] = {}
         self.pages: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[dict[str, Any]]] = {}
+        self.comments: list[dict[str, Any]] = []  # in the order made (emu_comments)
+        self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
@@ -67,8 +69,15 @@ class NotionEmulator(Emulator):
         uid = str(uuid.uuid4())
         self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
                            "type": "bot" if bot else "person",
-                           **({"bot": {}} if bot else {"person": {"email": email}})}
+                           **({"bot": self._bot_details(name)} if bot
+                              else {"person": {"email": email}})}
         return uid
+
+    def _bot_details(self, name: str) -> dict[str, Any]:
+        """What Notion says about an integration (the recorded ``users/me``): its workspace."""
+        return {"owner": {"type": "workspace", "workspace": True}, "workspace_name": name,
+                "workspace_id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.token)),
+                "workspace_limits": {"max_file_upload_size_in_bytes": 5242880}}
 
     def add_database(self, title: str, properties: dict[str, dict[str, Any]]) -> tuple[str, str]:
         """A database with one data source; ``properties``: name -> {type: config}."""
@@ -115,7 +124,8 @@ class NotionEmulator(Emulator):
         page["last_edited_time"] = _minute(self.now())
         page["_order"] = next(self._order)
 
-    def create_page(self, ds: str, properties: dict[str, Any]) -> dict[str, Any]:
+    def create_page(self, ds: str, properties: dict[str, Any], *, icon: Any = None,
+                    cover: Any = None) -> dict[str, Any]:
         if ds not in self.sources:
             raise NotionError(404, "object_not_found",
                               f"Could not find data_source with ID: {ds}.")
@@ -123,7 +133,8 @@ class NotionEmulator(Emulator):
         page: dict[str, Any] = {
             "object": "page", "id": pid, "created_time": _minute(self.now()),
             "created_by": {"object": "user", "id": self.bot},
-            "last_edited_by": {"object": "user", "id": self.bot}, "cover": None, "icon": None,
+            "last_edited_by": {"object": "user", "id": self.bot}, "cover": file_object(cover),
+            "icon": file_object(icon),
             "parent": {"type": "data_source_id", "data_source_id": ds,
                        "database_id": self.sources[ds]["parent"]["database_id"]},
             "in_trash": False, "archived": False, "is_archived": False, "is_locked": False,
@@ -143,13 +154,17 @@ class NotionEmulator(Emulator):
         page = self.pages.get(pid)
         if page is None:
             raise NotionError(404, "object_not_found", f"Could not find page with ID: {pid}.")
-        if page["in_trash"] and not ("in_trash" in body and not body["in_trash"]):
+        restoring = any(flag in body and not body[flag] for flag in ("in_trash", "archived"))
+        if page["in_trash"] and not restoring:
             raise NotionError(400, "validation_error",
                               "Can't edit block that is archived. You must unarchive the block "
                               "before editing.")
         ds = page["parent"]["data_source_id"]
         for name, given in (body.get("properties") or {}).items():
             page["properties"][name] = self._value(ds, name, given)
+        for key in ("icon", "cover"):
+            if key in body:
+                page[key] = file_object(body[key])
         for flag in ("in_trash", "archived"):
             if flag in body:
                 page["in_trash"] = page["archived"] = bool(body[flag])
