@@ -72,7 +72,8 @@ def _entry(key: str, spec: dict[str, Any], current: dict[str, Any] | None,
         return {**current, "name": name}  # a rename: same id, type and configuration
     pid = current["id"] if current is not None else \
         "title" if kind == "title" else str(uuid.uuid4())[:8]
-    return {"id": pid, "name": name, "type": kind, kind: _config(kind, spec[kind], current)}
+    return {"id": pid, "name": name, "description": (current or {}).get("description"),
+            "type": kind, kind: _config(kind, spec[kind], current)}
 
 
 def _find(schema: Schema, key: str) -> str | None:

@@ -80,16 +80,25 @@ class NotionEmulator(Emulator):
                 "workspace_limits": {"max_file_upload_size_in_bytes": 5242880}}
 
     def add_database(self, title: str, properties: dict[str, dict[str, Any]]) -> tuple[str, str]:
-        """A database with one data source; ``properties``: name -> {type: config}."""
+        """A database with one data source; ``properties``: name -> {type: config}. Both
+        carry every key the recorded answers have (``test_databases_retrieve``,
+        ``test_data_sources_retrieve``), the database in the workspace."""
         db, ds = str(uuid.uuid4()), str(uuid.uuid4())
         props = {"Name": {"type": "title", "title": {}}} | properties
-        self.sources[ds] = {"object": "data_source", "id": ds, "title": [self._text(title)],
+        now, workspace = _minute(self.now()), {"type": "workspace", "workspace": True}
+        shared = {"title": [self._text(title)], "description": [], "icon": None, "cover": None,
+                  "is_inline": False, "in_trash": False, "archived": False,
+                  "created_time": now, "last_edited_time": now, "public_url": None,
+                  "url": f"https://www.notion.so/{db.replace('-', '')}"}
+        self.sources[ds] = {"object": "data_source", "id": ds, **shared,
+                            "created_by": {"object": "user", "id": self.bot},
+                            "last_edited_by": {"object": "user", "id": self.bot},
                             "parent": {"type": "database_id", "database_id": db},
-                            "properties": {}}
+                            "database_parent": workspace, "properties": {}}
         self._set_properties(ds, props)
-        self.databases[db] = {"object": "database", "id": db, "title": [self._text(title)],
-                              "data_sources": [{"id": ds, "name": title}], "in_trash": False,
-                              "is_inline": False, "created_time": _minute(self.now())}
+        self.databases[db] = {"object": "database", "id": db, **shared, "parent": workspace,
+                              "is_locked": False,
+                              "data_sources": [{"id": ds, "name": title}]}
         return db, ds
 
     def _set_properties(self, ds: str, props: dict[str, Any]) -> None:

@@ -290,3 +290,14 @@ def test_icon_is_kept_on_create_and_update(site: Site) -> None:
     assert notion.pages.update(page_id=page["id"], icon=None)["icon"] is None
     assert refused(notion.pages.update, page_id=page["id"], icon={"colour": "red"}) == \
         (400, "validation_error")
+
+
+def test_databases_and_data_sources_as_recorded(site: Site) -> None:
+    sb, notion = site
+    db = notion.databases.retrieve(database_id=sb.db)
+    same_keys(recorded("test_databases_retrieve", "GET"), db, skip=("parent",))
+    ds = notion.data_sources.retrieve(data_source_id=sb.ds)
+    same_keys(recorded("test_data_sources_retrieve", "GET"), ds,
+              skip=("database_parent", "icon", "properties"))
+    real = recorded("test_data_sources_retrieve", "GET")["properties"]["Name"]
+    assert set(ds["properties"]["Name"]) == set(real)
