@@ -41,19 +41,24 @@ def page_size(raw: Any) -> int:
 
 def list_children(emu: NotionEmulator, parent: str, start_cursor: str | None,
                   page_size_arg: Any) -> dict[str, Any]:
-    blocks = _siblings(emu, parent)
+    return paged_by_id(_siblings(emu, parent), start_cursor, page_size_arg, "block")
+
+
+def paged_by_id(rows: list[dict[str, Any]], start_cursor: str | None, page_size_arg: Any,
+                kind: str) -> dict[str, Any]:
+    """One page of a list Notion pages with the next object's id as the cursor (blocks,
+    comments), in Notion's list envelope (``type`` and an empty object named by it)."""
     size = page_size(page_size_arg)
     start = 0
     if start_cursor:
-        ids = [b["id"] for b in blocks]
+        ids = [r["id"] for r in rows]
         if start_cursor not in ids:
             raise _error(400, "validation_error", "start_cursor provided is invalid.")
         start = ids.index(start_cursor)
-    chunk = blocks[start:start + size]
-    more = start + size < len(blocks)
-    return {"object": "list", "results": chunk,
-            "next_cursor": blocks[start + size]["id"] if more else None, "has_more": more,
-            "type": "block", "block": {}}
+    more = start + size < len(rows)
+    return {"object": "list", "results": rows[start:start + size],
+            "next_cursor": rows[start + size]["id"] if more else None, "has_more": more,
+            "type": kind, kind: {}}
 
 
 def append_children(emu: NotionEmulator, parent: str, children: list[dict[str, Any]]

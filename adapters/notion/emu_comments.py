@@ -61,19 +61,9 @@ def listing(emu: NotionEmulator, block_id: str | None, start_cursor: str | None,
     if not block_id:
         raise NotionError(400, "validation_error", "query failed validation: "
                           "query.block_id should be defined, instead was `undefined`.")
-    size = emu_blocks.page_size(page_size)
     block_id = uuid_of("query.block_id", block_id)
     rows = [c for c in emu.comments if block_id in c["parent"].values()]
-    start = 0
-    if start_cursor:
-        ids = [c["id"] for c in rows]
-        if start_cursor not in ids:
-            raise NotionError(400, "validation_error", "start_cursor provided is invalid.")
-        start = ids.index(start_cursor)
-    more = start + size < len(rows)
-    return {"object": "list", "results": rows[start:start + size],
-            "next_cursor": rows[start + size]["id"] if more else None, "has_more": more,
-            "type": "comment", "comment": {}}
+    return emu_blocks.paged_by_id(rows, start_cursor, page_size, "comment")
 
 
 def retrieve(emu: NotionEmulator, comment_id: str) -> dict[str, Any]:
