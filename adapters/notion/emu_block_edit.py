@@ -41,23 +41,26 @@ def update(emu: NotionEmulator, block_id: str, body: dict[str, Any]) -> dict[str
     if block_id in emu.pages:  # a page's content is edited through its own endpoints
         emu.update_page(block_id, {f: body[f] for f in FLAGS if f in body})
         return emu_blocks.page_block(emu, block_id)
-    parent, block = emu_blocks.find(emu, block_id) or (None, None)
-    if block is None or parent is None:
+    found = emu_blocks.find(emu, block_id)
+    if found is None:
         raise emu_blocks.archived() if block_id in emu.trashed_blocks else \
             emu_blocks.not_found(block_id)
-    kind = block["type"]
-    given = {k: v for k, v in body.items() if k not in (*FLAGS, "type")}
-    if set(given) - {kind}:
-        other = sorted(set(given) - {kind})[0]
-        raise NotionError(400, "validation_error", f"body failed validation: body.{other} "
-                          f"should be not present, the block is a {kind}.")
-    if kind in given:
-        changes = {k: v for k, v in (given[kind] or {}).items() if k != "children"}
-        if "rich_text" in changes:
-            changes["rich_text"] = emu.rich(changes["rich_text"])
-        block[kind] = {**block[kind], **changes}
+    parent, block = found
+    _edit(emu, block, {k: v for k, v in body.items() if k not in (*FLAGS, "type")})
     block["last_edited_time"] = emu.minute()
     if parent in emu.pages:
         emu.touch(emu.pages[parent])
     return block
 
+
+def _edit(emu: NotionEmulator, block: dict[str, Any], given: dict[str, Any]) -> None:
+    """The keys given of the block's own type object replace the stored ones."""
+    kind = block["type"]
+    if set(given) - {kind}:
+        other = sorted(set(given) - {kind})[0]
+        raise NotionError(400, "validation_error", f"body failed validation: body.{other} "
+                          f"should be not present, the block is a {kind}.")
+    changes = {k: v for k, v in (given.get(kind) or {}).items() if k != "children"}
+    if "rich_text" in changes:
+        changes["rich_text"] = emu.rich(changes["rich_text"])
+    block[kind] = {**block[kind], **changes}
