@@ -4,7 +4,9 @@ Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add or d
 every existing page then has the new one, empty), ``/v1/data_sources/{id}/query``
 (:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
 ``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create, retrieve and update (``in_trash``),
-``/v1/users`` and the block endpoints (:mod:`adapters.notion.emu_blocks`), routed by the table
+``/v1/pages/{id}/properties/{property_id}`` (:mod:`adapters.notion.emu_items`), ``/v1/users``
+(and ``/v1/users/{id}``), comments (:mod:`adapters.notion.emu_comments`) and the block endpoints
+(:mod:`adapters.notion.emu_blocks`, :mod:`adapters.notion.emu_block_edit`), routed by the table
 in :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
 Notion's 400 ``invalid_request_url``). Values follow
 Notion's rules (:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a
