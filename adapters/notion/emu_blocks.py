@@ -2,10 +2,11 @@
 ``DELETE /v1/blocks/{id}``, as the recorded real traffic shows them.
 
 Listing pages by ``page_size`` (<= 100) with the next block's id as ``start_cursor``; an append
-takes at most 100 children and answers with only the blocks it created; blocks carry
-``parent``, ``created_time``, ``last_edited_time``, ``created_by``, ``last_edited_by``,
-``has_children``, ``archived`` and ``in_trash``. Deleting a page's id trashes the page and
-answers with its ``child_page`` block, as Notion does.
+takes at most 100 children (each with its own ``children``, two levels deep at most) and
+answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
+``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
+``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
+as Notion does.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from adapters.notion import emu_values
 from adapters.notion.emu_values import NotionError
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
 
 MAX_CHILDREN = 100
+MAX_DEPTH = 2  # levels of nested children one append may carry
 
 
 def _error(status: int, code: str, message: str) -> NotionError:
@@ -38,85 +41,142 @@ def page_size(raw: Any) -> int:
 
 def list_children(emu: NotionEmulator, parent: str, start_cursor: str | None,
                   page_size_arg: Any) -> dict[str, Any]:
-    blocks = _siblings(emu, parent)
+    return paged_by_id(_siblings(emu, parent), start_cursor, page_size_arg, "block")
+
+
+def paged_by_id(rows: list[dict[str, Any]], start_cursor: str | None, page_size_arg: Any,
+                kind: str) -> dict[str, Any]:
+    """One page of a list Notion pages with the next object's id as the cursor (blocks,
+    comments), in Notion's list envelope (``type`` and an empty object named by it)."""
     size = page_size(page_size_arg)
     start = 0
     if start_cursor:
-        ids = [b["id"] for b in blocks]
+        ids = [r["id"] for r in rows]
         if start_cursor not in ids:
             raise _error(400, "validation_error", "start_cursor provided is invalid.")
         start = ids.index(start_cursor)
-    chunk = blocks[start:start + size]
-    more = start + size < len(blocks)
-    return {"object": "list", "results": chunk,
-            "next_cursor": blocks[start + size]["id"] if more else None, "has_more": more,
-            "type": "block", "block": {}}
+    more = start + size < len(rows)
+    return {"object": "list", "results": rows[start:start + size],
+            "next_cursor": rows[start + size]["id"] if more else None, "has_more": more,
+            "type": kind, kind: {}}
 
 
 def append_children(emu: NotionEmulator, parent: str, children: list[dict[str, Any]]
                     ) -> dict[str, Any]:
+    """Append blocks to a page or a block; a child's own ``children`` (inside its type's
+    object, as Notion takes them) become blocks under it, up to Notion's two levels of nesting
+    in one request. The answer lists only the top-level blocks created, as Notion's does."""
     blocks = _siblings(emu, parent)
-    if len(children) > MAX_CHILDREN:
-        raise _error(400, "validation_error", "body failed validation: body.children.length "
-                     f"should be ≤ `{MAX_CHILDREN}`, instead was `{len(children)}`.")
     page = emu.pages.get(parent)
     if page is not None and page["in_trash"]:
-        raise _error(400, "validation_error", "Can't edit block that is archived. You must "
-                     "unarchive the block before editing.")
-    now = emu.minute()
-    made = []
-    for child in children:
-        kind = child.get("type") or next(k for k in child if k != "object")
-        content = child.get(kind) or {}
-        made.append({
-            "object": "block", "id": str(uuid.uuid4()),
-            "parent": {"type": "page_id" if page is not None else "block_id",
-                       ("page_id" if page is not None else "block_id"): parent},
-            "created_time": now, "last_edited_time": now,
-            "created_by": {"object": "user", "id": emu.bot},
-            "last_edited_by": {"object": "user", "id": emu.bot},
-            "has_children": False, "archived": False, "in_trash": False, "type": kind,
-            kind: {**content, "rich_text": emu.rich(content.get("rich_text")),
-                   **({"icon": content.get("icon")} if kind == "paragraph" else {}),
-                   "color": content.get("color", "default")}})
+        raise archived()
+    made = _make(emu, parent, page is not None, children, depth=0)
     blocks.extend(made)
+    holder = find(emu, parent)
+    if holder is not None:
+        holder[1]["has_children"] = True
     if page is not None:
         emu.touch(page)
     return {"object": "list", "results": made, "next_cursor": None, "has_more": False,
             "type": "block", "block": {}}
 
 
-def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
-    page = emu.pages.get(block_id)
-    if page is not None:
-        if page["in_trash"]:
-            raise _error(400, "validation_error", "Can't edit block that is archived. You "
-                         "must unarchive the block before editing.")
-        emu.update_page(block_id, {"in_trash": True})
-        title = next((p for p in page["properties"].values() if p["type"] == "title"), None)
-        return {"object": "block", "id": block_id, "parent": page["parent"],
-                "created_time": page["created_time"],
-                "last_edited_time": page["last_edited_time"],
-                "created_by": page["created_by"], "last_edited_by": page["last_edited_by"],
-                "has_children": bool(emu.children.get(block_id)), "in_trash": True,
-                "type": "child_page", "child_page": {"title": "".join(
-                    t["plain_text"] for t in (title or {}).get("title", []))},
-                "archived": True}
+def _make(emu: NotionEmulator, parent: str, on_page: bool, children: list[dict[str, Any]],
+          depth: int) -> list[dict[str, Any]]:
+    if len(children) > MAX_CHILDREN:
+        raise _error(400, "validation_error", "body failed validation: body.children.length "
+                     f"should be ≤ `{MAX_CHILDREN}`, instead was `{len(children)}`.")
+    if depth > MAX_DEPTH:
+        raise _error(400, "validation_error", "body failed validation: children may be "
+                     f"nested at most {MAX_DEPTH} levels deep in one request.")
+    now = emu.minute()
+    made = []
+    for child in children:
+        kind = child.get("type") or next(k for k in child if k != "object")
+        content = dict(child.get(kind) or {})
+        nested = content.pop("children", None) or []
+        bid = str(uuid.uuid4())
+        where = "page_id" if on_page else "block_id"
+        block = {
+            "object": "block", "id": bid, "parent": {"type": where, where: parent},
+            "created_time": now, "last_edited_time": now,
+            "created_by": {"object": "user", "id": emu.bot},
+            "last_edited_by": {"object": "user", "id": emu.bot},
+            "has_children": bool(nested), "archived": False, "in_trash": False, "type": kind,
+            kind: content_of(emu, kind, content)}
+        emu.children[bid] = _make(emu, bid, False, nested, depth + 1) if nested else []
+        made.append(block)
+    return made
+
+
+def content_of(emu: NotionEmulator, kind: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A block's type object as Notion answers it: rich text filled in, a colour always, a
+    paragraph's ``icon`` (null unless set)."""
+    return {**content, "rich_text": emu.rich(content.get("rich_text")),
+            **({"icon": content.get("icon")} if kind == "paragraph" else {}),
+            "color": content.get("color", "default")}
+
+
+def find(emu: NotionEmulator, block_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The block's parent id and the block, wherever it is."""
     for parent, siblings in emu.children.items():
         for b in siblings:
             if b["id"] == block_id:
-                siblings.remove(b)
-                if parent in emu.pages:
-                    emu.touch(emu.pages[parent])
-                return {**b, "in_trash": True, "archived": True,
-                        "last_edited_time": emu.minute()}
-    raise _error(404, "object_not_found", f"Could not find block with ID: {block_id}. Make "
-                 "sure the relevant pages and databases are shared with your integration.")
+                return parent, b
+    return None
+
+
+def page_block(emu: NotionEmulator, page_id: str) -> dict[str, Any]:
+    """A page as the ``child_page`` block Notion answers for its id under ``/v1/blocks``."""
+    page = emu.pages[page_id]
+    title = next((p for p in page["properties"].values() if p["type"] == "title"), None)
+    return {"object": "block", "id": page_id, "parent": page["parent"],
+            "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
+            "created_by": page["created_by"], "last_edited_by": page["last_edited_by"],
+            "has_children": bool(emu.children.get(page_id)), "in_trash": page["in_trash"],
+            "type": "child_page", "child_page": {"title": "".join(
+                t["plain_text"] for t in (title or {}).get("title", []))},
+            "archived": page["in_trash"]}
+
+
+def archived() -> NotionError:
+    return _error(400, "validation_error", "Can't edit block that is archived. You must "
+                  "unarchive the block before editing.")
+
+
+def not_found(block_id: str) -> NotionError:
+    return emu_values.not_found("block", block_id)
+
+
+def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
+    """Trash a block (gone from its parent's children, and its own children with it) or a
+    page (answered as its ``child_page`` block)."""
+    page = emu.pages.get(block_id)
+    if page is not None:
+        if page["in_trash"]:
+            raise archived()
+        emu.update_page(block_id, {"in_trash": True})
+        return page_block(emu, block_id)
+    found = find(emu, block_id)
+    if found is None:
+        raise archived() if block_id in emu.trashed_blocks else not_found(block_id)
+    parent, block = found
+    emu.children[parent].remove(block)
+    _drop_descendants(emu, block_id)
+    if parent in emu.pages:
+        emu.touch(emu.pages[parent])
+    gone = {**block, "in_trash": True, "archived": True, "last_edited_time": emu.minute()}
+    emu.trashed_blocks[block_id] = gone
+    return gone
+
+
+def _drop_descendants(emu: NotionEmulator, block_id: str) -> None:
+    for child in emu.children.pop(block_id, []):
+        _drop_descendants(emu, child["id"])
 
 
 def _siblings(emu: NotionEmulator, parent: str) -> list[dict[str, Any]]:
     blocks = emu.children.get(parent)
     if blocks is None:
-        raise _error(404, "object_not_found", f"Could not find block with ID: {parent}. Make "
-                     "sure the relevant pages and databases are shared with your integration.")
+        raise not_found(parent)
     return blocks

@@ -20,6 +20,26 @@ class NotionError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def not_found(kind: str, ident: str) -> NotionError:
+    """Notion's 404 for an id it does not know (or that is not shared with the integration)."""
+    return NotionError(404, "object_not_found",
+                       f"Could not find {kind} with ID: {ident}. Make sure the relevant "
+                       "pages and databases are shared with your integration.")
+
+
+def uuid_of(where: str, text: str) -> str:
+    """An id as Notion takes it, with or without dashes, dashed; anything else is a 400
+    naming where it was (``path.page_id``, ``query.block_id``) before any lookup."""
+    bare = text.replace("-", "")
+    try:
+        if len(bare) == 32:
+            return str(uuid.UUID(hex=bare))
+    except ValueError:
+        pass
+    raise NotionError(400, "validation_error", f"{where.split('.')[0]} failed validation: "
+                      f"{where} should be a valid uuid, instead was `\"{text}\"`.")
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -48,6 +68,22 @@ def rich(value: Any) -> list[dict[str, Any]]:
             item["href"] = link["url"]
         out.append(item)
     return out
+
+
+ICON_TYPES = ("emoji", "external", "file", "custom_emoji")
+
+
+def file_object(given: Any) -> dict[str, Any] | None:
+    """A page's ``icon`` or ``cover`` as Notion stores and answers it: ``null`` clears it, the
+    ``type`` is filled in from the one object given (``{"emoji": "🛴"}``)."""
+    if given is None:
+        return None
+    kind = given.get("type") if isinstance(given, dict) else None
+    kind = kind or next((k for k in ICON_TYPES if isinstance(given, dict) and k in given), None)
+    if kind not in ICON_TYPES or not isinstance(given, dict) or kind not in given:
+        raise NotionError(400, "validation_error", "body failed validation: an icon or cover "
+                          f"should be one of {', '.join(ICON_TYPES)}, instead was `{given}`.")
+    return {"type": kind, kind: given[kind]}
 
 
 def empty(schema: dict[str, Any]) -> Any:

@@ -4,7 +4,11 @@ Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add or d
 every existing page then has the new one, empty), ``/v1/data_sources/{id}/query``
 (:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
 ``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create, retrieve and update (``in_trash``),
-``/v1/users`` and the block endpoints (:mod:`adapters.notion.emu_blocks`). Values follow
+``/v1/pages/{id}/properties/{property_id}`` (:mod:`adapters.notion.emu_items`), ``/v1/users``
+(and ``/v1/users/{id}``), comments (:mod:`adapters.notion.emu_comments`) and the block endpoints
+(:mod:`adapters.notion.emu_blocks`, :mod:`adapters.notion.emu_block_edit`), routed by the table
+in :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
+Notion's 400 ``invalid_request_url``). Values follow
 Notion's rules (:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a
 400 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date``
 header is the emulator's clock, errors have Notion's shape (``object: error``, ``status``,
@@ -21,50 +25,10 @@ import uuid
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_query, emu_search, emu_values
-from adapters.notion.emu_values import NotionError
+from adapters.notion import emu_blocks, emu_query, emu_schema, emu_values
+from adapters.notion.emu_routes import NotionRoutes
+from adapters.notion.emu_values import NotionError, file_object
 from adapters.ratewindow import SlidingWindow
-
-VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
-               "checkbox", "url", "number")
-
-
-ID_PARAMS = {"databases": "database_id", "data_sources": "data_source_id", "pages": "page_id",
-             "blocks": "block_id", "users": "user_id"}
-
-
-#: a status property's three groups, as Notion names and colours them
-GROUPS = (("To-do", "gray"), ("In progress", "blue"), ("Complete", "green"))
-
-
-def _status_groups(given: list[dict[str, Any]], options: list[dict[str, Any]]
-                   ) -> list[dict[str, Any]]:
-    """Which group each status option is in: as given (``"group": "Complete"``), else the
-    first option To-do, the last Complete and the rest In progress (Notion's default
-    Not started / In progress / Done)."""
-    def group(i: int) -> str:
-        named = given[i].get("group")
-        if named:
-            return str(named)
-        return "To-do" if i == 0 else "Complete" if i == len(options) - 1 else "In progress"
-    return [{"id": str(uuid.uuid5(uuid.NAMESPACE_OID, name))[:8], "name": name,
-             "color": colour, "option_ids": [o["id"] for i, o in enumerate(options)
-                                             if group(i) == name]}
-            for name, colour in GROUPS]
-
-
-def _uuid(param: str, text: str) -> str:
-    """Notion takes ids with or without dashes; anything else is a 400 before any lookup."""
-    try:
-        return str(uuid.UUID(hex=text.replace("-", ""))) if len(text.replace("-", "")) == 32 \
-            else _bad_id(param, text)
-    except ValueError:
-        return _bad_id(param, text)
-
-
-def _bad_id(param: str, text: str) -> str:
-    raise NotionError(400, "validation_error", f"path failed validation: path.{param} should "
-                      f"be a valid uuid, instead was `\"{text}\"`.")
 
 
 def _minute(ts: dt.datetime) -> str:
@@ -85,10 +49,13 @@ class NotionEmulator(Emulator):
         self.sources: dict[str, dict[str, Any]] = {}
         self.pages: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[dict[str, Any]]] = {}
+        self.comments: list[dict[str, Any]] = []  # in the order made (emu_comments)
+        self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
+        self.routes = NotionRoutes(self)
 
     @property
     def rps(self) -> float | None:
@@ -104,50 +71,41 @@ class NotionEmulator(Emulator):
         uid = str(uuid.uuid4())
         self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
                            "type": "bot" if bot else "person",
-                           **({"bot": {}} if bot else {"person": {"email": email}})}
+                           **({"bot": self._bot_details(name)} if bot
+                              else {"person": {"email": email}})}
         return uid
 
+    def _bot_details(self, name: str) -> dict[str, Any]:
+        """What Notion says about an integration (the recorded ``users/me``): its workspace."""
+        return {"owner": {"type": "workspace", "workspace": True}, "workspace_name": name,
+                "workspace_id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.token)),
+                "workspace_limits": {"max_file_upload_size_in_bytes": 5242880}}
+
     def add_database(self, title: str, properties: dict[str, dict[str, Any]]) -> tuple[str, str]:
-        """A database with one data source; ``properties``: name -> {type: config}."""
+        """A database with one data source; ``properties``: name -> {type: config}. Both
+        carry every key the recorded answers have (``test_databases_retrieve``,
+        ``test_data_sources_retrieve``), the database in the workspace."""
         db, ds = str(uuid.uuid4()), str(uuid.uuid4())
         props = {"Name": {"type": "title", "title": {}}} | properties
-        self.sources[ds] = {"object": "data_source", "id": ds, "title": [self._text(title)],
+        now, workspace = _minute(self.now()), {"type": "workspace", "workspace": True}
+        shared = {"title": [self._text(title)], "description": [], "icon": None, "cover": None,
+                  "is_inline": False, "in_trash": False, "archived": False,
+                  "created_time": now, "last_edited_time": now, "public_url": None,
+                  "url": f"https://www.notion.so/{db.replace('-', '')}"}
+        self.sources[ds] = {"object": "data_source", "id": ds, **shared,
+                            "created_by": {"object": "user", "id": self.bot},
+                            "last_edited_by": {"object": "user", "id": self.bot},
                             "parent": {"type": "database_id", "database_id": db},
-                            "properties": {}}
+                            "database_parent": workspace, "properties": {}}
         self._set_properties(ds, props)
-        self.databases[db] = {"object": "database", "id": db, "title": [self._text(title)],
-                              "data_sources": [{"id": ds, "name": title}], "in_trash": False,
-                              "is_inline": False, "created_time": _minute(self.now())}
+        self.databases[db] = {"object": "database", "id": db, **shared, "parent": workspace,
+                              "is_locked": False,
+                              "data_sources": [{"id": ds, "name": title}]}
         return db, ds
 
-    def _set_properties(self, ds: str, props: dict[str, dict[str, Any]]) -> None:
-        schema = self.sources[ds]["properties"]
-        for name, spec in props.items():
-            if spec is None:
-                schema.pop(name, None)
-                continue
-            kind = next(k for k in spec if k in VALUE_TYPES)
-            config = dict(spec[kind] or {})
-            if kind in ("select", "status", "multi_select"):
-                given = config.get("options", [])
-                config["options"] = [{"id": str(uuid.uuid4())[:8], "name": o["name"],
-                                      "color": o.get("color", "default")} for o in given]
-                if kind == "status":
-                    config["groups"] = _status_groups(given, config["options"])
-            schema[name] = {"id": "title" if kind == "title" else str(uuid.uuid4())[:8],
-                            "name": name, "type": kind, kind: config}
-        # Every page of the data source has every property: a new one empty, a dropped one
-        # gone (in retrieve, query results and filters alike).
-        for page in self.pages.values():
-            if page["parent"]["data_source_id"] != ds:
-                continue
-            values = page["properties"]
-            for name in [n for n in values if n not in schema]:
-                del values[name]
-            for name, spec in schema.items():
-                if values.get(name, {}).get("id") != spec["id"]:
-                    values[name] = {"id": spec["id"], "type": spec["type"],
-                                    spec["type"]: emu_values.empty(spec)}
+    def _set_properties(self, ds: str, props: dict[str, Any]) -> None:
+        """Add, change, rename or drop properties (:mod:`adapters.notion.emu_schema`)."""
+        emu_schema.update(self, ds, props)
 
     def trash(self, page_id: str) -> None:
         with self.lock:
@@ -177,7 +135,8 @@ class NotionEmulator(Emulator):
         page["last_edited_time"] = _minute(self.now())
         page["_order"] = next(self._order)
 
-    def create_page(self, ds: str, properties: dict[str, Any]) -> dict[str, Any]:
+    def create_page(self, ds: str, properties: dict[str, Any], *, icon: Any = None,
+                    cover: Any = None) -> dict[str, Any]:
         if ds not in self.sources:
             raise NotionError(404, "object_not_found",
                               f"Could not find data_source with ID: {ds}.")
@@ -185,7 +144,8 @@ class NotionEmulator(Emulator):
         page: dict[str, Any] = {
             "object": "page", "id": pid, "created_time": _minute(self.now()),
             "created_by": {"object": "user", "id": self.bot},
-            "last_edited_by": {"object": "user", "id": self.bot}, "cover": None, "icon": None,
+            "last_edited_by": {"object": "user", "id": self.bot}, "cover": file_object(cover),
+            "icon": file_object(icon),
             "parent": {"type": "data_source_id", "data_source_id": ds,
                        "database_id": self.sources[ds]["parent"]["database_id"]},
             "in_trash": False, "archived": False, "is_archived": False, "is_locked": False,
@@ -205,13 +165,17 @@ class NotionEmulator(Emulator):
         page = self.pages.get(pid)
         if page is None:
             raise NotionError(404, "object_not_found", f"Could not find page with ID: {pid}.")
-        if page["in_trash"] and not ("in_trash" in body and not body["in_trash"]):
+        restoring = any(flag in body and not body[flag] for flag in ("in_trash", "archived"))
+        if page["in_trash"] and not restoring:
             raise NotionError(400, "validation_error",
                               "Can't edit block that is archived. You must unarchive the block "
                               "before editing.")
         ds = page["parent"]["data_source_id"]
         for name, given in (body.get("properties") or {}).items():
             page["properties"][name] = self._value(ds, name, given)
+        for key in ("icon", "cover"):
+            if key in body:
+                page[key] = file_object(body[key])
         for flag in ("in_trash", "archived"):
             if flag in body:
                 page["in_trash"] = page["archived"] = bool(body[flag])
@@ -292,61 +256,6 @@ class NotionEmulator(Emulator):
             return self.error_body(exc.status, exc.message, exc.code)
 
     def _route(self, req: Request) -> Any:
-        parts = [p for p in req.path.split("/") if p][1:]  # drop "v1"
-        if len(parts) >= 2 and parts[0] in ID_PARAMS and parts[1] not in ("me", "query"):
-            parts[1] = _uuid(ID_PARAMS[parts[0]], parts[1])
-        body = req.json() if req.body else {}
-        m = req.method
-        if parts[:1] == ["databases"] and len(parts) == 2 and m == "GET":
-            db = self.databases.get(parts[1]) or self._missing("database", parts[1])
-            return db
-        if parts[:1] == ["data_sources"] and len(parts) == 2:
-            ds = self.sources.get(parts[1]) or self._missing("data_source", parts[1])
-            if m == "PATCH":
-                if not self.allow_schema_edits:
-                    raise NotionError(403, "restricted_resource", "Insufficient permissions "
-                                      "for this endpoint.")
-                self._set_properties(parts[1], body.get("properties") or {})
-            return ds
-        if parts[:1] == ["data_sources"] and parts[2:] == ["query"] and m == "POST":
-            return self.query(parts[1], body)
-        if parts == ["pages"] and m == "POST":
-            parent = body.get("parent") or {}
-            ds = parent.get("data_source_id") or self._missing("data_source", "?")
-            page = self.create_page(ds, body.get("properties") or {})
-            if body.get("children"):
-                emu_blocks.append_children(self, page["id"], body["children"])
-            return self._public(page)
-        if parts[:1] == ["pages"] and len(parts) == 2:
-            if m == "GET":
-                return self._public(self.pages.get(parts[1]) or self._missing("page", parts[1]))
-            if m == "PATCH":
-                return self._public(self.update_page(parts[1], body))
-        if parts == ["users"] and m == "GET":
-            rows = list(self.users.values())
-            start, size = int(req.q("start_cursor") or 0), int(req.q("page_size") or 100)
-            more = start + size < len(rows)
-            return {"object": "list", "results": rows[start:start + size],
-                    "next_cursor": str(start + size) if more else None, "has_more": more,
-                    "type": "user", "user": {}}
-        if parts == ["search"] and m == "POST":
-            try:
-                return emu_search.search(self, body)
-            except emu_search.SearchError as exc:
-                raise NotionError(400, "validation_error", exc.message) from None
-        if parts == ["users", "me"]:
-            return self.users[self.bot]
-        if parts[:1] == ["blocks"] and len(parts) == 2 and m == "DELETE":
-            return emu_blocks.delete_block(self, parts[1])
-        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "GET":
-            return emu_blocks.list_children(self, parts[1], req.q("start_cursor"),
-                                            req.q("page_size"))
-        if parts[:1] == ["blocks"] and parts[2:] == ["children"] and m == "PATCH":
-            return emu_blocks.append_children(self, parts[1], body.get("children") or [])
-        raise NotionError(400, "invalid_request_url", "Invalid request URL.")
-
-    @staticmethod
-    def _missing(kind: str, ident: str) -> Any:
-        raise NotionError(404, "object_not_found",
-                          f"Could not find {kind} with ID: {ident}. Make sure the relevant "
-                          "pages and databases are shared with your integration.")
+        """The route table's handler for the request (:mod:`adapters.notion.emu_routes`)."""
+        handler, parts = self.routes.find(req)
+        return handler(req, parts)

@@ -191,3 +191,24 @@ def test_malformed_ids_are_400(sandbox: NotionSandbox, path: str) -> None:
     resp = api(sandbox.emu, method, path, {} if method == "POST" else None)
     assert (resp.status_code, resp.json()["code"]) == (400, "validation_error")
     assert "should be a valid uuid" in resp.json()["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "invalid"),  # the recorded answer (test_api_response_error.yaml)
+    ("DELETE", "databases/{db}"), ("POST", "pages/{page}"), ("GET", "data_sources/{ds}/query"),
+    ("PUT", "users/me"), ("GET", "pages/{page}/nothing")])
+def test_unknown_paths_and_other_methods_are_invalid_request_url(
+        sandbox: NotionSandbox, method: str, path: str) -> None:
+    emu = sandbox.emu
+    pid = page(emu, sandbox.ds, "p")
+    resp = api(emu, method, path.format(db=sandbox.db, ds=sandbox.ds, page=pid),
+               {} if method in ("POST", "PUT") else None)
+    assert resp.json() | {"request_id": "-"} == {
+        "object": "error", "status": 400, "code": "invalid_request_url",
+        "message": "Invalid request URL.", "request_id": "-"}
+
+
+def test_ids_without_dashes_are_taken(sandbox: NotionSandbox) -> None:
+    pid = page(sandbox.emu, sandbox.ds, "bare")
+    got = api(sandbox.emu, "GET", f"pages/{pid.replace('-', '')}").json()
+    assert got["id"] == pid
