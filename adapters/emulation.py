@@ -60,6 +60,14 @@ class Response:
 #: a route's handler: the request and the path's named parts in, the emulator's answer out
 RouteHandler = Callable[[Request, dict[str, str]], Any]
 
+#: one request and the emulator's answer to it, shown to every observer (the test suite's
+#: conformance check validates them against the services' official descriptions)
+ExchangeObserver = Callable[["Emulator", Request, Response], None]
+
+#: observers of every exchange any emulator in this process serves; an injected fault's
+#: answer is not shown (it is the test's own invention, not the emulator's model of the API)
+OBSERVERS: list[ExchangeObserver] = []
+
 
 @dataclass(frozen=True)
 class Route:
@@ -217,6 +225,8 @@ class Emulator:
                 resp = self.handle(req)
         except Exception as exc:  # an emulator bug must show as a 500, not hang the client
             resp = self.error_body(500, f"emulator error: {exc!r}", "internal_server_error")
+        for observe in OBSERVERS:
+            observe(self, req, resp)
         if fault is not None and fault.kind is FaultKind.TIMEOUT_AFTER_WRITE:
             return resp, True
         return resp, False

@@ -23,6 +23,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+#: the conformance check (every emulator answer against the services' descriptions), and
+#: pytester for the test that it fails a test
+pytest_plugins = ["tests.support.conformance.plugin", "pytester"]
+
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 settings.register_profile("ci", max_examples=100, stateful_step_count=30, deadline=None,
                           derandomize=True, database=None, suppress_health_check=_SLOW_OK)

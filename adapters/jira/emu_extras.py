@@ -19,6 +19,11 @@ Answer = tuple[int, Any]
 LINK_TYPES = {"Blocks": ("blocks", "is blocked by"), "Relates": ("relates to", "relates to"),
               "Duplicate": ("duplicates", "is duplicated by")}
 EDITABLE = ("summary", "description", "priority", "labels", "duedate", "assignee", "parent")
+#: each editable system field's ``schema`` (Jira's JsonTypeBean, required in editmeta)
+SCHEMAS: dict[str, dict[str, str]] = {
+    "summary": {"type": "string"}, "description": {"type": "string"},
+    "priority": {"type": "priority"}, "labels": {"type": "array", "items": "string"},
+    "duedate": {"type": "date"}, "assignee": {"type": "user"}, "parent": {"type": "issuelink"}}
 
 
 def _body(req: Request) -> Any:
@@ -118,7 +123,8 @@ class JiraExtras:
     def editmeta(self, req: Request, p: dict[str, str]) -> Answer:
         self.emu._by_key(p["key"])
         return 200, {"fields": {f: {"required": f == "summary", "name": f.capitalize(),
-                                    "key": f, "operations": ["set"] + (
+                                    "key": f, "schema": SCHEMAS[f] | {"system": f},
+                                    "operations": ["set"] + (
                                         ["add", "remove"] if f == "labels" else [])}
                                 for f in EDITABLE}}
 

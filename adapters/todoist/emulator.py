@@ -91,10 +91,11 @@ class TodoistEmulator(Emulator):
             pid = self._id("p")
             self.projects[pid] = {
                 "id": pid, "name": name, "description": "", "child_order": len(self.projects),
-                "color": "charcoal", "collapsed": False, "shared": shared, "is_favorite": False,
+                "color": "charcoal", "is_collapsed": False, "is_shared": shared,
+                "is_favorite": False,
                 "is_archived": False, "is_deleted": False, "can_assign_tasks": shared,
                 "view_style": "list", "created_at": _now(), "inbox_project": inbox,
-                "parent_id": None}
+                "parent_id": None, "workspace_id": None, "folder_id": None}
             self._touch(self.projects[pid])
             return pid
 
@@ -102,7 +103,7 @@ class TodoistEmulator(Emulator):
         with self.lock:
             sid = self._id("s")
             self.sections[sid] = {"id": sid, "name": name, "project_id": project_id,
-                                  "section_order": len(self.sections), "collapsed": False,
+                                  "section_order": len(self.sections), "is_collapsed": False,
                                   "is_deleted": False}
             self._touch(self.sections[sid])
             return sid
@@ -151,7 +152,7 @@ class TodoistEmulator(Emulator):
             "priority": 1, "parent_id": None, "child_order": len(self.items),
             "section_id": None, "labels": [], "responsible_uid": None,
             "assigned_by_uid": None, "added_by_uid": "u1", "checked": False,
-            "is_deleted": False, "collapsed": False, "added_at": _now(),
+            "is_deleted": False, "is_collapsed": False, "added_at": _now(),
             "completed_at": None, "duration": None, "day_order": -1}
         self._apply(self.items[iid], a)
         return iid
@@ -169,6 +170,8 @@ class TodoistEmulator(Emulator):
                 value = ""
             elif key == "labels":
                 value = list(value or [])
+            elif key == "deadline" and isinstance(value, dict):
+                value = {"lang": "en"} | value  # Todoist answers the language it parsed in
             elif key == "parent_id" and value is not None and str(value) not in self.items:
                 raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
             item[key] = value
@@ -355,17 +358,16 @@ class TodoistEmulator(Emulator):
     def task_json(self, i: dict[str, Any]) -> dict[str, Any]:
         notes = sum(1 for n in self.notes.values() if n["item_id"] == i["id"]
                     and not n["is_deleted"])
-        return self._task(i) | {"is_collapsed": i["collapsed"], "note_count": notes,
+        return self._task(i) | {"note_count": notes,
                                 "updated_at": i.get("updated_at") or i["added_at"]}
 
     @staticmethod
     def section_json(s: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in s.items() if not k.startswith("_")} | {
-            "is_collapsed": s["collapsed"]}
+        return _rest_view(s, "is_deleted", "updated_at")
 
     @staticmethod
     def comment_json(n: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in n.items() if not k.startswith("_")} | {"task_id": n["item_id"]}
+        return _rest_view(n, "is_deleted", "updated_at")
 
     def filter_test(self, query: str) -> Callable[[dict[str, Any]], bool]:
         """The filter query as a test over tasks (:mod:`adapters.todoist.emu_filter`);
@@ -401,9 +403,15 @@ class TodoistEmulator(Emulator):
 
     @staticmethod
     def _project(p: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in p.items() if not k.startswith("_")} | {
-            "is_collapsed": p["collapsed"], "is_shared": p["shared"], "order": p["child_order"]}
+        return _rest_view(p, "is_deleted")
 
     @staticmethod
     def _task(i: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in i.items() if not k.startswith("_")}
+
+
+def _rest_view(obj: dict[str, Any], *sync_only: str) -> dict[str, Any]:
+    """A Sync resource as the REST routes answer it: without the emulator's own keys and the
+    Sync-only ones the REST object lacks (as in the official SDK's v1 examples); REST lists
+    only live objects, so ``is_deleted`` would always be false there."""
+    return {k: v for k, v in obj.items() if not k.startswith("_") and k not in sync_only}

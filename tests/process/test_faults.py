@@ -96,8 +96,8 @@ def test_an_event_in_a_zone_nobody_knows_is_read_in_the_calendars_zone(
     title = f"{key} odd zone"
     hub.boxes["gcal"].emu.insert("primary", {
         "id": "odd" + key, "summary": title,
-        "start": {"dateTime": "2026-12-10T10:00:00", "timeZone": "Foo/Bar"},
-        "end": {"dateTime": "2026-12-10T10:30:00", "timeZone": "Foo/Bar"}})
+        "start": {"dateTime": "2026-12-10T10:00:00+01:00", "timeZone": "Foo/Bar"},
+        "end": {"dateTime": "2026-12-10T10:30:00+01:00", "timeZone": "Foo/Bar"}})
     done = hub.sync()
     assert done.code == 0 and "Traceback" not in done.text, str(done)
     assert "Foo/Bar" in done.text, f"no warning about the zone:\n{done}"

@@ -22,6 +22,8 @@ def _timed(sandbox: GcalSandbox, title: str, zone: str, at: str = "2026-12-03T09
            ) -> str:
     # The emulator stores any timeZone, as Google returns whatever it holds: a zone Google
     # knows may be newer than this host's tz database (or a name kept for an imported event).
+    # Google answers such a time with its offset; for a zone the host cannot resolve the
+    # test gives it (the emulator could not work it out either).
     return str(sandbox.emu.insert("primary", {
         "id": uuid.uuid4().hex, "summary": title,
         "start": {"dateTime": at, "timeZone": zone},
@@ -30,7 +32,7 @@ def _timed(sandbox: GcalSandbox, title: str, zone: str, at: str = "2026-12-03T09
 
 def test_an_unknown_zone_is_read_in_the_calendars_zone_with_a_warning(
         sandbox: GcalSandbox, caplog: pytest.LogCaptureFixture) -> None:
-    odd = _timed(sandbox, "Foo meeting", "Foo/Bar")
+    odd = _timed(sandbox, "Foo meeting", "Foo/Bar", at="2026-12-03T09:00:00+01:00")
     fine = _timed(sandbox, "Berlin meeting", "Europe/Berlin")
     a = build(sandbox)
     with caplog.at_level(logging.WARNING, logger="synchub.adapters"):
@@ -67,6 +69,7 @@ def test_a_legacy_zone_name_resolves_through_zoneinfo(sandbox: GcalSandbox) -> N
                                          tz="US/Pacific")
 
 
+@pytest.mark.nonconforming("plants a start Google would never answer with ('soon')")
 def test_a_malformed_start_is_unreadable_and_the_other_events_are_listed(
         sandbox: GcalSandbox) -> None:
     bad = str(sandbox.emu.insert("primary", {

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from adapters.base import ValueMap, WebhookRejected
-from adapters.notion import NotionScope
+from adapters.notion import NotionScope, emu_blocks
 from adapters.notion.client import error_for
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import SCHEMA, NotionSandbox
@@ -187,8 +187,9 @@ def test_description_in_the_page_body(harness: NotionHarness) -> None:
     created = a.create(Item(title="x", description=text), origin="L", idempotency_key="k")
     blocks = emu.children[created.ref]
     assert [b["type"] for b in blocks] == ["paragraph", "paragraph"]
-    emu.children[created.ref].append({"object": "block", "id": "h1", "type": "heading_1",
-                                      "heading_1": {"rich_text": []}})
+    with emu.lock:  # a heading the user added in Notion
+        emu_blocks.append_children(emu, created.ref, [{"type": "heading_1",
+                                                       "heading_1": {"rich_text": []}}])
     got = a.get(created.ref)
     assert got is not None and got.item.description == text
     a.update(created.ref, Item(title="x", description="Only this"),
