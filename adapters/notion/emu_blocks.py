@@ -6,7 +6,9 @@ takes at most 100 children (each with its own ``children``, two levels deep at m
 answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
 ``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
 ``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
-as Notion does.
+as Notion does. A deleted block can be restored (an update with ``archived`` or ``in_trash``
+false, as notion-sdk-py's ``test_blocks_delete`` does): it is back where it was, with its
+children.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from adapters.notion.emu_values import NotionError
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
+
+#: where a deleted block was: its parent, its place there, and the children lists under it
+Place = tuple[str, int, dict[str, list[dict[str, Any]]]]
 
 MAX_CHILDREN = 100
 MAX_DEPTH = 2  # levels of nested children one append may carry
@@ -161,8 +166,9 @@ def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     if found is None:
         raise archived() if block_id in emu.trashed_blocks else not_found(block_id)
     parent, block = found
+    index = emu.children[parent].index(block)
     emu.children[parent].remove(block)
-    _drop_descendants(emu, block_id)
+    emu.block_places[block_id] = (parent, index, _drop_descendants(emu, block_id))
     if parent in emu.pages:
         emu.touch(emu.pages[parent])
     gone = {**block, "in_trash": True, "archived": True, "last_edited_time": emu.minute()}
@@ -170,9 +176,36 @@ def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     return gone
 
 
-def _drop_descendants(emu: NotionEmulator, block_id: str) -> None:
-    for child in emu.children.pop(block_id, []):
-        _drop_descendants(emu, child["id"])
+def restore_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
+    """A deleted block back in its place, with the blocks that were under it."""
+    gone = emu.trashed_blocks[block_id]
+    parent, index, below = emu.block_places.get(
+        block_id, (gone["parent"][gone["parent"]["type"]], MAX_CHILDREN, {}))
+    siblings = emu.children.get(parent)
+    if siblings is None:  # its parent is gone too
+        raise archived()
+    del emu.trashed_blocks[block_id]
+    emu.block_places.pop(block_id, None)
+    block = {**gone, "in_trash": False, "archived": False, "last_edited_time": emu.minute()}
+    siblings.insert(min(index, len(siblings)), block)
+    emu.children.update(below)
+    emu.children.setdefault(block_id, [])
+    if parent in emu.pages:
+        emu.touch(emu.pages[parent])
+    return block
+
+
+def _drop_descendants(emu: NotionEmulator, block_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Take the block's children lists (and theirs) out; answers them, to restore."""
+    dropped: dict[str, list[dict[str, Any]]] = {}
+    todo = [block_id]
+    while todo:
+        bid = todo.pop()
+        kids = emu.children.pop(bid, None)
+        if kids is not None:
+            dropped[bid] = kids
+            todo.extend(k["id"] for k in kids)
+    return dropped
 
 
 def _siblings(emu: NotionEmulator, parent: str) -> list[dict[str, Any]]:
