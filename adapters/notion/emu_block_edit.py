@@ -27,7 +27,7 @@ def retrieve(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     if block_id in emu.pages:
         return emu_blocks.page_block(emu, block_id)
     if block_id in emu.databases:
-        return emu_databases.database_block(emu, block_id)
+        return emu_blocks.database_block(emu, block_id)
     found = emu_blocks.find(emu, block_id)
     if found is None:  # a deleted block is still there to read, in the trash
         return emu.trashed_blocks.get(block_id) or _missing(block_id)
@@ -48,7 +48,7 @@ def update(emu: NotionEmulator, block_id: str, body: dict[str, Any]) -> dict[str
     flags = {f: body[f] for f in FLAGS if f in body}
     if block_id in emu.databases:
         if not flags:
-            return emu_databases.database_block(emu, block_id)
+            return emu_blocks.database_block(emu, block_id)
         return emu_databases.trash_database(emu, block_id, any(flags.values()))
     if any(flags.values()):
         return delete(emu, block_id)

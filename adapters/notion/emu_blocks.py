@@ -6,13 +6,15 @@ takes at most 100 children (each with its own ``children``, two levels deep at m
 answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
 ``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
 ``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
-as Notion does. A deleted block can be restored (an update with ``archived`` or ``in_trash``
-false, as notion-sdk-py's ``test_blocks_delete`` does): it is back where it was, with its
-children.
+as Notion does. A page or database made under a page is listed there as its ``child_page`` or
+``child_database`` block (until trashed or moved away). A deleted block can be restored (an
+update with ``archived`` or ``in_trash`` false, as notion-sdk-py's ``test_blocks_delete``
+does): it is back where it was, with its children.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +48,27 @@ def page_size(raw: Any) -> int:
 
 def list_children(emu: NotionEmulator, parent: str, start_cursor: str | None,
                   page_size_arg: Any) -> dict[str, Any]:
-    return paged_by_id(_siblings(emu, parent), start_cursor, page_size_arg, "block")
+    """The blocks under ``parent``; a page or database made there is its ``child_page`` or
+    ``child_database`` block, in its place, until it is trashed."""
+    rows = []
+    for block in _siblings(emu, parent):
+        if block["type"] in LINKS:
+            block = LINKS[block["type"]](emu, block["id"])
+            if block["in_trash"]:
+                continue
+        rows.append(block)
+    return paged_by_id(rows, start_cursor, page_size_arg, "block")
+
+
+def link(emu: NotionEmulator, parent: dict[str, Any], ident: str, kind: str) -> None:
+    """A page or database made under a page is listed among its blocks."""
+    if parent["type"] == "page_id" and parent["page_id"] in emu.children:
+        emu.children[parent["page_id"]].append({"object": "block", "id": ident, "type": kind})
+
+
+def unlink(emu: NotionEmulator, parent: dict[str, Any], ident: str) -> None:
+    siblings = emu.children.get(parent.get("page_id") or "", [])
+    siblings[:] = [b for b in siblings if b["id"] != ident]
 
 
 def paged_by_id(rows: list[dict[str, Any]], start_cursor: str | None, page_size_arg: Any,
@@ -134,14 +156,33 @@ def find(emu: NotionEmulator, block_id: str) -> tuple[str, dict[str, Any]] | Non
 def page_block(emu: NotionEmulator, page_id: str) -> dict[str, Any]:
     """A page as the ``child_page`` block Notion answers for its id under ``/v1/blocks``."""
     page = emu.pages[page_id]
-    title = next((p for p in page["properties"].values() if p["type"] == "title"), None)
     return {"object": "block", "id": page_id, "parent": page["parent"],
             "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
             "created_by": page["created_by"], "last_edited_by": page["last_edited_by"],
             "has_children": bool(emu.children.get(page_id)), "in_trash": page["in_trash"],
-            "type": "child_page", "child_page": {"title": "".join(
-                t["plain_text"] for t in (title or {}).get("title", []))},
+            "type": "child_page", "child_page": {"title": emu_values.title_of(page)},
             "archived": page["in_trash"]}
+
+
+def _minute(stamp: str) -> str:
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:00.000Z")
+
+
+def database_block(emu: NotionEmulator, db: str) -> dict[str, Any]:
+    """A database as the ``child_database`` block Notion answers for its id."""
+    database = emu.databases[db]
+    return {"object": "block", "id": db, "parent": database["parent"],
+            "created_time": _minute(database["created_time"]),
+            "last_edited_time": _minute(database["last_edited_time"]),
+            "created_by": {"object": "user", "id": emu.bot},
+            "last_edited_by": {"object": "user", "id": emu.bot}, "has_children": False,
+            "in_trash": database["in_trash"], "type": "child_database",
+            "child_database": {"title": emu_values.title_of(database)},
+            "archived": database["in_trash"]}
+
+
+LINKS = {"child_page": page_block, "child_database": database_block}
 
 
 def archived() -> NotionError:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Response
 from adapters.notion import emu_blocks, emu_pages, emu_schema
-from adapters.notion.emu_values import NotionError, file_object, not_found, uuid_of
+from adapters.notion.emu_values import NotionError, file_object, not_found, title_of, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -73,7 +73,7 @@ def new_data_source(emu: NotionEmulator, db: str, title: list[dict[str, Any]],
         "database_parent": database["parent"], "url": database["url"], "public_url": None,
         "in_trash": False, "archived": False}
     emu_schema.update(emu, ds, properties)
-    database["data_sources"].append({"id": ds, "name": emu_pages.title_of(emu.sources[ds])})
+    database["data_sources"].append({"id": ds, "name": title_of(emu.sources[ds])})
     return ds
 
 
@@ -85,6 +85,7 @@ def create_database(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]
     db, _ = new_database(emu, body.get("title") or [], properties, parent=parent,
                          **{k: body[k] for k in ("description", "icon", "cover", "is_inline")
                             if k in body})
+    emu_blocks.link(emu, parent, db, "child_database")
     return emu.databases[db]
 
 
@@ -128,7 +129,7 @@ def update_database(emu: NotionEmulator, db: str, body: dict[str, Any]) -> dict[
                                 "is_locked"))
     database["last_edited_time"] = _stamp(emu)
     for entry in database["data_sources"]:  # a data source is named after its database
-        entry["name"] = emu_pages.title_of(emu.sources[entry["id"]])
+        entry["name"] = title_of(emu.sources[entry["id"]])
     return database
 
 
@@ -142,7 +143,7 @@ def update_data_source(emu: NotionEmulator, ds: str, body: dict[str, Any]) -> di
     database = emu.databases.get(source["parent"]["database_id"])
     for entry in (database or {}).get("data_sources", []):
         if entry["id"] == ds:
-            entry["name"] = emu_pages.title_of(source)
+            entry["name"] = title_of(source)
     return source
 
 
@@ -154,23 +155,6 @@ def templates(emu: NotionEmulator, ds: str) -> Response:
     return Response.json({"templates": [], "has_more": False, "next_cursor": None})
 
 
-def _minute(stamp: str) -> str:
-    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:00.000Z")
-
-
-def database_block(emu: NotionEmulator, db: str) -> dict[str, Any]:
-    """A database as the ``child_database`` block Notion answers for its id."""
-    database = emu.databases[db]
-    return {"object": "block", "id": db, "parent": database["parent"],
-            "created_time": _minute(database["created_time"]),
-            "last_edited_time": _minute(database["last_edited_time"]),
-            "created_by": _user(emu), "last_edited_by": _user(emu), "has_children": False,
-            "in_trash": database["in_trash"], "type": "child_database",
-            "child_database": {"title": emu_pages.title_of(database)},
-            "archived": database["in_trash"]}
-
-
 def trash_database(emu: NotionEmulator, db: str, trashed: bool = True) -> dict[str, Any]:
     """``DELETE /v1/blocks/{id}`` of a database (or an update of its block's flags)."""
     database = emu.databases[db]
@@ -178,4 +162,4 @@ def trash_database(emu: NotionEmulator, db: str, trashed: bool = True) -> dict[s
         raise emu_blocks.archived()
     database["in_trash"] = database["archived"] = trashed
     database["last_edited_time"] = _stamp(emu)
-    return database_block(emu, db)
+    return emu_blocks.database_block(emu, db)

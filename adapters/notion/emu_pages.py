@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from adapters.notion import emu_blocks
-from adapters.notion.emu_values import NotionError, empty, not_found, uuid_of
+from adapters.notion.emu_values import NotionError, empty, not_found, title_of, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -24,15 +24,6 @@ PARENTS = ("data_source_id", "database_id", "page_id", "workspace")
 
 def _bad(message: str) -> NotionError:
     return NotionError(400, "validation_error", f"body failed validation: {message}")
-
-
-def title_of(obj: dict[str, Any]) -> str:
-    """The plain title of a page (its title property) or a database or data source."""
-    parts = obj.get("title")
-    if parts is None:
-        parts = next((p["title"] for p in obj.get("properties", {}).values()
-                      if p.get("type") == "title"), [])
-    return "".join(str(t.get("plain_text") or "") for t in parts or [])
 
 
 def name_of(emu: NotionEmulator, kind: str, ident: str) -> str | None:
@@ -94,6 +85,7 @@ def create(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]:
     parent = parent_of(emu, body.get("parent"))
     page = emu.new_page(parent, body.get("properties") or {}, icon=body.get("icon"),
                         cover=body.get("cover"))
+    emu_blocks.link(emu, parent, page["id"], "child_page")
     if body.get("children"):
         emu_blocks.append_children(emu, page["id"], body["children"])
     return page
@@ -119,6 +111,8 @@ def move(emu: NotionEmulator, page_id: str, body: dict[str, Any]) -> dict[str, A
                         spec["type"]: empty(spec)}
         if spec["type"] == "title" and title is not None:
             values[name]["title"] = title["title"]
+    emu_blocks.unlink(emu, page["parent"], page_id)
+    emu_blocks.link(emu, parent, page_id, "child_page")
     page["parent"], page["properties"] = parent, values
     emu.touch(page)
     return page

@@ -131,6 +131,16 @@ def _mention(given: dict[str, Any], names: Names) -> dict[str, Any]:
             "annotations": _annotations(), "plain_text": plain, "href": href}
 
 
+def title_of(obj: dict[str, Any]) -> str:
+    """The plain title of a page (its title property) or a database or data source."""
+    parts = obj.get("title")
+    if parts is None:
+        parts = next((p["title"] for p in obj.get("properties", {}).values()
+                      if p.get("type") == "title"), [])
+    return "".join(str(t.get("plain_text") or "") for t in parts or [])
+
+
+
 ICON_TYPES = ("emoji", "external", "file", "custom_emoji")
 
 

@@ -101,6 +101,31 @@ def test_moving_a_page_keeps_its_title_and_not_under_itself(site: Site) -> None:
         [b["id"]]
 
 
+def test_a_page_lists_the_pages_and_databases_made_in_it_as_blocks(site: Site) -> None:
+    sb, notion = site
+    home = top_page(sb)
+    first = subpage(notion, home, "First")
+    notion.blocks.children.append(block_id=home, children=[
+        {"paragraph": {"rich_text": rich("between")}}])
+    db = notion.databases.create(parent={"type": "page_id", "page_id": home},
+                                 title=rich("Table"))
+    second = subpage(notion, home, "Second")
+    listed = notion.blocks.children.list(block_id=home)["results"]
+    assert [b["type"] for b in listed] == ["child_page", "paragraph", "child_database",
+                                           "child_page"]
+    assert [b["id"] for b in listed[::2]] == [first["id"], db["id"]]
+    assert listed[3]["child_page"] == {"title": "Second"}
+    notion.pages.update(page_id=first["id"], properties={"title": rich("Renamed")})
+    notion.blocks.delete(block_id=db["id"])
+    notion.request(path=f"pages/{second['id']}/move", method="POST",
+                   body={"parent": {"page_id": first["id"]}})
+    listed = notion.blocks.children.list(block_id=home)["results"]
+    assert [(b["type"], b.get("child_page")) for b in listed] == [
+        ("child_page", {"title": "Renamed"}), ("paragraph", None)]
+    assert [b["id"] for b in notion.blocks.children.list(block_id=first["id"])["results"]] \
+        == [second["id"]]
+
+
 def test_databases_are_made_renamed_and_trashed_as_their_block(site: Site) -> None:
     sb, notion = site
     home = top_page(sb)
