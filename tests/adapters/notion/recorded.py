@@ -90,6 +90,17 @@ def interactions() -> Iterator[Interaction]:
         yield from recorded
 
 
+def answers(cassette: str, method: str, path: str = "") -> list[Interaction]:
+    """The cassette's ``method`` calls whose path matches the pattern ``path``, in order."""
+    return [it for it in cassettes()[cassette]
+            if it.method == method and re.search(path, it.path)]
+
+
+def answer(cassette: str, method: str, path: str = "") -> Interaction:
+    """The first of :func:`answers`."""
+    return answers(cassette, method, path)[0]
+
+
 def objects(value: Any) -> Iterator[dict[str, Any]]:
     """Every JSON object with an ``object`` key in ``value``, outermost first."""
     if isinstance(value, dict):
