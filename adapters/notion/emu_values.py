@@ -74,9 +74,7 @@ def rich(value: Any, names: Names | None = None) -> list[dict[str, Any]]:
         kind = part.get("type") or next((k for k in RICH_TYPES if k in part), "text")
         item: dict[str, Any]
         if kind == "equation":
-            expression = str((part.get("equation") or {}).get("expression", ""))
-            item = {"type": "equation", "equation": {"expression": expression},
-                    "annotations": _annotations(), "plain_text": expression, "href": None}
+            item = _equation(part.get("equation") or {})
         elif kind == "mention":
             item = _mention(part.get("mention") or {}, names or (lambda kind, ident: None))
         elif kind == "text":
@@ -88,6 +86,12 @@ def rich(value: Any, names: Names | None = None) -> list[dict[str, Any]]:
         item["annotations"].update(part.get("annotations") or {})
         out.append(item)
     return out
+
+
+def _equation(given: dict[str, Any]) -> dict[str, Any]:
+    expression = str(given.get("expression", ""))
+    return {"type": "equation", "equation": {"expression": expression},
+            "annotations": _annotations(), "plain_text": expression, "href": None}
 
 
 def _text_element(given: dict[str, Any]) -> dict[str, Any]:
