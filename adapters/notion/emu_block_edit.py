@@ -1,19 +1,20 @@
-"""``GET`` and ``PATCH /v1/blocks/{id}`` in the Notion emulator, as the recorded traffic shows
-them (notion-sdk-py's ``test_blocks_retrieve`` and ``test_blocks_update`` cassettes).
+"""``GET``, ``PATCH`` and ``DELETE /v1/blocks/{id}`` in the Notion emulator, as the recorded
+traffic shows them (notion-sdk-py's ``test_blocks_retrieve``, ``test_blocks_update`` and
+``test_blocks_delete`` cassettes).
 
-A block answers as it is listed; a page's id answers as its ``child_page`` block. An update
-gives the block's own type object (``{"paragraph": {"rich_text": [...]}}``): the keys given
-replace the stored ones (rich text as Notion stores it, annotations filled in), another type's
-object is a 400. ``archived`` or ``in_trash`` true deletes the block (or trashes the page), as
-``DELETE`` does; false on a page restores it. A deleted block is still read (``in_trash``
-true), and editing it is Notion's 400.
+A block answers as it is listed; a page's id answers as its ``child_page`` block, a database's
+as its ``child_database`` block. An update gives the block's own type object (``{"paragraph":
+{"rich_text": [...]}}``): the keys given replace the stored ones (rich text as Notion stores it,
+annotations filled in), another type's object is a 400. ``archived`` or ``in_trash`` true
+deletes the block (or trashes the page or database), as ``DELETE`` does; false restores it. A
+deleted block is still read (``in_trash`` true), and editing it is Notion's 400.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion import emu_blocks
+from adapters.notion import emu_blocks, emu_databases
 from adapters.notion.emu_values import NotionError
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ FLAGS = ("archived", "in_trash")
 def retrieve(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     if block_id in emu.pages:
         return emu_blocks.page_block(emu, block_id)
+    if block_id in emu.databases:
+        return emu_blocks.database_block(emu, block_id)
     found = emu_blocks.find(emu, block_id)
     if found is None:  # a deleted block is still there to read, in the trash
         return emu.trashed_blocks.get(block_id) or _missing(block_id)
@@ -35,16 +38,31 @@ def _missing(block_id: str) -> Any:
     raise emu_blocks.not_found(block_id)
 
 
+def delete(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
+    if block_id in emu.databases:
+        return emu_databases.trash_database(emu, block_id)
+    return emu_blocks.delete_block(emu, block_id)
+
+
 def update(emu: NotionEmulator, block_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    if any(body.get(f) for f in FLAGS):
-        return emu_blocks.delete_block(emu, block_id)
+    flags = {f: body[f] for f in FLAGS if f in body}
+    if block_id in emu.databases:
+        if not flags:
+            return emu_blocks.database_block(emu, block_id)
+        return emu_databases.trash_database(emu, block_id, any(flags.values()))
+    if any(flags.values()):
+        return delete(emu, block_id)
     if block_id in emu.pages:  # a page's content is edited through its own endpoints
-        emu.update_page(block_id, {f: body[f] for f in FLAGS if f in body})
+        emu.update_page(block_id, flags)
         return emu_blocks.page_block(emu, block_id)
     found = emu_blocks.find(emu, block_id)
+    if found is None and block_id in emu.trashed_blocks:
+        if not flags:
+            raise emu_blocks.archived()
+        emu_blocks.restore_block(emu, block_id)
+        found = emu_blocks.find(emu, block_id)
     if found is None:
-        raise emu_blocks.archived() if block_id in emu.trashed_blocks else \
-            emu_blocks.not_found(block_id)
+        raise emu_blocks.not_found(block_id)
     parent, block = found
     _edit(emu, block, {k: v for k, v in body.items() if k not in (*FLAGS, "type")})
     block["last_edited_time"] = emu.minute()

@@ -6,11 +6,15 @@ takes at most 100 children (each with its own ``children``, two levels deep at m
 answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
 ``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
 ``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
-as Notion does.
+as Notion does. A page or database made under a page is listed there as its ``child_page`` or
+``child_database`` block (until trashed or moved away). A deleted block can be restored (an
+update with ``archived`` or ``in_trash`` false, as notion-sdk-py's ``test_blocks_delete``
+does): it is back where it was, with its children.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +23,9 @@ from adapters.notion.emu_values import NotionError
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
+
+#: where a deleted block was: its parent, its place there, and the children lists under it
+Place = tuple[str, int, dict[str, list[dict[str, Any]]]]
 
 MAX_CHILDREN = 100
 MAX_DEPTH = 2  # levels of nested children one append may carry
@@ -41,7 +48,27 @@ def page_size(raw: Any) -> int:
 
 def list_children(emu: NotionEmulator, parent: str, start_cursor: str | None,
                   page_size_arg: Any) -> dict[str, Any]:
-    return paged_by_id(_siblings(emu, parent), start_cursor, page_size_arg, "block")
+    """The blocks under ``parent``; a page or database made there is its ``child_page`` or
+    ``child_database`` block, in its place, until it is trashed."""
+    rows = []
+    for block in _siblings(emu, parent):
+        if block["type"] in LINKS:
+            block = LINKS[block["type"]](emu, block["id"])
+            if block["in_trash"]:
+                continue
+        rows.append(block)
+    return paged_by_id(rows, start_cursor, page_size_arg, "block")
+
+
+def link(emu: NotionEmulator, parent: dict[str, Any], ident: str, kind: str) -> None:
+    """A page or database made under a page is listed among its blocks."""
+    if parent["type"] == "page_id" and parent["page_id"] in emu.children:
+        emu.children[parent["page_id"]].append({"object": "block", "id": ident, "type": kind})
+
+
+def unlink(emu: NotionEmulator, parent: dict[str, Any], ident: str) -> None:
+    siblings = emu.children.get(parent.get("page_id") or "", [])
+    siblings[:] = [b for b in siblings if b["id"] != ident]
 
 
 def paged_by_id(rows: list[dict[str, Any]], start_cursor: str | None, page_size_arg: Any,
@@ -129,14 +156,33 @@ def find(emu: NotionEmulator, block_id: str) -> tuple[str, dict[str, Any]] | Non
 def page_block(emu: NotionEmulator, page_id: str) -> dict[str, Any]:
     """A page as the ``child_page`` block Notion answers for its id under ``/v1/blocks``."""
     page = emu.pages[page_id]
-    title = next((p for p in page["properties"].values() if p["type"] == "title"), None)
     return {"object": "block", "id": page_id, "parent": page["parent"],
             "created_time": page["created_time"], "last_edited_time": page["last_edited_time"],
             "created_by": page["created_by"], "last_edited_by": page["last_edited_by"],
             "has_children": bool(emu.children.get(page_id)), "in_trash": page["in_trash"],
-            "type": "child_page", "child_page": {"title": "".join(
-                t["plain_text"] for t in (title or {}).get("title", []))},
+            "type": "child_page", "child_page": {"title": emu_values.title_of(page)},
             "archived": page["in_trash"]}
+
+
+def _minute(stamp: str) -> str:
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:00.000Z")
+
+
+def database_block(emu: NotionEmulator, db: str) -> dict[str, Any]:
+    """A database as the ``child_database`` block Notion answers for its id."""
+    database = emu.databases[db]
+    return {"object": "block", "id": db, "parent": database["parent"],
+            "created_time": _minute(database["created_time"]),
+            "last_edited_time": _minute(database["last_edited_time"]),
+            "created_by": {"object": "user", "id": emu.bot},
+            "last_edited_by": {"object": "user", "id": emu.bot}, "has_children": False,
+            "in_trash": database["in_trash"], "type": "child_database",
+            "child_database": {"title": emu_values.title_of(database)},
+            "archived": database["in_trash"]}
+
+
+LINKS = {"child_page": page_block, "child_database": database_block}
 
 
 def archived() -> NotionError:
@@ -161,8 +207,9 @@ def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     if found is None:
         raise archived() if block_id in emu.trashed_blocks else not_found(block_id)
     parent, block = found
+    index = emu.children[parent].index(block)
     emu.children[parent].remove(block)
-    _drop_descendants(emu, block_id)
+    emu.block_places[block_id] = (parent, index, _drop_descendants(emu, block_id))
     if parent in emu.pages:
         emu.touch(emu.pages[parent])
     gone = {**block, "in_trash": True, "archived": True, "last_edited_time": emu.minute()}
@@ -170,9 +217,36 @@ def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
     return gone
 
 
-def _drop_descendants(emu: NotionEmulator, block_id: str) -> None:
-    for child in emu.children.pop(block_id, []):
-        _drop_descendants(emu, child["id"])
+def restore_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
+    """A deleted block back in its place, with the blocks that were under it."""
+    gone = emu.trashed_blocks[block_id]
+    parent, index, below = emu.block_places.get(
+        block_id, (gone["parent"][gone["parent"]["type"]], MAX_CHILDREN, {}))
+    siblings = emu.children.get(parent)
+    if siblings is None:  # its parent is gone too
+        raise archived()
+    del emu.trashed_blocks[block_id]
+    emu.block_places.pop(block_id, None)
+    block = {**gone, "in_trash": False, "archived": False, "last_edited_time": emu.minute()}
+    siblings.insert(min(index, len(siblings)), block)
+    emu.children.update(below)
+    emu.children.setdefault(block_id, [])
+    if parent in emu.pages:
+        emu.touch(emu.pages[parent])
+    return block
+
+
+def _drop_descendants(emu: NotionEmulator, block_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Take the block's children lists (and theirs) out; answers them, to restore."""
+    dropped: dict[str, list[dict[str, Any]]] = {}
+    todo = [block_id]
+    while todo:
+        bid = todo.pop()
+        kids = emu.children.pop(bid, None)
+        if kids is not None:
+            dropped[bid] = kids
+            todo.extend(k["id"] for k in kids)
+    return dropped
 
 
 def _siblings(emu: NotionEmulator, parent: str) -> list[dict[str, Any]]:

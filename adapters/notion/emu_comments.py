@@ -1,6 +1,7 @@
 """Comments in the Notion emulator: ``POST /v1/comments`` (on a page, or a reply in an
 existing discussion), ``GET /v1/comments?block_id=`` (a page of at most 100, the next
-comment's id as ``start_cursor``) and ``GET /v1/comments/{id}``, in the shape the recorded
+comment's id as ``start_cursor``), ``GET``, ``PATCH`` (its ``rich_text``) and ``DELETE
+/v1/comments/{id}`` (answered with the comment, gone from then on), in the shape the recorded
 traffic shows (notion-sdk-py's ``test_comments_*`` cassettes): ``parent``, ``discussion_id``,
 times, ``created_by``, ``rich_text`` and ``display_name`` (the integration's name)."""
 
@@ -72,3 +73,18 @@ def retrieve(emu: NotionEmulator, comment_id: str) -> dict[str, Any]:
         raise NotionError(404, "object_not_found",
                           f"Could not find comment with ID: {comment_id}.")
     return found
+
+
+def update(emu: NotionEmulator, comment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    comment = retrieve(emu, comment_id)
+    if not body.get("rich_text"):
+        raise _bad("body.rich_text should be defined, instead was `undefined`.")
+    comment["rich_text"] = emu.rich(body["rich_text"])
+    comment["last_edited_time"] = emu.minute()
+    return comment
+
+
+def delete(emu: NotionEmulator, comment_id: str) -> dict[str, Any]:
+    comment = retrieve(emu, comment_id)
+    emu.comments.remove(comment)
+    return comment

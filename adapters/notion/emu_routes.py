@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.emulation import Request, RouteHandler, Router
-from adapters.notion import emu_block_edit, emu_blocks, emu_comments, emu_items, emu_search
+from adapters.emulation import Request, Response, RouteHandler, Router
+from adapters.notion import (
+    emu_block_edit,
+    emu_blocks,
+    emu_comments,
+    emu_databases,
+    emu_items,
+    emu_pages,
+    emu_search,
+)
 from adapters.notion.emu_values import NotionError, not_found, uuid_of
 
 if TYPE_CHECKING:
@@ -39,18 +47,23 @@ class NotionRoutes:
         self.emu = emu
         self.router = Router()
         r = self.router.add
-        r("GET", "/v1/databases/{database_id}", self.database)
+        r("POST", "/v1/databases", self.create_database)
+        r("GET,PATCH", "/v1/databases/{database_id}", self.database)
+        r("POST", "/v1/data_sources", self.create_data_source)
         r("GET,PATCH", "/v1/data_sources/{data_source_id}", self.data_source)
         r("POST", "/v1/data_sources/{data_source_id}/query", self.query)
+        r("GET", "/v1/data_sources/{data_source_id}/templates", self.templates)
         r("POST", "/v1/pages", self.create_page)
         r("GET", "/v1/pages/{page_id}", self.get_page)
         r("PATCH", "/v1/pages/{page_id}", self.update_page)
+        r("POST", "/v1/pages/{page_id}/move", self.move_page)
         r("GET", "/v1/pages/{page_id}/properties/{property_id}", self.property_item)
         r("GET", "/v1/users", self.users)
         r("GET", "/v1/users/me", self.me)
         r("GET", "/v1/users/{user_id}", self.user)
         r("GET,POST", "/v1/comments", self.comments)
-        r("GET", "/v1/comments/{comment_id}", self.comment)
+        r("GET,PATCH,DELETE", "/v1/comments/{comment_id}", self.comment)
+        r("GET", "/v1/custom_emojis", self.custom_emojis)
         r("POST", "/v1/search", self.search)
         r("GET", "/v1/blocks/{block_id}", self.block)
         r("PATCH", "/v1/blocks/{block_id}", self.update_block)
@@ -70,19 +83,35 @@ class NotionRoutes:
 
     # -- databases and data sources -----------------------------------------------------------
 
+    def _may_edit(self) -> None:
+        if not self.emu.allow_schema_edits:
+            raise NotionError(403, "restricted_resource", "Insufficient permissions for this "
+                              "endpoint.")
+
+    def create_database(self, req: Request, p: Parts) -> Any:
+        return emu_databases.create_database(self.emu, body_of(req))
+
     def database(self, req: Request, p: Parts) -> Any:
-        return self.emu.databases.get(p["database_id"]) or missing("database",
-                                                                     p["database_id"])
+        db = self.emu.databases.get(p["database_id"]) or missing("database", p["database_id"])
+        if req.method == "PATCH":
+            self._may_edit()
+            return emu_databases.update_database(self.emu, p["database_id"], body_of(req))
+        return db
+
+    def create_data_source(self, req: Request, p: Parts) -> Any:
+        return emu_databases.create_data_source(self.emu, body_of(req))
 
     def data_source(self, req: Request, p: Parts) -> Any:
         ds = self.emu.sources.get(p["data_source_id"]) or missing("data_source",
                                                                     p["data_source_id"])
         if req.method == "PATCH":
-            if not self.emu.allow_schema_edits:
-                raise NotionError(403, "restricted_resource", "Insufficient permissions "
-                                  "for this endpoint.")
-            self.emu._set_properties(p["data_source_id"], body_of(req).get("properties") or {})
+            self._may_edit()
+            return emu_databases.update_data_source(self.emu, p["data_source_id"],
+                                                    body_of(req))
         return ds
+
+    def templates(self, req: Request, p: Parts) -> Response:
+        return emu_databases.templates(self.emu, p["data_source_id"])
 
     def query(self, req: Request, p: Parts) -> Any:
         return self.emu.query(p["data_source_id"], body_of(req))
@@ -90,14 +119,7 @@ class NotionRoutes:
     # -- pages --------------------------------------------------------------------------------
 
     def create_page(self, req: Request, p: Parts) -> Any:
-        body = body_of(req)
-        parent = body.get("parent") or {}
-        ds = parent.get("data_source_id") or missing("data_source", "?")
-        page = self.emu.create_page(ds, body.get("properties") or {}, icon=body.get("icon"),
-                                    cover=body.get("cover"))
-        if body.get("children"):
-            emu_blocks.append_children(self.emu, page["id"], body["children"])
-        return self.emu._public(page)
+        return self.emu._public(emu_pages.create(self.emu, body_of(req)))
 
     def get_page(self, req: Request, p: Parts) -> Any:
         return self.emu._public(self.emu.pages.get(p["page_id"]) or missing("page",
@@ -105,6 +127,9 @@ class NotionRoutes:
 
     def update_page(self, req: Request, p: Parts) -> Any:
         return self.emu._public(self.emu.update_page(p["page_id"], body_of(req)))
+
+    def move_page(self, req: Request, p: Parts) -> Any:
+        return self.emu._public(emu_pages.move(self.emu, p["page_id"], body_of(req)))
 
     def property_item(self, req: Request, p: Parts) -> Any:
         return emu_items.retrieve(self.emu, p["page_id"], p["property_id"],
@@ -135,7 +160,17 @@ class NotionRoutes:
                                     req.q("page_size"))
 
     def comment(self, req: Request, p: Parts) -> Any:
-        return emu_comments.retrieve(self.emu, uuid_of("path.comment_id", p["comment_id"]))
+        ident = uuid_of("path.comment_id", p["comment_id"])
+        if req.method == "PATCH":
+            return emu_comments.update(self.emu, ident, body_of(req))
+        if req.method == "DELETE":
+            return emu_comments.delete(self.emu, ident)
+        return emu_comments.retrieve(self.emu, ident)
+
+    def custom_emojis(self, req: Request, p: Parts) -> Any:
+        """The workspace's custom emojis: none in the emulator (the recorded envelope)."""
+        return {"object": "list", "type": "custom_emoji", "results": [], "has_more": False,
+                "next_cursor": None}
 
     def search(self, req: Request, p: Parts) -> Any:
         try:
@@ -152,7 +187,7 @@ class NotionRoutes:
         return emu_block_edit.update(self.emu, p["block_id"], body_of(req))
 
     def delete_block(self, req: Request, p: Parts) -> Any:
-        return emu_blocks.delete_block(self.emu, p["block_id"])
+        return emu_block_edit.delete(self.emu, p["block_id"])
 
     def children(self, req: Request, p: Parts) -> Any:
         return emu_blocks.list_children(self.emu, p["block_id"], req.q("start_cursor"),

@@ -94,7 +94,7 @@ def _rekey(mapping: dict[str, Any], old: str, new: str) -> None:
 
 def update(emu: NotionEmulator, ds: str, props: dict[str, Any]) -> None:
     schema: Schema = emu.sources[ds]["properties"]
-    pages = [p for p in emu.pages.values() if p["parent"]["data_source_id"] == ds]
+    pages = [p for p in emu.pages.values() if p["parent"].get("data_source_id") == ds]
     for key, spec in props.items():
         old = _find(schema, key)
         if spec is None:

@@ -49,8 +49,8 @@ def search(ws: Workspace, body: dict[str, Any]) -> dict[str, Any]:
                           f"1 and {MAX_PAGE}, instead was {size!r}.")
     rows: list[dict[str, Any]] = []
     if "data_source" in kinds:
-        rows += [dict(ds) for ds in ws.sources.values()
-                 if not ws.databases.get(ds["parent"]["database_id"], {}).get("in_trash")]
+        rows += [dict(ds) for ds in ws.sources.values() if not ds.get("in_trash")
+                 and not ws.databases.get(ds["parent"]["database_id"], {}).get("in_trash")]
     if "page" in kinds:
         rows += [ws._public(p) for p in ws.pages.values() if not p.get("in_trash")]
     query = str(body.get("query") or "").lower()

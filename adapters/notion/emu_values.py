@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,30 +45,104 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+#: a name the plain text of a mention shows: (``"user"``/``"page"``/``"database"``, id) -> it
+Names = Callable[[str, str], str | None]
+
+
+def _annotations() -> dict[str, Any]:
+    return {"bold": False, "italic": False, "strikethrough": False, "underline": False,
+            "code": False, "color": "default"}
+
+
 def text(content: str) -> dict[str, Any]:
     return {"type": "text", "text": {"content": content, "link": None},
-            "annotations": {"bold": False, "italic": False, "strikethrough": False,
-                            "underline": False, "code": False, "color": "default"},
-            "plain_text": content, "href": None}
+            "annotations": _annotations(), "plain_text": content, "href": None}
 
 
-def rich(value: Any) -> list[dict[str, Any]]:
+RICH_TYPES = ("text", "mention", "equation")
+MENTIONS = ("user", "page", "database", "date", "link_preview")
+
+
+def rich(value: Any, names: Names | None = None) -> list[dict[str, Any]]:
+    """Rich text as Notion stores and answers it: text (with its link), equations and
+    mentions (of a user, page, database, date or link), annotations filled in."""
     out = []
     for part in value or []:
-        given = part.get("text", {})
-        content = str(given.get("content", ""))
-        if utf16_len(content) > TEXT_LIMIT:
-            raise NotionError(400, "validation_error",
-                              "body failed validation: text.content.length should be ≤ "
-                              f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`.")
-        item = text(content)
+        if not isinstance(part, dict):
+            raise NotionError(400, "validation_error", "body failed validation: a rich text "
+                              f"element should be an object, instead was `{part!r}`.")
+        kind = part.get("type") or next((k for k in RICH_TYPES if k in part), "text")
+        item: dict[str, Any]
+        if kind == "equation":
+            item = _equation(part.get("equation") or {})
+        elif kind == "mention":
+            item = _mention(part.get("mention") or {}, names or (lambda kind, ident: None))
+        elif kind == "text":
+            item = _text_element(part.get("text") or {})
+        else:
+            raise NotionError(400, "validation_error", "body failed validation: a rich text "
+                              f"element is one of {', '.join(RICH_TYPES)}, instead was "
+                              f"`{kind}`.")
         item["annotations"].update(part.get("annotations") or {})
-        link = given.get("link")
-        if link:
-            item["text"]["link"] = {"url": link["url"]}
-            item["href"] = link["url"]
         out.append(item)
     return out
+
+
+def _equation(given: dict[str, Any]) -> dict[str, Any]:
+    expression = str(given.get("expression", ""))
+    return {"type": "equation", "equation": {"expression": expression},
+            "annotations": _annotations(), "plain_text": expression, "href": None}
+
+
+def _text_element(given: dict[str, Any]) -> dict[str, Any]:
+    content = str(given.get("content", ""))
+    if utf16_len(content) > TEXT_LIMIT:
+        raise NotionError(400, "validation_error",
+                          "body failed validation: text.content.length should be ≤ "
+                          f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`.")
+    item = text(content)
+    link = given.get("link")
+    if link:
+        item["text"]["link"] = {"url": link["url"]}
+        item["href"] = link["url"]
+    return item
+
+
+def _mention(given: dict[str, Any], names: Names) -> dict[str, Any]:
+    """A mention as Notion answers it; its plain text is what Notion shows (``@`` and the
+    user's name, the page's title, the date), its ``href`` the link it opens."""
+    kind = given.get("type") or next((k for k in MENTIONS if k in given), None)
+    if kind not in MENTIONS or not isinstance(given.get(kind), dict):
+        raise NotionError(400, "validation_error", "body failed validation: a mention is one "
+                          f"of {', '.join(MENTIONS)}, instead was `{given}`.")
+    raw = given[kind]
+    href: str | None = None
+    if kind == "date":
+        inner: dict[str, Any] = date("mention", raw)
+        plain = inner["start"] + (f" → {inner['end']}" if inner["end"] else "")
+    elif kind == "link_preview":
+        inner, plain = {"url": str(raw.get("url", ""))}, str(raw.get("url", ""))
+        href = plain
+    else:
+        ident = uuid_of(f"body.mention.{kind}.id", str(raw.get("id", "")))
+        name = names(kind, ident)
+        if kind == "user":
+            inner, plain = {"object": "user", "id": ident}, f"@{name or 'Anonymous'}"
+        else:
+            inner, plain = {"id": ident}, name or "Untitled"
+            href = f"https://www.notion.so/{ident.replace('-', '')}"
+    return {"type": "mention", "mention": {"type": kind, kind: inner},
+            "annotations": _annotations(), "plain_text": plain, "href": href}
+
+
+def title_of(obj: dict[str, Any]) -> str:
+    """The plain title of a page (its title property) or a database or data source."""
+    parts = obj.get("title")
+    if parts is None:
+        parts = next((p["title"] for p in obj.get("properties", {}).values()
+                      if p.get("type") == "title"), [])
+    return "".join(str(t.get("plain_text") or "") for t in parts or [])
+
 
 
 ICON_TYPES = ("emoji", "external", "file", "custom_emoji")
@@ -114,7 +189,8 @@ def value(schema: dict[str, Any], name: str, given: Any, users: dict[str, Any]
     raw = given.get(kind) if isinstance(given, dict) and kind in given else given
     result: Any
     if kind in ("title", "rich_text"):
-        result = rich(raw)
+        result = rich(raw, lambda kind, ident: (users.get(ident) or {}).get("name")
+                      if kind == "user" else None)
     elif kind in ("select", "status"):
         if raw is None:
             if kind == "status":

@@ -1,20 +1,26 @@
 """A local Notion API (Notion-Version 2025-09-03: databases hold data sources).
 
-Serves ``/v1/databases/{id}``, ``/v1/data_sources/{id}`` (GET, PATCH to add or drop properties:
-every existing page then has the new one, empty), ``/v1/data_sources/{id}/query``
+Serves databases (create with their first data source, retrieve, update; a database's id
+under ``/v1/blocks`` is its ``child_database`` block) and data sources (create, retrieve,
+update: properties, whose changes reach every page, title, icon, trash; no templates) in
+:mod:`adapters.notion.emu_databases`, ``/v1/data_sources/{id}/query``
 (:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
-``page_size`` <= 100, ``in_trash``), ``/v1/pages`` create, retrieve and update (``in_trash``),
+``page_size`` <= 100, ``in_trash``), pages under a data source, a page or the workspace (create,
+retrieve, update, ``in_trash``, move: :mod:`adapters.notion.emu_pages`),
 ``/v1/pages/{id}/properties/{property_id}`` (:mod:`adapters.notion.emu_items`), ``/v1/users``
-(and ``/v1/users/{id}``), comments (:mod:`adapters.notion.emu_comments`) and the block endpoints
-(:mod:`adapters.notion.emu_blocks`, :mod:`adapters.notion.emu_block_edit`), routed by the table
-in :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
-Notion's 400 ``invalid_request_url``). Values follow
-Notion's rules (:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a
-400 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date``
-header is the emulator's clock, errors have Notion's shape (``object: error``, ``status``,
-``code``, ``message``, ``request_id``), and an optional request rate limit answers 429
-``rate_limited`` with ``Retry-After`` (an injected 529 is ``service_overload``, also with
-``Retry-After``). Shapes are checked against recorded real traffic in the tests.
+(and ``/v1/users/{id}``), comments (:mod:`adapters.notion.emu_comments`), search, custom emojis
+(none) and the block endpoints (:mod:`adapters.notion.emu_blocks`,
+:mod:`adapters.notion.emu_block_edit`), routed by the table in
+:mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
+Notion's 400 ``invalid_request_url``). Values follow Notion's rules
+(:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a 400
+``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date`` header
+is the emulator's clock, errors have Notion's shape (``object: error``, ``status``, ``code``,
+``message``, ``request_id``; a 404 names the integration in ``additional_data``), and an
+optional request rate limit answers 429 ``rate_limited`` with ``Retry-After`` (an injected 529
+is ``service_overload``, also with ``Retry-After``). :meth:`NotionEmulator.seed` loads objects
+as a real workspace answered them (:mod:`adapters.notion.emu_seed`). Every recorded cassette of
+notion-sdk-py is replayed against it in the tests (``test_cassette_replay.py``).
 """
 
 from __future__ import annotations
@@ -22,10 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.notion import emu_blocks, emu_query, emu_schema, emu_values
+from adapters.notion import (
+    emu_blocks,
+    emu_databases,
+    emu_pages,
+    emu_query,
+    emu_schema,
+    emu_seed,
+    emu_values,
+)
 from adapters.notion.emu_routes import NotionRoutes
 from adapters.notion.emu_values import NotionError, file_object
 from adapters.ratewindow import SlidingWindow
@@ -51,6 +66,7 @@ class NotionEmulator(Emulator):
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.comments: list[dict[str, Any]] = []  # in the order made (emu_comments)
         self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
+        self.block_places: dict[str, emu_blocks.Place] = {}  # where a deleted block was
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
@@ -72,8 +88,15 @@ class NotionEmulator(Emulator):
         self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
                            "type": "bot" if bot else "person",
                            **({"bot": self._bot_details(name)} if bot
-                              else {"person": {"email": email}})}
+                              else {"person": {"email": email, "email_verified": True}})}
         return uid
+
+    def seed(self, objects: Iterable[dict[str, Any]], integration: str | None = None) -> None:
+        """Objects as a real workspace answered them, kept with their ids (users, pages,
+        databases, data sources, blocks, comments; :mod:`adapters.notion.emu_seed`);
+        ``integration``: the id of the (seeded) bot user the token stands for."""
+        with self.lock:
+            emu_seed.seed(self, objects, integration)
 
     def _bot_details(self, name: str) -> dict[str, Any]:
         """What Notion says about an integration (the recorded ``users/me``): its workspace."""
@@ -82,26 +105,11 @@ class NotionEmulator(Emulator):
                 "workspace_limits": {"max_file_upload_size_in_bytes": 5242880}}
 
     def add_database(self, title: str, properties: dict[str, dict[str, Any]]) -> tuple[str, str]:
-        """A database with one data source; ``properties``: name -> {type: config}. Both
-        carry every key the recorded answers have (``test_databases_retrieve``,
-        ``test_data_sources_retrieve``), the database in the workspace."""
-        db, ds = str(uuid.uuid4()), str(uuid.uuid4())
-        props = {"Name": {"type": "title", "title": {}}} | properties
-        now, workspace = _minute(self.now()), {"type": "workspace", "workspace": True}
-        shared = {"title": [self._text(title)], "description": [], "icon": None, "cover": None,
-                  "is_inline": False, "in_trash": False, "archived": False,
-                  "created_time": now, "last_edited_time": now, "public_url": None,
-                  "url": f"https://www.notion.so/{db.replace('-', '')}"}
-        self.sources[ds] = {"object": "data_source", "id": ds, **shared,
-                            "created_by": {"object": "user", "id": self.bot},
-                            "last_edited_by": {"object": "user", "id": self.bot},
-                            "parent": {"type": "database_id", "database_id": db},
-                            "database_parent": workspace, "properties": {}}
-        self._set_properties(ds, props)
-        self.databases[db] = {"object": "database", "id": db, **shared, "parent": workspace,
-                              "is_locked": False,
-                              "data_sources": [{"id": ds, "name": title}]}
-        return db, ds
+        """A database in the workspace with one data source; ``properties``: name ->
+        {type: config}, after a ``Name`` title. Both carry every key the recorded answers have
+        (``test_databases_retrieve``, ``test_data_sources_retrieve``)."""
+        return emu_databases.new_database(
+            self, [self._text(title)], {"Name": {"type": "title", "title": {}}} | properties)
 
     def _set_properties(self, ds: str, props: dict[str, Any]) -> None:
         """Add, change, rename or drop properties (:mod:`adapters.notion.emu_schema`)."""
@@ -115,14 +123,17 @@ class NotionEmulator(Emulator):
     # -- values -------------------------------------------------------------------------------
 
     _text = staticmethod(emu_values.text)
-    rich = staticmethod(emu_values.rich)
 
-    def _value(self, ds: str, name: str, given: Any) -> dict[str, Any]:
-        schema = self.sources[ds]["properties"].get(name)
-        if schema is None:
+    def rich(self, value: Any) -> list[dict[str, Any]]:
+        """Rich text as stored, a mention showing the name of what it mentions."""
+        return emu_values.rich(value, lambda kind, ident: emu_pages.name_of(self, kind, ident))
+
+    def _value(self, schema: dict[str, Any], name: str, given: Any) -> dict[str, Any]:
+        spec = schema.get(name)
+        if spec is None:
             raise NotionError(400, "validation_error",
                               f"{name} is not a property that exists.")
-        return emu_values.value(schema, name, given, self.users)
+        return emu_values.value(spec, name, given, self.users)
 
     def minute(self) -> str:
         """Now on the emulator's clock, rounded down to the minute as Notion's timestamps."""
@@ -136,26 +147,34 @@ class NotionEmulator(Emulator):
         page["_order"] = next(self._order)
 
     def create_page(self, ds: str, properties: dict[str, Any], *, icon: Any = None,
-                    cover: Any = None) -> dict[str, Any]:
+                    cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
+        """A page in the data source ``ds``."""
         if ds not in self.sources:
             raise NotionError(404, "object_not_found",
                               f"Could not find data_source with ID: {ds}.")
-        pid = str(uuid.uuid4())
+        parent = {"type": "data_source_id", "data_source_id": ds,
+                  "database_id": self.sources[ds]["parent"]["database_id"]}
+        return self.new_page(parent, properties, icon=icon, cover=cover, page_id=page_id)
+
+    def new_page(self, parent: dict[str, Any], properties: dict[str, Any], *, icon: Any = None,
+                 cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
+        """A page under ``parent`` as Notion stores it (a data source, a page, the
+        workspace): every property of its schema, empty unless given."""
+        pid = page_id or str(uuid.uuid4())
         page: dict[str, Any] = {
             "object": "page", "id": pid, "created_time": _minute(self.now()),
             "created_by": {"object": "user", "id": self.bot},
             "last_edited_by": {"object": "user", "id": self.bot}, "cover": file_object(cover),
-            "icon": file_object(icon),
-            "parent": {"type": "data_source_id", "data_source_id": ds,
-                       "database_id": self.sources[ds]["parent"]["database_id"]},
+            "icon": file_object(icon), "parent": parent,
             "in_trash": False, "archived": False, "is_archived": False, "is_locked": False,
             "properties": {},
             "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
-        for name, schema in self.sources[ds]["properties"].items():
-            page["properties"][name] = {"id": schema["id"], "type": schema["type"],
-                                        schema["type"]: emu_values.empty(schema)}
+        schema = emu_pages.schema_of(self, parent)
+        for name, spec in schema.items():
+            page["properties"][name] = {"id": spec["id"], "type": spec["type"],
+                                        spec["type"]: emu_values.empty(spec)}
         for name, given in properties.items():
-            page["properties"][name] = self._value(ds, name, given)
+            page["properties"][name] = self._value(schema, name, given)
         self._touch(page)
         self.pages[pid] = page
         self.children[pid] = []
@@ -170,9 +189,9 @@ class NotionEmulator(Emulator):
             raise NotionError(400, "validation_error",
                               "Can't edit block that is archived. You must unarchive the block "
                               "before editing.")
-        ds = page["parent"]["data_source_id"]
+        schema = emu_pages.schema_of(self, page["parent"])
         for name, given in (body.get("properties") or {}).items():
-            page["properties"][name] = self._value(ds, name, given)
+            page["properties"][name] = self._value(schema, name, given)
         for key in ("icon", "cover"):
             if key in body:
                 page[key] = file_object(body[key])
@@ -192,7 +211,7 @@ class NotionEmulator(Emulator):
         trashed = bool(body.get("in_trash", False))
         schema = self.sources[ds]["properties"]
         match = emu_query.Matcher(schema, self.now)
-        rows = [p for p in self.pages.values() if p["parent"]["data_source_id"] == ds
+        rows = [p for p in self.pages.values() if p["parent"].get("data_source_id") == ds
                 and p["in_trash"] == trashed
                 and (not body.get("filter") or match(p, body["filter"]))]
         rows = emu_query.sort(rows, body.get("sorts") or [], schema)
@@ -218,8 +237,14 @@ class NotionEmulator(Emulator):
         code = {429: "rate_limited", 401: "unauthorized", 404: "object_not_found",
                 409: "conflict_error", 529: "service_overload", 503: "service_unavailable",
                 500: "internal_server_error"}.get(status, code)
-        resp = Response.json({"object": "error", "status": status, "code": code,
-                              "message": message, "request_id": str(uuid.uuid4())}, status)
+        body: dict[str, Any] = {"object": "error", "status": status, "code": code,
+                                "message": message}
+        if code == "object_not_found":  # as recorded: which integration could not see it
+            bot = self.users.get(self.bot) or {}
+            body["message"] = message.replace("your integration.",
+                                              f"your integration \"{bot.get('name')}\".")
+            body["additional_data"] = {"integration_id": self.bot}
+        resp = Response.json({**body, "request_id": str(uuid.uuid4())}, status)
         if status in (429, 529):
             resp.headers["Retry-After"] = str(self.retry_after)
         return resp
@@ -249,6 +274,8 @@ class NotionEmulator(Emulator):
                                    "missing_version")
         try:
             result = self._route(req)
+            if isinstance(result, Response):  # an answer without a request_id, as recorded
+                return result
             if isinstance(result, dict):  # every real answer carries one
                 result = {**result, "request_id": str(uuid.uuid4())}
             return Response.json(result)

@@ -59,7 +59,7 @@ class NotionSandbox:
     def items(self) -> dict[str, Item]:
         return readable_items(
             ((pid, p) for pid, p in self.emu.pages.items()
-             if not p["in_trash"] and p["parent"]["data_source_id"] == self.ds),
+             if not p["in_trash"] and p["parent"].get("data_source_id") == self.ds),
             lambda p: self.view._remote(p).item)
 
     def stop(self) -> None:

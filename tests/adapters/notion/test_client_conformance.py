@@ -1,34 +1,28 @@
 """notion-client's own calls against the Notion emulator, over real sockets, as a user's other
 tools make them: schema renames, users, blocks, comments, page property items, restoring a
 trashed page, nested children, icons. Where real traffic was recorded (notion-sdk-py's
-cassettes, MIT licence, trimmed into fixtures/recorded_calls.json) the emulator's answer has
+cassettes, MIT licence, trimmed into cassettes/) the emulator's answer has
 the recorded answer's keys, level by level."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from notion_client import APIResponseError, Client
 
 from adapters.notion.sandbox import NotionSandbox
+from tests.adapters.notion.recorded import answer
 
 #: the sandbox and notion-client's Client, typed Any: its sync/async result union is no use here
 Site = tuple[NotionSandbox, Any]
-RECORDED = json.loads((Path(__file__).parent / "fixtures" / "recorded_calls.json").read_text())
-
-
-def recorded(cassette: str, method: str) -> dict[str, Any]:
-    """The recorded response body of the ``method`` call kept from ``cassette``."""
-    for call in RECORDED["calls"]:
-        if (call["cassette"], call["method"]) == (f"{cassette}.yaml", method):
-            body: dict[str, Any] = call["body"]
-            return body
-    raise LookupError(f"no recorded {method} in {cassette}")
+def recorded(cassette: str, method: str, path: str = "") -> dict[str, Any]:
+    """The recorded answer to the cassette's first ``method`` call to a path matching
+    ``path``."""
+    body: dict[str, Any] = answer(cassette, method, path).body
+    return body
 
 
 def same_keys(real: Any, ours: Any, where: str = "", skip: tuple[str, ...] = ()) -> None:
@@ -130,7 +124,7 @@ def paragraph(text: str, **content: Any) -> dict[str, Any]:
 def test_users_retrieve_as_recorded_and_an_unknown_user_is_404(site: Site) -> None:
     sb, notion = site
     bot = notion.users.retrieve(user_id=sb.emu.bot)
-    same_keys(recorded("test_users_retrieve", "GET"), bot)
+    same_keys(recorded("test_users_retrieve", "GET", "/users/[0-9a-f-]{36}$"), bot)
     assert bot == notion.users.me() | {"request_id": bot["request_id"]}
     person = next(u for u in sb.emu.users.values() if u["type"] == "person")
     assert notion.users.retrieve(user_id=person["id"].replace("-", ""))["person"] == \
@@ -150,12 +144,12 @@ def test_blocks_retrieve_update_and_delete_as_recorded(site: Site) -> None:
                                          children=[paragraph("I'm a paragraph.")])
     bid = made["results"][0]["id"]
     got = notion.blocks.retrieve(block_id=bid)
-    same_keys(recorded("test_blocks_retrieve", "GET"), got)
+    same_keys(recorded("test_blocks_retrieve", "GET", "/blocks/"), got)
     assert got["parent"] == {"type": "page_id", "page_id": page["id"]}
     updated = notion.blocks.update(block_id=bid, paragraph={"rich_text": [
         {"text": {"content": "I'm an updated paragraph."},
          "annotations": {"bold": True, "color": "red_background"}}]})
-    same_keys(recorded("test_blocks_update", "PATCH"), updated)
+    same_keys(recorded("test_blocks_update", "PATCH", "^/v1/blocks/[^/]+$"), updated)
     text = updated["paragraph"]["rich_text"][0]
     assert (text["plain_text"], text["annotations"]["bold"], text["annotations"]["italic"],
             text["annotations"]["color"]) == ("I'm an updated paragraph.", True, False,
@@ -211,7 +205,7 @@ def test_comments_created_and_listed_in_pages_as_recorded(site: Site) -> None:
     page = new_page(sb, notion, "discussed")
     first = notion.comments.create(parent={"page_id": page["id"]},
                                    rich_text=rich("This is a test comment."))
-    same_keys(recorded("test_comments_create", "POST"), first)
+    same_keys(recorded("test_comments_create", "POST", "/comments$"), first)
     assert first["parent"] == {"type": "page_id", "page_id": page["id"]}
     assert first["display_name"] == {"type": "integration",
                                      "resolved_name": sb.emu.users[sb.emu.bot]["name"]}
@@ -222,7 +216,7 @@ def test_comments_created_and_listed_in_pages_as_recorded(site: Site) -> None:
         notion.comments.create(parent={"page_id": page["id"].replace("-", "")},
                                rich_text=rich(f"more {n}"))
     listed = notion.comments.list(block_id=page["id"], page_size=2)
-    same_keys(recorded("test_comments_list", "GET"), listed)
+    same_keys(recorded("test_comments_list", "GET", "/comments$"), listed)
     seen = [c["id"] for c in listed["results"]]
     while listed["has_more"]:
         listed = notion.comments.list(block_id=page["id"], page_size=2,
@@ -247,7 +241,7 @@ def test_page_property_items_as_recorded(site: Site) -> None:
         "Name": {"title": rich("Test")}, "Kind": {"select": {"name": "bug"}},
         "Notes": {"rich_text": rich("a") + rich("b") + rich("c")}})
     title = notion.pages.properties.retrieve(page_id=page["id"], property_id="title")
-    same_keys(recorded("test_pages_properties_retrieve", "GET"), title)
+    same_keys(recorded("test_pages_properties_retrieve", "GET", "/properties/"), title)
     assert [r["title"]["plain_text"] for r in title["results"]] == ["Test"]
     kind_id = page["properties"]["Kind"]["id"]
     kind = notion.pages.properties.retrieve(page_id=page["id"], property_id=kind_id)
@@ -295,9 +289,9 @@ def test_icon_is_kept_on_create_and_update(site: Site) -> None:
 def test_databases_and_data_sources_as_recorded(site: Site) -> None:
     sb, notion = site
     db = notion.databases.retrieve(database_id=sb.db)
-    same_keys(recorded("test_databases_retrieve", "GET"), db, skip=("parent",))
+    same_keys(recorded("test_databases_retrieve", "GET", "/databases/"), db, skip=("parent",))
     ds = notion.data_sources.retrieve(data_source_id=sb.ds)
-    same_keys(recorded("test_data_sources_retrieve", "GET"), ds,
+    same_keys(recorded("test_data_sources_retrieve", "GET", "/data_sources/"), ds,
               skip=("database_parent", "icon", "properties"))
-    real = recorded("test_data_sources_retrieve", "GET")["properties"]["Name"]
+    real = recorded("test_data_sources_retrieve", "GET", "/data_sources/")["properties"]["Name"]
     assert set(ds["properties"]["Name"]) == set(real)

@@ -1,12 +1,10 @@
 """The Notion emulator against what real Notion does: schema changes reach existing pages,
 filters and sorts as documented, block children paged and appended as in the recorded
-traffic (fixtures/test_blocks_children.json, from notion-sdk-py's cassettes, MIT licence)."""
+traffic (notion-sdk-py's ``test_iterate_paginated_api`` cassette, MIT licence)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,10 +13,11 @@ import pytest
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import NotionSandbox
 from hub.model import Item
+from tests.adapters.notion import recorded
 from tests.adapters.notion.conftest import HEADERS, NotionHarness, build
 
-RECORDED = json.loads((Path(__file__).parent / "fixtures" / "test_blocks_children.json")
-                      .read_text())
+PAGED = "test_iterate_paginated_api"  # a page, five paragraphs, listed two by two, deleted
+APPEND = recorded.answer(PAGED, "PATCH", "/children$")
 
 
 def api(emu: NotionEmulator, method: str, path: str, body: Any = None,
@@ -139,8 +138,8 @@ def test_relative_and_zoned_date_filters(sandbox: NotionSandbox) -> None:
 def test_block_children_are_paged_and_appended_as_in_notion(harness: NotionHarness) -> None:
     emu = harness.emu
     pid = harness.user_create(Item(title="body"))
-    made = api(emu, "PATCH", f"blocks/{pid}/children", RECORDED["append"]["request"]).json()
-    real = RECORDED["append"]["body"]
+    made = api(emu, "PATCH", f"blocks/{pid}/children", APPEND.request["json"]).json()
+    real = APPEND.body
     assert set(real) <= set(made) and len(made["results"]) == 5
     assert set(real["results"][0]) <= set(made["results"][0])
     assert made["results"][0]["parent"] == {"type": "page_id", "page_id": pid}
@@ -154,7 +153,7 @@ def test_block_children_are_paged_and_appended_as_in_notion(harness: NotionHarne
     while True:
         listed = api(emu, "GET", f"blocks/{pid}/children", page_size=2,
                      **({"start_cursor": cursor} if cursor else {})).json()
-        assert set(RECORDED["list_page_size_2"]["body"]) - {"request_id"} <= set(listed)
+        assert set(recorded.answer(PAGED, "GET", "/children$").body) - {"request_id"} <= set(listed)
         assert len(listed["results"]) <= 2
         seen += [b["paragraph"]["rich_text"][0]["plain_text"] for b in listed["results"]]
         if not listed["has_more"]:
@@ -171,13 +170,13 @@ def test_block_children_are_paged_and_appended_as_in_notion(harness: NotionHarne
 def test_deleting_blocks_and_pages(harness: NotionHarness) -> None:
     emu = harness.emu
     pid = harness.user_create(Item(title="gone"))
-    block = api(emu, "PATCH", f"blocks/{pid}/children", RECORDED["append"]["request"]
+    block = api(emu, "PATCH", f"blocks/{pid}/children", APPEND.request["json"]
                 ).json()["results"][0]
     deleted = api(emu, "DELETE", f"blocks/{block['id']}").json()
-    assert set(RECORDED["delete_block"]["body"]) <= set(deleted)
+    assert set(recorded.answer(PAGED, "DELETE").body) <= set(deleted)
     assert (deleted["in_trash"], deleted["archived"]) == (True, True)
     answer = api(emu, "DELETE", f"blocks/{pid}").json()
-    assert set(RECORDED["delete_page"]["body"]) <= set(answer)
+    assert set(recorded.answers(PAGED, "DELETE")[-1].body) <= set(answer)
     assert (answer["type"], answer["child_page"], answer["in_trash"]) == \
         ("child_page", {"title": "gone"}, True)
     assert api(emu, "GET", f"pages/{pid}").json()["in_trash"] is True

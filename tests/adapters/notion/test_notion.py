@@ -1,15 +1,14 @@
 """Notion specifics: shapes against recorded real traffic, schema checks, property round
 trips for every type, trash and filters, rate limits, the origin property, webhooks.
 
-The fixtures are trimmed responses from notion-sdk-py's recorded cassettes (MIT licence,
-recorded against the real API with Notion-Version 2025-09-03)."""
+The recorded answers are notion-sdk-py's cassettes (``cassettes/``, MIT licence, recorded
+against the real API with Notion-Version 2025-09-03)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,13 +23,13 @@ from adapters.notion.webhook import parse_webhook
 from hub.errors import AuthError, ConfigError, RateLimited
 from hub.model import Item, StatusKind
 from tests.adapters.notion.conftest import NotionHarness, build
+from tests.adapters.notion.recorded import answer
 
-FIXTURES = Path(__file__).parent / "fixtures"
 HEADERS = {"Authorization": "Bearer secret-test", "Notion-Version": "2025-09-03"}
 
 
-def recorded(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text())  # type: ignore[no-any-return]
+def recorded(cassette: str, method: str, path: str = "") -> Any:
+    return answer(cassette, method, path).body
 
 
 def test_shapes_match_recorded_real_traffic(harness: NotionHarness) -> None:
@@ -39,20 +38,20 @@ def test_shapes_match_recorded_real_traffic(harness: NotionHarness) -> None:
     page = httpx.post(f"{base}/pages", headers=HEADERS, json={
         "parent": {"type": "data_source_id", "data_source_id": harness.ds},
         "properties": {"Name": {"title": [{"text": {"content": "x"}}]}}}).json()
-    real_page = recorded("test_pages_create.json")["body"]
+    real_page = recorded("test_pages_create", "POST")
     assert set(real_page) <= set(page)
     assert page["properties"]["Name"]["title"][0].keys() == \
         real_page["properties"]["title"]["title"][0].keys()
     query = httpx.post(f"{base}/data_sources/{harness.ds}/query", headers=HEADERS,
                        json={}).json()
-    assert set(recorded("test_data_sources_query.json")["body"]) <= set(query)
+    assert set(recorded("test_data_sources_query", "POST", "/query$")) <= set(query)
     users = httpx.get(f"{base}/users", headers=HEADERS).json()
-    assert set(recorded("test_users_list.json")["body"]) <= set(users)
+    assert set(recorded("test_users_list", "GET")) <= set(users)
     db = httpx.get(f"{base}/databases/{harness.db}", headers=HEADERS).json()
-    real_db = recorded("test_databases_retrieve.json")["body"]
+    real_db = recorded("test_databases_retrieve", "GET", "/databases/")
     assert {"object", "id", "title", "data_sources", "in_trash"} <= set(real_db) & set(db)
     err = httpx.get(f"{base}/pages/nope", headers=HEADERS)
-    real_err = recorded("test_api_response_error.json")["body"]
+    real_err = recorded("test_api_response_error", "GET", "/invalid$")
     assert set(real_err) <= set(err.json()) and err.json()["object"] == "error"
 
 

@@ -1,0 +1,119 @@
+"""Pages under any parent in the Notion emulator: ``POST /v1/pages`` under a data source, a
+database of one data source, a page or the workspace, and ``POST /v1/pages/{id}/move``.
+
+A page outside a data source has one property, its title, named and identified ``title``, as
+Notion answers it (notion-sdk-py's cassettes make every test page under a page). A move keeps
+the page's id, content and title; its other properties become the new parent's (empty), as the
+title is all a page under a page has.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from adapters.notion import emu_blocks
+from adapters.notion.emu_values import NotionError, empty, not_found, title_of, uuid_of
+
+if TYPE_CHECKING:
+    from adapters.notion.emulator import NotionEmulator
+
+TITLE_ONLY: dict[str, Any] = {"title": {"id": "title", "name": "title", "description": None,
+                                        "type": "title", "title": {}}}
+PARENTS = ("data_source_id", "database_id", "page_id", "workspace")
+
+
+def _bad(message: str) -> NotionError:
+    return NotionError(400, "validation_error", f"body failed validation: {message}")
+
+
+def name_of(emu: NotionEmulator, kind: str, ident: str) -> str | None:
+    """What a mention of the user, page or database ``ident`` shows."""
+    if kind == "user":
+        return (emu.users.get(ident) or {}).get("name")
+    found = emu.pages.get(ident) if kind == "page" else emu.databases.get(ident)
+    return title_of(found) if found is not None else None
+
+
+def schema_of(emu: NotionEmulator, parent: dict[str, Any]) -> dict[str, Any]:
+    """The properties pages under ``parent`` have: a data source's, else a title."""
+    if parent["type"] == "data_source_id":
+        schema: dict[str, Any] = emu.sources[parent["data_source_id"]]["properties"]
+        return schema
+    return TITLE_ONLY
+
+
+def _source_parent(emu: NotionEmulator, ds: str) -> dict[str, Any]:
+    if ds not in emu.sources:
+        raise not_found("data_source", ds)
+    return {"type": "data_source_id", "data_source_id": ds,
+            "database_id": emu.sources[ds]["parent"]["database_id"]}
+
+
+def parent_of(emu: NotionEmulator, given: Any, allowed: tuple[str, ...] = PARENTS
+              ) -> dict[str, Any]:
+    """A request's ``parent`` as Notion stores a page's; it must exist and not be in the
+    trash. A database stands for its data source when it has only one (as 2025-09-03 takes)."""
+    kind = next((k for k in allowed if isinstance(given, dict) and k in given), None)
+    if kind is None:
+        raise _bad(f"body.parent should have one of {', '.join(allowed)}, instead was "
+                   f"`{given}`.")
+    assert isinstance(given, dict)
+    if kind == "workspace":
+        if given["workspace"] is not True:
+            raise _bad("body.parent.workspace should be `true`.")
+        return {"type": "workspace", "workspace": True}
+    ident = uuid_of(f"body.parent.{kind}", str(given[kind]))
+    if kind == "data_source_id":
+        return _source_parent(emu, ident)
+    if kind == "database_id":
+        database = emu.databases.get(ident)
+        if database is None:
+            raise not_found("database", ident)
+        if len(database["data_sources"]) != 1:
+            raise _bad(f"database {ident} has {len(database['data_sources'])} data sources: "
+                       "name one as parent.data_source_id.")
+        return _source_parent(emu, database["data_sources"][0]["id"])
+    page = emu.pages.get(ident)
+    if page is None:
+        raise not_found("page", ident)
+    if page["in_trash"]:
+        raise emu_blocks.archived()
+    return {"type": "page_id", "page_id": ident}
+
+
+def create(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]:
+    parent = parent_of(emu, body.get("parent"))
+    page = emu.new_page(parent, body.get("properties") or {}, icon=body.get("icon"),
+                        cover=body.get("cover"))
+    emu_blocks.link(emu, parent, page["id"], "child_page")
+    if body.get("children"):
+        emu_blocks.append_children(emu, page["id"], body["children"])
+    return page
+
+
+def move(emu: NotionEmulator, page_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    page = emu.pages.get(page_id)
+    if page is None:
+        raise not_found("page", page_id)
+    if page["in_trash"]:
+        raise emu_blocks.archived()
+    parent = parent_of(emu, body.get("parent"), ("page_id", "data_source_id"))
+    above: dict[str, Any] | None = parent
+    while above is not None and above["type"] == "page_id":
+        if above["page_id"] == page_id:
+            raise _bad("a page cannot be moved under itself or one of its own pages.")
+        above = (emu.pages.get(above["page_id"]) or {}).get("parent")
+    title = next((v for v in page["properties"].values() if v["type"] == "title"), None)
+    schema = schema_of(emu, parent)
+    values: dict[str, Any] = {}
+    for name, spec in schema.items():
+        values[name] = {"id": spec["id"], "type": spec["type"],
+                        spec["type"]: empty(spec)}
+        if spec["type"] == "title" and title is not None:
+            values[name]["title"] = title["title"]
+    emu_blocks.unlink(emu, page["parent"], page_id)
+    emu_blocks.link(emu, parent, page_id, "child_page")
+    page["parent"], page["properties"] = parent, values
+    emu.touch(page)
+    return page
+
