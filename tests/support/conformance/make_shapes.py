@@ -1,8 +1,9 @@
-"""Writes ``specs/notion-shapes.json`` from recorded Notion traffic (notion-sdk-py's vcrpy
-cassettes, MIT licence) and ``specs/todoist-shapes.json`` from the example responses of
-todoist-api-python's tests (MIT licence)::
+"""Writes ``specs/notion-shapes.json`` from recorded Notion traffic (notion-sdk-py's
+cassettes, MIT licence, trimmed into tests/adapters/notion/cassettes/) and
+``specs/todoist-shapes.json`` from the example responses of todoist-api-python's tests (MIT
+licence; the dump of its tests/data/test_defaults.py)::
 
-    python -m tests.support.conformance.make_shapes NOTION_CASSETTES_DIR TODOIST_RESPONSES_JSON
+    python -m tests.support.conformance.make_shapes TODOIST_RESPONSES_JSON
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tests.support.conformance import notion, shapes, todoist
 
 OUT = Path(__file__).parent / "specs"
+CASSETTES = Path(__file__).parents[2] / "adapters" / "notion" / "cassettes"
 
 #: keys of API v1 tasks that the SDK's examples leave out: the v1 field list in Airbyte's
 #: Todoist migration guide (docs.airbyte.com/integrations/sources/todoist-migrations),
@@ -26,19 +26,14 @@ TODOIST_TASK_KEYS = ["checked", "note_count", "user_id", "is_deleted", "complete
 
 
 def _cassette_bodies(folder: Path) -> list[Any]:
-    bodies = []
-    for path in sorted(folder.glob("*.yaml")):
-        for interaction in yaml.safe_load(path.read_text())["interactions"]:
-            raw = interaction["response"]["body"]["string"]
-            try:
-                bodies.append(json.loads(raw))
-            except ValueError:
-                continue
-    return bodies
+    return [interaction["response"]["json"]
+            for path in sorted(folder.glob("*.json"))
+            for interaction in json.loads(path.read_text())["interactions"]
+            if interaction["response"].get("json") is not None]
 
 
-def main(notion_dir: str, todoist_json: str) -> None:
-    made = shapes.learn(_cassette_bodies(Path(notion_dir)), notion.kinds)
+def main(todoist_json: str) -> None:
+    made = shapes.learn(_cassette_bodies(CASSETTES), notion.kinds)
     (OUT / "notion-shapes.json").write_text(json.dumps({
         "source": "notion-sdk-py tests/cassettes (MIT licence), Notion-Version 2025-09-03, "
                   "recorded July 2026; all 79 cassettes", "kinds": made}, indent=1) + "\n")
@@ -51,4 +46,4 @@ def main(notion_dir: str, todoist_json: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(sys.argv[1])
