@@ -1,9 +1,13 @@
 """Atlassian Document Format (Jira v3 ``description``) <-> Markdown.
 
-Covered both ways: paragraphs, headings (``#``..``######``), bullet and numbered lists (one
-level), code blocks (with language), hard breaks, and text marks bold, italic, inline code
-and links, nested (``[**x**](u)``, ``**_x_**``). Text is written as typed and escaped only
-where it would otherwise read back as formatting (a paragraph "- x", a literal "**").
+Covered both ways: paragraphs, headings (``#``..``######``), bullet and numbered lists
+(nested, numbered from any start), quotes, code blocks (with language), rules, hard breaks,
+and text marks bold, italic, strikethrough, inline code and links, nested (``[**x**](u)``,
+``**_x_**``). Markdown is read with the toolkit's CommonMark parser
+(:mod:`adapters.toolkit.markdown`), so every spelling a person types elsewhere (``* item``,
+``1)``, ``> quote``, a link with parentheses) reads as it renders. Text is written as typed
+and escaped only where it would otherwise read back as formatting (a paragraph "- x", a
+literal "**"), and each block written is checked by reading it back.
 A node or mark synchub does not know (a table, a panel, a mention, a colour) is not dropped:
 it is carried through Markdown as an HTML comment holding its JSON (``<!--adf:{...}-->``),
 which Markdown renderers hide and the way back restores, so a round trip through another
@@ -16,17 +20,18 @@ import json
 import re
 from typing import Any
 
+from adapters.toolkit import markdown
+from adapters.toolkit.markdown import Span
+
 KEEP = re.compile(r"<!--adf:(.*?)-->", re.S)
-INLINE = re.compile(r"\\(?P<esc>[\\`*_\[\]()#.!<>-])"
-                    r"|<!--adf:(?P<keep>.*?)-->"
-                    r"|\*\*(?P<b>.+?)(?<!\\)\*\*"
-                    r"|(?<![*\w\\])\*(?P<i>(?:\\.|[^*\s\\])(?:\\.|[^*\\])*?)\*(?![*\w])"
-                    r"|(?<![_\w\\])_(?P<u>(?:\\.|[^_\s\\])(?:\\.|[^_\\])*?)_(?![_\w])"
-                    r"|`(?P<c>[^`]+)`"
-                    r"|\[(?P<lt>(?:\\.|[^\]\\])+)\]\((?:<(?P<la>[^>\s]+)>|(?P<lu>[^)\s<]+))\)")
-KNOWN_MARKS = {"strong", "em", "code", "link"}
-SPECIAL = re.compile(r"([\\`*_\[\]])")
-BLOCK_START = re.compile(r"^(#|-|\d+\.)")
+KNOWN_MARKS = {"strong", "em", "code", "strike", "link"}
+#: escaped in the escaping pass: what could read back as inline formatting, HTML or an entity
+SPECIAL = re.compile(r"([\\`*_\[\]<&~])")
+#: a line start that would read back as a block of its own (heading, list, quote, code fence)
+BLOCK_START = re.compile(r"^(#|-|\+|>|\d+[.)])")
+#: ADF's inline node types: a kept node of another type is a block
+INLINE_NODES = {"text", "hardBreak", "mention", "emoji", "date", "status", "inlineCard",
+                "mediaInline", "placeholder", "inlineExtension"}
 
 
 def _kept(text: str) -> dict[str, Any] | None:
@@ -40,7 +45,10 @@ def _kept(text: str) -> dict[str, Any] | None:
 
 
 def _keep(node: Any) -> str:
-    return "<!--adf:" + json.dumps(node, separators=(",", ":"), sort_keys=True) + "-->"
+    """The node as an HTML comment; its JSON never holds ``>`` (written ``\\u003e``), so
+    text such as "-->" inside it cannot end the comment early."""
+    raw = json.dumps(node, separators=(",", ":"), sort_keys=True)
+    return "<!--adf:" + raw.replace(">", "\\u003e") + "-->"
 
 
 # -- ADF -> Markdown ------------------------------------------------------------------------------
@@ -72,49 +80,85 @@ def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
             text = SPECIAL.sub(r"\\\1", text)
         if "code" in marks:
             text = f"`{text}`"
+        if "strike" in marks:
+            text = f"~~{text}~~"
         if "strong" in marks:
             text = f"**{text}**"
         if "em" in marks:  # inside bold as _x_: "***x***" would not read back
             text = f"_{text}_" if "strong" in marks else f"*{text}*"
         if "link" in marks:
             href = marks["link"]["attrs"]["href"]
-            text = f"[{text}](<{href}>)" if re.search(r"[()\s<]", href) else f"[{text}]({href})"
+            text = f"[{text}](<{href}>)" if re.search(r"[()\s<>]", href) else f"[{text}]({href})"
         out.append(text)
     return "".join(out)
 
 
-def _block(n: dict[str, Any], escape: bool = False) -> str:
-    kind = n.get("type")
+def _indented(md: str, width: int) -> str:
+    return "\n".join((" " * width + line) if line else line for line in md.split("\n"))
+
+
+def _list(n: dict[str, Any], escape: bool) -> str | None:
+    """A (tight) list, nested lists indented under their item; None when an item holds more
+    than a paragraph and lists, which a tight list cannot say."""
+    ordered = n["type"] == "orderedList"
+    start = int((n.get("attrs") or {}).get("order", 1)) if ordered else 1
+    lines = []
+    for i, item in enumerate(n.get("content", []), start):
+        inner = item.get("content", [])
+        if item.get("attrs") or not inner or inner[0].get("type") != "paragraph" or not all(
+                c.get("type") in ("bulletList", "orderedList") for c in inner[1:]):
+            return None
+        bullet = f"{i}." if ordered else "-"
+        first = _block(inner[0], escape)
+        rest = [_block(c, escape) for c in inner[1:]]
+        lines.append(f"{bullet} {first}" + "".join(
+            "\n" + _indented(r, len(bullet) + 1) for r in rest))
+    return "\n".join(lines) or None
+
+
+def _paragraph(n: dict[str, Any], escape: bool) -> str | None:
+    if not n.get("content") or n.get("attrs"):
+        return None
+    text = _inline(n["content"], escape)
+    start = BLOCK_START.match(text) if escape else None
+    if start:  # a paragraph that starts like a heading, a list item or a quote
+        mark = start.group(1)
+        text = (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark) + \
+            text[len(mark):]
+    return text
+
+
+def _heading(n: dict[str, Any], escape: bool) -> str | None:
     content = n.get("content", [])
-    if kind == "paragraph" and content and not n.get("attrs"):
-        text = _inline(content, escape)
-        start = BLOCK_START.match(text) if escape else None
-        if start:  # a paragraph that starts like a heading or a list item
-            mark = start.group(1)
-            text = (mark[:-1] + "\\." if mark[0].isdigit() else "\\" + mark) + text[len(mark):]
-        return text
-    if kind == "heading" and content and set(n.get("attrs", {})) == {"level"} and not any(
+    if not content or set(n.get("attrs", {})) != {"level"} or any(
             c.get("type") == "hardBreak" for c in content):
-        level = int(n.get("attrs", {}).get("level", 1))
-        return "#" * level + " " + _inline(content, escape)
-    if kind in ("bulletList", "orderedList"):
-        lines = []
-        for i, item in enumerate(content, 1):
-            inner = item.get("content", [])
-            if len(inner) != 1 or inner[0].get("type") != "paragraph" or item.get("attrs") \
-                    or not inner[0].get("content"):
-                return _keep(n)  # nested lists etc.: kept whole
-            bullet = "-" if kind == "bulletList" else f"{i}."
-            lines.append(f"{bullet} {_inline(inner[0].get('content', []), escape)}")
-        if (kind == "orderedList" and n.get("attrs", {}).get("order", 1) != 1) or not lines:
-            return _keep(n)
-        return "\n".join(lines)
-    if kind == "codeBlock":
-        lang = (n.get("attrs") or {}).get("language") or ""
-        text = "".join(t.get("text", "") for t in content)
-        if "```" not in text:
-            return f"```{lang}\n{text}\n```"
-    return _keep(n)
+        return None
+    return "#" * int(n["attrs"]["level"]) + " " + _inline(content, escape)
+
+
+def _quote(n: dict[str, Any], escape: bool) -> str | None:
+    if not n.get("content") or n.get("attrs"):
+        return None
+    inner = "\n\n".join(_block(c, escape) for c in n["content"])
+    return "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
+
+
+def _code(n: dict[str, Any], escape: bool) -> str | None:
+    lang = (n.get("attrs") or {}).get("language") or ""
+    text = "".join(t.get("text", "") for t in n.get("content", []))
+    return None if "```" in text else f"```{lang}\n{text}\n```"
+
+
+_WRITERS = {"paragraph": _paragraph, "heading": _heading, "bulletList": _list,
+            "orderedList": _list, "blockquote": _quote, "codeBlock": _code,
+            "rule": lambda n, escape: "---" if set(n) == {"type"} else None}
+
+
+def _block(n: dict[str, Any], escape: bool = False) -> str:
+    """The block as Markdown, or kept whole where Markdown cannot say it."""
+    writer = _WRITERS.get(str(n.get("type")))
+    md = writer(n, escape) if writer is not None else None
+    return md if md is not None else _keep(n)
 
 
 def _canonical(n: dict[str, Any]) -> dict[str, Any]:
@@ -132,130 +176,106 @@ def _markdown_block(n: dict[str, Any]) -> str:
     paragraph "- x" is not a list, a literal "**x**" is not bold); kept whole as a last resort."""
     for escape in (False, True):
         md = _block(n, escape)
-        if n.get("type") != "codeBlock" and any(
-                line.startswith("```") for line in md.split("\n")):
-            continue  # would open a code fence that swallows the blocks after it
         back = from_markdown(md)
         if back is not None and back["content"] == [_canonical(n)]:
             return md
     return _keep(n)
 
 
+def _marker(md: str) -> str | None:
+    """The bullet (``-``, ``*``) or number delimiter (``.``, ``)``) of a list's Markdown."""
+    m = re.match(r"([-*]) |\d+([.)]) ", md)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def _apart(previous: str, md: str) -> str:
+    """A list right after a list of the same kind is written with the other bullet (``*``
+    for ``-``, ``)`` for ``.``): with the same one, Markdown reads the two as one list."""
+    mark = _marker(md)
+    if mark is None or mark != _marker(previous):
+        return md
+    if mark == "-":
+        return re.sub(r"^-(?= )", "*", md, flags=re.M)
+    return re.sub(r"^(\d+)\.(?= )", r"\1)", md, flags=re.M) if mark == "." else md
+
+
 def to_markdown(doc: dict[str, Any] | None) -> str | None:
     if not doc:
         return None
-    blocks = [_markdown_block(n) for n in doc.get("content", [])]
+    blocks: list[str] = []
+    for n in doc.get("content", []):
+        md = _markdown_block(n)
+        blocks.append(_apart(blocks[-1], md) if blocks else md)
     return "\n\n".join(blocks) or None
 
 
 # -- Markdown -> ADF ------------------------------------------------------------------------------
 
 
-MARK_ORDER = {"code": 0, "strong": 1, "em": 2, "link": 3}
+MARK_ORDER = {"code": 0, "strike": 1, "strong": 2, "em": 3, "link": 4}
 
 
-def _with_mark(nodes: list[dict[str, Any]], mark: dict[str, Any]) -> list[dict[str, Any]]:
-    for node in nodes:
-        if node.get("type") == "text":
-            node["marks"] = sorted([*node.get("marks", []), mark],
-                                   key=lambda m: MARK_ORDER.get(m["type"], 9))
-    return nodes
-
-
-def _text_nodes(text: str) -> list[dict[str, Any]]:
-    """Inline Markdown to ADF text nodes; marks nest (``[**x**](u)`` is bold and linked)."""
+def _nodes(spans: list[Span]) -> list[dict[str, Any]]:
+    """Spans as ADF inline nodes: text with its marks (in one order), hard breaks, and the
+    nodes kept in ``<!--adf:...-->`` comments; other inline HTML is the text typed."""
     out: list[dict[str, Any]] = []
-
-    def emit(nodes: list[dict[str, Any]]) -> None:
-        for node in nodes:
-            last = out[-1] if out else None
-            if (last is not None and last.get("type") == node.get("type") == "text"
-                    and last.get("marks", []) == node.get("marks", [])):
-                last["text"] += node["text"]  # an escaped character continues its text
-            else:
-                out.append(node)
-
-    for line_no, line in enumerate(text.split("  \n")):
-        if line_no:
+    for span in spans:
+        if span.kind == "break":
             out.append({"type": "hardBreak"})
-        pos = 0
-        for m in INLINE.finditer(line):
-            if m.start() > pos:
-                emit([{"type": "text", "text": line[pos:m.start()]}])
-            if m.group("esc") is not None:
-                emit([{"type": "text", "text": m.group("esc")}])
-            elif m.group("keep") is not None:
-                kept = _kept(m.group("keep"))
-                if kept is None:  # a user's own text that merely looks like a kept node
-                    emit([{"type": "text", "text": m.group(0)}])
-                else:
-                    out.append(kept)
-            elif m.group("c") is not None:
-                emit([{"type": "text", "text": m.group("c"), "marks": [{"type": "code"}]}])
-            elif m.group("b") is not None:
-                emit(_with_mark(_text_nodes(m.group("b")), {"type": "strong"}))
-            elif m.group("i") is not None or m.group("u") is not None:
-                emit(_with_mark(_text_nodes(m.group("i") or m.group("u")), {"type": "em"}))
-            else:
-                href = m.group("la") or m.group("lu")
-                emit(_with_mark(_text_nodes(m.group("lt")),
-                                {"type": "link", "attrs": {"href": href}}))
-            pos = m.end()
-        if pos < len(line):
-            emit([{"type": "text", "text": line[pos:]}])
+            continue
+        whole = KEEP.fullmatch(span.text) if span.kind == "html" else None
+        kept = _kept(whole.group(1)) if whole else None
+        if kept is not None:
+            out.append(kept)
+            continue
+        node: dict[str, Any] = {"type": "text", "text": span.text}
+        marks: list[dict[str, Any]] = [{"type": m} for m in span.marks]
+        if span.link is not None:
+            attrs = {"href": span.link} | ({"title": span.title} if span.title else {})
+            marks.append({"type": "link", "attrs": attrs})
+        if marks:
+            node["marks"] = sorted(marks, key=lambda m: MARK_ORDER.get(m["type"], 9))
+        last = out[-1] if out else None
+        if last is not None and last.get("type") == "text" and last.get("marks") == node.get(
+                "marks"):
+            last["text"] += node["text"]  # typed HTML continues its text
+        else:
+            out.append(node)
     return out
 
 
-def _split_blocks(md: str) -> list[str]:
-    """Blank-line separated blocks, but a fenced code block stays one block."""
-    blocks: list[str] = []
-    current: list[str] = []
-    fenced = False
-    for line in md.split("\n"):
-        if line.startswith("```"):
-            fenced = not fenced
-        if not line.strip() and not fenced:
-            if current:
-                blocks.append("\n".join(current))
-                current = []
-            continue
-        current.append(line)
-    if current:
-        blocks.append("\n".join(current))
-    return blocks
+def _adf(block: dict[str, Any]) -> dict[str, Any]:
+    kind = block["kind"]
+    if kind == "heading":
+        return {"type": "heading", "attrs": {"level": block["level"]},
+                "content": _nodes(block["spans"])}
+    if kind in ("bullet_list", "ordered_list"):
+        node: dict[str, Any] = {
+            "type": "bulletList" if kind == "bullet_list" else "orderedList",
+            "content": [{"type": "listItem", "content": [_adf(b) for b in item]}
+                        for item in block["items"]]}
+        if block.get("start", 1) != 1:
+            node["attrs"] = {"order": block["start"]}
+        return node
+    if kind == "quote":
+        return {"type": "blockquote", "content": [_adf(b) for b in block["blocks"]]}
+    if kind == "code":
+        code: dict[str, Any] = {"type": "codeBlock", "content": [
+            {"type": "text", "text": block["text"]}] if block["text"] else []}
+        if block["lang"]:
+            code["attrs"] = {"language": block["lang"]}
+        return code
+    if kind == "rule":
+        return {"type": "rule"}
+    if kind == "html":  # a kept block node, or a paragraph that starts with HTML
+        nodes = _nodes(markdown.parse_inline(block["text"]))
+        if len(nodes) == 1 and nodes[0].get("type") not in INLINE_NODES:
+            return nodes[0]
+        return {"type": "paragraph", "content": nodes}
+    return {"type": "paragraph", "content": _nodes(block["spans"])}
 
 
 def from_markdown(md: str | None) -> dict[str, Any] | None:
     if not md:
         return None
-    content: list[dict[str, Any]] = []
-    for block in _split_blocks(md):
-        whole = KEEP.fullmatch(block.strip())
-        kept = _kept(whole.group(1)) if whole else None
-        if kept is not None:
-            content.append(kept)
-            continue
-        lines = block.split("\n")
-        if block.startswith("```") and block.rstrip().endswith("```"):
-            lang = lines[0][3:].strip()
-            node: dict[str, Any] = {"type": "codeBlock", "content": [
-                {"type": "text", "text": "\n".join(lines[1:-1])}]}
-            if lang:
-                node["attrs"] = {"language": lang}
-            content.append(node)
-        elif re.match(r"#{1,6} ", block) and len(lines) == 1:
-            level = len(block) - len(block.lstrip("#"))
-            content.append({"type": "heading", "attrs": {"level": level},
-                            "content": _text_nodes(block[level + 1:])})
-        elif all(re.match(r"- ", line) for line in lines):
-            content.append({"type": "bulletList", "content": [
-                {"type": "listItem", "content": [{"type": "paragraph",
-                                                  "content": _text_nodes(line[2:])}]}
-                for line in lines]})
-        elif all(re.match(r"\d+\. ", line) for line in lines):
-            content.append({"type": "orderedList", "content": [
-                {"type": "listItem", "content": [{"type": "paragraph", "content": _text_nodes(
-                    line.split(". ", 1)[1])}]} for line in lines]})
-        else:
-            content.append({"type": "paragraph", "content": _text_nodes(block)})
-    return {"type": "doc", "version": 1, "content": content}
+    return {"type": "doc", "version": 1, "content": [_adf(b) for b in markdown.parse(md)]}

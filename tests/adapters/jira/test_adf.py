@@ -22,7 +22,23 @@ block = st.one_of(
     st.builds(lambda lang, code: f"```{lang}\n{code}\n```", st.sampled_from(["", "python"]),
               words),
 )
-documents = st.lists(block, min_size=1, max_size=5).map("\n\n".join)
+
+
+def _apart(blocks: list[str]) -> str:
+    """Blocks as a document, a list right after a list of its kind written with the other
+    bullet, as to_markdown writes it (with the same bullet Markdown reads one list)."""
+    out: list[str] = []
+    for b in blocks:
+        prev = out[-1] if out else ""
+        if b.startswith("- ") and prev.startswith("- "):
+            b = b.replace("- ", "* ")
+        elif b[:1].isdigit() and b[1:3] == ". " and prev[:1].isdigit() and prev[1:3] == ". ":
+            b = "\n".join(line.replace(". ", ") ", 1) for line in b.split("\n"))
+        out.append(b)
+    return "\n\n".join(out)
+
+
+documents = st.lists(block, min_size=1, max_size=5).map(_apart)
 
 
 @given(documents)
@@ -144,3 +160,72 @@ def test_markdown_settles_after_one_trip(md: str) -> None:
     that spelling (represent), so another service's text is rewritten at most once."""
     once = to_markdown(from_markdown(md))
     assert to_markdown(from_markdown(once)) == once
+
+
+def _list(kind: str, *items: list[dict], order: int = 1) -> dict:
+    node: dict = {"type": kind, "content": [{"type": "listItem", "content": list(item)}
+                                            for item in items]}
+    if order != 1:
+        node["attrs"] = {"order": order}
+    return node
+
+
+def test_every_common_spelling_reads_as_it_renders() -> None:
+    """CommonMark as people type it in Todoist or Notion: ``*`` bullets, ``1)`` lists, nested
+    lists, quotes, strikethrough, a link whose URL holds parentheses (issue 15)."""
+    md = ("* one\n* two\n  * nested\n\n3) third\n4) fourth\n\n> quoted **bold**\n\n"
+          "~~gone~~ and [x](http://e.com/a_(b))\n\n---")
+    assert from_markdown(md) == _doc(
+        _list("bulletList", [_para(_text("one"))],
+              [_para(_text("two")), _list("bulletList", [_para(_text("nested"))])]),
+        _list("orderedList", [_para(_text("third"))], [_para(_text("fourth"))], order=3),
+        {"type": "blockquote", "content": [_para(_text("quoted "), _text("bold", "strong"))]},
+        _para(_text("gone", "strike"), _text(" and "), _text("x", href="http://e.com/a_(b)")),
+        {"type": "rule"})
+    back = to_markdown(from_markdown(md))
+    assert back is not None and "<!--adf" not in back  # all of it plain Markdown
+    assert from_markdown(back) == from_markdown(md)
+
+
+def test_two_lists_in_a_row_stay_two_lists() -> None:
+    adf = _doc(_list("bulletList", [_para(_text("a"))]), _list("bulletList", [_para(_text("b"))]),
+               _list("orderedList", [_para(_text("c"))]), _list("orderedList", [_para(_text("d"))]))
+    md = to_markdown(adf)
+    assert md == "- a\n\n* b\n\n1. c\n\n1) d"
+    assert from_markdown(md) == adf
+
+
+def test_links_are_kept_as_typed() -> None:
+    for href in ("https://ex.org/µ", "https://ex.org/a b", "javascript:alert(1)",
+                 "https://ex.org/?q=a&b=c"):
+        adf = _doc(_para(_text("x", href=href)))
+        assert from_markdown(to_markdown(adf)) == adf, href
+
+
+@st.composite
+def trees(draw: st.DrawFn, depth: int = 0) -> dict:
+    """An ADF block: a paragraph, a quote of paragraphs, or a list whose items may hold a
+    nested list (two levels)."""
+    kind = draw(st.sampled_from(["paragraph", "quote", "bulletList", "orderedList"]
+                                if depth < 2 else ["paragraph"]))
+    if kind == "paragraph":
+        return draw(paragraphs())
+    if kind == "quote":
+        return {"type": "blockquote", "content": draw(st.lists(paragraphs(), min_size=1,
+                                                               max_size=2))}
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        item = [draw(paragraphs())]
+        if depth < 1 and draw(st.booleans()):
+            nested = draw(trees(depth + 1))
+            if nested["type"] in ("bulletList", "orderedList"):
+                item.append(nested)
+        items.append(item)
+    return _list(kind, *items, order=draw(st.sampled_from([1, 1, 5])) if
+                 kind == "orderedList" else 1)
+
+
+@given(st.lists(trees(), min_size=1, max_size=4))
+def test_any_nested_document_survives_markdown_and_back(blocks: list[dict]) -> None:
+    adf = _doc(*blocks)
+    assert from_markdown(to_markdown(adf)) == adf
