@@ -85,6 +85,9 @@ class NotionAdapter(AdapterBase):
         self._caps: Capabilities | None = None
         #: page id -> its body before a rewrite of ours that has not finished (see update)
         self._unfinished: dict[str, str | None] = {}
+        #: page id -> its title/text properties as last read, where they hold mentions,
+        #: equations or colours: an update merges into them (richtext.merge)
+        self._special: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -176,6 +179,11 @@ class NotionAdapter(AdapterBase):
         return body
 
     def _convert(self, page: dict[str, Any], body: str | None) -> RemoteItem:
+        special = self.map.special(page)
+        if special:  # kept for the next update of this page (few pages have any)
+            self._special[page["id"]] = special
+        else:
+            self._special.pop(page["id"], None)
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
                           version=self._version(page, body))
 
@@ -352,7 +360,8 @@ class NotionAdapter(AdapterBase):
                                service=SERVICE)
             if current.version != expected_version:
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
-        props = self.map.properties(item, fields & self.capabilities.fields)
+        props = self.map.properties(item, fields & self.capabilities.fields,
+                                    self._special.get(ref))
         if origin is not None and (current is None or not current.item.origin):
             props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
         rewriting = self.map.body and "description" in fields

@@ -12,6 +12,7 @@ created with its first 100 in the create itself), then deletes the old ones one 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 from typing import Any
 
@@ -37,10 +38,25 @@ def children(client: NotionClient, page_id: str) -> list[dict[str, Any]]:
         cursor = result["next_cursor"]
 
 
-def paragraphs(text: str | None) -> list[dict[str, Any]]:
+def paragraphs(text: str | None, current: list[dict[str, Any]] | None = None
+               ) -> list[dict[str, Any]]:
+    """The paragraph blocks for ``text``, one per line. With ``current`` (the paragraphs there
+    now), a line is written from the paragraph it replaces (:func:`richtext.merge`): its
+    mentions, equations and colours stay where their text did not change."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    old: list[list[dict[str, Any]] | None] = [None] * len(lines)
+    have = [b["paragraph"].get("rich_text") or [] for b in current or []]
+    matcher = difflib.SequenceMatcher(None, [_line(b) for b in current or []], [
+        richtext.normalise(line) or "" for line in lines], autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):  # paired line by line (a replace: as far as it goes)
+            for k in range(min(a1 - a0, b1 - b0)):
+                old[b0 + k] = have[a0 + k]
     return [{"object": "block", "type": "paragraph",
-             "paragraph": {"rich_text": richtext.md_to_rich(line)}}
-            for line in (text or "").split("\n")] if text else []
+             "paragraph": {"rich_text": richtext.merge(before, line)}}
+            for line, before in zip(lines, old, strict=True)]
 
 
 def written(text: str | None) -> str | None:
@@ -91,7 +107,7 @@ def rewrite(client: NotionClient, page_id: str, current: list[dict[str, Any]],
     have = [_line(b) for b in current]
     kept = len(want) if want and have[-len(want):] == want else 0
     if want and not kept:
-        append(client, page_id, paragraphs(text))
+        append(client, page_id, paragraphs(text, current))
     for b in current[:len(current) - kept]:
         with contextlib.suppress(NotFound):  # gone already (a lost answer, a person)
             client.call(functools.partial(client.sdk.blocks.delete, block_id=b["id"]),

@@ -59,6 +59,17 @@ class PropertyMap:
             return None
         return value
 
+    def special(self, page: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """The page's title and text properties whose rich text holds what Markdown cannot
+        say (mentions, equations, colours), by property name: what an update keeps."""
+        out = {}
+        for field in ("title", "description"):
+            name, kind = self.props.get(field, ("", ""))
+            raw = page.get("properties", {}).get(name, {}).get(kind)
+            if kind in ("title", "rich_text") and richtext.special(raw):
+                out[name] = raw
+        return out
+
     def to_item(self, page: dict[str, Any], body: str | None = None) -> Item:
         """``body``: the description read from the page body, in body mode."""
         props = page["properties"]
@@ -88,16 +99,20 @@ class PropertyMap:
         origin = richtext.rich_to_md(props.get(ORIGIN_PROPERTY, {}).get("rich_text"))
         return Item(**values, origin=origin, updated_at=_ts(page["last_edited_time"]))
 
-    def properties(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        """The ``properties`` of a create or update for ``fields`` (the body is separate)."""
+    def properties(self, item: Item, fields: frozenset[str],
+                   current: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+        """The ``properties`` of a create or update for ``fields`` (the body is separate).
+        ``current``: the rich text the page's title and text properties hold now, where it
+        holds what Markdown cannot say (:func:`richtext.merge` keeps it)."""
         out: dict[str, Any] = {}
+        now = current or {}
         for field, (name, kind) in self.props.items():
             if field not in fields or kind == "body":
                 continue
             if field == "title":
-                out[name] = {"title": richtext.md_to_rich(item.title)}
+                out[name] = {"title": richtext.merge(now.get(name), item.title)}
             elif field == "description":
-                out[name] = {"rich_text": richtext.md_to_rich(item.description)}
+                out[name] = {"rich_text": richtext.merge(now.get(name), item.description)}
             elif field == "status":
                 value = convert.write_status(kind, item.status, self.status_map)
                 if value is not None or kind != "status":  # a status cannot be emptied

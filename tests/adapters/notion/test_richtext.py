@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.notion.emu_values import utf16_len
-from adapters.notion.richtext import chunks, md_to_rich, normalise, rich_to_md
+from adapters.notion.richtext import chunks, md_to_rich, merge, normalise, rich_to_md
 
 
 def _notion(parts: list[dict]) -> list[dict]:  # type: ignore[type-arg]
@@ -115,14 +115,96 @@ def test_notion_styling_round_trips_through_markdown(
     md = rich_to_md(real)
     back = _notion(md_to_rich(md))
 
-    def spans(parts: list[dict]) -> list[tuple[str, frozenset[str], str | None]]:  # type: ignore[type-arg]
-        out: list[tuple[str, frozenset[str], str | None]] = []
+    def seen(parts: list[dict]) -> list[tuple[str, frozenset[str], str | None]]:  # type: ignore[type-arg]
+        """Each character with the marks it shows: a space's bold or italic does not show
+        (and Markdown cannot say it: "** x**" is not bold)."""
+        out = []
         for p in parts:
-            key = (frozenset(m for m in ("bold", "italic", "code") if p["annotations"][m]),
-                   p["href"])
-            if out and out[-1][1:] == key:
-                out[-1] = (out[-1][0] + p["plain_text"], *key)
-            else:
-                out.append((p["plain_text"], *key))
+            marks = frozenset(m for m in ("bold", "italic", "code") if p["annotations"][m])
+            for ch in p["plain_text"]:
+                shown = marks if not ch.isspace() or "code" in marks else frozenset()
+                out.append((ch, shown, p["href"]))
         return out
-    assert spans(back) == spans(real), md
+    assert seen(back) == seen(real), md
+
+
+def _ann(**on: object) -> dict:  # type: ignore[type-arg]
+    return {"bold": False, "italic": False, "strikethrough": False, "underline": False,
+            "code": False, "color": "default"} | on
+
+
+def _text(text: str, **on: object) -> dict:  # type: ignore[type-arg]
+    return {"type": "text", "text": {"content": text, "link": None}, "annotations": _ann(**on),
+            "plain_text": text, "href": None}
+
+
+MENTION = {"type": "mention", "mention": {"type": "user", "user": {"object": "user", "id": "u1"}},
+           "annotations": _ann(), "plain_text": "@Ana", "href": None}
+EQUATION = {"type": "equation", "equation": {"expression": "E=mc^2"}, "annotations": _ann(),
+            "plain_text": "E=mc^2", "href": None}
+
+
+def _visible(parts: list[dict]) -> str:  # type: ignore[type-arg]
+    return "".join(p["plain_text"] for p in _notion_all(parts))
+
+
+def test_unchanged_text_keeps_mentions_equations_and_colours_exactly() -> None:
+    old = [_text("Call "), MENTION, _text(" about "), EQUATION, _text(" today", color="red")]
+    md = rich_to_md(old)
+    assert md == "Call @Ana about E=mc^2 today"  # what the other services see
+    kept = merge(old, md)
+    assert kept == [{k: v for k, v in p.items() if k not in ("plain_text", "href")}
+                    for p in old]
+
+
+def test_an_edit_elsewhere_keeps_the_mention_and_the_colour_of_the_text_it_replaces() -> None:
+    old = [_text("Call "), MENTION, _text(" today", color="red")]
+    got = merge(old, "Call @Ana **tomorrow**")
+    assert got[1] == {k: v for k, v in MENTION.items() if k not in ("plain_text", "href")}
+    assert _visible(got) == "Call @Ana tomorrow"
+    tail = [p for p in got if p.get("type") == "text" and "morrow" in p["text"]["content"]]
+    assert tail and all(p["annotations"].get("color") == "red" for p in tail)
+    assert any(p["annotations"].get("bold") for p in tail)
+
+
+def test_an_edited_mention_becomes_its_text() -> None:
+    got = merge([_text("Call "), MENTION], "Call @Anna")
+    assert [p["type"] for p in got] == ["text"]
+    assert _visible(got) == "Call @Anna"
+
+
+def test_without_anything_markdown_cannot_say_merge_is_a_plain_write() -> None:
+    assert merge([_text("a")], "**b**") == md_to_rich("**b**")
+    assert merge(None, "x") == md_to_rich("x")
+
+
+specials = st.sampled_from([MENTION, EQUATION, _text("red", color="red"),
+                            _text("under", underline=True)])
+
+
+@given(st.lists(st.one_of(words.map(_text), specials), min_size=1, max_size=5),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3), words), max_size=3))
+def test_merge_writes_the_new_text_and_keeps_every_untouched_element(
+        old: list[dict], edits: list[tuple[int, int, str]]) -> None:  # type: ignore[type-arg]
+    md = rich_to_md(old) or ""
+    for at, cut, put in edits:  # edits of the Markdown, as another service's user makes
+        at = min(at, len(md))
+        md = md[:at] + put + md[at + cut:]
+    got = merge(old, md)
+    assert rich_to_md(_notion_all(got)) == normalise(md)
+    for part in old:  # an element whose text is still there whole, alone, is kept
+        if part.get("type") != "text" and md == rich_to_md(old):
+            assert {k: v for k, v in part.items() if k not in ("plain_text", "href")} in got
+
+
+def _notion_all(parts: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    """What Notion answers: text elements filled in as :func:`_notion` does, others as they
+    were (a kept mention answers its plain_text again)."""
+    out = []
+    for p in parts:
+        if p.get("type") == "text":
+            out += _notion([p])
+        else:
+            original = next(o for o in (MENTION, EQUATION) if o["type"] == p["type"])
+            out.append(p | {"plain_text": original["plain_text"], "href": None})
+    return out
