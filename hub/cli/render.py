@@ -107,10 +107,11 @@ def quarantine_table(records: Sequence[QuarantineRecord], redact: Redact) -> Tab
     for col in ("flow", "service", "id", "title", "problem", "since", "tries", "next try"):
         t.add_column(col)
     for q in records:
-        what = "reading" if q.kind.value == "read" else "writing"
+        what = {"read": "reading", "write": "writing"}.get(q.kind.value, "matching")
+        retry = "next round" if q.kind.value == "ambiguous" else when(q.next_try)
         t.add_row(escape(q.flow), escape(q.endpoint), escape(q.ref),
                   _safe(redact, _short(q.title)), _safe(redact, f"{what}: {q.reason}"),
-                  when(q.first_seen), str(q.attempts), when(q.next_try))
+                  when(q.first_seen), str(q.attempts), retry)
     return t
 
 

@@ -27,9 +27,12 @@ Rules, in order:
    again, and a marker write can fail.
 4. **Match key, between new items**: among the remaining new copies, those on *different*
    endpoints whose key (the flow's ``match`` fields, normalised: case and surrounding space
-   ignored) is equal form one link. A key that is ambiguous on one endpoint (two new items
-   with the same title there) matches nothing, because a wrong merge is worse than a visible
-   duplicate.
+   ignored) is equal form one link. A key that is ambiguous (two new items with that key on
+   one endpoint, and one on another) links nothing and is **held back**: none of those
+   items is linked or copied anywhere (a wrong merge loses edits; copying them all would
+   duplicate the one that exists elsewhere), the round says why, and the engine reads them
+   again every round (:class:`hub.planner.types.Held`) until a person makes the key unique.
+   Items whose key is shared on one endpoint only are new items like any other.
 
 Copies listed ``rejoin_only`` (a recently completed Todoist task, see
 :class:`adapters.base.RemoteItem`) take part in rules 1 and 2 only, the identities a marker
@@ -50,6 +53,7 @@ from typing import NamedTuple
 
 from adapters.base import RemoteItem
 from hub.model import Item
+from hub.planner.types import Held
 
 Key = tuple[object, ...]
 
@@ -112,8 +116,9 @@ def match_key(item: Item, fields: Sequence[str]) -> Key:
 def group_new_items(
     new: Sequence[tuple[str, RemoteItem]], order: Sequence[str], fields: Sequence[str],
     flow: str,
-) -> tuple[list[Group], list[str]]:
-    """The groups in a deterministic order (marker groups first), and warnings."""
+) -> tuple[list[Group], list[str], list[Held]]:
+    """The groups in a deterministic order (marker groups first), warnings, and the items
+    held back (rule 4)."""
     by_origin, rest, warnings = _split_marked(new, flow)
     marked = {origin: len(members) for origin, members in by_origin.items()}
     rest = _rejoin_originals(by_origin, rest, flow)
@@ -124,7 +129,8 @@ def group_new_items(
               for origin in sorted(by_origin)
               if not all(r.rejoin_only for r in by_origin[origin].values())]
     rest = [(ep, r) for ep, r in rest if not r.rejoin_only]  # history: never a new link
-    return groups + _key_groups(rest, order, fields), warnings
+    keyed, held = _key_groups(rest, order, fields)
+    return groups + keyed, warnings, held
 
 
 def _split_marked(new: Sequence[tuple[str, RemoteItem]], flow: str
@@ -204,22 +210,37 @@ def _keyed_links(by_origin: dict[str, dict[str, RemoteItem]], fields: Sequence[s
 
 
 def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
-                fields: Sequence[str]) -> list[Group]:
-    """Rule 4."""
+                fields: Sequence[str]) -> tuple[list[Group], list[Held]]:
+    """Rule 4: the groups, and the items held back as ambiguous."""
     if not fields:
-        return [Group(None, {ep: r}) for ep, r in rest]
+        return [Group(None, {ep: r}) for ep, r in rest], []
     per_key: dict[Key, dict[str, list[RemoteItem]]] = defaultdict(lambda: defaultdict(list))
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
     rank = {ep: i for i, ep in enumerate(order)}
     groups: list[Group] = []
+    held: list[Held] = []
     for ep, remote in rest:
         bucket = per_key[match_key(remote.item, fields)]
         if any(len(v) > 1 for v in bucket.values()):
-            groups.append(Group(None, {ep: remote}))  # ambiguous: never guess
+            if len(bucket) == 1:
+                groups.append(Group(None, {ep: remote}))  # nothing elsewhere to match
+            else:
+                held.append(hold(ep, remote, {e: [r.ref for r in rs]
+                                              for e, rs in bucket.items()}))
             continue
         if ep != min(bucket, key=lambda e: rank.get(e, 99)):
             continue  # emitted with its group's first endpoint
         groups.append(Group(None, {e: rs[0] for e, rs in sorted(
             bucket.items(), key=lambda kv: rank.get(kv[0], 99))}))
-    return groups
+    return groups, held
+
+
+def hold(endpoint: str, remote: RemoteItem, refs: dict[str, list[str]]) -> Held:
+    """``remote`` held back: its key matches the items ``refs`` names (where -> ids), more
+    than one on one side."""
+    where = "; ".join(f"{ep}: {', '.join(rs)}" for ep, rs in refs.items())
+    return Held(endpoint, remote.ref, remote.item.title,
+                f"not linked: its title matches {sum(map(len, refs.values())) - 1} other "
+                f"items ({where}), more than one on one side, so synchub cannot tell which "
+                "belong together; give them different titles and the next round links them")

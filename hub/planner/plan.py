@@ -278,7 +278,10 @@ def plan_flow(inp: PlanInput) -> Plan:
                               reformed=lid in routed.reformed)
         plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
     return Plan(flow=inp.flow, links=tuple(lp for lp in plans if lp is not None),
-                total_links=len(inp.links), warnings=tuple(routed.warnings))
+                total_links=len(inp.links),
+                warnings=(*routed.warnings, *(f"{h.endpoint}: {h.title!r} ({h.ref}) {h.reason}"
+                                              for h in routed.held)),
+                held=tuple(routed.held))
 
 
 # -- helpers -------------------------------------------------------------------------------

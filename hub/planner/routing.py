@@ -23,12 +23,13 @@ from adapters.base import Gone, RemoteItem
 from hub.planner.matching import (
     Key,
     group_new_items,
+    hold,
     link_id_for,
     match_key,
     original_ids,
     own_marker,
 )
-from hub.planner.types import PlanInput
+from hub.planner.types import Held, PlanInput
 
 Members = dict[str, RemoteItem]  # endpoint -> copy
 
@@ -43,6 +44,7 @@ class Routed:
     new: list[tuple[str, RemoteItem]] = field(default_factory=list)
     reformed: set[str] = field(default_factory=set)  # new links re-formed from origin markers
     warnings: list[str] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)  # new items an ambiguous key holds back
 
     def touched(self, lid: str) -> bool:
         return lid in self.seen or lid in self.attach or lid in self.gone
@@ -106,8 +108,9 @@ def new_links(inp: PlanInput, routed: Routed) -> dict[str, Members]:
     """New links from unlinked copies; also attaches first-sync copies to existing links."""
     order = [e.name for e in inp.endpoints]
     existing = _existing_keys(inp)
-    groups, warnings = group_new_items(routed.new, order, inp.config.match, inp.flow)
+    groups, warnings, held = group_new_items(routed.new, order, inp.config.match, inp.flow)
     routed.warnings.extend(warnings)
+    routed.held.extend(held)
     out: dict[str, Members] = {}
     for origin, members, reformed in groups:
         first_ep = next(e for e in order if e in members)
@@ -139,6 +142,13 @@ def _join_existing(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]
     key = match_key(remote.item, inp.config.match)
     candidates = [lid for lid in existing.get(key, [])
                   if ep not in inp.links[lid].copies and ep not in routed.attach[lid]]
+    alike = [r.ref for e, r in routed.new
+             if e == ep and match_key(r.item, inp.config.match) == key]
+    if len(candidates) > 1 or (candidates and len(alike) > 1):
+        # which is which cannot be told: neither joined nor created (that would duplicate
+        # the copy that exists) until a person makes the titles unique
+        routed.held.append(hold(ep, remote, {ep: alike, "links": candidates}))
+        return True
     if len(candidates) != 1:
         return False
     routed.attach[candidates[0]][ep] = remote

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from adapters.base import ChangeSet, WriteKind
 from hub.config.models import FlowConfig
@@ -119,6 +119,8 @@ class Plan:
     links: tuple[LinkPlan, ...]
     total_links: int  # links in the flow before this round
     warnings: tuple[str, ...] = ()
+    #: items held back unlinked, their match key ambiguous (hub.planner.matching, rule 4)
+    held: tuple[Held, ...] = ()
 
     @property
     def writes(self) -> list[Write]:
@@ -135,3 +137,14 @@ class Plan:
     def changed(self) -> bool:
         return any(lp.writes or lp.conflicts or lp.drop or lp.before != lp.interim
                    for lp in self.links)
+
+
+class Held(NamedTuple):
+    """A new item not linked this round because its match key is ambiguous: the engine
+    reads it again every round (it is not listed again by an incremental listing) until a
+    person makes the key unique."""
+
+    endpoint: str
+    ref: str
+    title: str
+    reason: str

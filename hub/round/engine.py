@@ -165,6 +165,7 @@ class _Round:
         """Steps 3 and 4: apply link by link (each write commits with its link), then commit
         the cursors."""
         if self.q is not None:
+            self.q.hold(plan.held, set(observations))
             self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                                  for lp in plan.links for w in lp.writes}, set(observations))
         # Parents first, so a child created in the same round can point at its parent's new

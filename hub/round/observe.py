@@ -96,6 +96,12 @@ def _read_again(name: str, adapter: Adapter, calls: Caller, q: Quarantine, *,
             continue
         except SyncHubError:
             continue  # the service failed: try again next round
+        if rec.kind is QuarantineKind.AMBIGUOUS:
+            if got is None:
+                q.gone(name, rec.ref)
+            else:
+                found.append(got)
+            continue
         q.readable(name, rec.ref)
         if got is not None:
             found.append(got)

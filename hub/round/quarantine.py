@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 from adapters.base import Unreadable
 from hub.errors import Fatal, SyncHubError
+from hub.planner.types import Held
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 FIRST_RETRY = dt.timedelta(minutes=5)
@@ -103,11 +104,33 @@ class Quarantine:
         self._clear(endpoint, ref, QuarantineKind.READ)
 
     def due_reads(self, endpoint: str) -> list[QuarantineRecord]:
-        """Unreadable items of ``endpoint`` whose back-off has passed: read them again."""
+        """Items of ``endpoint`` to read again: unreadable ones whose back-off has passed, and
+        every held-back one (an incremental listing would not return it again, and the
+        round that can link it needs it beside the item a person just renamed)."""
         now = self.now()
         return [q for (ep, _ref, kind), q in self.records.items()
-                if ep == endpoint and kind is QuarantineKind.READ
-                and (q.next_try is None or q.next_try <= now)]
+                if ep == endpoint and (kind is QuarantineKind.AMBIGUOUS or (
+                    kind is QuarantineKind.READ and (q.next_try is None or q.next_try <= now)))]
+
+    # -- held back (ambiguous match keys) -------------------------------------------------------
+
+    def hold(self, held: Iterable[Held], observed: set[str]) -> None:
+        """Record the items this round held back; forget the held items of the listed
+        endpoints that were not held again (linked, unique now, or deleted)."""
+        now_held = set()
+        for h in held:
+            now_held.add((h.endpoint, h.ref))
+            self._put(QuarantineRecord(
+                flow=self.flow, endpoint=h.endpoint, ref=h.ref, kind=QuarantineKind.AMBIGUOUS,
+                title=h.title, reason=h.reason, fingerprint=fingerprint(h.reason),
+                link_id=None))
+        for ep, ref, kind in list(self.records):
+            if kind is QuarantineKind.AMBIGUOUS and ep in observed and (ep, ref) not in now_held:
+                self._clear(ep, ref, kind)
+
+    def gone(self, endpoint: str, ref: str) -> None:
+        """A held-back item that no longer exists."""
+        self._clear(endpoint, ref, QuarantineKind.AMBIGUOUS)
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -109,6 +109,8 @@ class RunRecord:
 class QuarantineKind(StrEnum):
     READ = "read"  # the listing returned it, but it could not be converted (P14)
     WRITE = "write"  # the service rejects the write for good (400/422, a value it cannot hold)
+    #: a new item held back unlinked: its match key is ambiguous (hub.planner.matching)
+    AMBIGUOUS = "ambiguous"
 
 
 @dataclass(frozen=True)

@@ -243,9 +243,20 @@ def test_first_sync_matches_existing_equal_items_instead_of_duplicating() -> Non
     w.services["a"].user_create(Item(title="dup"))
     w.services["a"].user_create(Item(title="dup"))
     w.services["b"].user_create(Item(title="dup"))
-    w.sync()
-    assert len(w.live("a")) == 4 and len(w.live("b")) == 4  # ambiguous "dup" not merged
+    rep = w.sync()
+    # "dup" is ambiguous: neither merged (which is b's?) nor copied (b's would be twice),
+    # and said so, until a person settles it
+    assert sorted(w.titles("a")) == ["Plan sprint", "dup", "dup"]
+    assert sorted(w.titles("b")) == ["Plan sprint", "dup"]
+    assert any("not linked" in n and "'dup'" in n for n in rep.notes), rep.notes
+    assert {(q.endpoint, q.kind.value) for q in rep.quarantined} == {
+        ("a", "ambiguous"), ("b", "ambiguous")}
     assert w.sync().counts["writes"] == 0
+    ref = next(r for r, i in w.live("a").items() if i.title == "dup")
+    w.services["a"].user_edit(ref, title="dup two")
+    done = w.sync()
+    assert sorted(w.titles("a")) == sorted(w.titles("b")) == ["Plan sprint", "dup", "dup two"]
+    assert done.quarantined == []  # nothing held any more
 
 
 def test_lost_state_relinks_by_origin_marker() -> None:
