@@ -1,15 +1,13 @@
-"""The emulator's page content: ``/v1/blocks/{id}/children`` (list, append) and
-``DELETE /v1/blocks/{id}``, as the recorded real traffic shows them.
+"""The emulator's page content: ``/v1/blocks/{id}/children`` (list, append), as the recorded
+real traffic shows them, and pages and databases as the blocks Notion lists them as.
 
 Listing pages by ``page_size`` (<= 100) with the next block's id as ``start_cursor``; an append
-takes at most 100 children (each with its own ``children``, two levels deep at most) and
-answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
-``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
-``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
-as Notion does. A page or database made under a page is listed there as its ``child_page`` or
-``child_database`` block (until trashed or moved away). A deleted block can be restored (an
-update with ``archived`` or ``in_trash`` false, as notion-sdk-py's ``test_blocks_delete``
-does): it is back where it was, with its children.
+takes at most 100 children (each with its own ``children``, two levels deep at most, of the
+block types Notion documents) and answers with only the top-level blocks it created; all of
+them are checked before any is stored, so a refused append appends nothing. Blocks carry
+``parent``, ``created_time``, ``last_edited_time``, ``created_by``, ``last_edited_by``,
+``has_children``, ``archived`` and ``in_trash``. A page or database made under a page is listed
+there as its ``child_page`` or ``child_database`` block (until trashed or moved away).
 """
 
 from __future__ import annotations
@@ -23,9 +21,6 @@ from adapters.notion.emu_errors import NotionError, array, bad, obj, shown
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
-
-#: where a deleted block was: its parent, its place there, and the children lists under it
-Place = tuple[str, int, dict[str, list[dict[str, Any]]]]
 
 MAX_CHILDREN = 100
 MAX_DEPTH = 2  # levels of nested children one append may carry
@@ -227,61 +222,6 @@ def archived() -> NotionError:
 
 def not_found(block_id: str) -> NotionError:
     return emu_errors.not_found("block", block_id)
-
-
-def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
-    """Trash a block (gone from its parent's children, and its own children with it) or a
-    page (answered as its ``child_page`` block)."""
-    page = emu.pages.get(block_id)
-    if page is not None:
-        if page["in_trash"]:
-            raise archived()
-        emu.update_page(block_id, {"in_trash": True})
-        return page_block(emu, block_id)
-    found = find(emu, block_id)
-    if found is None:
-        raise archived() if block_id in emu.trashed_blocks else not_found(block_id)
-    parent, block = found
-    index = emu.children[parent].index(block)
-    emu.children[parent].remove(block)
-    emu.block_places[block_id] = (parent, index, _drop_descendants(emu, block_id))
-    if parent in emu.pages:
-        emu.touch(emu.pages[parent])
-    gone = {**block, "in_trash": True, "archived": True, "last_edited_time": emu.minute()}
-    emu.trashed_blocks[block_id] = gone
-    return gone
-
-
-def restore_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
-    """A deleted block back in its place, with the blocks that were under it."""
-    gone = emu.trashed_blocks[block_id]
-    parent, index, below = emu.block_places.get(
-        block_id, (gone["parent"][gone["parent"]["type"]], MAX_CHILDREN, {}))
-    siblings = emu.children.get(parent)
-    if siblings is None:  # its parent is gone too
-        raise archived()
-    del emu.trashed_blocks[block_id]
-    emu.block_places.pop(block_id, None)
-    block = {**gone, "in_trash": False, "archived": False, "last_edited_time": emu.minute()}
-    siblings.insert(min(index, len(siblings)), block)
-    emu.children.update(below)
-    emu.children.setdefault(block_id, [])
-    if parent in emu.pages:
-        emu.touch(emu.pages[parent])
-    return block
-
-
-def _drop_descendants(emu: NotionEmulator, block_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Take the block's children lists (and theirs) out; answers them, to restore."""
-    dropped: dict[str, list[dict[str, Any]]] = {}
-    todo = [block_id]
-    while todo:
-        bid = todo.pop()
-        kids = emu.children.pop(bid, None)
-        if kids is not None:
-            dropped[bid] = kids
-            todo.extend(k["id"] for k in kids)
-    return dropped
 
 
 def _siblings(emu: NotionEmulator, parent: str) -> list[dict[str, Any]]:

@@ -140,19 +140,10 @@ def draft(schema: Schema, props: Any) -> tuple[Schema, Renames]:
     for key, spec in obj(props, "body.properties").items():
         old = _find(new, key)
         if spec is None:
-            if old is not None:
-                if new[old]["type"] == "title":
-                    raise invalid("Cannot delete the title property.")
-                new.pop(old)
+            _drop(new, old)
             continue
         spec = obj(spec, f"body.properties.{key}", optional=False)
-        given_name = spec.get("name")
-        if given_name is not None and not isinstance(given_name, str):
-            raise bad(f"body.properties.{key}.name should be a string, instead was "
-                      f"`{shown(given_name)}`.")
-        name = given_name or old or key
-        if name != old and name in new:
-            raise invalid(f"Cannot rename a property to `{name}`: that name is taken.")
+        name = _name(new, key, spec, old)
         entry = _entry(key, spec, new.get(old) if old is not None else None, name)
         if old is not None:
             _rekey(new, old, name)
@@ -163,6 +154,28 @@ def draft(schema: Schema, props: Any) -> tuple[Schema, Renames]:
         raise invalid(f"A data source can have only one title property: {titles[0]} is its "
                       f"title, {', '.join(titles[1:])} cannot be another.")
     return new, renames
+
+
+def _drop(schema: Schema, name: str | None) -> None:
+    """A property dropped (one that does not exist: nothing to drop); never the title."""
+    if name is None:
+        return
+    if schema[name]["type"] == "title":
+        raise invalid("Cannot delete the title property.")
+    schema.pop(name)
+
+
+def _name(schema: Schema, key: str, spec: dict[str, Any], old: str | None) -> str:
+    """The name the property ``key`` has after the change: the ``name`` given (not one
+    another property has), else its own."""
+    given = spec.get("name")
+    if given is not None and not isinstance(given, str):
+        raise bad(f"body.properties.{key}.name should be a string, instead was "
+                  f"`{shown(given)}`.")
+    name = given or old or key
+    if name != old and name in schema:
+        raise invalid(f"Cannot rename a property to `{name}`: that name is taken.")
+    return name
 
 
 def update(emu: NotionEmulator, ds: str, props: Any) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.notion import (
-    emu_blocks,
+    emu_block_edit,
     emu_databases,
     emu_pages,
     emu_query,
@@ -67,7 +67,7 @@ class NotionEmulator(Emulator):
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.comments: list[dict[str, Any]] = []  # in the order made (emu_comments)
         self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
-        self.block_places: dict[str, emu_blocks.Place] = {}  # where a deleted block was
+        self.block_places: dict[str, emu_block_edit.Place] = {}  # where a deleted block was
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
