@@ -1,5 +1,7 @@
 """Pages under any parent in the Notion emulator: ``POST /v1/pages`` under a data source, a
-database of one data source, a page or the workspace, and ``POST /v1/pages/{id}/move``.
+database of one data source, a page or the workspace (with its content, ``children``),
+``PATCH /v1/pages/{id}`` and ``POST /v1/pages/{id}/move``. A create or update is checked whole
+(properties by name or id, icon, cover, flags, children) before anything is stored.
 
 A page outside a data source has one property, its title, named and identified ``title``, as
 Notion answers it (notion-sdk-py's cassettes make every test page under a page). A move keeps

@@ -13,14 +13,23 @@ retrieve, update, ``in_trash``, move: :mod:`adapters.notion.emu_pages`),
 :mod:`adapters.notion.emu_block_edit`), routed by the table in
 :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
 Notion's 400 ``invalid_request_url``). Values follow Notion's rules
-(:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a 400
+(:mod:`adapters.notion.emu_values`, :mod:`adapters.notion.emu_richtext`,
+:mod:`adapters.notion.emu_dates`). Ids are dashed UUIDs (a malformed one is a 400
 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date`` header
 is the emulator's clock, errors have Notion's shape (``object: error``, ``status``, ``code``,
-``message``, ``request_id``; a 404 names the integration in ``additional_data``), and an
-optional request rate limit answers 429 ``rate_limited`` with ``Retry-After`` (an injected 529
-is ``service_overload``, also with ``Retry-After``). :meth:`NotionEmulator.seed` loads objects
-as a real workspace answered them (:mod:`adapters.notion.emu_seed`). Every recorded cassette of
-notion-sdk-py is replayed against it in the tests (``test_cassette_replay.py``).
+``message``, ``request_id``; a 404 names the integration in ``additional_data``;
+:mod:`adapters.notion.emu_errors`), and an optional request rate limit answers 429
+``rate_limited`` with ``Retry-After`` (an injected 529 is ``service_overload``, also with
+``Retry-After``). :meth:`NotionEmulator.seed` loads objects as a real workspace answered them
+(:mod:`adapters.notion.emu_seed`). Every recorded cassette of notion-sdk-py is replayed
+against it in the tests (``test_cassette_replay.py``).
+
+A request is applied whole or not at all, as Notion applies it: every handler checks all of it
+before it changes anything, so a 4xx leaves the workspace as it was (a client's retry finds
+nothing half done). A body that is not JSON is Notion's 400 ``invalid_json``; one whose shape
+no check caught is a 400 ``validation_error``, not a 500. The helpers that stand for a user in
+Notion's app (:meth:`~NotionEmulator.create_page`, :meth:`~NotionEmulator.update_page`,
+:meth:`~NotionEmulator.add_database`...) take :attr:`lock`, as every HTTP request does.
 """
 
 from __future__ import annotations
