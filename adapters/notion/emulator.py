@@ -234,7 +234,7 @@ class NotionEmulator(Emulator):
             return Response.json(result)
         except NotionError as exc:
             return self.error_body(exc.status, exc.message, exc.code)
-        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        except (TypeError, AttributeError, LookupError, ValueError) as exc:
             if not (req.body or req.query):
                 raise  # nothing the client gave: the emulator's own bug, a 500
             # a body or query of a shape no check caught: Notion's validation refuses what it
