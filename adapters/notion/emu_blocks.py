@@ -1,15 +1,13 @@
-"""The emulator's page content: ``/v1/blocks/{id}/children`` (list, append) and
-``DELETE /v1/blocks/{id}``, as the recorded real traffic shows them.
+"""The emulator's page content: ``/v1/blocks/{id}/children`` (list, append), as the recorded
+real traffic shows them, and pages and databases as the blocks Notion lists them as.
 
 Listing pages by ``page_size`` (<= 100) with the next block's id as ``start_cursor``; an append
-takes at most 100 children (each with its own ``children``, two levels deep at most) and
-answers with only the top-level blocks it created; blocks carry ``parent``, ``created_time``,
-``last_edited_time``, ``created_by``, ``last_edited_by``, ``has_children``, ``archived`` and
-``in_trash``. Deleting a page's id trashes the page and answers with its ``child_page`` block,
-as Notion does. A page or database made under a page is listed there as its ``child_page`` or
-``child_database`` block (until trashed or moved away). A deleted block can be restored (an
-update with ``archived`` or ``in_trash`` false, as notion-sdk-py's ``test_blocks_delete``
-does): it is back where it was, with its children.
+takes at most 100 children (each with its own ``children``, two levels deep at most, of the
+block types Notion documents) and answers with only the top-level blocks it created; all of
+them are checked before any is stored, so a refused append appends nothing. Blocks carry
+``parent``, ``created_time``, ``last_edited_time``, ``created_by``, ``last_edited_by``,
+``has_children``, ``archived`` and ``in_trash``. A page or database made under a page is listed
+there as its ``child_page`` or ``child_database`` block (until trashed or moved away).
 """
 
 from __future__ import annotations
@@ -18,17 +16,21 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion import emu_values
-from adapters.notion.emu_values import NotionError
+from adapters.notion import emu_errors, emu_values
+from adapters.notion.emu_errors import NotionError, array, bad, obj, shown
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
 
-#: where a deleted block was: its parent, its place there, and the children lists under it
-Place = tuple[str, int, dict[str, list[dict[str, Any]]]]
-
 MAX_CHILDREN = 100
 MAX_DEPTH = 2  # levels of nested children one append may carry
+#: the block types Notion documents (developers.notion.com, "Block"); another is a 400
+BLOCK_TYPES = frozenset({
+    "audio", "bookmark", "breadcrumb", "bulleted_list_item", "callout", "child_database",
+    "child_page", "code", "column", "column_list", "divider", "embed", "equation", "file",
+    "heading_1", "heading_2", "heading_3", "image", "link_preview", "link_to_page",
+    "numbered_list_item", "paragraph", "pdf", "quote", "synced_block", "table",
+    "table_of_contents", "table_row", "template", "to_do", "toggle", "video"})
 
 
 def _error(status: int, code: str, message: str) -> NotionError:
@@ -88,17 +90,18 @@ def paged_by_id(rows: list[dict[str, Any]], start_cursor: str | None, page_size_
             "type": kind, kind: {}}
 
 
-def append_children(emu: NotionEmulator, parent: str, children: list[dict[str, Any]]
-                    ) -> dict[str, Any]:
+def append_children(emu: NotionEmulator, parent: str, children: Any) -> dict[str, Any]:
     """Append blocks to a page or a block; a child's own ``children`` (inside its type's
     object, as Notion takes them) become blocks under it, up to Notion's two levels of nesting
-    in one request. The answer lists only the top-level blocks created, as Notion's does."""
+    in one request. The answer lists only the top-level blocks created, as Notion's does. All
+    of them are checked before any is stored: a 400 appends nothing."""
     blocks = _siblings(emu, parent)
     page = emu.pages.get(parent)
     if page is not None and page["in_trash"]:
         raise archived()
-    made = _make(emu, parent, page is not None, children, depth=0)
+    made, below = build(emu, parent, page is not None, children)
     blocks.extend(made)
+    emu.children.update(below)
     holder = find(emu, parent)
     if holder is not None:
         holder[1]["has_children"] = True
@@ -108,38 +111,65 @@ def append_children(emu: NotionEmulator, parent: str, children: list[dict[str, A
             "type": "block", "block": {}}
 
 
-def _make(emu: NotionEmulator, parent: str, on_page: bool, children: list[dict[str, Any]],
-          depth: int) -> list[dict[str, Any]]:
+#: blocks made for a request, not yet stored: the top-level ones, and the children list of
+#: every one of them and of the blocks under them (by id)
+Built = tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]
+
+
+def build(emu: NotionEmulator, parent: str, on_page: bool, children: Any, depth: int = 0,
+          where: str = "body.children") -> Built:
+    """The blocks ``children`` (a request's) make under ``parent``, checked as Notion checks
+    them (at most 100 a level, two levels deep, known types, objects where objects go), and
+    stored nowhere yet."""
+    children = array(children, where)
     if len(children) > MAX_CHILDREN:
-        raise _error(400, "validation_error", "body failed validation: body.children.length "
-                     f"should be ≤ `{MAX_CHILDREN}`, instead was `{len(children)}`.")
+        raise bad(f"{where}.length should be ≤ `{MAX_CHILDREN}`, instead was "
+                  f"`{len(children)}`.")
     if depth > MAX_DEPTH:
-        raise _error(400, "validation_error", "body failed validation: children may be "
-                     f"nested at most {MAX_DEPTH} levels deep in one request.")
+        raise bad(f"children may be nested at most {MAX_DEPTH} levels deep in one request.")
     now = emu.minute()
-    made = []
-    for child in children:
-        kind = child.get("type") or next(k for k in child if k != "object")
-        content = dict(child.get(kind) or {})
-        nested = content.pop("children", None) or []
+    made: list[dict[str, Any]] = []
+    below: dict[str, list[dict[str, Any]]] = {}
+    for i, child in enumerate(children):
+        here = f"{where}[{i}]"
+        kind, content = _typed(obj(child, here, optional=False), here)
+        nested = content.pop("children", None)
         bid = str(uuid.uuid4())
-        where = "page_id" if on_page else "block_id"
+        where_ = "page_id" if on_page else "block_id"
         block = {
-            "object": "block", "id": bid, "parent": {"type": where, where: parent},
+            "object": "block", "id": bid, "parent": {"type": where_, where_: parent},
             "created_time": now, "last_edited_time": now,
             "created_by": {"object": "user", "id": emu.bot},
             "last_edited_by": {"object": "user", "id": emu.bot},
             "has_children": bool(nested), "archived": False, "in_trash": False, "type": kind,
-            kind: content_of(emu, kind, content)}
-        emu.children[bid] = _make(emu, bid, False, nested, depth + 1) if nested else []
+            kind: content_of(emu, kind, content, f"{here}.{kind}")}
+        kids, deeper = build(emu, bid, False, nested, depth + 1, f"{here}.{kind}.children") \
+            if nested else ([], {})
+        below.update(deeper)
+        below[bid] = kids
         made.append(block)
-    return made
+    return made, below
 
 
-def content_of(emu: NotionEmulator, kind: str, content: dict[str, Any]) -> dict[str, Any]:
+def _typed(child: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """A child's type and (a copy of) its type object; an unknown type is Notion's 400."""
+    kind = child.get("type") or next((k for k in child if k in BLOCK_TYPES), None)
+    if not isinstance(kind, str) or kind not in BLOCK_TYPES:
+        named = kind if isinstance(kind, str) else next((k for k in child if k != "object"),
+                                                        None)
+        if named is None:
+            raise bad(f"{where} should be a block (paragraph, to_do...), instead was "
+                      f"`{shown(child)}`.")
+        raise bad(f"{where}.{named} should be not present, instead was "
+                  f"`{shown(child.get(named))}`.")
+    return kind, dict(obj(child.get(kind), f"{where}.{kind}"))
+
+
+def content_of(emu: NotionEmulator, kind: str, content: dict[str, Any], where: str
+               ) -> dict[str, Any]:
     """A block's type object as Notion answers it: rich text filled in, a colour always, a
     paragraph's ``icon`` (null unless set)."""
-    return {**content, "rich_text": emu.rich(content.get("rich_text")),
+    return {**content, "rich_text": emu.rich(content.get("rich_text"), f"{where}.rich_text"),
             **({"icon": content.get("icon")} if kind == "paragraph" else {}),
             "color": content.get("color", "default")}
 
@@ -191,62 +221,7 @@ def archived() -> NotionError:
 
 
 def not_found(block_id: str) -> NotionError:
-    return emu_values.not_found("block", block_id)
-
-
-def delete_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
-    """Trash a block (gone from its parent's children, and its own children with it) or a
-    page (answered as its ``child_page`` block)."""
-    page = emu.pages.get(block_id)
-    if page is not None:
-        if page["in_trash"]:
-            raise archived()
-        emu.update_page(block_id, {"in_trash": True})
-        return page_block(emu, block_id)
-    found = find(emu, block_id)
-    if found is None:
-        raise archived() if block_id in emu.trashed_blocks else not_found(block_id)
-    parent, block = found
-    index = emu.children[parent].index(block)
-    emu.children[parent].remove(block)
-    emu.block_places[block_id] = (parent, index, _drop_descendants(emu, block_id))
-    if parent in emu.pages:
-        emu.touch(emu.pages[parent])
-    gone = {**block, "in_trash": True, "archived": True, "last_edited_time": emu.minute()}
-    emu.trashed_blocks[block_id] = gone
-    return gone
-
-
-def restore_block(emu: NotionEmulator, block_id: str) -> dict[str, Any]:
-    """A deleted block back in its place, with the blocks that were under it."""
-    gone = emu.trashed_blocks[block_id]
-    parent, index, below = emu.block_places.get(
-        block_id, (gone["parent"][gone["parent"]["type"]], MAX_CHILDREN, {}))
-    siblings = emu.children.get(parent)
-    if siblings is None:  # its parent is gone too
-        raise archived()
-    del emu.trashed_blocks[block_id]
-    emu.block_places.pop(block_id, None)
-    block = {**gone, "in_trash": False, "archived": False, "last_edited_time": emu.minute()}
-    siblings.insert(min(index, len(siblings)), block)
-    emu.children.update(below)
-    emu.children.setdefault(block_id, [])
-    if parent in emu.pages:
-        emu.touch(emu.pages[parent])
-    return block
-
-
-def _drop_descendants(emu: NotionEmulator, block_id: str) -> dict[str, list[dict[str, Any]]]:
-    """Take the block's children lists (and theirs) out; answers them, to restore."""
-    dropped: dict[str, list[dict[str, Any]]] = {}
-    todo = [block_id]
-    while todo:
-        bid = todo.pop()
-        kids = emu.children.pop(bid, None)
-        if kids is not None:
-            dropped[bid] = kids
-            todo.extend(k["id"] for k in kids)
-    return dropped
+    return emu_errors.not_found("block", block_id)
 
 
 def _siblings(emu: NotionEmulator, parent: str) -> list[dict[str, Any]]:

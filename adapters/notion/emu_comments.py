@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from adapters.notion import emu_blocks
-from adapters.notion.emu_values import NotionError, uuid_of
+from adapters.notion.emu_errors import NotionError, obj, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -30,7 +30,7 @@ def _parent(emu: NotionEmulator, body: dict[str, Any]) -> tuple[dict[str, Any], 
             raise NotionError(404, "object_not_found",
                               f"Could not find discussion with ID: {discussion}.")
         return first["parent"], str(discussion)
-    page_id = (body.get("parent") or {}).get("page_id")
+    page_id = obj(body.get("parent"), "body.parent").get("page_id")
     if not isinstance(page_id, str):
         raise _bad("body.parent.page_id or body.discussion_id should be defined.")
     pid = uuid_of("body.parent.page_id", page_id)
@@ -51,7 +51,7 @@ def create(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]:
     comment = {"object": "comment", "id": str(uuid.uuid4()), "parent": parent,
                "discussion_id": discussion, "created_time": now, "last_edited_time": now,
                "created_by": {"object": "user", "id": emu.bot},
-               "rich_text": emu.rich(body["rich_text"]),
+               "rich_text": emu.rich(body["rich_text"], "body.rich_text"),
                "display_name": {"type": "integration", "resolved_name": bot["name"]}}
     emu.comments.append(comment)
     return comment
@@ -79,7 +79,7 @@ def update(emu: NotionEmulator, comment_id: str, body: dict[str, Any]) -> dict[s
     comment = retrieve(emu, comment_id)
     if not body.get("rich_text"):
         raise _bad("body.rich_text should be defined, instead was `undefined`.")
-    comment["rich_text"] = emu.rich(body["rich_text"])
+    comment["rich_text"] = emu.rich(body["rich_text"], "body.rich_text")
     comment["last_edited_time"] = emu.minute()
     return comment
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Response
 from adapters.notion import emu_blocks, emu_pages, emu_schema
-from adapters.notion.emu_values import NotionError, file_object, not_found, title_of, uuid_of
+from adapters.notion.emu_errors import NotionError, boolean, not_found, obj, uuid_of
+from adapters.notion.emu_values import file_object, title_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -40,49 +41,65 @@ def _stamp(emu: NotionEmulator) -> str:
     return emu.now().astimezone(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def new_database(emu: NotionEmulator, title: list[dict[str, Any]], properties: dict[str, Any],
+def new_database(emu: NotionEmulator, title: Any, properties: Any,
                  *, parent: dict[str, Any] | None = None, **extra: Any) -> tuple[str, str]:
     """A database with one data source of ``properties``; ``extra``: its ``description``,
-    ``icon``, ``cover``, ``is_inline``. Returns (database id, data source id)."""
+    ``icon``, ``cover``, ``is_inline``. Everything is checked before either is stored.
+    Returns (database id, data source id)."""
     db, now = str(uuid.uuid4()), _stamp(emu)
-    emu.databases[db] = {
-        "object": "database", "id": db, "title": emu.rich(title),
-        "description": emu.rich(extra.get("description")), "parent": parent or WORKSPACE,
-        "is_inline": bool(extra.get("is_inline", False)), "in_trash": False,
-        "is_locked": False, "created_time": now, "last_edited_time": now, "data_sources": [],
-        "icon": file_object(extra.get("icon")), "cover": file_object(extra.get("cover")),
+    database = {
+        "object": "database", "id": db, "title": emu.rich(title, "body.title"),
+        "description": emu.rich(extra.get("description"), "body.description"),
+        "parent": parent or WORKSPACE,
+        "is_inline": boolean(extra.get("is_inline", False), "body.is_inline"),
+        "in_trash": False, "is_locked": False, "created_time": now, "last_edited_time": now,
+        "data_sources": [], "icon": file_object(extra.get("icon")),
+        "cover": file_object(extra.get("cover")),
         "url": f"https://www.notion.so/{db.replace('-', '')}", "public_url": None,
         "archived": False}
-    return db, new_data_source(emu, db, title, properties)
+    source = _data_source(emu, database, title, properties)
+    emu.databases[db] = database
+    return db, _add_source(emu, database, source)
 
 
-def new_data_source(emu: NotionEmulator, db: str, title: list[dict[str, Any]],
-                    properties: dict[str, Any], icon: Any = None) -> str:
-    """Another data source in the database ``db``; it needs one title property."""
+def new_data_source(emu: NotionEmulator, db: str, title: Any, properties: Any,
+                    icon: Any = None) -> str:
+    """Another data source in the database ``db``."""
     database = emu.databases[db]
-    if sum(1 for spec in properties.values()
-           if isinstance(spec, dict) and "title" in spec) != 1:
+    return _add_source(emu, database, _data_source(emu, database, title, properties, icon))
+
+
+def _data_source(emu: NotionEmulator, database: dict[str, Any], title: Any, properties: Any,
+                 icon: Any = None) -> dict[str, Any]:
+    """A data source of ``database`` as stored, not stored yet; it needs one title
+    property."""
+    schema, _ = emu_schema.draft({}, properties)
+    if sum(1 for spec in schema.values() if spec["type"] == "title") != 1:
         raise _bad("a data source needs exactly one title property.")
-    ds, now = str(uuid.uuid4()), emu.minute()
-    emu.sources[ds] = {
-        "object": "data_source", "id": ds, "cover": None, "icon": file_object(icon),
-        "created_time": now, "created_by": _user(emu), "last_edited_by": _user(emu),
-        "last_edited_time": now, "title": emu.rich(title), "description": [],
-        "is_inline": database["is_inline"], "properties": {},
-        "parent": {"type": "database_id", "database_id": db},
+    now = emu.minute()
+    return {
+        "object": "data_source", "id": str(uuid.uuid4()), "cover": None,
+        "icon": file_object(icon), "created_time": now, "created_by": _user(emu),
+        "last_edited_by": _user(emu), "last_edited_time": now,
+        "title": emu.rich(title, "body.title"), "description": [],
+        "is_inline": database["is_inline"], "properties": schema,
+        "parent": {"type": "database_id", "database_id": database["id"]},
         "database_parent": database["parent"], "url": database["url"], "public_url": None,
         "in_trash": False, "archived": False}
-    emu_schema.update(emu, ds, properties)
-    database["data_sources"].append({"id": ds, "name": title_of(emu.sources[ds])})
-    return ds
+
+
+def _add_source(emu: NotionEmulator, database: dict[str, Any], source: dict[str, Any]) -> str:
+    emu.sources[source["id"]] = source
+    database["data_sources"].append({"id": source["id"], "name": title_of(source)})
+    return str(source["id"])
 
 
 def create_database(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]:
     parent = emu_pages.parent_of(emu, body.get("parent"), ("page_id", "workspace"))
-    initial = body.get("initial_data_source") or {}
+    initial = obj(body.get("initial_data_source"), "body.initial_data_source")
     properties = initial.get("properties") or body.get("properties") or {
         "Name": {"type": "title", "title": {}}}
-    db, _ = new_database(emu, body.get("title") or [], properties, parent=parent,
+    db, _ = new_database(emu, body.get("title"), properties, parent=parent,
                          **{k: body[k] for k in ("description", "icon", "cover", "is_inline")
                             if k in body})
     emu_blocks.link(emu, parent, db, "child_database")
@@ -96,26 +113,29 @@ def create_data_source(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, A
     db = uuid_of("body.parent.database_id", str(given["database_id"]))
     if db not in emu.databases:
         raise not_found("database", db)
-    ds = new_data_source(emu, db, body.get("title") or [], body.get("properties") or {},
+    ds = new_data_source(emu, db, body.get("title"), body.get("properties"),
                          body.get("icon"))
     return emu.sources[ds]
 
 
-def _edit(emu: NotionEmulator, obj: dict[str, Any], body: dict[str, Any],
-          keys: tuple[str, ...]) -> None:
-    """The keys of ``body`` a database or data source update may change."""
+def _changes(emu: NotionEmulator, body: dict[str, Any], keys: tuple[str, ...]
+             ) -> dict[str, Any]:
+    """What a database or data source update changes: the keys of ``body`` it may change, as
+    stored (all checked; nothing is changed yet)."""
+    changes: dict[str, Any] = {}
     for key in keys:
         if key not in body:
             continue
         if key in ("title", "description"):
-            obj[key] = emu.rich(body[key])
+            changes[key] = emu.rich(body[key], f"body.{key}")
         elif key in ("icon", "cover"):
-            obj[key] = file_object(body[key])
+            changes[key] = file_object(body[key])
         else:
-            obj[key] = bool(body[key])
+            changes[key] = boolean(body[key], f"body.{key}")
     for flag in FLAGS:
         if flag in body:
-            obj["in_trash"] = obj["archived"] = bool(body[flag])
+            changes["in_trash"] = changes["archived"] = boolean(body[flag], f"body.{flag}")
+    return changes
 
 
 def update_database(emu: NotionEmulator, db: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -125,8 +145,8 @@ def update_database(emu: NotionEmulator, db: str, body: dict[str, Any]) -> dict[
     if "properties" in body:
         raise _bad("body.properties should be not present: since 2025-09-03 a database's "
                    "properties are its data sources' (PATCH /v1/data_sources/{id}).")
-    _edit(emu, database, body, ("title", "description", "icon", "cover", "is_inline",
-                                "is_locked"))
+    database.update(_changes(emu, body, ("title", "description", "icon", "cover", "is_inline",
+                                         "is_locked")))
     database["last_edited_time"] = _stamp(emu)
     for entry in database["data_sources"]:  # a data source is named after its database
         entry["name"] = title_of(emu.sources[entry["id"]])
@@ -134,11 +154,13 @@ def update_database(emu: NotionEmulator, db: str, body: dict[str, Any]) -> dict[
 
 
 def update_data_source(emu: NotionEmulator, ds: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A data source's properties (``emu_schema``), title, description, icon, cover, trash."""
+    """A data source's properties (``emu_schema``), title, description, icon, cover, trash;
+    all checked before any changes."""
     source = emu.sources[ds]
+    changes = _changes(emu, body, ("title", "description", "icon", "cover"))
     if body.get("properties"):
         emu_schema.update(emu, ds, body["properties"])
-    _edit(emu, source, body, ("title", "description", "icon", "cover"))
+    source.update(changes)
     source["last_edited_time"] = emu.minute()
     database = emu.databases.get(source["parent"]["database_id"])
     for entry in (database or {}).get("data_sources", []):

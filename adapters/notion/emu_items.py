@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from adapters.notion import emu_blocks
-from adapters.notion.emu_values import NotionError, not_found
+from adapters.notion.emu_errors import NotionError, not_found
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator

@@ -1,5 +1,7 @@
 """Pages under any parent in the Notion emulator: ``POST /v1/pages`` under a data source, a
-database of one data source, a page or the workspace, and ``POST /v1/pages/{id}/move``.
+database of one data source, a page or the workspace (with its content, ``children``),
+``PATCH /v1/pages/{id}`` and ``POST /v1/pages/{id}/move``. A create or update is checked whole
+(properties by name or id, icon, cover, flags, children) before anything is stored.
 
 A page outside a data source has one property, its title, named and identified ``title``, as
 Notion answers it (notion-sdk-py's cassettes make every test page under a page). A move keeps
@@ -9,10 +11,12 @@ title is all a page under a page has.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion import emu_blocks
-from adapters.notion.emu_values import NotionError, empty, not_found, title_of, uuid_of
+from adapters.notion import emu_blocks, emu_values
+from adapters.notion.emu_errors import NotionError, boolean, not_found, uuid_of
+from adapters.notion.emu_values import empty, title_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
 TITLE_ONLY: dict[str, Any] = {"title": {"id": "title", "name": "title", "description": None,
                                         "type": "title", "title": {}}}
 PARENTS = ("data_source_id", "database_id", "page_id", "workspace")
+FLAGS = ("in_trash", "archived")
 
 
 def _bad(message: str) -> NotionError:
@@ -81,13 +86,62 @@ def parent_of(emu: NotionEmulator, given: Any, allowed: tuple[str, ...] = PARENT
     return {"type": "page_id", "page_id": ident}
 
 
+def new_page(emu: NotionEmulator, parent: dict[str, Any], properties: Any, *,
+             icon: Any = None, cover: Any = None, page_id: str | None = None,
+             children: Any = None) -> dict[str, Any]:
+    """A page under ``parent`` as Notion stores it (a data source, a page, the workspace):
+    every property of its schema, empty unless given, and its content (``children``). All of
+    it is checked before anything is stored: a 400 makes no page."""
+    pid = page_id or str(uuid.uuid4())
+    schema = schema_of(emu, parent)
+    given, draft = emu_values.values(schema, properties, emu.users)
+    page: dict[str, Any] = {
+        "object": "page", "id": pid, "created_time": emu.minute(),
+        "created_by": {"object": "user", "id": emu.bot},
+        "last_edited_by": {"object": "user", "id": emu.bot},
+        "cover": emu_values.file_object(cover), "icon": emu_values.file_object(icon),
+        "parent": parent, "in_trash": False, "archived": False, "is_archived": False,
+        "is_locked": False,
+        "properties": {name: {"id": spec["id"], "type": spec["type"],
+                              spec["type"]: empty(spec)} for name, spec in schema.items()},
+        "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
+    page["properties"].update(given)
+    blocks, below = emu_blocks.build(emu, pid, True, children)
+    emu_values.commit_options(schema, draft)
+    emu.touch(page)
+    emu.pages[pid] = page
+    emu.children[pid] = blocks
+    emu.children.update(below)
+    return page
+
+
+def update(emu: NotionEmulator, pid: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``PATCH /v1/pages/{id}``: properties, icon, cover, trash (or restore), all checked
+    before any changes (Notion applies a request whole or not at all)."""
+    page = emu.pages.get(pid)
+    if page is None:
+        raise NotionError(404, "object_not_found", f"Could not find page with ID: {pid}.")
+    flags = [boolean(body[f], f"body.{f}") for f in FLAGS if f in body]
+    if page["in_trash"] and not (flags and not all(flags)):
+        raise emu_blocks.archived()
+    schema = schema_of(emu, page["parent"])
+    given, draft = emu_values.values(schema, body.get("properties"), emu.users)
+    files: dict[str, Any] = {key: emu_values.file_object(body[key]) for key in ("icon", "cover")
+                             if key in body}
+    emu_values.commit_options(schema, draft)
+    page["properties"].update(given)
+    page.update(files)
+    if flags:
+        page["in_trash"] = page["archived"] = flags[-1]
+    emu.touch(page)
+    return page
+
+
 def create(emu: NotionEmulator, body: dict[str, Any]) -> dict[str, Any]:
     parent = parent_of(emu, body.get("parent"))
-    page = emu.new_page(parent, body.get("properties") or {}, icon=body.get("icon"),
-                        cover=body.get("cover"))
+    page = new_page(emu, parent, body.get("properties"), icon=body.get("icon"),
+                    cover=body.get("cover"), children=body.get("children"))
     emu_blocks.link(emu, parent, page["id"], "child_page")
-    if body.get("children"):
-        emu_blocks.append_children(emu, page["id"], body["children"])
     return page
 
 

@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from adapters.notion.emu_values import NotionError, moment
+from adapters.notion import emu_blocks
+from adapters.notion.emu_dates import moment
+from adapters.notion.emu_errors import NotionError, not_found
+
+if TYPE_CHECKING:
+    from adapters.notion.emulator import NotionEmulator
 
 TEXT = ("title", "rich_text", "url", "email", "phone_number")
 TEXT_OPS = {"equals", "does_not_equal", "contains", "does_not_contain", "starts_with",
@@ -40,6 +45,30 @@ OPS = {**dict.fromkeys(TEXT, TEXT_OPS), "number": NUMBER_OPS,
        "date": DATE_OPS}
 RELATIVE = {"past_week": (-7, 0), "past_month": (-30, 0), "past_year": (-365, 0),
             "next_week": (0, 7), "next_month": (0, 30), "next_year": (0, 365)}
+
+
+def query(emu: NotionEmulator, ds: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One page of the data source's pages (trashed ones, with ``in_trash``) that match the
+    filter, in the order of the sorts; the cursor is the next page's place."""
+    if ds not in emu.sources:
+        raise not_found("data_source", ds)
+    size = emu_blocks.page_size(body.get("page_size"))
+    trashed = bool(body.get("in_trash", False))
+    schema = emu.sources[ds]["properties"]
+    match = Matcher(schema, emu.now)
+    rows = [p for p in emu.pages.values() if p["parent"].get("data_source_id") == ds
+            and p["in_trash"] == trashed
+            and (not body.get("filter") or match(p, body["filter"]))]
+    rows = sort(rows, body.get("sorts") or [], schema)
+    cursor = body.get("start_cursor")
+    if cursor is not None and not (isinstance(cursor, str) and cursor.isdigit()):
+        raise _bad("start_cursor provided is invalid.")
+    start = int(cursor or 0)
+    chunk = rows[start:start + size]
+    more = start + size < len(rows)
+    return {"object": "list", "results": [emu._public(p) for p in chunk],
+            "next_cursor": str(start + size) if more else None, "has_more": more,
+            "type": "page_or_data_source", "page_or_data_source": {}}
 
 
 def _bad(message: str) -> NotionError:

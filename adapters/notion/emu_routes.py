@@ -5,7 +5,8 @@ body; a :class:`~adapters.notion.emu_values.NotionError` becomes Notion's error 
 
 A path part named after one of Notion's id parameters (``page_id``, ``block_id``, ...) is
 checked and normalised before the handler runs: Notion takes ids with or without dashes and
-answers anything else with a 400 ``validation_error`` naming the parameter."""
+answers anything else with a 400 ``validation_error`` naming the parameter. A body that is not
+JSON is Notion's 400 ``invalid_json``, one that is not an object a ``validation_error``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from adapters.notion import (
     emu_pages,
     emu_search,
 )
-from adapters.notion.emu_values import NotionError, not_found, uuid_of
+from adapters.notion.emu_errors import NotionError, invalid, not_found, obj, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -32,8 +33,13 @@ Parts = dict[str, str]
 
 
 def body_of(req: Request) -> dict[str, Any]:
-    data = req.json() if req.body else {}
-    return data if isinstance(data, dict) else {}
+    """The request's JSON body, an object: Notion's 400 ``invalid_json`` when it is not JSON,
+    ``validation_error`` when it is not an object (an empty body or ``null`` is ``{}``)."""
+    try:
+        data = req.json() if req.body else None
+    except ValueError:  # JSONDecodeError, and bytes that are not UTF-8
+        raise NotionError(400, "invalid_json", "Error parsing JSON body.") from None
+    return obj(data, "body")
 
 
 def missing(kind: str, ident: str) -> Any:
@@ -139,7 +145,10 @@ class NotionRoutes:
 
     def users(self, req: Request, p: Parts) -> Any:
         rows = list(self.emu.users.values())
-        start, size = int(req.q("start_cursor") or 0), int(req.q("page_size") or 100)
+        cursor, size = req.q("start_cursor") or "0", emu_blocks.page_size(req.q("page_size"))
+        if not cursor.isdigit():
+            raise invalid("start_cursor provided is invalid.")
+        start = int(cursor)
         more = start + size < len(rows)
         return {"object": "list", "results": rows[start:start + size],
                 "next_cursor": str(start + size) if more else None, "has_more": more,

@@ -59,7 +59,10 @@ def search(ws: Workspace, body: dict[str, Any]) -> dict[str, Any]:
     if sort.get("timestamp") == "last_edited_time":
         rows.sort(key=lambda r: str(r.get("last_edited_time") or r.get("created_time") or ""),
                   reverse=sort.get("direction") != "ascending")
-    start = int(body.get("start_cursor") or 0)
+    cursor = body.get("start_cursor")
+    if cursor is not None and not (isinstance(cursor, str) and cursor.isdigit()):
+        raise SearchError("start_cursor provided is invalid.")
+    start = int(cursor or 0)
     more = start + size < len(rows)
     return {"object": "list", "results": rows[start:start + size],
             "next_cursor": str(start + size) if more else None, "has_more": more,

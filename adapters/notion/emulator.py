@@ -13,14 +13,23 @@ retrieve, update, ``in_trash``, move: :mod:`adapters.notion.emu_pages`),
 :mod:`adapters.notion.emu_block_edit`), routed by the table in
 :mod:`adapters.notion.emu_routes` (an unknown path, or a known one under another method, is
 Notion's 400 ``invalid_request_url``). Values follow Notion's rules
-(:mod:`adapters.notion.emu_values`). Ids are dashed UUIDs (a malformed one is a 400
+(:mod:`adapters.notion.emu_values`, :mod:`adapters.notion.emu_richtext`,
+:mod:`adapters.notion.emu_dates`). Ids are dashed UUIDs (a malformed one is a 400
 ``validation_error``), ``last_edited_time`` is rounded down to the minute, the ``Date`` header
 is the emulator's clock, errors have Notion's shape (``object: error``, ``status``, ``code``,
-``message``, ``request_id``; a 404 names the integration in ``additional_data``), and an
-optional request rate limit answers 429 ``rate_limited`` with ``Retry-After`` (an injected 529
-is ``service_overload``, also with ``Retry-After``). :meth:`NotionEmulator.seed` loads objects
-as a real workspace answered them (:mod:`adapters.notion.emu_seed`). Every recorded cassette of
-notion-sdk-py is replayed against it in the tests (``test_cassette_replay.py``).
+``message``, ``request_id``; a 404 names the integration in ``additional_data``;
+:mod:`adapters.notion.emu_errors`), and an optional request rate limit answers 429
+``rate_limited`` with ``Retry-After`` (an injected 529 is ``service_overload``, also with
+``Retry-After``). :meth:`NotionEmulator.seed` loads objects as a real workspace answered them
+(:mod:`adapters.notion.emu_seed`). Every recorded cassette of notion-sdk-py is replayed
+against it in the tests (``test_cassette_replay.py``).
+
+A request is applied whole or not at all, as Notion applies it: every handler checks all of it
+before it changes anything, so a 4xx leaves the workspace as it was (a client's retry finds
+nothing half done). A body that is not JSON is Notion's 400 ``invalid_json``; one whose shape
+no check caught is a 400 ``validation_error``, not a 500. The helpers that stand for a user in
+Notion's app (:meth:`~NotionEmulator.create_page`, :meth:`~NotionEmulator.update_page`,
+:meth:`~NotionEmulator.add_database`...) take :attr:`lock`, as every HTTP request does.
 """
 
 from __future__ import annotations
@@ -33,16 +42,17 @@ from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.notion import (
-    emu_blocks,
+    emu_block_edit,
     emu_databases,
     emu_pages,
     emu_query,
+    emu_richtext,
     emu_schema,
     emu_seed,
-    emu_values,
 )
+from adapters.notion.emu_errors import NotionError
+from adapters.notion.emu_richtext import text
 from adapters.notion.emu_routes import NotionRoutes
-from adapters.notion.emu_values import NotionError, file_object
 from adapters.ratewindow import SlidingWindow
 
 
@@ -66,7 +76,7 @@ class NotionEmulator(Emulator):
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.comments: list[dict[str, Any]] = []  # in the order made (emu_comments)
         self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
-        self.block_places: dict[str, emu_blocks.Place] = {}  # where a deleted block was
+        self.block_places: dict[str, emu_block_edit.Place] = {}  # where a deleted block was
         self.allow_schema_edits = True  # False: the integration lacks "update content"
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
@@ -85,10 +95,11 @@ class NotionEmulator(Emulator):
 
     def add_user(self, name: str, email: str | None = None, bot: bool = False) -> str:
         uid = str(uuid.uuid4())
-        self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
-                           "type": "bot" if bot else "person",
-                           **({"bot": self._bot_details(name)} if bot
-                              else {"person": {"email": email, "email_verified": True}})}
+        with self.lock:
+            self.users[uid] = {"object": "user", "id": uid, "name": name, "avatar_url": None,
+                               "type": "bot" if bot else "person",
+                               **({"bot": self._bot_details(name)} if bot
+                                  else {"person": {"email": email, "email_verified": True}})}
         return uid
 
     def seed(self, objects: Iterable[dict[str, Any]], integration: str | None = None) -> None:
@@ -108,122 +119,64 @@ class NotionEmulator(Emulator):
         """A database in the workspace with one data source; ``properties``: name ->
         {type: config}, after a ``Name`` title. Both carry every key the recorded answers have
         (``test_databases_retrieve``, ``test_data_sources_retrieve``)."""
-        return emu_databases.new_database(
-            self, [self._text(title)], {"Name": {"type": "title", "title": {}}} | properties)
+        with self.lock:
+            return emu_databases.new_database(
+                self, [text(title)], {"Name": {"type": "title", "title": {}}} | properties)
 
     def _set_properties(self, ds: str, props: dict[str, Any]) -> None:
         """Add, change, rename or drop properties (:mod:`adapters.notion.emu_schema`)."""
-        emu_schema.update(self, ds, props)
+        with self.lock:
+            emu_schema.update(self, ds, props)
 
     def trash(self, page_id: str) -> None:
         with self.lock:
             self.pages[page_id]["in_trash"] = True
-            self._touch(self.pages[page_id])
+            self.touch(self.pages[page_id])
+
+    def create_page(self, ds: str, properties: dict[str, Any], *, icon: Any = None,
+                    cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
+        """A page in the data source ``ds``, as a user makes it in Notion's app."""
+        with self.lock:
+            if ds not in self.sources:
+                raise NotionError(404, "object_not_found",
+                                  f"Could not find data_source with ID: {ds}.")
+            parent = {"type": "data_source_id", "data_source_id": ds,
+                      "database_id": self.sources[ds]["parent"]["database_id"]}
+            return self.new_page(parent, properties, icon=icon, cover=cover, page_id=page_id)
+
+    def new_page(self, parent: dict[str, Any], properties: dict[str, Any], *, icon: Any = None,
+                 cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
+        """A page under ``parent`` (:func:`adapters.notion.emu_pages.new_page`)."""
+        with self.lock:
+            return emu_pages.new_page(self, parent, properties, icon=icon, cover=cover,
+                                      page_id=page_id)
+
+    def update_page(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Change a page as ``PATCH /v1/pages/{id}`` does (:func:`adapters.notion.emu_pages
+        .update`), or as a user does in Notion's app."""
+        with self.lock:
+            return emu_pages.update(self, pid, body)
+
+    def query(self, ds: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/data_sources/{id}/query`` (:func:`adapters.notion.emu_query.query`)."""
+        with self.lock:
+            return emu_query.query(self, ds, body)
 
     # -- values -------------------------------------------------------------------------------
 
-    _text = staticmethod(emu_values.text)
-
-    def rich(self, value: Any) -> list[dict[str, Any]]:
+    def rich(self, value: Any, where: str = "rich_text") -> list[dict[str, Any]]:
         """Rich text as stored, a mention showing the name of what it mentions."""
-        return emu_values.rich(value, lambda kind, ident: emu_pages.name_of(self, kind, ident))
-
-    def _value(self, schema: dict[str, Any], name: str, given: Any) -> dict[str, Any]:
-        spec = schema.get(name)
-        if spec is None:
-            raise NotionError(400, "validation_error",
-                              f"{name} is not a property that exists.")
-        return emu_values.value(spec, name, given, self.users)
+        return emu_richtext.rich(
+            value, lambda kind, ident: emu_pages.name_of(self, kind, ident), where)
 
     def minute(self) -> str:
         """Now on the emulator's clock, rounded down to the minute as Notion's timestamps."""
         return _minute(self.now())
 
     def touch(self, page: dict[str, Any]) -> None:
-        self._touch(page)
-
-    def _touch(self, page: dict[str, Any]) -> None:
+        """A page was edited: its ``last_edited_time``, and its place in edit order."""
         page["last_edited_time"] = _minute(self.now())
         page["_order"] = next(self._order)
-
-    def create_page(self, ds: str, properties: dict[str, Any], *, icon: Any = None,
-                    cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
-        """A page in the data source ``ds``."""
-        if ds not in self.sources:
-            raise NotionError(404, "object_not_found",
-                              f"Could not find data_source with ID: {ds}.")
-        parent = {"type": "data_source_id", "data_source_id": ds,
-                  "database_id": self.sources[ds]["parent"]["database_id"]}
-        return self.new_page(parent, properties, icon=icon, cover=cover, page_id=page_id)
-
-    def new_page(self, parent: dict[str, Any], properties: dict[str, Any], *, icon: Any = None,
-                 cover: Any = None, page_id: str | None = None) -> dict[str, Any]:
-        """A page under ``parent`` as Notion stores it (a data source, a page, the
-        workspace): every property of its schema, empty unless given."""
-        pid = page_id or str(uuid.uuid4())
-        page: dict[str, Any] = {
-            "object": "page", "id": pid, "created_time": _minute(self.now()),
-            "created_by": {"object": "user", "id": self.bot},
-            "last_edited_by": {"object": "user", "id": self.bot}, "cover": file_object(cover),
-            "icon": file_object(icon), "parent": parent,
-            "in_trash": False, "archived": False, "is_archived": False, "is_locked": False,
-            "properties": {},
-            "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
-        schema = emu_pages.schema_of(self, parent)
-        for name, spec in schema.items():
-            page["properties"][name] = {"id": spec["id"], "type": spec["type"],
-                                        spec["type"]: emu_values.empty(spec)}
-        for name, given in properties.items():
-            page["properties"][name] = self._value(schema, name, given)
-        self._touch(page)
-        self.pages[pid] = page
-        self.children[pid] = []
-        return page
-
-    def update_page(self, pid: str, body: dict[str, Any]) -> dict[str, Any]:
-        page = self.pages.get(pid)
-        if page is None:
-            raise NotionError(404, "object_not_found", f"Could not find page with ID: {pid}.")
-        restoring = any(flag in body and not body[flag] for flag in ("in_trash", "archived"))
-        if page["in_trash"] and not restoring:
-            raise NotionError(400, "validation_error",
-                              "Can't edit block that is archived. You must unarchive the block "
-                              "before editing.")
-        schema = emu_pages.schema_of(self, page["parent"])
-        for name, given in (body.get("properties") or {}).items():
-            page["properties"][name] = self._value(schema, name, given)
-        for key in ("icon", "cover"):
-            if key in body:
-                page[key] = file_object(body[key])
-        for flag in ("in_trash", "archived"):
-            if flag in body:
-                page["in_trash"] = page["archived"] = bool(body[flag])
-        self._touch(page)
-        return page
-
-    # -- query ----------------------------------------------------------------------------------
-
-    def query(self, ds: str, body: dict[str, Any]) -> dict[str, Any]:
-        if ds not in self.sources:
-            raise NotionError(404, "object_not_found",
-                              f"Could not find data_source with ID: {ds}.")
-        size = emu_blocks.page_size(body.get("page_size"))
-        trashed = bool(body.get("in_trash", False))
-        schema = self.sources[ds]["properties"]
-        match = emu_query.Matcher(schema, self.now)
-        rows = [p for p in self.pages.values() if p["parent"].get("data_source_id") == ds
-                and p["in_trash"] == trashed
-                and (not body.get("filter") or match(p, body["filter"]))]
-        rows = emu_query.sort(rows, body.get("sorts") or [], schema)
-        cursor = body.get("start_cursor")
-        if cursor is not None and not (isinstance(cursor, str) and cursor.isdigit()):
-            raise NotionError(400, "validation_error", "start_cursor provided is invalid.")
-        start = int(cursor or 0)
-        chunk = rows[start:start + size]
-        more = start + size < len(rows)
-        return {"object": "list", "results": [self._public(p) for p in chunk],
-                "next_cursor": str(start + size) if more else None, "has_more": more,
-                "type": "page_or_data_source", "page_or_data_source": {}}
 
     @staticmethod
     def _public(page: dict[str, Any]) -> dict[str, Any]:
@@ -281,6 +234,14 @@ class NotionEmulator(Emulator):
             return Response.json(result)
         except NotionError as exc:
             return self.error_body(exc.status, exc.message, exc.code)
+        except (TypeError, AttributeError, LookupError, ValueError) as exc:
+            if not (req.body or req.query):
+                raise  # nothing the client gave: the emulator's own bug, a 500
+            # a body or query of a shape no check caught: Notion's validation refuses what it
+            # cannot read with a 400, never a 500 (handlers check a request before changing
+            # anything, so this changes nothing either)
+            return self.error_body(400, "body failed validation: the emulator could not read "
+                                   f"the request ({exc!r}).", "validation_error")
 
     def _route(self, req: Request) -> Any:
         """The route table's handler for the request (:mod:`adapters.notion.emu_routes`)."""

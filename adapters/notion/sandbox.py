@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from adapters.base import EndpointContext, ValueMap
@@ -57,10 +58,10 @@ class NotionSandbox:
         self.emu.trash(ref)
 
     def items(self) -> dict[str, Item]:
-        return readable_items(
-            ((pid, p) for pid, p in self.emu.pages.items()
-             if not p["in_trash"] and p["parent"].get("data_source_id") == self.ds),
-            lambda p: self.view._remote(p).item)
+        with self.emu.lock:  # a copy: clients may be writing over HTTP meanwhile
+            pages = [(pid, copy.deepcopy(p)) for pid, p in self.emu.pages.items()
+                     if not p["in_trash"] and p["parent"].get("data_source_id") == self.ds]
+        return readable_items(pages, lambda p: self.view._remote(p).item)
 
     def stop(self) -> None:
         self.view.close()

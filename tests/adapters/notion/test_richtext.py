@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.notion.emu_values import utf16_len
+from adapters.notion.emu_richtext import utf16_len
 from adapters.notion.richtext import chunks, md_to_rich, merge, normalise, rich_to_md
 
 
