@@ -15,9 +15,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, Response, Router
+from adapters.todoist import emu_dates
+from adapters.todoist.emu_errors import CommandError, invalid
 
 if TYPE_CHECKING:
     from adapters.todoist.emulator import TodoistEmulator
+
+
+def _rest_due(body: dict[str, Any]) -> dict[str, Any] | None:
+    """REST's ``due_string`` / ``due_date`` (``YYYY-MM-DD``) / ``due_datetime`` (RFC 3339),
+    one of them, as a Sync due object; a malformed one is Todoist's 400."""
+    given = [k for k in ("due_string", "due_date", "due_datetime") if body.get(k) is not None]
+    if len(given) > 1:
+        raise invalid(given[1], f"only one of {', '.join(given)} can be set")
+    due: dict[str, Any] = {"lang": body["due_lang"]} if body.get("due_lang") else {}
+    if body.get("due_string") is not None:
+        due["string"] = str(body["due_string"])
+    elif body.get("due_date") is not None:
+        try:
+            if len(str(body["due_date"])) != 10:
+                raise ValueError("a date, not a date-time")
+            due["date"] = emu_dates.wire_date(body["due_date"])
+        except ValueError:
+            raise invalid("due_date", "a date is YYYY-MM-DD") from None
+    elif body.get("due_datetime") is not None:
+        try:
+            due["date"] = emu_dates.rfc3339(body["due_datetime"])
+        except ValueError:
+            raise invalid("due_datetime", "an RFC 3339 date-time") from None
+    return due if set(due) - {"lang"} else None
 
 
 def _task_args(body: dict[str, Any]) -> dict[str, Any]:
@@ -27,9 +53,7 @@ def _task_args(body: dict[str, Any]) -> dict[str, Any]:
         "priority")}
     if body.get("assignee_id") is not None:
         args["responsible_uid"] = body["assignee_id"]
-    due = {k: body[f"due_{k}"] for k in ("string", "date", "lang") if body.get(f"due_{k}")}
-    if body.get("due_datetime"):
-        due["date"] = body["due_datetime"]
+    due = _rest_due(body)
     if due:
         args["due"] = due
     if body.get("deadline_date"):
@@ -141,14 +165,11 @@ class TodoistRoutes:
 
     def _write(self, run: Any, *, body: bool = True) -> Response:
         """A task write through the Sync command code; its error as REST answers it."""
-        from adapters.todoist.emulator import CommandError
-
         with self.emu.lock:
             try:
                 result = run()
             except CommandError as exc:
-                return self.emu.error_body(exc.body.get("http_code", 400),
-                                           str(exc.body.get("error")))
+                return self.emu.refusal(exc)
         if not body:
             return Response(204)
         return Response.json(self.emu.task_json(self.emu.items[str(result)]))
@@ -252,16 +273,13 @@ class TodoistRoutes:
                                     and (task is None or n["item_id"] == task)])
 
     def add_comment(self, req: Request, p: dict[str, str]) -> Response:
-        from adapters.todoist.emulator import CommandError
-
         body = self._json(req)
         with self.emu.lock:
             try:
                 nid = self.emu._note_add({"item_id": body.get("task_id"),
                                           "content": body.get("content", "")})
             except CommandError as exc:
-                return self.emu.error_body(exc.body.get("http_code", 400),
-                                           str(exc.body.get("error")))
+                return self.emu.refusal(exc)
         return Response.json(self.emu.comment_json(self.emu.notes[nid]))
 
     def delete_comment(self, req: Request, p: dict[str, str]) -> Response:

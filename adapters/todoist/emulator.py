@@ -21,28 +21,20 @@ from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.ratewindow import SlidingWindow
-from adapters.todoist import emu_filter
+from adapters.todoist import emu_dates, emu_filter
+from adapters.todoist.emu_errors import INVALID, CommandError, invalid
 from adapters.todoist.emu_routes import TodoistRoutes
+
+__all__ = ["CommandError", "TodoistEmulator"]
 
 MAX_BODY = 1 << 20
 ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
                "section_id", "parent_id", "responsible_uid", "project_id")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _parse_time(text: str) -> dt.datetime:
     at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-
-
-class CommandError(Exception):
-    def __init__(self, http_code: int, tag: str, message: str) -> None:
-        super().__init__(message)
-        self.body: dict[str, Any] = {"error": message, "error_code": 20 if http_code == 400 else 22,
-                     "error_tag": tag, "http_code": http_code, "error_extra": {}}
 
 
 class TodoistEmulator(Emulator):
@@ -81,10 +73,14 @@ class TodoistEmulator(Emulator):
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
 
+    def _stamp(self) -> str:
+        """Now on the emulator's clock, as Todoist writes times."""
+        return self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
     def _touch(self, obj: dict[str, Any]) -> None:
         self.last_seq = next(self._seq)
         obj["_seq"] = self.last_seq
-        obj["updated_at"] = _now()
+        obj["updated_at"] = self._stamp()
 
     def add_project(self, name: str, *, inbox: bool = False, shared: bool = False) -> str:
         with self.lock:
@@ -94,7 +90,7 @@ class TodoistEmulator(Emulator):
                 "color": "charcoal", "is_collapsed": False, "is_shared": shared,
                 "is_favorite": False,
                 "is_archived": False, "is_deleted": False, "can_assign_tasks": shared,
-                "view_style": "list", "created_at": _now(), "inbox_project": inbox,
+                "view_style": "list", "created_at": self._stamp(), "inbox_project": inbox,
                 "parent_id": None, "workspace_id": None, "folder_id": None}
             self._touch(self.projects[pid])
             return pid
@@ -141,53 +137,77 @@ class TodoistEmulator(Emulator):
 
     def _item_add(self, a: dict[str, Any]) -> str:
         if not str(a.get("content") or "").strip():
-            raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument value: content")
+            raise invalid("content", "a task needs a content")
         pid = str(a.get("project_id") or self.inbox)
-        if pid not in self.projects:
+        if pid not in self.projects or self.projects[pid]["is_deleted"]:
             raise CommandError(404, "PROJECT_NOT_FOUND", "Project not found")
-        iid = self._id("t")
-        self.items[iid] = {
-            "id": iid, "user_id": "u1", "project_id": pid, "content": a["content"],
+        item = {
+            "id": "", "user_id": "u1", "project_id": pid, "content": a["content"],
             "description": a.get("description") or "", "due": None, "deadline": None,
             "priority": 1, "parent_id": None, "child_order": len(self.items),
             "section_id": None, "labels": [], "responsible_uid": None,
             "assigned_by_uid": None, "added_by_uid": "u1", "checked": False,
-            "is_deleted": False, "is_collapsed": False, "added_at": _now(),
+            "is_deleted": False, "is_collapsed": False, "added_at": self._stamp(),
             "completed_at": None, "duration": None, "day_order": -1}
-        self._apply(self.items[iid], a)
+        self._apply(item, a)  # all checked before the task exists: a refusal leaves nothing
+        item["id"] = iid = self._id("t")
+        self.items[iid] = item
         return iid
 
     def _apply(self, item: dict[str, Any], a: dict[str, Any]) -> None:
-        for key in ITEM_FIELDS:
-            if key not in a or (key == "content" and not a[key]):
-                continue
-            value = a[key]
-            if key == "due":
-                value = self._due(value)
-            elif key == "priority" and value not in (1, 2, 3, 4):
-                raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument: priority")
-            elif key == "description" and value is None:
-                value = ""
-            elif key == "labels":
-                value = list(value or [])
-            elif key == "deadline" and isinstance(value, dict):
-                value = {"lang": "en"} | value  # Todoist answers the language it parsed in
-            elif key == "parent_id" and value is not None and str(value) not in self.items:
-                raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
-            item[key] = value
+        """The arguments' fields on the task, each checked first: a refused command changes
+        nothing (Todoist applies a command whole or not at all)."""
+        changes = {key: self._value(key, a[key]) for key in ITEM_FIELDS
+                   if key in a and not (key == "content" and not a[key])}
+        item.update(changes)
         self._touch(item)
 
-    @staticmethod
-    def _due(value: Any) -> dict[str, Any] | None:
+    def _value(self, key: str, value: Any) -> Any:
+        if key == "due":
+            return self._due(value)
+        if key == "deadline":
+            return self._deadline(value)
+        if key == "priority" and value not in (1, 2, 3, 4):
+            raise invalid("priority", "1, 2, 3 or 4")
+        if key == "description":
+            return "" if value is None else value
+        if key == "labels":
+            return list(value or [])
+        if key == "parent_id" and value is not None and str(value) not in self.items:
+            raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
+        return value
+
+    def _due(self, value: Any) -> dict[str, Any] | None:
+        """A due object as Todoist keeps it: ``date`` in a wire form (checked), or computed
+        from ``string`` on the emulator's clock; a date it cannot read is Todoist's 400."""
         if value is None:
             return None
         if not isinstance(value, dict) or not (value.get("date") or value.get("string")):
-            raise CommandError(400, "INVALID_DATE_FORMAT", "Date format is not recognized")
-        string = value.get("string") or value.get("date")
-        recurring = str(string).lower().startswith("every")
-        date = value.get("date") or dt.date.today().isoformat()
+            raise invalid("due", "a due object needs a date or a string")
+        string = value.get("string")
+        try:
+            if value.get("date"):
+                date = emu_dates.wire_date(value["date"])
+            else:
+                date = emu_dates.due_from_string(str(string), self.now().date())
+        except ValueError as exc:
+            raise invalid("due", str(exc)) from None
+        string = str(string or date)
         return {"date": date, "timezone": value.get("timezone"), "string": string,
-                "lang": value.get("lang", "en"), "is_recurring": recurring}
+                "lang": value.get("lang", "en"),
+                "is_recurring": string.lower().startswith("every ")}
+
+    @staticmethod
+    def _deadline(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("date"), str):
+            raise invalid("deadline", "a deadline object needs a date")
+        try:
+            dt.date.fromisoformat(value["date"])
+        except ValueError:
+            raise invalid("deadline", "the deadline's date is YYYY-MM-DD") from None
+        return {"lang": "en"} | value  # Todoist answers the language it parsed in
 
     def _item_update(self, a: dict[str, Any]) -> None:
         self._apply(self._item(a.get("id")), {k: v for k, v in a.items() if k != "id"})
@@ -196,12 +216,22 @@ class TodoistEmulator(Emulator):
         item = self._item(a.get("id"))
         due = item.get("due")
         if due and due.get("is_recurring"):  # a recurring task moves on; it is not closed
-            d = dt.date.fromisoformat(due["date"][:10]) + dt.timedelta(days=1)
-            due["date"] = d.isoformat() + due["date"][10:]
+            due["date"] = self._next_date(due)
         else:
             item["checked"] = True
-            item["completed_at"] = _now()
+            item["completed_at"] = self._stamp()
         self._touch(item)
+
+    @staticmethod
+    def _next_date(due: dict[str, Any]) -> str:
+        """The due date of the next occurrence (a string the emulator cannot read moves on
+        by a day)."""
+        on = emu_dates.day(due["date"])
+        try:
+            nxt = emu_dates.next_occurrence(str(due.get("string") or ""), on)
+        except ValueError:
+            nxt = on + dt.timedelta(days=1)
+        return nxt.isoformat() + due["date"][10:]
 
     def _item_uncomplete(self, a: dict[str, Any]) -> None:
         item = self._item(a.get("id"))
@@ -230,7 +260,7 @@ class TodoistEmulator(Emulator):
         item = self._item(a.get("item_id"))
         nid = self._id("n")
         self.notes[nid] = {"id": nid, "item_id": item["id"], "content": a.get("content", ""),
-                           "posted_uid": "u1", "posted_at": _now(), "is_deleted": False,
+                           "posted_uid": "u1", "posted_at": self._stamp(), "is_deleted": False,
                            "file_attachment": None}
         self._touch(self.notes[nid])
         return nid
@@ -260,10 +290,16 @@ class TodoistEmulator(Emulator):
     # -- HTTP -------------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
-        tag = {401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
+        tag = {400: INVALID, 401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
                429: "LIMITS_REACHED", 413: "MAX_BODY_SIZE_EXCEEDED"}.get(status, "SERVER_ERROR")
-        return Response.json({"error": message, "error_code": status, "error_tag": tag,
-                              "http_code": status, "error_extra": {}}, status)
+        return Response.json({"error": message, "error_code": 20 if status == 400 else status,
+                              "error_tag": tag, "http_code": status, "error_extra": {}},
+                             status)
+
+    @staticmethod
+    def refusal(exc: CommandError) -> Response:
+        """A command's refusal as a REST answer (its body, its ``http_code``)."""
+        return Response.json(exc.body, exc.http_code)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.endswith("/sync"):
@@ -279,9 +315,12 @@ class TodoistEmulator(Emulator):
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return self.error_body(401, "Invalid token")
         path = req.path.removeprefix("/api/v1")
-        if path == "/sync" and req.method == "POST":
-            return self._sync(req)
-        return self._rest(req, path)
+        try:
+            if path == "/sync" and req.method == "POST":
+                return self._sync(req)
+            return self._rest(req, path)
+        except CommandError as exc:  # a bad argument anywhere: Todoist's 400 for it
+            return self.refusal(exc)
 
     def _sync(self, req: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
