@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -434,10 +435,15 @@ class TodoistEmulator(Emulator):
         return Response.json({"items": page["results"], "next_cursor": page["next_cursor"]})
 
     def _page(self, req: Request, rows: list[dict[str, Any]]) -> Response:
-        limit = min(int(req.q("limit") or 50), 200)
-        start = int(req.q("cursor") or 0)
+        """One page of ``rows``: ``limit`` 1..200 (default 50; Todoist's 400 otherwise, as a
+        zero limit would page forever), ``cursor`` one this emulator handed out (else 400)."""
+        text = req.q("limit") or "50"
+        if not text.isdigit() or not 1 <= int(text) <= 200:
+            raise invalid("limit", "an integer from 1 to 200")
+        limit = int(text)
+        start = _cursor_offset(req.q("cursor"))
         chunk = rows[start:start + limit]
-        nxt = str(start + limit) if start + limit < len(rows) else None
+        nxt = _cursor(start + limit) if start + limit < len(rows) else None
         return Response.json({"results": chunk, "next_cursor": nxt})
 
     @staticmethod
@@ -447,6 +453,19 @@ class TodoistEmulator(Emulator):
     @staticmethod
     def _task(i: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in i.items() if not k.startswith("_")}
+
+
+def _cursor(offset: int) -> str:
+    """An opaque-looking cursor (clients pass it back as they got it)."""
+    return f"c{offset:x}"
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not re.fullmatch(r"c[0-9a-f]+", cursor):
+        raise invalid("cursor", "pass next_cursor as it was given")
+    return int(cursor[1:], 16)
 
 
 def _rest_view(obj: dict[str, Any], *sync_only: str) -> dict[str, Any]:
