@@ -94,8 +94,14 @@ class TodoistRoutes:
         r("DELETE", "/comments/{id}", self.delete_comment)
 
     def _json(self, req: Request) -> dict[str, Any]:
-        data = req.json() if req.body else {}
-        return data if isinstance(data, dict) else {}
+        """The request's JSON object; a body that is not one is Todoist's 400."""
+        try:
+            data = req.json() if req.body else {}
+        except ValueError:
+            raise invalid("body", "the body is not JSON") from None
+        if not isinstance(data, dict):
+            raise invalid("body", "the body is a JSON object")
+        return data
 
     def _one(self, table: dict[str, dict[str, Any]], key: str, what: str
              ) -> dict[str, Any] | Response:

@@ -324,11 +324,16 @@ class TodoistEmulator(Emulator):
             return self.refusal(exc)
 
     def _sync(self, req: Request) -> Response:
-        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
-        commands = json.loads(form.get("commands") or "[]")
+        form = {k: v[0] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
+        commands = _json_arg(form, "commands", "[]", list)
         if len(commands) > 100:
             return self.error_body(400, "Too many commands: at most 100 per request")
+        if not all(isinstance(c, dict) for c in commands):
+            raise invalid("commands", "a JSON list of command objects")
         token = form.get("sync_token")
+        if token is not None and not re.fullmatch(r"\*|s\d+", token):
+            raise invalid("sync_token", "* or a sync_token this server answered")
+        types = _json_arg(form, "resource_types", '["all"]', list)
         if token and token != "*" and not self.partial_syncs.admit():  # an incremental sync
             resp = self.error_body(429, "Too many requests")
             resp.headers["Retry-After"] = str(int(self.partial_syncs.until_room()) + 1)
@@ -353,7 +358,7 @@ class TodoistEmulator(Emulator):
             out["sync_status"] = status
             out["temp_id_mapping"] = temps
         if token:
-            out.update(self._read(token, json.loads(form.get("resource_types") or '["all"]')))
+            out.update(self._read(token, types))
         return Response.json(out)
 
     def _read(self, token: str, types: list[str]) -> dict[str, Any]:
@@ -453,6 +458,17 @@ class TodoistEmulator(Emulator):
     @staticmethod
     def _task(i: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in i.items() if not k.startswith("_")}
+
+
+def _json_arg(form: dict[str, str], name: str, default: str, kind: type) -> Any:
+    """A Sync argument that is JSON of the given kind; anything else is Todoist's 400."""
+    try:
+        value = json.loads(form.get(name) or default)
+    except ValueError:
+        raise invalid(name, "not JSON") from None
+    if not isinstance(value, kind):
+        raise invalid(name, f"a JSON {kind.__name__}")
+    return value
 
 
 def _cursor(offset: int) -> str:

@@ -5,6 +5,7 @@ never handed out, a body that is not JSON, and Sync arguments that are not JSON.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -85,3 +86,16 @@ def test_completed_tasks_pages_refuse_a_bad_limit(c: httpx.Client) -> None:
     refused(c.get("/tasks/completed/by_completion_date", params={
         "since": "2026-12-01T00:00:00Z", "until": "2026-12-02T00:00:00Z", "limit": "0"}),
         "limit")
+@pytest.mark.parametrize("body", [b"{bad", b"[1, 2]", b"\"text\"", b"\xff\xfe"])
+@pytest.mark.parametrize("path", ["/tasks", "/projects", "/sections", "/labels", "/comments"])
+def test_a_body_that_is_not_a_json_object_is_a_400(c: httpx.Client, path: str,
+                                                   body: bytes) -> None:
+    refused(c.post(path, content=body, headers={"Content-Type": "application/json"}))
+
+
+def test_sync_arguments_that_are_not_json_are_a_400(c: httpx.Client) -> None:
+    refused(c.post("/sync", data={"commands": "[{bad"}), "commands")
+    refused(c.post("/sync", data={"commands": json.dumps({"type": "item_add"})}), "commands")
+    refused(c.post("/sync", data={"sync_token": "*", "resource_types": "items"}),
+            "resource_types")
+    refused(c.post("/sync", data={"sync_token": "not-a-token"}), "sync_token")
