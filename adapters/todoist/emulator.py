@@ -160,6 +160,9 @@ class TodoistEmulator(Emulator):
         nothing (Todoist applies a command whole or not at all)."""
         changes = {key: self._value(key, a[key]) for key in ITEM_FIELDS
                    if key in a and not (key == "content" and not a[key])}
+        if "responsible_uid" in changes:  # unset by null or "", assigned by the token's user
+            changes["responsible_uid"] = changes["responsible_uid"] or None
+            changes["assigned_by_uid"] = "u1" if changes["responsible_uid"] else None
         item.update(changes)
         self._touch(item)
 
@@ -417,7 +420,7 @@ class TodoistEmulator(Emulator):
     def filter_test(self, query: str) -> Callable[[dict[str, Any]], bool]:
         """The filter query as a test over tasks (:mod:`adapters.todoist.emu_filter`);
         raises FilterError for what Todoist refuses."""
-        world = emu_filter.World(self.projects, self.sections, self.now().date())
+        world = emu_filter.World(self.projects, self.sections, self.now(), self.users, "u1")
         return emu_filter.parse(query, world)
 
     def _completed(self, req: Request) -> Response:
