@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from adapters.todoist.emulator import TodoistEmulator
 
 
+def _label_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """A label as REST answers it: without the emulator's own keys and ``is_deleted``."""
+    return {k: v for k, v in obj.items()
+            if not k.startswith("_") and k not in ("is_deleted", "updated_at")}
+
+
 def _rest_due(body: dict[str, Any]) -> dict[str, Any] | None:
     """REST's ``due_string`` / ``due_date`` (``YYYY-MM-DD``) / ``due_datetime`` (RFC 3339),
     one of them, as a Sync due object; a malformed one is Todoist's 400."""
@@ -207,6 +213,8 @@ class TodoistRoutes:
         if isinstance(found, Response):
             return found
         body = self._json(req)
+        if "name" in body and not str(body["name"] or "").strip():
+            raise invalid("name", "a project needs a name")
         with self.emu.lock:
             found.update({k: body[k] for k in ("name", "color", "is_favorite", "view_style",
                                                 "description") if k in body})
@@ -214,7 +222,11 @@ class TodoistRoutes:
         return Response.json(self.emu._project(found))
 
     def delete_project(self, req: Request, p: dict[str, str]) -> Response:
-        return self._soft_delete(self.emu.projects, p["id"], "Project")
+        found = self._one(self.emu.projects, p["id"], "Project")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_project(p["id"])
+        return Response(204)
 
     def collaborators(self, req: Request, p: dict[str, str]) -> Response:
         return self.emu._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
@@ -242,30 +254,29 @@ class TodoistRoutes:
         return Response.json(self.emu.section_json(self.emu.sections[sid]))
 
     def delete_section(self, req: Request, p: dict[str, str]) -> Response:
-        return self._soft_delete(self.emu.sections, p["id"], "Section")
+        found = self._one(self.emu.sections, p["id"], "Section")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_section(p["id"])
+        return Response(204)
 
     def labels(self, req: Request, p: dict[str, str]) -> Response:
-        return self.emu._page(req, [x for x in self.emu.labels.values()
-                                    if not x.get("is_deleted")])
+        return self.emu._page(req, [_label_view(x) for x in self.emu.labels.values()
+                                    if not x["is_deleted"]])
 
     def add_label(self, req: Request, p: dict[str, str]) -> Response:
         body = self._json(req)
-        name = str(body.get("name") or "").strip()
-        if not name:
-            return self.emu.error_body(400, "Argument name is missing")
-        with self.emu.lock:
-            lid = self.emu._id("l")
-            self.emu.labels[lid] = {"id": lid, "name": name,
-                                    "color": body.get("color", "charcoal"),
-                                    "order": len(self.emu.labels) + 1,
-                                    "is_favorite": bool(body.get("is_favorite", False))}
-        return Response.json(self.emu.labels[lid])
+        if not isinstance(body.get("name"), str):
+            raise invalid("name", "a label needs a name")
+        lid = self.emu.add_label(body["name"], **{k: body[k] for k in (
+            "color", "is_favorite") if k in body})
+        return Response.json(_label_view(self.emu.labels[lid]))
 
     def delete_label(self, req: Request, p: dict[str, str]) -> Response:
-        if p["id"] not in self.emu.labels:
-            return self.emu.error_body(404, "Label not found")
-        with self.emu.lock:
-            del self.emu.labels[p["id"]]
+        found = self._one(self.emu.labels, p["id"], "Label")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_label(p["id"])
         return Response(204)
 
     # -- comments -------------------------------------------------------------------------------

@@ -128,6 +128,64 @@ class TodoistEmulator(Emulator):
         with self.lock:
             self._item_delete({"id": item_id})
 
+    def delete_project(self, project_id: str) -> None:
+        """Todoist's project delete: the project, its sub-projects, their sections and
+        their tasks are all deleted (each reported ``is_deleted`` by the next sync)."""
+        with self.lock:
+            doomed = {project_id}
+            while more := {p["id"] for p in self.projects.values()
+                           if p.get("parent_id") in doomed} - doomed:
+                doomed |= more
+            for pid in doomed:
+                self._soft_delete(self.projects[pid])
+            for sid, section in self.sections.items():
+                if section["project_id"] in doomed:
+                    self.delete_section(sid)
+            self._delete_items(lambda i: i["project_id"] in doomed)
+
+    def delete_section(self, section_id: str) -> None:
+        """A section and all its tasks (Todoist deletes them with it)."""
+        with self.lock:
+            self._soft_delete(self.sections[section_id])
+            self._delete_items(lambda i: i.get("section_id") == section_id)
+
+    def add_label(self, name: str, **fields: Any) -> str:
+        """A personal label; a name already taken (ignoring case) is Todoist's 400."""
+        with self.lock:
+            if not name.strip():
+                raise invalid("name", "a label needs a name")
+            if any(x["name"].casefold() == name.strip().casefold()
+                   for x in self.labels.values() if not x["is_deleted"]):
+                raise invalid("name", f"a label named {name.strip()!r} exists")
+            lid = self._id("l")
+            self.labels[lid] = {"id": lid, "name": name.strip(),
+                                "color": fields.get("color", "charcoal"),
+                                "order": len(self.labels) + 1,
+                                "is_favorite": bool(fields.get("is_favorite", False)),
+                                "is_deleted": False}
+            self._touch(self.labels[lid])
+            return lid
+
+    def delete_label(self, label_id: str) -> None:
+        """Todoist removes a deleted label from every task that had it."""
+        with self.lock:
+            label = self.labels[label_id]
+            self._soft_delete(label)
+            for item in self.items.values():
+                if label["name"] in item["labels"]:
+                    item["labels"] = [x for x in item["labels"] if x != label["name"]]
+                    self._touch(item)
+
+    def _soft_delete(self, obj: dict[str, Any]) -> None:
+        if not obj.get("is_deleted"):
+            obj["is_deleted"] = True
+            self._touch(obj)
+
+    def _delete_items(self, doomed: Callable[[dict[str, Any]], bool]) -> None:
+        for item in list(self.items.values()):
+            if doomed(item) and not item["is_deleted"]:
+                self._item_delete({"id": item["id"]})
+
     # -- commands ---------------------------------------------------------------------------
 
     def _item(self, item_id: Any) -> dict[str, Any]:
@@ -176,7 +234,14 @@ class TodoistEmulator(Emulator):
         if key == "description":
             return "" if value is None else value
         if key == "labels":
-            return list(value or [])
+            value = [] if value is None else value
+            if not isinstance(value, list) or not all(isinstance(x, str) and x.strip()
+                                                      for x in value):
+                raise invalid("labels", "a list of label names")
+            return list(value)
+        if key == "section_id" and value is not None and (
+                str(value) not in self.sections or self.sections[str(value)]["is_deleted"]):
+            raise CommandError(404, "SECTION_NOT_FOUND", "Section not found")
         if key == "parent_id" and value is not None and str(value) not in self.items:
             raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
         return value
