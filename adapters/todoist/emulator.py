@@ -67,9 +67,12 @@ class TodoistEmulator(Emulator):
 
     @partial_sync_limit.setter
     def partial_sync_limit(self, value: int) -> None:
-        self.partial_syncs.limit = value
+        with self.lock:
+            self.partial_syncs.limit = value
 
     # -- direct state access (the "user in the Todoist app") ---------------------------------
+    # Every public helper here takes ``self.lock`` (an RLock, which the HTTP handlers hold
+    # too), so the sandbox's "user" never edits state while a request is being answered.
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
