@@ -285,14 +285,39 @@ class TodoistEmulator(Emulator):
         self._apply(self._item(a.get("id")), {k: v for k, v in a.items() if k != "id"})
 
     def _item_close(self, a: dict[str, Any]) -> None:
+        """``item_close`` (REST's close, the app's checkbox): "regular tasks are completed
+        and moved to the archive, recurring tasks are scheduled to their next occurrence"."""
         item = self._item(a.get("id"))
         due = item.get("due")
-        if due and due.get("is_recurring"):  # a recurring task moves on; it is not closed
+        if due and due.get("is_recurring"):
             due["date"] = self._next_date(due)
+            self._touch(item)
         else:
-            item["checked"] = True
-            item["completed_at"] = self._stamp()
-        self._touch(item)
+            self._item_complete({"id": item["id"]})
+
+    def _item_complete(self, a: dict[str, Any]) -> None:
+        """``item_complete``: "completes a task and its sub-tasks and moves them to the
+        archive", a recurring one too (for good); ``date_completed`` (RFC 3339) or now."""
+        item = self._item(a.get("id"))
+        when = self._stamp()
+        if a.get("date_completed") is not None:
+            try:
+                at = emu_dates.rfc3339(a["date_completed"])
+            except ValueError:
+                raise invalid("date_completed", "an RFC 3339 date-time in UTC") from None
+            when = at.removesuffix("Z") + ".000000Z"
+        for task in (item, *self._descendants(item["id"])):
+            if not task["checked"]:
+                task.update(checked=True, completed_at=when)
+                self._touch(task)
+
+    def _descendants(self, item_id: str) -> list[dict[str, Any]]:
+        out, parents = [], {item_id}
+        while kids := [i for i in self.items.values() if i["parent_id"] in parents
+                       and not i["is_deleted"] and i["id"] not in parents]:
+            out += kids
+            parents |= {k["id"] for k in kids}
+        return out
 
     @staticmethod
     def _next_date(due: dict[str, Any]) -> str:
@@ -306,10 +331,16 @@ class TodoistEmulator(Emulator):
         return nxt.isoformat() + due["date"][10:]
 
     def _item_uncomplete(self, a: dict[str, Any]) -> None:
+        """``item_uncomplete``: the task is restored, and "any ancestor items ... will also
+        be reinstated"."""
         item = self._item(a.get("id"))
-        item["checked"] = False
-        item["completed_at"] = None
-        self._touch(item)
+        chain = [item]
+        while (up := self.items.get(str(chain[-1]["parent_id"]))) and up not in chain:
+            chain.append(up)
+        for task in chain:
+            if task is item or task["checked"]:
+                task.update(checked=False, completed_at=None)
+                self._touch(task)
 
     def _item_delete(self, a: dict[str, Any]) -> None:
         item = self._item(a.get("id"))
@@ -320,13 +351,41 @@ class TodoistEmulator(Emulator):
                 self._item_delete({"id": child["id"]})
 
     def _item_move(self, a: dict[str, Any]) -> None:
+        """``item_move``: "only one of parent_id, section_id or project_id must be set"; the
+        task (with its sub-tasks) goes to the root of a project or section, or under a
+        parent, taking the destination's project (and section)."""
         item = self._item(a.get("id"))
-        if "project_id" in a:  # to the project's root: no parent, no section
-            item.update(project_id=a["project_id"], parent_id=None, section_id=None)
-        for key in ("section_id", "parent_id"):
-            if key in a:
-                item[key] = a[key]
+        given = [k for k in ("parent_id", "section_id", "project_id") if k in a]
+        if len(given) != 1:
+            raise invalid(given[1] if given else "parent_id",
+                          "one of parent_id, section_id or project_id")
+        place = self._destination(given[0], a[given[0]], item)
+        item.update(place)
         self._touch(item)
+        for task in self._descendants(item["id"]):
+            task.update(project_id=item["project_id"], section_id=item["section_id"])
+            self._touch(task)
+
+    def _destination(self, key: str, value: Any, item: dict[str, Any]) -> dict[str, Any]:
+        if key == "project_id":
+            if str(value) not in self.projects or self.projects[str(value)]["is_deleted"]:
+                raise CommandError(404, "PROJECT_NOT_FOUND", "Project not found")
+            return {"project_id": str(value), "parent_id": None, "section_id": None}
+        if key == "section_id":
+            if value is None:
+                return {"parent_id": None, "section_id": None}
+            section = self.sections.get(str(value))
+            if section is None or section["is_deleted"]:
+                raise CommandError(404, "SECTION_NOT_FOUND", "Section not found")
+            return {"project_id": section["project_id"], "parent_id": None,
+                    "section_id": section["id"]}
+        if value is None:
+            return {"parent_id": None}
+        parent = self._item(value)
+        if parent["id"] == item["id"] or parent in self._descendants(item["id"]):
+            raise invalid("parent_id", "a task cannot be moved under itself")
+        return {"parent_id": parent["id"], "project_id": parent["project_id"],
+                "section_id": parent["section_id"]}
 
     def _note_add(self, a: dict[str, Any]) -> str:
         item = self._item(a.get("item_id"))
@@ -344,7 +403,8 @@ class TodoistEmulator(Emulator):
             if isinstance(args.get(key), str) and args[key] in known:
                 args[key] = known[args[key]]
         handlers = {"item_update": self._item_update, "item_close": self._item_close,
-                    "item_complete": self._item_close, "item_uncomplete": self._item_uncomplete,
+                    "item_complete": self._item_complete,
+                    "item_uncomplete": self._item_uncomplete,
                     "item_delete": self._item_delete, "item_move": self._item_move}
         if kind == "item_add":
             new_id = self._item_add(args)
