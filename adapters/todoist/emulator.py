@@ -1,13 +1,15 @@
 """A local Todoist (unified API v1) for tests, the demo and the sandbox.
 
-Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full ``*`` and incremental
-tokens, ``items``/``projects``/``sections``/``labels``/``notes``/``collaborators``, deletions
-as ``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
-``sync_status`` errors), the REST reads the SDK makes (``/tasks``, ``/tasks/{id}``,
-``/projects`` with cursor pagination, collaborators, sections, labels, completed tasks), and
-410 for the retired REST v2 and Sync v9 paths. Error bodies follow the v1 shape
-(``error``, ``error_code``, ``error_tag``, ``http_code``, ``error_extra``); 429 carries
-``Retry-After``. Bodies over 1 MiB get 413, as the real service does.
+Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full and incremental
+tokens, ``items``/``projects``/``sections``/``notes``/``collaborators``, deletions as
+``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
+``sync_status`` errors; a refused command changes nothing), the REST routes the SDK calls
+(:mod:`adapters.todoist.emu_routes`; pages of ``limit`` 1..200 with an opaque cursor), and 410
+for the retired REST v2 and Sync v9 paths. ``item_complete`` completes a task and its
+sub-tasks for good; ``item_close`` moves a recurring one to its next occurrence. Error bodies
+follow the v1 shape (:mod:`adapters.todoist.emu_errors`): a bad argument is 400
+``INVALID_ARGUMENT_VALUE`` naming it; 429 carries ``Retry-After``; bodies over 1 MiB get 413,
+as the real service does. Every public helper (the sandbox's user) takes :attr:`lock`.
 """
 
 from __future__ import annotations
