@@ -6,6 +6,15 @@ from the idempotency key, so a retried batch is never applied twice. A new task 
 marker (a comment, so the title stays the user's) are created in one request, linked by a
 temp id, so a create can never land without its marker.
 
+Completing: a task done elsewhere is written with ``item_complete`` ("completes a task and its
+sub-tasks and moves them to the archive"), never ``item_close`` (which "does exactly what
+official clients do": a recurring task is "scheduled to its next occurrence" and stays open).
+synchub's status is the item's, not one occurrence's: the other services have no occurrences,
+and after ``item_close`` the task would read back open with a later due date, a change that
+the next round would carry back and reopen the copy the user had just completed. A recurring
+task completed in the Todoist app moves on as the app does, and synchub reads the new date.
+The commands and the Todoist API v1 text for each: tests/adapters/todoist/test_sync_commands.py.
+
 Optimistic concurrency: Todoist has no etags. ``update`` with an expected version reads the
 task first and compares ``updated_at`` (one extra request; a change in the moment between the
 read and the write is not detected). Batched writes skip that check; the planner has just
@@ -292,7 +301,11 @@ class TodoistAdapter(BatchWrites, AdapterBase):
             kind = self.represent("status", item.status).kind
             done = kind is StatusKind.DONE
             if done or op.kind is not WriteKind.CREATE:
-                cmds.append({"type": "item_close" if done else "item_uncomplete",
+                # item_complete, not item_close: a status done elsewhere completes the task
+                # for good. item_close would move a recurring task to its next occurrence,
+                # open again: we would read back "open", not the "done" we wrote, and carry
+                # that back to the copy that was completed (see the module docstring).
+                cmds.append({"type": "item_complete" if done else "item_uncomplete",
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})
             section = self._section_for(item)

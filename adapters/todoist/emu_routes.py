@@ -15,9 +15,41 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, Response, Router
+from adapters.todoist import emu_dates
+from adapters.todoist.emu_errors import CommandError, invalid
 
 if TYPE_CHECKING:
     from adapters.todoist.emulator import TodoistEmulator
+
+
+def _label_view(obj: dict[str, Any]) -> dict[str, Any]:
+    """A label as REST answers it: without the emulator's own keys and ``is_deleted``."""
+    return {k: v for k, v in obj.items()
+            if not k.startswith("_") and k not in ("is_deleted", "updated_at")}
+
+
+def _rest_due(body: dict[str, Any]) -> dict[str, Any] | None:
+    """REST's ``due_string`` / ``due_date`` (``YYYY-MM-DD``) / ``due_datetime`` (RFC 3339),
+    one of them, as a Sync due object; a malformed one is Todoist's 400."""
+    given = [k for k in ("due_string", "due_date", "due_datetime") if body.get(k) is not None]
+    if len(given) > 1:
+        raise invalid(given[1], f"only one of {', '.join(given)} can be set")
+    due: dict[str, Any] = {"lang": body["due_lang"]} if body.get("due_lang") else {}
+    if body.get("due_string") is not None:
+        due["string"] = str(body["due_string"])
+    elif body.get("due_date") is not None:
+        try:
+            if len(str(body["due_date"])) != 10:
+                raise ValueError("a date, not a date-time")
+            due["date"] = emu_dates.wire_date(body["due_date"])
+        except ValueError:
+            raise invalid("due_date", "a date is YYYY-MM-DD") from None
+    elif body.get("due_datetime") is not None:
+        try:
+            due["date"] = emu_dates.rfc3339(body["due_datetime"])
+        except ValueError:
+            raise invalid("due_datetime", "an RFC 3339 date-time") from None
+    return due if set(due) - {"lang"} else None
 
 
 def _task_args(body: dict[str, Any]) -> dict[str, Any]:
@@ -27,9 +59,7 @@ def _task_args(body: dict[str, Any]) -> dict[str, Any]:
         "priority")}
     if body.get("assignee_id") is not None:
         args["responsible_uid"] = body["assignee_id"]
-    due = {k: body[f"due_{k}"] for k in ("string", "date", "lang") if body.get(f"due_{k}")}
-    if body.get("due_datetime"):
-        due["date"] = body["due_datetime"]
+    due = _rest_due(body)
     if due:
         args["due"] = due
     if body.get("deadline_date"):
@@ -70,8 +100,14 @@ class TodoistRoutes:
         r("DELETE", "/comments/{id}", self.delete_comment)
 
     def _json(self, req: Request) -> dict[str, Any]:
-        data = req.json() if req.body else {}
-        return data if isinstance(data, dict) else {}
+        """The request's JSON object; a body that is not one is Todoist's 400."""
+        try:
+            data = req.json() if req.body else {}
+        except ValueError:
+            raise invalid("body", "the body is not JSON") from None
+        if not isinstance(data, dict):
+            raise invalid("body", "the body is a JSON object")
+        return data
 
     def _one(self, table: dict[str, dict[str, Any]], key: str, what: str
              ) -> dict[str, Any] | Response:
@@ -141,14 +177,11 @@ class TodoistRoutes:
 
     def _write(self, run: Any, *, body: bool = True) -> Response:
         """A task write through the Sync command code; its error as REST answers it."""
-        from adapters.todoist.emulator import CommandError
-
         with self.emu.lock:
             try:
                 result = run()
             except CommandError as exc:
-                return self.emu.error_body(exc.body.get("http_code", 400),
-                                           str(exc.body.get("error")))
+                return self.emu.refusal(exc)
         if not body:
             return Response(204)
         return Response.json(self.emu.task_json(self.emu.items[str(result)]))
@@ -180,6 +213,8 @@ class TodoistRoutes:
         if isinstance(found, Response):
             return found
         body = self._json(req)
+        if "name" in body and not str(body["name"] or "").strip():
+            raise invalid("name", "a project needs a name")
         with self.emu.lock:
             found.update({k: body[k] for k in ("name", "color", "is_favorite", "view_style",
                                                 "description") if k in body})
@@ -187,7 +222,11 @@ class TodoistRoutes:
         return Response.json(self.emu._project(found))
 
     def delete_project(self, req: Request, p: dict[str, str]) -> Response:
-        return self._soft_delete(self.emu.projects, p["id"], "Project")
+        found = self._one(self.emu.projects, p["id"], "Project")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_project(p["id"])
+        return Response(204)
 
     def collaborators(self, req: Request, p: dict[str, str]) -> Response:
         return self.emu._page(req, [{"id": u["id"], "email": u["email"], "name": u["name"]}
@@ -215,30 +254,29 @@ class TodoistRoutes:
         return Response.json(self.emu.section_json(self.emu.sections[sid]))
 
     def delete_section(self, req: Request, p: dict[str, str]) -> Response:
-        return self._soft_delete(self.emu.sections, p["id"], "Section")
+        found = self._one(self.emu.sections, p["id"], "Section")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_section(p["id"])
+        return Response(204)
 
     def labels(self, req: Request, p: dict[str, str]) -> Response:
-        return self.emu._page(req, [x for x in self.emu.labels.values()
-                                    if not x.get("is_deleted")])
+        return self.emu._page(req, [_label_view(x) for x in self.emu.labels.values()
+                                    if not x["is_deleted"]])
 
     def add_label(self, req: Request, p: dict[str, str]) -> Response:
         body = self._json(req)
-        name = str(body.get("name") or "").strip()
-        if not name:
-            return self.emu.error_body(400, "Argument name is missing")
-        with self.emu.lock:
-            lid = self.emu._id("l")
-            self.emu.labels[lid] = {"id": lid, "name": name,
-                                    "color": body.get("color", "charcoal"),
-                                    "order": len(self.emu.labels) + 1,
-                                    "is_favorite": bool(body.get("is_favorite", False))}
-        return Response.json(self.emu.labels[lid])
+        if not isinstance(body.get("name"), str):
+            raise invalid("name", "a label needs a name")
+        lid = self.emu.add_label(body["name"], **{k: body[k] for k in (
+            "color", "is_favorite") if k in body})
+        return Response.json(_label_view(self.emu.labels[lid]))
 
     def delete_label(self, req: Request, p: dict[str, str]) -> Response:
-        if p["id"] not in self.emu.labels:
-            return self.emu.error_body(404, "Label not found")
-        with self.emu.lock:
-            del self.emu.labels[p["id"]]
+        found = self._one(self.emu.labels, p["id"], "Label")
+        if isinstance(found, Response):
+            return found
+        self.emu.delete_label(p["id"])
         return Response(204)
 
     # -- comments -------------------------------------------------------------------------------
@@ -252,16 +290,13 @@ class TodoistRoutes:
                                     and (task is None or n["item_id"] == task)])
 
     def add_comment(self, req: Request, p: dict[str, str]) -> Response:
-        from adapters.todoist.emulator import CommandError
-
         body = self._json(req)
         with self.emu.lock:
             try:
                 nid = self.emu._note_add({"item_id": body.get("task_id"),
                                           "content": body.get("content", "")})
             except CommandError as exc:
-                return self.emu.error_body(exc.body.get("http_code", 400),
-                                           str(exc.body.get("error")))
+                return self.emu.refusal(exc)
         return Response.json(self.emu.comment_json(self.emu.notes[nid]))
 
     def delete_comment(self, req: Request, p: dict[str, str]) -> Response:

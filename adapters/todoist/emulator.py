@@ -1,13 +1,15 @@
 """A local Todoist (unified API v1) for tests, the demo and the sandbox.
 
-Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full ``*`` and incremental
-tokens, ``items``/``projects``/``sections``/``labels``/``notes``/``collaborators``, deletions
-as ``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
-``sync_status`` errors), the REST reads the SDK makes (``/tasks``, ``/tasks/{id}``,
-``/projects`` with cursor pagination, collaborators, sections, labels, completed tasks), and
-410 for the retired REST v2 and Sync v9 paths. Error bodies follow the v1 shape
-(``error``, ``error_code``, ``error_tag``, ``http_code``, ``error_extra``); 429 carries
-``Retry-After``. Bodies over 1 MiB get 413, as the real service does.
+Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full and incremental
+tokens, ``items``/``projects``/``sections``/``notes``/``collaborators``, deletions as
+``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
+``sync_status`` errors; a refused command changes nothing), the REST routes the SDK calls
+(:mod:`adapters.todoist.emu_routes`; pages of ``limit`` 1..200 with an opaque cursor), and 410
+for the retired REST v2 and Sync v9 paths. ``item_complete`` completes a task and its
+sub-tasks for good; ``item_close`` moves a recurring one to its next occurrence. Error bodies
+follow the v1 shape (:mod:`adapters.todoist.emu_errors`): a bad argument is 400
+``INVALID_ARGUMENT_VALUE`` naming it; 429 carries ``Retry-After``; bodies over 1 MiB get 413,
+as the real service does. Every public helper (the sandbox's user) takes :attr:`lock`.
 """
 
 from __future__ import annotations
@@ -15,34 +17,27 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
 from adapters.ratewindow import SlidingWindow
-from adapters.todoist import emu_filter
+from adapters.todoist import emu_dates, emu_filter
+from adapters.todoist.emu_errors import INVALID, CommandError, invalid
 from adapters.todoist.emu_routes import TodoistRoutes
+
+__all__ = ["CommandError", "TodoistEmulator"]
 
 MAX_BODY = 1 << 20
 ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
                "section_id", "parent_id", "responsible_uid", "project_id")
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _parse_time(text: str) -> dt.datetime:
     at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-
-
-class CommandError(Exception):
-    def __init__(self, http_code: int, tag: str, message: str) -> None:
-        super().__init__(message)
-        self.body: dict[str, Any] = {"error": message, "error_code": 20 if http_code == 400 else 22,
-                     "error_tag": tag, "http_code": http_code, "error_extra": {}}
 
 
 class TodoistEmulator(Emulator):
@@ -74,17 +69,24 @@ class TodoistEmulator(Emulator):
 
     @partial_sync_limit.setter
     def partial_sync_limit(self, value: int) -> None:
-        self.partial_syncs.limit = value
+        with self.lock:
+            self.partial_syncs.limit = value
 
     # -- direct state access (the "user in the Todoist app") ---------------------------------
+    # Every public helper here takes ``self.lock`` (an RLock, which the HTTP handlers hold
+    # too), so the sandbox's "user" never edits state while a request is being answered.
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
 
+    def _stamp(self) -> str:
+        """Now on the emulator's clock, as Todoist writes times."""
+        return self.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
     def _touch(self, obj: dict[str, Any]) -> None:
         self.last_seq = next(self._seq)
         obj["_seq"] = self.last_seq
-        obj["updated_at"] = _now()
+        obj["updated_at"] = self._stamp()
 
     def add_project(self, name: str, *, inbox: bool = False, shared: bool = False) -> str:
         with self.lock:
@@ -94,7 +96,7 @@ class TodoistEmulator(Emulator):
                 "color": "charcoal", "is_collapsed": False, "is_shared": shared,
                 "is_favorite": False,
                 "is_archived": False, "is_deleted": False, "can_assign_tasks": shared,
-                "view_style": "list", "created_at": _now(), "inbox_project": inbox,
+                "view_style": "list", "created_at": self._stamp(), "inbox_project": inbox,
                 "parent_id": None, "workspace_id": None, "folder_id": None}
             self._touch(self.projects[pid])
             return pid
@@ -131,6 +133,64 @@ class TodoistEmulator(Emulator):
         with self.lock:
             self._item_delete({"id": item_id})
 
+    def delete_project(self, project_id: str) -> None:
+        """Todoist's project delete: the project, its sub-projects, their sections and
+        their tasks are all deleted (each reported ``is_deleted`` by the next sync)."""
+        with self.lock:
+            doomed = {project_id}
+            while more := {p["id"] for p in self.projects.values()
+                           if p.get("parent_id") in doomed} - doomed:
+                doomed |= more
+            for pid in doomed:
+                self._soft_delete(self.projects[pid])
+            for sid, section in self.sections.items():
+                if section["project_id"] in doomed:
+                    self.delete_section(sid)
+            self._delete_items(lambda i: i["project_id"] in doomed)
+
+    def delete_section(self, section_id: str) -> None:
+        """A section and all its tasks (Todoist deletes them with it)."""
+        with self.lock:
+            self._soft_delete(self.sections[section_id])
+            self._delete_items(lambda i: i.get("section_id") == section_id)
+
+    def add_label(self, name: str, **fields: Any) -> str:
+        """A personal label; a name already taken (ignoring case) is Todoist's 400."""
+        with self.lock:
+            if not name.strip():
+                raise invalid("name", "a label needs a name")
+            if any(x["name"].casefold() == name.strip().casefold()
+                   for x in self.labels.values() if not x["is_deleted"]):
+                raise invalid("name", f"a label named {name.strip()!r} exists")
+            lid = self._id("l")
+            self.labels[lid] = {"id": lid, "name": name.strip(),
+                                "color": fields.get("color", "charcoal"),
+                                "order": len(self.labels) + 1,
+                                "is_favorite": bool(fields.get("is_favorite", False)),
+                                "is_deleted": False}
+            self._touch(self.labels[lid])
+            return lid
+
+    def delete_label(self, label_id: str) -> None:
+        """Todoist removes a deleted label from every task that had it."""
+        with self.lock:
+            label = self.labels[label_id]
+            self._soft_delete(label)
+            for item in self.items.values():
+                if label["name"] in item["labels"]:
+                    item["labels"] = [x for x in item["labels"] if x != label["name"]]
+                    self._touch(item)
+
+    def _soft_delete(self, obj: dict[str, Any]) -> None:
+        if not obj.get("is_deleted"):
+            obj["is_deleted"] = True
+            self._touch(obj)
+
+    def _delete_items(self, doomed: Callable[[dict[str, Any]], bool]) -> None:
+        for item in list(self.items.values()):
+            if doomed(item) and not item["is_deleted"]:
+                self._item_delete({"id": item["id"]})
+
     # -- commands ---------------------------------------------------------------------------
 
     def _item(self, item_id: Any) -> dict[str, Any]:
@@ -141,73 +201,148 @@ class TodoistEmulator(Emulator):
 
     def _item_add(self, a: dict[str, Any]) -> str:
         if not str(a.get("content") or "").strip():
-            raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument value: content")
+            raise invalid("content", "a task needs a content")
         pid = str(a.get("project_id") or self.inbox)
-        if pid not in self.projects:
+        if pid not in self.projects or self.projects[pid]["is_deleted"]:
             raise CommandError(404, "PROJECT_NOT_FOUND", "Project not found")
-        iid = self._id("t")
-        self.items[iid] = {
-            "id": iid, "user_id": "u1", "project_id": pid, "content": a["content"],
+        item = {
+            "id": "", "user_id": "u1", "project_id": pid, "content": a["content"],
             "description": a.get("description") or "", "due": None, "deadline": None,
             "priority": 1, "parent_id": None, "child_order": len(self.items),
             "section_id": None, "labels": [], "responsible_uid": None,
             "assigned_by_uid": None, "added_by_uid": "u1", "checked": False,
-            "is_deleted": False, "is_collapsed": False, "added_at": _now(),
+            "is_deleted": False, "is_collapsed": False, "added_at": self._stamp(),
             "completed_at": None, "duration": None, "day_order": -1}
-        self._apply(self.items[iid], a)
+        self._apply(item, a)  # all checked before the task exists: a refusal leaves nothing
+        item["id"] = iid = self._id("t")
+        self.items[iid] = item
         return iid
 
     def _apply(self, item: dict[str, Any], a: dict[str, Any]) -> None:
-        for key in ITEM_FIELDS:
-            if key not in a or (key == "content" and not a[key]):
-                continue
-            value = a[key]
-            if key == "due":
-                value = self._due(value)
-            elif key == "priority" and value not in (1, 2, 3, 4):
-                raise CommandError(400, "INVALID_ARGUMENT_VALUE", "Invalid argument: priority")
-            elif key == "description" and value is None:
-                value = ""
-            elif key == "labels":
-                value = list(value or [])
-            elif key == "deadline" and isinstance(value, dict):
-                value = {"lang": "en"} | value  # Todoist answers the language it parsed in
-            elif key == "parent_id" and value is not None and str(value) not in self.items:
-                raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
-            item[key] = value
+        """The arguments' fields on the task, each checked first: a refused command changes
+        nothing (Todoist applies a command whole or not at all)."""
+        changes = {key: self._value(key, a[key]) for key in ITEM_FIELDS
+                   if key in a and not (key == "content" and not a[key])}
+        if "responsible_uid" in changes:  # unset by null or "", assigned by the token's user
+            changes["responsible_uid"] = changes["responsible_uid"] or None
+            changes["assigned_by_uid"] = "u1" if changes["responsible_uid"] else None
+        item.update(changes)
         self._touch(item)
 
-    @staticmethod
-    def _due(value: Any) -> dict[str, Any] | None:
+    def _value(self, key: str, value: Any) -> Any:
+        if key == "due":
+            return self._due(value)
+        if key == "deadline":
+            return self._deadline(value)
+        if key == "priority" and value not in (1, 2, 3, 4):
+            raise invalid("priority", "1, 2, 3 or 4")
+        if key == "description":
+            return "" if value is None else value
+        if key == "labels":
+            value = [] if value is None else value
+            if not isinstance(value, list) or not all(isinstance(x, str) and x.strip()
+                                                      for x in value):
+                raise invalid("labels", "a list of label names")
+            return list(value)
+        if key == "section_id" and value is not None and (
+                str(value) not in self.sections or self.sections[str(value)]["is_deleted"]):
+            raise CommandError(404, "SECTION_NOT_FOUND", "Section not found")
+        if key == "parent_id" and value is not None and str(value) not in self.items:
+            raise CommandError(404, "ITEM_NOT_FOUND", "Parent item not found")
+        return value
+
+    def _due(self, value: Any) -> dict[str, Any] | None:
+        """A due object as Todoist keeps it: ``date`` in a wire form (checked), or computed
+        from ``string`` on the emulator's clock; a date it cannot read is Todoist's 400."""
         if value is None:
             return None
         if not isinstance(value, dict) or not (value.get("date") or value.get("string")):
-            raise CommandError(400, "INVALID_DATE_FORMAT", "Date format is not recognized")
-        string = value.get("string") or value.get("date")
-        recurring = str(string).lower().startswith("every")
-        date = value.get("date") or dt.date.today().isoformat()
+            raise invalid("due", "a due object needs a date or a string")
+        string = value.get("string")
+        try:
+            if value.get("date"):
+                date = emu_dates.wire_date(value["date"])
+            else:
+                date = emu_dates.due_from_string(str(string), self.now().date())
+        except ValueError as exc:
+            raise invalid("due", str(exc)) from None
+        string = str(string or date)
         return {"date": date, "timezone": value.get("timezone"), "string": string,
-                "lang": value.get("lang", "en"), "is_recurring": recurring}
+                "lang": value.get("lang", "en"),
+                "is_recurring": string.lower().startswith("every ")}
+
+    @staticmethod
+    def _deadline(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("date"), str):
+            raise invalid("deadline", "a deadline object needs a date")
+        try:
+            dt.date.fromisoformat(value["date"])
+        except ValueError:
+            raise invalid("deadline", "the deadline's date is YYYY-MM-DD") from None
+        return {"lang": "en"} | value  # Todoist answers the language it parsed in
 
     def _item_update(self, a: dict[str, Any]) -> None:
         self._apply(self._item(a.get("id")), {k: v for k, v in a.items() if k != "id"})
 
     def _item_close(self, a: dict[str, Any]) -> None:
+        """``item_close`` (REST's close, the app's checkbox): "regular tasks are completed
+        and moved to the archive, recurring tasks are scheduled to their next occurrence"."""
         item = self._item(a.get("id"))
         due = item.get("due")
-        if due and due.get("is_recurring"):  # a recurring task moves on; it is not closed
-            d = dt.date.fromisoformat(due["date"][:10]) + dt.timedelta(days=1)
-            due["date"] = d.isoformat() + due["date"][10:]
+        if due and due.get("is_recurring"):
+            due["date"] = self._next_date(due)
+            self._touch(item)
         else:
-            item["checked"] = True
-            item["completed_at"] = _now()
-        self._touch(item)
+            self._item_complete({"id": item["id"]})
+
+    def _item_complete(self, a: dict[str, Any]) -> None:
+        """``item_complete``: "completes a task and its sub-tasks and moves them to the
+        archive", a recurring one too (for good); ``date_completed`` (RFC 3339) or now."""
+        item = self._item(a.get("id"))
+        when = self._stamp()
+        if a.get("date_completed") is not None:
+            try:
+                at = emu_dates.rfc3339(a["date_completed"])
+            except ValueError:
+                raise invalid("date_completed", "an RFC 3339 date-time in UTC") from None
+            when = at.removesuffix("Z") + ".000000Z"
+        for task in (item, *self._descendants(item["id"])):
+            if not task["checked"]:
+                task.update(checked=True, completed_at=when)
+                self._touch(task)
+
+    def _descendants(self, item_id: str) -> list[dict[str, Any]]:
+        out, parents = [], {item_id}
+        while kids := [i for i in self.items.values() if i["parent_id"] in parents
+                       and not i["is_deleted"] and i["id"] not in parents]:
+            out += kids
+            parents |= {k["id"] for k in kids}
+        return out
+
+    @staticmethod
+    def _next_date(due: dict[str, Any]) -> str:
+        """The due date of the next occurrence (a string the emulator cannot read moves on
+        by a day)."""
+        on = emu_dates.day(due["date"])
+        try:
+            nxt = emu_dates.next_occurrence(str(due.get("string") or ""), on)
+        except ValueError:
+            nxt = on + dt.timedelta(days=1)
+        return nxt.isoformat() + due["date"][10:]
 
     def _item_uncomplete(self, a: dict[str, Any]) -> None:
+        """``item_uncomplete``: the task is restored, and "any ancestor items ... will also
+        be reinstated"."""
         item = self._item(a.get("id"))
-        item["checked"] = False
-        item["completed_at"] = None
-        self._touch(item)
+        chain = [item]
+        while (up := self.items.get(str(chain[-1]["parent_id"]))) and up not in chain:
+            chain.append(up)
+        for task in chain:
+            if task is item or task["checked"]:
+                task.update(checked=False, completed_at=None)
+                self._touch(task)
 
     def _item_delete(self, a: dict[str, Any]) -> None:
         item = self._item(a.get("id"))
@@ -218,19 +353,47 @@ class TodoistEmulator(Emulator):
                 self._item_delete({"id": child["id"]})
 
     def _item_move(self, a: dict[str, Any]) -> None:
+        """``item_move``: "only one of parent_id, section_id or project_id must be set"; the
+        task (with its sub-tasks) goes to the root of a project or section, or under a
+        parent, taking the destination's project (and section)."""
         item = self._item(a.get("id"))
-        if "project_id" in a:  # to the project's root: no parent, no section
-            item.update(project_id=a["project_id"], parent_id=None, section_id=None)
-        for key in ("section_id", "parent_id"):
-            if key in a:
-                item[key] = a[key]
+        given = [k for k in ("parent_id", "section_id", "project_id") if k in a]
+        if len(given) != 1:
+            raise invalid(given[1] if given else "parent_id",
+                          "one of parent_id, section_id or project_id")
+        place = self._destination(given[0], a[given[0]], item)
+        item.update(place)
         self._touch(item)
+        for task in self._descendants(item["id"]):
+            task.update(project_id=item["project_id"], section_id=item["section_id"])
+            self._touch(task)
+
+    def _destination(self, key: str, value: Any, item: dict[str, Any]) -> dict[str, Any]:
+        if key == "project_id":
+            if str(value) not in self.projects or self.projects[str(value)]["is_deleted"]:
+                raise CommandError(404, "PROJECT_NOT_FOUND", "Project not found")
+            return {"project_id": str(value), "parent_id": None, "section_id": None}
+        if key == "section_id":
+            if value is None:
+                return {"parent_id": None, "section_id": None}
+            section = self.sections.get(str(value))
+            if section is None or section["is_deleted"]:
+                raise CommandError(404, "SECTION_NOT_FOUND", "Section not found")
+            return {"project_id": section["project_id"], "parent_id": None,
+                    "section_id": section["id"]}
+        if value is None:
+            return {"parent_id": None}
+        parent = self._item(value)
+        if parent["id"] == item["id"] or parent in self._descendants(item["id"]):
+            raise invalid("parent_id", "a task cannot be moved under itself")
+        return {"parent_id": parent["id"], "project_id": parent["project_id"],
+                "section_id": parent["section_id"]}
 
     def _note_add(self, a: dict[str, Any]) -> str:
         item = self._item(a.get("item_id"))
         nid = self._id("n")
         self.notes[nid] = {"id": nid, "item_id": item["id"], "content": a.get("content", ""),
-                           "posted_uid": "u1", "posted_at": _now(), "is_deleted": False,
+                           "posted_uid": "u1", "posted_at": self._stamp(), "is_deleted": False,
                            "file_attachment": None}
         self._touch(self.notes[nid])
         return nid
@@ -242,7 +405,8 @@ class TodoistEmulator(Emulator):
             if isinstance(args.get(key), str) and args[key] in known:
                 args[key] = known[args[key]]
         handlers = {"item_update": self._item_update, "item_close": self._item_close,
-                    "item_complete": self._item_close, "item_uncomplete": self._item_uncomplete,
+                    "item_complete": self._item_complete,
+                    "item_uncomplete": self._item_uncomplete,
                     "item_delete": self._item_delete, "item_move": self._item_move}
         if kind == "item_add":
             new_id = self._item_add(args)
@@ -260,10 +424,16 @@ class TodoistEmulator(Emulator):
     # -- HTTP -------------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
-        tag = {401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
+        tag = {400: INVALID, 401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
                429: "LIMITS_REACHED", 413: "MAX_BODY_SIZE_EXCEEDED"}.get(status, "SERVER_ERROR")
-        return Response.json({"error": message, "error_code": status, "error_tag": tag,
-                              "http_code": status, "error_extra": {}}, status)
+        return Response.json({"error": message, "error_code": 20 if status == 400 else status,
+                              "error_tag": tag, "http_code": status, "error_extra": {}},
+                             status)
+
+    @staticmethod
+    def refusal(exc: CommandError) -> Response:
+        """A command's refusal as a REST answer (its body, its ``http_code``)."""
+        return Response.json(exc.body, exc.http_code)
 
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.endswith("/sync"):
@@ -279,16 +449,24 @@ class TodoistEmulator(Emulator):
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return self.error_body(401, "Invalid token")
         path = req.path.removeprefix("/api/v1")
-        if path == "/sync" and req.method == "POST":
-            return self._sync(req)
-        return self._rest(req, path)
+        try:
+            if path == "/sync" and req.method == "POST":
+                return self._sync(req)
+            return self._rest(req, path)
+        except CommandError as exc:  # a bad argument anywhere: Todoist's 400 for it
+            return self.refusal(exc)
 
     def _sync(self, req: Request) -> Response:
-        form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
-        commands = json.loads(form.get("commands") or "[]")
+        form = {k: v[0] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
+        commands = _json_arg(form, "commands", "[]", list)
         if len(commands) > 100:
             return self.error_body(400, "Too many commands: at most 100 per request")
+        if not all(isinstance(c, dict) for c in commands):
+            raise invalid("commands", "a JSON list of command objects")
         token = form.get("sync_token")
+        if token is not None and not re.fullmatch(r"\*|s\d+", token):
+            raise invalid("sync_token", "* or a sync_token this server answered")
+        types = _json_arg(form, "resource_types", '["all"]', list)
         if token and token != "*" and not self.partial_syncs.admit():  # an incremental sync
             resp = self.error_body(429, "Too many requests")
             resp.headers["Retry-After"] = str(int(self.partial_syncs.until_room()) + 1)
@@ -313,7 +491,7 @@ class TodoistEmulator(Emulator):
             out["sync_status"] = status
             out["temp_id_mapping"] = temps
         if token:
-            out.update(self._read(token, json.loads(form.get("resource_types") or '["all"]')))
+            out.update(self._read(token, types))
         return Response.json(out)
 
     def _read(self, token: str, types: list[str]) -> dict[str, Any]:
@@ -372,7 +550,7 @@ class TodoistEmulator(Emulator):
     def filter_test(self, query: str) -> Callable[[dict[str, Any]], bool]:
         """The filter query as a test over tasks (:mod:`adapters.todoist.emu_filter`);
         raises FilterError for what Todoist refuses."""
-        world = emu_filter.World(self.projects, self.sections, self.now().date())
+        world = emu_filter.World(self.projects, self.sections, self.now(), self.users, "u1")
         return emu_filter.parse(query, world)
 
     def _completed(self, req: Request) -> Response:
@@ -395,10 +573,15 @@ class TodoistEmulator(Emulator):
         return Response.json({"items": page["results"], "next_cursor": page["next_cursor"]})
 
     def _page(self, req: Request, rows: list[dict[str, Any]]) -> Response:
-        limit = min(int(req.q("limit") or 50), 200)
-        start = int(req.q("cursor") or 0)
+        """One page of ``rows``: ``limit`` 1..200 (default 50; Todoist's 400 otherwise, as a
+        zero limit would page forever), ``cursor`` one this emulator handed out (else 400)."""
+        text = req.q("limit") or "50"
+        if not text.isdigit() or not 1 <= int(text) <= 200:
+            raise invalid("limit", "an integer from 1 to 200")
+        limit = int(text)
+        start = _cursor_offset(req.q("cursor"))
         chunk = rows[start:start + limit]
-        nxt = str(start + limit) if start + limit < len(rows) else None
+        nxt = _cursor(start + limit) if start + limit < len(rows) else None
         return Response.json({"results": chunk, "next_cursor": nxt})
 
     @staticmethod
@@ -408,6 +591,30 @@ class TodoistEmulator(Emulator):
     @staticmethod
     def _task(i: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in i.items() if not k.startswith("_")}
+
+
+def _json_arg(form: dict[str, str], name: str, default: str, kind: type) -> Any:
+    """A Sync argument that is JSON of the given kind; anything else is Todoist's 400."""
+    try:
+        value = json.loads(form.get(name) or default)
+    except ValueError:
+        raise invalid(name, "not JSON") from None
+    if not isinstance(value, kind):
+        raise invalid(name, f"a JSON {kind.__name__}")
+    return value
+
+
+def _cursor(offset: int) -> str:
+    """An opaque-looking cursor (clients pass it back as they got it)."""
+    return f"c{offset:x}"
+
+
+def _cursor_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not re.fullmatch(r"c[0-9a-f]+", cursor):
+        raise invalid("cursor", "pass next_cursor as it was given")
+    return int(cursor[1:], 16)
 
 
 def _rest_view(obj: dict[str, Any], *sync_only: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class TodoistSandbox:
         self.options: dict[str, Any] = {}
 
     def _args(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
-        emails = {u["email"]: uid for uid, u in self.emu.users.items()}
+        with self.emu.lock:
+            emails = {u["email"]: uid for uid, u in self.emu.users.items()}
         return convert.to_args(item, fields, emails=emails)
 
     def user_create(self, item: Item) -> str:
@@ -49,11 +50,12 @@ class TodoistSandbox:
         self.emu.delete_item(ref)
 
     def items(self) -> dict[str, Item]:
-        users = {uid: u["email"] for uid, u in self.emu.users.items()}
+        with self.emu.lock:  # a snapshot: requests may be changing the tasks meanwhile
+            users = {uid: u["email"] for uid, u in self.emu.users.items()}
+            tasks = [(tid, dict(t)) for tid, t in self.emu.items.items()
+                     if not t["is_deleted"] and t["project_id"] == self.project]
         return readable_items(
-            ((tid, t) for tid, t in self.emu.items.items()
-             if not t["is_deleted"] and t["project_id"] == self.project),
-            lambda t: convert.to_item(t, sections={}, users=users, status_map=None))
+            tasks, lambda t: convert.to_item(t, sections={}, users=users, status_map=None))
 
     def stop(self) -> None:
         self.emu.stop()
