@@ -104,20 +104,21 @@ def _start_key(e: dict[str, Any], zone: ZoneInfo) -> tuple[bool, dt.datetime]:
     return start is None, start or dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
-def apply(rows: list[dict[str, Any]], q: dict[str, str], zone: ZoneInfo,
-          inclusive_min: bool = False) -> list[dict[str, Any]]:
-    """The listing's rows filtered and ordered as the parameters say (a sync listing has
-    none of these: :data:`adapters.gcal.emulator.FORBIDDEN_WITH_SYNC`). ``rows`` hold the
-    deleted events too when ``showDeleted`` or ``updatedMin`` asks for them.
-    ``inclusive_min``: an end at ``timeMin`` overlaps (``instances`` reads it so; ``list``
-    does not)."""
-    tests: list[Callable[[dict[str, Any]], bool]] = []
-    since = _instant(q["updatedMin"], "updatedMin") if q.get("updatedMin") else None
+Test = Callable[[dict[str, Any]], bool]
+
+
+def _time_tests(q: dict[str, str], zone: ZoneInfo, inclusive_min: bool) -> list[Test]:
+    tests: list[Test] = []
     low, high = window(q)
     if low is not None:
         tests.append(lambda e: _after(e, low, inclusive_min, zone))
     if high is not None:
         tests.append(lambda e: _before(e, high, zone))
+    return tests
+
+
+def _field_tests(q: dict[str, str], since: dt.datetime | None) -> list[Test]:
+    tests: list[Test] = []
     if q.get("iCalUID"):
         tests.append(lambda e: e.get("iCalUID") == q["iCalUID"])
     if since is not None:
@@ -128,6 +129,18 @@ def apply(rows: list[dict[str, Any]], q: dict[str, str], zone: ZoneInfo,
     types = {t for t in (q.get("eventTypes") or "").split(",") if t}
     if types:
         tests.append(lambda e: e.get("eventType", "default") in types)
+    return tests
+
+
+def apply(rows: list[dict[str, Any]], q: dict[str, str], zone: ZoneInfo,
+          inclusive_min: bool = False) -> list[dict[str, Any]]:
+    """The listing's rows filtered and ordered as the parameters say (a sync listing has
+    none of these: :data:`adapters.gcal.emulator.FORBIDDEN_WITH_SYNC`). ``rows`` hold the
+    deleted events too when ``showDeleted`` or ``updatedMin`` asks for them.
+    ``inclusive_min``: an end at ``timeMin`` overlaps (``instances`` reads it so; ``list``
+    does not)."""
+    since = _instant(q["updatedMin"], "updatedMin") if q.get("updatedMin") else None
+    tests = _time_tests(q, zone, inclusive_min) + _field_tests(q, since)
 
     def keep(e: dict[str, Any]) -> bool:
         if e.get("status") == "cancelled":  # deleted: since updatedMin, else as asked

@@ -23,7 +23,6 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
@@ -32,6 +31,7 @@ from adapters.gcal import emu_filters, recurrence
 from adapters.gcal import emu_wire as wire
 from adapters.gcal.emu_oauth import OAuth
 from adapters.gcal.emu_push import Channels
+from adapters.gcal.emu_routes import GcalRoutes
 from adapters.gcal.emu_wire import GError
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
@@ -82,6 +82,8 @@ def _op(method: str, path: str) -> tuple[str, bool]:
         return "batch", True
     if path.endswith("/events"):
         return ("list", False) if method == "GET" else ("create", True)
+    if path.endswith(("/events/import", "/events/quickAdd")):
+        return "create", True
     if "/events/" in path and method in ("PATCH", "PUT"):
         return "update", True
     if "/events/" in path and method == "DELETE":
@@ -111,6 +113,7 @@ class GcalEmulator(Emulator):
         #: names it by this address in every answer (calendarList, calendars.get('primary'))
         self.account = "me@example.com"
         self.add_calendar("primary", "Work calendar")
+        self.routes = GcalRoutes(self)
 
     # -- direct state --------------------------------------------------------------------------
 
@@ -398,25 +401,7 @@ class GcalEmulator(Emulator):
         events = self._events(cal)
         self._filter_check(q)
         token = q.get("syncToken")
-        if token:
-            bad = [p for p in FORBIDDEN_WITH_SYNC if p in q]
-            if bad:
-                raise GError(400, f"The parameter {bad[0]} cannot be combined with syncToken.",
-                             "invalid", bad[0])
-            m = re.fullmatch(r"st(\d+)", token)
-            if m is None or int(m.group(1)) < self.min_valid_token or \
-                    int(m.group(1)) > self._last_seq:  # not one of ours, or too old
-                raise GError(410, "Sync token is no longer valid, a full sync is required.",
-                             "fullSyncRequired")
-            rows = [e for e in events.values() if e["_seq"] > int(m.group(1))]
-        else:  # deleted events are left to emu_filters (updatedMin brings them too)
-            show_deleted = q.get("showDeleted") == "true" or bool(q.get("updatedMin"))
-            rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
-            prop = q.get("privateExtendedProperty")
-            if prop:
-                key, _, value = prop.partition("=")
-                rows = [e for e in rows if e.get("extendedProperties", {}).get(
-                    "private", {}).get(key) == value]
+        rows = self._changed_since(events, token, q) if token else self._stored(events, q)
         rows.sort(key=lambda e: e["_seq"])
         if q.get("singleEvents") == "true":
             rows = recurrence.expand_rows(events, rows, emu_filters.window(q))
@@ -426,6 +411,33 @@ class GcalEmulator(Emulator):
             return emu_filters.apply(rows, q, self._zone(cal))
         except emu_filters.ListError as exc:
             raise GError(400, exc.message, exc.reason, exc.location) from None
+
+    def _changed_since(self, events: dict[str, dict[str, Any]], token: str,
+                       q: dict[str, str]) -> Rows:
+        """What a sync token brings: every event changed since, deleted ones included."""
+        bad = [p for p in FORBIDDEN_WITH_SYNC if p in q]
+        if bad:
+            raise GError(400, f"The parameter {bad[0]} cannot be combined with syncToken.",
+                         "invalid", bad[0])
+        m = re.fullmatch(r"st(\d+)", token)
+        if m is None or int(m.group(1)) < self.min_valid_token or \
+                int(m.group(1)) > self._last_seq:  # not one of ours, or too old
+            raise GError(410, "Sync token is no longer valid, a full sync is required.",
+                         "fullSyncRequired")
+        return [e for e in events.values() if e["_seq"] > int(m.group(1))]
+
+    @staticmethod
+    def _stored(events: dict[str, dict[str, Any]], q: dict[str, str]) -> Rows:
+        """A full listing's events; the deleted ones are left to emu_filters (updatedMin
+        brings them too)."""
+        show_deleted = q.get("showDeleted") == "true" or bool(q.get("updatedMin"))
+        rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
+        prop = q.get("privateExtendedProperty")
+        if prop:
+            key, _, value = prop.partition("=")
+            rows = [e for e in rows if e.get("extendedProperties", {}).get(
+                "private", {}).get(key) == value]
+        return rows
 
     @staticmethod
     def _public(ev: dict[str, Any]) -> dict[str, Any]:
@@ -487,63 +499,13 @@ class GcalEmulator(Emulator):
 
     def _call(self, method: str, path: str, q: dict[str, str], headers: dict[str, str],
               raw: bytes) -> tuple[int, Any, dict[str, str]]:
+        """One API call (a whole request, or one part of a batch) through the route table
+        (:mod:`.emu_routes`): (status, result or error, extra headers)."""
         if self.quota_faults and (fault := self._quota_fault(method, path)) is not None:
             return fault
+        req = Request(method, path, {k: [v] for k, v in q.items()}, headers, raw)
         try:
-            body = checks.parse_body(raw) if method in ("POST", "PUT", "PATCH") else {}
-            status, result = self._route(method, path.removeprefix("/calendar/v3"), q, headers,
-                                         body)
+            status, result = self.routes.answer(req)
         except GError as exc:
             return exc.status, exc.result(), {}
         return status, result, wire.etag_header(result)
-
-    def _route(self, m: str, path: str, q: dict[str, str], headers: dict[str, str],
-               body: dict[str, Any]) -> tuple[int, Any]:
-        parts = [unquote(p) for p in path.split("/") if p]
-        if parts == ["users", "me", "calendarList"]:
-            return 200, {"kind": "calendar#calendarList", "items": [
-                {"kind": "calendar#calendarListEntry", **self._calendar(c),
-                 "accessRole": self.access[c["id"]]} | (
-                    {"primary": True} if c["id"] == "primary" else {})
-                for c in self.calendars.values()]}
-        if parts == ["channels", "stop"] and m == "POST":
-            self.push.stop(checks.body(body, "Channel"))
-            return 204, None
-        if parts[:1] != ["calendars"] or len(parts) < 2:
-            raise GError(404, "Not Found")
-        cal = self.cal_id(parts[1])
-        if len(parts) == 2:
-            if cal not in self.calendars:
-                raise GError(404, "Not Found")
-            return 200, self._calendar(self.calendars[cal])
-        if parts[2:] == ["events"]:
-            if m == "GET":
-                return 200, self.list(cal, q)
-            if m == "POST":
-                return 200, self._public(self.insert(cal, _event_body(body)))
-        if parts[2:] == ["events", "watch"] and m == "POST":
-            self._events(cal)
-            return 200, self.push.watch(cal, checks.body(body, "Channel"))
-        if len(parts) == 5 and parts[2] == "events" and parts[4] == "instances" and m == "GET":
-            return 200, self.instances(cal, parts[3], q)
-        if len(parts) == 5 and parts[2] == "events" and parts[4] == "move" and m == "POST":
-            return 200, self._public(self.move(cal, parts[3], q.get("destination")))
-        if len(parts) == 4 and parts[2] == "events":
-            eid = parts[3]
-            if_match = headers.get("if-match")
-            if m == "GET":
-                return 200, self._public(self._get(cal, eid, deleted_ok=True))
-            if m in ("PATCH", "PUT"):
-                return 200, self._public(self.patch(cal, eid, _event_body(body), if_match,
-                                                    m == "PUT"))
-            if m == "DELETE":
-                self.delete(cal, eid, if_match)
-                return 204, None
-        raise GError(404, "Not Found")
-
-
-def _event_body(body: dict[str, Any]) -> dict[str, Any]:
-    """An event a request sends, checked as Google checks it (:mod:`.emu_checks`)."""
-    checks.body(body, "Event")
-    checks.zones(body)
-    return body
