@@ -135,7 +135,7 @@ def _field_tests(q: dict[str, str], since: dt.datetime | None) -> list[Test]:
 def apply(rows: list[dict[str, Any]], q: dict[str, str], zone: ZoneInfo,
           inclusive_min: bool = False) -> list[dict[str, Any]]:
     """The listing's rows filtered and ordered as the parameters say (a sync listing has
-    none of these: :data:`adapters.gcal.emulator.FORBIDDEN_WITH_SYNC`). ``rows`` hold the
+    none of these: :data:`adapters.gcal.emu_listing.FORBIDDEN_WITH_SYNC`). ``rows`` hold the
     deleted events too when ``showDeleted`` or ``updatedMin`` asks for them.
     ``inclusive_min``: an end at ``timeMin`` overlaps (``instances`` reads it so; ``list``
     does not)."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, Router
+from adapters.gcal import emu_account as account
 from adapters.gcal import emu_checks as checks
+from adapters.gcal.emu_push import CALENDAR_LIST
 from adapters.gcal.emu_wire import GError
 
 if TYPE_CHECKING:
@@ -39,11 +41,21 @@ class GcalRoutes:
         self.router = Router()
         r = self.router.add
         r("GET", "/users/me/calendarList", self.calendar_list)
+        r("POST", "/users/me/calendarList/watch", self.watch_calendar_list)
+        r("GET", "/users/me/calendarList/{calendarId}", self.calendar_list_entry)
+        r("GET", "/users/me/settings", self.settings)
+        r("GET", "/users/me/settings/{setting}", self.setting)
+        r("GET", "/colors", self.colors)
+        r("POST", "/freeBusy", self.freebusy)
         r("POST", "/channels/stop", self.stop_channel)
+        r("POST", "/calendars", self.insert_calendar)
         r("GET", "/calendars/{calendarId}", self.calendar)
+        r("GET", "/calendars/{calendarId}/acl", self.acl)
         r("GET", "/calendars/{calendarId}/events", self.list_events)
         r("POST", "/calendars/{calendarId}/events", self.insert_event)
         r("POST", "/calendars/{calendarId}/events/watch", self.watch_events)
+        r("POST", "/calendars/{calendarId}/events/import", self.import_event)
+        r("POST", "/calendars/{calendarId}/events/quickAdd", self.quick_add)
         r("GET", EVENT, self.get_event)
         r("PATCH", EVENT, self.patch_event)
         r("PUT", EVENT, self.update_event)
@@ -65,12 +77,35 @@ class GcalRoutes:
     # -- calendars -----------------------------------------------------------------------------
 
     def calendar_list(self, req: Request, parts: dict[str, str]) -> Answer:
-        emu = self.emu
-        return 200, {"kind": "calendar#calendarList", "items": [
-            {"kind": "calendar#calendarListEntry", **emu._calendar(c),
-             "accessRole": emu.access[c["id"]]} | (
-                {"primary": True} if c["id"] == "primary" else {})
-            for c in emu.calendars.values()]}
+        return 200, account.calendar_list(self.emu)
+
+    def calendar_list_entry(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, account.entry(self.emu, parts["calendarId"])
+
+    def watch_calendar_list(self, req: Request, parts: dict[str, str]) -> Answer:
+        body = checks.body(checks.parse_body(req.body), "Channel")
+        return 200, self.emu.push.watch(CALENDAR_LIST, body)
+
+    def insert_calendar(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, account.insert_calendar(self.emu, checks.body(checks.parse_body(req.body),
+                                                                  "Calendar"))
+
+    def acl(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, account.acl(self.emu, parts["calendarId"])
+
+    def settings(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, {"kind": "calendar#settings", "etag": '"settings"',
+                     "items": list(account.settings(self.emu).values())}
+
+    def setting(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, account.setting(self.emu, parts["setting"])
+
+    def colors(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, account.colors()
+
+    def freebusy(self, req: Request, parts: dict[str, str]) -> Answer:
+        body = checks.body(checks.parse_body(req.body), "FreeBusyRequest")
+        return 200, account.freebusy(self.emu, body)
 
     def calendar(self, req: Request, parts: dict[str, str]) -> Answer:
         cal = self.emu.calendars.get(parts["calendarId"])
@@ -89,6 +124,13 @@ class GcalRoutes:
 
     def insert_event(self, req: Request, parts: dict[str, str]) -> Answer:
         return 200, self.emu._public(self.emu.insert(parts["calendarId"], event_body(req)))
+
+    def import_event(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, self.emu._public(self.emu.import_event(parts["calendarId"],
+                                                           event_body(req)))
+
+    def quick_add(self, req: Request, parts: dict[str, str]) -> Answer:
+        return 200, self.emu._public(self.emu.quick_add(parts["calendarId"], req.q("text")))
 
     def watch_events(self, req: Request, parts: dict[str, str]) -> Answer:
         body = checks.body(checks.parse_body(req.body), "Channel")

@@ -1,15 +1,23 @@
 """A local Google Calendar API v3 for google-api-python-client, the tests and the demo.
 
-Under ``/calendar/v3/``: ``users/me/calendarList``, ``calendars/{id}``, events list
-(``syncToken`` with ``nextSyncToken`` on the last page; page tokens over a snapshot;
-``showDeleted``, ``singleEvents`` (:mod:`.recurrence`), ``privateExtendedProperty``; a sync
-token that is foreign or expired is 410 ``fullSyncRequired``), get, insert (client-chosen
-base32hex ids, 409 on a duplicate), patch (merged like Google's) / update / delete with
-``If-Match`` etags (412), edits of single occurrences (stored as exceptions), ``events/watch``
-and ``channels/stop`` with push messages (:mod:`.emu_push`); the batch endpoint
-``/batch/calendar/v3`` and Google's error bodies (:mod:`.emu_wire`); optional OAuth
-(:mod:`.emu_oauth`); read-only calendars; injected error answers per call (403 usage
-limits, 429, 5xx), so one part of a batch can fail.
+Under ``/calendar/v3/`` (routes in :mod:`.emu_routes`, each body checked against the
+discovery document's request schema by :mod:`.emu_checks`): events list (``syncToken``
+with ``nextSyncToken`` on the last page; page tokens over a snapshot; ``showDeleted``,
+``singleEvents`` expanded from the asked window (:mod:`.recurrence`), the filters of
+:mod:`.emu_filters`; a sync token that is foreign or expired is 410 ``fullSyncRequired``:
+:mod:`.emu_listing`), get, insert (client-chosen base32hex ids, 409 on a duplicate), patch
+(merged like Google's) / update / delete with ``If-Match`` etags (412), edits of single
+occurrences (stored as exceptions), ``instances`` (paged), ``move`` (a series with its
+exceptions), ``import`` (by iCalUID), ``quickAdd`` (:mod:`.emu_quickadd`), ``events/watch``,
+``calendarList/watch`` and ``channels/stop`` with push messages (:mod:`.emu_push`); the
+calendar list, new secondary calendars, colours, settings, ACL and free/busy
+(:mod:`.emu_account`); the batch endpoint ``/batch/calendar/v3`` and Google's error bodies
+(:mod:`.emu_wire`); optional OAuth (:mod:`.emu_oauth`); read-only calendars; injected error
+answers per call (403 usage limits, 429, 5xx), so one part of a batch can fail.
+
+The helpers tests call directly (:meth:`GcalEmulator.insert`, ``patch``, ``delete``...: the
+"user in the web UI" of the sandbox, or what Google already holds) take the same lock as
+requests, and store what they are given without the request checks.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from adapters.emulation import Emulator, Request, Response
+from adapters.gcal import emu_account, emu_quickadd, recurrence
 from adapters.gcal import emu_checks as checks
-from adapters.gcal import emu_filters, recurrence
+from adapters.gcal import emu_listing as listing
 from adapters.gcal import emu_wire as wire
 from adapters.gcal.emu_oauth import OAuth
 from adapters.gcal.emu_push import Channels
@@ -38,8 +47,6 @@ ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 Rows = list[dict[str, Any]]
 MESSAGES = {"userRateLimitExceeded": "User Rate Limit Exceeded", "backendError": "Backend Error",
             "quotaExceeded": "Calendar usage limits exceeded."}
-FORBIDDEN_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "q", "orderBy", "iCalUID",
-                       "privateExtendedProperty", "sharedExtendedProperty")
 #: the fields only events of that type carry (dropped when one is imported as a default)
 TYPE_FIELDS = ("outOfOfficeProperties", "focusTimeProperties", "workingLocationProperties",
                "birthdayProperties")
@@ -112,6 +119,8 @@ class GcalEmulator(Emulator):
         #: the signed-in account: its own calendar is kept under "primary" here, and Google
         #: names it by this address in every answer (calendarList, calendars.get('primary'))
         self.account = "me@example.com"
+        #: the user's settings where they differ from Google's defaults (emu_account.SETTINGS)
+        self.settings: dict[str, str] = {}
         self.add_calendar("primary", "Work calendar")
         self.routes = GcalRoutes(self)
 
@@ -322,38 +331,17 @@ class GcalEmulator(Emulator):
         return self.patch(cal, same["id"], {k: v for k, v in body.items() if k != "id"},
                           None, replace=True)
 
-    # -- listing -------------------------------------------------------------------------------
+    @_locked
+    def quick_add(self, cal: str, text: str | None) -> dict[str, Any]:
+        """``events.quickAdd``: an event made from a line of text (:mod:`.emu_quickadd`)."""
+        if not text:
+            raise GError(400, "Required parameter: text", "required", "text")
+        zone = self._zone(cal)
+        minutes = int(emu_account.settings(self)["defaultEventLength"]["value"])
+        body = emu_quickadd.event(text, self.now().astimezone(zone).date(), zone.key, minutes)
+        return self.insert(cal, body)
 
-    def _page(self, q: dict[str, str], rows_of: Callable[[], Rows], head: dict[str, Any],
-              sync: bool = True) -> dict[str, Any]:
-        """One page. The first page takes a snapshot (the rows in order, and the sequence
-        number the sync token will carry); later pages read the snapshot by their page token,
-        so an edit between pages neither skips nor repeats an event, and an event edited after
-        the snapshot comes again with the next sync token."""
-        try:
-            size = min(int(q.get("maxResults") or 250), 2500)
-        except ValueError:
-            size = 0
-        if size < 1:
-            raise GError(400, f"Invalid value '{q.get('maxResults')}'. Values must be within "
-                         "the range: [1, 2500]", "invalid", "maxResults")
-        page = q.get("pageToken")
-        if page:
-            if page not in self._pages:
-                raise GError(400, "Invalid page token value.", "invalid", "pageToken")
-            rows, mark, start = self._pages[page]
-        else:
-            rows, mark, start = rows_of(), self._last_seq, 0
-        out = head | {"items": [self._public(e) for e in rows[start:start + size]]}
-        if start + size < len(rows):
-            token = "p" + uuid.uuid4().hex
-            self._pages[token] = (rows, mark, start + size)
-            while len(self._pages) > 1000:  # old listings' tokens expire
-                del self._pages[next(iter(self._pages))]
-            out["nextPageToken"] = token
-        elif sync:
-            out["nextSyncToken"] = f"st{mark}"
-        return out
+    # -- listing -------------------------------------------------------------------------------
 
     def _head(self, cal: str, q: dict[str, str]) -> dict[str, Any]:
         return {"kind": "calendar#events", "summary": self.calendars[cal]["summary"],
@@ -362,82 +350,21 @@ class GcalEmulator(Emulator):
 
     @_locked
     def list(self, cal: str, q: dict[str, str]) -> dict[str, Any]:
-        """``events.list``: one page (see :meth:`_page`)."""
+        """``events.list``: one page (:func:`.emu_listing.page`)."""
         self._events(cal)
-        return self._page(q, lambda: self._rows(cal, q), self._head(cal, q))
+        return listing.page(self, q, lambda: listing.rows(self, cal, q), self._head(cal, q))
 
     @_locked
     def instances(self, cal: str, eid: str, q: dict[str, str]) -> dict[str, Any]:
         """``events.instances``: a recurring event's instances in the window, paged; the
         cancelled ones with ``showDeleted``; ``originalStart`` picks one."""
         series = self._get(cal, eid)
-        self._filter_check(q)
-        return self._page(q, lambda: self._instance_rows(cal, series, q), self._head(cal, q),
-                          sync=False)
-
-    def _instance_rows(self, cal: str, series: dict[str, Any], q: dict[str, str]) -> Rows:
-        try:
-            rows = recurrence.instances(series, self._exceptions(cal, series["id"]),
-                                        emu_filters.window(q))
-        except (ValueError, TypeError, KeyError, OverflowError):
-            rows = [series]  # stored data that does not expand: the series as stored
-        if q.get("originalStart"):
-            wanted = recurrence.instant(q["originalStart"])
-            rows = [r for r in rows if wanted is not None and recurrence.instant(
-                (r.get("originalStartTime") or {}).get("dateTime")) == wanted]
-        return emu_filters.apply(rows, q, self._zone(cal), inclusive_min=True)
+        listing.check(q)
+        return listing.page(self, q, lambda: listing.instance_rows(self, cal, series, q),
+                            self._head(cal, q), sync=False)
 
     def _zone(self, cal: str) -> ZoneInfo:
         return recurrence.known_zone(self.calendars[cal]["timeZone"]) or ZoneInfo("UTC")
-
-    @staticmethod
-    def _filter_check(q: dict[str, str]) -> None:
-        try:
-            emu_filters.check(q)
-        except emu_filters.ListError as exc:
-            raise GError(400, exc.message, exc.reason, exc.location) from None
-
-    def _rows(self, cal: str, q: dict[str, str]) -> Rows:
-        events = self._events(cal)
-        self._filter_check(q)
-        token = q.get("syncToken")
-        rows = self._changed_since(events, token, q) if token else self._stored(events, q)
-        rows.sort(key=lambda e: e["_seq"])
-        if q.get("singleEvents") == "true":
-            rows = recurrence.expand_rows(events, rows, emu_filters.window(q))
-        if token:
-            return rows
-        try:
-            return emu_filters.apply(rows, q, self._zone(cal))
-        except emu_filters.ListError as exc:
-            raise GError(400, exc.message, exc.reason, exc.location) from None
-
-    def _changed_since(self, events: dict[str, dict[str, Any]], token: str,
-                       q: dict[str, str]) -> Rows:
-        """What a sync token brings: every event changed since, deleted ones included."""
-        bad = [p for p in FORBIDDEN_WITH_SYNC if p in q]
-        if bad:
-            raise GError(400, f"The parameter {bad[0]} cannot be combined with syncToken.",
-                         "invalid", bad[0])
-        m = re.fullmatch(r"st(\d+)", token)
-        if m is None or int(m.group(1)) < self.min_valid_token or \
-                int(m.group(1)) > self._last_seq:  # not one of ours, or too old
-            raise GError(410, "Sync token is no longer valid, a full sync is required.",
-                         "fullSyncRequired")
-        return [e for e in events.values() if e["_seq"] > int(m.group(1))]
-
-    @staticmethod
-    def _stored(events: dict[str, dict[str, Any]], q: dict[str, str]) -> Rows:
-        """A full listing's events; the deleted ones are left to emu_filters (updatedMin
-        brings them too)."""
-        show_deleted = q.get("showDeleted") == "true" or bool(q.get("updatedMin"))
-        rows = [e for e in events.values() if show_deleted or e["status"] != "cancelled"]
-        prop = q.get("privateExtendedProperty")
-        if prop:
-            key, _, value = prop.partition("=")
-            rows = [e for e in rows if e.get("extendedProperties", {}).get(
-                "private", {}).get(key) == value]
-        return rows
 
     @staticmethod
     def _public(ev: dict[str, Any]) -> dict[str, Any]:
