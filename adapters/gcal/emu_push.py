@@ -27,6 +27,9 @@ from adapters.gcal.emu_wire import GError
 
 log = logging.getLogger("synchub.gcal.emulator")
 WEEK_MS = 7 * 24 * 3600 * 1000
+API = "https://www.googleapis.com/calendar/v3"
+#: the key of the calendar list's channels (``calendarList.watch``); others are calendar ids
+CALENDAR_LIST = "users/me/calendarList"
 
 
 @dataclass
@@ -64,7 +67,15 @@ class Channels:
     def resource_id(calendar: str) -> str:
         return hashlib.sha256(f"events:{calendar}".encode()).hexdigest()[:26]
 
+    @staticmethod
+    def resource_uri(calendar: str) -> str:
+        if calendar == CALENDAR_LIST:
+            return f"{API}/{CALENDAR_LIST}?alt=json"
+        return f"{API}/calendars/{calendar}/events?alt=json"
+
     def watch(self, calendar: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A channel on a calendar's events, or on the calendar list (:data:`CALENDAR_LIST`):
+        :meth:`changed` with the same key sends its messages."""
         cid, address = body.get("id"), body.get("address")
         if not cid or not address:
             raise GError(400, "Required: id and address", "required")
@@ -76,8 +87,7 @@ class Channels:
         requested = int(body.get("expiration") or now_ms + WEEK_MS)
         ch = Channel(id=cid, calendar=calendar, address=address,
                      resource_id=self.resource_id(calendar),
-                     resource_uri="https://www.googleapis.com/calendar/v3/calendars/"
-                                  f"{calendar}/events?alt=json",
+                     resource_uri=self.resource_uri(calendar),
                      expiration=min(requested, now_ms + WEEK_MS), token=body.get("token"))
         self.channels[cid] = ch
         self._notify(ch, "sync")
@@ -90,7 +100,8 @@ class Channels:
         del self.channels[ch.id]
 
     def changed(self, calendar: str) -> None:
-        """An event of ``calendar`` changed: an ``exists`` message to each live channel."""
+        """An event of ``calendar`` (or the calendar list) changed: an ``exists`` message to
+        each live channel."""
         now_ms = int(self.now().timestamp() * 1000)
         for ch in list(self.channels.values()):
             if ch.calendar == calendar and ch.expiration > now_ms:

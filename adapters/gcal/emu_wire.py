@@ -25,7 +25,8 @@ REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHEN
 FAULT_REASONS = {"rate_limited": "rateLimitExceeded", "service_unavailable": "backendError",
                  "internal_server_error": "backendError"}
 DOMAINS = {"rateLimitExceeded": "usageLimits", "userRateLimitExceeded": "usageLimits",
-           "quotaExceeded": "usageLimits", "requiredAccessLevel": "calendar"}
+           "quotaExceeded": "usageLimits", "requiredAccessLevel": "calendar",
+           "timeRangeEmpty": "calendar"}
 STATUS_TEXT = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
                403: "Forbidden", 404: "Not Found", 409: "Conflict", 410: "Gone",
                412: "Precondition Failed", 429: "Too Many Requests"}
@@ -36,21 +37,29 @@ Call = Callable[[str, str, dict[str, str], dict[str, str], bytes],
 
 
 class GError(Exception):
-    """An error answer: HTTP status, message and Google's reason."""
+    """An error answer: HTTP status, message, Google's reason and, for a bad parameter, the
+    parameter's name (``location``, with ``locationType`` "parameter")."""
 
-    def __init__(self, status: int, message: str, reason: str | None = None) -> None:
+    def __init__(self, status: int, message: str, reason: str | None = None,
+                 location: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.location = status, message, location
         self.reason = reason or REASONS.get(status, ("backendError", ""))[0]
 
+    def result(self) -> dict[str, Any]:
+        return {"message": self.message, "reason": self.reason, "location": self.location}
 
-def error_response(status: int, message: str, code: str | None = None) -> Response:
+
+def error_response(status: int, message: str, code: str | None = None,
+                   location: str | None = None) -> Response:
     reason, text = REASONS.get(status, ("backendError", "UNKNOWN"))
     if code:  # our own reasons, or the base class's generic fault codes
         reason = FAULT_REASONS.get(code, code)
-    return Response.json({"error": {"code": status, "message": message, "errors": [
-        {"domain": DOMAINS.get(reason, "global"), "reason": reason, "message": message}],
-        "status": text}}, status)
+    error = {"domain": DOMAINS.get(reason, "global"), "reason": reason, "message": message}
+    if location:
+        error |= {"locationType": "parameter", "location": location}
+    return Response.json({"error": {"code": status, "message": message, "errors": [error],
+                                    "status": text}}, status)
 
 
 def answer(status: int, result: Any, headers: dict[str, str]) -> Response:
@@ -58,7 +67,8 @@ def answer(status: int, result: Any, headers: dict[str, str]) -> Response:
     if status == 204:
         return Response(204, b"", dict(headers))
     if status >= 400:
-        resp = error_response(status, result["message"], result.get("reason"))
+        resp = error_response(status, result["message"], result.get("reason"),
+                              result.get("location"))
         resp.headers.update(headers)
         return resp
     return Response.json(result, status, headers)

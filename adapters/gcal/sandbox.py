@@ -44,10 +44,10 @@ class GcalSandbox:
         self.emu.delete("primary", ref)
 
     def items(self) -> dict[str, Item]:
-        return readable_items(
-            ((eid, e) for eid, e in self.emu.events["primary"].items()
-             if e["status"] != "cancelled"),
-            lambda e: convert.to_item(e, self.mode, self.tz))
+        with self.emu.lock:  # read as one snapshot, as the helpers write under the lock
+            live = [(eid, e) for eid, e in self.emu.events["primary"].items()
+                    if e["status"] != "cancelled"]
+        return readable_items(live, lambda e: convert.to_item(e, self.mode, self.tz))
 
     def stop(self) -> None:
         self.emu.stop()

@@ -12,6 +12,7 @@ import pytest
 from adapters.base import EndpointContext
 from adapters.gcal import GcalAdapterFactory, GcalConnection, GcalScope
 from adapters.gcal.adapter import GcalAdapter
+from adapters.gcal.client import GcalClient
 from adapters.gcal.sandbox import GcalSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
 from tests.contract.harness import SandboxHarness
@@ -63,3 +64,10 @@ def harness(sandbox: GcalSandbox) -> Iterator[GcalHarness]:
     h = GcalHarness(sandbox)
     yield h
     h.adapter.close()
+
+
+@pytest.fixture
+def service(sandbox: GcalSandbox) -> Any:
+    """googleapiclient's Calendar service against the sandbox's emulator, as a user's
+    everyday tools build it."""
+    return GcalClient(sandbox.emu.base_url).service

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
+import pytest
 
 from hub.model import DateOnly, Item
 from tests.adapters.gcal.conftest import GcalHarness
@@ -88,3 +89,25 @@ def test_bad_page_sizes_and_tokens_are_400(harness: GcalHarness) -> None:
     assert r.status_code == 400
     ok = httpx.get(_events(harness), params={"maxResults": "100000"})
     assert ok.status_code == 200  # capped at 2,500, as at Google
+
+
+
+def _not_found(base: str, method: str, path: str) -> None:
+    resp = httpx.request(method, base + path)
+    assert resp.status_code == 404, (method, path)
+    assert resp.json()["error"]["errors"][0]["reason"] == "notFound"
+
+
+def test_a_method_a_path_lacks_is_googles_404(harness: GcalHarness) -> None:
+    """The route table (adapters/gcal/emu_routes.py): a known path under a method it lacks
+    is Google's 404 with its error body."""
+    base = f"{harness.emu.base_url}/calendar/v3"
+    _not_found(base, "DELETE", "/calendars/primary/events")
+    _not_found(base, "GET", "/calendars/primary/events/abcde/move")
+
+
+@pytest.mark.nonconforming("asks for paths the Calendar API does not have, on purpose")
+def test_a_path_the_api_lacks_is_googles_404(harness: GcalHarness) -> None:
+    base = f"{harness.emu.base_url}/calendar/v3"
+    _not_found(base, "GET", "/calendars/primary/nothing")
+    _not_found(base, "GET", "/nothing")
