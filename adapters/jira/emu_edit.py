@@ -149,7 +149,8 @@ def _parent(ctx: Context, value: Any) -> dict[str, Any]:
 
 
 def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
-    """The Sprint field takes one sprint's id (Jira Cloud's edit of customfield_10020)."""
+    """The Sprint field takes one open or future sprint's id (Jira Cloud's edit of
+    customfield_10020): the issue moves there, keeping the closed sprints it was in."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise Refused("Number value expected as the Sprint id.")
     sprint = ctx.emu.sprints.get(str(value))
@@ -157,7 +158,10 @@ def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
         raise Refused(f"Sprint with id {value} does not exist")
     if sprint["state"] == "closed":
         raise Refused("Issue can be assigned only active or future sprints.")
-    return [ctx.emu.sprint_field(sprint)]
+    issue = ctx.emu.issues.get(ctx.issue_id or "") or {"fields": {}}
+    held = [s for s in issue["fields"].get(SPRINT_FIELD) or []  # closed ones stay
+            if s["state"] == "closed" and s["id"] != sprint["id"]]
+    return [*held, ctx.emu.sprint_field(sprint)]
 
 
 def _resolution(ctx: Context, value: Any) -> dict[str, Any]:

@@ -51,16 +51,19 @@ class JiraRoutes:
         r("GET,PUT,DELETE", "/issue/{key}/comment/{cid}", self.comment)
         r("GET", "/user", self.user)
         r("GET", "/user/search", self.user_search)
-        r("GET", "/priority", self.priorities)
         r("GET", "/project", self.projects)
         r("GET", "/project/search", self.discovered)
         r("GET", "/project/{key}/statuses", self.discovered)
         r("GET", "/project/{key}", self.project)
         r("GET", "/issuetype", self.issue_types)
         r("GET", "/rest/agile/1.0/board", self.discovered)
+        from adapters.jira.emu_agile import JiraAgile
+        from adapters.jira.emu_catalog import JiraCatalog
         from adapters.jira.emu_extras import JiraExtras
 
         self.extras = JiraExtras(emu, self.router)
+        self.catalog = JiraCatalog(emu, self.router)
+        self.agile = JiraAgile(emu, self.router)
 
     # -- site ---------------------------------------------------------------------------------
 
@@ -103,9 +106,6 @@ class JiraRoutes:
                      if query in u["emailAddress"].lower() or query in u["displayName"].lower()
                      or query == u["accountId"].lower()]
 
-    def priorities(self, req: Request, p: dict[str, str]) -> Answer:
-        return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(self.emu.priorities)]
-
     def projects(self, req: Request, p: dict[str, str]) -> Answer:
         return 200, [self.emu._project_json(x) for x in self.emu.projects.values()]
 
@@ -113,10 +113,20 @@ class JiraRoutes:
         found = [x for x in self.emu.projects.values() if p["key"] in (x["key"], x["id"])]
         if not found:  # Jira Cloud's wording for GET /project/{projectIdOrKey}
             raise JiraError(404, [f"No project could be found with key '{p['key']}'."])
-        return 200, self.emu._project_json(found[0])
+        out = self.emu._project_json(found[0])
+        if "issueTypes" in emu_input.query_list(req, "expand"):  # as create_issues asks
+            out["issueTypes"] = self._issue_types()
+        return 200, out
 
     def issue_types(self, req: Request, p: dict[str, str]) -> Answer:
-        return 200, [dict(t) for t in self.emu.issue_types.values()]
+        return 200, self._issue_types()
+
+    def _issue_types(self) -> list[dict[str, Any]]:
+        base = self.emu.base_url
+        return [t | {"self": f"{base}/rest/api/3/issuetype/{t['id']}", "description": "",
+                     "iconUrl": f"{base}/rest/api/2/universal_avatar/view/type/issuetype/"
+                                "avatar/10318?size=medium", "avatarId": 10318}
+                for t in self.emu.issue_types.values()]
 
     def discovered(self, req: Request, p: dict[str, str]) -> Answer:
         path = req.path if req.path.startswith("/rest/agile") else _api_path(req.path)
