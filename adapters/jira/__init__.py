@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any, ClassVar
@@ -10,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.base import ChangeNotice, EndpointContext
-from adapters.jira import discovery
+from adapters.jira import discovery, jql_text
 from adapters.jira.adapter import MARKER_LAG, JiraAdapter
 from adapters.jira.client import JiraClient
 from adapters.jira.sandbox import JiraSandbox
@@ -43,11 +42,11 @@ class JiraScope(BaseModel):
     @field_validator("jql")
     @classmethod
     def _bounded(cls, v: str) -> str:
-        body = re.split(r"(?i)\border\s+by\b", v, maxsplit=1)[0].strip()
+        body, order = jql_text.split_order(v)  # an "order by" in quotes is text
         if not body:
             raise ValueError("the JQL must restrict the search (e.g. 'project = OPS'); Jira "
                              "refuses unbounded queries")
-        if body != v.strip():
+        if order:
             raise ValueError("leave out ORDER BY: synchub orders the search itself")
         return body
 

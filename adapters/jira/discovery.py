@@ -8,12 +8,12 @@ status and priority maps list the project's real names, each status by its categ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
+from adapters.jira import jql_text
 from adapters.jira.client import JiraClient
 from adapters.registry import Discovery, Target
 from adapters.toolkit.discovery import kind_of, plain, priority_rule, status_rule
@@ -71,28 +71,30 @@ def describe(connection: Any, target: Target) -> Target:
     return replace(target, detail=", ".join(boards) or target.detail, facts=facts)
 
 
-ORDER_BY = re.compile(r"\s+ORDER\s+BY\s.*$", re.I | re.S)
-#: a clause on the project field (``project = X``, ``!=``, ``in (..)``, ``not in (..)``)
-PROJECT_CLAUSE = re.compile(r"\bproject\s*(?:!?=|\bnot\s+in\b|\bin\b)", re.I)
-PROJECT_EQUALS = re.compile(r"""\bproject\s*=\s*(\$\{[^}]*\}|"[^"]*"|'[^']*'|[\w-]+)""",
-                            re.I)
-
-
 def narrow(jql: str, key: str) -> str:
-    """The scope's JQL for the chosen project: a single ``project = X`` (a preset's
-    ``${JIRA_PROJECT:-OPS}``) becomes the chosen key; a JQL naming no project is narrowed
-    to it; one that names its own projects is kept when the chosen key is among them, and
-    narrowed otherwise (issues are created in the chosen project: they must be in scope).
-    An ``ORDER BY`` stays at the end."""
-    order = ORDER_BY.search(jql)
-    body, tail = (jql[:order.start()], order.group(0)) if order else (jql, "")
-    named = key if re.fullmatch(r"[A-Z][A-Z0-9_]*", key) else f'"{key}"'
-    clauses = PROJECT_CLAUSE.findall(body)
-    if len(clauses) == 1 and PROJECT_EQUALS.search(body):
-        return PROJECT_EQUALS.sub(lambda _: f"project = {named}", body, count=1) + tail
-    if clauses and re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", body):
-        return jql
-    return f"project = {named}" + (f" AND ({body.strip()})" if body.strip() else "") + tail
+    """The scope's JQL for the chosen project: it must find exactly that project's issues
+    (creates go there; an issue of another project would be synced as if it were in scope).
+
+    The JQL is read as text (:mod:`adapters.jira.jql_text`), conservatively: a top-level
+    ``AND`` term that only names projects (a preset's ``project = ${JIRA_PROJECT:-OPS}``,
+    ``project in (A, B)``, ``project = A OR project = B``) becomes ``project = KEY`` and the
+    other terms stay; any other JQL (an ``OR`` with other fields, ``project != X``, a
+    project inside parentheses) is kept whole under ``project = KEY AND (...)``. An ``ORDER
+    BY`` is left out: synchub orders its searches itself, and the scope refuses one."""
+    body, _ = jql_text.split_order(jql)
+    named = ('"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+             if jql_text.needs_quotes(key) else key)
+    restriction = f"project = {named}"
+    if not body:
+        return restriction
+    if not jql_text.balanced(body):  # left to Jira to refuse, as written
+        return f"{restriction} AND ({body})"
+    terms = jql_text.split_top(body, "and") if len(jql_text.split_top(body, "or")) == 1 \
+        else [body]
+    kept = [t for t in terms if not jql_text.only_projects(t)]
+    if len(kept) == len(terms):
+        return f"{restriction} AND ({body})"
+    return " AND ".join([restriction, *kept])
 
 
 def propose(target: Target, endpoint: Mapping[str, Any]) -> dict[str, Any]:

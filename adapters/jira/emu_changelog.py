@@ -19,7 +19,8 @@ SEARCH_HISTORIES = 40  # search/jql with expand=changelog, per issue
 #: and gives it no ``fieldId``)
 NAMES = {"summary": "summary", "description": "description", "status": "status",
          "priority": "priority", "labels": "labels", "duedate": "duedate",
-         "assignee": "assignee", "parent": "IssueParentAssociation"}
+         "assignee": "assignee", "parent": "IssueParentAssociation",
+         "resolution": "resolution"}
 #: the person who edits in the emulated Jira's UI (not the API user synchub runs as)
 PERSON = {"accountId": "557058:0f1e2d3c-ui-person", "displayName": "A person",
           "active": True, "accountType": "atlassian"}

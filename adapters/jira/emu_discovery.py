@@ -53,7 +53,7 @@ def status_json(site: Site, status: str) -> dict[str, Any]:
                 "key": key, "colorName": colour, "name": cname}}
 
 
-def _page(values: list[Any], start: int, size: int, self_url: str) -> dict[str, Any]:
+def page(values: list[Any], start: int, size: int, self_url: str) -> dict[str, Any]:
     chunk = values[start:start + size]
     out = {"self": f"{self_url}?startAt={start}&maxResults={size}", "maxResults": size,
            "startAt": start, "total": len(values), "isLast": start + size >= len(values),
@@ -79,7 +79,7 @@ def route(site: Site, method: str, path: str, query: dict[str, list[str]]
         rows = [p for p in rows if wanted in p["key"].lower() or wanted in p["name"].lower()]
         start = _int(query, "startAt", 0, 1 << 30)
         size = _int(query, "maxResults", PROJECT_PAGE, PROJECT_PAGE) or PROJECT_PAGE
-        return 200, _page([site._project_json(p) for p in rows], start, size,
+        return 200, page([site._project_json(p) for p in rows], start, size,
                           f"{site.base_url}/rest/api/3/project/search")
     m = re.fullmatch(r"/project/([^/]+)/statuses", path)
     if m:
@@ -98,5 +98,5 @@ def route(site: Site, method: str, path: str, query: dict[str, list[str]]
                                               str(b["location"]["projectId"]))]
         start = _int(query, "startAt", 0, 1 << 30)
         size = _int(query, "maxResults", BOARD_PAGE, BOARD_PAGE) or BOARD_PAGE
-        return 200, _page(rows, start, size, f"{site.base_url}/rest/agile/1.0/board")
+        return 200, page(rows, start, size, f"{site.base_url}/rest/agile/1.0/board")
     return None

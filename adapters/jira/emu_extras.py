@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, Router
+from adapters.jira import emu_input
 from adapters.jira.emu_jql import JiraError
 
 if TYPE_CHECKING:
@@ -26,17 +27,24 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "duedate": {"type": "date"}, "assignee": {"type": "user"}, "parent": {"type": "issuelink"}}
 
 
-def _body(req: Request) -> Any:
-    return req.json() if req.body else None
+UNITS = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}  # Jira's default week, day
 
 
 def _seconds(text: str) -> int:
     """``timeSpent`` as Jira reads it: ``1w 2d 3h 30m`` (a week 5 days, a day 8 hours)."""
-    units = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
-    parts = re.findall(r"(\d+)\s*([wdhm])", text)
-    if not parts:
+    if not re.fullmatch(r"\s*(\d+\s*[wdhm]\s*)+", text):
         raise JiraError(400, [], {"timeLogged": "Invalid time duration entered."})
-    return sum(int(n) * units[u] for n, u in parts)
+    return sum(int(n) * UNITS[u] for n, u in re.findall(r"(\d+)\s*([wdhm])", text))
+
+
+def duration(seconds: int) -> str:
+    """Seconds as Jira writes a duration (``1d 2h 30m``, whole minutes)."""
+    parts, left = [], seconds // 60 * 60
+    for unit, size in UNITS.items():
+        if left >= size:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+    return " ".join(parts) or "0m"
 
 
 class JiraExtras:
@@ -56,7 +64,7 @@ class JiraExtras:
                                                         "remotelinks": []})
 
     def count(self, req: Request, p: dict[str, str]) -> Answer:
-        body = _body(req) or {}
+        body = emu_input.object_body(req)
         return 200, {"count": len(self.emu._search(str(body.get("jql") or "")))}
 
     def watchers(self, req: Request, p: dict[str, str]) -> Answer:
@@ -64,7 +72,11 @@ class JiraExtras:
         issue = emu._by_key(p["key"])
         state = self._state(issue)
         if req.method == "POST":  # the body is the account id as a JSON string
-            account = _body(req) or emu.me
+            account = emu_input.json_body(req)
+            if account is not None and not isinstance(account, str):
+                raise JiraError(400, [f"Can not deserialize the watcher: expected the "
+                                      f"account id as a string, got {emu_input.kind(account)}"])
+            account = account or emu.me
             if account not in emu.users:
                 raise JiraError(404, ["The user does not exist."])
             if account not in state["watchers"]:
@@ -80,23 +92,43 @@ class JiraExtras:
                      "isWatching": emu.me in state["watchers"], "watchCount": len(people),
                      "watchers": people}
 
+    def spent(self, body: dict[str, Any]) -> int:
+        """A worklog's time in seconds: ``timeSpentSeconds`` (a number, or digits as Jackson
+        reads them: the jira client's ``add_worklog`` takes and sends a string) or
+        ``timeSpent`` (``1h 30m``)."""
+        if body.get("timeSpentSeconds") is not None:
+            spent = emu_input.number(body["timeSpentSeconds"], "timeSpentSeconds", digits=True)
+        elif body.get("timeSpent") is not None:
+            spent = _seconds(str(body["timeSpent"]))
+        else:
+            raise JiraError(400, [], {"timeLogged": "You must indicate the time spent "
+                                                    "working."})
+        if spent <= 0:
+            raise JiraError(400, [], {"timeLogged": "Time Spent must be greater than 0."})
+        return spent
+
+    def log_work(self, issue: dict[str, Any], body: dict[str, Any], spent: int
+                 ) -> dict[str, Any]:
+        """Store a worklog whose body was checked (:meth:`spent`); the issue is updated."""
+        emu = self.emu
+        me = emu._user_json(emu.users[emu.me])
+        wid = str(10000 + sum(len(s["worklogs"]) for s in emu.extras.values()))
+        log = {"self": f"{emu.base_url}/rest/api/3/issue/{issue['id']}/worklog/{wid}",
+               "id": wid, "issueId": issue["id"], "author": me, "updateAuthor": me,
+               "comment": body.get("comment"), "created": emu.stamp(),
+               "updated": emu.stamp(), "started": body.get("started") or emu.stamp(),
+               "timeSpentSeconds": spent, "timeSpent": duration(spent)}
+        self._state(issue)["worklogs"].append(log)
+        issue["fields"]["updated"] = log["created"]
+        return log
+
     def worklogs(self, req: Request, p: dict[str, str]) -> Answer:
         emu = self.emu
         issue = emu._by_key(p["key"])
-        state = self._state(issue)
         if req.method == "POST":
-            body = _body(req) or {}
-            spent = int(body.get("timeSpentSeconds") or _seconds(str(body.get("timeSpent"))))
-            me = emu._user_json(emu.users[emu.me])
-            wid = str(10000 + sum(len(s["worklogs"]) for s in emu.extras.values()))
-            log = {"self": f"{emu.base_url}/rest/api/3/issue/{issue['id']}/worklog/{wid}",
-                   "id": wid, "issueId": issue["id"], "author": me, "updateAuthor": me,
-                   "comment": body.get("comment"), "created": emu.stamp(),
-                   "updated": emu.stamp(), "started": body.get("started") or emu.stamp(),
-                   "timeSpentSeconds": spent, "timeSpent": f"{spent // 60}m"}
-            state["worklogs"].append(log)
-            return 201, log
-        logs = state["worklogs"]
+            body = emu_input.object_body(req, required=True)
+            return 201, self.log_work(issue, body, self.spent(body))
+        logs = self._state(issue)["worklogs"]
         return 200, {"startAt": 0, "maxResults": 5000, "total": len(logs), "worklogs": logs}
 
     def remote_links(self, req: Request, p: dict[str, str]) -> Answer:
@@ -105,8 +137,8 @@ class JiraExtras:
         state = self._state(issue)
         if req.method == "GET":
             return 200, state["remotelinks"]
-        body = _body(req) or {}
-        obj = body.get("object") or {}
+        body = emu_input.object_body(req, required=True)
+        obj = emu_input.expect_object(body.get("object") or {}, "object")
         if not obj.get("url") or not obj.get("title"):
             raise JiraError(400, [], {"object": "The object url and title are required."})
         same = [x for x in state["remotelinks"]
@@ -135,14 +167,20 @@ class JiraExtras:
              "self": f"{base}/rest/api/3/issueLinkType/{10000 + i}"}
             for i, (name, (out, inward)) in enumerate(LINK_TYPES.items())]}
 
+    def _linked(self, body: dict[str, Any], side: str) -> dict[str, Any]:
+        ref = emu_input.expect_object(body.get(side), side)
+        return self.emu._by_key(str(ref.get("key") or ref.get("id") or ""))
+
     def link(self, req: Request, p: dict[str, str]) -> Answer:
         emu = self.emu
-        body = _body(req) or {}
-        kind = (body.get("type") or {}).get("name")
+        body = emu_input.object_body(req, required=True)
+        wanted = emu_input.expect_object(body.get("type"), "the link type")
+        kind = wanted.get("name") or next((n for i, n in enumerate(LINK_TYPES)
+                                           if str(wanted.get("id")) == str(10000 + i)), None)
         if kind not in LINK_TYPES:
             raise JiraError(404, [f"No issue link type with name '{kind}' found."])
-        inward = emu._by_key((body.get("inwardIssue") or {}).get("key", ""))
-        outward = emu._by_key((body.get("outwardIssue") or {}).get("key", ""))
+        inward, outward = (self._linked(body, side) for side in ("inwardIssue",
+                                                                  "outwardIssue"))
         outward_name, inward_name = LINK_TYPES[kind]
         kind_json = {"name": kind, "inward": inward_name, "outward": outward_name}
         lid = str(10000 + len(emu.links))

@@ -12,39 +12,66 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from adapters.jira.emulator import JiraEmulator
 
-#: fields Jira has for every issue that no operation here changes
+#: fields Jira has for every issue that no operation here changes (no estimates are kept)
 EMPTY: dict[str, Any] = {
     "attachment": [], "components": [], "fixVersions": [], "versions": [],
-    "environment": None, "security": None, "lastViewed": None, "timetracking": {},
-    "timeestimate": None, "timeoriginalestimate": None, "timespent": None,
-    "aggregatetimeestimate": None, "aggregatetimeoriginalestimate": None,
-    "aggregatetimespent": None, "workratio": -1,
-    "progress": {"progress": 0, "total": 0}, "aggregateprogress": {"progress": 0, "total": 0}}
+    "environment": None, "security": None, "lastViewed": None,
+    "timeestimate": None, "timeoriginalestimate": None,
+    "aggregatetimeestimate": None, "aggregatetimeoriginalestimate": None, "workratio": -1}
+WORKLOG_PAGE = 20  # the worklogs an issue's ``worklog`` field holds (the rest: /worklog)
 
 
-def system_fields(emu: JiraEmulator, issue: dict[str, Any]) -> dict[str, Any]:
-    """The whole field set of ``issue`` as GET issue answers it (``fields`` not limited)."""
+def _spent(emu: JiraEmulator, iid: str) -> int:
+    return sum(w["timeSpentSeconds"] for w in (emu.extras.get(iid) or {}).get("worklogs", []))
+
+
+def _time_tracking(emu: JiraEmulator, iid: str, children: list[dict[str, Any]]
+                   ) -> dict[str, Any]:
+    """Time spent from the issue's worklogs (``aggregate`` adding its sub-tasks'), as
+    Jira derives ``timespent``, ``timetracking`` and ``progress``; without an estimate
+    logged work is all the progress there is (100%)."""
+    from adapters.jira.emu_extras import duration
+
+    spent = _spent(emu, iid)
+    total = spent + sum(_spent(emu, c["id"]) for c in children)
+
+    def progress(seconds: int) -> dict[str, Any]:
+        return {"progress": seconds, "total": seconds} | ({"percent": 100} if seconds else {})
+
+    logs = (emu.extras.get(iid) or {}).get("worklogs", [])
+    return {"timespent": spent or None, "aggregatetimespent": total or None,
+            "timetracking": {"timeSpent": duration(spent), "timeSpentSeconds": spent}
+            if spent else {},
+            "progress": progress(spent), "aggregateprogress": progress(total),
+            "worklog": {"startAt": 0, "maxResults": WORKLOG_PAGE, "total": len(logs),
+                        "worklogs": logs[:WORKLOG_PAGE]}}
+
+
+def system_fields(emu: JiraEmulator, issue: dict[str, Any], v2: bool = False
+                  ) -> dict[str, Any]:
+    """The whole field set of ``issue`` as GET issue answers it (``fields`` not limited);
+    in API v2 comment bodies are strings."""
     base = emu.base_url
     f = dict(issue["fields"])
     iid = issue["id"]
     children = [i for i in emu.issues.values()
                 if (i["fields"].get("parent") or {}).get("id") == iid]
     comments = emu.comments.get(iid, [])
-    out: dict[str, Any] = dict(EMPTY) | f | {
+    watchers = (emu.extras.get(iid) or {}).get("watchers", [])
+    out: dict[str, Any] = dict(EMPTY) | f | _time_tracking(emu, iid, children) | {
         "creator": f.get("reporter"),
         "subtasks": [{"id": c["id"], "key": c["key"], "self": f"{base}/rest/api/3/issue/"
                       f"{c['id']}", "fields": {k: c["fields"].get(k) for k in (
                           "summary", "status", "priority", "issuetype")}} for c in children],
-        "comment": {"comments": [emu._comment_json(c) for c in comments],
+        "comment": {"comments": [emu._comment_json(c, v2) for c in comments],
                     "self": f"{base}/rest/api/3/issue/{iid}/comment", "maxResults":
                     len(comments), "total": len(comments), "startAt": 0},
-        "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
         "watches": {"self": f"{base}/rest/api/3/issue/{issue['key']}/watchers",
-                    "watchCount": 0, "isWatching": False},
+                    "watchCount": len(watchers), "isWatching": emu.me in watchers},
         "votes": {"self": f"{base}/rest/api/3/issue/{issue['key']}/votes", "votes": 0,
                   "hasVoted": False},
         "issuelinks": _links(emu, iid),
-        "resolutiondate": f["updated"] if f.get("resolution") else None,
+        "resolutiondate": f.get("resolutiondate"),
         "statuscategorychangedate": f.get("updated"),
     }
     if f.get("priority"):

@@ -23,6 +23,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from adapters.jira.emu_errors import JiraError, bad_jql
+from adapters.jira.jql_text import RESERVED
 
 _GRAMMAR = r"""
 start: expr? order?
@@ -63,23 +64,8 @@ WORD: /[^\s"'=!<>()~,\[\]|&{}*\/%^$#@;?.+]+/
 
 KEYWORDS = frozenset({"or", "and", "not", "in", "is", "empty", "null", "was", "changed",
                       "order", "by", "asc", "desc"})
-#: Jira's reserved JQL words besides the keywords above: unquoted, they are refused (the
-#: list Jira documents for "reserved words", the ones real users hit: AS, SET, END, INT...)
-_RESERVED = """
-    a an abort access add after alias all alter any are as audit avg before begin between
-    boolean break byte catch cf char character check checkpoint collate collation column commit
-    connect continue count create current date decimal declare decrement default defaults
-    define delete delimiter difference distinct divide do double drop else encoding end equals
-    escape exclusive exec execute exists explain false fetch file field first float for from
-    function go goto grant greater group having identified if immediate increment index initial
-    inner inout input insert int integer intersect intersection into isempty isnull join last
-    left less like limit lock long max min minus mode modify modulo more multiply next noaudit
-    notin nowait number object of on option outer output power previous prior privileges public
-    raise raw remainder rename resource return returns revoke right row rowid rownum rows select
-    session set share size sqrt start strict string subtract sum synonym table then to trans
-    transaction trigger true uid union unique update user validate values view when whenever
-    where while with"""
-RESERVED = frozenset(_RESERVED.split())
+# Jira's reserved JQL words besides the keywords above (RESERVED, kept with the adapter's
+# JQL text helpers, which quote a project key that is one): unquoted, they are refused.
 
 
 def _keyword(token: Token) -> Token:

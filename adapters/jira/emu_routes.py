@@ -5,16 +5,16 @@ boards. Each handler gets the request and the path's parts and answers ``(status
 a :class:`~adapters.jira.emu_jql.JiraError` becomes Jira's error body.
 
 Comments (``/issue/{key}/comment``) keep Jira's shape: a page ``{startAt, maxResults, total,
-comments}``, each comment with its author, ADF body and times; API v3 takes the body as an
-Atlassian document only (a plain string is Jira's 400), v2 as a string."""
+comments}``, each comment with its author, body and times; API v3 takes and answers the body
+as an Atlassian document only (a plain string is Jira's 400), v2 as a string (the stored
+document's text, :mod:`adapters.jira.emu_text`)."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from adapters.emulation import Request, Router
-from adapters.jira import emu_discovery
+from adapters.jira import emu_discovery, emu_edit, emu_input, emu_text
 from adapters.jira.emu_jql import JiraError
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
 
@@ -23,14 +23,10 @@ if TYPE_CHECKING:
 
 MAX_PAGE, MAX_PAGE_IDS = 100, 5000  # search/jql page sizes: with fields, and ids only
 COMMENT_PAGE = 5000  # GET /issue/{key}/comment: maxResults default and cap
+BULK_CREATE = 50  # POST /issue/bulk: issues a request may hold
 FIELDS = ("summary", "description", "status", "priority", "labels", "duedate", "assignee",
           "parent", "updated", "issuetype", "project", "reporter", "resolution", "created")
 Answer = tuple[int, Any]
-
-
-def _body(req: Request) -> dict[str, Any]:
-    data = req.json() if req.body else {}
-    return data if isinstance(data, dict) else {}
 
 
 class JiraRoutes:
@@ -45,6 +41,7 @@ class JiraRoutes:
         r("GET", "/field", self.fields)
         r("GET,POST", "/search/jql", self.search)
         r("POST", "/issue", self.create)
+        r("POST", "/issue/bulk", self.bulk_create)
         r("GET", "/issue/{key}", self.get_issue)
         r("PUT", "/issue/{key}", self.edit_issue)
         r("DELETE", "/issue/{key}", self.delete_issue)
@@ -54,16 +51,19 @@ class JiraRoutes:
         r("GET,PUT,DELETE", "/issue/{key}/comment/{cid}", self.comment)
         r("GET", "/user", self.user)
         r("GET", "/user/search", self.user_search)
-        r("GET", "/priority", self.priorities)
         r("GET", "/project", self.projects)
         r("GET", "/project/search", self.discovered)
         r("GET", "/project/{key}/statuses", self.discovered)
         r("GET", "/project/{key}", self.project)
         r("GET", "/issuetype", self.issue_types)
         r("GET", "/rest/agile/1.0/board", self.discovered)
+        from adapters.jira.emu_agile import JiraAgile
+        from adapters.jira.emu_catalog import JiraCatalog
         from adapters.jira.emu_extras import JiraExtras
 
         self.extras = JiraExtras(emu, self.router)
+        self.catalog = JiraCatalog(emu, self.router)
+        self.agile = JiraAgile(emu, self.router)
 
     # -- site ---------------------------------------------------------------------------------
 
@@ -106,9 +106,6 @@ class JiraRoutes:
                      if query in u["emailAddress"].lower() or query in u["displayName"].lower()
                      or query == u["accountId"].lower()]
 
-    def priorities(self, req: Request, p: dict[str, str]) -> Answer:
-        return 200, [{"id": str(i + 1), "name": n} for i, n in enumerate(self.emu.priorities)]
-
     def projects(self, req: Request, p: dict[str, str]) -> Answer:
         return 200, [self.emu._project_json(x) for x in self.emu.projects.values()]
 
@@ -116,10 +113,20 @@ class JiraRoutes:
         found = [x for x in self.emu.projects.values() if p["key"] in (x["key"], x["id"])]
         if not found:  # Jira Cloud's wording for GET /project/{projectIdOrKey}
             raise JiraError(404, [f"No project could be found with key '{p['key']}'."])
-        return 200, self.emu._project_json(found[0])
+        out = self.emu._project_json(found[0])
+        if "issueTypes" in emu_input.query_list(req, "expand"):  # as create_issues asks
+            out["issueTypes"] = self._issue_types()
+        return 200, out
 
     def issue_types(self, req: Request, p: dict[str, str]) -> Answer:
-        return 200, [dict(t) for t in self.emu.issue_types.values()]
+        return 200, self._issue_types()
+
+    def _issue_types(self) -> list[dict[str, Any]]:
+        base = self.emu.base_url
+        return [t | {"self": f"{base}/rest/api/3/issuetype/{t['id']}", "description": "",
+                     "iconUrl": f"{base}/rest/api/2/universal_avatar/view/type/issuetype/"
+                                "avatar/10318?size=medium", "avatarId": 10318}
+                for t in self.emu.issue_types.values()]
 
     def discovered(self, req: Request, p: dict[str, str]) -> Answer:
         path = req.path if req.path.startswith("/rest/agile") else _api_path(req.path)
@@ -131,29 +138,23 @@ class JiraRoutes:
 
     def search(self, req: Request, p: dict[str, str]) -> Answer:
         emu = self.emu
-        params = _body(req) if req.method == "POST" else {
-            k: v[0] for k, v in req.query.items()}
-        rows = emu._search(str(params.get("jql") or ""))
-        fields = params.get("fields") or ["id"]  # Jira's default: ids only
-        fields = fields.split(",") if isinstance(fields, str) else list(fields)
+        q = _search_params(req)
+        rows = emu._search(q.jql)
+        fields = q.fields or ["id"]  # Jira's default: ids only
         cap = MAX_PAGE_IDS if set(fields) <= {"id", "key"} else MAX_PAGE
-        size = max(1, min(int(params.get("maxResults") or 50), cap))
-        token = params.get("nextPageToken")
-        if token is not None and not str(token).isdigit():
+        size = max(1, min(q.size, cap))
+        token = q.token
+        if token is not None and not token.isdigit():
             raise JiraError(400, ["The provided next page token is invalid or expired."])
         start = int(token or 0)
-        wanted = params.get("properties") or []
-        if isinstance(wanted, str):
-            raise JiraError(400, ["Unrecognized request body: 'properties' must be an array "
-                                  "of property keys."])
         from adapters.jira.emu_changelog import SEARCH_HISTORIES
 
         issues = []
         for i in rows[start:start + size]:
-            data = emu._issue_json(i, fields, params.get("expand"), SEARCH_HISTORIES)
-            if wanted:  # entity properties asked for by key come with each issue
+            data = emu._issue_json(i, fields, q.expand, SEARCH_HISTORIES, v2=_v2(req))
+            if q.properties:  # entity properties asked for by key come with each issue
                 props = emu.properties.get(i["id"], {})
-                data["properties"] = {k: props[k] for k in wanted if k in props}
+                data["properties"] = {k: props[k] for k in q.properties if k in props}
             issues.append(data)
         out: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(rows)}
         if not out["isLast"]:
@@ -163,31 +164,60 @@ class JiraRoutes:
     # -- issues -------------------------------------------------------------------------------
 
     def create(self, req: Request, p: dict[str, str]) -> Answer:
-        body = _body(req)
-        issue = self.emu.create(body.get("fields") or {}, body.get("properties"))
-        return 201, {"id": issue["id"], "key": issue["key"],
-                     "self": f"{self.emu.base_url}/rest/api/3/issue/{issue['id']}"}
+        body = emu_input.object_body(req)
+        issue = self.emu.create(body.get("fields") or {}, body.get("properties"), v2=_v2(req),
+                                update=body.get("update"))
+        return 201, self._created(issue)
+
+    def _created(self, issue: dict[str, Any]) -> dict[str, Any]:
+        return {"id": issue["id"], "key": issue["key"],
+                "self": f"{self.emu.base_url}/rest/api/3/issue/{issue['id']}"}
+
+    def bulk_create(self, req: Request, p: dict[str, str]) -> Answer:
+        """``POST /issue/bulk``: each issue on its own (one refused is not the others'
+        failure), the refused ones in ``errors`` by their place in the request; 201 when
+        any was created, 400 when none was."""
+        updates = emu_input.expect_list(emu_input.object_body(req, required=True).get(
+            "issueUpdates"), "issueUpdates")
+        if len(updates) > BULK_CREATE:
+            raise JiraError(400, [f"The number of issues to create in bulk can not exceed "
+                                  f"{BULK_CREATE}."])
+        created, errors = [], []
+        for n, update in enumerate(updates):
+            try:
+                update = emu_input.expect_object(update, "an issue update")
+                issue = self.emu.create(update.get("fields") or {}, update.get("properties"),
+                                        v2=_v2(req), update=update.get("update"))
+            except JiraError as exc:
+                errors.append({"status": exc.status, "failedElementNumber": n,
+                               "elementErrors": {"errorMessages": exc.messages,
+                                                 "errors": exc.errors, "status": exc.status}})
+                continue
+            created.append(self._created(issue))
+        return (201 if created or not updates else 400), {"issues": created, "errors": errors}
 
     def get_issue(self, req: Request, p: dict[str, str]) -> Answer:
         issue = self.emu._by_key(p["key"])
-        data = self.emu._issue_json(issue, None, req.q("expand"))
-        wanted = [k for k in (req.q("properties") or "").split(",") if k]
+        fields = emu_input.query_list(req, "fields") or None  # Jira's default: all of them
+        expand = ",".join(emu_input.query_list(req, "expand"))
+        data = self.emu._issue_json(issue, fields, expand, v2=_v2(req))
+        wanted = emu_input.query_list(req, "properties")
         if wanted:  # GET issue?properties=a,b: those entity properties too
             props = self.emu.properties.get(issue["id"], {})
             data["properties"] = {k: props[k] for k in wanted if k in props}
         return 200, data
 
     def edit_issue(self, req: Request, p: dict[str, str]) -> Answer:
+        """Everything the edit carries (fields, update verbs, entity properties) is checked
+        before anything is stored: a refused edit changes nothing."""
         emu = self.emu
         issue = emu._by_key(p["key"])
-        body = _body(req)
-        fields = dict(body.get("fields") or {})
-        for name, ops in (body.get("update") or {}).items():
-            fields[name] = _apply_verbs(issue["fields"].get(name), ops, name)
-        emu._edit(issue, fields, emu.users[emu.me])
+        body = emu_input.object_body(req)
+        fields = emu_edit.merged(issue["fields"], body.get("fields"), body.get("update"))
+        props = emu_input.properties(body.get("properties"))
+        emu._edit(issue, fields, emu.users[emu.me], v2=_v2(req))
         # Edit issue sets the entity properties it carries (IssueUpdateDetails)
-        props = emu.properties.setdefault(issue["id"], {})
-        props.update({x["key"]: x["value"] for x in body.get("properties") or []})
+        emu.properties.setdefault(issue["id"], {}).update(props)
         return 204, None
 
     def delete_issue(self, req: Request, p: dict[str, str]) -> Answer:
@@ -203,19 +233,50 @@ class JiraRoutes:
             return 200, {"transitions": [
                 {"id": emu._transition_id(current, n), "name": n, "to": {"name": to}}
                 for n, to in options.items()]}
-        wanted = str(_body(req).get("transition", {}).get("id"))
-        for n, to in options.items():
-            if emu._transition_id(current, n) == wanted:
-                emu.move(issue["key"], to, emu.users[emu.me])
-                return 204, None
-        raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this issue."])
+        body = emu_input.object_body(req, required=True)
+        chosen = emu_input.expect_object(body.get("transition"), "transition")
+        wanted = str(chosen.get("id"))
+        target = next((to for n, to in options.items()
+                       if emu._transition_id(current, n) == wanted), None)
+        if target is None:
+            raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
+                                  "issue."])
+        self._transition(req, issue, target, body)
+        return 204, None
+
+    def _transition(self, req: Request, issue: dict[str, Any], target: str,
+                    body: dict[str, Any]) -> None:
+        """A transition's fields (a resolution, into a done status) and its ``update``
+        (``comment`` and ``worklog`` adds, as the jira client sends them), all checked
+        before the issue moves."""
+        emu = self.emu
+        update = dict(emu_input.expect_object(body.get("update") or {}, "update"))
+        comments = [_comment_doc(op.get("add", {}).get("body"), _v2(req)) for op in
+                    _adds(update.pop("comment", []), "comment")]
+        logs = [emu_input.expect_object(op.get("add"), "a worklog")
+                for op in _adds(update.pop("worklog", []), "worklog")]
+        seconds = [self.extras.spent(log) for log in logs]
+        fields = emu_edit.merged(issue["fields"], body.get("fields"), update)
+        done = emu_discovery.category(emu.workflow, target) == "done"
+        ctx = emu_edit.Context(emu, issue["fields"]["issuetype"]["hierarchyLevel"],
+                               issue["id"], v2=_v2(req), resolution=done)
+        values = emu_edit.prepare(ctx, fields)
+        emu.move(issue["key"], target, emu.users[emu.me], values)
+        for doc in comments:
+            emu.add_comment(issue["key"], doc)
+        for log, spent in zip(logs, seconds, strict=True):
+            self.extras.log_work(issue, log, spent)
 
     def property(self, req: Request, p: dict[str, str]) -> Answer:
         issue = self.emu._by_key(p["key"])
         props = self.emu.properties.setdefault(issue["id"], {})
         if req.method == "PUT":
+            value = emu_input.json_body(req)
+            if value is None:
+                raise JiraError(400, ["The property value must be a valid, non-empty JSON "
+                                      "value."])
             existed = p["prop"] in props
-            props[p["prop"]] = json.loads(req.body)
+            props[p["prop"]] = value
             return (200 if existed else 201), None
         if p["prop"] not in props:
             raise JiraError(404, ["The property with key '" + p["prop"] + "' does not exist."])
@@ -226,16 +287,17 @@ class JiraRoutes:
     def comments(self, req: Request, p: dict[str, str]) -> Answer:
         emu = self.emu
         issue = emu._by_key(p["key"])
+        v2 = _v2(req)
         if req.method == "POST":
             body = _comment_body(req)
-            return 201, emu._comment_json(emu.add_comment(issue["key"], body))
+            return 201, emu._comment_json(emu.add_comment(issue["key"], body), v2)
         rows = emu.comments.get(issue["id"], [])
-        start = int(req.q("startAt") or 0)
-        size = max(1, min(int(req.q("maxResults") or COMMENT_PAGE), COMMENT_PAGE))
+        start = max(0, emu_input.query_int(req, "startAt", 0))
+        size = max(1, min(emu_input.query_int(req, "maxResults", COMMENT_PAGE), COMMENT_PAGE))
         if req.q("orderBy") in ("-created", "-+created"):
             rows = list(reversed(rows))
         return 200, {"startAt": start, "maxResults": size, "total": len(rows),
-                     "comments": [emu._comment_json(c) for c in rows[start:start + size]]}
+                     "comments": [emu._comment_json(c, v2) for c in rows[start:start + size]]}
 
     def comment(self, req: Request, p: dict[str, str]) -> Answer:
         emu = self.emu
@@ -251,7 +313,48 @@ class JiraRoutes:
             found["body"] = _comment_body(req)
             found["updated"] = emu.stamp()
             found["updateAuthor"] = emu.users[emu.me]
-        return 200, emu._comment_json(found)
+        return 200, emu._comment_json(found, _v2(req))
+
+
+class SearchParams(NamedTuple):
+    jql: str
+    fields: list[str] | None
+    properties: list[str]
+    expand: str | None
+    size: int
+    token: str | None
+
+
+def _search_params(req: Request) -> SearchParams:
+    """``search/jql``'s parameters: a GET's query (list parameters repeated or
+    comma-separated), a POST's body (lists as arrays)."""
+    if req.method != "POST":
+        return SearchParams(req.q("jql") or "", emu_input.query_list(req, "fields") or None,
+                            emu_input.query_list(req, "properties"),
+                            ",".join(emu_input.query_list(req, "expand")) or None,
+                            emu_input.query_int(req, "maxResults", 50), req.q("nextPageToken"))
+    body = emu_input.object_body(req)
+    fields = body.get("fields")
+    if fields is not None:
+        fields = [str(f) for f in emu_input.expect_list(fields, "fields")]
+    wanted = body.get("properties")
+    if isinstance(wanted, str):
+        raise JiraError(400, ["Unrecognized request body: 'properties' must be an array "
+                              "of property keys."])
+    expand = body.get("expand")
+    size = body.get("maxResults")
+    token = body.get("nextPageToken")
+    return SearchParams(
+        str(body.get("jql") or ""), fields,
+        [str(k) for k in emu_input.expect_list(wanted, "properties")] if wanted else [],
+        ",".join(expand) if isinstance(expand, list) else expand,
+        50 if size is None else emu_input.number(size, "maxResults"),
+        None if token is None else str(token))
+
+
+def _v2(req: Request) -> bool:
+    """A request to API v2, where text fields are strings rather than documents."""
+    return req.path.startswith("/rest/api/2/")
 
 
 def _api_path(path: str) -> str:
@@ -260,39 +363,29 @@ def _api_path(path: str) -> str:
     return re.sub(r"^/rest/api/([23]|latest)(?=/)", "", path)
 
 
-def _comment_body(req: Request) -> Any:
-    """The comment's body: an Atlassian document in v3 (a string is refused, as Jira
-    does), a string in v2 (kept as a one-paragraph document)."""
-    body = _body(req).get("body")
-    if req.path.startswith("/rest/api/2/"):
+def _adds(ops: Any, name: str) -> list[dict[str, Any]]:
+    """A transition's ``update`` verbs on a comment or a worklog: ``add`` only."""
+    out = []
+    for op in emu_input.expect_list(ops, f"update.{name}"):
+        if not isinstance(op, dict) or set(op) != {"add"}:
+            raise JiraError(400, [], {name: f"Field '{name}' supports only the 'add' "
+                                            "operation here."})
+        out.append(op)
+    return out
+
+
+def _comment_doc(body: Any, v2: bool) -> dict[str, Any]:
+    """A comment's body: an Atlassian document in v3 (a string is refused, as Jira
+    does), a string in v2 (stored as a plain document)."""
+    if v2:
         if not isinstance(body, str) or not body:
             raise JiraError(400, [], {"comment": "Comment body can not be empty!"})
-        return {"type": "doc", "version": 1, "content": [
-            {"type": "paragraph", "content": [{"type": "text", "text": body}]}]}
+        return emu_text.plain_doc(body)
     if not isinstance(body, dict) or body.get("type") != "doc":
         raise JiraError(400, [], {"comment": "Operation value must be an Atlassian Document "
                                              "(see the Atlassian Document Format)"})
     return body
 
 
-def _apply_verbs(current: Any, ops: Any, name: str) -> Any:
-    """An edit's ``update`` verbs on one field: ``set``, and for a list field (labels)
-    ``add`` and ``remove``, applied in order as Jira applies them."""
-    if not isinstance(ops, list):
-        raise JiraError(400, [], {name: "Field operations must be a list."})
-    value = current
-    for op in ops:
-        (verb, arg), = op.items() if isinstance(op, dict) and len(op) == 1 else ((None, None),)
-        if verb == "set":
-            value = arg
-        elif verb in ("add", "remove") and isinstance(value, list | type(None)):
-            items = list(value or [])
-            if verb == "add" and arg not in items:
-                items.append(arg)
-            elif verb == "remove" and arg in items:
-                items.remove(arg)
-            value = items
-        else:
-            raise JiraError(400, [], {name: f"Field '{name}' does not support operation "
-                                            f"'{verb}'."})
-    return value
+def _comment_body(req: Request) -> Any:
+    return _comment_doc(emu_input.object_body(req, required=True).get("body"), _v2(req))

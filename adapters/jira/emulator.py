@@ -16,6 +16,13 @@ with Jira's ``{"errorMessages": [...], "errors": {...}}`` body. ``search/jql`` r
 only unless ``fields`` are asked for, up to 100 issues a page (5,000 for ids only). Edits after
 creation are recorded in a changelog (:mod:`adapters.jira.emu_changelog`), by the API user or,
 for :meth:`JiraEmulator.edit` and :meth:`JiraEmulator.move`, by a person in the UI.
+
+A write is all or nothing, as in Jira: every field of a create, edit or transition is checked
+before any is stored (:mod:`adapters.jira.emu_edit`); a body that is not JSON or not of the
+operation's shape, and a query number that is not one, are Jira's 400
+(:mod:`adapters.jira.emu_input`). API v2 answers descriptions and comment bodies as strings
+(:mod:`adapters.jira.emu_text`). The helpers that play the person in Jira's UI (``create``,
+``add_user``, ``edit``, ...) take the emulator's lock, as the request handlers do.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.jira import emu_discovery, emu_fields
+from adapters.jira import emu_discovery, emu_edit, emu_fields, emu_input, emu_text
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
@@ -95,39 +102,66 @@ class JiraEmulator(Emulator, JqlSearch):
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
     def add_user(self, email: str, name: str = "") -> str:
-        aid = f"5b10a2844c20165700ede{len(self.users):03d}"
-        self.users[aid] = {"accountId": aid, "emailAddress": email, "displayName": name or email,
-                           "active": True, "accountType": "atlassian",
-                           "timeZone": self.user_zone}
-        return aid
+        with self.lock:
+            aid = f"5b10a2844c20165700ede{len(self.users):03d}"
+            self.users[aid] = {"accountId": aid, "emailAddress": email,
+                               "displayName": name or email, "active": True,
+                               "accountType": "atlassian", "timeZone": self.user_zone}
+            return aid
 
     def add_project(self, key: str, name: str = "") -> None:
-        self.projects[key] = {"id": str(10000 + len(self.projects)), "key": key,
-                              "name": name or key, "counter": itertools.count(1)}
+        with self.lock:
+            self.projects[key] = {"id": str(10000 + len(self.projects)), "key": key,
+                                  "name": name or key, "counter": itertools.count(1)}
 
     def add_board(self, name: str, project: str, kind: str = "scrum") -> int:
         """A board on a project (``scrum`` or ``kanban``), as the agile API lists it."""
-        bid = 1 + len(self.boards)
-        p = self.projects[project]
-        self.boards.append({
-            "id": bid, "self": f"{self.base_url}/rest/agile/1.0/board/{bid}", "name": name,
-            "type": kind, "location": {"projectId": int(p["id"]), "projectKey": p["key"],
-                                       "projectName": p["name"], "projectTypeKey": "software",
-                                       "displayName": f"{p['name']} ({p['key']})"}})
-        return bid
+        with self.lock:
+            bid = 1 + len(self.boards)
+            p = self.projects[project]
+            self.boards.append({
+                "id": bid, "self": f"{self.base_url}/rest/agile/1.0/board/{bid}",
+                "name": name, "type": kind, "location": {
+                    "projectId": int(p["id"]), "projectKey": p["key"],
+                    "projectName": p["name"], "projectTypeKey": "software",
+                    "displayName": f"{p['name']} ({p['key']})"}})
+            return bid
 
-    def add_sprint(self, name: str, state: str = "active") -> int:
-        """A sprint (``active``, ``closed`` or ``future``); returns its id."""
-        sid = 1 + len(self.sprints)
-        self.sprints[str(sid)] = {"id": sid, "name": name, "state": state}
-        return sid
+    def add_sprint(self, name: str, state: str = "active", board: int | None = None,
+                   goal: str = "") -> int:
+        """A sprint (``active``, ``closed`` or ``future``) on a scrum board (by default the
+        first one, if any); returns its id. A started sprint has its two weeks' dates."""
+        with self.lock:
+            if board is None:
+                board = next((b["id"] for b in self.boards if b["type"] == "scrum"), None)
+            sid = 1 + len(self.sprints)
+            sprint: dict[str, Any] = {"id": sid, "name": name, "state": state,
+                                      "board": board, "goal": goal}
+            if state != "future":
+                start = self.now().replace(microsecond=0)
+                sprint |= {"startDate": start, "endDate": start + dt.timedelta(days=14)}
+            if state == "closed":
+                sprint["completeDate"] = sprint["endDate"]
+            self.sprints[str(sid)] = sprint
+            return sid
+
+    def sprint_field(self, sprint: dict[str, Any]) -> dict[str, Any]:
+        """A sprint as an issue's Sprint field holds it (Jira Cloud's ``customfield_10020``
+        entries: ``boardId``, not the agile API's ``originBoardId``)."""
+        out = {k: sprint[k] for k in ("id", "name", "state", "goal")}
+        if sprint.get("board") is not None:
+            out["boardId"] = sprint["board"]
+        for k in ("startDate", "endDate", "completeDate"):
+            if sprint.get(k):
+                out[k] = sprint[k].strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return out
 
     def set_sprint(self, key: str, *sprint_ids: int) -> None:
         """Put an issue in sprints (none: out of every sprint), as a person on the board."""
         with self.lock:
             issue = self._by_key(key)
-            issue["fields"][SPRINT_FIELD] = [dict(self.sprints[str(s)]) for s in sprint_ids
-                                             ] or None
+            issue["fields"][SPRINT_FIELD] = [self.sprint_field(self.sprints[str(s)])
+                                             for s in sprint_ids] or None
             issue["fields"]["updated"] = _jira_time(self.now())
 
     def _by_key(self, key_or_id: str) -> dict[str, Any]:
@@ -136,93 +170,98 @@ class JiraEmulator(Emulator, JqlSearch):
                 return issue
         raise JiraError(404, ["Issue does not exist or you do not have permission to see it."])
 
-    def create(self, fields: dict[str, Any], properties: list[dict[str, Any]] | None = None
-               ) -> dict[str, Any]:
-        missing = {k: f"{k} is required." for k in ("project", "issuetype", "summary")
-                   if not fields.get(k)}
-        if missing:
-            raise JiraError(400, [], missing)
-        wanted = fields["project"]  # by key or by id, as Jira takes it
-        project = next((p for p in self.projects.values()
-                        if wanted.get("key") == p["key"] or wanted.get("id") == p["id"]), None)
-        if project is None:
-            raise JiraError(400, [], {"project": "valid project is required"})
-        key = project["key"]
-        if "status" in fields:
-            raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not on "
-                                                "the appropriate screen, or unknown."})
-        kind = ISSUE_TYPES.get(fields["issuetype"].get("name", ""))
-        if kind is None:
-            raise JiraError(400, [], {"issuetype": "Specify an issue type"})
-        if kind["subtask"] and not fields.get("parent"):
-            raise JiraError(400, [], {"parent": "Sub-tasks must have a parent."})
-        iid = str(next(self._ids))
-        issue = {"id": iid, "key": f"{key}-{next(project['counter'])}", "fields": {
-            "summary": "", "description": None, "labels": [], "duedate": None,
-            "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
-            "reporter": dict(self.users[self.me]), "resolution": None,
-            "status": emu_discovery.status_json(self, next(iter(self.workflow))),
-            "issuetype": dict(kind),
-            "project": {"key": key, "id": project["id"], "name": project["name"]},
-            "created": _jira_time(self.now()), "updated": _jira_time(self.now())}}
-        self._edit(issue, {k: v for k, v in fields.items() if k not in ("project", "issuetype")})
-        self.issues[iid] = issue
-        self.properties[iid] = {p["key"]: p["value"] for p in properties or []}
-        return issue
+    def create(self, fields: dict[str, Any], properties: list[dict[str, Any]] | None = None,
+               *, v2: bool = False, update: dict[str, Any] | None = None) -> dict[str, Any]:
+        """An issue, as a person creates it in the UI or ``POST /issue`` does: every field is
+        checked before anything is kept (a refused create uses up no key)."""
+        with self.lock:
+            fields = emu_edit.merged({}, fields, update)
+            missing = {k: f"{k} is required." for k in ("project", "issuetype", "summary")
+                       if not fields.get(k)}
+            if missing:
+                raise JiraError(400, [], missing)
+            project, kind = self._create_target(fields)
+            if kind["subtask"] and not fields.get("parent"):
+                raise JiraError(400, [], {"parent": "Sub-tasks must have a parent."})
+            rest = {k: v for k, v in fields.items() if k not in ("project", "issuetype")}
+            values = emu_edit.prepare(emu_edit.Context(self, kind["hierarchyLevel"], v2=v2),
+                                      rest)
+            props = emu_input.properties(properties)
+            iid = str(next(self._ids))
+            now = _jira_time(self.now())
+            issue = {"id": iid, "key": f"{project['key']}-{next(project['counter'])}",
+                     "fields": {
+                "summary": "", "description": None, "labels": [], "duedate": None,
+                "priority": {"name": "Medium", "id": "3"}, "assignee": None, "parent": None,
+                "reporter": dict(self.users[self.me]), "resolution": None,
+                "status": emu_discovery.status_json(self, next(iter(self.workflow))),
+                "issuetype": dict(kind),
+                "project": {"key": project["key"], "id": project["id"],
+                            "name": project["name"]},
+                "created": now, "updated": now}}
+            self._apply(issue, values)
+            self.issues[iid] = issue
+            self.properties[iid] = props
+            return issue
 
-    def _edit(self, issue: dict[str, Any], fields: dict[str, Any],
-              author: dict[str, Any] | None = None) -> None:
-        """Apply ``fields``; with an ``author`` (an edit, not a create) log what changed."""
-        changes: list[tuple[str, Any, Any]] = []
-        for name, value in fields.items():
-            if name == "status":
-                raise JiraError(400, [], {"status": "Field 'status' cannot be set. It is not "
-                                                    "on the appropriate screen, or unknown."})
-            if name == "priority" and value is not None:
-                if value.get("name") not in PRIORITIES:
-                    raise JiraError(400, [], {"priority": "Specify a valid priority"})
-                value = {"name": value["name"], "id": str(PRIORITIES.index(value["name"]) + 1)}
-            if name == "assignee" and value is not None:
-                user = self.users.get(value.get("accountId", ""))
-                if user is None:
-                    raise JiraError(400, [], {"assignee": "User does not exist"})
-                value = dict(user)
-            if name == "parent" and value is not None:
-                parent = self._by_key(value.get("key") or value.get("id"))
-                level = issue["fields"]["issuetype"]["hierarchyLevel"]
-                if parent["fields"]["issuetype"]["hierarchyLevel"] != level + 1:
-                    raise JiraError(400, [], {"parentId": "Given parent work item does not "
-                                                          "belong to appropriate hierarchy."})
-                value = {"id": parent["id"], "key": parent["key"],
-                         "fields": {"issuetype": parent["fields"]["issuetype"]}}
-            if name == "description" and value is not None and (
-                    not isinstance(value, dict) or value.get("type") != "doc"):
-                raise JiraError(400, [], {"description": "Operation value must be an Atlassian "
-                                                         "Document (see the Atlassian Document "
-                                                         "Format)"})
-            if name == "duedate" and value is not None:
-                dt.date.fromisoformat(value)
-            changes.append((name, issue["fields"].get(name), value))
-            issue["fields"][name] = value
+    def _create_target(self, fields: dict[str, Any]
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The project and issue type a create names (by key or id, as Jira takes them)."""
+        wanted, kind_wanted = fields["project"], fields["issuetype"]
+        project = next((p for p in self.projects.values() if isinstance(wanted, dict) and (
+            wanted.get("key") == p["key"] or str(wanted.get("id")) == p["id"])), None)
+        errors = {}
+        if project is None:
+            errors["project"] = "valid project is required"
+        kind = next((t for t in ISSUE_TYPES.values() if isinstance(kind_wanted, dict) and (
+            kind_wanted.get("name") == t["name"] or str(kind_wanted.get("id")) == t["id"])),
+            None)
+        if kind is None:
+            errors["issuetype"] = "Specify an issue type"
+        if project is None or kind is None:
+            raise JiraError(400, [], errors)
+        return project, kind
+
+    def _apply(self, issue: dict[str, Any], values: dict[str, Any],
+               author: dict[str, Any] | None = None) -> None:
+        """Store checked values (:func:`emu_edit.prepare`); with an ``author`` (an edit,
+        not a create) log what changed."""
+        changes = [(name, issue["fields"].get(name), value) for name, value in values.items()]
+        issue["fields"].update(values)
         issue["fields"]["updated"] = _jira_time(self.now())
         if author is not None:
             self.changelogs.record(issue["id"], author, issue["fields"]["updated"], changes)
+
+    def _edit(self, issue: dict[str, Any], fields: dict[str, Any],
+              author: dict[str, Any] | None = None, *, v2: bool = False) -> None:
+        """Check all of ``fields``, then apply them (nothing when one is refused)."""
+        ctx = emu_edit.Context(self, issue["fields"]["issuetype"]["hierarchyLevel"],
+                               issue["id"], v2=v2)
+        self._apply(issue, emu_edit.prepare(ctx, fields), author)
 
     def edit(self, key: str, **fields: Any) -> None:
         """An edit by a person in Jira's UI (logged under that person, not the API user)."""
         with self.lock:
             self._edit(self._by_key(key), fields, PERSON)
 
-    def move(self, key: str, status: str, author: dict[str, Any] | None = None) -> None:
+    def move(self, key: str, status: str, author: dict[str, Any] | None = None,
+             fields: dict[str, Any] | None = None) -> None:
+        """A transition to ``status``: into a done status the resolution is set (Done unless
+        ``fields`` name another), out of one it is cleared; ``fields`` are checked ones
+        (:func:`emu_edit.prepare`), stored in the same history as the status."""
         with self.lock:
             issue = self._by_key(key)
-            old = issue["fields"]["status"]
-            issue["fields"]["status"] = emu_discovery.status_json(self, status)
-            issue["fields"]["resolution"] = ({"id": "10000", "name": "Done"}
-                                             if status == "Done" else None)
-            issue["fields"]["updated"] = _jira_time(self.now())
-            self.changelogs.record(issue["id"], author or PERSON, issue["fields"]["updated"],
-                                   [("status", old, issue["fields"]["status"])])
+            values = dict(fields or {})
+            values["status"] = emu_discovery.status_json(self, status)
+            done = emu_discovery.category(self.workflow, status) == "done"
+            if not done:
+                values |= {"resolution": None, "resolutiondate": None}
+            else:
+                values["resolution"] = (values.get("resolution")
+                                        or emu_edit.resolution_json(self, "10000"))
+                values["resolutiondate"] = (issue["fields"].get("resolutiondate")
+                                            or _jira_time(self.now()))
+            self._apply(issue, values, author or PERSON)
 
     def delete(self, key: str, *, subtasks: bool = False) -> None:
         with self.lock:
@@ -292,21 +331,26 @@ class JiraEmulator(Emulator, JqlSearch):
                 **shown}
 
     def _issue_json(self, issue: dict[str, Any], fields: list[str] | None = None,
-                    expand: str | None = None, histories: int = ISSUE_HISTORIES
-                    ) -> dict[str, Any]:
+                    expand: str | None = None, histories: int = ISSUE_HISTORIES,
+                    v2: bool = False) -> dict[str, Any]:
         """An issue as Jira returns it; ``fields`` as a search asks for them (``*all`` and
-        ``*navigable`` mean all; without ``fields`` only the id, key and link come back)."""
+        ``*navigable`` mean all; without ``fields`` only the id, key and link come back).
+        API v2 (``v2``) has the description and comment bodies as strings."""
         data: dict[str, Any] = {
             "expand": "renderedFields,names,schema,operations,editmeta,changelog",
             "id": issue["id"], "key": issue["key"],
             "self": f"{self.base_url}/rest/api/3/issue/{issue['id']}"}
         if fields is None or {"*all", "*navigable"} & set(fields):
-            data["fields"] = emu_fields.system_fields(self, issue)
+            data["fields"] = emu_fields.system_fields(self, issue, v2)
         elif set(fields) - {"id", "key"}:
-            data["fields"] = {f: issue["fields"][f] for f in fields if f in issue["fields"]}
+            every = (issue["fields"] if set(fields) <= set(issue["fields"])
+                     else emu_fields.system_fields(self, issue, v2))
+            data["fields"] = {f: every[f] for f in fields if f in every}
         for person in ("assignee", "reporter", "creator"):
             if (data.get("fields") or {}).get(person):
                 data["fields"][person] = self._user_json(data["fields"][person])
+        if v2 and "description" in data.get("fields", {}):
+            data["fields"]["description"] = emu_text.doc_text(data["fields"]["description"])
         if "changelog" in (expand or "").split(","):
             data["changelog"] = self.changelogs.expanded(issue["id"], histories)
         return data
@@ -349,8 +393,10 @@ class JiraEmulator(Emulator, JqlSearch):
             issue["fields"]["updated"] = comment["created"]
             return comment
 
-    def _comment_json(self, c: dict[str, Any]) -> dict[str, Any]:
+    def _comment_json(self, c: dict[str, Any], v2: bool = False) -> dict[str, Any]:
+        """A comment; its body a document (v3) or, in API v2, its text."""
+        body = emu_text.doc_text(c["body"]) if v2 else c["body"]
         return {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
-                "id": c["id"], "author": self._user_json(c["author"]), "body": c["body"],
+                "id": c["id"], "author": self._user_json(c["author"]), "body": body,
                 "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
                 "updated": c["updated"], "jsdPublic": True}

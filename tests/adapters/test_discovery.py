@@ -244,12 +244,22 @@ def test_priority_rule_for_three_and_five_names() -> None:
     ("assignee = currentUser() OR x = 1", "project = OPS AND (assignee = currentUser() OR x = 1)"),
     ("project = ${JIRA_PROJECT:-OPS}", "project = OPS"),
     ('project = "Old one" AND labels = mine', "project = OPS AND labels = mine"),
-    ("labels = mine ORDER BY created DESC",
-     "project = OPS AND (labels = mine) ORDER BY created DESC"),
-    ("project in (OPS, WEB)", "project in (OPS, WEB)"),  # the chosen one is in it: kept
-    ("project in (A, B)", "project = OPS AND (project in (A, B))"),  # creates must be in scope
-    ("project = A OR project = B", "project = OPS AND (project = A OR project = B)"),
+    # the scope takes no ORDER BY (synchub orders its searches): left out
+    ("labels = mine ORDER BY created DESC", "project = OPS AND (labels = mine)"),
+    ("ORDER BY created DESC", "project = OPS"),
+    # terms naming only projects are the chosen one (creates go there: it is the scope)
+    ("project in (OPS, WEB)", "project = OPS"),
+    ("project in (A, B)", "project = OPS"),
+    ("project = A OR project = B", "project = OPS"),
+    ("project in (A) OR project = B", "project = OPS"),
+    ("labels = OPS AND project in (A, B)", "project = OPS AND labels = OPS"),
     ("labels = project", "project = OPS AND (labels = project)"),  # a value, not the field
+    # anything else about projects is kept whole, under the chosen one
+    ("project != OPS", "project = OPS AND (project != OPS)"),
+    ("project not in (OPS)", "project = OPS AND (project not in (OPS))"),
+    ("project = OPS OR assignee = currentUser()",
+     "project = OPS AND (project = OPS OR assignee = currentUser())"),
+    ('summary ~ "order by" AND project = A', 'project = OPS AND summary ~ "order by"'),
 ])
 def test_jira_narrows_the_scope_to_the_chosen_project(jql: str, narrowed: str) -> None:
     from adapters.jira.discovery import narrow

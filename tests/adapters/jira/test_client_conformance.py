@@ -218,3 +218,127 @@ def test_watchers_worklogs_remote_links_editmeta_links_and_count(
     with pytest.raises(JIRAError) as unknown:
         jira.create_issue_link("Nope", a.key, b.key)
     assert unknown.value.status_code == 404
+
+
+def test_bulk_create_answers_each_issue_on_its_own(site: tuple[JiraSandbox, JIRA]) -> None:
+    """``create_issues``: the refused ones in ``errors`` by their place in the request
+    (``failedElementNumber``), the others created; the project and type by name, as the
+    client looks them up."""
+    sb, jira = site
+    results = jira.create_issues([
+        {"project": "OPS", "summary": "One", "issuetype": {"name": "Task"}},
+        {"project": "OPS", "summary": "Bad", "issuetype": {"name": "Task"},
+         "priority": {"name": "Bogus"}},
+        {"project": "OPS", "summary": "Three", "issuetype": "Task", "labels": ["x"]}])
+    assert [r["status"] for r in results] == ["Success", "Error", "Success"]
+    assert "priority" in results[1]["error"]
+    assert [r["issue"].key for r in results if r["issue"]] == ["OPS-1", "OPS-2"]
+    assert jira.issue("OPS-2").fields.labels == ["x"]
+    raw = requests.post(f"{sb.emu.base_url}/rest/api/3/issue/bulk", auth=(
+        sb.emu.email, sb.emu.token), timeout=10, json={"issueUpdates": [
+            {"fields": {"project": {"key": "OPS"}, "issuetype": {"name": "Task"}}}]})
+    assert raw.status_code == 400  # none created: Jira's 400, the errors in the same shape
+    (error,) = raw.json()["errors"]
+    assert error["failedElementNumber"] == 0 and "summary" in error["elementErrors"]["errors"]
+    assert raw.json()["issues"] == [] and len(sb.emu.issues) == 2
+
+
+def test_resolutions_set_by_a_transition_and_searched(site: tuple[JiraSandbox, JIRA]) -> None:
+    _, jira = site
+    assert [r.name for r in jira.resolutions()] == ["Done", "Won't Do", "Duplicate",
+                                                    "Cannot Reproduce"]
+    assert jira.resolution("10001").name == "Won't Do"
+    kept, dropped, open_ = (jira.create_issue(project="OPS", summary=s,
+                                              issuetype={"name": "Task"})
+                            for s in ("Kept", "Dropped", "Open"))
+    ids = {t["name"]: t["id"] for t in jira.transitions(kept)}
+    jira.transition_issue(kept, ids["Done"])  # Done unless the transition says otherwise
+    jira.transition_issue(dropped, ids["Done"], fields={"resolution": {"name": "Won't Do"}})
+    with pytest.raises(JIRAError) as refused:  # not on a transition that resolves nothing
+        jira.transition_issue(open_, ids["Start"], fields={"resolution": {"name": "Done"}})
+    assert refused.value.status_code == 400
+    assert jira.issue(kept.key).fields.resolution.name == "Done"
+    fresh = jira.issue(dropped.key)
+    assert fresh.fields.resolution.name == "Won't Do" and fresh.fields.resolutiondate
+
+    def keys(jql: str) -> list[str]:
+        return [i.key for i in jira.enhanced_search_issues(f"project = OPS AND {jql}",
+                                                            fields="resolution")]
+
+    assert keys("resolution = Done") == [kept.key]
+    assert keys('resolution = "Won\'t Do"') == [dropped.key]
+    assert keys("resolution is EMPTY") == [open_.key]
+    assert keys("resolution = Unresolved") == [open_.key]
+    reopen = {t["name"]: t["id"] for t in jira.transitions(kept)}["Reopen"]
+    jira.transition_issue(kept, reopen)
+    assert jira.issue(kept.key).fields.resolution is None
+
+
+def test_priorities_statuses_and_categories(site: tuple[JiraSandbox, JIRA]) -> None:
+    from jira.resources import Priority
+
+    sb, jira = site
+    names = ["Highest", "High", "Medium", "Low", "Lowest"]
+    listed = jira.priorities()
+    assert [p.name for p in listed] == names and all(p.iconUrl for p in listed)
+    assert jira.priority("3").name == "Medium"
+    assert [p.name for p in jira._fetch_pages(Priority, "values", "priority/search",
+                                              maxResults=False)] == names
+    url: str | None = f"{sb.emu.base_url}/rest/api/3/priority/search?maxResults=2"
+    paged = []
+    while url:  # page by page, following nextPage
+        page = requests.get(url, auth=(sb.emu.email, sb.emu.token), timeout=10).json()
+        paged += [p["name"] for p in page["values"]]
+        url = None if page["isLast"] else page["nextPage"]
+    assert paged == names
+    found = requests.get(f"{sb.emu.base_url}/rest/api/3/priority/search", auth=(
+        sb.emu.email, sb.emu.token), params={"priorityName": "high"}, timeout=10).json()
+    assert [p["name"] for p in found["values"]] == ["Highest", "High"] and found["isLast"]
+    statuses = jira.statuses()
+    assert [s.name for s in statuses] == ["To Do", "In Progress", "In Review", "Done"]
+    assert jira.status(statuses[-1].id).statusCategory.key == "done"
+    assert [c.key for c in jira.statuscategories()] == ["undefined", "new", "indeterminate",
+                                                        "done"]
+    assert jira.statuscategory(4).name == "In Progress"
+
+
+def test_the_agile_api_sprints_and_their_issues(site: tuple[JiraSandbox, JIRA]) -> None:
+    from jira.resources import Issue
+
+    sb, jira = site
+    board = sb.emu.add_board("OPS board", "OPS")
+    flow = sb.emu.add_board("OPS flow", "OPS", kind="kanban")
+    done = sb.emu.add_sprint("Sprint 0", "closed", goal="Ship 1.0")
+    now = sb.emu.add_sprint("Sprint 1")
+    later = sb.emu.add_sprint("Sprint 2", "future")
+    assert [s.name for s in jira.sprints(board)] == ["Sprint 0", "Sprint 1", "Sprint 2"]
+    assert [s.id for s in jira.sprints(board, state="active,future")] == [now, later]
+    sprint = jira.sprint(done)
+    assert (sprint.state, sprint.goal, sprint.originBoardId) == ("closed", "Ship 1.0", board)
+    assert sprint.completeDate and not hasattr(jira.sprint(later), "startDate")
+    with pytest.raises(JIRAError) as kanban:
+        jira.sprints(flow)
+    assert kanban.value.status_code == 400
+    a, b, c = (jira.create_issue(project="OPS", summary=s, issuetype={"name": "Task"})
+               for s in ("Alpha", "Beta", "Gamma"))
+    sb.emu.set_sprint(a.key, done)
+    jira.add_issues_to_sprint(now, [a.key, b.key])
+    held = jira.issue(a.key).raw["fields"]["customfield_10020"]
+    assert [s["name"] for s in held] == ["Sprint 0", "Sprint 1"]  # closed ones stay
+    assert [i.key for i in jira.enhanced_search_issues("sprint in openSprints()")] == [
+        b.key, a.key]
+    jira.add_issues_to_sprint(later, [b.key])  # out of the open sprint, into the next
+    in_sprint = jira._fetch_pages(Issue, "issues", f"sprint/{now}/issue",
+                                  base=jira.AGILE_BASE_URL)
+    assert [i.key for i in in_sprint] == [a.key]
+    on_board = jira._fetch_pages(Issue, "issues", f"board/{board}/issue", maxResults=2,
+                                 params={"jql": "summary ~ Alpha OR summary ~ Gamma"},
+                                 base=jira.AGILE_BASE_URL)
+    assert [i.key for i in on_board] == [a.key, c.key]
+    with pytest.raises(JIRAError) as closed:
+        jira.add_issues_to_sprint(done, [c.key])
+    assert closed.value.status_code == 400
+    with pytest.raises(JIRAError) as missing:  # all or nothing: c is not moved either
+        jira.add_issues_to_sprint(now, [c.key, "OPS-99"])
+    assert missing.value.status_code == 400
+    assert not jira.issue(c.key).raw["fields"].get("customfield_10020")

@@ -67,6 +67,8 @@ def test_unbounded_jql_is_refused_by_config_and_by_the_emulator(harness: JiraHar
             JiraScope(jql=bad)
     with pytest.raises(ValueError, match="leave out ORDER BY"):
         JiraScope(jql="project = OPS ORDER BY key")
+    quoted = 'project = OPS AND summary ~ "order by"'  # text in quotes is no ORDER BY
+    assert JiraScope(jql=quoted).jql == quoted
     resp = httpx.post(f"{harness.emu.base_url}/rest/api/3/search/jql", json={"jql": ""},
                       auth=(harness.emu.email, harness.emu.token))
     assert resp.status_code == 400 and "Unbounded" in resp.json()["errorMessages"][0]
