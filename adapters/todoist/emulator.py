@@ -499,8 +499,8 @@ class TodoistEmulator(Emulator):
         since = 0 if full else int(token.removeprefix("s"))
         everything = "all" in types
 
-        def pick(objects: dict[str, dict[str, Any]], name: str, hide_checked: bool = False
-                 ) -> list[dict[str, Any]]:
+        def pick(objects: dict[str, dict[str, Any]], name: str, hide_checked: bool = False,
+                 hidden: tuple[str, ...] = ()) -> list[dict[str, Any]]:
             if not everything and name not in types:
                 return []
             out = []
@@ -509,14 +509,16 @@ class TodoistEmulator(Emulator):
                     continue
                 if full and (o.get("is_deleted") or (hide_checked and o.get("checked"))):
                     continue  # a full sync lists what exists (completed items are history)
-                out.append({k: v for k, v in o.items() if not k.startswith("_")})
+                out.append({k: v for k, v in o.items()
+                            if not k.startswith("_") and k not in hidden})
             return out
 
         result = {"sync_token": f"s{self.last_seq}", "full_sync": full,
                   "items": pick(self.items, "items", hide_checked=True),
                   "projects": pick(self.projects, "projects"),
-                  "sections": pick(self.sections, "sections"),
-                  "notes": pick(self.notes, "notes")}
+                  # the emulator's own change stamp: v1 sections and comments carry none
+                  "sections": pick(self.sections, "sections", hidden=("updated_at",)),
+                  "notes": pick(self.notes, "notes", hidden=("updated_at",))}
         if everything or "collaborators" in types:
             result["collaborators"] = list(self.users.values())
         return result

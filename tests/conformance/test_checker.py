@@ -127,7 +127,13 @@ def test_todoist_shapes_from_the_sdk_examples() -> None:
                                                answer=old)))
     assert found == ["response 200: (body) (task): has unrecorded ['collapsed']",
                      "response 200: (body) (task): lacks ['is_collapsed']"]
-    assert todoist.validate(exchange("todoist", "POST", "/api/v1/sync", answer={})) == []
+    sync = {"sync_token": "s1", "full_sync": True, "items": [task | {"is_deleted": False}]}
+    assert todoist.validate(exchange("todoist", "POST", "/api/v1/sync", answer=sync)) == []
+    sync["items"] = [old]
+    assert messages(todoist.validate(exchange("todoist", "POST", "/api/v1/sync",
+                                              answer=sync))) == [
+        "response 200: /items/* (task): has unrecorded ['collapsed']",
+        "response 200: /items/* (task): lacks ['is_collapsed']"]
 
 
 def test_every_documented_deviation_says_why_and_names_real_operations() -> None:

@@ -4,9 +4,13 @@ todoist-api-python uses in its own tests (``specs/todoist-shapes.json``, made by
 
 Covered: the REST resources (tasks, projects, sections, labels, comments, collaborators,
 completed tasks) and their nested due, deadline, duration and attachment objects, and the
-``{results, next_cursor}`` pages. Not covered (no example of them exists): the Sync API
-(``/api/v1/sync``) and error bodies; the Sync commands synchub sends are checked against
-the v1 command list in tests/adapters/todoist."""
+``{results, next_cursor}`` pages; and the resources a Sync answer (``/api/v1/sync``) carries,
+which in API v1 are the same objects (items are tasks, notes comments), with the Sync API's
+own ``is_deleted`` (an incremental sync reports deletions by it) and a collaborator's
+``full_name`` (the Sync user objects' name for it). Not covered (no example of them
+exists): the rest of a Sync answer (``sync_status``, ``temp_id_mapping``, the user) and
+error bodies; the Sync commands synchub sends are checked against the v1 command list in
+tests/adapters/todoist/test_sync_commands.py."""
 
 from __future__ import annotations
 
@@ -28,6 +32,10 @@ EXAMPLES = {"TASK": "task", "TASK_META": "task", "COMPLETED_TASK": "task", "PROJ
             "COLLABORATOR": "collaborator"}
 NESTED = {"due": "due", "deadline": "deadline", "duration": "duration",
           "file_attachment": "attachment"}
+#: a Sync answer's resource lists and the kind of their objects
+SYNC = {"items": "task", "projects": "project", "sections": "section", "labels": "label",
+        "notes": "comment", "collaborators": "collaborator"}
+
 #: the REST path (after /api/v1) and the kind of what it answers, alone or in pages
 ROUTES = [(re.compile(r"^/tasks(/filter)?$"), "task", True),
           (re.compile(r"^/tasks/completed/by_completion_date$"), "task", True),
@@ -87,7 +95,23 @@ def _shapes() -> dict[str, dict[str, Any]]:
     return shapes.load(SHAPES)
 
 
+def _sync(body: Any) -> Iterator[tuple[str, dict[str, Any], str]]:
+    for key, kind in SYNC.items():
+        for obj in body.get(key) or [] if isinstance(body, dict) else []:
+            if isinstance(obj, dict):  # the Sync API's own keys
+                own = {"is_deleted"} | ({"full_name"} if kind == "collaborator" else set())
+                yield from _objects(kind, {k: v for k, v in obj.items() if k not in own},
+                                    f"/{key}/*")
+
+
 def validate(ex: Exchange) -> list[Violation]:
+    if ex.path == "/api/v1/sync" and ex.status == 200:
+        try:
+            body = json.loads(ex.response_body)
+        except ValueError:
+            return [Violation("todoist", "POST /api/v1/sync", "response 200: not JSON")]
+        return [Violation("todoist", "POST /api/v1/sync", f"response 200: {m}")
+                for m in shapes.departures(body, _sync, _shapes())]
     path = ex.path.removeprefix("/api/v1")
     route = next(((kind, paged) for rx, kind, paged in ROUTES if rx.match(path)), None)
     op = f"{ex.method} " + "/".join(
