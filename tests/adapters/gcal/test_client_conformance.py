@@ -94,6 +94,10 @@ def test_import_needs_an_ical_uid(service: Any) -> None:
 # -- calendarList, calendars ---------------------------------------------------------------
 
 
+def test_the_primary_calendar_answers_the_accounts_address_as_its_id(service: Any) -> None:
+    assert service.calendars().get(calendarId="primary").execute()["id"] == ACCOUNT
+
+
 def test_calendar_list_get(service: Any) -> None:
     mine = service.calendarList().get(calendarId="primary").execute()
     assert (mine["id"], mine["primary"], mine["accessRole"]) == (ACCOUNT, True, "owner")
