@@ -241,6 +241,6 @@ def hold(endpoint: str, remote: RemoteItem, refs: dict[str, list[str]]) -> Held:
     than one on one side."""
     where = "; ".join(f"{ep}: {', '.join(rs)}" for ep, rs in refs.items())
     return Held(endpoint, remote.ref, remote.item.title,
-                f"not linked: its title matches {sum(map(len, refs.values())) - 1} other "
-                f"items ({where}), more than one on one side, so synchub cannot tell which "
-                "belong together; give them different titles and the next round links them")
+                f"not linked: {sum(map(len, refs.values()))} items match by title ({where}), "
+                "more than one on one side, so synchub cannot tell which belong together; "
+                "give them different titles and the next round links them")

@@ -279,8 +279,8 @@ def plan_flow(inp: PlanInput) -> Plan:
         plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
     return Plan(flow=inp.flow, links=tuple(lp for lp in plans if lp is not None),
                 total_links=len(inp.links),
-                warnings=(*routed.warnings, *(f"{h.endpoint}: {h.title!r} ({h.ref}) {h.reason}"
-                                              for h in routed.held)),
+                warnings=(*routed.warnings, *dict.fromkeys(  # one line per group held back
+                    f"{h.title!r} {h.reason}" for h in routed.held)),
                 held=tuple(routed.held))
 
 

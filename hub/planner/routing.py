@@ -147,7 +147,11 @@ def _join_existing(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]
     if len(candidates) > 1 or (candidates and len(alike) > 1):
         # which is which cannot be told: neither joined nor created (that would duplicate
         # the copy that exists) until a person makes the titles unique
-        routed.held.append(hold(ep, remote, {ep: alike, "links": candidates}))
+        refs: dict[str, list[str]] = {ep: alike}
+        for lid in candidates:  # the linked items it could belong with, as people know them
+            for other, c in inp.links[lid].copies.items():
+                refs.setdefault(other, []).append(f"{c.ref} (linked)")
+        routed.held.append(hold(ep, remote, refs))
         return True
     if len(candidates) != 1:
         return False

@@ -87,7 +87,7 @@ def test_a_first_synced_endpoint_joins_the_one_existing_link_with_its_key() -> N
     assert dict(r.attach["L1"]) == {"b": remote("b-1", X)}
     assert list(out) == []  # ambiguous ("twice" is two links): held back, said why
     assert [(h.endpoint, h.ref) for h in r.held] == [("b", "b-2")]
-    assert "L2, L3" in r.held[0].reason
+    assert "a-2 (linked), a-3 (linked)" in r.held[0].reason
 
 
 def test_two_new_copies_that_match_one_link_are_held_back() -> None:
