@@ -45,3 +45,21 @@ def test_an_ambiguous_title_is_held_back_until_a_person_renames_one(
         assert (_count(hub, service, TITLE), _count(hub, service, f"{TITLE} (venue)")) == \
             (1, 1), service
     assert "not linked" not in hub.sync().text
+
+
+def test_matching_by_title_copies_no_default_as_if_a_person_set_it(
+        make_hub: Callable[..., Hub]) -> None:
+    """Jira gives every issue a priority (Medium when nobody chose one); matched by title with
+    a Todoist task and a Notion row that have none, and again after the state file is lost
+    (re-linked by markers), that default reaches neither."""
+    hub = make_hub()
+    due = DateOnly(date=dt.date(2027, 3, 5))
+    for service in ("jira", "todoist", "notion"):
+        hub.boxes[service].user_create(Item(title="Book venue", due=due))
+    assert [i.priority for i in hub.items("jira").values()] == [2]  # Jira's own default
+    for rounds in ("first sync", "after the state was lost"):
+        assert hub.sync().code == 0, rounds
+        for service in ("todoist", "notion"):
+            assert [(i.title, i.priority) for i in hub.items(service).values()] == [
+                ("Book venue", None)], (service, rounds)
+        hub.delete_state()
