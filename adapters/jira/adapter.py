@@ -97,6 +97,9 @@ class JiraAdapter(AdapterBase):
         self.reconcile_every = max(1, reconcile_every)
         self.status_map = ctx.value_maps.get("status") or DEFAULT_STATUS
         self.priority_map = ctx.value_maps.get("priority") or DEFAULT_PRIORITY
+        #: issue id -> its description as last read, where it holds mentions, colours or
+        #: the like that its Markdown shows as text: an update merges into it (adf.merge)
+        self._lossy: dict[str, dict[str, Any]] = {}
         fields = {"title", "description", "status", "priority", "labels", "due", "assignee",
                   "parent"}
         if ctx.fields is not None:
@@ -150,7 +153,7 @@ class JiraAdapter(AdapterBase):
         prio = self.priority_map.to_canonical.get((f.get("priority") or {}).get("name", ""))
         origin = ((raw.get("properties") or {}).get(PROPERTY) or {}).get("origin")
         return Item(
-            title=f.get("summary") or "", description=adf.to_markdown(f.get("description")),
+            title=f.get("summary") or "", description=self._description(raw["id"], f),
             status=status, priority=int(prio) if prio else None, labels=f.get("labels") or (),
             due=DateOnly(date=dt.date.fromisoformat(f["duedate"])) if f.get("duedate")
             else None,
@@ -186,12 +189,24 @@ class JiraAdapter(AdapterBase):
         return convert_one(raw, self._convert, service=SERVICE,
                            what=f"issue {raw.get('key') or raw.get('id')}")
 
-    def _fields(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
+    def _description(self, ref: str, f: dict[str, Any]) -> str | None:
+        """The description as Markdown; a document holding what Markdown shows only as text
+        (a mention, a colour) is kept for the next update of this issue (adf.merge)."""
+        doc = f.get("description")
+        md = adf.to_markdown(doc)
+        if isinstance(doc, dict) and adf.lossy(doc, md):
+            self._lossy[ref] = doc
+        else:
+            self._lossy.pop(ref, None)
+        return md
+
+    def _fields(self, item: Item, fields: frozenset[str], ref: str | None = None
+                ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         if "title" in fields:
             out["summary"] = item.title
         if "description" in fields:
-            out["description"] = adf.from_markdown(item.description)
+            out["description"] = adf.merge(self._lossy.get(ref or ""), item.description)
         if "priority" in fields:
             out["priority"] = {"name": self.priority_map.to_remote.get(
                 str(item.priority or 2), "Medium")}
@@ -402,7 +417,7 @@ class JiraAdapter(AdapterBase):
         if current is not None and current.item.origin:
             origin = None  # it carries a marker already (maybe another flow's): keep it
         wanted = fields & self.capabilities.fields
-        edits = self._fields(item, frozenset(wanted - {"status"}))
+        edits = self._fields(item, frozenset(wanted - {"status"}), ref)
         marker = {"key": PROPERTY, "value": {"origin": origin}}
         if edits:
             body: dict[str, Any] = {"fields": edits}

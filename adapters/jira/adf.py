@@ -8,14 +8,19 @@ and text marks bold, italic, strikethrough, inline code and links, nested (``[**
 ``1)``, ``> quote``, a link with parentheses) reads as it renders. Text is written as typed
 and escaped only where it would otherwise read back as formatting (a paragraph "- x", a
 literal "**"), and each block written is checked by reading it back.
-A node or mark synchub does not know (a table, a panel, a mention, a colour) is not dropped:
-it is carried through Markdown as an HTML comment holding its JSON (``<!--adf:{...}-->``),
-which Markdown renderers hide and the way back restores, so a round trip through another
-service never loses the user's table.
+An inline node or mark Markdown cannot say is written as its closest text (a mention as
+"@Ana", an emoji, a date, a status, a card's link; coloured or underlined text as its text)
+so the other services show what a person reads in Jira; :func:`merge` keeps the original in
+Jira when the Markdown comes back with that block's text unchanged. A block Markdown cannot
+say (a table, a panel) is carried through Markdown whole, as an HTML comment holding its
+JSON (``<!--adf:{...}-->``), which Markdown renderers hide and the way back restores, so a
+round trip through another service never loses the user's table.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import json
 import re
 from typing import Any
@@ -60,8 +65,33 @@ def _plain(n: dict[str, Any]) -> bool:
     return n.get("type") == "text" and all(
         m.get("type") in KNOWN_MARKS and set(m) <= {"type", "attrs"} and (
             (m["type"] != "link" and not m.get("attrs"))
-            or (m["type"] == "link" and set(m.get("attrs", {})) == {"href"}))
+            or (m["type"] == "link" and set(m.get("attrs", {})) in ({"href"}, {"href", "title"})
+                and '"' not in str(m["attrs"].get("title", ""))))
         for m in marks) and len({m["type"] for m in marks}) == len(marks)
+
+
+def _shown(n: dict[str, Any]) -> dict[str, Any] | None:
+    """The closest plain text node for an inline node Markdown cannot say, or None."""
+    attrs = n.get("attrs") or {}
+    kind = n.get("type")
+    if kind == "text":  # unknown marks dropped, known ones kept (a link keeps its href)
+        marks = [{"type": m["type"]} | ({"attrs": {
+            k: v for k, v in m["attrs"].items() if k in ("href", "title")}}
+            if m.get("type") == "link" else {})
+                 for m in n.get("marks", []) if m.get("type") in KNOWN_MARKS
+                 and (m["type"] != "link" or "href" in (m.get("attrs") or {}))]
+        text: Any = n.get("text", "")
+        return {"type": "text", "text": text} | ({"marks": marks} if marks else {})
+    if kind == "inlineCard" and attrs.get("url"):
+        return {"type": "text", "text": attrs["url"],
+                "marks": [{"type": "link", "attrs": {"href": attrs["url"]}}]}
+    if kind == "date" and str(attrs.get("timestamp", "")).isdigit():
+        day = dt.datetime.fromtimestamp(int(attrs["timestamp"]) / 1000, dt.UTC).date()
+        return {"type": "text", "text": day.isoformat()}
+    text = attrs.get("text") or (attrs.get("shortName") if kind == "emoji" else None)
+    if kind in ("mention", "emoji", "status") and isinstance(text, str) and text:
+        return {"type": "text", "text": text}
+    return None
 
 
 def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
@@ -72,8 +102,11 @@ def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
             out.append("  \n")
             continue
         if not _plain(n):
-            out.append(_keep(n))
-            continue
+            shown = _shown(n)
+            if shown is None:
+                out.append(_keep(n))
+                continue
+            n = shown
         text = n.get("text", "")
         marks = {m["type"]: m for m in n.get("marks", [])}
         if escape and "code" not in marks:
@@ -88,7 +121,9 @@ def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
             text = f"_{text}_" if "strong" in marks else f"*{text}*"
         if "link" in marks:
             href = marks["link"]["attrs"]["href"]
-            text = f"[{text}](<{href}>)" if re.search(r"[()\s<>]", href) else f"[{text}]({href})"
+            title = marks["link"]["attrs"].get("title")
+            target = f"<{href}>" if re.search(r"[()\s<>]", href) else href
+            text = f"[{text}]({target}" + (f' "{title}"' if title else "") + ")"
         out.append(text)
     return "".join(out)
 
@@ -174,12 +209,31 @@ def _markdown_block(n: dict[str, Any]) -> str:
     """``n`` as Markdown that reads back as ``n``. Plain first, so text typed elsewhere keeps
     its look ("a*b" stays "a*b"); escaped only where plain would read back differently (a
     paragraph "- x" is not a list, a literal "**x**" is not bold); kept whole as a last resort."""
+    want = _canonical(_visible(n))
     for escape in (False, True):
         md = _block(n, escape)
         back = from_markdown(md)
-        if back is not None and back["content"] == [_canonical(n)]:
+        if back is not None and back["content"] == [want]:
             return md
     return _keep(n)
+
+
+def _visible(n: dict[str, Any]) -> dict[str, Any]:
+    """``n`` as its Markdown reads back: inline nodes Markdown cannot say as their closest
+    text (:func:`_shown`), neighbouring text of one style joined."""
+    if not isinstance(n.get("content"), list):
+        return n
+    out: list[dict[str, Any]] = []
+    for child in n["content"]:
+        c = _visible(child) if child.get("type") not in INLINE_NODES else (
+            child if _plain(child) else _shown(child) or child)
+        last = out[-1] if out else None
+        if last is not None and last.get("type") == c.get("type") == "text" and \
+                _canonical(last).get("marks") == _canonical(c).get("marks"):
+            out[-1] = {**last, "text": last["text"] + c["text"]}
+        else:
+            out.append(c)
+    return {**n, "content": out}
 
 
 def _marker(md: str) -> str | None:
@@ -279,3 +333,42 @@ def from_markdown(md: str | None) -> dict[str, Any] | None:
     if not md:
         return None
     return {"type": "doc", "version": 1, "content": [_adf(b) for b in markdown.parse(md)]}
+
+
+# -- keeping what Markdown cannot say ---------------------------------------------------------
+
+
+PLAIN_NODES = {"doc", "paragraph", "text", "heading", "bulletList", "orderedList", "listItem",
+               "blockquote", "codeBlock", "rule", "hardBreak"}
+
+
+def _all_plain(n: dict[str, Any]) -> bool:
+    if n.get("type") not in PLAIN_NODES or (n.get("type") == "text" and not _plain(n)):
+        return False
+    return all(_all_plain(c) for c in n.get("content") or [] if isinstance(c, dict))
+
+
+def lossy(doc: dict[str, Any] | None, md: str | None = None) -> bool:
+    """Whether the document holds what its Markdown (``md``, when already made) shows only
+    as text (a mention, an emoji, a colour...): what :func:`merge` keeps."""
+    if not doc or _all_plain(doc):
+        return False
+    return from_markdown(to_markdown(doc) if md is None else md) != _canonical(doc)
+
+
+def merge(old: dict[str, Any] | None, md: str | None) -> dict[str, Any] | None:
+    """The document to write for ``md`` where ``old`` is there now: a top-level block whose
+    Markdown is unchanged stays exactly as it was (its mentions, colours, emoji); the others
+    are read from ``md`` (where a changed block held a mention, it is now its text)."""
+    new = from_markdown(md)
+    if not old or new is None or not old.get("content"):
+        return new
+    before = [_markdown_block(n) for n in old["content"]]
+    after = [_markdown_block(n) for n in new["content"]]
+    content = list(new["content"])
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, a0, _, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            for k in range(b1 - b0):
+                content[b0 + k] = old["content"][a0 + k]
+    return {**new, "content": content}

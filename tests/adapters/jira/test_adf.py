@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.jira.adf import from_markdown, to_markdown
+from adapters.jira.adf import from_markdown, lossy, merge, to_markdown
 
 words = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd")), min_size=1,
                 max_size=8)
@@ -53,6 +53,8 @@ def test_adf_survives_markdown_and_back(md: str) -> None:
 
 
 def test_unknown_nodes_and_marks_are_kept_not_lost() -> None:
+    """A table travels whole (hidden in a comment); a mention and a colour show as their text
+    elsewhere and stay in Jira while that text is unchanged (issue 15)."""
     table = {"type": "table", "attrs": {"layout": "default"}, "content": [
         {"type": "tableRow", "content": [{"type": "tableCell", "content": [
             {"type": "paragraph", "content": [{"type": "text", "text": "cell"}]}]}]}]}
@@ -63,8 +65,22 @@ def test_unknown_nodes_and_marks_are_kept_not_lost() -> None:
         {"type": "paragraph", "content": [{"type": "text", "text": "see "}, colored, mention]},
         table]}
     md = to_markdown(adf)
-    assert md is not None and "see " in md
-    assert from_markdown(md) == adf
+    assert md is not None and md.startswith("see red@Ana\n\n<!--adf:")  # what others show
+    assert lossy(adf) and from_markdown(md) == _doc(_para(_text("see red@Ana")), table)
+    assert merge(adf, md) == adf  # unchanged: Jira keeps the mention and the colour
+    edited = merge(adf, md + "\n\nand a new line")
+    assert edited is not None and edited["content"][:2] == adf["content"]
+    changed = merge(adf, md.replace("see", "ask"))
+    assert changed is not None and changed["content"][0] == _para(_text("ask red@Ana"))
+
+
+def test_inline_nodes_show_as_their_closest_text() -> None:
+    card = {"type": "inlineCard", "attrs": {"url": "https://ex.org/x"}}
+    date = {"type": "date", "attrs": {"timestamp": "1796083200000"}}  # 2026-12-01 UTC
+    emoji = {"type": "emoji", "attrs": {"shortName": ":smile:", "text": "😄"}}
+    status = {"type": "status", "attrs": {"text": "IN REVIEW", "color": "blue"}}
+    md = to_markdown(_doc(_para(card, _text(" "), date, _text(" "), emoji, _text(" "), status)))
+    assert md == "[https://ex.org/x](https://ex.org/x) 2026-12-01 😄 IN REVIEW"
 
 
 def test_empty() -> None:
