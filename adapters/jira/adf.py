@@ -31,7 +31,8 @@ from adapters.toolkit.markdown import Span
 KEEP = re.compile(r"<!--adf:(.*?)-->", re.S)
 KNOWN_MARKS = {"strong", "em", "code", "strike", "link"}
 #: escaped in the escaping pass: what could read back as inline formatting, HTML or an entity
-SPECIAL = re.compile(r"([\\`*_\[\]<&~])")
+SPECIAL = re.compile(r"([\\`*_\[\]<&~#])")
+
 #: a line start that would read back as a block of its own (heading, list, quote, code fence)
 BLOCK_START = re.compile(r"^(#|-|\+|>|\d+[.)])")
 #: ADF's inline node types: a kept node of another type is a block
@@ -94,6 +95,16 @@ def _shown(n: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _starts_line(nodes: list[dict[str, Any]], n: dict[str, Any]) -> bool:
+    i = next(k for k, m in enumerate(nodes) if m is n)
+    return i == 0 or nodes[i - 1].get("type") == "hardBreak"
+
+
+def _ends_line(nodes: list[dict[str, Any]], n: dict[str, Any]) -> bool:
+    i = next(k for k, m in enumerate(nodes) if m is n)
+    return i == len(nodes) - 1 or nodes[i + 1].get("type") == "hardBreak"
+
+
 def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
     out = []
     for n in nodes or []:
@@ -110,7 +121,9 @@ def _inline(nodes: list[dict[str, Any]], escape: bool = False) -> str:
         text = n.get("text", "")
         marks = {m["type"]: m for m in n.get("marks", [])}
         if escape and "code" not in marks:
-            text = SPECIAL.sub(r"\\\1", text)
+            text = markdown.edge_entities(SPECIAL.sub(r"\\\1", text),
+                                          at_start=_starts_line(nodes, n),
+                                          at_end=_ends_line(nodes, n))
         if "code" in marks:
             text = f"`{text}`"
         if "strike" in marks:
@@ -144,6 +157,9 @@ def _list(n: dict[str, Any], escape: bool) -> str | None:
                 c.get("type") in ("bulletList", "orderedList") for c in inner[1:]):
             return None
         bullet = f"{i}." if ordered else "-"
+        if not inner[0].get("content") and not inner[0].get("attrs") and len(inner) == 1:
+            lines.append(bullet)  # an empty item
+            continue
         first = _block(inner[0], escape)
         rest = [_block(c, escape) for c in inner[1:]]
         lines.append(f"{bullet} {first}" + "".join(
@@ -165,23 +181,26 @@ def _paragraph(n: dict[str, Any], escape: bool) -> str | None:
 
 def _heading(n: dict[str, Any], escape: bool) -> str | None:
     content = n.get("content", [])
-    if not content or set(n.get("attrs", {})) != {"level"} or any(
+    if set(n.get("attrs", {})) != {"level"} or any(
             c.get("type") == "hardBreak" for c in content):
         return None
-    return "#" * int(n["attrs"]["level"]) + " " + _inline(content, escape)
+    level = "#" * int(n["attrs"]["level"])
+    return f"{level} {_inline(content, escape)}" if content else level
 
 
 def _quote(n: dict[str, Any], escape: bool) -> str | None:
     if not n.get("content") or n.get("attrs"):
         return None
-    inner = "\n\n".join(_block(c, escape) for c in n["content"])
+    inner = "\n\n".join("" if c == _EMPTY else _block(c, escape) for c in n["content"])
     return "\n".join(f"> {line}" if line else ">" for line in inner.split("\n"))
 
 
 def _code(n: dict[str, Any], escape: bool) -> str | None:
+    """A fenced block, its fence longer than any run of backticks inside."""
     lang = (n.get("attrs") or {}).get("language") or ""
     text = "".join(t.get("text", "") for t in n.get("content", []))
-    return None if "```" in text else f"```{lang}\n{text}\n```"
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return None if "`" in lang else f"{fence}{lang}\n{text}\n{fence}"
 
 
 _WRITERS = {"paragraph": _paragraph, "heading": _heading, "bulletList": _list,
@@ -212,6 +231,8 @@ def _markdown_block(n: dict[str, Any]) -> str:
     want = _canonical(_visible(n))
     for escape in (False, True):
         md = _block(n, escape)
+        if not escape and md.startswith("<") and not md.startswith("<!--adf:"):
+            continue  # may open an HTML block that runs into the blocks after it
         back = from_markdown(md)
         if back is not None and back["content"] == [want]:
             return md
@@ -238,7 +259,7 @@ def _visible(n: dict[str, Any]) -> dict[str, Any]:
 
 def _marker(md: str) -> str | None:
     """The bullet (``-``, ``*``) or number delimiter (``.``, ``)``) of a list's Markdown."""
-    m = re.match(r"([-*]) |\d+([.)]) ", md)
+    m = re.match(r"([-*])(?: |$)|\d+([.)])(?: |$)", md, re.M)
     return (m.group(1) or m.group(2)) if m else None
 
 
@@ -249,8 +270,8 @@ def _apart(previous: str, md: str) -> str:
     if mark is None or mark != _marker(previous):
         return md
     if mark == "-":
-        return re.sub(r"^-(?= )", "*", md, flags=re.M)
-    return re.sub(r"^(\d+)\.(?= )", r"\1)", md, flags=re.M) if mark == "." else md
+        return re.sub(r"^-(?= |$)", "*", md, flags=re.M)
+    return re.sub(r"^(\d+)\.(?= |$)", r"\1)", md, flags=re.M) if mark == "." else md
 
 
 def to_markdown(doc: dict[str, Any] | None) -> str | None:
@@ -298,6 +319,10 @@ def _nodes(spans: list[Span]) -> list[dict[str, Any]]:
     return out
 
 
+#: what an empty list item or quote holds: ADF wants one or more nodes there
+_EMPTY: dict[str, Any] = {"type": "paragraph", "content": []}
+
+
 def _adf(block: dict[str, Any]) -> dict[str, Any]:
     kind = block["kind"]
     if kind == "heading":
@@ -306,13 +331,13 @@ def _adf(block: dict[str, Any]) -> dict[str, Any]:
     if kind in ("bullet_list", "ordered_list"):
         node: dict[str, Any] = {
             "type": "bulletList" if kind == "bullet_list" else "orderedList",
-            "content": [{"type": "listItem", "content": [_adf(b) for b in item]}
+            "content": [{"type": "listItem", "content": [_adf(b) for b in item] or [_EMPTY]}
                         for item in block["items"]]}
         if block.get("start", 1) != 1:
             node["attrs"] = {"order": block["start"]}
         return node
     if kind == "quote":
-        return {"type": "blockquote", "content": [_adf(b) for b in block["blocks"]]}
+        return {"type": "blockquote", "content": [_adf(b) for b in block["blocks"]] or [_EMPTY]}
     if kind == "code":
         code: dict[str, Any] = {"type": "codeBlock", "content": [
             {"type": "text", "text": block["text"]}] if block["text"] else []}

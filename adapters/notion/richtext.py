@@ -116,7 +116,13 @@ def _code(text: str) -> str:
 
 
 def _escaped(runs: list[tuple[str, Style]]) -> list[tuple[str, Style]]:
-    return [(t if "code" in style[0] else SPECIAL.sub(r"\\\1", t), style) for t, style in runs]
+    """The runs' text escaped where it would read back as formatting, and the spaces at
+    its lines' edges as entities (CommonMark strips them: an indented line would lose its
+    indent)."""
+    last = len(runs) - 1
+    return [(t if "code" in style[0] else markdown.edge_entities(
+        SPECIAL.sub(r"\\\1", t), at_start=i == 0, at_end=i == last), style)
+        for i, (t, style) in enumerate(runs)]
 
 
 def _render(runs: list[tuple[str, Style]], levels: tuple[str, ...],

@@ -18,6 +18,7 @@ inline piece of HTML.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -40,7 +41,9 @@ class Span:
 
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable("strikethrough")
+    # No link reference definitions: "[note]: text" typed in a task is text, not a
+    # definition that would vanish from the document.
+    md = MarkdownIt("commonmark").enable("strikethrough").disable("reference")
     # Links as typed: no percent-encoding (a renderer's concern, and a change of the user's
     # text), and no scheme refused (a javascript: link is the user's data too; nothing here
     # renders HTML).
@@ -154,3 +157,21 @@ def spans(children: list[Token]) -> list[Span]:
                 emit(child.text, child.marks)
             links.pop()
     return out
+
+
+#: spaces Markdown strips at a line's edges, and the entities that keep them
+EDGE = {" ": "&#32;", "\t": "&#9;", "\u00a0": "&nbsp;"}
+
+
+def edge_entities(text: str, *, at_start: bool, at_end: bool) -> str:
+    """``text`` with the spaces at its lines' edges as entities (CommonMark strips them
+    where a line starts or ends; an entity reads back as the character). ``at_start`` and
+    ``at_end``: whether the text's own start and end are a line's."""
+    def entities(m: re.Match[str]) -> str:
+        return "".join(EDGE[c] for c in m.group(0))
+    text = re.sub(r"(?<=\n)[ \t\u00a0]+|[ \t\u00a0]+(?=\n)", entities, text)
+    if at_start:
+        text = re.sub(r"^[ \t\u00a0]+", entities, text)
+    if at_end:
+        text = re.sub(r"[ \t\u00a0]+$", entities, text)
+    return text

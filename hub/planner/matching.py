@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from adapters.base import RemoteItem
@@ -115,7 +115,7 @@ def match_key(item: Item, fields: Sequence[str]) -> Key:
 
 def group_new_items(
     new: Sequence[tuple[str, RemoteItem]], order: Sequence[str], fields: Sequence[str],
-    flow: str,
+    flow: str, held: Mapping[tuple[str, str], str] | None = None,
 ) -> tuple[list[Group], list[str], list[Held]]:
     """The groups in a deterministic order (marker groups first), warnings, and the items
     held back (rule 4)."""
@@ -129,8 +129,8 @@ def group_new_items(
               for origin in sorted(by_origin)
               if not all(r.rejoin_only for r in by_origin[origin].values())]
     rest = [(ep, r) for ep, r in rest if not r.rejoin_only]  # history: never a new link
-    keyed, held = _key_groups(rest, order, fields)
-    return groups + keyed, warnings, held
+    keyed, holds = _key_groups(rest, order, fields, held or {})
+    return groups + keyed, warnings, holds
 
 
 def _split_marked(new: Sequence[tuple[str, RemoteItem]], flow: str
@@ -209,25 +209,42 @@ def _keyed_links(by_origin: dict[str, dict[str, RemoteItem]], fields: Sequence[s
     return links_with
 
 
+def key_id(key: Key) -> str:
+    """A stable id of a match key, kept with a held item (:class:`Held`)."""
+    return _hex("key", repr(key))[:16]
+
+
 def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
-                fields: Sequence[str]) -> tuple[list[Group], list[Held]]:
-    """Rule 4: the groups, and the items held back as ambiguous."""
+                fields: Sequence[str], before: Mapping[tuple[str, str], str]
+                ) -> tuple[list[Group], list[Held]]:
+    """Rule 4: the groups, and the items held back. A key is held when it is ambiguous now,
+    or when an item held with it before was not seen this round (its service did not answer,
+    or reading it failed): deciding without it could pick the wrong pair."""
     if not fields:
         return [Group(None, {ep: r}) for ep, r in rest], []
     per_key: dict[Key, dict[str, list[RemoteItem]]] = defaultdict(lambda: defaultdict(list))
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
+    present = {(ep, r.ref) for ep, r in rest}
+    missing: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (ep, ref), kid in before.items():
+        if (ep, ref) not in present:
+            missing[kid].append((ep, ref))
     rank = {ep: i for i, ep in enumerate(order)}
     groups: list[Group] = []
     held: list[Held] = []
     for ep, remote in rest:
-        bucket = per_key[match_key(remote.item, fields)]
-        if any(len(v) > 1 for v in bucket.values()):
-            if len(bucket) == 1:
-                groups.append(Group(None, {ep: remote}))  # nothing elsewhere to match
-            else:
-                held.append(hold(ep, remote, {e: [r.ref for r in rs]
-                                              for e, rs in bucket.items()}))
+        key = match_key(remote.item, fields)
+        bucket, kid = per_key[key], key_id(key)
+        ambiguous = len(bucket) > 1 and any(len(v) > 1 for v in bucket.values())
+        if ambiguous or missing.get(kid):
+            refs = {e: [r.ref for r in rs] for e, rs in bucket.items()}
+            for e, ref in missing.get(kid, []):
+                refs.setdefault(e, []).append(f"{ref} (not read this round)")
+            held.append(hold(ep, remote, refs, kid))
+            continue
+        if len(bucket) == 1 and len(bucket[ep]) > 1:
+            groups.append(Group(None, {ep: remote}))  # shared on one side only: new items
             continue
         if ep != min(bucket, key=lambda e: rank.get(e, 99)):
             continue  # emitted with its group's first endpoint
@@ -236,11 +253,11 @@ def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
     return groups, held
 
 
-def hold(endpoint: str, remote: RemoteItem, refs: dict[str, list[str]]) -> Held:
-    """``remote`` held back: its key matches the items ``refs`` names (where -> ids), more
-    than one on one side."""
+def hold(endpoint: str, remote: RemoteItem, refs: dict[str, list[str]], kid: str) -> Held:
+    """``remote`` held back: its key matches the items ``refs`` names (where -> ids)."""
     where = "; ".join(f"{ep}: {', '.join(rs)}" for ep, rs in refs.items())
     return Held(endpoint, remote.ref, remote.item.title,
-                f"not linked: {sum(map(len, refs.values()))} items match by title ({where}), "
-                "more than one on one side, so synchub cannot tell which belong together; "
-                "give them different titles and the next round links them")
+                f"not linked: {sum(map(len, refs.values()))} items match by title ({where}); "
+                "while more than one on one side matches, or one of them could not be read, "
+                "synchub cannot tell which belong together; give them different titles and "
+                "the next round links them", kid)

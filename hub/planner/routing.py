@@ -23,7 +23,6 @@ from adapters.base import Gone, RemoteItem
 from hub.planner.matching import (
     Key,
     group_new_items,
-    hold,
     link_id_for,
     match_key,
     original_ids,
@@ -108,7 +107,8 @@ def new_links(inp: PlanInput, routed: Routed) -> dict[str, Members]:
     """New links from unlinked copies; also attaches first-sync copies to existing links."""
     order = [e.name for e in inp.endpoints]
     existing = _existing_keys(inp)
-    groups, warnings, held = group_new_items(routed.new, order, inp.config.match, inp.flow)
+    groups, warnings, held = group_new_items(routed.new, order, inp.config.match, inp.flow,
+                                             inp.held)
     routed.warnings.extend(warnings)
     routed.held.extend(held)
     out: dict[str, Members] = {}
@@ -142,17 +142,6 @@ def _join_existing(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]
     key = match_key(remote.item, inp.config.match)
     candidates = [lid for lid in existing.get(key, [])
                   if ep not in inp.links[lid].copies and ep not in routed.attach[lid]]
-    alike = [r.ref for e, r in routed.new
-             if e == ep and match_key(r.item, inp.config.match) == key]
-    if len(candidates) > 1 or (candidates and len(alike) > 1):
-        # which is which cannot be told: neither joined nor created (that would duplicate
-        # the copy that exists) until a person makes the titles unique
-        refs: dict[str, list[str]] = {ep: alike}
-        for lid in candidates:  # the linked items it could belong with, as people know them
-            for other, c in inp.links[lid].copies.items():
-                refs.setdefault(other, []).append(f"{c.ref} (linked)")
-        routed.held.append(hold(ep, remote, refs))
-        return True
     if len(candidates) != 1:
         return False
     routed.attach[candidates[0]][ep] = remote

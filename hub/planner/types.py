@@ -49,6 +49,9 @@ class PlanInput:
     links: Mapping[str, LinkState]
     observations: Mapping[str, ChangeSet]  # successful listings only
     run_id: int | None = None
+    #: (endpoint, ref) -> match-key id of the items held back before (Held.key), whether or
+    #: not they could be read this round: a group stays held until all of it is seen again
+    held: Mapping[tuple[str, str], str] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def endpoint(self, name: str) -> EndpointView:
@@ -148,3 +151,4 @@ class Held(NamedTuple):
     ref: str
     title: str
     reason: str
+    key: str  # an id of the match key the group shares (matching.key_id)

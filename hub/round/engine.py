@@ -153,7 +153,8 @@ class _Round:
                                {n: n in observations for n in self.cfg.endpoints}, first_sync)
         plan = plan_flow(PlanInput(flow=self.flow, config=self.cfg, endpoints=views,
                                    links=links, observations=observations, run_id=self.run_id,
-                                   now=now()))
+                                   now=now(),
+                                   held=self.q.held_keys() if self.q is not None else {}))
         self.report.plan_seconds = time.perf_counter() - t0
         self.report.plan = plan
         self.report.notes.extend(plan.warnings)
@@ -165,7 +166,8 @@ class _Round:
         """Steps 3 and 4: apply link by link (each write commits with its link), then commit
         the cursors."""
         if self.q is not None:
-            self.q.hold(plan.held, set(observations))
+            self.q.hold(plan.held, {(name, r.ref) for name, cs in observations.items()
+                                    for r in cs.items})
             self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                                  for lp in plan.links for w in lp.writes}, set(observations))
         # Parents first, so a child created in the same round can point at its parent's new

@@ -114,19 +114,25 @@ class Quarantine:
 
     # -- held back (ambiguous match keys) -------------------------------------------------------
 
-    def hold(self, held: Iterable[Held], observed: set[str]) -> None:
-        """Record the items this round held back; forget the held items of the listed
-        endpoints that were not held again (linked, unique now, or deleted)."""
+    def hold(self, held: Iterable[Held], present: set[tuple[str, str]]) -> None:
+        """Record the items this round held back (with their key, as the fingerprint);
+        forget the held items that were seen this round and not held again (linked, unique
+        now). One not seen (its service did not answer, reading it failed) stays held."""
         now_held = set()
         for h in held:
             now_held.add((h.endpoint, h.ref))
             self._put(QuarantineRecord(
                 flow=self.flow, endpoint=h.endpoint, ref=h.ref, kind=QuarantineKind.AMBIGUOUS,
-                title=h.title, reason=h.reason, fingerprint=fingerprint(h.reason),
-                link_id=None))
+                title=h.title, reason=h.reason, fingerprint=h.key, link_id=None))
         for ep, ref, kind in list(self.records):
-            if kind is QuarantineKind.AMBIGUOUS and ep in observed and (ep, ref) not in now_held:
+            if kind is QuarantineKind.AMBIGUOUS and (ep, ref) in present \
+                    and (ep, ref) not in now_held:
                 self._clear(ep, ref, kind)
+
+    def held_keys(self) -> dict[tuple[str, str], str]:
+        """(endpoint, ref) -> match-key id of every item held back (for the planner)."""
+        return {(ep, ref): q.fingerprint for (ep, ref, kind), q in self.records.items()
+                if kind is QuarantineKind.AMBIGUOUS}
 
     def gone(self, endpoint: str, ref: str) -> None:
         """A held-back item that no longer exists."""
