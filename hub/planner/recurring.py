@@ -117,7 +117,8 @@ def plan_roll(cfg: FlowConfig, before: Item, merged: Item, currents: Mapping[str
     released: set[str] = set()
     for ep, current in currents.items():
         view = views[ep]
-        recurs = view.target("recurrence", base.recurrence) is not None
+        recurs = "recurrence" in view.fields \
+            and view.target("recurrence", base.recurrence) is not None
         done_here = current.status.kind is StatusKind.DONE
         if spawn and done_here and not recurs and "status" in view.fields:
             released.add(ep)
