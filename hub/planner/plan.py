@@ -51,12 +51,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from adapters.base import Gone, RemoteItem
+from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
-from hub.planner.recurring import plan_roll
+from hub.planner.recurring import plan_roll, unheld_note
 from hub.planner.routing import canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
 from hub.planner.writes import create_writes, delete_writes, update_writes
@@ -284,6 +284,9 @@ def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
     d = rolled
     d = drop_unholdable(complete(d, policy, sides, views), views)
     d, writes = link_writes(inp.flow, d, views, order)
+    if before is None or before.base.recurrence != d.base.recurrence or any(
+            w.kind is WriteKind.CREATE for w in writes):
+        d = d.note(*filter(None, [unheld_note(d.base, views, order)]))
     return finish(inp.flow, before, d, writes)
 
 

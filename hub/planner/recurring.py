@@ -24,7 +24,7 @@ moved by a roll: it holds the item while its series still describes it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,43 @@ def _fields_for(view: EndpointView, current: Item, base: Item) -> frozenset[str]
     return frozenset(f for f in names if getattr(current, f) != view.target(f, getattr(base, f)))
 
 
+def recurs_on(view: EndpointView, rule: str | None) -> bool:
+    """Whether the endpoint holds the rule itself (Todoist's subset, a calendar's series)."""
+    return "recurrence" in view.fields and view.target("recurrence", rule) is not None
+
+
+def _kept(view: EndpointView, current: Item, need: frozenset[str]) -> dict[str, Any]:
+    """The rolled fields a copy holds already (or keeps, a series): its new base's."""
+    return {f: getattr(current, f) for f in ROLLED if f in view.fields and f not in need}
+
+
+@dataclass(frozen=True)
+class CopyRoll:
+    """One copy's part in a roll."""
+
+    released: bool = False  # ``spawn``: the done copy leaves the link
+    write: frozenset[str] | None = None  # fields to write (None: no write)
+    agreed: Item | None = None  # its base, with what it already holds
+    occurrence: bool = False  # told "one occurrence done"
+
+
+def roll_copy(view: EndpointView, current: Item, copy_base: Item, base: Item,
+              merged_wanted: frozenset[str], spawn: bool) -> CopyRoll:
+    """What a roll to ``base`` does to one copy (see the module docstring)."""
+    recurs = recurs_on(view, base.recurrence)
+    done_here = current.status.kind is StatusKind.DONE
+    has_status = "status" in view.fields
+    if spawn and done_here and not recurs and has_status:
+        return CopyRoll(released=True)
+    need = _fields_for(view, current, base)
+    fields = need | (merged_wanted - set(ROLLED))
+    keep = _kept(view, current, need)
+    can = view.writable and view.observed
+    occurrence = can and recurs and not done_here and not view.series and has_status
+    return CopyRoll(write=fields if can and (fields or occurrence) else None,
+                    agreed=copy_base.evolve(**keep), occurrence=occurrence)
+
+
 def plan_roll(cfg: FlowConfig, before: Item, merged: Item, currents: Mapping[str, Item],
               copy_bases: Mapping[str, Item], wanted: Mapping[str, frozenset[str]],
               views: Mapping[str, EndpointView]) -> Roll | None:
@@ -111,30 +148,33 @@ def plan_roll(cfg: FlowConfig, before: Item, merged: Item, currents: Mapping[str
     if base is None:
         return None
     spawn = cfg.recurring.on_complete is OccurrenceDone.SPAWN
-    out_wanted: dict[str, frozenset[str]] = {}
-    agreed: dict[str, Item] = {}
-    occurrence: set[str] = set()
-    released: set[str] = set()
-    for ep, current in currents.items():
-        view = views[ep]
-        recurs = "recurrence" in view.fields \
-            and view.target("recurrence", base.recurrence) is not None
-        done_here = current.status.kind is StatusKind.DONE
-        if spawn and done_here and not recurs and "status" in view.fields:
-            released.add(ep)
-            continue
-        need = _fields_for(view, current, base)
-        others = wanted.get(ep, frozenset()) - set(ROLLED)
-        if view.writable and view.observed and (need or others):
-            out_wanted[ep] = need | others
-        keep = {f: getattr(current, f) for f in ROLLED if f in view.fields and f not in need}
-        agreed[ep] = copy_bases[ep].evolve(**keep)
-        if recurs and not done_here and not view.series and "status" in view.fields:
-            occurrence.add(ep)
-            out_wanted.setdefault(ep, frozenset())
+    parts = {ep: roll_copy(views[ep], current, copy_bases[ep], base,
+                           wanted.get(ep, frozenset()), spawn)
+             for ep, current in currents.items()}
+    released = frozenset(ep for ep, p in parts.items() if p.released)
     at = anchor(before) or anchor(merged)
     reason = (f"one occurrence ({at}) done; {'spawned' if spawn else 'rolled'} to the next, "
               f"{anchor(base)} (recurring.on_complete: {cfg.recurring.on_complete.value})")
     if released:
         reason += f"; done copies on {', '.join(sorted(released))} stay done, new ones follow"
-    return Roll(base, out_wanted, agreed, frozenset(occurrence), frozenset(released), reason)
+    return Roll(base, {ep: p.write for ep, p in parts.items() if p.write is not None},
+                {ep: p.agreed for ep, p in parts.items() if p.agreed is not None},
+                frozenset(ep for ep, p in parts.items() if p.occurrence), released, reason)
+
+
+def unheld_note(base: Item, views: Mapping[str, EndpointView], endpoints: Iterable[str]
+                ) -> str | None:
+    """A line for ``synchub plan``/``explain`` naming the endpoints that cannot hold the
+    item's rule (Jira and Notion hold none, Todoist a subset): they hold the current
+    occurrence, the rule is kept by synchub (the link's agreed value) and by the endpoints
+    that can, and a completed occurrence rolls them on. Never a silent one-off item."""
+    if base.recurrence is None:
+        return None
+    names = list(endpoints)
+    unheld = [ep for ep in names if not recurs_on(views[ep], base.recurrence)]
+    if not unheld:
+        return None
+    held = [ep for ep in names if ep not in unheld]
+    return (f"recurrence {base.recurrence}: {', '.join(unheld)} cannot hold this rule and "
+            f"keep the current occurrence; the rule is kept by synchub"
+            + (f" and {', '.join(held)}" if held else ""))
