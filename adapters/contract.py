@@ -82,6 +82,9 @@ class Capabilities:
     #: values last read, instead of taking the link's values the copy may not hold (a field
     #: in a ``manual`` conflict would look settled)
     echoes_writes: bool = False
+    #: a recurring item here is one series from its first occurrence (a calendar event's
+    #: DTSTART), not a task at its current occurrence: a completed occurrence never moves it
+    series: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,10 @@ class WriteOp:
     fields: frozenset[str] = frozenset()
     expected_version: str | None = None
     origin: str | None = None
+    #: this update records one occurrence of a recurring item done (the item moves on to the
+    #: next, given in ``item``): a service that recurs itself closes that occurrence its own
+    #: way (Todoist's ``item_close``); every other adapter writes ``fields`` as usual
+    occurrence_done: bool = False
 
 
 @dataclass(frozen=True)

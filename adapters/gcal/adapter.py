@@ -73,7 +73,7 @@ class GcalAdapter(BatchWrites, AdapterBase):
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=600, per_seconds=60),
-            idempotent_create=True, create_requires_any=frozenset({when}))
+            idempotent_create=True, create_requires_any=frozenset({when}), series=True)
         self.tz = ctx.timezone
         self.events = client.service.events()
         #: ref -> the event's etag, start, end and recurrence as last read: an update that

@@ -6,14 +6,18 @@ from the idempotency key, so a retried batch is never applied twice. A new task 
 marker (a comment, so the title stays the user's) are created in one request, linked by a
 temp id, so a create can never land without its marker.
 
-Completing: a task done elsewhere is written with ``item_complete`` ("completes a task and its
-sub-tasks and moves them to the archive"), never ``item_close`` (which "does exactly what
-official clients do": a recurring task is "scheduled to its next occurrence" and stays open).
-synchub's status is the item's, not one occurrence's: the other services have no occurrences,
-and after ``item_close`` the task would read back open with a later due date, a change that
-the next round would carry back and reopen the copy the user had just completed. A recurring
-task completed in the Todoist app moves on as the app does, and synchub reads the new date.
-The commands and the Todoist API v1 text for each: tests/adapters/todoist/test_sync_commands.py.
+Completing: Todoist's own close semantics, for each of the two things a completion can be.
+One occurrence of a recurring task done elsewhere (``WriteOp.occurrence_done``, planned by
+:mod:`hub.planner.recurring` under the flow's ``recurring.on_complete``) is ``item_close``
+(which "does exactly what official clients do": a recurring task is "scheduled to its next
+occurrence" and stays open), followed by the hub's next due date, so Todoist's activity shows
+the occurrence completed and every copy agrees on the next one. A status done for good (a
+task that does not recur, or whose occurrences are used up) is ``item_complete`` ("completes
+a task and its sub-tasks and moves them to the archive"): after ``item_close`` such a task
+would read back open with a later date, which the next round would carry back and reopen
+the copy that was completed. A recurring task completed in the Todoist app moves on as the
+app does, and synchub reads the new date. The commands and the Todoist API v1 text for each:
+tests/adapters/todoist/test_sync_commands.py.
 
 Optimistic concurrency: Todoist has no etags. ``update`` with an expected version reads the
 task first and compares ``updated_at`` (one extra request; a change in the moment between the
@@ -284,6 +288,13 @@ class TodoistAdapter(BatchWrites, AdapterBase):
             target = temp
         else:
             target = op.ref or ""
+            if op.occurrence_done:
+                # One occurrence of a recurring task done elsewhere: Todoist's own close
+                # (the app's checkbox) moves it on and records the completion in its
+                # activity; the due that follows is the hub's, computed from the rule.
+                cmds.append({"type": "item_close", "uuid": command_uuid(op.idempotency_key,
+                                                                         "oc"),
+                             "args": {"id": target}})
             if args:
                 cmds.append({"type": "item_update", "uuid": command_uuid(op.idempotency_key),
                              "args": {"id": target, **args}})
@@ -297,14 +308,15 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
                              "temp_id": f"tmp-{op.idempotency_key[:24]}-n",
                              "args": {"item_id": target, "content": f"{MARKER}{op.origin}"}})
-        if "status" in fields:
+        if "status" in fields and not op.occurrence_done:
             kind = self.represent("status", item.status).kind
             done = kind is StatusKind.DONE
             if done or op.kind is not WriteKind.CREATE:
-                # item_complete, not item_close: a status done elsewhere completes the task
-                # for good. item_close would move a recurring task to its next occurrence,
-                # open again: we would read back "open", not the "done" we wrote, and carry
-                # that back to the copy that was completed (see the module docstring).
+                # item_complete, not item_close: a status done here is done for good (one
+                # occurrence done is ``occurrence_done`` above). item_close would move a
+                # recurring task to its next occurrence, open again: we would read back
+                # "open", not the "done" we wrote, and carry that back to the copy that was
+                # completed (see the module docstring).
                 cmds.append({"type": "item_complete" if done else "item_uncomplete",
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})

@@ -97,5 +97,13 @@ def explain(
             raise UsageError(f"{len(hits)} items match {item!r}; use a link id:\n{listing}")
         console.print(explain_table(hits[0], rt.redact))
         console.print(copies_table(hits[0], rt.redact))
+        rule = hits[0].base.recurrence
+        if rule is not None:
+            unheld = sorted(ep for ep, c in hits[0].copies.items()
+                            if c.snapshot.recurrence is None)
+            if unheld:  # never silently a one-off: say where the rule is not held
+                console.print(f"recurrence {rule}: not held by {', '.join(unheld)} (they "
+                              "hold the current occurrence; synchub keeps the rule and "
+                              "moves them on when one is completed)")
     finally:
         rt.close()

@@ -65,6 +65,22 @@ class LeaveScopePolicy(StrEnum):
     DELETE = "delete"
 
 
+class OccurrenceDone(StrEnum):
+    """What the other copies of a recurring item do when one occurrence is completed."""
+
+    ROLL = "roll"  # every copy stays open, moved to the next occurrence (the default)
+    SPAWN = "spawn"  # copies that cannot recur stay done; the next occurrence is a new copy
+
+
+class RecurringConfig(Frozen):
+    """``recurring:`` of a flow (see docs/how-it-works.md, "Recurring items")."""
+
+    #: ``roll`` (default): the item is one task that moves on, as Todoist and a calendar
+    #: series keep it, so nothing piles up in Jira or Notion; ``spawn``: the done copy in a
+    #: service without recurrence stays done and the next occurrence is created beside it
+    on_complete: OccurrenceDone = OccurrenceDone.ROLL
+
+
 class ConflictMode(StrEnum):
     NEWEST = "newest"  # the latest edit of the field wins
     MANUAL = "manual"  # left alone everywhere and queued for a person
@@ -191,6 +207,7 @@ class FlowConfig(Frozen):
     match: tuple[str, ...] = ("title",)  # match key for pre-existing items on first sync
     mass_change_limit: float = Field(default=0.5, gt=0, le=1)
     mass_change_min: int = Field(default=10, ge=0)  # rounds touching fewer links never trip
+    recurring: RecurringConfig = Field(default_factory=RecurringConfig)
     enabled: bool = True
 
     @field_validator("interval")

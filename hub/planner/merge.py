@@ -59,6 +59,9 @@ several values, otherwise   the newest claim (:func:`_pick_newest`)
 copy (:func:`copy_step`)        step
 ==============================  ===========================================================
 holds the value already         ``agree`` (recorded as its base, nothing written)
+a series that still holds it    ``agree`` on what it holds: a calendar series keeps its start
+                                and rule while they describe the recurring item
+                                (:func:`hub.planner.recurring.series_holds`)
 read-only, listed               ``agree`` on what it holds: taken as read
 unreachable                     ``nothing``: it stays behind until it answers
 local edit of an owned field    ``nothing``: kept until the owner changes the field
@@ -76,6 +79,7 @@ from typing import Any
 
 from hub.config.models import ConflictMode, FlowConfig, PreferPolicy
 from hub.model import SYNC_FIELDS, Item
+from hub.planner.recurring import SERIES_FIELDS, series_holds
 from hub.planner.types import EndpointView, FieldConflict
 from hub.store.base import Provenance
 
@@ -301,13 +305,16 @@ def merge_field(ctx: MergeContext, name: str, parts: tuple[str, ...]) -> FieldMe
     return fm
 
 
-def copy_step(name: str, value: Any, side: Side, view: EndpointView, *, keep_local: bool
-              ) -> tuple[Step, Any]:
-    """What one copy needs for the decided ``value`` of ``name`` (and the value it agrees on)."""
+def copy_step(name: str, value: Any, side: Side, view: EndpointView, *, keep_local: bool,
+              series: bool = False) -> tuple[Step, Any]:
+    """What one copy needs for the decided ``value`` of ``name`` (and the value it agrees on);
+    ``series``: the copy is a series that still holds the recurring item as it is."""
     target = view.target(name, value)
     current, base = getattr(side.current, name), getattr(side.base, name)
     if current == target:
         return (Step.AGREE, target) if base != target else (Step.NOTHING, None)
+    if series:
+        return (Step.AGREE, current) if base != current else (Step.NOTHING, None)
     if not view.writable and view.observed:
         # A read-only copy cannot be brought up to the agreed value, so what it holds now is
         # taken as read: its edit counted once (won, lost or late), and is not raised again
@@ -327,9 +334,12 @@ def _record(ctx: MergeContext, fm: FieldMerge, out: MergeResult,
     if fm.source is not None:
         out.provenance[f] = Provenance(endpoint=fm.source, run_id=run_id, rule=fm.rule, at=now,
                                        edited_at=ctx.sides[fm.source].edited_at(f))
+    wanted = ctx.base.evolve(**{f: fm.value}) if f in SERIES_FIELDS else None
     for e in fm.parts:
+        series = wanted is not None and series_holds(ctx.views[e], ctx.sides[e].current, wanted)
         step, value = copy_step(f, fm.value, ctx.sides[e], ctx.views[e],
-                                keep_local=e in fm.kept_local and not fm.changed)
+                                keep_local=e in fm.kept_local and not fm.changed,
+                                series=series and e not in fm.changed)
         if step is Step.AGREE:
             agreed[e][f] = value
         elif step is Step.WRITE:

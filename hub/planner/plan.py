@@ -30,6 +30,8 @@ Steps, per round of one flow:
                              delete; an edit elsewhere this round wins over a delete: the
                              deleted copy is unlinked instead)
    :func:`take_merge`        the field-by-field merge (:mod:`hub.planner.merge`)
+   :func:`take_roll`         one occurrence of a recurring item done: the item rolls on to
+                             the next, or a new copy is spawned (:mod:`hub.planner.recurring`)
    :func:`complete`          policy ``complete``: the link is done everywhere
    :func:`drop_unholdable`   a copy that can no longer hold the item is left and unlinked
    :func:`link_writes`       deletes, or updates and creates (:mod:`hub.planner.writes`); a
@@ -49,11 +51,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from adapters.base import Gone, RemoteItem
+from adapters.base import Gone, RemoteItem, WriteKind
 from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
+from hub.planner.recurring import plan_roll, unheld_note
 from hub.planner.routing import canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
 from hub.planner.writes import create_writes, delete_writes, update_writes
@@ -82,6 +85,7 @@ class Draft:
     wanted: Mapping[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> fields
     conflicts: tuple[FieldConflict, ...] = ()
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    occurrence: frozenset[str] = frozenset()  # endpoints told "one occurrence done"
 
     def note(self, *reasons: str) -> Draft:
         return replace(self, reasons=self.reasons + reasons) if reasons else self
@@ -184,6 +188,24 @@ def take_merge(d: Draft, merged: MergeResult) -> Draft:
         conflicts=tuple(merged.conflicts), provenance={**d.provenance, **merged.provenance})
 
 
+def take_roll(cfg: FlowConfig, before: Item, d: Draft, sides: Mapping[str, Side],
+              views: Mapping[str, EndpointView]) -> Draft:
+    """One occurrence of a recurring item done (:mod:`hub.planner.recurring`): the link
+    moves to the next occurrence instead of being done everywhere; with ``spawn`` a done copy
+    that cannot recur leaves the link and a new copy is created in its place."""
+    if d.conflicts:
+        return d
+    currents = {ep: s.current for ep, s in sides.items() if ep in d.copies}
+    roll = plan_roll(cfg, before, d.base, currents, {ep: d.copies[ep].base for ep in currents},
+                     d.wanted, views)
+    if roll is None:
+        return d
+    copies = {ep: replace(c, base=roll.agreed.get(ep, c.base))
+              for ep, c in d.copies.items() if ep not in roll.released}
+    return replace(d, base=roll.base, copies=copies, wanted=dict(roll.wanted),
+                   occurrence=roll.occurrence).note(roll.reason)
+
+
 def complete(d: Draft, policy: DeletePolicy | None, sides: Mapping[str, Side],
              views: Mapping[str, EndpointView]) -> Draft:
     """Policy ``complete``: an open link is done, and every copy that can say so is told."""
@@ -219,7 +241,8 @@ def link_writes(flow: str, d: Draft, views: Mapping[str, EndpointView], order: S
     if d.deleting:
         deletes, postponed = delete_writes(flow, d.lid, views, order, d.copies)
         return d.note(*postponed), tuple(deletes)
-    return d, (*update_writes(flow, d.lid, views, order, d.copies, d.base, d.wanted),
+    return d, (*update_writes(flow, d.lid, views, order, d.copies, d.base, d.wanted,
+                              d.occurrence),
                *create_writes(flow, d.lid, views, order, d.copies, d.detached, d.base))
 
 
@@ -255,8 +278,15 @@ def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
                         now=inp.now, provenance=before.provenance if before else None)
     settle_disputes(seed, {ep: s.current for ep, s in sides.items()}, merged.agreed,
                     {c.field for c in merged.conflicts})
-    d = drop_unholdable(complete(take_merge(d, merged), policy, sides, views), views)
+    rolled = take_merge(d, merged)
+    if before is not None:  # a link formed this round has no occurrence done yet
+        rolled = take_roll(inp.config, d.base, rolled, sides, views)
+    d = rolled
+    d = drop_unholdable(complete(d, policy, sides, views), views)
     d, writes = link_writes(inp.flow, d, views, order)
+    if before is None or before.base.recurrence != d.base.recurrence or any(
+            w.kind is WriteKind.CREATE for w in writes):
+        d = d.note(*filter(None, [unheld_note(d.base, views, order)]))
     return finish(inp.flow, before, d, writes)
 
 

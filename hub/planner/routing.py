@@ -86,6 +86,9 @@ def _unlinked(inp: PlanInput, r: Routed, ep: str, remote: RemoteItem) -> None:
         r.new.append((ep, remote))
     elif ep not in inp.links[origin].copies and ep not in r.attach[origin]:
         r.attach[origin][ep] = remote
+    elif remote.item.status.kind.closed and remote.item.recurrence is None \
+            and inp.links[origin].base.recurrence is not None:
+        pass  # a done occurrence a ``spawn`` left behind (hub.planner.recurring): history
     else:
         r.warnings.append(
             f"{ep}: {remote.ref} carries the marker of link {origin}, which already "

@@ -29,6 +29,7 @@ class EndpointView:
     #: difference is neither written again and again nor read back as an edit.
     represent: Callable[[str, Any], Any] | None = None
     timestamp_precision: float = 0.0  # seconds; see adapters.base.Capabilities
+    series: bool = False  # a recurring item is a series here (adapters.base.Capabilities)
 
     def target(self, field: str, value: Any) -> Any:
         return value if self.represent is None else self.represent(field, value)
@@ -74,6 +75,7 @@ class Write:
     fields: frozenset[str] = frozenset()
     expected_version: str | None = None
     origin: str | None = None
+    occurrence_done: bool = False  # one occurrence done (see adapters.base.WriteOp)
 
     def describe(self) -> str:
         if self.kind is WriteKind.CREATE:
@@ -81,10 +83,13 @@ class Write:
             return f"create {title!r}"
         if self.kind is WriteKind.DELETE:
             return f"delete {self.ref}"
+        done = " (one occurrence done)" if self.occurrence_done else ""
         if not self.fields:
+            if done:
+                return f"close one occurrence of {self.ref}"
             return f"mark {self.ref} with its link's origin marker"
         marking = " (and its origin marker)" if self.origin else ""
-        return f"update {self.ref}: {', '.join(sorted(self.fields))}{marking}"
+        return f"update {self.ref}: {', '.join(sorted(self.fields))}{marking}{done}"
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,12 @@ def unmarked(flow: str, lid: str, c: CopyState) -> bool:
 
 def update_writes(flow: str, lid: str, views: Mapping[str, EndpointView], order: Sequence[str],
                   copies: Mapping[str, CopyState], new_base: Item,
-                  wanted: Mapping[str, Collection[str]]) -> list[Write]:
+                  wanted: Mapping[str, Collection[str]],
+                  occurrence: Collection[str] = ()) -> list[Write]:
     """Updates of the fields the merge decided, each also writing the link's origin marker
-    on an unmarked copy (:func:`unmarked`); a marker alone where no field changes."""
+    on an unmarked copy (:func:`unmarked`); a marker alone where no field changes. On the
+    endpoints in ``occurrence`` the update closes one occurrence of a recurring item
+    (:mod:`hub.planner.recurring`), with or without fields."""
     writes: list[Write] = []
     for ep in order:
         if ep not in copies:
@@ -73,14 +76,17 @@ def update_writes(flow: str, lid: str, views: Mapping[str, EndpointView], order:
         c, view = copies[ep], views[ep]
         fields = set(wanted.get(ep) or ())
         mark = view.writable and view.observed and unmarked(flow, lid, c)
-        if not fields and not mark:
+        done = ep in occurrence
+        if not fields and not mark and not done:
             continue
         values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
-        parts = (flow, lid, ep, "update", c.version, sorted(values.items()))
+        parts = (flow, lid, ep, "update", c.version, sorted(values.items()),
+                 *(("occurrence",) if done else ()))
         key = digest(*parts, "mark") if mark else digest(*parts)
         writes.append(Write(WriteKind.UPDATE, ep, key,
                             ref=c.ref, item=new_base, fields=frozenset(fields),
-                            expected_version=c.version, origin=lid if mark else None))
+                            expected_version=c.version, origin=lid if mark else None,
+                            occurrence_done=done))
     return writes
 
 

@@ -77,7 +77,7 @@ def endpoint_views(
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
             observed=observed[name], first_sync=first_sync[name],
             represent=adapters[name].represent,
-            timestamp_precision=caps.timestamp_precision))
+            timestamp_precision=caps.timestamp_precision, series=caps.series))
     return tuple(views)
 
 

@@ -335,7 +335,8 @@ class Executor:
         self._journal((link_id, w) for link_id, _, w in items)
         ops = [WriteOp(kind=send.kind, idempotency_key=send.key, item=send.item, ref=send.ref,
                        fields=send.fields, expected_version=send.expected_version,
-                       origin=send.origin) for _, send, _ in items]
+                       origin=send.origin, occurrence_done=send.occurrence_done)
+               for _, send, _ in items]
         try:
             # A retried batch is safe: every op carries its idempotency key.
             results = self.call(endpoint, lambda: adapter.write_batch(ops))

@@ -123,6 +123,9 @@ def test_a_recurring_task_done_elsewhere_is_completed_for_good(
 
 def test_a_round_does_not_reopen_a_recurring_item_completed_elsewhere(
         sandbox: TodoistSandbox) -> None:
+    """Issue 15 (policy ``roll``, the default): one occurrence done elsewhere is Todoist's
+    ``item_close`` plus the hub's next date; the completion is never reverted, and the next
+    round is quiet."""
     mem = MemoryService(name="mem")
     adapters = {"mem": MemoryAdapter(mem, name="mem"), "todoist": build(sandbox.emu)}
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
@@ -132,11 +135,33 @@ def test_a_round_does_not_reopen_a_recurring_item_completed_elsewhere(
                                recurrence="FREQ=DAILY"))
     assert run_flow("f", cfg, adapters, store).counts["create"] == 1
     mem.user_edit(ref, status={"kind": "done"})
-    assert run_flow("f", cfg, adapters, store).counts["update"] == 1
+    report = run_flow("f", cfg, adapters, store)
+    assert report.counts["update"] == 2  # both copies move to the next occurrence
     (task,) = sandbox.emu.items.values()
-    assert task["checked"] and task["due"]["date"] == "2026-12-01"
+    assert not task["checked"] and task["due"]["date"] == "2026-12-02"
+    assert task["due"]["is_recurring"]
     quiet = run_flow("f", cfg, adapters, store)
     assert quiet.counts["writes"] == 0
+    assert mem.live()[ref].status.kind is StatusKind.OPEN
+    assert mem.live()[ref].due == DateOnly(date=dt.date(2026, 12, 2))
+
+
+def test_the_last_occurrence_done_completes_the_task_for_good(
+        sandbox: TodoistSandbox) -> None:
+    """No occurrence left (COUNT used up): ``item_complete``, never ``item_close``."""
+    mem = MemoryService(name="mem")
+    adapters = {"mem": MemoryAdapter(mem, name="mem"), "todoist": build(sandbox.emu)}
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
+                     mass_change_limit=1.0)
+    store = MemStore()
+    ref = mem.user_create(Item(title="twice", due=DateOnly(date=dt.date(2026, 12, 1)),
+                               recurrence="FREQ=DAILY;COUNT=1"))
+    run_flow("f", cfg, adapters, store)
+    mem.user_edit(ref, status={"kind": "done"})
+    run_flow("f", cfg, adapters, store)
+    (task,) = sandbox.emu.items.values()
+    assert task["checked"] and task["due"]["date"] == "2026-12-01"
+    assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
     assert mem.live()[ref].status.kind is StatusKind.DONE
 
 

@@ -1,0 +1,137 @@
+"""Occurrences of a recurring item: what "one occurrence done" moves it to. Pure.
+
+The canonical item holds its rule (RFC 5545 RRULE text) and its *current* occurrence (its
+``due``, or its span's start). Completing that occurrence moves the item to the rule's next
+occurrence after it, computed with python-dateutil's ``rrule`` in the item's wall-clock time
+(a 9:00 task stays at 9:00 across a DST change). A ``COUNT`` counts what is left: the rolled
+item's rule has one occurrence fewer, so ``COUNT=3`` ends after the third completion; an
+``UNTIL`` ends the series when no occurrence is left before it. ``None`` from :func:`roll`:
+no occurrence is left, the item is done for good.
+
+A series endpoint (a calendar, whose event *is* the series from its first occurrence, its
+``DTSTART``) holds a rolled item as it was: :func:`continues` tells whether a copy's rule and
+start still describe the canonical rule and occurrence (the canonical occurrence is one of
+the copy's, and what is left of the copy's series from there is the canonical series), so a
+roll never moves the series' start and past occurrences stay on the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from typing import Any, NamedTuple, cast
+
+from dateutil import rrule as _rrule
+
+from hub.model import DateOnly, FloatingDateTime, Span, ZonedDateTime
+
+Moment = DateOnly | FloatingDateTime | ZonedDateTime
+#: occurrences compared when telling whether two series are the same from a point on
+COMPARE = 24
+_COUNT_RE = re.compile(r"(^|;)COUNT=(\d+)")
+
+
+class Rolled(NamedTuple):
+    """The item after its current occurrence was done."""
+
+    at: Moment  # the next occurrence
+    rule: str  # the rule from there (``COUNT`` lowered by the occurrences done)
+
+
+def wall(m: Moment) -> dt.datetime:
+    """``m`` as the naive wall-clock time its rule repeats in."""
+    if isinstance(m, DateOnly):
+        return dt.datetime.combine(m.date, dt.time())
+    if isinstance(m, ZonedDateTime):
+        return m.local().replace(tzinfo=None)
+    return m.at
+
+
+def moment_like(m: Moment, at: dt.datetime) -> Moment:
+    """Wall-clock ``at`` as a moment of ``m``'s kind (and zone)."""
+    if isinstance(m, DateOnly):
+        return DateOnly(date=at.date())
+    if isinstance(m, ZonedDateTime):
+        from zoneinfo import ZoneInfo
+
+        return ZonedDateTime(at=at.replace(tzinfo=ZoneInfo(m.tz)).astimezone(dt.UTC), tz=m.tz)
+    return FloatingDateTime(at=at)
+
+
+def _naive_until(rule: str, start: Moment) -> str:
+    """dateutil refuses an aware ``UNTIL`` with a naive start: a UTC ``UNTIL`` is turned into
+    the start's wall-clock time first (a date ``UNTIL`` takes in its whole day)."""
+    m = re.search(r"UNTIL=(\d{8})(T(\d{6})Z?)?", rule)
+    if m is None:
+        return rule
+    day = dt.datetime.strptime(m.group(1), "%Y%m%d")
+    if m.group(3) is None:
+        until = day.replace(hour=23, minute=59, second=59)
+    else:
+        until = dt.datetime.strptime(m.group(1) + m.group(3), "%Y%m%d%H%M%S")
+        if m.group(0).endswith("Z") and isinstance(start, ZonedDateTime):
+            until = until.replace(tzinfo=dt.UTC).astimezone(
+                start.local().tzinfo).replace(tzinfo=None)
+    return rule.replace(m.group(0), "UNTIL=" + until.strftime("%Y%m%dT%H%M%S"))
+
+
+def series(rule: str, start: Moment) -> Any:
+    """The rule's occurrences from ``start`` (wall-clock, naive), as a dateutil rrule."""
+    return _rrule.rrulestr(_naive_until(rule, start), dtstart=wall(start), cache=False)
+
+
+def upcoming(rule: str, start: Moment, n: int = COMPARE) -> list[dt.datetime]:
+    """The first ``n`` occurrences of the rule from ``start``."""
+    return list(itertools.islice(iter(series(rule, start)), n))
+
+
+def roll(rule: str, current: Moment) -> Rolled | None:
+    """The next occurrence after ``current`` and the rule from there; ``None`` when none is
+    left (``COUNT`` exhausted, ``UNTIL`` passed)."""
+    s = series(rule, current)
+    here = wall(current)
+    after = cast("dt.datetime | None", s.after(here, inc=False))
+    if after is None:
+        return None
+    m = _COUNT_RE.search(rule)
+    if m is not None:
+        done = 1 if s.after(here, inc=True) == here else 0
+        rule = _COUNT_RE.sub(f"{m.group(1)}COUNT={int(m.group(2)) - done}", rule, count=1)
+    return Rolled(moment_like(current, after), rule)
+
+
+def shift_span(span: Span, to: Moment) -> Span:
+    """``span`` moved to start at ``to``, its length kept."""
+    delta = wall(to) - wall(span.start)
+    end = span.end
+    return Span(start=to, end=moment_like(end, wall(end) + delta))
+
+
+def continues(rule: str | None, start: Moment | None, wanted_rule: str | None,
+              wanted_at: Moment | None) -> bool:
+    """Whether a series (``rule`` from ``start``) holds the canonical recurring item
+    (``wanted_rule`` at its current occurrence ``wanted_at``): ``wanted_at`` is one of its
+    occurrences and its occurrences from there are the canonical rule's."""
+    if rule is None or start is None or wanted_at is None or wanted_rule is None:
+        return False
+    if type(start) is not type(wanted_at) or wall(wanted_at) < wall(start):
+        return False
+    try:
+        mine = series(rule, start)
+        here = wall(wanted_at)
+        if mine.after(here, inc=True) != here:
+            return False
+        tail = list(itertools.islice(mine.xafter(here, count=COMPARE, inc=True), COMPARE))
+        return tail == upcoming(wanted_rule, wanted_at)
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def readable(rule: str, start: Moment) -> bool:
+    """Whether dateutil reads the rule from that start."""
+    try:
+        upcoming(rule, start, 1)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True

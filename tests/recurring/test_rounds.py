@@ -1,0 +1,151 @@
+"""Issue 15: completing one occurrence of a recurring item, over the four emulators with
+real rounds (``synchub sync`` in-process, the sandbox's adapters and servers).
+
+A daily item is created in Todoist (its recurrence reaches the calendar as a series); one
+occurrence is completed in Jira, Notion or Todoist; the rounds that follow must never
+reopen or revert that completion, every task copy moves to the next occurrence (``roll``)
+or the done copy stays done beside a new one (``spawn``), and the calendar series keeps its
+start (DTSTART), so past occurrences stay on the calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.cli import sandbox as sbx
+from hub.cli.main import app
+from hub.model import DateOnly, Item, Status, StatusKind
+
+runner = CliRunner()
+TODAY = dt.date.today()
+START = TODAY - dt.timedelta(days=2)
+
+
+@pytest.fixture
+def boxes() -> Iterator[dict[str, Any]]:
+    started = sbx.start()
+    yield started
+    for b in started.values():
+        b.stop()
+
+
+def configure(boxes: dict[str, Any], tmp_path: Path, policy: str | None = None) -> Path:
+    path = sbx.config(boxes, tmp_path)
+    data = sbx.read_config(path)
+    if policy is not None:
+        data["flows"]["sandbox"]["recurring"] = {"on_complete": policy}
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    return path
+
+
+def sync(path: Path) -> str:
+    result = runner.invoke(app, ["sync", "--config", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def one(box: Any, title: str) -> tuple[str, Item]:
+    found = [(r, i) for r, i in box.items().items() if i.title == title]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def open_ones(box: Any, title: str) -> list[Item]:
+    return [i for i in box.items().values()
+            if i.title == title and not i.status.kind.closed]
+
+
+def seeded(boxes: dict[str, Any], path: Path) -> None:
+    boxes["todoist"].user_create(Item(title="Water plants", recurrence="FREQ=DAILY",
+                                      due=DateOnly(date=START)))
+    sync(path)
+    sync(path)
+    for n in ("jira", "notion", "gcal"):
+        _, item = one(boxes[n], "Water plants")
+        assert item.due == DateOnly(date=START), n
+    assert one(boxes["gcal"], "Water plants")[1].recurrence == "FREQ=DAILY"
+
+
+def series_start(box: Any) -> Any:
+    (ev,) = [e for cal in box.emu.events.values() for e in cal.values()
+             if e.get("summary") == "Water plants" and e.get("status") != "cancelled"]
+    return ev["start"], ev.get("recurrence")
+
+
+@pytest.mark.parametrize("where", ["jira", "notion", "todoist"])
+def test_roll_an_occurrence_completed_anywhere_stays_completed(
+        boxes: dict[str, Any], tmp_path: Path, where: str) -> None:
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    before = series_start(boxes["gcal"])
+    ref, _ = one(boxes[where], "Water plants")
+    boxes[where].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(3):  # never reverted or reopened, whatever the rounds that follow
+        sync(path)
+    nxt = DateOnly(date=START + dt.timedelta(days=1))
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Water plants")
+        assert item.status.kind is StatusKind.OPEN, n
+        assert item.due == nxt, n
+    assert one(boxes["todoist"], "Water plants")[1].recurrence == "FREQ=DAILY"
+    assert series_start(boxes["gcal"]) == before  # DTSTART kept: past occurrences stay
+    out = sync(path)
+    assert "writes 0," in out, out  # a quiet round
+
+
+def test_roll_twice_moves_two_occurrences_on(boxes: dict[str, Any], tmp_path: Path) -> None:
+    path = configure(boxes, tmp_path, "roll")
+    seeded(boxes, path)
+    for where in ("jira", "notion"):
+        ref, _ = one(boxes[where], "Water plants")
+        boxes[where].user_edit(ref, status=Status(kind=StatusKind.DONE))
+        sync(path)
+        sync(path)
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Water plants")
+        assert (item.status.kind, item.due) == (
+            StatusKind.OPEN, DateOnly(date=START + dt.timedelta(days=2))), n
+
+
+def test_spawn_keeps_the_done_copy_and_creates_the_next(boxes: dict[str, Any],
+                                                        tmp_path: Path) -> None:
+    path = configure(boxes, tmp_path, "spawn")
+    seeded(boxes, path)
+    before = series_start(boxes["gcal"])
+    ref, _ = one(boxes["jira"], "Water plants")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(3):
+        sync(path)
+    nxt = DateOnly(date=START + dt.timedelta(days=1))
+    assert boxes["jira"].items()[ref].status.kind is StatusKind.DONE  # stays done
+    for n in ("jira", "notion", "todoist"):
+        (item,) = open_ones(boxes[n], "Water plants")
+        assert item.due == nxt, n
+    assert len(boxes["jira"].items()) == 2  # the done issue and the next occurrence
+    assert len(boxes["notion"].items()) == 1  # not completed there: moved on in place
+    assert len(boxes["todoist"].items()) == 1  # Todoist recurs: one task, moved on
+    assert series_start(boxes["gcal"]) == before
+
+
+def test_count_exhausted_is_done_for_good(boxes: dict[str, Any], tmp_path: Path) -> None:
+    path = configure(boxes, tmp_path)
+    boxes["gcal"].user_create(Item(title="Three times", recurrence="FREQ=DAILY;COUNT=2",
+                                   due=DateOnly(date=START)))
+    sync(path)
+    sync(path)
+    for _ in range(2):
+        ref, _ = one(boxes["jira"], "Three times")
+        boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+        sync(path)
+        sync(path)
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Three times")
+        assert item.status.kind is StatusKind.DONE, n
+        assert item.due == DateOnly(date=START + dt.timedelta(days=1)), n

@@ -1,0 +1,106 @@
+"""Issue 15: the next occurrence synchub computes, checked against python-dateutil's rrule
+over generated rules (daily/weekly/monthly, BYDAY, COUNT, UNTIL) and completions, and the
+planner's roll over the memory services; the config key's validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from dateutil import rrule as du
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub import recurrence
+from hub.config.models import FlowConfig
+from hub.model import DateOnly, FloatingDateTime, Item, StatusKind
+from tests.support.world import World, ts
+
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> str:
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]))
+    parts = [f"FREQ={freq}"]
+    if draw(st.booleans()):
+        parts.append(f"INTERVAL={draw(st.integers(1, 3))}")
+    if freq != "DAILY" and draw(st.booleans()):
+        days = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True))
+        parts.append("BYDAY=" + ",".join(days))
+    end = draw(st.sampled_from(["none", "count", "until"]))
+    if end == "count":
+        parts.append(f"COUNT={draw(st.integers(1, 6))}")
+    elif end == "until":
+        parts.append(f"UNTIL={draw(st.dates(dt.date(2024, 1, 2), dt.date(2024, 6, 1))):%Y%m%d}")
+    return ";".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rules(), st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 31)), st.integers(1, 8),
+       st.booleans())
+def test_each_completion_moves_to_rrules_next_occurrence(rule: str, start: dt.date,
+                                                         completions: int, timed: bool) -> None:
+    first = dt.datetime.combine(start, dt.time(9, 30) if timed else dt.time())
+    # a date UNTIL takes in its whole day (RFC 5545), as synchub and the calendar read it
+    text = rule + ("T235959" if "UNTIL" in rule else "")
+    expected = list(du.rrulestr(text, dtstart=first)[:completions + 1])
+    at: recurrence.Moment = FloatingDateTime(at=first) if timed else DateOnly(date=start)
+    current_rule = rule
+    if not expected or expected[0] != first:
+        return  # the start is no occurrence of the rule: nothing to compare from
+    for n in range(completions):
+        rolled = recurrence.roll(current_rule, at)
+        if n + 1 >= len(expected):
+            assert rolled is None, (rule, n)  # COUNT used up / UNTIL passed: done for good
+            return
+        assert rolled is not None, (rule, n)
+        assert recurrence.wall(rolled.at) == expected[n + 1], (rule, n)
+        at, current_rule = rolled.at, rolled.rule
+        # the calendar's series from the first start still holds the rolled item
+        first_at: recurrence.Moment = FloatingDateTime(at=first) if timed \
+            else DateOnly(date=start)
+        assert recurrence.continues(rule, first_at, current_rule, at)
+
+
+def test_exdate_and_a_moved_start_are_no_longer_the_same_series() -> None:
+    d = DateOnly(date=dt.date(2024, 1, 1))
+    assert not recurrence.continues("FREQ=DAILY", d, "FREQ=WEEKLY",
+                                    DateOnly(date=dt.date(2024, 1, 2)))
+    assert not recurrence.continues("FREQ=WEEKLY", d, "FREQ=WEEKLY",
+                                    DateOnly(date=dt.date(2024, 1, 3)))
+
+
+def test_last_workday_of_the_month_rolls() -> None:
+    rule = "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"
+    rolled = recurrence.roll(rule, DateOnly(date=dt.date(2024, 1, 31)))
+    assert rolled is not None and rolled.at == DateOnly(date=dt.date(2024, 2, 29))
+
+
+@pytest.mark.parametrize("policy", ["roll", "spawn"])
+def test_memory_round_never_reopens_loop(policy: str) -> None:
+    w = World(("a", "b"))
+    cfg = w.cfg.model_copy(update={"recurring": FlowConfig.model_validate(
+        {**w.cfg.model_dump(), "recurring": {"on_complete": policy}}).recurring})
+    w.cfg = cfg
+    ref = w.services["a"].user_create(Item(title="x", recurrence="FREQ=DAILY",
+                                           due=DateOnly(date=dt.date(2024, 1, 1)),
+                                           updated_at=ts(0)))
+    w.sync()
+    w.services["a"].user_edit(ref, status={"kind": StatusKind.DONE}, updated_at=ts(2))
+    w.sync()
+    w.sync()
+    items = [i for n in ("a", "b") for i in w.live(n).values()]
+    assert all(i.status.kind is StatusKind.OPEN and i.due == DateOnly(
+        date=dt.date(2024, 1, 2)) for i in items), items  # both recur: rolled in place
+    w.assert_quiet()
+
+
+def test_unknown_recurring_key_is_refused() -> None:
+    from pydantic import ValidationError
+    base = {"endpoints": {"a": {"connection": "x"}, "b": {"connection": "y"}}}
+    with pytest.raises(ValidationError, match="on_complet"):
+        FlowConfig.model_validate({**base, "recurring": {"on_complet": "roll"}})
+    with pytest.raises(ValidationError):
+        FlowConfig.model_validate({**base, "recurring": {"on_complete": "later"}})
+    assert FlowConfig.model_validate(base).recurring.on_complete.value == "roll"
