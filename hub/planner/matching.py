@@ -226,31 +226,39 @@ def _key_groups(rest: list[tuple[str, RemoteItem]], order: Sequence[str],
     for ep, remote in rest:
         per_key[match_key(remote.item, fields)][ep].append(remote)
     present = {(ep, r.ref) for ep, r in rest}
-    missing: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    unseen: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for (ep, ref), kid in before.items():
         if (ep, ref) not in present:
-            missing[kid].append((ep, ref))
+            unseen[kid].append((ep, ref))
     rank = {ep: i for i, ep in enumerate(order)}
     groups: list[Group] = []
     held: list[Held] = []
     for ep, remote in rest:
         key = match_key(remote.item, fields)
-        bucket, kid = per_key[key], key_id(key)
-        ambiguous = len(bucket) > 1 and any(len(v) > 1 for v in bucket.values())
-        if ambiguous or missing.get(kid):
-            refs = {e: [r.ref for r in rs] for e, rs in bucket.items()}
-            for e, ref in missing.get(kid, []):
-                refs.setdefault(e, []).append(f"{ref} (not read this round)")
-            held.append(hold(ep, remote, refs, kid))
-            continue
-        if len(bucket) == 1 and len(bucket[ep]) > 1:
-            groups.append(Group(None, {ep: remote}))  # shared on one side only: new items
-            continue
-        if ep != min(bucket, key=lambda e: rank.get(e, 99)):
-            continue  # emitted with its group's first endpoint
-        groups.append(Group(None, {e: rs[0] for e, rs in sorted(
-            bucket.items(), key=lambda kv: rank.get(kv[0], 99))}))
+        decided = _decide(ep, remote, per_key[key], key_id(key), unseen.get(key_id(key), []),
+                          rank)
+        if isinstance(decided, Held):
+            held.append(decided)
+        elif decided is not None:
+            groups.append(decided)
     return groups, held
+
+
+def _decide(ep: str, remote: RemoteItem, bucket: dict[str, list[RemoteItem]], kid: str,
+            unseen: list[tuple[str, str]], rank: dict[str, int]) -> Group | Held | None:
+    """What rule 4 makes of one new copy: held, a group (emitted with the group's first
+    endpoint), or nothing (its group is emitted with another member)."""
+    if (len(bucket) > 1 and any(len(v) > 1 for v in bucket.values())) or unseen:
+        refs = {e: [r.ref for r in rs] for e, rs in bucket.items()}
+        for e, ref in unseen:
+            refs.setdefault(e, []).append(f"{ref} (not read this round)")
+        return hold(ep, remote, refs, kid)
+    if len(bucket) == 1 and len(bucket[ep]) > 1:
+        return Group(None, {ep: remote})  # shared on one side only: new items
+    if ep != min(bucket, key=lambda e: rank.get(e, 99)):
+        return None
+    return Group(None, {e: rs[0] for e, rs in sorted(bucket.items(),
+                                                     key=lambda kv: rank.get(kv[0], 99))})
 
 
 def hold(endpoint: str, remote: RemoteItem, refs: dict[str, list[str]], kid: str) -> Held:
