@@ -2,6 +2,8 @@
 
 Which property holds which field is resolved and checked on first use
 (:mod:`adapters.notion.schema`); values are converted by :mod:`adapters.notion.props`.
+``parent`` is synced where the data source has Notion's Sub-items (a relation to itself):
+the parent's page id, read and written like any other property.
 
 Reading: each round lists the pages edited on or after the window start, oldest first, and
 drops those it has already seen, comparing versions (``last_edited_time`` has minute precision,
@@ -88,6 +90,8 @@ class NotionAdapter(AdapterBase):
         #: page id -> its title/text properties as last read, where they hold mentions,
         #: equations or colours: an update merges into them (richtext.merge)
         self._special: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        #: properties a version leaves out: the sub-items synced with the parent relation
+        self._unversioned: frozenset[str] = frozenset()
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -132,8 +136,10 @@ class NotionAdapter(AdapterBase):
         return f"database {self.database_id}: {fields}"
 
     def _resolve(self) -> None:
-        self._source_id, props = schema.resolve(self.client, self.ctx, self.database_id,
-                                                self.data_source_name)
+        resolved = schema.resolve(self.client, self.ctx, self.database_id,
+                                  self.data_source_name)
+        self._source_id, props = resolved.source_id, resolved.props
+        self._unversioned = resolved.unversioned
         self._map = PropertyMap(props, self.ctx, self._users)
         self._caps = self._capabilities(frozenset(props))
 
@@ -158,11 +164,15 @@ class NotionAdapter(AdapterBase):
         return self.map.represent(field, value)
 
     @staticmethod
-    def _version(page: dict[str, Any], body: str | None) -> str:
+    def _version(page: dict[str, Any], body: str | None,
+                 unversioned: frozenset[str] = frozenset()) -> str:
         """A hash of what synchub reads from the page: its properties and, in body mode, the
         body (an edit there changes no property, and two edits in one minute share a
-        ``last_edited_time``, so neither alone tells every edit apart)."""
-        blob = json.dumps([page["properties"], body], sort_keys=True, default=str)
+        ``last_edited_time``, so neither alone tells every edit apart). ``unversioned``: the
+        properties left out, the sub-items, which change when a child moves (and with them
+        the parent's ``last_edited_time``) while nothing synchub reads has."""
+        props = {n: v for n, v in page["properties"].items() if n not in unversioned}
+        blob = json.dumps([props, body], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def _body(self, page: dict[str, Any], body: str | bool | None = False) -> str | None:
@@ -185,7 +195,7 @@ class NotionAdapter(AdapterBase):
         else:
             self._special.pop(page["id"], None)
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
-                          version=self._version(page, body))
+                          version=self._version(page, body, self._unversioned))
 
     def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
         """One page as read; one no converter accepts is ValidationRejected (get)."""

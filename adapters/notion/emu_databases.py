@@ -18,7 +18,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Response
-from adapters.notion import emu_blocks, emu_pages, emu_schema
+from adapters.notion import emu_blocks, emu_pages, emu_relations, emu_schema
 from adapters.notion.emu_errors import NotionError, boolean, not_found, obj, uuid_of
 from adapters.notion.emu_values import file_object, title_of
 
@@ -72,25 +72,31 @@ def new_data_source(emu: NotionEmulator, db: str, title: Any, properties: Any,
 def _data_source(emu: NotionEmulator, database: dict[str, Any], title: Any, properties: Any,
                  icon: Any = None) -> dict[str, Any]:
     """A data source of ``database`` as stored, not stored yet; it needs one title
-    property."""
+    property. The synced properties its two-way relations add to other data sources wait in
+    ``_others`` until it is stored (:func:`_add_source`)."""
     schema, _ = emu_schema.draft({}, properties)
     if sum(1 for spec in schema.values() if spec["type"] == "title") != 1:
         raise _bad("a data source needs exactly one title property.")
+    ds = str(uuid.uuid4())
+    others = emu_relations.Settling(emu, ds, {}, schema, database=database["id"]).settle()
     now = emu.minute()
     return {
-        "object": "data_source", "id": str(uuid.uuid4()), "cover": None,
+        "object": "data_source", "id": ds, "cover": None,
         "icon": file_object(icon), "created_time": now, "created_by": _user(emu),
         "last_edited_by": _user(emu), "last_edited_time": now,
         "title": emu.rich(title, "body.title"), "description": [],
         "is_inline": database["is_inline"], "properties": schema,
         "parent": {"type": "database_id", "database_id": database["id"]},
         "database_parent": database["parent"], "url": database["url"], "public_url": None,
-        "in_trash": False, "archived": False}
+        "in_trash": False, "archived": False, "_others": others}
 
 
 def _add_source(emu: NotionEmulator, database: dict[str, Any], source: dict[str, Any]) -> str:
+    others = source.pop("_others", {})
     emu.sources[source["id"]] = source
     database["data_sources"].append({"id": source["id"], "name": title_of(source)})
+    for ds, schema in others.items():
+        emu_schema.commit(emu, ds, schema)
     return str(source["id"])
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion import emu_blocks, emu_values
+from adapters.notion import emu_blocks, emu_relations, emu_values
 from adapters.notion.emu_errors import NotionError, boolean, not_found, uuid_of
-from adapters.notion.emu_values import empty, title_of
+from adapters.notion.emu_values import blank, title_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -95,6 +95,7 @@ def new_page(emu: NotionEmulator, parent: dict[str, Any], properties: Any, *,
     pid = page_id or str(uuid.uuid4())
     schema = schema_of(emu, parent)
     given, draft = emu_values.values(schema, properties, emu.users)
+    emu_relations.check(emu, schema, given, pid, parent.get("data_source_id"))
     page: dict[str, Any] = {
         "object": "page", "id": pid, "created_time": emu.minute(),
         "created_by": {"object": "user", "id": emu.bot},
@@ -102,8 +103,7 @@ def new_page(emu: NotionEmulator, parent: dict[str, Any], properties: Any, *,
         "cover": emu_values.file_object(cover), "icon": emu_values.file_object(icon),
         "parent": parent, "in_trash": False, "archived": False, "is_archived": False,
         "is_locked": False,
-        "properties": {name: {"id": spec["id"], "type": spec["type"],
-                              spec["type"]: empty(spec)} for name, spec in schema.items()},
+        "properties": {name: blank(spec) for name, spec in schema.items()},
         "url": f"https://www.notion.so/{pid.replace('-', '')}", "public_url": None}
     page["properties"].update(given)
     blocks, below = emu_blocks.build(emu, pid, True, children)
@@ -112,6 +112,7 @@ def new_page(emu: NotionEmulator, parent: dict[str, Any], properties: Any, *,
     emu.pages[pid] = page
     emu.children[pid] = blocks
     emu.children.update(below)
+    emu_relations.sync(emu, page, schema, {})
     return page
 
 
@@ -126,10 +127,13 @@ def update(emu: NotionEmulator, pid: str, body: dict[str, Any]) -> dict[str, Any
         raise emu_blocks.archived()
     schema = schema_of(emu, page["parent"])
     given, draft = emu_values.values(schema, body.get("properties"), emu.users)
+    emu_relations.check(emu, schema, given, pid, page["parent"].get("data_source_id"))
     files: dict[str, Any] = {key: emu_values.file_object(body[key]) for key in ("icon", "cover")
                              if key in body}
     emu_values.commit_options(schema, draft)
+    before = {name: dict(v) for name, v in page["properties"].items()}
     page["properties"].update(given)
+    emu_relations.sync(emu, page, schema, before)
     page.update(files)
     if flags:
         page["in_trash"] = page["archived"] = flags[-1]
@@ -161,12 +165,15 @@ def move(emu: NotionEmulator, page_id: str, body: dict[str, Any]) -> dict[str, A
     schema = schema_of(emu, parent)
     values: dict[str, Any] = {}
     for name, spec in schema.items():
-        values[name] = {"id": spec["id"], "type": spec["type"],
-                        spec["type"]: empty(spec)}
+        values[name] = blank(spec)
         if spec["type"] == "title" and title is not None:
             values[name]["title"] = title["title"]
     emu_blocks.unlink(emu, page["parent"], page_id)
     emu_blocks.link(emu, parent, page_id, "child_page")
+    gone = {n: {**v, "relation": []} for n, v in page["properties"].items()
+            if v["type"] == "relation"}  # its relations end: the synced sides follow
+    emu_relations.sync(emu, {**page, "properties": gone}, schema_of(emu, page["parent"]),
+                       page["properties"])
     page["parent"], page["properties"] = parent, values
     emu.touch(page)
     return page

@@ -6,7 +6,8 @@ Filters: ``and``/``or`` (nested), ``timestamp`` filters on ``created_time`` and
 ``last_edited_time``, and property filters by name or id with the conditions of the
 property's type: text (title, rich_text, url, email, phone_number) ``equals``,
 ``does_not_equal``, ``contains``, ``does_not_contain``, ``starts_with``, ``ends_with``; number
-comparisons; checkbox; select and status; multi_select and people ``contains``; dates
+comparisons; checkbox; select and status; multi_select, people and relation ``contains``
+(a relation's by page id); dates
 ``equals``/``before``/``after``/``on_or_before``/``on_or_after`` and the relative
 ``past_week``, ``past_month``, ``past_year``, ``this_week``, ``next_week``, ``next_month``,
 ``next_year`` (on the emulator's clock; a month is 30 days, a year 365, weeks start on Sunday);
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.notion import emu_blocks
 from adapters.notion.emu_dates import moment
-from adapters.notion.emu_errors import NotionError, not_found
+from adapters.notion.emu_errors import NotionError, not_found, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -42,6 +43,7 @@ OPS = {**dict.fromkeys(TEXT, TEXT_OPS), "number": NUMBER_OPS,
        "status": {"equals", "does_not_equal", "is_empty", "is_not_empty"},
        "multi_select": {"contains", "does_not_contain", "is_empty", "is_not_empty"},
        "people": {"contains", "does_not_contain", "is_empty", "is_not_empty"},
+       "relation": {"contains", "does_not_contain", "is_empty", "is_not_empty"},
        "date": DATE_OPS}
 RELATIVE = {"past_week": (-7, 0), "past_month": (-30, 0), "past_year": (-365, 0),
             "next_week": (0, 7), "next_month": (0, 30), "next_year": (0, 365)}
@@ -135,8 +137,10 @@ class Matcher:
             value = value["name"] if value else None
         elif kind == "multi_select":
             value = [o["name"] for o in value or []]
-        elif kind == "people":
+        elif kind in ("people", "relation"):
             value = [p["id"] for p in value or []]
+        if kind == "relation" and op in ("contains", "does_not_contain"):
+            arg = uuid_of(f"body.filter.relation.{op}", str(arg))
         if op in ("is_empty", "is_not_empty"):
             return (value in (None, "", [])) == (op == "is_empty")
         if op == "equals":

@@ -8,8 +8,9 @@ change its type or configuration: the id stays) or both (rename and change). A n
 needs a type. Pages always have every property: a new one empty, a dropped one gone, one whose
 type changed emptied (Notion converts values where it can; no client of the emulator relies on
 that). A data source has exactly one title property: it cannot be dropped or given another
-type, and no second one can be added. The whole request is checked (on a copy of the schema)
-before the data source or any page changes: a 400 changes nothing.
+type, and no second one can be added. Relation properties, and the synced property Notion
+adds for a two-way one, are :mod:`adapters.notion.emu_relations`. The whole request is checked
+(on a copy of the schema) before the data source or any page changes: a 400 changes nothing.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ import copy
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion import emu_values
+from adapters.notion import emu_relations, emu_values
 from adapters.notion.emu_errors import array, bad, invalid, obj, shown
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
 
 VALUE_TYPES = ("title", "rich_text", "select", "status", "multi_select", "date", "people",
-               "checkbox", "url", "number")
+               "checkbox", "url", "number", "relation")
 
 #: a status property's three groups, as Notion names and colours them
 GROUPS = (("To-do", "gray"), ("In progress", "blue"), ("Complete", "green"))
@@ -180,16 +181,36 @@ def _name(schema: Schema, key: str, spec: dict[str, Any], old: str | None) -> st
 
 def update(emu: NotionEmulator, ds: str, props: Any) -> None:
     """Change the data source's properties and every page's values with them, once the
-    whole request is known to be valid (:func:`draft`)."""
+    whole request is known to be valid (:func:`draft`; relations and the synced properties of
+    two-way ones, in this or the related data sources: :mod:`adapters.notion.emu_relations`)."""
     schema: Schema = emu.sources[ds]["properties"]
     new, renames = draft(schema, props)
-    pages = [p for p in emu.pages.values() if p["parent"].get("data_source_id") == ds]
+    settling = emu_relations.Settling(emu, ds, schema, new)
+    others = settling.settle()
+    pages = pages_of(emu, ds)
     schema.clear()
     schema.update(new)
     for old, name in renames:
         for page in pages:
             _rekey(page["properties"], old, name)
     _fill(schema, pages)
+    for other, changed in others.items():
+        commit(emu, other, changed)
+    for name in settling.paired:
+        emu_relations.backfill(emu, ds, name)
+
+
+def pages_of(emu: NotionEmulator, ds: str) -> list[dict[str, Any]]:
+    return [p for p in emu.pages.values() if p["parent"].get("data_source_id") == ds]
+
+
+def commit(emu: NotionEmulator, ds: str, new: Schema) -> None:
+    """Another data source's properties as a change elsewhere left them (the synced property
+    of a two-way relation added or made one-way): its pages follow."""
+    schema: Schema = emu.sources[ds]["properties"]
+    schema.clear()
+    schema.update(new)
+    _fill(schema, pages_of(emu, ds))
 
 
 def _fill(schema: Schema, pages: list[dict[str, Any]]) -> None:
@@ -202,5 +223,4 @@ def _fill(schema: Schema, pages: list[dict[str, Any]]) -> None:
         for name, spec in schema.items():
             value = values.get(name, {})
             if (value.get("id"), value.get("type")) != (spec["id"], spec["type"]):
-                values[name] = {"id": spec["id"], "type": spec["type"],
-                                spec["type"]: emu_values.empty(spec)}
+                values[name] = emu_values.blank(spec)

@@ -3,7 +3,8 @@ stores and answers with. Each value is checked against its property's type as No
 (a number is a number, a title an array of rich text, a date an ISO 8601 one...); a status or
 select option must exist (selects and multi-selects add unknown options, as Notion does, into
 a copy of the schema the caller commits once the whole request is valid); people must be known
-users. A page's ``icon`` and ``cover`` are here too.
+users; relations are checked by :mod:`adapters.notion.emu_relations`. A page's ``icon`` and
+``cover`` are here too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from adapters.notion import emu_relations
 from adapters.notion.emu_dates import date
 from adapters.notion.emu_errors import array, bad, boolean, invalid, obj, shown
 from adapters.notion.emu_richtext import rich
@@ -60,8 +62,22 @@ def empty(schema: dict[str, Any]) -> Any:
     kind = schema["type"]
     if kind == "status":
         return next(iter(schema["status"]["options"]), None)
-    return {"title": [], "rich_text": [], "multi_select": [], "people": [],
+    return {"title": [], "rich_text": [], "multi_select": [], "people": [], "relation": [],
             "checkbox": False}.get(kind)
+
+
+def blank(spec: dict[str, Any]) -> dict[str, Any]:
+    """A property's whole value on a page that never set it (:func:`empty`); a relation's
+    carries ``has_more``, as Notion's does."""
+    return _value(spec, empty(spec))
+
+
+def _value(spec: dict[str, Any], stored: Any) -> dict[str, Any]:
+    kind = spec["type"]
+    out = {"id": spec["id"], "type": kind, kind: stored}
+    if kind == "relation":
+        out["has_more"] = False  # all of it is stored; answers show part (emu_relations)
+    return out
 
 
 def values(schema: Schema, given: Any, users: Users) -> tuple[dict[str, Any], Schema]:
@@ -99,7 +115,7 @@ def value(spec: dict[str, Any], name: str, given: Any, users: Users) -> dict[str
         elif any(k in KINDS for k in given):
             raise invalid(f"{name} is expected to be {kind}.")
     read = READERS.get(kind, _as_is)
-    return {"id": spec["id"], "type": kind, kind: read(spec, name, raw, users)}
+    return _value(spec, read(spec, name, raw, users))
 
 
 #: a type's check of a value given for property ``name`` (its spec) -> the value stored
@@ -181,6 +197,10 @@ def _url(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
     return raw or None
 
 
+def _relation(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
+    return emu_relations.read(raw, _where(spec, name))
+
+
 def _checkbox(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
     return boolean(raw, _where(spec, name))
 
@@ -188,4 +208,4 @@ def _checkbox(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
 READERS: dict[str, Reader] = {
     "title": _rich, "rich_text": _rich, "select": _choice, "status": _choice,
     "multi_select": _choices, "people": _people, "date": _date, "number": _number,
-    "url": _url, "checkbox": _checkbox}
+    "url": _url, "checkbox": _checkbox, "relation": _relation}

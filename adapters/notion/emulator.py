@@ -3,7 +3,8 @@
 Serves databases (create with their first data source, retrieve, update; a database's id
 under ``/v1/blocks`` is its ``child_database`` block) and data sources (create, retrieve,
 update: properties, whose changes reach every page, title, icon, trash; no templates) in
-:mod:`adapters.notion.emu_databases`, ``/v1/data_sources/{id}/query``
+:mod:`adapters.notion.emu_databases`, relation properties (one-way and two-way, Sub-items
+among them) in :mod:`adapters.notion.emu_relations`, ``/v1/data_sources/{id}/query``
 (:mod:`adapters.notion.emu_query`: filters, sorts, ``start_cursor``/``has_more``,
 ``page_size`` <= 100, ``in_trash``), pages under a data source, a page or the workspace (create,
 retrieve, update, ``in_trash``, move: :mod:`adapters.notion.emu_pages`),
@@ -46,6 +47,7 @@ from adapters.notion import (
     emu_databases,
     emu_pages,
     emu_query,
+    emu_relations,
     emu_richtext,
     emu_schema,
     emu_seed,
@@ -123,6 +125,13 @@ class NotionEmulator(Emulator):
             return emu_databases.new_database(
                 self, [text(title)], {"Name": {"type": "title", "title": {}}} | properties)
 
+    def enable_sub_items(self, ds: str) -> None:
+        """Sub-items on, as in Notion's app (a database's **•••** > *Sub-items*): the
+        self-relation pair "Parent item" (two-way, synced with "Sub-item") in ``ds``."""
+        self._set_properties(ds, {"Parent item": {"relation": {
+            "data_source_id": ds, "type": "dual_property",
+            "dual_property": {"synced_property_name": "Sub-item"}}}})
+
     def _set_properties(self, ds: str, props: dict[str, Any]) -> None:
         """Add, change, rename or drop properties (:mod:`adapters.notion.emu_schema`)."""
         with self.lock:
@@ -180,7 +189,14 @@ class NotionEmulator(Emulator):
 
     @staticmethod
     def _public(page: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in page.items() if not k.startswith("_")}
+        """A page as answered: without the emulator's own keys, each relation with its first
+        references only (:func:`adapters.notion.emu_relations.shown_value`)."""
+        out = {k: v for k, v in page.items() if not k.startswith("_")}
+        props = out.get("properties") or {}
+        if any(v.get("type") == "relation" for v in props.values()):
+            out["properties"] = {n: emu_relations.shown_value(v) if v.get("type") == "relation"
+                                 else v for n, v in props.items()}
+        return out
 
     # -- HTTP -----------------------------------------------------------------------------------
 

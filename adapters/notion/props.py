@@ -6,6 +6,10 @@ Notion keeps one date per property: ``due`` is its start, ``span`` its start and
 has an end (a one-day all-day span is just a date there, so it reads back as no span).
 :meth:`PropertyMap.represent` says what a value reads back as where Notion is lossy, so the
 planner does not ping-pong a value Notion cannot hold.
+
+``parent`` is a relation of the data source to itself (Notion's Sub-items, "Parent item"):
+read as the first page it relates, written as that one page (or none). Adapters speak of a
+parent by its page id; the hub turns it into a link and back (:mod:`hub.round.parents`).
 """
 
 from __future__ import annotations
@@ -94,6 +98,8 @@ class PropertyMap:
                 values["assignee"] = self.users().get(ids[0]) if ids else None
             elif field == "url":
                 values["url"] = raw
+            elif field == "parent":  # the first page related: the parent's page id
+                values["parent"] = raw[0]["id"] if raw else None
         if "url" not in self.props:  # not synced here: the page's own link, for people
             values["url"] = page.get("url")
         origin = richtext.rich_to_md(props.get(ORIGIN_PROPERTY, {}).get("rich_text"))
@@ -129,4 +135,6 @@ class PropertyMap:
                 out[name] = {"people": [{"id": ids[0]}] if ids else []}
             elif field == "url":
                 out[name] = {"url": item.url}
+            elif field == "parent":  # the parent's page id (the executor's), or no parent
+                out[name] = {"relation": [{"id": item.parent}] if item.parent else []}
         return out

@@ -24,12 +24,16 @@ SCHEMA: dict[str, dict[str, Any]] = {
 
 class NotionSandbox:
     def __init__(self, schema: dict[str, Any] | None = None, users: int = 20,
-                 port: int = 0, timezone: str = "UTC") -> None:
+                 port: int = 0, timezone: str = "UTC", sub_items: bool = False) -> None:
+        """``sub_items``: the database has Notion's Sub-items ("Parent item", synced with
+        "Sub-item"), so its rows sync ``parent``."""
         self.emu = NotionEmulator()
         self.emu.start(port)
         for n in range(users):
             self.emu.add_user(f"User {n}", f"u{n}@example.com")
         self.db, self.ds = self.emu.add_database("Tasks", schema or SCHEMA)
+        if sub_items:
+            self.emu.enable_sub_items(self.ds)
         self.connection: dict[str, Any] = {"token": self.emu.token,
                                            "base_url": self.emu.base_url,
                                            "requests_per_second": 1000}

@@ -6,11 +6,21 @@ title property. A property of the wrong type, or a status value map naming an op
 property lacks, is a :class:`ConfigError` naming the property and its real type (all problems at
 once). Fields without a property are simply not synced here. ``description: body`` keeps the
 description in the page body instead of a property (see :mod:`adapters.notion.body`).
+
+``parent`` goes to a relation of the data source to itself, as Notion's *Sub-items* make one
+("Parent item", synced with "Sub-item"): the one named by the mapping rules (one-way or
+two-way), else one named :data:`PARENT`, else the two-way one whose synced property is named
+as Notion names the sub-items. Any other self-relation ("Blocked by", "Related") is not taken
+for a parent unless named. A data source with none of them does not sync ``parent`` (nothing
+else changes); a named property that is not such a relation is a :class:`ConfigError`. The
+synced property (the sub-items) is not read: it is left out of a page's version
+(:attr:`Resolved.unversioned`), so a child moved under a page or away from it does not make
+that page's version stale.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from adapters.base import EndpointContext
 from adapters.notion.client import SERVICE, NotionClient
@@ -23,14 +33,22 @@ DEFAULTS = {"status": "Status", "due": "Due", "priority": "Priority", "labels": 
 ALLOWED = {"title": {"title"}, "description": {"rich_text"},
            "status": {"status", "select", "checkbox"}, "due": {"date"}, "span": {"date"},
            "priority": {"number", "select"}, "labels": {"multi_select"},
-           "assignee": {"people"}, "url": {"url"}}
+           "assignee": {"people"}, "url": {"url"}, "parent": {"relation"}}
 BODY = ("body", "body")  # the description's "property" when it lives in the page body
+PARENT = "Parent item"  # Notion's name for the parent side of Sub-items
+SUB_ITEMS = ("Sub-item", "Sub-items")  # ... and for the synced side (the children)
+
+
+class Resolved(NamedTuple):
+    source_id: str
+    props: dict[str, tuple[str, str]]  # canonical field -> (property name, property type)
+    unversioned: frozenset[str]  # properties left out of a page's version (the sub-items)
 
 
 def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
-            data_source: str | None) -> tuple[str, dict[str, tuple[str, str]]]:
-    """(data source id, canonical field -> (property name, property type)); two requests,
-    three when the origin property has to be added."""
+            data_source: str | None) -> Resolved:
+    """The data source, which property holds which field and what a version leaves out; two
+    requests, three when the origin property has to be added."""
     db = client.call(lambda: client.sdk.databases.retrieve(database_id=database_id))
     sources = db.get("data_sources") or []
     chosen = [s for s in sources if data_source in (None, s["name"], s["id"])]
@@ -41,10 +59,10 @@ def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
     source_id = str(chosen[0]["id"])
     schema = client.call(lambda: client.sdk.data_sources.retrieve(
         data_source_id=source_id))["properties"]
-    props = check(schema, ctx)
+    props = check(schema, ctx, source_id)
     if ORIGIN_PROPERTY not in schema:
         add_origin_property(client, source_id)
-    return source_id, props
+    return Resolved(source_id, props, synced_of(schema, props))
 
 
 def planned_fields(ctx: EndpointContext) -> frozenset[str]:
@@ -53,21 +71,29 @@ def planned_fields(ctx: EndpointContext) -> frozenset[str]:
     once the schema is read)."""
     targets = dict(DEFAULTS) | dict(ctx.options.get("targets", {})) | dict(
         ctx.options.get("properties", {}))
-    fields = {"title"} | {f for f in targets if ctx.fields is None or f in ctx.fields}
+    fields = {"title", "parent"} | set(targets)
+    fields = {f for f in fields if f == "title" or ctx.fields is None or f in ctx.fields}
     if "due" in fields and "span" not in targets:
         fields.add("span")
     return frozenset(fields)
 
 
-def check(schema: dict[str, Any], ctx: EndpointContext) -> dict[str, tuple[str, str]]:
+def check(schema: dict[str, Any], ctx: EndpointContext, source_id: str | None = None
+          ) -> dict[str, tuple[str, str]]:
+    """Which property holds which field; ``source_id``: the data source's own id, which a
+    relation holding ``parent`` must point to (None: not checked, nor found without a name)."""
     explicit = dict(ctx.options.get("targets", {}))
     targets = dict(DEFAULTS) | explicit | dict(ctx.options.get("properties", {}))
     title = next(n for n, p in schema.items() if p["type"] == "title")
     props: dict[str, tuple[str, str]] = {"title": (title, "title")}
-    problems = []
+    problems: list[str] = []
     wanted = ctx.fields
+    if wanted is None or "parent" in wanted:
+        parent = parent_property(schema, source_id, targets.get("parent"), problems)
+        if parent is not None:
+            props["parent"] = (parent, "relation")
     for field, prop in targets.items():
-        if field == "title" or (wanted is not None and field not in wanted):
+        if field in ("title", "parent") or (wanted is not None and field not in wanted):
             continue
         if field == "description" and prop == "body":
             props["description"] = BODY
@@ -96,6 +122,47 @@ def check(schema: dict[str, Any], ctx: EndpointContext) -> dict[str, tuple[str, 
         raise ConfigError([ConfigProblem(f"Notion endpoint {ctx.name!r}: {p}")
                            for p in problems])
     return props
+
+
+def _self_relation(spec: dict[str, Any], source_id: str | None) -> bool:
+    config = spec.get("relation") or {}
+    return spec.get("type") == "relation" and source_id is not None and \
+        str(config.get("data_source_id")).replace("-", "") == source_id.replace("-", "")
+
+
+def parent_property(schema: dict[str, Any], source_id: str | None, named: str | None,
+                    problems: list[str]) -> str | None:
+    """The property that holds ``parent`` (see the module's docstring), or None; a named one
+    that cannot hold it adds to ``problems``."""
+    if named is not None:
+        spec = schema.get(named)
+        if spec is None:
+            problems.append(f"property {named!r} (for parent) does not exist in the Notion "
+                            "data source")
+        elif spec["type"] != "relation":
+            problems.append(f"property {named!r} is a {spec['type']} property; parent needs "
+                            "one of relation")
+        elif source_id is not None and not _self_relation(spec, source_id):
+            problems.append(f"property {named!r} relates to another data source; parent "
+                            "needs a relation of the data source to itself (turn on "
+                            "Sub-items in Notion)")
+        else:
+            return named
+        return None
+    own = [n for n, p in schema.items() if _self_relation(p, source_id)]
+    if PARENT in own:
+        return PARENT
+    synced = [n for n in own if (schema[n]["relation"].get("dual_property") or {}).get(
+        "synced_property_name") in SUB_ITEMS]
+    return synced[0] if len(synced) == 1 else None
+
+
+def synced_of(schema: dict[str, Any], props: dict[str, tuple[str, str]]) -> frozenset[str]:
+    """The property synced with the one holding ``parent`` (the sub-items), if any."""
+    name = props.get("parent", ("", ""))[0]
+    dual = (schema.get(name, {}).get("relation") or {}).get("dual_property") or {}
+    synced = dual.get("synced_property_name")
+    return frozenset({synced}) if synced in schema and synced != name else frozenset()
 
 
 def add_origin_property(client: NotionClient, source_id: str) -> None:

@@ -9,7 +9,7 @@ so a failure here means the adapter breaks a promise the hub relies on.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import pytest
 
@@ -46,6 +46,16 @@ class Harness(Protocol):
 
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None: ...
+
+
+@runtime_checkable
+class ParentHarness(Harness, Protocol):
+    """A harness whose service holds parents (optional: the suite's parent test runs only
+    for an adapter with ``parent`` among its fields and a harness with ``parent_ref``)."""
+
+    def parent_ref(self, n: int) -> str:
+        """A top-level item to be a parent, as the adapter names it (the same for ``n``)."""
+        ...
 
 
 def _key() -> str:
@@ -268,6 +278,31 @@ class AdapterContract:
         later = a.changes(first.cursor)  # the cursor works: nothing new, nothing gone
         assert [r.ref for r in later.items] == []
         assert dict(later.gone) == {}
+
+    def test_parent_is_written_moved_cleared_and_a_users_move_listed(self, harness: Harness
+                                                                    ) -> None:
+        """An adapter speaks of a parent by its ref (the executor turns link ids into refs
+        and back): a create sets it, an update moves the item under another parent or makes
+        it top-level, and a person's move shows in the next listing."""
+        a = harness.adapter
+        if "parent" not in a.capabilities.fields or not isinstance(harness, ParentHarness):
+            return  # the service holds no parents here, or the harness makes none
+        first, second = harness.parent_ref(1), harness.parent_ref(2)
+        created = a.create(harness.sample(40).evolve(parent=first), origin="link-40",
+                           idempotency_key=_key())
+        got = a.get(created.ref)
+        assert created.item.parent == first and got is not None and got.item.parent == first
+        for parent in (second, None):
+            moved = a.update(created.ref, got.item.evolve(parent=parent),
+                             fields=frozenset({"parent"}), expected_version=got.version,
+                             idempotency_key=_key())
+            got = a.get(created.ref)
+            assert moved.item.parent == parent and got is not None
+            assert got.item.parent == parent and got.version == moved.version
+        cur = a.changes(None).cursor
+        harness.user_edit(created.ref, parent=first)
+        seen = {r.ref: r for r in a.changes(cur).items}
+        assert seen[created.ref].item.parent == first
 
     def test_429_maps_to_rate_limited_with_retry_after(self, harness: Harness) -> None:
         harness.inject(FaultKind.RATE_LIMIT, op="*", count=1, retry_after=7)

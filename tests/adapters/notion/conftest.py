@@ -56,6 +56,27 @@ class NotionHarness(SandboxHarness):
         return {"title": f"Edited {n}", "priority": 1 + n % 4}
 
 
+class NotionSubItemsHarness(NotionHarness):
+    """A database with Notion's Sub-items: every sample is a sub-item of one page, every
+    edit moves it under another (a parent is a page id, as adapters speak of it)."""
+
+    def __init__(self, sandbox: NotionSandbox) -> None:
+        super().__init__(sandbox)
+        self._parents: dict[int, str] = {}
+
+    def parent_ref(self, n: int) -> str:
+        """A top-level page to be a parent (the same one for the same ``n``)."""
+        if n not in self._parents:
+            self._parents[n] = self.user_create(Item(title=f"Parent {n}"))
+        return self._parents[n]
+
+    def sample(self, n: int) -> Item:
+        return super().sample(n).evolve(parent=self.parent_ref(0))
+
+    def edit(self, n: int) -> dict[str, Any]:
+        return super().edit(n) | {"parent": self.parent_ref(1)}
+
+
 @pytest.fixture
 def sandbox() -> Iterator[NotionSandbox]:
     s = NotionSandbox(timezone="Europe/Berlin")
@@ -71,5 +92,19 @@ def emu(sandbox: NotionSandbox) -> NotionEmulator:
 @pytest.fixture
 def harness(sandbox: NotionSandbox) -> Iterator[NotionHarness]:
     h = NotionHarness(sandbox)
+    yield h
+    h.adapter.close()
+
+
+@pytest.fixture
+def sub_items() -> Iterator[NotionSandbox]:
+    s = NotionSandbox(timezone="Europe/Berlin", sub_items=True)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def parents(sub_items: NotionSandbox) -> Iterator[NotionSubItemsHarness]:
+    h = NotionSubItemsHarness(sub_items)
     yield h
     h.adapter.close()

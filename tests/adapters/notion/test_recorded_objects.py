@@ -136,9 +136,10 @@ def test_every_recorded_database_names_data_sources_the_resolver_picks() -> None
     for db in databases:
         first = db["data_sources"][0]
         for named in (None, first["name"], first["id"]):
-            source, props = schema.resolve(Recorded(db), CTX,  # type: ignore[arg-type]
-                                           db["id"], named)
+            source, props, unversioned = schema.resolve(
+                Recorded(db), CTX, db["id"], named)  # type: ignore[arg-type]
             assert (source, props["title"]) == (first["id"], ("Name", "title"))
+            assert "parent" not in props and unversioned == frozenset()  # no relations
         reads_back(db["title"])
     assert len(databases) == COUNTS["database"]
 

@@ -1,6 +1,7 @@
 """Round trips through notion-client and the emulator, for every property type a canonical
 field can be mapped onto: title, rich_text, select, status, multi_select, date, people,
-checkbox, url and number. Whatever is written reads back as ``represent(value)``."""
+checkbox, url, number and relation (``parent``, in a database with Sub-items). Whatever is
+written reads back as ``represent(value)``."""
 
 from __future__ import annotations
 
@@ -89,17 +90,28 @@ LAYOUTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                                       {"value_maps": {"status": STATUS, "priority": PRIORITY}}),
     "checkbox-status": ({"Status": {"checkbox": {}}}, {}),
     "description-in-body": ({}, {"options": {"targets": {"description": "body"}}}),
+    "sub-items": ({}, {}),  # Sub-items turned on: parent is the "Parent item" relation
 }
+SUB_ITEMS = {"sub-items"}
+
+
+Parents = dict[str, list[str | None]]  # layout -> None and pages to be a parent there
 
 
 @pytest.fixture(scope="module")
-def adapters() -> Iterator[dict[str, NotionAdapter]]:
+def layouts() -> Iterator[tuple[dict[str, NotionAdapter], Parents]]:
     sandbox = NotionSandbox(timezone="Europe/Berlin")
-    built = {}
+    built: dict[str, NotionAdapter] = {}
+    parents: Parents = {}
     for name, (changes, ctx) in LAYOUTS.items():
-        db, _ = sandbox.emu.add_database(name, SCHEMA | changes)
+        db, ds = sandbox.emu.add_database(name, SCHEMA | changes)
+        parents[name] = [None]
+        if name in SUB_ITEMS:
+            sandbox.emu.enable_sub_items(ds)
+            parents[name] += [str(sandbox.emu.create_page(ds, {"Name": {"title": [
+                {"text": {"content": f"parent {n}"}}]}})["id"]) for n in range(2)]
         built[name] = build(sandbox.emu, db, **ctx)
-    yield built
+    yield built, parents
     for a in built.values():
         a.close()
     sandbox.stop()
@@ -107,10 +119,17 @@ def adapters() -> Iterator[dict[str, NotionAdapter]]:
 
 @settings(max_examples=examples(60), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(item=items(), layout=st.sampled_from(sorted(LAYOUTS)))
-def test_every_property_type_round_trips(adapters: dict[str, NotionAdapter], item: Item,
-                                         layout: str) -> None:
+@given(item=items(), layout=st.sampled_from(sorted(LAYOUTS)), parent=st.integers(0, 2),
+       moved=st.integers(0, 2))
+def test_every_property_type_round_trips(layouts: tuple[dict[str, NotionAdapter], Parents],
+                                         item: Item, layout: str, parent: int, moved: int
+                                         ) -> None:
+    """``parent``, ``moved``: the item's parent (none or a page) when created and updated,
+    where the layout holds parents."""
+    adapters, parents = layouts
     a = adapters[layout]
+    pages = parents[layout]
+    item = item.evolve(parent=pages[parent % len(pages)])
     if a.map.props["status"][1] == "status" and item.status.kind.value not in \
             STATUS.to_remote:  # a status property cannot be emptied: it keeps its value
         item = item.evolve(status={"kind": "open"})
@@ -120,22 +139,29 @@ def test_every_property_type_round_trips(adapters: dict[str, NotionAdapter], ite
     for f in a.capabilities.fields:
         assert getattr(got.item, f) == a.represent(f, getattr(item, f)), f
     assert created.version == got.version  # what a write answers is what a read says
-    updated = a.update(created.ref, item.evolve(title="changed", url=None, labels=()),
+    later = pages[moved % len(pages)]
+    updated = a.update(created.ref, item.evolve(title="changed", url=None, labels=(),
+                                                parent=later),
                        fields=a.capabilities.fields, expected_version=got.version,
                        idempotency_key="u")
     assert updated.item.labels == () and updated.item.title == "changed"
+    assert updated.item.parent == (later if "parent" in a.capabilities.fields else None)
     again = a.get(created.ref)
     assert again is not None and again.version == updated.version
     if "url" in a.capabilities.fields:
         assert updated.item.url is None
 
 
-def test_every_type_is_mapped(adapters: dict[str, NotionAdapter]) -> None:
-    """Between them the layouts map a field onto each of the ten property types."""
+def test_every_type_is_mapped(layouts: tuple[dict[str, NotionAdapter], Parents]) -> None:
+    """Between them the layouts map a field onto each of the eleven property types; parent
+    only where Sub-items are on."""
+    adapters, _ = layouts
     used = {kind for a in adapters.values() for _, kind in a.map.props.values()} - {"body"}
     assert used == {"title", "rich_text", "select", "status", "multi_select", "date", "people",
-                    "checkbox", "url", "number"}
+                    "checkbox", "url", "number", "relation"}
     assert adapters["status-number-url"].map.props["url"] == ("URL", "url")
+    assert {n for n, a in adapters.items() if "parent" in a.capabilities.fields} == SUB_ITEMS
+    assert adapters["sub-items"].map.props["parent"] == ("Parent item", "relation")
 
 
 def test_url_property_of_the_wrong_type_is_a_config_error() -> None:
