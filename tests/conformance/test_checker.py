@@ -167,3 +167,26 @@ def test_planted():
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*jira GET /rest/api/3/issue/{issueIdOrKey}: response 200:"
                                  " id: type 'string'*"])
+
+
+def test_jira_times_in_jiras_own_form_pass_and_others_fail() -> None:
+    stamp = "2026-12-03T10:00:00.000+0000"
+    comment = {"self": "http://x/rest/api/3/issue/1/comment/1", "id": "1", "created": stamp,
+               "updated": stamp}
+    path = "/rest/api/3/issue/OPS-1/comment/1"
+    assert jira.validate(exchange("jira", "GET", path, answer=comment)) == []
+    wrong = jira.validate(exchange("jira", "GET", path, answer=comment | {"created": "soon"}))
+    assert messages(wrong) == ["response 200: created: format 'date-time'"]
+
+
+def test_jira_a_refusal_is_checked_too() -> None:
+    bad = {"jql": "project = OPS", "maxResults": "many"}
+    html = Exchange("jira", "POST", "/rest/api/3/search/jql", {}, AUTH,
+                    json.dumps(bad).encode(), 400, {"Content-Type": "text/html"},
+                    b"<html>oops</html>")
+    assert messages(jira.validate(html)) == [
+        "response 400: a body that is not JSON (text/html)"]
+    created = exchange("jira", "POST", "/rest/api/3/issue", {"fields": {"summary": "x"}},
+                       201)  # the answer to a create says what was created
+    assert any("MissingData" in m for m in messages(jira.validate(created)))
+    assert check.violations([created]) != []  # no deviation covers it
