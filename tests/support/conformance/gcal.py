@@ -235,26 +235,39 @@ def _error(e: jsonschema.ValidationError) -> str:
 
 
 def _batch_parts(ex: Exchange) -> list[Exchange]:
-    """The batch's requests and their answers, paired by Content-ID."""
-    requests = {cid: raw for cid, raw in _parts(ex.request_headers, ex.request_body)}
-    answers = {cid.removeprefix("response-"): raw
-               for cid, raw in _parts(ex.response_headers, ex.response_body)}
+    """The batch's requests and their answers, paired by Content-ID (in order, where two
+    parts share one). A part the emulator could not have read (a client cut off while
+    sending) is skipped; a request part without an answer is an answer of status 0, which
+    no description allows, since Google answers every part."""
+    answers: dict[str, list[bytes]] = {}
+    for cid, raw in _parts(ex.response_headers, ex.response_body):
+        answers.setdefault(cid.removeprefix("response-"), []).append(raw)
     out = []
-    for cid, raw in requests.items():
-        head, _, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else \
-            raw.partition(b"\n\n")
-        line, *headers = head.decode().splitlines()
-        method, target, _ = line.split(" ", 2)
+    for cid, raw in _parts(ex.request_headers, ex.request_body):
+        request = _http(raw)
+        if request is None:
+            continue
+        (line, headers, body) = request
+        method, target = line.split(" ")[:2]  # _http made sure of two
         url = urlsplit(target)
-        answer = answers.get(cid, b"")
-        ahead, _, abody = answer.partition(b"\r\n\r\n") if b"\r\n\r\n" in answer else \
-            answer.partition(b"\n\n")
-        status_line, *aheaders = ahead.decode().splitlines() or ["HTTP/1.1 0"]
+        answered = _http(answers.get(cid, [b""]).pop(0) if answers.get(cid) else b"")
+        status_line, aheaders, abody = answered or ("HTTP/1.1 0", {}, b"")
+        status = status_line.split()[1] if len(status_line.split()) > 1 else "0"
         out.append(Exchange("gcal", method, unquote(url.path) if "%40" in url.path else url.path,
-                            parse_qs(url.query, keep_blank_values=True), _headers(headers),
-                            body.strip(), int(status_line.split()[1]), _headers(aheaders),
-                            abody.strip()))
+                            parse_qs(url.query, keep_blank_values=True), headers, body,
+                            int(status) if status.isdigit() else 0, aheaders, abody))
     return out
+
+
+def _http(raw: bytes) -> tuple[str, dict[str, str], bytes] | None:
+    """A message of a batch part: its first line, headers and body; None when it is no
+    HTTP message."""
+    head, _, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else \
+        raw.partition(b"\n\n")
+    lines = head.decode("utf-8", "replace").splitlines()
+    if not lines or len(lines[0].split(" ")) < 2:
+        return None
+    return lines[0], _headers(lines[1:]), body.strip()
 
 
 def _parts(headers: dict[str, str], body: bytes) -> list[tuple[str, bytes]]:
