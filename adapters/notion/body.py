@@ -48,15 +48,27 @@ def paragraphs(text: str | None, current: list[dict[str, Any]] | None = None
     lines = text.split("\n")
     old: list[list[dict[str, Any]] | None] = [None] * len(lines)
     have = [b["paragraph"].get("rich_text") or [] for b in current or []]
-    matcher = difflib.SequenceMatcher(None, [_line(b) for b in current or []], [
-        richtext.normalise(line) or "" for line in lines], autojunk=False)
+    before = [_line(b) for b in current or []]
+    after = [richtext.normalise(line) or "" for line in lines]
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag in ("equal", "replace"):  # paired line by line (a replace: as far as it goes)
+        if tag == "equal":
+            for k in range(b1 - b0):
+                old[b0 + k] = have[a0 + k]
+        elif tag == "replace" and (a1 - a0) * (b1 - b0) > 400:  # a rewrite: by position
             for k in range(min(a1 - a0, b1 - b0)):
                 old[b0 + k] = have[a0 + k]
+        elif tag == "replace":  # new lines from the old lines they most resemble
+            pairs = sorted(((difflib.SequenceMatcher(None, before[i], after[j]).ratio(), i, j)
+                            for i in range(a0, a1) for j in range(b0, b1)), reverse=True)
+            used: set[int] = set()
+            for ratio, i, j in pairs:
+                if ratio >= 0.5 and i not in used and old[j] is None:
+                    old[j] = have[i]
+                    used.add(i)
     return [{"object": "block", "type": "paragraph",
-             "paragraph": {"rich_text": richtext.merge(before, line)}}
-            for line, before in zip(lines, old, strict=True)]
+             "paragraph": {"rich_text": richtext.merge(was, line)}}
+            for line, was in zip(lines, old, strict=True)]
 
 
 def written(text: str | None) -> str | None:

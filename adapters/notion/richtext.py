@@ -217,10 +217,30 @@ def _element(text: str, style: Style, extra: dict[str, Any]) -> list[dict[str, A
     return out
 
 
+#: the mentions the API can write, and the keys of each it takes (Notion answers more:
+#: a user's name and avatar, which a write must not carry)
+WRITABLE_MENTIONS = {"user": ("id",), "page": ("id",), "database": ("id",),
+                     "date": ("start", "end", "time_zone")}
+
+
 def _written(p: dict[str, Any]) -> dict[str, Any]:
     """An element as it can be written back: what Notion answers without its read-only keys
-    (``plain_text``, ``href``)."""
-    return {k: v for k, v in p.items() if k not in ("plain_text", "href")}
+    (``plain_text``, ``href``); a mention with only what a write takes. A mention the API
+    cannot make (a link preview, a template mention) is written as its text, linked where it
+    had a link: the closest form."""
+    out = {k: v for k, v in p.items() if k not in ("plain_text", "href")}
+    if p.get("type") != "mention":
+        return out
+    mention = p.get("mention") or {}
+    kind = str(mention.get("type"))
+    keys = WRITABLE_MENTIONS.get(kind)
+    if keys is None or not isinstance(mention.get(kind), dict):
+        link = p.get("href")
+        return {"type": "text", "text": {"content": _plain(p),
+                                         "link": {"url": link} if link else None},
+                "annotations": p.get("annotations") or {}}
+    body = {k: v for k, v in mention[kind].items() if k in keys}
+    return out | {"mention": {"type": kind, kind: body}}
 
 
 def merge(old: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, Any]]:
@@ -240,12 +260,7 @@ def merge(old: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, 
     old_text = "".join(t for t, _ in old_runs)
     new_text = "".join(t for t, _ in new)
     styles = [style for t, style in new for _ in t]
-    source: list[int | None] = [None] * len(new_text)  # new character -> old character
-    matcher = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False)
-    for tag, a0, _, b0, b1 in matcher.get_opcodes():
-        if tag == "equal":
-            for j in range(b0, b1):
-                source[j] = a0 + j - b0
+    source = _sources(old_text, new_text)  # new character -> old character
     out: list[dict[str, Any]] = []
     j = 0
     while j < len(new_text):
@@ -268,6 +283,36 @@ def merge(old: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, 
                                                                        "default")})
         j = k
     return _joined(out)
+
+
+def _tokens(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group()) for m in re.finditer(r"\w+|\s+|[^\w\s]", text)]
+
+
+def _sources(old: str, new: str) -> list[int | None]:
+    """For each character of ``new``, the character of ``old`` it is (None: new text). The
+    texts are compared word by word (words too common to tell apart in a long text, which
+    difflib treats as junk, count as new and take the colour of the text before them), then
+    character by character inside a changed stretch of a few words: a long text costs
+    little, and a word edited in place keeps the rest."""
+    source: list[int | None] = [None] * len(new)
+    a, b = _tokens(old), _tokens(new)
+    words = difflib.SequenceMatcher(None, [t for _, t in a], [t for _, t in b])
+    for tag, a0, a1, b0, b1 in words.get_opcodes():
+        if tag == "equal":
+            for (i, t), (j, _) in zip(a[a0:a1], b[b0:b1], strict=True):
+                for k in range(len(t)):
+                    source[j + k] = i + k
+        elif tag == "replace" and a1 - a0 <= 8 and b1 - b0 <= 8:
+            i0, j0 = a[a0][0], b[b0][0]
+            i1 = a[a1 - 1][0] + len(a[a1 - 1][1])
+            j1 = b[b1 - 1][0] + len(b[b1 - 1][1])
+            chars = difflib.SequenceMatcher(None, old[i0:i1], new[j0:j1], autojunk=False)
+            for op, c0, _, d0, d1 in chars.get_opcodes():
+                if op == "equal":
+                    for k in range(d1 - d0):
+                        source[j0 + d0 + k] = i0 + c0 + k
+    return source
 
 
 def _joined(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -62,3 +62,19 @@ def test_a_body_line_edited_elsewhere_leaves_the_equation_in_the_other_line(
     assert "".join(p["plain_text"] for p in paragraphs[1]["paragraph"]["rich_text"]) == \
         "second, edited"
     a.close()
+
+
+def test_a_line_added_above_an_edited_one_keeps_its_mention() -> None:
+    from adapters.notion.body import paragraphs
+
+    def text(t: str) -> dict[str, Any]:
+        return {"type": "text", "text": {"content": t, "link": None}, "plain_text": t,
+                "annotations": {}}
+
+    mention = {"type": "mention", "mention": {"type": "user", "user": {"id": "u1"}},
+               "plain_text": "@Alice", "annotations": {}}
+    current = [{"paragraph": {"rich_text": [text("Ask "), mention, text(" about it")]}},
+               {"paragraph": {"rich_text": [text("end")]}}]
+    blocks = paragraphs("A new first line\nAsk @Alice about it, today\nend", current)
+    kinds = [[p["type"] for p in b["paragraph"]["rich_text"]] for b in blocks]
+    assert kinds == [["text"], ["text", "mention", "text"], ["text"]]

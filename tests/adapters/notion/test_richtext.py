@@ -144,6 +144,28 @@ EQUATION = {"type": "equation", "equation": {"expression": "E=mc^2"}, "annotatio
             "plain_text": "E=mc^2", "href": None}
 
 
+def _as_written(p: dict) -> dict:  # type: ignore[type-arg]
+    """An element as a write gives it back: without Notion's read-only keys, a mention with
+    only its id (Notion answers more about the user than a write may carry)."""
+    out = {k: v for k, v in p.items() if k not in ("plain_text", "href")}
+    if p["type"] == "mention":
+        out["mention"] = {"type": "user", "user": {"id": p["mention"]["user"]["id"]}}
+    return out
+
+
+def test_a_mention_the_api_cannot_write_is_kept_as_its_linked_text() -> None:
+    preview = {"type": "mention", "mention": {"type": "link_preview", "link_preview": {
+        "url": "https://github.com/o/r/pull/1"}}, "annotations": _ann(),
+        "plain_text": "o/r#1", "href": "https://github.com/o/r/pull/1"}
+    old = [_text("See "), preview, _text(" today", color="red")]
+    md = rich_to_md(old)
+    assert md == "See [o/r#1](https://github.com/o/r/pull/1) today"
+    got = merge(old, md.replace("today", "tomorrow"))
+    assert [p["type"] for p in got if p["type"] != "text"] == []
+    assert any(p["text"]["link"] == {"url": "https://github.com/o/r/pull/1"}
+               and p["text"]["content"] == "o/r#1" for p in got)
+
+
 def _visible(parts: list[dict]) -> str:  # type: ignore[type-arg]
     return "".join(p["plain_text"] for p in _notion_all(parts))
 
@@ -153,14 +175,13 @@ def test_unchanged_text_keeps_mentions_equations_and_colours_exactly() -> None:
     md = rich_to_md(old)
     assert md == "Call @Ana about E=mc^2 today"  # what the other services see
     kept = merge(old, md)
-    assert kept == [{k: v for k, v in p.items() if k not in ("plain_text", "href")}
-                    for p in old]
+    assert kept == [_as_written(p) for p in old]
 
 
 def test_an_edit_elsewhere_keeps_the_mention_and_the_colour_of_the_text_it_replaces() -> None:
     old = [_text("Call "), MENTION, _text(" today", color="red")]
     got = merge(old, "Call @Ana **tomorrow**")
-    assert got[1] == {k: v for k, v in MENTION.items() if k not in ("plain_text", "href")}
+    assert got[1] == _as_written(MENTION)
     assert _visible(got) == "Call @Ana tomorrow"
     tail = [p for p in got if p.get("type") == "text" and "morrow" in p["text"]["content"]]
     assert tail and all(p["annotations"].get("color") == "red" for p in tail)
@@ -194,7 +215,7 @@ def test_merge_writes_the_new_text_and_keeps_every_untouched_element(
     assert rich_to_md(_notion_all(got)) == normalise(md)
     for part in old:  # an element whose text is still there whole, alone, is kept
         if part.get("type") != "text" and md == rich_to_md(old):
-            assert {k: v for k, v in part.items() if k not in ("plain_text", "href")} in got
+            assert _as_written(part) in got
 
 
 def _notion_all(parts: list[dict]) -> list[dict]:  # type: ignore[type-arg]
