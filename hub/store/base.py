@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -58,4 +58,9 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX IF NOT EXISTS runs_by_flow ON runs (flow, id)",
         "CREATE INDEX IF NOT EXISTS journal_settled ON journal (state, created_at)",
     ],
+    # 3: held-back matches (quarantine kind 'ambiguous', hub.planner.matching): a version-2
+    # synchub cannot read such a record, so it must refuse this store rather than crash on it
+    [
+        "CREATE INDEX IF NOT EXISTS quarantine_by_kind ON quarantine (flow, kind)",
+    ],
 ]

@@ -20,7 +20,7 @@ import pytest
 from hub.errors import Busy
 from hub.model import Item
 from hub.store import open_store
-from hub.store.base import LinkState
+from hub.store.base import SCHEMA_VERSION, LinkState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,7 +166,7 @@ def test_processes_migrating_an_empty_state_at_once_all_succeed(store_url: str) 
         t.join()
     assert [r.returncode for r in results] == [0] * 6, [r.stderr[-500:] for r in results]
     s = open_store(store_url)
-    assert s.schema_version() == 2  # type: ignore[attr-defined]
+    assert s.schema_version() == SCHEMA_VERSION  # type: ignore[attr-defined]
     s.close()
 
 
