@@ -106,9 +106,16 @@ def test_gcal_patch_nulls_clear_fields_and_a_batch_is_checked_part_by_part() -> 
 def test_notion_shapes_from_the_recordings() -> None:
     shapes = json.loads(notion.SHAPES.read_text())
     assert "79 cassettes" in shapes["source"] and shapes["kinds"]["page"]["samples"] >= 60
-    page = {k: None for k in shapes["kinds"]["page"]["required"]} | {
+    blank = {"string": "x", "boolean": False, "object": {}, "array": [], "number": 0,
+             "null": None}
+    kind = shapes["kinds"]["page"]
+    page = {k: blank[kind["types"][k][0]] for k in kind["required"]} | {
         "object": "page", "properties": {}, "request_id": "r"}
     assert notion.validate(exchange("notion", "GET", "/v1/pages/abc", answer=page)) == []
+    nulls = notion.validate(exchange("notion", "GET", "/v1/pages/abc",
+                                     answer=page | {"created_time": None}))
+    assert messages(nulls) == ["response 200: (body) (page): created_time is null, "
+                               "recorded string"]
     del page["in_trash"], page["request_id"]
     found = messages(notion.validate(exchange("notion", "GET", "/v1/pages/abc", answer=page)))
     assert "response 200: (body) (page): lacks ['in_trash']" in found

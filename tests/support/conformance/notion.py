@@ -72,7 +72,7 @@ def validate(ex: Exchange) -> list[Violation]:
         body = json.loads(ex.response_body or b"null")
     except ValueError:
         return [Violation("notion", op, f"response {ex.status}: not JSON")]
-    found = shapes.departures(body, kinds, _shapes())
+    found = shapes.departures(body, kinds, _shapes(), strict_null=True)
     if isinstance(body, dict) and "object" in body and "request_id" not in body:
         found.append("(body): lacks request_id (every recorded answer carries one)")
     return [Violation("notion", op, f"response {ex.status}: {m}") for m in found]

@@ -54,7 +54,8 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
     return dict(json.loads(path.read_text())["kinds"])
 
 
-def departures(body: Any, kinds: Kinds, shapes: dict[str, dict[str, Any]]) -> list[str]:
+def departures(body: Any, kinds: Kinds, shapes: dict[str, dict[str, Any]], *,
+               strict_null: bool = False) -> list[str]:
     """Where the body's objects depart from the recorded shapes of their kinds (a kind never
     recorded is not checked: nothing says what it looks like)."""
     out = set()
@@ -69,7 +70,11 @@ def departures(body: Any, kinds: Kinds, shapes: dict[str, dict[str, Any]]) -> li
         if extra:
             out.add(f"{where or '(body)'} ({kind}): has unrecorded {sorted(extra)}")
         for k, v in obj.items():
-            recorded = [t for t in shape["types"].get(k, []) if t != "null"]
+            types = shape["types"].get(k, [])
+            recorded = [t for t in types if t != "null"]
+            if v is None and strict_null and types and "null" not in types:
+                out.add(f"{where or '(body)'} ({kind}): {k} is null, recorded "
+                        f"{'/'.join(recorded)}")
             if v is not None and recorded and json_type(v) not in recorded:
                 out.add(f"{where or '(body)'} ({kind}): {k} is {json_type(v)}, recorded "
                         f"{'/'.join(recorded)}")
