@@ -227,8 +227,8 @@ def _round(
 ) -> RoundReport:
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
                   should_stop=should_stop)
-    q = None if dry_run else Quarantine(flow, store, now)
-    ex.quarantine = q
+    q = Quarantine(flow, store, now, read_only=dry_run)
+    ex.quarantine = None if dry_run else q
     r = _Round(flow, cfg, adapters, store, run_id, ex, q,
                RoundReport(flow=flow, run_id=run_id, status=RoundStatus.OK))
     if not dry_run:

@@ -59,10 +59,14 @@ def write_ref(ref: str | None, link_id: str) -> str:
 class Quarantine:
     """One flow's quarantine for one round, over the store's records."""
 
-    def __init__(self, flow: str, store: Store, now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, flow: str, store: Store, now: Callable[[], dt.datetime], *,
+                 read_only: bool = False) -> None:
+        """``read_only``: a dry run's view (``synchub plan``, ``sync --dry-run``): it reads
+        the set-aside items again as a round would, and stores nothing."""
         self.flow = flow
         self.store = store
         self.now = now
+        self.read_only = read_only
         self.records: dict[tuple[str, str, QuarantineKind], QuarantineRecord] = {
             (q.endpoint, q.ref, q.kind): q for q in store.quarantined(flow)}
         self.new: list[QuarantineRecord] = []  # new or changed this round: report these
@@ -79,11 +83,13 @@ class Quarantine:
                           next_try=now + backoff(1))
             self.new.append(rec)
         self.records[key] = rec
+        if self.read_only:
+            return
         with self.store.transaction() as tx:
             tx.put_quarantine(rec)
 
     def _clear(self, endpoint: str, ref: str, kind: QuarantineKind) -> None:
-        if self.records.pop((endpoint, ref, kind), None) is not None:
+        if self.records.pop((endpoint, ref, kind), None) is not None and not self.read_only:
             with self.store.transaction() as tx:
                 tx.clear_quarantine(self.flow, endpoint, ref, kind)
 

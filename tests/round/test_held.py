@@ -54,3 +54,21 @@ def test_a_rename_settles_it_and_a_delete_too() -> None:
     rep = w.sync()
     assert _held(rep) == [] and w.titles("a") == w.titles("b") == ["dup"]
     assert w.sync().counts["writes"] == 0
+
+
+def test_a_dry_run_reads_the_held_items_as_the_round_would_and_stores_nothing() -> None:
+    w = World(("a", "b"))
+    w.services["a"].user_create(Item(title="dup"))
+    ref = w.services["a"].user_create(Item(title="dup"))
+    w.services["b"].user_create(Item(title="dup"))
+    w.sync()
+    w.services["a"].user_edit(ref, title="dup two")
+    before = w.store.quarantined(w.flow)
+    preview = w.sync(dry_run=True)
+    assert w.store.quarantined(w.flow) == before  # nothing stored
+    real = w.sync()
+
+    def writes(rep: object) -> list[tuple[str, str]]:
+        return sorted((wr.kind.value, wr.endpoint)
+                      for wr in rep.plan.writes)  # type: ignore[attr-defined]
+    assert writes(preview) == writes(real) and writes(real)  # the same plan, not empty
