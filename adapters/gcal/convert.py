@@ -160,7 +160,8 @@ def _length_of(ev: dict[str, Any], start: DateOnly | ZonedDateTime, default_tz: 
             return dt.date.fromisoformat(end["date"]) - start.date
         at = dt.datetime.fromisoformat(end["dateTime"].replace("Z", "+00:00"))
         if at.tzinfo is None:
-            at = at.replace(tzinfo=ZoneInfo(zone_name(end.get("timeZone"), default_tz)))
+            at = at.replace(tzinfo=ZoneInfo(zone_name(end.get("timeZone"), default_tz,
+                                                     what=f"event {ev.get('id')}")))
         return at - start.at
     except (KeyError, TypeError, ValueError, OverflowError):
         return None
