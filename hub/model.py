@@ -226,6 +226,7 @@ SYNC_FIELDS: tuple[str, ...] = (
     "due",
     "deadline",
     "span",
+    "duration",
     "priority",
     "labels",
     "assignee",
@@ -277,6 +278,7 @@ class Item(BaseModel):
     due: Moment | None = None
     deadline: DateOnly | None = None
     span: Span | None = None  # calendar time block
+    duration: int | None = Field(default=None, ge=1)  # planned length in minutes
     priority: int | None = Field(default=None, ge=1, le=4)  # 4 = most urgent
     labels: tuple[str, ...] = ()
     assignee: str | None = None  # e-mail
@@ -323,6 +325,14 @@ class Item(BaseModel):
     def _rrule(cls, v: Any) -> Any:
         if isinstance(v, str):
             return normalise_rrule(v) if v.strip() else None
+        return v
+
+    @field_validator("duration", mode="before")
+    @classmethod
+    def _minutes(cls, v: Any) -> Any:
+        """Whole minutes: a service's seconds or fractions are rounded, never refused."""
+        if isinstance(v, float) and v == v and abs(v) != float("inf"):
+            return round(v)
         return v
 
     @field_validator("updated_at")

@@ -67,7 +67,8 @@ class GcalAdapter(BatchWrites, AdapterBase):
         self.mode = str(ctx.options.get("mode", "due"))
         self.block = dt.timedelta(minutes=int(ctx.options.get("block_minutes", 30)))
         when = "span" if self.mode == "span" else "due"
-        fields = {"title", "description", when, "recurrence"}
+        fields = {"title", "description", when, "recurrence"} | (
+            {"duration"} if when == "due" else set())
         if ctx.fields is not None:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(
@@ -125,7 +126,7 @@ class GcalAdapter(BatchWrites, AdapterBase):
         return self.calendar_tz or self.tz
 
     def _convert(self, ev: dict[str, Any]) -> RemoteItem:
-        item = convert.to_item(ev, self.mode, self._zone(ev), self.tz)
+        item = convert.to_item(ev, self.mode, self._zone(ev), self.tz, self.block)
         self._remember(ev)
         return RemoteItem(ref=ev["id"], item=item, version=ev.get("etag"))
 
@@ -307,7 +308,8 @@ class GcalAdapter(BatchWrites, AdapterBase):
         if op.kind is WriteKind.CREATE:
             body = convert.to_body(op.item, self.capabilities.fields, self.mode, self.block,
                                    self.tz)
-            private = {convert.ORIGIN_KEY: op.origin or ""}
+            private = body.get("extendedProperties", {}).get("private", {}) | {
+                convert.ORIGIN_KEY: op.origin or ""}
             if self.tag:
                 private["synchubTag"] = self.tag
             body |= {"id": convert.event_id(op.idempotency_key),
@@ -319,7 +321,8 @@ class GcalAdapter(BatchWrites, AdapterBase):
         if op.origin is not None:
             # Patch merges private extended properties key by key: the marker is added and
             # the event's other properties are kept (a copy matched at first sync).
-            body["extendedProperties"] = {"private": {convert.ORIGIN_KEY: op.origin}}
+            body["extendedProperties"] = {"private": body.get("extendedProperties", {}).get(
+                "private", {}) | {convert.ORIGIN_KEY: op.origin}}
         req = self.events.patch(calendarId=self.calendar, eventId=op.ref, body=body)
         if op.expected_version:
             req.headers["If-Match"] = op.expected_version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from adapters.base import EndpointContext, ValueMap
@@ -25,17 +26,15 @@ class GcalSandbox:
         self.mode, self.tz = mode, timezone
 
     def user_create(self, item: Item) -> str:
-        import datetime as dt
         import uuid
 
-        fields = frozenset({"title", "description", "due", "span", "recurrence"})
+        fields = frozenset({"title", "description", "due", "span", "duration", "recurrence"})
         body = convert.to_body(item, fields, self.mode, dt.timedelta(minutes=30), self.tz)
+        body.pop("extendedProperties", None)  # a person's event: its length, no marker
         body["id"] = uuid.uuid4().hex
         return str(self.emu.insert("primary", body)["id"])
 
     def user_edit(self, ref: str, **changes: Any) -> None:
-        import datetime as dt
-
         body = convert.to_body(Item().evolve(**changes), frozenset(changes), self.mode,
                                dt.timedelta(minutes=30), self.tz, patch=True)
         self.emu.patch("primary", ref, body, None)
@@ -47,7 +46,8 @@ class GcalSandbox:
         with self.emu.lock:  # read as one snapshot, as the helpers write under the lock
             live = [(eid, e) for eid, e in self.emu.events["primary"].items()
                     if e["status"] != "cancelled"]
-        return readable_items(live, lambda e: convert.to_item(e, self.mode, self.tz))
+        return readable_items(live, lambda e: convert.to_item(
+            e, self.mode, self.tz, block=dt.timedelta(minutes=self.options["block_minutes"])))
 
     def stop(self) -> None:
         self.emu.stop()

@@ -26,8 +26,10 @@ back to ``updated``, as for services without per-field history.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import logging
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,9 +50,10 @@ from adapters.toolkit import AdapterBase, WindowCursor
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
+log = logging.getLogger("synchub.jira")
 PROPERTY = "synchub"
 FIELDS = ["summary", "description", "status", "priority", "labels", "duedate", "assignee",
-          "parent", "updated", "issuetype", "project"]
+          "parent", "updated", "issuetype", "project", "timeoriginalestimate"]
 DEFAULT_STATUS = ValueMap.from_pairs(
     {"To Do": "open", "In Progress": "in_progress", "In Review": "in_progress", "Done": "done"},
     {"in_progress": "In Progress"})
@@ -69,6 +72,7 @@ MARKER_LAG = SETTLE + OVERLAP  # a new issue may be missing from search results 
 CHANGELOG_FIELDS = {"summary": "title", "description": "description", "status": "status",
                     "priority": "priority", "labels": "labels", "duedate": "due",
                     "assignee": "assignee", "parent": "parent",
+                    "timeoriginalestimate": "duration",
                     "IssueParentAssociation": "parent"}
 
 
@@ -80,6 +84,22 @@ def _due_date(due: Any) -> DateOnly | None:
     if isinstance(due, ZonedDateTime):
         return DateOnly(date=due.local().date())
     return DateOnly(date=due.at.date())
+
+
+def _minutes(fields: dict[str, Any]) -> int | None:
+    """The original estimate in minutes (Jira keeps seconds)."""
+    seconds = fields.get("timeoriginalestimate")
+    if seconds is None:
+        seconds = (fields.get("timetracking") or {}).get("originalEstimateSeconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+        return None
+    return round(seconds / 60) or None
+
+
+def _untracked(exc: ValidationRejected) -> bool:
+    """Jira's 400 for a time tracking field it does not take (time tracking is off, or
+    the field is not on the project's screens)."""
+    return "timetracking" in str(exc) or "timeoriginalestimate" in str(exc)
 
 
 def _updated(text: str) -> dt.datetime:
@@ -101,7 +121,7 @@ class JiraAdapter(AdapterBase):
         #: the like that its Markdown shows as text: an update merges into it (adf.merge)
         self._lossy: dict[str, dict[str, Any]] = {}
         fields = {"title", "description", "status", "priority", "labels", "due", "assignee",
-                  "parent"}
+                  "parent", "duration"}
         if ctx.fields is not None:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
@@ -158,7 +178,7 @@ class JiraAdapter(AdapterBase):
             due=DateOnly(date=dt.date.fromisoformat(f["duedate"])) if f.get("duedate")
             else None,
             assignee=self.people.email(f.get("assignee"), raw.get("properties")),
-            parent=(f.get("parent") or {}).get("id"),
+            parent=(f.get("parent") or {}).get("id"), duration=_minutes(f),
             url=f"{self.client.url}/browse/{raw['key']}",
             updated_at=_updated(f["updated"]) if f.get("updated") else None, origin=origin)
 
@@ -220,7 +240,19 @@ class JiraAdapter(AdapterBase):
             out["assignee"] = {"accountId": aid} if aid else None
         if "parent" in fields:
             out["parent"] = {"id": item.parent} if item.parent else None
+        if "duration" in fields:  # "0m" clears: Jira keeps no estimate of nothing
+            out["timetracking"] = {"originalEstimate": f"{item.duration or 0}m"}
         return out
+
+    def _without_estimates(self, exc: ValidationRejected) -> None:
+        """Time tracking refused: duration is unsupported here from now on (as if the
+        flow's fields left it out), said once; the write is made again without it."""
+        if not _untracked(exc) or "duration" not in self.capabilities.fields:
+            raise exc
+        log.warning("jira %s: time tracking is not available (%s); duration is not synced "
+                    "here", self.name, exc)
+        self.capabilities = dataclasses.replace(
+            self.capabilities, fields=self.capabilities.fields - {"duration"})
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -382,6 +414,13 @@ class JiraAdapter(AdapterBase):
         return standard
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
+        try:
+            return self._create(item, origin)
+        except ValidationRejected as exc:
+            self._without_estimates(exc)
+        return self._create(item, origin)
+
+    def _create(self, item: Item, origin: str) -> RemoteItem:
         fields = self._fields(item, self.capabilities.fields)
         fields["project"] = {"key": self.ctx.options.get("project")}
         fields["issuetype"] = {"name": self._issue_type(item.parent)}
@@ -423,7 +462,13 @@ class JiraAdapter(AdapterBase):
             body: dict[str, Any] = {"fields": edits}
             if origin is not None:  # the edit carries the marker: no request of its own
                 body["properties"] = [marker]
-            self.client.raw("PUT", f"issue/{ref}", body, write=True)
+            try:
+                self.client.raw("PUT", f"issue/{ref}", body, write=True)
+            except ValidationRejected as exc:
+                self._without_estimates(exc)
+                edits.pop("timetracking", None)
+                if edits or origin is not None:
+                    self.client.raw("PUT", f"issue/{ref}", body, write=True)
         elif origin is not None:
             self.client.raw("PUT", f"issue/{ref}/properties/{PROPERTY}", marker["value"],
                             write=True)

@@ -5,7 +5,9 @@ Jira's wording where it is known). Nothing of a refused request is kept.
 
 The fields taken are the ones the emulator models: ``summary``, ``description``,
 ``priority``, ``labels``, ``duedate``, ``assignee``, ``reporter``, ``parent``, the Sprint
-field (``customfield_10020``, a sprint id) and, on a transition into a done status only,
+field (``customfield_10020``, a sprint id), ``timetracking`` (``originalEstimate`` as
+``1h 30m``, stored as ``timeoriginalestimate`` seconds; refused when the site's time
+tracking is off, ``emu.time_tracking``) and, on a transition into a done status only,
 ``resolution``. Any other (``status`` included) is Jira's "cannot be set" error."""
 
 from __future__ import annotations
@@ -58,11 +60,15 @@ def prepare(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
         try:
             if check is None or (name == "resolution" and not ctx.resolution):
                 raise Refused(NOT_SETTABLE.format(name))
+            if name == "timetracking" and not ctx.emu.time_tracking:
+                raise Refused(NOT_SETTABLE.format(name))
             out[name] = None if value is None and name != "summary" else check(ctx, value)
         except Refused as exc:
             errors[exc.key or name] = exc.message
     if errors:
         raise JiraError(400, [], errors)
+    if "timetracking" in out:  # kept as Jira answers it: seconds, the remaining estimate too
+        out["timeoriginalestimate"] = out["timeestimate"] = out.pop("timetracking")
     return out
 
 
@@ -172,10 +178,27 @@ def _resolution(ctx: Context, value: Any) -> dict[str, Any]:
     raise Refused(f"Resolution '{value.get('name') or value.get('id')}' does not exist")
 
 
+def _timetracking(ctx: Context, value: Any) -> int | None:
+    """``{"originalEstimate": "1h 30m"}`` (Jira's w/d/h/m units) as seconds; an empty
+    object or estimate clears it."""
+    from adapters.jira.emu_extras import UNITS
+
+    if not isinstance(value, dict):
+        raise Refused("Time tracking is an object")
+    text = value.get("originalEstimate")
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str) or not re.fullmatch(r"\s*(\d+\s*[wdhm]\s*)+", text):
+        raise Refused("Invalid original estimate entered.", "timeoriginalestimate")
+    seconds = sum(int(n) * UNITS[u] for n, u in re.findall(r"(\d+)\s*([wdhm])", text))
+    return seconds or None
+
+
 CHECKS: dict[str, Callable[[Context, Any], Any]] = {
     "summary": _summary, "description": _description, "priority": _priority,
     "labels": _labels, "duedate": _duedate, "assignee": _user, "reporter": _user,
-    "parent": _parent, SPRINT_FIELD: _sprint, "resolution": _resolution}
+    "parent": _parent, SPRINT_FIELD: _sprint, "resolution": _resolution,
+    "timetracking": _timetracking}
 
 
 def apply_verbs(current: Any, ops: Any, name: str) -> Any:

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 Answer = tuple[int, Any]
 LINK_TYPES = {"Blocks": ("blocks", "is blocked by"), "Relates": ("relates to", "relates to"),
               "Duplicate": ("duplicates", "is duplicated by")}
-EDITABLE = ("summary", "description", "priority", "labels", "duedate", "assignee", "parent")
+EDITABLE = ("summary", "description", "priority", "labels", "duedate", "assignee", "parent",
+            "timetracking")
 #: each editable system field's ``schema`` (Jira's JsonTypeBean, required in editmeta)
 SCHEMAS: dict[str, dict[str, str]] = {
     "summary": {"type": "string"}, "description": {"type": "string"},
     "priority": {"type": "priority"}, "labels": {"type": "array", "items": "string"},
-    "duedate": {"type": "date"}, "assignee": {"type": "user"}, "parent": {"type": "issuelink"}}
+    "duedate": {"type": "date"}, "assignee": {"type": "user"}, "parent": {"type": "issuelink"},
+    "timetracking": {"type": "timetracking"}}
 
 
 UNITS = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}  # Jira's default week, day
@@ -158,7 +160,8 @@ class JiraExtras:
                                     "key": f, "schema": SCHEMAS[f] | {"system": f},
                                     "operations": ["set"] + (
                                         ["add", "remove"] if f == "labels" else [])}
-                                for f in EDITABLE}}
+                                for f in EDITABLE
+                                if f != "timetracking" or self.emu.time_tracking}}
 
     def link_types(self, req: Request, p: dict[str, str]) -> Answer:
         base = self.emu.base_url

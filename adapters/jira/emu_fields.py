@@ -39,9 +39,19 @@ def _time_tracking(emu: JiraEmulator, iid: str, children: list[dict[str, Any]]
         return {"progress": seconds, "total": seconds} | ({"percent": 100} if seconds else {})
 
     logs = (emu.extras.get(iid) or {}).get("worklogs", [])
+    fields = emu.issues[iid]["fields"] if iid in emu.issues else {}
+    tracking: dict[str, Any] = {}
+    for key, stored in (("originalEstimate", "timeoriginalestimate"),
+                        ("remainingEstimate", "timeestimate")):
+        if fields.get(stored):
+            tracking |= {key: duration(fields[stored]), f"{key}Seconds": fields[stored]}
+    if spent:
+        tracking |= {"timeSpent": duration(spent), "timeSpentSeconds": spent}
+    original = fields.get("timeoriginalestimate")
     return {"timespent": spent or None, "aggregatetimespent": total or None,
-            "timetracking": {"timeSpent": duration(spent), "timeSpentSeconds": spent}
-            if spent else {},
+            "timetracking": tracking,
+            "aggregatetimeoriginalestimate": (original or 0) + sum(
+                c["fields"].get("timeoriginalestimate") or 0 for c in children) or None,
             "progress": progress(spent), "aggregateprogress": progress(total),
             "worklog": {"startAt": 0, "maxResults": WORKLOG_PAGE, "total": len(logs),
                         "worklogs": logs[:WORKLOG_PAGE]}}

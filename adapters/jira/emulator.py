@@ -84,6 +84,9 @@ class JiraEmulator(Emulator, JqlSearch):
         #: accounts whose profile hides their e-mail (Atlassian's default for many sites):
         #: the address is left out of every answer, but user search still matches it
         self.hidden_emails: set[str] = set()
+        #: the site's time tracking (Settings > Issues > Time tracking): off, an edit of
+        #: ``timetracking`` is refused as a field not on the screen
+        self.time_tracking = True
         #: the board's sprints (id -> {id, name, state}); issues hold theirs in Jira Cloud's
         #: Sprint field, ``customfield_10020`` (JQL ``sprint``, ``cf[10020]``)
         self.sprints: dict[str, dict[str, Any]] = {}

@@ -11,7 +11,8 @@ from adapters.jira.emulator import JiraEmulator
 from adapters.reading import readable_items
 from hub.model import Item
 
-EDITABLE = frozenset({"title", "description", "priority", "labels", "due", "assignee"})
+EDITABLE = frozenset({"title", "description", "priority", "labels", "due", "assignee",
+                      "duration"})
 
 
 class JiraSandbox:

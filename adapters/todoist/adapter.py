@@ -54,8 +54,8 @@ from adapters.toolkit import AdapterBase, BatchWrites
 from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected
 from hub.model import Item, StatusKind
 
-FIELDS = frozenset({"title", "description", "status", "due", "deadline", "priority", "labels",
-                    "assignee", "recurrence", "parent"})
+FIELDS = frozenset({"title", "description", "status", "due", "deadline", "duration", "priority",
+                    "labels", "assignee", "recurrence", "parent"})
 #: how far back a full listing looks for completed tasks (Todoist allows three months a query)
 COMPLETED_WINDOW = dt.timedelta(days=30)
 MARKER = "synchub-origin: "

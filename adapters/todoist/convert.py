@@ -10,6 +10,9 @@ Decisions, each because Todoist cannot say more:
   recurrence field itself changes.
 - **priority**: Todoist 4 is urgent, as canonical 4. Todoist has no "none": its 1 is the
   default, so canonical 1 and "none" are stored alike (see :func:`represent`).
+- **duration**: ``{"amount": N, "unit": "minute"}`` is N minutes; ``"day"`` (all-day tasks
+  spanning days) is N * 1440. Written in minutes, or in days for an all-day due whose length
+  is a whole number of days.
 - **status**: completed (``checked``) is done; with a section value map, sections carry the
   other kinds; without one, in-progress is stored as open and cancelled as done.
 """
@@ -114,6 +117,26 @@ def write_due(due: Any, recurrence: str | None) -> dict[str, Any] | None:
     return out
 
 
+# -- duration -----------------------------------------------------------------------------------
+
+DAY_MINUTES = 1440
+
+
+def read_duration(value: Mapping[str, Any] | None) -> int | None:
+    if not value or not value.get("amount"):
+        return None
+    amount = int(value["amount"])
+    return amount * DAY_MINUTES if value.get("unit") == "day" else amount
+
+
+def write_duration(minutes: int | None, due: Any) -> dict[str, Any] | None:
+    if minutes is None:
+        return None
+    if isinstance(due, DateOnly) and minutes % DAY_MINUTES == 0:
+        return {"amount": minutes // DAY_MINUTES, "unit": "day"}
+    return {"amount": minutes, "unit": "minute"}
+
+
 # -- status -------------------------------------------------------------------------------------
 
 
@@ -165,6 +188,7 @@ def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
         recurrence=rrule,
         deadline=DateOnly(date=dt.date.fromisoformat(deadline["date"][:10])) if deadline
         else None,
+        duration=read_duration(task.get("duration")),
         priority=None if task.get("priority", 1) == 1 else task["priority"],
         labels=task.get("labels") or (),
         assignee=users.get(str(task.get("responsible_uid") or "")),
@@ -189,6 +213,8 @@ def to_args(item: Item, fields: frozenset[str], *, emails: Mapping[str, str]
         args["due"] = write_due(item.due, item.recurrence)
     if "deadline" in fields:
         args["deadline"] = {"date": item.deadline.date.isoformat()} if item.deadline else None
+    if "duration" in fields or ("due" in fields and item.duration):
+        args["duration"] = write_duration(item.duration, item.due)  # its unit follows the due
     if "priority" in fields:
         args["priority"] = item.priority or 1
     if "labels" in fields:

@@ -62,6 +62,8 @@ def _task_args(body: dict[str, Any]) -> dict[str, Any]:
     due = _rest_due(body)
     if due:
         args["due"] = due
+    if body.get("duration") is not None:
+        args["duration"] = {"amount": body["duration"], "unit": body.get("duration_unit")}
     if body.get("deadline_date"):
         args["deadline"] = {"date": body["deadline_date"], "lang": body.get("deadline_lang",
                                                                            "en")}

@@ -31,7 +31,7 @@ from adapters.todoist.emu_routes import TodoistRoutes
 __all__ = ["CommandError", "TodoistEmulator"]
 
 MAX_BODY = 1 << 20
-ITEM_FIELDS = ("content", "description", "due", "deadline", "priority", "labels",
+ITEM_FIELDS = ("content", "description", "due", "deadline", "duration", "priority", "labels",
                "section_id", "parent_id", "responsible_uid", "project_id")
 
 
@@ -234,6 +234,8 @@ class TodoistEmulator(Emulator):
             return self._due(value)
         if key == "deadline":
             return self._deadline(value)
+        if key == "duration":
+            return self._duration(value)
         if key == "priority" and value not in (1, 2, 3, 4):
             raise invalid("priority", "1, 2, 3 or 4")
         if key == "description":
@@ -282,6 +284,17 @@ class TodoistEmulator(Emulator):
         except ValueError:
             raise invalid("deadline", "the deadline's date is YYYY-MM-DD") from None
         return {"lang": "en"} | value  # Todoist answers the language it parsed in
+
+    @staticmethod
+    def _duration(value: Any) -> dict[str, Any] | None:
+        """``{"amount": N, "unit": "minute" | "day"}``, N a positive whole number."""
+        if value is None:
+            return None
+        if not isinstance(value, dict) or value.get("unit") not in ("minute", "day") or \
+                not isinstance(value.get("amount"), int) or isinstance(value["amount"], bool) \
+                or value["amount"] < 1:
+            raise invalid("duration", "a duration is a positive amount of minutes or days")
+        return {"amount": value["amount"], "unit": value["unit"]}
 
     def _item_update(self, a: dict[str, Any]) -> None:
         self._apply(self._item(a.get("id")), {k: v for k, v in a.items() if k != "id"})

@@ -10,7 +10,7 @@ from adapters.todoist import convert
 from adapters.todoist.emulator import TodoistEmulator
 from hub.model import Item, StatusKind
 
-EDITABLE = frozenset({"title", "description", "due", "deadline", "priority", "labels",
+EDITABLE = frozenset({"title", "description", "due", "deadline", "duration", "priority", "labels",
                       "assignee"})
 
 

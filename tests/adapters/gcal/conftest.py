@@ -34,12 +34,16 @@ class GcalHarness(SandboxHarness):
     def __init__(self, sandbox: GcalSandbox) -> None:
         super().__init__(sandbox)
         self.adapter = build(sandbox)
+        self.sized = "duration" in self.adapter.capabilities.fields
 
     def sample(self, n: int) -> Item:
         dues = [DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
                 ZonedDateTime(at=dt.datetime(2026, 12, 3, 8, 30, tzinfo=dt.UTC),
                               tz="Europe/Berlin")]
+        # a duration the calendar shows: whole days on an all-day event, any on a timed one
+        durations = [2880 if n % 4 == 0 else None, 60 + n]
         return Item(title=f"Block {n}", description=f"about {n}", due=dues[n % 2],
+                    duration=durations[n % 2] if self.sized else None,
                     recurrence="FREQ=WEEKLY;BYDAY=MO" if n % 3 == 0 else None)
 
     def plant_unreadable(self, title: str) -> str:

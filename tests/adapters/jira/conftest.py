@@ -37,7 +37,7 @@ class JiraHarness(SandboxHarness):
         return Item(title=f"Issue {n}", description=f"Steps:\n\n- one **{n}**\n- two",
                     priority=1 + n % 4, labels=[f"l{n}"],
                     due=DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
-                    assignee=f"u{n % 20}@example.com")
+                    assignee=f"u{n % 20}@example.com", duration=30 + 15 * n)
 
     def plant_unreadable(self, title: str) -> str:
         """An issue due on 9999-12-31: Jira holds it, synchub's date range does not."""
@@ -46,7 +46,7 @@ class JiraHarness(SandboxHarness):
                                     "duedate": "9999-12-31"})["id"])
 
     def edit(self, n: int) -> dict[str, Any]:
-        return {"title": f"Edited {n}", "labels": [f"e{n}"]}
+        return {"title": f"Edited {n}", "labels": [f"e{n}"], "duration": 60 * n}
 
 
 @pytest.fixture

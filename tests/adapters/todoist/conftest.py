@@ -43,14 +43,15 @@ class TodoistHarness(SandboxHarness):
                               tz="Europe/Berlin")]
         return Item(title=f"Task {n}", description=f"about **{n}**", priority=2 + n % 3,
                     labels=[f"l{n}"], due=dues[n % 3], assignee=f"u{n % 20}@example.com",
-                    deadline=DateOnly(date=dt.date(2027, 1, 1 + n % 28)))
+                    deadline=DateOnly(date=dt.date(2027, 1, 1 + n % 28)),
+                    duration=[2880, 45 + n, 1440][n % 3])  # days on an all-day due
 
     def plant_unreadable(self, title: str) -> str:
         """A task due on 9999-12-31: Todoist holds it, synchub's date range does not."""
         return self.emu.add_item(self.project, title, due={"date": "9999-12-31"})
 
     def edit(self, n: int) -> dict[str, Any]:
-        return {"title": f"Edited {n}", "priority": 2 + n % 3}
+        return {"title": f"Edited {n}", "priority": 2 + n % 3, "duration": 15 + n}
 
 
 @pytest.fixture
