@@ -76,8 +76,16 @@ def _naive_until(rule: str, start: Moment) -> str:
     return rule.replace(m.group(0), "UNTIL=" + until.strftime("%Y%m%dT%H%M%S"))
 
 
+_INTERVAL_RE = re.compile(r"(^|;)INTERVAL=(\d+)")
+
+
 def series(rule: str, start: Moment) -> Any:
-    """The rule's occurrences from ``start`` (wall-clock, naive), as a dateutil rrule."""
+    """The rule's occurrences from ``start`` (wall-clock, naive), as a dateutil rrule. An
+    ``INTERVAL`` below 1 is refused (RFC 5545 wants a positive one; dateutil would walk such
+    a rule for ever)."""
+    m = _INTERVAL_RE.search(rule)
+    if m is not None and int(m.group(2)) < 1:
+        raise ValueError("an RRULE's INTERVAL must be at least 1")
     return _rrule.rrulestr(_naive_until(rule, start), dtstart=wall(start), cache=False)
 
 
@@ -91,7 +99,11 @@ def roll(rule: str, current: Moment) -> Rolled | None:
     left (``COUNT`` exhausted, ``UNTIL`` passed)."""
     s = series(rule, current)
     here = wall(current)
-    after = cast("dt.datetime | None", s.after(here, inc=False))
+    # a date's occurrence is its whole day: a rule repeating within a day (BYHOUR, HOURLY)
+    # moves a dated item to the next day it occurs on, never to the same date again
+    past = dt.datetime.combine(current.date, dt.time.max) if isinstance(current, DateOnly) \
+        else here
+    after = cast("dt.datetime | None", s.after(past, inc=False))
     if after is None:
         return None
     m = _COUNT_RE.search(rule)

@@ -148,11 +148,22 @@ def _split_marked(new: Sequence[tuple[str, RemoteItem]], flow: str
             continue
         members = by_origin.setdefault(origin, {})
         if ep in members:
-            warnings.append(f"{ep}: {remote.ref} and {members[ep].ref} carry the same origin "
-                            f"marker {origin}; only the first is linked")
+            keep, other = members[ep], remote
+            if _closed(keep) and not _closed(other):
+                # a done copy left beside its successor (a recurring item's ``spawn``): the
+                # open one is the link's, or re-forming would close the series everywhere
+                keep, other = other, keep
+            members[ep] = keep
+            warnings.append(f"{ep}: {keep.ref} and {other.ref} carry the same origin marker "
+                            f"{origin}; only {keep.ref} is linked")
             continue
         members[ep] = remote
     return by_origin, rest, warnings
+
+
+def _closed(remote: RemoteItem) -> bool:
+    status = remote.item.status
+    return status is not None and status.kind.closed
 
 
 def _rejoin_originals(by_origin: dict[str, dict[str, RemoteItem]],

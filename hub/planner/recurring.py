@@ -76,7 +76,9 @@ def completed_occurrence(before: Item, merged: Item) -> bool:
 def rolled_item(before: Item, merged: Item) -> Item | None:
     """The item at its next occurrence, open as it was; None when no occurrence is left."""
     assert merged.recurrence is not None
-    at = anchor(merged)
+    # from the occurrence that was current (the base's): a copy that rolled itself on (a
+    # Todoist close) or was moved in the same round must not make it skip one
+    at = anchor(before) or anchor(merged)
     assert at is not None
     try:
         nxt = recurrence.roll(merged.recurrence, at)
@@ -132,7 +134,10 @@ def roll_copy(view: EndpointView, current: Item, copy_base: Item, base: Item,
     fields = need | (merged_wanted - set(ROLLED))
     keep = _kept(view, current, need)
     can = view.writable and view.observed
-    occurrence = can and recurs and not done_here and not view.series and has_status
+    # told "one occurrence done" unless it rolled itself on already (a Todoist close in the
+    # same round): a second close would skip the next occurrence too
+    occurrence = (can and recurs and not done_here and not view.series and has_status
+                  and anchor(current) != anchor(base))
     return CopyRoll(write=fields if can and (fields or occurrence) else None,
                     agreed=copy_base.evolve(**keep), occurrence=occurrence)
 

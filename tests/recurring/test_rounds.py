@@ -149,3 +149,39 @@ def test_count_exhausted_is_done_for_good(boxes: dict[str, Any], tmp_path: Path)
         _, item = one(boxes[n], "Three times")
         assert item.status.kind is StatusKind.DONE, n
         assert item.due == DateOnly(date=START + dt.timedelta(days=1)), n
+
+
+def test_the_same_occurrence_done_in_two_services_in_one_round_moves_one_on(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """Todoist's own close already moved its task to the next date; Jira's completion of the
+    same occurrence must not move it once more (found in review)."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    for where in ("jira", "todoist"):
+        ref, _ = one(boxes[where], "Water plants")
+        boxes[where].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(3):
+        sync(path)
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Water plants")
+        assert (item.status.kind, item.due) == (
+            StatusKind.OPEN, DateOnly(date=START + dt.timedelta(days=1))), n
+
+
+def test_spawn_then_a_lost_state_file_keeps_the_series_open(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """The done copy spawn leaves behind carries the link's marker too: re-linking after the
+    state file is lost takes the open successor, not the done copy (found in review)."""
+    path = configure(boxes, tmp_path, "spawn")
+    seeded(boxes, path)
+    ref, _ = one(boxes["jira"], "Water plants")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(2):
+        sync(path)
+    for state in tmp_path.rglob("*.db*"):
+        if state.is_file():
+            state.unlink()
+    for _ in range(3):
+        sync(path)
+    for n in ("jira", "notion", "todoist"):
+        assert len(open_ones(boxes[n], "Water plants")) == 1, n

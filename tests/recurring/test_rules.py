@@ -104,3 +104,16 @@ def test_unknown_recurring_key_is_refused() -> None:
     with pytest.raises(ValidationError):
         FlowConfig.model_validate({**base, "recurring": {"on_complete": "later"}})
     assert FlowConfig.model_validate(base).recurring.on_complete.value == "roll"
+
+
+def test_a_dated_item_with_a_rule_within_the_day_moves_to_the_next_day() -> None:
+    """A date has no time: ``BYHOUR`` or ``HOURLY`` must not roll it onto the same date, which
+    reopened it with that date every time it was done (found in review)."""
+    for rule in ("FREQ=DAILY;BYHOUR=9", "FREQ=HOURLY"):
+        rolled = recurrence.roll(rule, DateOnly(date=dt.date(2026, 1, 31)))
+        assert rolled is not None and rolled.at == DateOnly(date=dt.date(2026, 2, 1)), rule
+
+
+def test_an_interval_of_zero_is_refused_not_walked_for_ever() -> None:
+    with pytest.raises(ValueError, match="INTERVAL"):
+        recurrence.roll("FREQ=DAILY;INTERVAL=0", DateOnly(date=dt.date(2026, 1, 31)))
