@@ -154,11 +154,18 @@ class _Round:
         plan = plan_flow(PlanInput(flow=self.flow, config=self.cfg, endpoints=views,
                                    links=links, observations=observations, run_id=self.run_id,
                                    now=now(),
-                                   held=self.q.held_keys() if self.q is not None else {}))
+                                   held=self._held()))
         self.report.plan_seconds = time.perf_counter() - t0
         self.report.plan = plan
         self.report.notes.extend(plan.warnings)
         return plan
+
+    def _held(self) -> dict[tuple[str, str], str]:
+        """The held-back items of this flow's endpoints (one removed from the config holds
+        nothing back any more)."""
+        if self.q is None:
+            return {}
+        return {k: v for k, v in self.q.held_keys().items() if k[0] in self.cfg.endpoints}
 
     def apply(self, plan: Plan, observations: Mapping[str, ChangeSet],
               progress: Progress | None, should_stop: Callable[[], bool] | None
