@@ -43,4 +43,6 @@ class EndpointContext:
     fields: frozenset[str] | None = None  # restrict to these (None: all the adapter supports)
     timezone: str = "UTC"  # the user's zone, for floating times and minute-precision queries
     options: Mapping[str, Any] = field(default_factory=dict)  # adapter-specific mapping options
+    #: False: the endpoint's ``markers: false``: the adapter writes no origin marker
+    markers: bool = True
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))

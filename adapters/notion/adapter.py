@@ -336,6 +336,8 @@ class NotionAdapter(AdapterBase):
         return self._remote(page)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
+        if not self.ctx.markers:
+            return None  # no marker written (the column may not exist): found by key instead
         self.map  # noqa: B018 (the schema, read on first use)
         found, _ = self._query({"property": ORIGIN_PROPERTY, "rich_text": {"equals": origin}})
         return self._remote(found[0]) if found else None
@@ -344,7 +346,8 @@ class NotionAdapter(AdapterBase):
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
         props = self.map.properties(item, self.capabilities.fields)
-        props[ORIGIN_PROPERTY] = _marker(origin)
+        if self.ctx.markers:  # ``markers: false``: no "synchub origin" value
+            props[ORIGIN_PROPERTY] = _marker(origin)
         blocks = paragraphs(item.description) if self.map.body else []
         page = self.client.call(lambda: self.client.sdk.pages.create(
             parent={"type": "data_source_id", "data_source_id": self.source_id},
@@ -372,7 +375,8 @@ class NotionAdapter(AdapterBase):
                 raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
         props = self.map.properties(item, fields & self.capabilities.fields,
                                     self._special.get(ref))
-        if origin is not None and (current is None or not current.item.origin):
+        if origin is not None and self.ctx.markers and (current is None
+                                                        or not current.item.origin):
             props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
         rewriting = self.map.body and "description" in fields
         body: str | bool | None = written(item.description) if rewriting else False  # False: read

@@ -60,7 +60,7 @@ def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
     schema = client.call(lambda: client.sdk.data_sources.retrieve(
         data_source_id=source_id))["properties"]
     props = check(schema, ctx, source_id)
-    if ORIGIN_PROPERTY not in schema:
+    if ORIGIN_PROPERTY not in schema and ctx.markers:  # ``markers: false``: no column
         add_origin_property(client, source_id)
     return Resolved(source_id, props, synced_of(schema, props))
 

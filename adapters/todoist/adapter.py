@@ -282,9 +282,11 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 args["section_id"] = section
             cmds.append({"type": "item_add", "uuid": command_uuid(op.idempotency_key),
                          "temp_id": temp, "args": args})
-            cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
-                         "temp_id": f"{temp}-n",
-                         "args": {"item_id": temp, "content": f"{MARKER}{op.origin}"}})
+            if self.ctx.markers:  # ``markers: false``: no comment; found by its key instead
+                cmds.append({"type": "note_add",
+                             "uuid": command_uuid(op.idempotency_key, "origin"),
+                             "temp_id": f"{temp}-n",
+                             "args": {"item_id": temp, "content": f"{MARKER}{op.origin}"}})
             target = temp
         else:
             target = op.ref or ""
@@ -303,7 +305,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                     "project_id": self._resolve_project()}
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
                              "args": {"id": target, **move}})
-            if op.origin is not None and target not in self.origins:
+            if op.origin is not None and target not in self.origins and self.ctx.markers:
                 # A task a first sync matched: its marker is a comment, like a created one's.
                 cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
                              "temp_id": f"tmp-{op.idempotency_key[:24]}-n",
@@ -337,8 +339,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         results: list[WriteResult] = []
         chunk: list[tuple[WriteOp, list[dict[str, Any]]]] = []
         size = 0
-        if any(op.origin and op.kind is WriteKind.UPDATE and op.ref not in self.origins
-               for op in ops):
+        if self.ctx.markers and any(op.origin and op.kind is WriteKind.UPDATE
+                                    and op.ref not in self.origins for op in ops):
             self._know_markers()  # never a second marker on a task that carries one
         for op in ops:
             cmds = self._commands(op)
@@ -374,6 +376,11 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 assert op.item is not None
                 ref = temps.get(cmds[0].get("temp_id", ""), op.ref) if op.kind is \
                     WriteKind.CREATE else op.ref
+                if not self.ctx.markers:
+                    item = self._as_stored(op.item, self.origins.get(str(ref)))
+                    out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item,
+                                                          version=None)))
+                    continue
                 if op.kind is WriteKind.CREATE or (op.origin and str(ref) not in self.origins):
                     self.origins[str(ref)] = op.origin or ""
                 item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE

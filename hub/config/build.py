@@ -22,7 +22,7 @@ def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> Endpoint
     return EndpointContext(
         name=endpoint, flow=flow, value_maps=value_maps,
         fields=frozenset(ep.only) if ep.only is not None else None,
-        timezone=cfg.timezone, options=options)
+        timezone=cfg.timezone, options=options, markers=ep.markers)
 
 
 def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:

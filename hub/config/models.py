@@ -136,6 +136,10 @@ class EndpointConfig(Frozen):
     fields: dict[str, FieldRule] = Field(default_factory=dict)
     only: tuple[str, ...] | None = None  # None: every field the adapter supports
     read_only: bool = False
+    #: ``false``: write no origin marker here (no Todoist comment, no Notion column); a lost
+    #: create and a lost state file are then found by the flow's match key only (Todoist and
+    #: Notion; Jira and Google Calendar keep their invisible markers and refuse it)
+    markers: bool = True
     options: dict[str, Any] = Field(default_factory=dict)  # adapter-specific mapping options
 
     @field_validator("fields")
@@ -322,3 +326,23 @@ class Config(Frozen):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @model_validator(mode="after")
+    def _markers_where_invisible(self) -> Config:
+        """``markers: false`` is for the services whose marker people see (Todoist, Notion).
+        Jira's entity property and Calendar's private extended property are invisible, and
+        without them a lost create could only be found by its title: refused there."""
+        for fname, flow in self.flows.items():
+            for ename, ep in flow.endpoints.items():
+                conn = self.connections.get(ep.connection)
+                if not ep.markers and conn is not None and conn.type in KEEP_MARKERS:
+                    raise ValueError(
+                        f"flows.{fname}.endpoints.{ename}.markers: false is not available for "
+                        f"{conn.type}: its origin marker is invisible there "
+                        f"({KEEP_MARKERS[conn.type]}); remove `markers: false`")
+        return self
+
+
+#: services whose origin marker nobody sees, so ``markers: false`` is refused for them
+KEEP_MARKERS = {"jira": "an issue entity property",
+                "gcal": "a private extended property of the event"}

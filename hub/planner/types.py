@@ -30,6 +30,7 @@ class EndpointView:
     represent: Callable[[str, Any], Any] | None = None
     timestamp_precision: float = 0.0  # seconds; see adapters.base.Capabilities
     series: bool = False  # a recurring item is a series here (adapters.base.Capabilities)
+    markers: bool = True  # False: the endpoint's ``markers: false``: no marker is ever written
 
     def target(self, field: str, value: Any) -> Any:
         return value if self.represent is None else self.represent(field, value)

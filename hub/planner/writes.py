@@ -75,7 +75,7 @@ def update_writes(flow: str, lid: str, views: Mapping[str, EndpointView], order:
             continue
         c, view = copies[ep], views[ep]
         fields = set(wanted.get(ep) or ())
-        mark = view.writable and view.observed and unmarked(flow, lid, c)
+        mark = view.markers and view.writable and view.observed and unmarked(flow, lid, c)
         done = ep in occurrence
         if not fields and not mark and not done:
             continue

@@ -77,7 +77,8 @@ def endpoint_views(
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
             observed=observed[name], first_sync=first_sync[name],
             represent=adapters[name].represent,
-            timestamp_precision=caps.timestamp_precision, series=caps.series))
+            timestamp_precision=caps.timestamp_precision, series=caps.series,
+            markers=ep_cfg.markers))
     return tuple(views)
 
 
@@ -233,7 +234,8 @@ def _round(
     should_stop: Callable[[], bool] | None,
 ) -> RoundReport:
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
-                  should_stop=should_stop)
+                  should_stop=should_stop, match=cfg.match,
+                  unmarked=[n for n, ep in cfg.endpoints.items() if not ep.markers])
     q = Quarantine(flow, store, now, read_only=dry_run)
     ex.quarantine = None if dry_run else q
     r = _Round(flow, cfg, adapters, store, run_id, ex, q,

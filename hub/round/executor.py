@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
-from hub.model import SYNC_FIELDS
+from hub.model import SYNC_FIELDS, Item
 from hub.planner.types import LinkPlan, Write
 from hub.round.calls import Caller, CallStats, RetryPolicy
 from hub.round.outcome import after_write
 from hub.round.parents import ParentIndex
 from hub.round.quarantine import Quarantine, is_permanent, write_ref
-from hub.round.recovery import recover
+from hub.round.recovery import find_by_key, recover
 from hub.store.base import ConflictRecord, Intent, IntentState, LinkState, Store
 
 T = TypeVar("T")
@@ -77,9 +77,15 @@ class Executor:
         dry_run: bool = False,
         should_stop: Callable[[], bool] | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        match: Sequence[str] = ("title",),
+        unmarked: Collection[str] = (),
     ) -> None:
         self.flow = flow
         self.now = now
+        #: the flow's match key, and the endpoints with ``markers: false``: a create whose
+        #: answer was lost is looked for there by that key (:func:`recovery.find_by_key`)
+        self.match = tuple(match)
+        self.unmarked = frozenset(unmarked)
         #: (link, endpoint) of creates that may have landed but are not confirmed yet: planned
         #: creates there wait, or a second copy could be made before the first is found
         self.unsettled: set[tuple[str, str]] = set()
@@ -130,7 +136,8 @@ class Executor:
             item, origin = w.item, w.origin
 
             def lookup() -> RemoteItem | None:
-                hit = a.find_by_origin(origin)
+                hit = self._by_key(w.endpoint, item) if w.endpoint in self.unmarked \
+                    else a.find_by_origin(origin)
                 if hit is not None:
                     self.found_by_marker.add((w.endpoint, hit.ref))
                 return hit
@@ -152,6 +159,17 @@ class Executor:
         ref = w.ref
         self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
         return None
+
+    def _by_key(self, endpoint: str, item: Item) -> RemoteItem | None:
+        """A lost create on an endpoint without markers, found by its match key: the one
+        unlinked item with it, or None (not there: trying again is safe). Several raise
+        "maybe applied": which is ours cannot be told, and another try could add one more;
+        the intent stays pending and recovery reports it next round."""
+        hits = find_by_key(self, endpoint, item)
+        if len(hits) > 1:
+            raise Transient(f"{len(hits)} unlinked items match {item.title!r} by key; not "
+                            "created again", service=endpoint, maybe_applied=True)
+        return hits[0] if hits else None
 
     def _on_failure(self, state: LinkState, w: Write, exc: SyncHubError) -> LinkState:
         """Record what a failed write tells us; never turn a failure into a delete."""

@@ -8,6 +8,14 @@ and the planner creates it again. A service whose search lags behind its writes
 (``capabilities.marker_lag``) is asked again next round until the lag has passed, and the
 link's creates there wait meanwhile (``Executor.unsettled``). Updates and deletes need no
 healing: the next round observes what landed and plans from it.
+
+An endpoint with ``markers: false`` carries no marker to find: the create is looked for by
+the flow's match key instead (:func:`find_by_key`), among the endpoint's items that belong to
+no link. Exactly one: it is the create (or a person's item with the same key, which rule-4
+matching would link to anyway). None: the create did not land (a listing is complete or it
+raises), so it is made again, as when a marker is not found. Several: which one is ours cannot
+be told, and making another would only add a copy: the intent stays pending, the link's
+create there waits, and the round reports it until a person deletes or renames the extra ones.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from typing import TYPE_CHECKING
 from adapters.base import Adapter, RemoteItem, WriteKind
 from hub.errors import SyncHubError
 from hub.model import Item
+from hub.planner.matching import match_key
 from hub.round.outcome import agreed
 from hub.store.base import CopyState, Intent, IntentState
 
@@ -47,23 +56,51 @@ def _settle_create(ex: Executor, adapter: Adapter, intent: Intent, notes: list[s
     """Look for an unfinished create by its marker: found, it joins its link; not found, the
     intent is abandoned (the planner creates it again), unless the lookup failed or the
     marker may not be searchable yet: then it stays pending, looked for again next round."""
-    find = functools.partial(adapter.find_by_origin, intent.link_id)
+    item_json = intent.payload.get("item")
+    by_key = intent.endpoint in ex.unmarked and item_json is not None
+    find = (functools.partial(find_by_key, ex, intent.endpoint, Item.model_validate(item_json))
+            if by_key else functools.partial(_by_marker, adapter, intent.link_id))
     try:
-        found = ex.call(intent.endpoint, find)
+        hits = ex.call(intent.endpoint, find)
     except SyncHubError as exc:
         notes.append(f"{intent.endpoint}: cannot check unfinished create yet: {exc}")
         ex.unsettled.add((intent.link_id, intent.endpoint))
         return
+    if len(hits) > 1:
+        notes.append(f"{intent.endpoint}: unfinished create of {hits[0].item.title!r} matches "
+                     f"{len(hits)} unlinked items by key ({', '.join(h.ref for h in hits)}); "
+                     "not created again and not linked: delete or rename all but one")
+        ex.unsettled.add((intent.link_id, intent.endpoint))
+        return
+    found = hits[0] if hits else None
+    how = "its match key" if by_key else "its marker"
     if found is None and _may_lag(ex, adapter, intent):
-        notes.append(f"{intent.endpoint}: unfinished create not found by its marker "
+        notes.append(f"{intent.endpoint}: unfinished create not found by {how} "
                      "yet; the service's search may lag, looked for again next round")
         ex.unsettled.add((intent.link_id, intent.endpoint))
         return
     if found is not None and _link_found(ex, adapter, intent, found):
-        notes.append(f"{intent.endpoint}: unfinished create found by its marker "
+        notes.append(f"{intent.endpoint}: unfinished create found by {how} "
                      f"({found.ref}); linked, not created again")
         return
     _abandon(ex, intent)
+
+
+def _by_marker(adapter: Adapter, origin: str) -> list[RemoteItem]:
+    found = adapter.find_by_origin(origin)
+    return [] if found is None else [found]
+
+
+def find_by_key(ex: Executor, endpoint: str, item: Item) -> list[RemoteItem]:
+    """The items of ``endpoint`` no link holds whose match key is ``item``'s, as the service
+    holds it: the candidates for a create whose answer was lost on an endpoint without
+    markers. One full listing (a request or a few); a listing that fails raises."""
+    adapter = ex.adapters[endpoint]
+    key = match_key(agreed(adapter, item, None), ex.match)
+    listing = adapter.changes(None)
+    return [r for r in listing.items
+            if r.ref not in listing.gone and match_key(r.item, ex.match) == key
+            and ex.store.find_link_by_ref(ex.flow, endpoint, r.ref) is None]
 
 
 def _link_found(ex: Executor, adapter: Adapter, intent: Intent, found: RemoteItem) -> bool:
