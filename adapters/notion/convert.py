@@ -149,3 +149,14 @@ def write_priority(kind: str, priority: int | None, priority_map: ValueMap | Non
         return None
     name = priority_map.to_remote.get(str(priority)) if priority_map else str(priority)
     return {"name": name} if name else None
+
+
+# -- duration -----------------------------------------------------------------------------------
+
+
+def read_minutes(value: Any) -> int | None:
+    """A number property as whole minutes: rounded; none, zero or negative is no duration."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    minutes = round(value)
+    return minutes if minutes > 0 else None

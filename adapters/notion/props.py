@@ -10,6 +10,9 @@ planner does not ping-pong a value Notion cannot hold.
 ``parent`` is a relation of the data source to itself (Notion's Sub-items, "Parent item"):
 read as the first page it relates, written as that one page (or none). Adapters speak of a
 parent by its page id; the hub turns it into a link and back (:mod:`hub.round.parents`).
+
+``duration`` is a number property of minutes: read rounded to a whole minute, a zero or
+negative number (or none) as no duration; written as the number, or emptied.
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ class PropertyMap:
                 values["assignee"] = self.users().get(ids[0]) if ids else None
             elif field == "url":
                 values["url"] = raw
+            elif field == "duration":
+                values["duration"] = convert.read_minutes(raw)
             elif field == "parent":  # the first page related: the parent's page id
                 values["parent"] = raw[0]["id"] if raw else None
         if "url" not in self.props:  # not synced here: the page's own link, for people
@@ -135,6 +140,8 @@ class PropertyMap:
                 out[name] = {"people": [{"id": ids[0]}] if ids else []}
             elif field == "url":
                 out[name] = {"url": item.url}
+            elif field == "duration":  # whole minutes, or cleared
+                out[name] = {"number": item.duration}
             elif field == "parent":  # the parent's page id (the executor's), or no parent
                 out[name] = {"relation": [{"id": item.parent}] if item.parent else []}
         return out

@@ -7,6 +7,11 @@ property lacks, is a :class:`ConfigError` naming the property and its real type 
 once). Fields without a property are simply not synced here. ``description: body`` keeps the
 description in the page body instead of a property (see :mod:`adapters.notion.body`).
 
+``duration`` (whole minutes) goes to the number property named by the mapping rules, else to
+the first number property named one of :data:`DURATION` (any case); a property of another
+type with one of those names is left alone (a "Minutes" formula is not the duration), so a
+data source without such a number property does not sync ``duration``.
+
 ``parent`` goes to a relation of the data source to itself, as Notion's *Sub-items* make one
 ("Parent item", synced with "Sub-item"): the one named by the mapping rules (one-way or
 two-way), else one named :data:`PARENT`, else the two-way one whose synced property is named
@@ -33,7 +38,10 @@ DEFAULTS = {"status": "Status", "due": "Due", "priority": "Priority", "labels": 
 ALLOWED = {"title": {"title"}, "description": {"rich_text"},
            "status": {"status", "select", "checkbox"}, "due": {"date"}, "span": {"date"},
            "priority": {"number", "select"}, "labels": {"multi_select"},
-           "assignee": {"people"}, "url": {"url"}, "parent": {"relation"}}
+           "assignee": {"people"}, "url": {"url"}, "parent": {"relation"},
+           "duration": {"number"}}
+#: names the duration's number property is found by without a target, best first, any case
+DURATION = ("Duration", "Estimate", "Minutes")
 BODY = ("body", "body")  # the description's "property" when it lives in the page body
 PARENT = "Parent item"  # Notion's name for the parent side of Sub-items
 SUB_ITEMS = ("Sub-item", "Sub-items")  # ... and for the synced side (the children)
@@ -71,7 +79,7 @@ def planned_fields(ctx: EndpointContext) -> frozenset[str]:
     once the schema is read)."""
     targets = dict(DEFAULTS) | dict(ctx.options.get("targets", {})) | dict(
         ctx.options.get("properties", {}))
-    fields = {"title", "parent"} | set(targets)
+    fields = {"title", "parent", "duration"} | set(targets)
     fields = {f for f in fields if f == "title" or ctx.fields is None or f in ctx.fields}
     if "due" in fields and "span" not in targets:
         fields.add("span")
@@ -92,6 +100,10 @@ def check(schema: dict[str, Any], ctx: EndpointContext, source_id: str | None = 
         parent = parent_property(schema, source_id, targets.get("parent"), problems)
         if parent is not None:
             props["parent"] = (parent, "relation")
+    if "duration" not in targets and (wanted is None or "duration" in wanted):
+        duration = duration_property(schema)
+        if duration is not None:
+            props["duration"] = (duration, "number")
     for field, prop in targets.items():
         if field in ("title", "parent") or (wanted is not None and field not in wanted):
             continue
@@ -122,6 +134,12 @@ def check(schema: dict[str, Any], ctx: EndpointContext, source_id: str | None = 
         raise ConfigError([ConfigProblem(f"Notion endpoint {ctx.name!r}: {p}")
                            for p in problems])
     return props
+
+
+def duration_property(schema: dict[str, Any]) -> str | None:
+    """The number property named as :data:`DURATION` says (any case), or None."""
+    numbers = {n.casefold(): n for n, p in schema.items() if p.get("type") == "number"}
+    return next((numbers[d.casefold()] for d in DURATION if d.casefold() in numbers), None)
 
 
 def _self_relation(spec: dict[str, Any], source_id: str | None) -> bool:
