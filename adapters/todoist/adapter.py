@@ -51,7 +51,7 @@ from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from adapters.toolkit import AdapterBase, BatchWrites
-from hub.errors import Conflict, NotFound, SyncHubError, ValidationRejected
+from hub.errors import ConfigError, Conflict, NotFound, SyncHubError, ValidationRejected
 from hub.model import Item, StatusKind
 
 FIELDS = frozenset({"title", "description", "status", "due", "deadline", "duration", "priority",
@@ -81,6 +81,11 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         self.filter = filter
         self.filtered: set[str] | None = None  # ids the filter selected in this round
         self.status_map = ctx.value_maps.get("status")
+        if self.status_map is not None and section:
+            raise ConfigError(f"{ctx.name}: a status map names sections of the project, so it "
+                              f"cannot be combined with a scope restricted to section "
+                              f"{section!r}")
+        self.sections_checked = False  # the status map's sections exist (once per process)
         fields = FIELDS if ctx.fields is None else FIELDS & ctx.fields
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
@@ -88,6 +93,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
             idempotent_create=True, echoes_writes=True)
         self.project_id: str | None = None
         self.sections: dict[str, str] = {}  # id -> name
+        self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
         #: every comment has been read in this process (a full sync), so a task missing from
@@ -114,13 +120,30 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         found = f"project {self.project_spec!r} (id {project})"
         if self.section_spec:
             names = {str(s["id"]): str(s["name"]) for s in self.client.sync(
-                None, ["sections"]).get("sections", []) if str(s.get("project_id")) == project}
+                "*", ["sections"]).get("sections", []) if str(s.get("project_id")) == project}
             if self.section_spec not in names and self.section_spec not in names.values():
                 raise NotFound(f"no section {self.section_spec!r} in Todoist project "
                                f"{self.project_spec!r}; it has: "
                                f"{', '.join(sorted(names.values())) or 'none'}", service=SERVICE)
             found += f", section {self.section_spec!r}"
+        if self.status_map is not None:
+            self._check_status_sections_read("")
+            found += f", status sections {', '.join(sorted(self.status_map.to_canonical))}"
         return found
+
+    def _check_status_sections(self) -> None:
+        """Every section the status map names exists in the project: a misspelt one would
+        read every task in it as open and never be written to."""
+        if self.status_map is None or self.sections_checked:
+            return
+        have = {n for sid, n in self.sections.items()
+                if self.section_projects.get(sid) == self.project_id}
+        missing = sorted(set(self.status_map.to_canonical) - have)
+        if missing:
+            raise ConfigError(f"{self.name}: the status map names no section of Todoist "
+                              f"project {self.project_spec!r}: {', '.join(missing)}; it has: "
+                              f"{', '.join(sorted(have)) or 'none'}")
+        self.sections_checked = True
 
     def _resolve_project(self) -> str:
         if self.project_id is None:
@@ -135,7 +158,11 @@ class TodoistAdapter(BatchWrites, AdapterBase):
 
     def _absorb(self, data: dict[str, Any]) -> None:
         for s in data.get("sections", []):
+            if s.get("is_deleted"):
+                self.sections.pop(s["id"], None)
+                continue
             self.sections[s["id"]] = s["name"]
+            self.section_projects[s["id"]] = str(s.get("project_id"))
         for u in data.get("collaborators", []):
             self.users[u["id"]] = str(u["email"]).lower()
         for n in data.get("notes", []):
@@ -178,6 +205,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         token = state.get("t", "*")
         data = self.client.sync(token, ["items", "notes", "sections", "collaborators"])
         self._absorb(data)
+        if token == "*" or not self.sections_checked:
+            self._check_status_sections_read(token)
         if token == "*":
             self.markers_known = True
         elif any(t["id"] not in self.origins for t in data.get("items", [])):
@@ -328,11 +357,26 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                              "args": {"id": target, "section_id": section}})
         return cmds
 
+    def _check_status_sections_read(self, token: str) -> None:
+        """After a listing: an incremental one lists only changed sections, so the first
+        check in a process reads them all (one request, only with a status map)."""
+        if self.status_map is None or self.sections_checked:
+            return
+        if token != "*":
+            self._absorb(self.client.sync("*", ["sections"]))
+        self._check_status_sections()
+
     def _section_for(self, item: Item) -> str | None:
-        if self.status_map is None:
+        """The project's section an open or in-progress status is written to (the first
+        the map gives for its kind); done leaves the task where it is."""
+        kind = self.represent("status", item.status).kind
+        if self.status_map is None or kind.closed:
             return None
-        name = self.status_map.to_remote.get(item.status.kind.value)
-        return next((sid for sid, n in self.sections.items() if n == name), None)
+        self._resolve_project()
+        self._check_status_sections_read("")  # a write before any read in this process
+        name = self.status_map.to_remote.get(kind.value)
+        return next((sid for sid, n in self.sections.items() if n == name
+                     and self.section_projects.get(sid) == self.project_id), None)
 
     def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         """Up to 100 commands per request; a failed command fails only its own op."""
