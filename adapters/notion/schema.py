@@ -40,8 +40,10 @@ ALLOWED = {"title": {"title"}, "description": {"rich_text"},
            "priority": {"number", "select"}, "labels": {"multi_select"},
            "assignee": {"people"}, "url": {"url"}, "parent": {"relation"},
            "duration": {"number"}}
-#: names the duration's number property is found by without a target, best first, any case
-DURATION = ("Duration", "Estimate", "Minutes")
+#: names the duration's number property is found by without a target, any case. Only the
+#: unambiguous one: an "Estimate" is often story points or hours, and taking it for minutes
+#: would overwrite it (name it with ``target`` to map it)
+DURATION = ("Duration",)
 BODY = ("body", "body")  # the description's "property" when it lives in the page body
 PARENT = "Parent item"  # Notion's name for the parent side of Sub-items
 SUB_ITEMS = ("Sub-item", "Sub-items")  # ... and for the synced side (the children)

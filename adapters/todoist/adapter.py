@@ -352,9 +352,13 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})
             section = self._section_for(item)
-            if section and op.kind is not WriteKind.CREATE:
+            if op.kind is not WriteKind.CREATE and (section or self._leaves_sections(item)):
+                # a status with no section of its own (open, when only the other kinds are
+                # mapped) is "in no section": the task leaves the one it is in, or it would
+                # read back as that section's status and undo the edit
+                where = {"section_id": section} if section else {"project_id": self.project_id}
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
-                             "args": {"id": target, "section_id": section}})
+                             "args": {"id": target, **where}})
         return cmds
 
     def _check_status_sections_read(self, token: str) -> None:
@@ -365,6 +369,12 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         if token != "*":
             self._absorb(self.client.sync("*", ["sections"]))
         self._check_status_sections()
+
+    def _leaves_sections(self, item: Item) -> bool:
+        """Whether an open status the map gives no section to is written (see above)."""
+        kind = self.represent("status", item.status).kind
+        return self.status_map is not None and not kind.closed and \
+            self.status_map.to_remote.get(kind.value) is None
 
     def _section_for(self, item: Item) -> str | None:
         """The project's section an open or in-progress status is written to (the first

@@ -1,5 +1,6 @@
-"""``duration`` on Notion: a number property of minutes, found by name (Duration, Estimate,
-Minutes, any case) or named with ``target``; read rounded, a zero or negative number as none;
+"""``duration`` on Notion: a number property of minutes, found by its name (Duration, any
+case; an "Estimate" or "Minutes" only when named) or named with ``target``; read rounded,
+a zero or negative number as none;
 written as the number or emptied; declared only where the data source has such a property."""
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def _ctx(**kw: Any) -> EndpointContext:
 
 @pytest.mark.parametrize(("props", "found"), [
     ({"Duration": "number"}, "Duration"),
-    ({"estimate": "number"}, "estimate"),
-    ({"MINUTES": "number"}, "MINUTES"),
-    ({"Minutes": "number", "Duration": "number"}, "Duration"),  # the first name wins
-    ({"Duration": "formula", "Estimate": "number"}, "Estimate"),
+    ({"duration": "number"}, "duration"),
+    ({"estimate": "number"}, None),  # often story points or hours: never guessed
+    ({"MINUTES": "number"}, None),
+    ({"Minutes": "number", "Duration": "number"}, "Duration"),
+    ({"Duration": "formula", "Estimate": "number"}, None),
     ({"Duration": "rich_text"}, None),  # another type by that name: left alone, no error
     ({"Length": "number"}, None),  # any other number is not taken for it
 ])
@@ -76,13 +78,13 @@ def test_target_from_the_config_file() -> None:
 
 @pytest.fixture
 def estimate() -> Iterator[NotionSandbox]:
-    s = NotionSandbox(dict(SCHEMA) | {"Estimate": {"number": {}}}, timezone="Europe/Berlin")
+    s = NotionSandbox(dict(SCHEMA) | {"Duration": {"number": {}}}, timezone="Europe/Berlin")
     yield s
     s.stop()
 
 
 def _number(emu: NotionEmulator, ref: str) -> Any:
-    return emu.pages[ref]["properties"]["Estimate"]["number"]
+    return emu.pages[ref]["properties"]["Duration"]["number"]
 
 
 def test_declared_only_where_the_property_exists(harness: NotionHarness,
@@ -92,7 +94,7 @@ def test_declared_only_where_the_property_exists(harness: NotionHarness,
     adapter = build(estimate.emu, estimate.db)
     adapter.changes(None)
     assert "duration" in adapter.capabilities.fields
-    assert adapter.map.props["duration"] == ("Estimate", "number")
+    assert adapter.map.props["duration"] == ("Duration", "number")
     adapter.close()
 
 
@@ -102,7 +104,7 @@ def test_read_over_the_emulator(estimate: NotionSandbox) -> None:
     for n, value in enumerate([45, 12.6, 0.4, 0, -5, None]):
         pages[value] = emu.create_page(estimate.ds, {
             "Name": {"title": [{"type": "text", "text": {"content": f"p{n}"}}]},
-            "Estimate": {"number": value}})["id"]
+            "Duration": {"number": value}})["id"]
     adapter = build(emu, estimate.db)
     read = {r.ref: r.item.duration for r in adapter.changes(None).items}
     assert {v: read[ref] for v, ref in pages.items()} == {

@@ -91,6 +91,18 @@ def test_writing_a_status_moves_the_task_to_its_section(emu: TodoistEmulator) ->
     assert section_of(emu, created.ref) == "Doing"
 
 
+def test_open_with_no_section_of_its_own_leaves_the_section(emu: TodoistEmulator) -> None:
+    """Only in_progress mapped: an open task is one in no section, so writing open takes the
+    task out of "Doing" (it would read back in progress and undo the edit; found in review)."""
+    pid = project(emu)
+    tid = emu.add_item(pid, "t", section_id=section(emu, "Doing"))
+    a = board(emu, {"Doing": "in_progress"})
+    a.changes(None)
+    result = a.update(tid, Item(title="t", status=Status(kind=StatusKind.OPEN)),
+                      fields=frozenset({"status"}), expected_version=None, idempotency_key="o")
+    assert section_of(emu, tid) is None and result.item.status.kind is StatusKind.OPEN
+
+
 def test_a_written_status_reads_back_as_written(emu: TodoistEmulator) -> None:
     a = board(emu)
     cursor = a.changes(None).cursor
