@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
+from notion_client import Client
 
 from adapters.base import EndpointContext
 from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
@@ -108,3 +109,23 @@ def parents(sub_items: NotionSandbox) -> Iterator[NotionSubItemsHarness]:
     h = NotionSubItemsHarness(sub_items)
     yield h
     h.adapter.close()
+
+
+#: a Notion sandbox and notion-client pointed at it, for tests of the emulator's routes
+Site = tuple[NotionSandbox, Any]
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    sb = NotionSandbox(users=2)
+    client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
+                    retry=False)
+    try:
+        yield sb, client
+    finally:
+        client.close()
+        sb.stop()
+
+
+def rich(text: str) -> list[dict[str, Any]]:
+    return [{"text": {"content": text}}]

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.support.conformance.shapes import json_type
+
 CASSETTES = Path(__file__).parent / "cassettes"
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -169,17 +171,11 @@ def integration() -> str:
 
 
 def kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    text = str(value)
+    """A value's JSON type (as the conformance shapes name it), strings told apart further:
+    ids, timestamps and dates."""
+    if not isinstance(value, str):
+        return json_type(value)
+    text = value
     for name, pattern in (("uuid", UUID), ("timestamp", TIMESTAMP), ("date", DATE)):
         if pattern.match(text):
             return name

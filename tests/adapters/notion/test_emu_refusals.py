@@ -10,34 +10,16 @@ from __future__ import annotations
 import copy
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from notion_client import APIResponseError, Client
+from notion_client import APIResponseError
 
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import NotionSandbox
 from hub.model import Item
-
-Site = tuple[NotionSandbox, Any]
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    sb = NotionSandbox(users=2)
-    client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
-                    retry=False)
-    try:
-        yield sb, client
-    finally:
-        client.close()
-        sb.stop()
-
-
-def rich(text: str) -> list[dict[str, Any]]:
-    return [{"text": {"content": text}}]
+from tests.adapters.notion.conftest import Site, rich
 
 
 def state(emu: NotionEmulator) -> Any:

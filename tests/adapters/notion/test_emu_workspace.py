@@ -7,32 +7,14 @@ mentions and equations in rich text, and seeding recorded objects. The recorded 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from notion_client import APIResponseError, Client
 
 from adapters.notion.sandbox import NotionSandbox
+from tests.adapters.notion.conftest import Site, rich
 from tests.adapters.notion.recorded import integration, workspace
-
-Site = tuple[NotionSandbox, Any]
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    sb = NotionSandbox(users=2)
-    client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
-                    retry=False)
-    try:
-        yield sb, client
-    finally:
-        client.close()
-        sb.stop()
-
-
-def rich(text: str) -> list[dict[str, Any]]:
-    return [{"text": {"content": text}}]
 
 
 def refused(call: Any, **kwargs: Any) -> tuple[int, str]:

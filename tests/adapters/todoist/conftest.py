@@ -6,11 +6,14 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import httpx
 import pytest
+from todoist_api_python.api import TodoistAPI
 
 from adapters.base import EndpointContext
 from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistScope
 from adapters.todoist.adapter import TodoistAdapter
+from adapters.todoist.client import RewriteTransport
 from adapters.todoist.emulator import TodoistEmulator
 from adapters.todoist.sandbox import TodoistSandbox
 from hub.model import DateOnly, FloatingDateTime, Item, ZonedDateTime
@@ -71,3 +74,19 @@ def harness(sandbox: TodoistSandbox) -> Iterator[TodoistHarness]:
     h = TodoistHarness(sandbox)
     yield h
     h.adapter.close()
+
+
+#: a sandbox with one user and todoist-api-python pointed at it (the emulator's REST tests)
+@pytest.fixture
+def sb() -> Iterator[TodoistSandbox]:
+    s = TodoistSandbox(users=1)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def api(sb: TodoistSandbox) -> Iterator[TodoistAPI]:
+    http = httpx.Client(transport=RewriteTransport(sb.emu.base_url),
+                        headers={"Authorization": f"Bearer {sb.emu.token}"})
+    yield TodoistAPI(sb.emu.token, client=http)
+    http.close()

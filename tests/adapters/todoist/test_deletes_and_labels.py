@@ -8,30 +8,13 @@ every task that had it (tasks used to keep it); the next incremental sync report
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from todoist_api_python.api import TodoistAPI
 
-from adapters.todoist.client import RewriteTransport
 from adapters.todoist.sandbox import TodoistSandbox
-
-
-@pytest.fixture
-def sb() -> Iterator[TodoistSandbox]:
-    s = TodoistSandbox(users=1)
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def api(sb: TodoistSandbox) -> Iterator[TodoistAPI]:
-    http = httpx.Client(transport=RewriteTransport(sb.emu.base_url),
-                        headers={"Authorization": f"Bearer {sb.emu.token}"})
-    yield TodoistAPI(sb.emu.token, client=http)
-    http.close()
 
 
 def live(api: TodoistAPI) -> list[str]:

@@ -8,29 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from todoist_api_python.api import TodoistAPI
 
-from adapters.todoist.client import RewriteTransport
 from adapters.todoist.sandbox import TodoistSandbox
-
-
-@pytest.fixture
-def sb() -> Iterator[TodoistSandbox]:
-    s = TodoistSandbox(users=1)
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def api(sb: TodoistSandbox) -> Iterator[TodoistAPI]:
-    http = httpx.Client(transport=RewriteTransport(sb.emu.base_url),
-                        headers={"Authorization": f"Bearer {sb.emu.token}"})
-    yield TodoistAPI(sb.emu.token, client=http)
-    http.close()
 
 
 def rest(sb: TodoistSandbox) -> httpx.Client:
