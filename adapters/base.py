@@ -7,6 +7,8 @@ module whose one job it is:
   parts :class:`Representing`, :class:`LearnsCreated`, :class:`BatchingAdapter`, and the
   values: :class:`Capabilities`, :class:`RemoteItem`, :class:`ChangeSet`, :class:`WriteOp` ...).
   Its docstring holds the rules every adapter follows (checked by ``tests/contract``).
+- :mod:`adapters.commenting`: the optional comment part (:class:`Commenting`,
+  :class:`RemoteComment`).
 - :mod:`adapters.context`: what the config hands an adapter (:class:`EndpointContext`,
   :class:`ValueMap`).
 - :mod:`adapters.registry`: building adapters from config (:class:`AdapterFactory`, the
@@ -22,6 +24,7 @@ the status-to-error table, the windowed cursor) are in :mod:`adapters.toolkit`.
 
 from __future__ import annotations
 
+from adapters.commenting import Commenting, CommentRead, RemoteComment
 from adapters.context import EndpointContext, ValueMap
 from adapters.contract import (
     Adapter,
@@ -62,9 +65,12 @@ __all__ = [
     "Capabilities",
     "ChangeNotice",
     "ChangeSet",
+    "CommentRead",
+    "Commenting",
     "EndpointContext",
     "Gone",
     "LearnsCreated",
+    "RemoteComment",
     "RemoteItem",
     "Representing",
     "RequestBudget",

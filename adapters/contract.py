@@ -139,6 +139,9 @@ class ChangeSet:
     cursor: str | None = None
     requests: int = 0  # requests this observation cost (for benchmarks and budgets)
     unreadable: tuple[Unreadable, ...] = ()
+    #: copies whose comments changed while the copy itself did not (Todoist lists a note
+    #: apart from its task): the hub reads their comments too (:mod:`adapters.commenting`)
+    touched: frozenset[str] = frozenset()
 
 
 class WriteKind(StrEnum):

@@ -1,0 +1,78 @@
+"""What a comment copy says, the same in every service: a header line, then the comment.
+
+A copy synchub writes reads, in Markdown::
+
+    *Ana Lima on [Jira](https://acme.atlassian.net/browse/OPS-3#synchub-c-5f0e...) ·
+    2026-12-01 09:30 UTC*
+
+    The original comment's text.
+
+The header names who wrote the original, where and when (the issue asks for author and
+time), and links to the original. synchub's marker is the link's fragment
+(``#synchub-c-<thread>``): a browser ignores it and a person never sees it unless they
+read the link, yet it survives every service's rich text (a link's address is kept
+as-is by Jira's ADF, Notion's rich text and Todoist's Markdown). It is what keeps our own
+copies from being copied back (never echoed) even when the state that remembers them was
+lost, and what lets a copy whose create answer was lost be found instead of written twice.
+Where there is no address to link to, the marker is a short text ``[synchub c-<thread>]``.
+
+:func:`parse` is the inverse: it finds the marker in the first paragraph only (a person
+quoting a copy further down does not make their comment ours) and gives the comment's own
+text without the header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+
+_FRAGMENT = "#synchub-c-"
+_MARKER = re.compile(r"(?:#synchub-c-|\[synchub c-)([0-9a-f]{8,64})")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A comment's text taken apart: ``thread`` is synchub's marker (None: a person's own
+    comment), ``body`` the comment without a copy's header."""
+
+    thread: str | None
+    body: str
+
+
+def normalise(text: str) -> str:
+    """The text as compared: line ends unified, trailing spaces and blank edges dropped
+    (services trim them differently; none of it is a person's edit)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def digest(body: str) -> str:
+    """A short fingerprint of a comment's own text, to tell an edit from a re-read."""
+    return hashlib.sha256(normalise(body).encode()).hexdigest()[:24]
+
+
+def render(*, thread: str, author: str, service: str, at: dt.datetime | None,
+           link: str | None, body: str) -> str:
+    """The Markdown of a copy of ``body`` (see the module docstring)."""
+    who = _plain(author) or "Someone"
+    where = (f"[{_plain(service)}]({link.split('#', 1)[0]}{_FRAGMENT}{thread})" if link
+             else f"{_plain(service)} [synchub c-{thread}]")
+    when = f" · {at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if at is not None else ""
+    return f"*{who} on {where}{when}*\n\n{normalise(body)}"
+
+
+def parse(text: str) -> Parsed:
+    """The marker and the comment's own text (see the module docstring)."""
+    text = normalise(text)
+    head, sep, rest = text.partition("\n\n")
+    found = _MARKER.search(head)
+    if found is None:
+        return Parsed(None, text)
+    return Parsed(found.group(1), rest if sep else "")
+
+
+def _plain(text: str) -> str:
+    """A name or service label safe inside the header's emphasis and link text."""
+    return re.sub(r"[*_\[\]()`\\\n]+", " ", text).strip()
