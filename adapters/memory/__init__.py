@@ -37,6 +37,8 @@ from adapters.base import (
     RemoteItem,
 )
 from adapters.faults import FaultKind, FaultPlan
+from adapters.memory import comments
+from adapters.memory.comments import MemComment, MemoryComments
 from adapters.reading import convert_each, convert_one
 from adapters.toolkit import AdapterBase
 from hub.errors import Conflict, NotFound, RateLimited, Transient, ValidationRejected
@@ -83,6 +85,10 @@ class MemoryService:
     #: like Jira's 255-character summary: a longer title is refused for good (400), so tests
     #: can drive a write the service will never take (None: any length)
     max_title: int | None = None
+    #: item ref -> its comments (adapters.memory.comments); ``comments_listed``: a person's
+    #: comment shows the item in the next listing (Jira); off: it does not (Notion)
+    comments: dict[str, list[MemComment]] = field(default_factory=dict)
+    comments_listed: bool = True
 
     def _check(self, item: Item, fields: frozenset[str] | None = None) -> None:
         if self.max_title is not None and (fields is None or "title" in fields) \
@@ -110,6 +116,16 @@ class MemoryService:
                                         if getattr(rec.item, f) != getattr(before, f)})
             rec.version += 1
             rec.seq = self._next()
+
+    def user_comment(self, ref: str, text: str, author: str = "Ana Lima") -> str:
+        """A person comments on ``ref``; returns the comment's id."""
+        return comments.add(self, ref, text, author).ref
+
+    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
+        comments.edit(self, ref, comment_ref, text)
+
+    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
+        comments.delete(self, ref, comment_ref)
 
     def user_delete(self, ref: str) -> None:
         with self._lock:
@@ -181,7 +197,7 @@ class MemoryConnection(BaseModel):
     service: str = "memory"  # name of the shared in-process service
 
 
-class MemoryAdapter(AdapterBase):
+class MemoryAdapter(MemoryComments, AdapterBase):
     """An endpoint on a :class:`MemoryService`. Implements :class:`adapters.base.Adapter`;
     holds every value as given, so ``represent`` (and ``close``) are :class:`AdapterBase`'s."""
 

@@ -81,6 +81,24 @@ class RecurringConfig(Frozen):
     on_complete: OccurrenceDone = OccurrenceDone.ROLL
 
 
+class CommentsConfig(Frozen):
+    """``comments:`` of a flow (see docs/how-it-works.md, "Comments"): ``comments: true`` is
+    short for ``{sync: true}``."""
+
+    #: copy each comment to the item's other copies, edits and deletes followed (Jira,
+    #: Todoist and Notion; off by default: it costs a read per changed item)
+    sync: bool = False
+    #: endpoints whose comments stay where they are (neither copied out nor written to)
+    skip: tuple[str, ...] = ()
+    #: where a comment change does not show the item as changed (Notion), this many of its
+    #: items have their comments read each round, in turn, so every comment arrives in time
+    sweep: int = Field(default=20, ge=0)
+
+
+def _comments_shorthand(v: Any) -> Any:
+    return {"sync": v} if isinstance(v, bool) else v
+
+
 class ConflictMode(StrEnum):
     NEWEST = "newest"  # the latest edit of the field wins
     MANUAL = "manual"  # left alone everywhere and queued for a person
@@ -212,6 +230,9 @@ class FlowConfig(Frozen):
     mass_change_limit: float = Field(default=0.5, gt=0, le=1)
     mass_change_min: int = Field(default=10, ge=0)  # rounds touching fewer links never trip
     recurring: RecurringConfig = Field(default_factory=RecurringConfig)
+    #: comments copied between the item's copies: `true`, or `{sync, skip, sweep}`
+    comments: Annotated[CommentsConfig, BeforeValidator(_comments_shorthand)] = Field(
+        default_factory=CommentsConfig)
     enabled: bool = True
 
     @field_validator("interval")
@@ -244,6 +265,9 @@ class FlowConfig(Frozen):
                 raise ValueError(f"unknown field {fname!r} in fields")
             if isinstance(rule, OwnerRule) and rule.owner not in names:
                 raise ValueError(f"field {fname!r} is owned by unknown endpoint {rule.owner!r}")
+        unknown = sorted(set(self.comments.skip) - names)
+        if unknown:
+            raise ValueError(f"comments skip unknown endpoint(s) {', '.join(unknown)}")
         return self
 
     def owner_of(self, field: str) -> str | None:

@@ -19,6 +19,7 @@ from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.round.calls import RetryPolicy
+from hub.round.comments import CommentPass
 from hub.round.executor import Executor
 from hub.round.observe import Observed, observe_all
 from hub.round.parents import ParentIndex
@@ -52,6 +53,7 @@ class RoundReport:
     quarantined: list[QuarantineRecord] = field(default_factory=list)
     quarantined_new: list[QuarantineRecord] = field(default_factory=list)
     held: int = 0  # writes not sent this round: rejected for good before, unchanged since
+    comments: dict[str, int] = field(default_factory=dict)  # comments written, by endpoint
 
     @property
     def counts(self) -> dict[str, int]:
@@ -60,6 +62,7 @@ class RoundReport:
         base["failed"] = sum(self.failed_writes.values())
         base["errors"] = len(self.errors)
         base["quarantined"] = len(self.quarantined)
+        base["comments"] = sum(self.comments.values())
         return base
 
 
@@ -185,6 +188,7 @@ class _Round:
             self.report.notes.append(f"stopped before all {len(plan.links)} items were done; "
                                      "the rest is picked up by the next round")
             return self.finish(RoundStatus.INTERRUPTED)
+        self.comments(observations, should_stop)
         self.commit_cursors(observations)
         for name, n in self.ex.stats.writes.items():
             self.report.requests[name] = self.report.requests.get(name, 0) + n
@@ -192,6 +196,25 @@ class _Round:
                                                for rec in self.q.new)
         clean = not (self.report.errors or self.ex.stats.errors or set_aside)
         return self.finish(RoundStatus.OK if clean else RoundStatus.PARTIAL)
+
+    def comments(self, observations: Mapping[str, ChangeSet],
+                 should_stop: Callable[[], bool] | None) -> None:
+        """Step 3b: the comments of the links this round touched (:mod:`hub.round.comments`),
+        before the cursors, so a crash in it observes the same changes again."""
+        touched = {name: {r.ref for r in cs.items} | set(cs.touched)
+                   | set(self.ex.stats.created.get(name, []))
+                   for name, cs in observations.items()}
+        writable = {n: not (a.capabilities.read_only or self.cfg.endpoints[n].read_only)
+                    for n, a in self.adapters.items() if n in self.cfg.endpoints}
+        stats = CommentPass(self.flow, self.cfg, self.adapters, self.store, self.ex.calls,
+                            writable, should_stop).run(touched, observations)
+        self.report.comments = dict(stats.writes)
+        self.report.errors.extend(stats.errors)
+        self.report.notes.extend(stats.notes)
+        for name, n in stats.requests.items():
+            self.report.requests[name] = self.report.requests.get(name, 0) + n
+        for name, n in {**stats.writes, **stats.failed}.items():
+            self.report.requests[name] = self.report.requests.get(name, 0) + n
 
     def commit_cursors(self, observations: Mapping[str, ChangeSet]) -> None:
         """Step 4, last: a crash before this point re-observes, which is harmless."""

@@ -15,7 +15,7 @@ intent that produced them and (last) the cursors commit atomically.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,36 @@ class QuarantineRecord:
     next_try: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class CommentCopy:
+    """One service's copy of a comment (or the original itself)."""
+
+    ref: str | None  # the comment's id there; None: a person deleted this copy (not again)
+    digest: str = ""  # of its own text when last synced (adapters.toolkit.comments.digest)
+
+
+@dataclass(frozen=True)
+class CommentThread:
+    """A comment and its copies across a link's endpoints (:mod:`hub.round.comments`).
+
+    ``source`` is where a person wrote it; ``body`` is its text as last agreed, so a copy can
+    be written without reading the original again. ``deleting``: the original is gone and its
+    copies are being deleted. ``pending``: a write of this thread has not landed yet, so the
+    link's comments are read again next round even when nothing else touches it."""
+
+    flow: str
+    thread: str
+    link_id: str
+    source: str
+    author: str
+    created_at: dt.datetime | None
+    link: str | None  # the original's address, for the copies' header
+    body: str
+    copies: Mapping[str, CommentCopy] = field(default_factory=dict)  # endpoint -> copy
+    deleting: bool = False
+    pending: bool = False
+
+
 class Transaction(Protocol):
     def save_link(self, link: LinkState) -> None:
         """Insert or replace a link and all of its copies (copies not in ``link`` are removed)."""
@@ -159,6 +189,14 @@ class Transaction(Protocol):
 
     def clear_quarantine(self, flow: str, endpoint: str, ref: str,
                          kind: QuarantineKind | None = None) -> None: ...
+
+    def save_thread(self, thread: CommentThread) -> None:
+        """Insert or replace a comment thread (dropping a link drops its threads)."""
+
+    def drop_thread(self, flow: str, thread: str) -> None: ...
+
+    def comments_dirty(self, flow: str, link_ids: Collection[str], dirty: bool) -> None:
+        """Mark links whose comments must be read next round (a read failed), or clear them."""
 
 
 class Store(Protocol):
@@ -198,6 +236,14 @@ class Store(Protocol):
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]: ...
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]: ...
+
+    def comment_threads(self, flow: str, link_ids: Collection[str]
+                        ) -> dict[str, list[CommentThread]]:
+        """The comment threads of these links, by link (links with none left out)."""
+
+    def pending_comment_links(self, flow: str) -> set[str]:
+        """The links with a comment thread whose writes have not all landed, and those
+        marked with :meth:`Transaction.comments_dirty`."""
 
     def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
               ) -> dict[str, int]:

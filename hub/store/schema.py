@@ -63,4 +63,19 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE INDEX IF NOT EXISTS quarantine_by_kind ON quarantine (flow, kind)",
     ],
+    # 4: comment threads (hub.round.comments): one row a comment and its copies; a version-3
+    # synchub would drop links without their threads and then copy every comment again
+    [
+        """CREATE TABLE IF NOT EXISTS comment_threads (
+            flow TEXT NOT NULL, thread TEXT NOT NULL, link_id TEXT NOT NULL,
+            source TEXT NOT NULL, author TEXT NOT NULL, created_at TEXT, link TEXT,
+            body TEXT NOT NULL, copies TEXT NOT NULL, deleting INTEGER NOT NULL,
+            pending INTEGER NOT NULL, PRIMARY KEY (flow, thread))""",
+        "CREATE INDEX IF NOT EXISTS comment_threads_by_link ON comment_threads (flow, link_id)",
+        "CREATE INDEX IF NOT EXISTS comment_threads_pending ON comment_threads (flow, pending)",
+        # links whose comments could not be read when they changed (a service down): read
+        # again next round, although the item's cursor has moved past the change
+        "CREATE TABLE IF NOT EXISTS comment_dirty (flow TEXT NOT NULL, link_id TEXT NOT NULL, "
+        "PRIMARY KEY (flow, link_id))",
+    ],
 ]

@@ -15,15 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, locks, records
+from hub.store import codec, locks, records, threads
 from hub.store.base import (
     SCHEMA_VERSION,
+    CommentThread,
     ConflictRecord,
     Intent,
     IntentState,
@@ -312,6 +313,13 @@ class SqlStore:
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]:
         return records.quarantined(self, flow)
+
+    def comment_threads(self, flow: str, link_ids: Collection[str]
+                        ) -> dict[str, list[CommentThread]]:
+        return threads.by_link(self, flow, link_ids)
+
+    def pending_comment_links(self, flow: str) -> set[str]:
+        return threads.pending_links(self, flow)
 
     def add_notice(self, flow: str) -> None:
         with self._txn():

@@ -1,5 +1,5 @@
 """What one transaction of the SQL store writes (:class:`hub.store.base.Transaction`): links
-and their copies, cursors, journal intents, conflicts, quarantine records.
+and their copies, cursors, journal intents, conflicts, quarantine records, comment threads.
 
 The statements run on the store's connection inside :meth:`hub.store.sql.SqlStore.transaction`,
 which commits them together (and bumps the generation of every flow whose links changed).
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from hub.store import codec, records
+from hub.store import codec, records, threads
 from hub.store.base import (
+    CommentThread,
     ConflictRecord,
     Intent,
     IntentState,
@@ -60,6 +62,7 @@ class SqlTransaction:
     def drop_link(self, flow: str, link_id: str) -> None:
         self.s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (flow, link_id))
         self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
+        threads.drop_link(self.s, flow, link_id)
         self.cache_ops.setdefault(flow, {})[link_id] = None
 
     def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
@@ -100,3 +103,12 @@ class SqlTransaction:
     def clear_quarantine(self, flow: str, endpoint: str, ref: str,
                          kind: QuarantineKind | None = None) -> None:
         records.clear_quarantine(self.s, flow, endpoint, ref, kind)
+
+    def save_thread(self, thread: CommentThread) -> None:
+        threads.save(self.s, thread)
+
+    def drop_thread(self, flow: str, thread: str) -> None:
+        threads.drop(self.s, flow, thread)
+
+    def comments_dirty(self, flow: str, link_ids: Collection[str], dirty: bool) -> None:
+        threads.set_dirty(self.s, flow, link_ids, dirty)

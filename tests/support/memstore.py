@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from hub.store import locks
 from hub.store.base import (
+    CommentThread,
     ConflictRecord,
     Intent,
     IntentState,
@@ -43,6 +44,8 @@ class MemStore:
         self._ids = itertools.count(1)
         self.quarantine: dict[tuple[str, str, str, str], QuarantineRecord] = {}
         self.notices: dict[str, int] = {}
+        self.threads: dict[tuple[str, str], CommentThread] = {}
+        self.comment_dirty: set[tuple[str, str]] = set()
         self.crash_at: int | None = None  # crash when the commit counter reaches this
         self.commits = 0
 
@@ -118,6 +121,19 @@ class MemStore:
     def writer_holder(self, flow: str) -> str | None:
         return None
 
+    def comment_threads(self, flow: str, link_ids: Collection[str]
+                        ) -> dict[str, list[CommentThread]]:
+        wanted = set(link_ids)
+        out: dict[str, list[CommentThread]] = {}
+        for (f, _), t in sorted(self.threads.items()):
+            if f == flow and t.link_id in wanted:
+                out.setdefault(t.link_id, []).append(t)
+        return out
+
+    def pending_comment_links(self, flow: str) -> set[str]:
+        return ({t.link_id for (f, _), t in self.threads.items() if f == flow and t.pending}
+                | {lid for f, lid in self.comment_dirty if f == flow})
+
     def add_notice(self, flow: str) -> None:
         self.notices[flow] = self.notices.get(flow, 0) + 1
 
@@ -144,7 +160,12 @@ class _Tx:
         self.ops.append(lambda: self.s.links.__setitem__((link.flow, link.link_id), link))
 
     def drop_link(self, flow: str, link_id: str) -> None:
-        self.ops.append(lambda: self.s.links.pop((flow, link_id), None))
+        def op() -> None:
+            self.s.links.pop((flow, link_id), None)
+            for key in [k for k, t in self.s.threads.items()
+                        if k[0] == flow and t.link_id == link_id]:
+                del self.s.threads[key]
+        self.ops.append(op)
 
     def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
         self.ops.append(lambda: self.s.cursors.__setitem__((flow, endpoint), cursor))
@@ -186,3 +207,17 @@ class _Tx:
                 if key[:3] == (flow, endpoint, ref) and (kind is None or key[3] == kind.value):
                     del self.s.quarantine[key]
         self.ops.append(op)
+
+    def save_thread(self, thread: CommentThread) -> None:
+        self.ops.append(lambda: self.s.threads.__setitem__((thread.flow, thread.thread),
+                                                           thread))
+
+    def drop_thread(self, flow: str, thread: str) -> None:
+        self.ops.append(lambda: self.s.threads.pop((flow, thread), None))
+
+    def comments_dirty(self, flow: str, link_ids: Collection[str], dirty: bool) -> None:
+        keys = {(flow, lid) for lid in link_ids}
+        if dirty:
+            self.ops.append(lambda: self.s.comment_dirty.update(keys))
+        else:
+            self.ops.append(lambda: self.s.comment_dirty.difference_update(keys))

@@ -1,0 +1,266 @@
+"""The round's comment pass: read the comments of the links this round touched, plan each
+link's comments (:mod:`hub.planner.comments`, pure), write, commit thread by thread.
+
+It runs after the items' writes and *before* the cursors are committed: a crash in it means
+the round's changes are observed again and the pass runs again, which is harmless (a copy
+that landed is found by its marker). Which links it reads (the only cost it adds):
+
+- the links with a copy a listing returned this round, or whose comments a listing reported
+  changed (:attr:`adapters.contract.ChangeSet.touched`), or that got a new copy this round
+  (the new copy gets the comments the others already have);
+- links with writes still to land, or whose read failed when they changed (kept in the
+  store, so a service that was down does not lose a comment made meanwhile);
+- on an endpoint where a comment change does not list the item (Notion), ``sweep`` more of
+  its links each round, in turn (a cursor kept beside the endpoint's).
+
+Order of a thread's writes, as for items: its new state (``pending``) commits first, then
+each write, then the thread as it landed. A copy that may have landed (the answer lost) is
+looked for by its marker before it is written again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from adapters.base import Adapter
+from adapters.commenting import Commenting, CommentRead, RemoteComment
+from adapters.toolkit import comments as text
+from hub.config.models import FlowConfig
+from hub.errors import NotFound, SyncHubError, ValidationRejected
+from hub.planner.comments import (
+    CommentWrite,
+    CommentWriteKind,
+    Target,
+    ThreadPlan,
+    plan_link,
+)
+from hub.round.calls import Caller
+from hub.store.base import CommentCopy, CommentThread, LinkState, Store
+
+log = logging.getLogger("synchub.comments")
+
+#: items per comments() call: one request each on most services, so this only bounds memory
+_CHUNK = 100
+#: the cursor key under which an endpoint's sweep position is kept
+SWEEP_KEY = "comments-sweep:{}"
+#: how the copies' header names each service (adapters.toolkit.comments)
+_LABELS = {"jira": "Jira", "todoist": "Todoist", "notion": "Notion", "gcal": "Google Calendar",
+           "memory": "Memory"}
+
+
+@dataclass
+class CommentStats:
+    writes: dict[str, int] = field(default_factory=dict)  # endpoint -> comments written
+    failed: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # reads, by endpoint
+    errors: list[tuple[str, SyncHubError]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    links: int = 0  # links whose comments were read
+
+    def bump(self, d: dict[str, int], ep: str, n: int = 1) -> None:
+        d[ep] = d.get(ep, 0) + n
+
+
+def label(adapter: Adapter) -> str:
+    """The service's name for people, from the adapter's package (``adapters.jira`` ...)."""
+    own = getattr(adapter, "service_label", None)
+    if isinstance(own, str) and own:
+        return own
+    parts = type(adapter).__module__.split(".")
+    key = parts[1] if len(parts) > 1 and parts[0] == "adapters" else parts[0]
+    return _LABELS.get(key, key.title())
+
+
+def commenting(cfg: FlowConfig, adapters: Mapping[str, Adapter]) -> dict[str, Commenting]:
+    """The endpoints whose comments the flow syncs: commenting adapters, not skipped. Fewer
+    than two: nothing to copy between."""
+    if not cfg.comments.sync:
+        return {}
+    eps: dict[str, Commenting] = {}
+    for n, a in adapters.items():
+        if n not in cfg.comments.skip and isinstance(a, Commenting):
+            eps[n] = a
+    return eps if len(eps) >= 2 else {}
+
+
+@dataclass
+class CommentPass:
+    flow: str
+    cfg: FlowConfig
+    adapters: Mapping[str, Adapter]
+    store: Store
+    calls: Caller
+    writable: Mapping[str, bool]
+    should_stop: Callable[[], bool] | None = None
+    stats: CommentStats = field(default_factory=CommentStats)
+
+    def run(self, touched: Mapping[str, Iterable[str]], reachable: Iterable[str]
+            ) -> CommentStats:
+        """``touched``: endpoint -> refs of copies this round listed, reported touched or
+        created. Never raises for a service failure: errors are in the stats."""
+        every = commenting(self.cfg, self.adapters)
+        if not every:
+            return self.stats
+        links = self.store.load_links(self.flow)
+        wanted = self._wanted(links, every, touched)
+        if not wanted:
+            return self.stats
+        up = set(reachable)
+        eps = {n: a for n, a in every.items() if n in up}
+        read, unread = self._read(links, eps, wanted)
+        # a service that did not answer this round: its copies' comments are read when it
+        # does, although the other copies' cursors move on now
+        unread |= {lid for lid in wanted if any(ep in links[lid].copies and ep not in up
+                                                for ep in every)}
+        threads = self.store.comment_threads(self.flow, wanted)
+        done: set[str] = set()
+        for lid in sorted(wanted):
+            if self.should_stop is not None and self.should_stop():
+                break
+            self._link(links[lid], eps, read, threads.get(lid, []))
+            done.add(lid)
+        with self.store.transaction() as tx:
+            tx.comments_dirty(self.flow, (wanted - done) | unread, True)
+            tx.comments_dirty(self.flow, done - unread, False)
+        self.stats.links = len(done)
+        return self.stats
+
+    # -- which links -------------------------------------------------------------------------
+
+    def _wanted(self, links: Mapping[str, LinkState], eps: Mapping[str, Commenting],
+                touched: Mapping[str, Iterable[str]]) -> set[str]:
+        by_ref = {(ep, c.ref): lid for lid, link in links.items()
+                  for ep, c in link.copies.items() if ep in eps}
+        wanted = {by_ref[(ep, ref)] for ep, refs in touched.items() for ref in refs
+                  if (ep, ref) in by_ref}
+        wanted |= self.store.pending_comment_links(self.flow) & set(links)
+        for ep, a in eps.items():
+            if not a.listed_with_item:
+                wanted |= self._sweep(ep, sorted(lid for lid, link in links.items()
+                                                 if ep in link.copies))
+        return {lid for lid in wanted if sum(ep in links[lid].copies for ep in eps) >= 2}
+
+    def _sweep(self, ep: str, candidates: Sequence[str]) -> set[str]:
+        """The next ``sweep`` links after the last one swept, wrapping round."""
+        n = min(self.cfg.comments.sweep, len(candidates))
+        if n == 0:
+            return set()
+        key = SWEEP_KEY.format(ep)
+        last = self.store.get_cursor(self.flow, key) or ""
+        start = next((i for i, lid in enumerate(candidates) if lid > last), 0)
+        picked = [candidates[(start + i) % len(candidates)] for i in range(n)]
+        with self.store.transaction() as tx:
+            tx.set_cursor(self.flow, key, picked[-1])
+        return set(picked)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _read(self, links: Mapping[str, LinkState], eps: Mapping[str, Commenting],
+              wanted: set[str]) -> tuple[dict[str, dict[str, tuple[RemoteComment, ...]]],
+                                         set[str]]:
+        """endpoint -> item ref -> its comments, for every read that answered; and the
+        links some read of failed (read again next round)."""
+        read: dict[str, dict[str, tuple[RemoteComment, ...]]] = {}
+        unread: set[str] = set()
+        for ep, a in eps.items():
+            refs = {links[lid].copies[ep].ref: lid for lid in sorted(wanted)
+                    if ep in links[lid].copies}
+            got: dict[str, tuple[RemoteComment, ...]] = {}
+            order = list(refs)
+            for i in range(0, len(order), _CHUNK):
+                chunk = order[i:i + _CHUNK]
+                try:
+                    answer = self.calls.call(ep, _reader(a, chunk))
+                except SyncHubError as exc:
+                    self.stats.errors.append((ep, exc))
+                    unread |= {refs[r] for r in chunk}
+                    continue
+                self.stats.bump(self.stats.requests, ep, answer.requests)
+                got.update({r: tuple(cs) for r, cs in answer.by_ref.items() if r in refs})
+            read[ep] = got
+        return read, unread
+
+    # -- one link ----------------------------------------------------------------------------
+
+    def _link(self, link: LinkState, eps: Mapping[str, Commenting],
+              read: Mapping[str, Mapping[str, tuple[RemoteComment, ...]]],
+              threads: list[CommentThread]) -> None:
+        targets = {ep: Target(ref=c.ref, label=label(self.adapters[ep]),
+                              writable=self.writable.get(ep, False), url=c.snapshot.url)
+                   for ep, c in link.copies.items() if ep in eps}
+        lists = {ep: read[ep][t.ref] for ep, t in targets.items()
+                 if ep in read and t.ref in read[ep]}
+        stored = {t.thread: t for t in threads}
+        for tp in plan_link(self.flow, link.link_id, targets, lists, threads).threads:
+            if tp.writes or tp.drop or stored.get(tp.thread.thread) != tp.thread:
+                self._apply(tp)
+
+    def _apply(self, tp: ThreadPlan) -> None:
+        t = tp.thread
+        with self.store.transaction() as tx:
+            if tp.drop:
+                tx.drop_thread(self.flow, t.thread)
+            else:
+                tx.save_thread(t)  # pending, before any write (see the module docstring)
+        if not tp.writes:
+            return
+        copies = dict(t.copies)
+        failed = False
+        for w in tp.writes:
+            try:
+                copy = self._write(w, t.thread)
+            except SyncHubError as exc:
+                failed = failed or not isinstance(exc, ValidationRejected)
+                self.stats.bump(self.stats.failed, w.endpoint)
+                self.stats.errors.append((w.endpoint, exc))
+                if isinstance(exc, ValidationRejected):  # refused for good: not again
+                    copies[w.endpoint] = CommentCopy(None)
+                    self.stats.notes.append(f"{w.endpoint}: a comment by {t.author or '?'} "
+                                            f"cannot be copied to {w.item_ref}: {exc.message}")
+                continue
+            self.stats.bump(self.stats.writes, w.endpoint)
+            if copy is None:
+                copies.pop(w.endpoint, None)
+            else:
+                copies[w.endpoint] = copy
+        landed = replace(t, copies=copies, pending=failed)
+        with self.store.transaction() as tx:
+            if t.deleting and not failed and not copies:
+                tx.drop_thread(self.flow, t.thread)
+            else:
+                tx.save_thread(landed)
+
+    def _write(self, w: CommentWrite, thread: str) -> CommentCopy | None:
+        """One comment write; the copy as it landed (None: deleted)."""
+        a = self.adapters[w.endpoint]
+        assert isinstance(a, Commenting)
+        if w.kind is CommentWriteKind.DELETE:
+            assert w.comment_ref is not None
+            ref = w.comment_ref
+            self.calls.call(w.endpoint, lambda: a.delete_comment(w.item_ref, ref))
+            return None
+        if w.kind is CommentWriteKind.EDIT:
+            assert w.comment_ref is not None
+            ref = w.comment_ref
+            try:
+                got = self.calls.call(w.endpoint,
+                                      lambda: a.edit_comment(w.item_ref, ref, w.text))
+            except NotFound:
+                return CommentCopy(None)  # a person deleted it meanwhile: not again
+        else:
+            got = self.calls.call(w.endpoint, lambda: a.add_comment(w.item_ref, w.text),
+                                  before_retry=lambda: self._landed(a, w, thread))
+        return CommentCopy(got.ref, text.digest(text.parse(got.text).body))
+
+    def _landed(self, a: Commenting, w: CommentWrite, thread: str) -> RemoteComment | None:
+        """A copy whose answer was lost, found by its marker (so it is not written twice)."""
+        for c in a.comments([w.item_ref]).by_ref.get(w.item_ref, ()):
+            if text.parse(c.text).thread == thread:
+                return c
+        return None
+
+
+def _reader(a: Commenting, refs: Sequence[str]) -> Callable[[], CommentRead]:
+    return lambda: a.comments(refs)

@@ -1,0 +1,233 @@
+"""Comment sync rounds (issue 15) over in-memory services: each comment copied once with its
+author and time, edits and deletes followed, our own copies never echoed, a failing service
+never causing a delete, a lost answer or a lost state never duplicating a comment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.faults import FaultKind
+from adapters.toolkit import comments as text
+from hub.model import Item
+from tests.support.world import World
+
+
+def world(*names: str, **kw: Any) -> World:
+    kw.setdefault("comments", True)
+    return World(names or ("a", "b"), **kw)
+
+
+def ref_of(w: World, name: str, title: str = "Task") -> str:
+    return next(r for r, i in w.live(name).items() if i.title == title)
+
+
+def said(w: World, name: str, title: str = "Task") -> list[str]:
+    """The comments on the item's copy in ``name``: each one's own text."""
+    svc = w.services[name]
+    return [text.parse(c.text).body for c in svc.comments.get(ref_of(w, name, title), [])]
+
+
+def linked(*names: str, **kw: Any) -> World:
+    w = world(*names, **kw)
+    w.services[names[0] if names else "a"].user_create(Item(title="Task"))
+    w.sync()
+    return w
+
+
+def test_a_comment_is_copied_once_with_author_time_and_a_link_back() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "Please review by Friday", author="Ana Lima")
+    rep = w.sync()
+    assert rep.comments == {"b": 1}
+    (copy,) = w.services["b"].comments[ref_of(w, "b")]
+    head = copy.text.split("\n\n")[0]
+    assert "Ana Lima" in head and "Memory" in head and "UTC" in head
+    assert said(w, "b") == ["Please review by Friday"]
+    for _ in range(2):  # never echoed back, never copied again
+        assert w.sync().comments == {}
+    assert said(w, "a") == ["Please review by Friday"] and len(said(w, "b")) == 1
+
+
+def test_comments_reach_every_endpoint_and_a_new_copy_gets_the_old_ones() -> None:
+    w = world("a", "b", "c")
+    ref = w.services["a"].user_create(Item(title="Task"))
+    w.services["a"].user_comment(ref, "written before the first sync")
+    w.sync()
+    assert said(w, "b") == said(w, "c") == ["written before the first sync"]
+    w.services["c"].user_comment(ref_of(w, "c"), "from c")
+    w.sync()
+    assert said(w, "a") == said(w, "b") == ["written before the first sync", "from c"]
+    w.assert_quiet()
+
+
+def test_edits_of_the_original_and_of_a_copy_are_followed() -> None:
+    w = linked("a", "b", "c")
+    cref = w.services["a"].user_comment(ref_of(w, "a"), "first words")
+    w.sync()
+    w.services["a"].user_edit_comment(ref_of(w, "a"), cref, "better words")
+    w.sync()
+    assert said(w, "b") == said(w, "c") == ["better words"]
+    # a person edits synchub's copy in b: the other copy follows; the original is theirs
+    bcopy = w.services["b"].comments[ref_of(w, "b")][0]
+    w.services["b"].user_edit_comment(ref_of(w, "b"), bcopy.ref,
+                                      bcopy.text.replace("better words", "fixed typo"))
+    w.sync()
+    assert said(w, "c") == ["fixed typo"]
+    assert said(w, "a") == ["better words"]
+    w.assert_quiet()
+
+
+def test_deleting_the_original_deletes_the_copies_deleting_a_copy_only_that_copy() -> None:
+    w = linked("a", "b", "c")
+    one = w.services["a"].user_comment(ref_of(w, "a"), "one")
+    w.services["a"].user_comment(ref_of(w, "a"), "two")
+    w.sync()
+    bcopy = next(c for c in w.services["b"].comments[ref_of(w, "b")] if "two" in c.text)
+    w.services["b"].user_delete_comment(ref_of(w, "b"), bcopy.ref)
+    w.sync()
+    assert said(w, "b") == ["one"]  # not written there again
+    assert said(w, "a") == said(w, "c") == ["one", "two"]  # the original stays
+    w.services["a"].user_delete_comment(ref_of(w, "a"), one)
+    w.sync()
+    assert said(w, "a") == said(w, "c") == ["two"] and said(w, "b") == []
+    w.assert_quiet()
+    assert not w.store.threads or all(not t.deleting for t in w.store.threads.values())
+
+
+def test_a_service_down_causes_no_delete_and_its_comment_arrives_later() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "kept")
+    w.sync()
+    w.services["b"].user_comment(ref_of(w, "b"), "made while a is down")
+    w.services["a"].faults.inject(FaultKind.OUTAGE, op="*", count=None)
+    rep = w.sync()
+    assert rep.comments == {}
+    w.services["a"].faults.clear()
+    assert said(w, "b") == ["kept", "made while a is down"]
+    w.sync()
+    assert said(w, "a") == ["kept", "made while a is down"]
+    w.assert_quiet()
+
+
+def test_a_failed_comment_read_is_read_again_although_the_cursor_moved() -> None:
+    w = linked()
+    w.services["b"].user_comment(ref_of(w, "b"), "arrives late")
+    w.services["b"].faults.inject(FaultKind.OUTAGE, op="comments", count=None)
+    rep = w.sync()
+    assert rep.errors and said(w, "a") == []
+    w.services["b"].faults.clear()
+    w.sync()  # nothing changed in b's listing since: the link is read from the store's note
+    assert said(w, "a") == ["arrives late"]
+
+
+def test_a_lost_answer_does_not_copy_a_comment_twice() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "once")
+    w.services["b"].faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="add_comment", count=1)
+    w.sync()
+    w.sync()
+    assert said(w, "b") == ["once"]
+
+
+def test_a_crash_after_the_copy_landed_adopts_it_by_its_marker() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "once")
+    w.services["b"].faults.inject(FaultKind.OUTAGE, op="add_comment", count=None)
+    w.sync()  # the thread is stored pending; the copy is not written
+    # the copy lands but its answer and the commit are lost (a crash): write it by hand
+    thread = next(iter(w.store.threads.values()))
+    assert thread.pending
+    w.services["b"].faults.clear()
+    w.services["b"].user_comment(ref_of(w, "b"), text.render(
+        thread=thread.thread, author=thread.author, service="Memory", at=thread.created_at,
+        link=None, body=thread.body))
+    rep = w.sync()
+    assert rep.comments == {} and said(w, "b") == ["once"]
+    assert not next(iter(w.store.threads.values())).pending
+
+
+def test_lost_state_finds_the_copies_again_instead_of_copying_twice() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "survives")
+    w.services["b"].user_comment(ref_of(w, "b"), "and this one")
+    w.sync()
+    w.store.threads.clear()
+    w.services["a"].user_edit(ref_of(w, "a"), title="Task")  # touch both copies
+    w.services["a"].user_comment(ref_of(w, "a"), "new")
+    w.services["b"].user_comment(ref_of(w, "b"), "newer")
+    w.sync()
+    assert sorted(said(w, "a")) == sorted(said(w, "b")) == sorted(
+        ["survives", "and this one", "new", "newer"])
+
+
+def test_read_only_endpoints_are_read_never_written() -> None:
+    w = world(read_only=("b",))
+    for name in ("a", "b"):  # matched by title on the first sync
+        w.services[name].user_create(Item(title="Task"))
+    w.sync()
+    w.services["a"].user_comment(ref_of(w, "a"), "stays in a")
+    w.services["b"].user_comment(ref_of(w, "b"), "from the read-only side")
+    w.sync()
+    assert said(w, "b") == ["from the read-only side"]
+    assert said(w, "a") == ["stays in a", "from the read-only side"]
+
+
+def test_off_by_default_and_skip_leaves_an_endpoint_alone() -> None:
+    w = World(("a", "b"))
+    ref = w.services["a"].user_create(Item(title="Task"))
+    w.services["a"].user_comment(ref, "not synced")
+    w.sync()
+    assert said(w, "b") == [] and w.services["a"].requests["comments"] == 0
+    w = World(("a", "b", "c"), comments={"sync": True, "skip": ["c"]})
+    ref = w.services["a"].user_create(Item(title="Task"))
+    w.services["a"].user_comment(ref, "to b only")
+    w.sync()
+    assert said(w, "b") == ["to b only"] and said(w, "c") == []
+
+
+def test_a_quiet_round_reads_no_comments() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "x")
+    w.sync()
+    w.sync()
+    before = {n: s.requests["comments"] for n, s in w.services.items()}
+    w.sync()
+    assert {n: s.requests["comments"] for n, s in w.services.items()} == before
+
+
+def test_a_service_that_does_not_list_comment_changes_is_swept_in_turn() -> None:
+    w = world(comments={"sync": True, "sweep": 2})
+    w.services["b"].comments_listed = False
+    for n in range(5):
+        w.services["a"].user_create(Item(title=f"T{n}"))
+    w.sync()
+    for n in range(5):
+        w.services["b"].user_comment(ref_of(w, "b", f"T{n}"), f"note {n}")
+    rounds = 0
+    while any(said(w, "a", f"T{n}") == [] for n in range(5)):
+        w.sync()
+        rounds += 1
+        assert rounds <= 3, "a sweep of 2 links a round reaches 5 links in 3 rounds"
+    assert all(said(w, "a", f"T{n}") == [f"note {n}"] for n in range(5))
+
+
+def test_a_dropped_link_forgets_its_threads() -> None:
+    w = linked(delete="propagate")
+    w.services["a"].user_comment(ref_of(w, "a"), "x")
+    w.sync()
+    assert w.store.threads
+    w.services["a"].user_delete(ref_of(w, "a"))
+    w.sync()
+    w.sync()
+    assert w.store.threads == {}
+
+
+@pytest.mark.parametrize("kind", [FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR])
+def test_a_write_retried_after_a_failure_lands_once(kind: FaultKind) -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "retried")
+    w.services["b"].faults.inject(kind, op="add_comment", count=1)
+    w.sync()
+    assert said(w, "b") == ["retried"]
