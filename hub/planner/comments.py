@@ -51,6 +51,8 @@ class Target:
     label: str  # the service's name for people ("Jira"), shown in a copy's header
     writable: bool = True
     url: str | None = None  # the item's address there, linked from copies of its comments
+    #: the service answered this round: a write there now; else it waits (``deferred``)
+    reachable: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class ThreadPlan:
     thread: CommentThread
     writes: tuple[CommentWrite, ...] = ()
     drop: bool = False
+    #: a write is due on an endpoint that did not answer this round: the thread stays
+    #: pending after this round's writes land, so the link is read again next round
+    deferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,12 @@ def _plan_thread(t: CommentThread, targets: Mapping[str, Target],
         seen.copies[ep] = CommentCopy(None)
     body = _edited_body(t, seen)
     t = replace(t, body=body, copies=seen.copies)
-    writes = [*_edits(t, targets), *_adds(t, targets, read)]
-    return ThreadPlan(replace(t, pending=bool(writes)), tuple(writes))
+    edits = _edits(t, targets)
+    now = [w for w in edits if targets[w.endpoint].reachable]
+    deferred = len(now) < len(edits)
+    writes = now + _adds(t, targets, read)
+    return ThreadPlan(replace(t, pending=bool(writes) or deferred), tuple(writes),
+                      deferred=deferred)
 
 
 def _edited_body(t: CommentThread, seen: _Seen) -> str:
@@ -198,12 +207,14 @@ def _adds(t: CommentThread, targets: Mapping[str, Target],
 
 
 def _plan_delete(t: CommentThread, seen: _Seen, targets: Mapping[str, Target]) -> ThreadPlan:
-    """The original is gone: delete every copy still there (a copy already gone, or on an
-    endpoint synchub cannot write, is forgotten)."""
+    """The original is gone: delete every copy still there. A copy already gone, or on an
+    endpoint synchub cannot write (or where the item is no more), is forgotten; one on an
+    endpoint that did not answer waits for it."""
     copies = {ep: c for ep, c in seen.copies.items()
               if ep != t.source and c.ref is not None and ep not in seen.gone
               and ep in targets and targets[ep].writable}
     writes = tuple(CommentWrite(CommentWriteKind.DELETE, ep, targets[ep].ref, c.ref)
-                   for ep, c in sorted(copies.items()))
-    left = replace(t, copies=copies, deleting=True, pending=bool(writes))
-    return ThreadPlan(left, writes, drop=not writes)
+                   for ep, c in sorted(copies.items()) if targets[ep].reachable)
+    deferred = len(writes) < len(copies)
+    left = replace(t, copies=copies, deleting=True, pending=bool(copies))
+    return ThreadPlan(left, writes, drop=not copies, deferred=deferred)

@@ -119,7 +119,7 @@ class CommentPass:
         for lid in sorted(wanted):
             if self.should_stop is not None and self.should_stop():
                 break
-            self._link(links[lid], eps, read, threads.get(lid, []))
+            self._link(links[lid], every, read, threads.get(lid, []))
             done.add(lid)
         with self.store.transaction() as tx:
             tx.comments_dirty(self.flow, (wanted - done) | unread, True)
@@ -188,7 +188,8 @@ class CommentPass:
               read: Mapping[str, Mapping[str, tuple[RemoteComment, ...]]],
               threads: list[CommentThread]) -> None:
         targets = {ep: Target(ref=c.ref, label=label(self.adapters[ep]),
-                              writable=self.writable.get(ep, False), url=c.snapshot.url)
+                              writable=self.writable.get(ep, False), url=c.snapshot.url,
+                              reachable=ep in read)
                    for ep, c in link.copies.items() if ep in eps}
         lists = {ep: read[ep][t.ref] for ep, t in targets.items()
                  if ep in read and t.ref in read[ep]}
@@ -225,9 +226,9 @@ class CommentPass:
                 copies.pop(w.endpoint, None)
             else:
                 copies[w.endpoint] = copy
-        landed = replace(t, copies=copies, pending=failed)
+        landed = replace(t, copies=copies, pending=failed or tp.deferred)
         with self.store.transaction() as tx:
-            if t.deleting and not failed and not copies:
+            if t.deleting and not copies:
                 tx.drop_thread(self.flow, t.thread)
             else:
                 tx.save_thread(landed)

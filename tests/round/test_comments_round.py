@@ -231,3 +231,17 @@ def test_a_write_retried_after_a_failure_lands_once(kind: FaultKind) -> None:
     w.services["b"].faults.inject(kind, op="add_comment", count=1)
     w.sync()
     assert said(w, "b") == ["retried"]
+
+
+def test_a_copy_on_a_service_down_when_its_original_was_deleted_is_deleted_later() -> None:
+    # found by the property test: the delete used to forget the copy it could not reach
+    w = linked("a", "b", "c")
+    cref = w.services["a"].user_comment(ref_of(w, "a"), "short-lived")
+    w.sync()
+    w.services["a"].user_delete_comment(ref_of(w, "a"), cref)
+    w.services["b"].faults.inject(FaultKind.OUTAGE, op="*", count=None)
+    w.sync()
+    assert said(w, "c") == [] and said(w, "b") == ["short-lived"]
+    w.services["b"].faults.clear()
+    w.sync()
+    assert said(w, "b") == [] and w.store.threads == {}
