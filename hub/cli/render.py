@@ -86,7 +86,8 @@ def round_summary(console: Console, report: RoundReport, redact: Redact) -> None
         f"[bold]{report.flow}[/]: [{style}]{report.status}[/]  "
         f"created {c.get('create', 0)}, updated {c.get('update', 0)}, "
         f"deleted {c.get('delete', 0)}, conflicts {c.get('conflict', 0)}, "
-        f"writes {c['writes']}, failed {c['failed']}")
+        f"writes {c['writes']}, failed {c['failed']}"
+        + (f", comment writes {c['comments']}" if c.get("comments") else ""))
     for ep, err in report.errors:
         text = str(err) if not ep or str(err).startswith(ep) else f"{ep}: {err}"
         console.print(f"  [red]✗[/] {_safe(redact, text)}")
