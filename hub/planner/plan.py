@@ -57,7 +57,7 @@ from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
 from hub.planner.recurring import plan_roll, unheld_note
-from hub.planner.routing import canonical_parents, new_links, route
+from hub.planner.routing import Routed, canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
 from hub.planner.writes import create_writes, delete_writes, update_writes
 from hub.store.base import CopyState, LinkState, Provenance
@@ -301,8 +301,9 @@ def plan_flow(inp: PlanInput) -> Plan:
     for lid in sorted(inp.links):
         if not routed.touched(lid) and settled(inp.links[lid], views):
             continue
-        plans.append(plan_link(inp, lid, inp.links[lid], routed.seen.get(lid, {}),
-                               routed.attach.get(lid, {}), routed.gone.get(lid, {})))
+        plans.append(plan_link(_waiting(inp, routed, lid), lid, inp.links[lid],
+                               routed.seen.get(lid, {}), routed.attach.get(lid, {}),
+                               routed.gone.get(lid, {})))
     for lid in sorted(new):
         seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
                               reformed=lid in routed.reformed)
@@ -315,6 +316,16 @@ def plan_flow(inp: PlanInput) -> Plan:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _waiting(inp: PlanInput, routed: Routed, lid: str) -> PlanInput:
+    """The input as this link sees it: an endpoint where an item held back may be its copy
+    counts as not observed for it, so no copy is created there (hub.planner.routing)."""
+    eps = {ep for link, ep in routed.waiting if link == lid}
+    if not eps:
+        return inp
+    return replace(inp, endpoints=tuple(replace(v, observed=False) if v.name in eps else v
+                                        for v in inp.endpoints))
+
 
 
 def as_held(item: Item, view: EndpointView) -> Item:

@@ -23,6 +23,8 @@ from adapters.base import Gone, RemoteItem
 from hub.planner.matching import (
     Key,
     group_new_items,
+    hold,
+    key_id,
     link_id_for,
     match_key,
     original_ids,
@@ -44,6 +46,9 @@ class Routed:
     reformed: set[str] = field(default_factory=set)  # new links re-formed from origin markers
     warnings: list[str] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)  # new items an ambiguous key holds back
+    #: (link, endpoint): no copy is created there this round, an item held back there may
+    #: be the link's (:func:`_join_existing`)
+    waiting: set[tuple[str, str]] = field(default_factory=set)
 
     def touched(self, lid: str) -> bool:
         return lid in self.seen or lid in self.attach or lid in self.gone
@@ -114,6 +119,7 @@ def new_links(inp: PlanInput, routed: Routed) -> dict[str, Members]:
                                              inp.held)
     routed.warnings.extend(warnings)
     routed.held.extend(held)
+    wait_for_unseen(inp, routed, existing)
     out: dict[str, Members] = {}
     for origin, members, reformed in groups:
         first_ep = next(e for e in order if e in members)
@@ -128,9 +134,10 @@ def new_links(inp: PlanInput, routed: Routed) -> dict[str, Members]:
 
 
 def _existing_keys(inp: PlanInput) -> dict[Key, list[str]]:
-    """Existing links by match key, needed only when an endpoint is synced the first time."""
+    """Existing links by match key, needed only when an endpoint is synced the first time
+    (or items it held back are still held)."""
     keys: dict[Key, list[str]] = defaultdict(list)
-    if any(v.first_sync for v in inp.endpoints):
+    if inp.held or any(v.first_sync for v in inp.endpoints):
         for lid, link in inp.links.items():
             keys[match_key(link.base, inp.config.match)].append(lid)
     return keys
@@ -139,16 +146,46 @@ def _existing_keys(inp: PlanInput) -> dict[Key, list[str]]:
 def _join_existing(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]], ep: str,
                    remote: RemoteItem) -> bool:
     """A first-synced endpoint's item may belong to a link the other endpoints already have:
-    it joins the one such link (by match key) that lacks a copy there."""
-    if not inp.endpoint(ep).first_sync:
+    it joins the one such link (by match key) that lacks a copy there. When that is
+    ambiguous (several such links, or several new items with the key there) it is held back
+    as rule 4 holds new items (:mod:`hub.planner.matching`): linking one at random could
+    merge the wrong pair, and making it a new link would duplicate the item everywhere else.
+    A held item is matched against the links the same way in later rounds, until a person
+    makes the key unique. True when the item joined or is held."""
+    if not (inp.endpoint(ep).first_sync or (ep, remote.ref) in inp.held):
         return False
     key = match_key(remote.item, inp.config.match)
     candidates = [lid for lid in existing.get(key, [])
                   if ep not in inp.links[lid].copies and ep not in routed.attach[lid]]
-    if len(candidates) != 1:
+    if not candidates:
         return False
-    routed.attach[candidates[0]][ep] = remote
+    rivals = [r.ref for e, r in routed.new
+              if e == ep and not r.rejoin_only and match_key(r.item, inp.config.match) == key]
+    if len(candidates) == 1 and len(rivals) <= 1:
+        routed.attach[candidates[0]][ep] = remote
+        return True
+    refs: dict[str, list[str]] = {ep: rivals or [remote.ref]}
+    routed.waiting.update((lid, ep) for lid in candidates)
+    for lid in candidates:
+        for e, c in sorted(inp.links[lid].copies.items()):
+            refs.setdefault(e, []).append(f"{c.ref} (linked)")
+    routed.held.append(hold(ep, remote, refs, key_id(key)))
     return True
+
+
+def wait_for_unseen(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]]) -> None:
+    """An item held back before that was not read this round (its service down, its read
+    failed) may still be the copy of a link with its key: no copy is made there meanwhile,
+    or it would be a duplicate once the item is read again."""
+    listed = {(ep, r.ref) for ep, r in routed.new}
+    unseen = {(ep, kid) for (ep, ref), kid in inp.held.items() if (ep, ref) not in listed}
+    if not unseen:
+        return
+    for key, lids in existing.items():
+        kid = key_id(key)
+        for lid in lids:
+            routed.waiting.update((lid, ep) for ep, k in unseen
+                                  if k == kid and ep not in inp.links[lid].copies)
 
 
 def canonical_parents(inp: PlanInput, routed: Routed, new: dict[str, Members]) -> None:
