@@ -163,14 +163,21 @@ def _join_existing(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]
               if e == ep and not r.rejoin_only and match_key(r.item, inp.config.match) == key]
     if len(candidates) == 1 and len(rivals) <= 1:
         routed.attach[candidates[0]][ep] = remote
-        return True
-    refs: dict[str, list[str]] = {ep: rivals or [remote.ref]}
+    else:
+        _hold_against(inp, routed, ep, remote, candidates, rivals or [remote.ref], key)
+    return True
+
+
+def _hold_against(inp: PlanInput, routed: Routed, ep: str, remote: RemoteItem,
+                  candidates: list[str], rivals: list[str], key: Key) -> None:
+    """Hold ``remote`` back: it may be any of the ``candidates`` links' copy at ``ep``; those
+    links wait for it (no copy is made there meanwhile)."""
+    refs: dict[str, list[str]] = {ep: rivals}
     routed.waiting.update((lid, ep) for lid in candidates)
     for lid in candidates:
         for e, c in sorted(inp.links[lid].copies.items()):
             refs.setdefault(e, []).append(f"{c.ref} (linked)")
     routed.held.append(hold(ep, remote, refs, key_id(key)))
-    return True
 
 
 def wait_for_unseen(inp: PlanInput, routed: Routed, existing: dict[Key, list[str]]) -> None:
