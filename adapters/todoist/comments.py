@@ -18,9 +18,11 @@ deleted since (``is_deleted``). A full sync lists open tasks only, so the store 
 for the tasks it has seen open in its full sync and not completed or deleted since (its
 "covered" tasks); it never guesses the notes of a task it holds no complete list of. Any
 other task (created since the store's full sync, or completed) is read on its own (``GET
-/api/v1/tasks/{id}``, then ``GET /api/v1/comments?task_id=`` in pages of 200), or, when more
-than :data:`ONE_BY_ONE` of them are asked for at once, a fresh full sync covers them all in
-one request. A deleted task is left out of the answer.
+/api/v1/tasks/{id}``, then ``GET /api/v1/comments?task_id=`` in pages of 200), after the
+call's sync, so an open one is covered from then on (every change since is in the next
+incremental sync); when more than :data:`ONE_BY_ONE` of them are asked for at once, a fresh
+full sync covers them all in one request instead. A deleted task is left out of the
+answer.
 
 Writing is the REST comment endpoints through todoist-api-python (``add_comment``,
 ``update_comment``, ``delete_comment``): each answers the comment as Todoist now holds it.
@@ -34,6 +36,7 @@ of its task, so the task's id goes to :attr:`~adapters.contract.ChangeSet.touche
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -97,6 +100,13 @@ class NoteStore:
                 self.names[str(person["id"])] = str(person["full_name"])
         self.token = data.get("sync_token", self.token)
 
+    def cover(self, task_id: str, notes: list[dict[str, Any]]) -> None:
+        """An open task's every note, read after :attr:`token` was: any change since that
+        token is in the next incremental sync, so the store holds its list from now on."""
+        for note in notes:
+            self.notes[str(note["id"])] = note
+        self.covered.add(task_id)
+
     def of(self, task_id: str) -> list[dict[str, Any]]:
         return [n for n in self.notes.values() if str(n.get("item_id")) == task_id]
 
@@ -136,7 +146,10 @@ class TodoistComments:
             task = self.client.task(ref)  # completed, or created since the full sync
             if task is None or task.get("is_deleted"):
                 continue
-            by_ref[ref] = self._listed(self.client.comments(ref))
+            notes = self.client.comments(ref)
+            if not task.get("checked"):
+                store.cover(ref, notes)
+            by_ref[ref] = self._listed(notes)
         return CommentRead(by_ref=by_ref, requests=self.client.requests - before)
 
     def _listed(self, notes: list[dict[str, Any]]) -> tuple[RemoteComment, ...]:
@@ -165,10 +178,8 @@ class TodoistComments:
 
     def delete_comment(self, ref: str, comment_ref: str) -> None:
         self._refuse_marker(comment_ref)
-        try:
+        with contextlib.suppress(NotFound):  # already gone: a retried delete is done
             self.client.delete_comment(comment_ref)
-        except NotFound:
-            pass  # already gone: a retried delete is done
         self.note_store.notes.pop(comment_ref, None)
 
     def _written(self, comment: Any) -> RemoteComment:

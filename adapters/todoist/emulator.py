@@ -2,8 +2,9 @@
 
 Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full and incremental
 tokens, ``items``/``projects``/``sections``/``notes``/``collaborators``/``user``, deletions
-as ``is_deleted``; ``note_add``/``note_update``/``note_delete`` besides the item commands, commands with uuid de-duplication, ``temp_id_mapping``, per-command
-``sync_status`` errors; a refused command changes nothing), the REST routes the SDK calls
+as ``is_deleted``, commands with uuid de-duplication (the item commands and ``note_add`` /
+``note_update`` / ``note_delete``), ``temp_id_mapping``, per-command ``sync_status`` errors;
+a refused command changes nothing), the REST routes the SDK calls
 (:mod:`adapters.todoist.emu_routes`; pages of ``limit`` 1..200 with an opaque cursor), and 410
 for the retired REST v2 and Sync v9 paths. ``item_complete`` completes a task and its
 sub-tasks for good; ``item_close`` moves a recurring one to its next occurrence. Error bodies
