@@ -77,18 +77,7 @@ class NoteStore:
             self.notes.clear()
             self.covered.clear()
         for task in data.get("items", []):
-            tid = str(task["id"])
-            if task.get("is_deleted"):
-                self.deleted.add(tid)
-                self.covered.discard(tid)
-            elif task.get("checked"):
-                self.covered.discard(tid)  # a full sync no longer lists its notes
-            else:
-                self.deleted.discard(tid)
-                if full:
-                    self.covered.add(tid)
-                # an open task first seen by an incremental sync may be one reopened, whose
-                # older notes that sync does not list: not covered until a full sync
+            self._task(task, full=full)
         for note in data.get("notes", []):
             if note.get("is_deleted"):
                 self.notes.pop(str(note["id"]), None)
@@ -99,6 +88,20 @@ class NoteStore:
             if person.get("full_name"):
                 self.names[str(person["id"])] = str(person["full_name"])
         self.token = data.get("sync_token", self.token)
+
+    def _task(self, task: dict[str, Any], *, full: bool) -> None:
+        tid = str(task["id"])
+        if task.get("is_deleted"):
+            self.deleted.add(tid)
+            self.covered.discard(tid)
+        elif task.get("checked"):
+            self.covered.discard(tid)  # a full sync no longer lists its notes
+        else:
+            self.deleted.discard(tid)
+            if full:
+                self.covered.add(tid)
+            # an open task first seen by an incremental sync may be one reopened, whose
+            # older notes that sync does not list: not covered until read whole
 
     def cover(self, task_id: str, notes: list[dict[str, Any]]) -> None:
         """An open task's every note, read after :attr:`token` was: any change since that
@@ -138,19 +141,23 @@ class TodoistComments:
         store.absorb(self.client.sync("*" if full else store.token, NOTE_TYPES), full=full)
         by_ref: dict[str, tuple[RemoteComment, ...]] = {}
         for ref in wanted:
-            if ref in store.deleted:
-                continue
-            if ref in store.covered:
-                by_ref[ref] = self._listed(store.of(ref))
-                continue
-            task = self.client.task(ref)  # completed, or created since the full sync
-            if task is None or task.get("is_deleted"):
-                continue
-            notes = self.client.comments(ref)
-            if not task.get("checked"):
-                store.cover(ref, notes)
-            by_ref[ref] = self._listed(notes)
+            notes = store.of(ref) if ref in store.covered else self._read_apart(ref)
+            if notes is not None:
+                by_ref[ref] = self._listed(notes)
         return CommentRead(by_ref=by_ref, requests=self.client.requests - before)
+
+    def _read_apart(self, ref: str) -> list[dict[str, Any]] | None:
+        """The notes of a task the store holds no list for (completed, or created since the
+        full sync), None for a task deleted; an open one is covered from then on."""
+        if ref in self.note_store.deleted:
+            return None
+        task = self.client.task(ref)
+        if task is None or task.get("is_deleted"):
+            return None
+        notes = self.client.comments(ref)
+        if not task.get("checked"):
+            self.note_store.cover(ref, notes)
+        return notes
 
     def _listed(self, notes: list[dict[str, Any]]) -> tuple[RemoteComment, ...]:
         """A person's comments, oldest first (markers left out)."""
