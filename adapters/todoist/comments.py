@@ -72,7 +72,9 @@ class NoteStore:
         self.names: dict[str, str] = {}  # user id -> full name
 
     def absorb(self, data: dict[str, Any], *, full: bool) -> None:
-        """A sync answer with ``items`` and ``notes`` (a full one replaces what was held)."""
+        """A sync answer with ``items`` and ``notes`` (a full one replaces what was held;
+        Todoist may answer an incremental request in full: its ``full_sync`` says so)."""
+        full = full or data.get("full_sync") is True
         if full:
             self.notes.clear()
             self.covered.clear()

@@ -32,6 +32,7 @@ from adapters.todoist.emu_routes import TodoistRoutes
 __all__ = ["CommandError", "TodoistEmulator"]
 
 MAX_BODY = 1 << 20
+NOTE_MAX = 15000
 ITEM_FIELDS = ("content", "description", "due", "deadline", "duration", "priority", "labels",
                "section_id", "parent_id", "responsible_uid", "project_id")
 
@@ -420,8 +421,9 @@ class TodoistEmulator(Emulator):
         """``note_add`` (REST ``POST /comments``): a comment on a task, posted by the token's
         user (or, for the sandbox's "user", by ``uid``)."""
         item = self._item(a.get("item_id"))
+        content = self._note_content(a.get("content", ""))
         nid = self._id("n")
-        self.notes[nid] = {"id": nid, "item_id": item["id"], "content": a.get("content", ""),
+        self.notes[nid] = {"id": nid, "item_id": item["id"], "content": content,
                            "posted_uid": uid, "posted_at": self._stamp(), "is_deleted": False,
                            "file_attachment": None}
         self._touch(self.notes[nid])
@@ -438,10 +440,17 @@ class TodoistEmulator(Emulator):
         edit time (``posted_at`` stays), the next incremental sync lists the note."""
         note = self._note(a.get("id"))
         if "content" in a:
-            if not isinstance(a["content"], str):
-                raise invalid("content", "a comment's content is text")
-            note["content"] = a["content"]
+            note["content"] = self._note_content(a["content"])
         self._touch(note)
+
+    @staticmethod
+    def _note_content(content: Any) -> str:
+        """A comment's text: at most 15,000 characters (the SDK's ``MaxLen(15000)``)."""
+        if not isinstance(content, str):
+            raise invalid("content", "a comment's content is text")
+        if len(content) > NOTE_MAX:
+            raise invalid("content", f"a comment holds at most {NOTE_MAX} characters")
+        return content
 
     def _note_delete(self, a: dict[str, Any]) -> None:
         """``note_delete`` (REST ``DELETE /comments/{id}``): kept as ``is_deleted`` for the

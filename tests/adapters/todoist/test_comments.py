@@ -245,6 +245,10 @@ def test_a_comment_write_refused_raises(harness: TodoistHarness) -> None:
     harness.user_delete(ref)
     with pytest.raises(NotFound):
         a.add_comment(ref, "on a deleted task")
+    live = _ours(harness, 10)
+    with pytest.raises(ValidationRejected, match="400"):
+        a.add_comment(live, "x" * 15001)  # Todoist keeps at most 15,000 characters
+    assert a.add_comment(live, "x" * 15000).text == "x" * 15000
 
 
 # -- the emulator's comments, as Todoist API v1 has them -------------------------------------
