@@ -50,6 +50,7 @@ from adapters.base import (
 from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
+from adapters.todoist.comments import TodoistComments
 from adapters.toolkit import AdapterBase, BatchWrites
 from hub.errors import ConfigError, Conflict, NotFound, SyncHubError, ValidationRejected
 from hub.model import Item, StatusKind
@@ -68,7 +69,9 @@ def command_uuid(key: str, part: str = "") -> str:
     return str(uuid.uuid5(NS, f"{key}:{part}"))
 
 
-class TodoistAdapter(BatchWrites, AdapterBase):
+class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
+    marker_re = MARKER_RE  # the comments (adapters.todoist.comments) never list a marker
+
     def __init__(self, client: TodoistClient, ctx: EndpointContext, *, project: str,
                  section: str | None = None, label: str | None = None,
                  filter: str | None = None, read_only: bool = False) -> None:
@@ -244,7 +247,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         if self.filtered is not None:
             new_state["f"] = sorted(self.filtered)
         return ChangeSet(items=tuple(items), gone=gone, cursor=json.dumps(new_state),
-                         requests=self.client.requests - before, unreadable=tuple(unreadable))
+                         requests=self.client.requests - before, unreadable=tuple(unreadable),
+                         touched=self._note_changes(data, full=token == "*"))
 
     def _recently_completed(self, listed_ids: set[str]
                             ) -> tuple[list[RemoteItem], list[Unreadable]]:

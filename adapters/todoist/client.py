@@ -129,27 +129,47 @@ class TodoistClient:
                   ) -> list[dict[str, Any]]:
         """Tasks of a project completed in [since, until] (raw v1 shape, every page of 200;
         Todoist allows at most three months a query). A full sync does not list them."""
+        return self._pages("tasks/completed/by_completion_date", "items", "list completed tasks",
+                           since=_stamp(since), until=_stamp(until), project_id=project_id)
+
+    def comments(self, task_id: str) -> list[dict[str, Any]]:
+        """Every comment of a task (raw v1 shape, pages of 200, one request each)."""
+        return self._pages("comments", "results", "list comments", task_id=task_id)
+
+    def _pages(self, path: str, key: str, what: str, **query: Any) -> list[dict[str, Any]]:
+        """Every page of a v1 listing paged by ``cursor`` / ``next_cursor`` (one request a
+        page, each counted)."""
         out: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
-                                      "project_id": project_id, "limit": 200}
+            params: dict[str, Any] = {**query, "limit": PAGE}
             if cursor:
                 params["cursor"] = cursor
 
             def call(params: dict[str, Any] = params) -> dict[str, Any]:
-                resp = self.http.get(
-                    "https://api.todoist.com/api/v1/tasks/completed/by_completion_date",
-                    params=params)
+                resp = self.http.get(f"https://api.todoist.com/api/v1/{path}", params=params)
                 resp.raise_for_status()
                 result: dict[str, Any] = resp.json()
                 return result
 
-            page = self._send(call, write=False, what="list completed tasks")
-            out += page.get("items", [])
+            page = self._send(call, write=False, what=what)
+            out += page.get(key) or []
             cursor = page.get("next_cursor")
             if not cursor:
                 return out
+
+    def add_comment(self, task_id: str, content: str) -> Any:
+        """A comment on a task through the SDK (its ``Comment``, as Todoist answered it)."""
+        return self._send(lambda: self.sdk.add_comment(content, task_id=task_id), write=True,
+                          what="add comment")
+
+    def update_comment(self, comment_id: str, content: str) -> Any:
+        return self._send(lambda: self.sdk.update_comment(comment_id, content), write=True,
+                          what=f"update comment {comment_id}")
+
+    def delete_comment(self, comment_id: str) -> None:
+        self._send(lambda: self.sdk.delete_comment(comment_id), write=True,
+                   what=f"delete comment {comment_id}")
 
     def task(self, task_id: str) -> dict[str, Any] | None:
         """One task (raw v1 shape) or None if it does not exist."""

@@ -99,6 +99,8 @@ class TodoistRoutes:
         r("DELETE", "/labels/{id}", self.delete_label)
         r("GET", "/comments", self.comments)
         r("POST", "/comments", self.add_comment)
+        r("GET", "/comments/{id}", self.get_comment)
+        r("POST", "/comments/{id}", self.update_comment)
         r("DELETE", "/comments/{id}", self.delete_comment)
 
     def _json(self, req: Request) -> dict[str, Any]:
@@ -177,16 +179,18 @@ class TodoistRoutes:
     def delete_task(self, req: Request, p: dict[str, str]) -> Response:
         return self._write(lambda: self.emu._item_delete({"id": p["id"]}), body=False)
 
-    def _write(self, run: Any, *, body: bool = True) -> Response:
-        """A task write through the Sync command code; its error as REST answers it."""
+    def _write(self, run: Any, *, body: bool = True, comment: bool = False) -> Response:
+        """A task (or comment) write through the Sync command code; its error as REST
+        answers it."""
         with self.emu.lock:
             try:
-                result = run()
+                result = str(run())
             except CommandError as exc:
                 return self.emu.refusal(exc)
-        if not body:
-            return Response(204)
-        return Response.json(self.emu.task_json(self.emu.items[str(result)]))
+            if not body:
+                return Response(204)
+            return Response.json(self.emu.comment_json(self.emu.notes[result]) if comment
+                                 else self.emu.task_json(self.emu.items[result]))
 
     # -- projects, sections, labels -------------------------------------------------------------
 
@@ -291,15 +295,24 @@ class TodoistRoutes:
                                     for n in self.emu.notes.values() if not n["is_deleted"]
                                     and (task is None or n["item_id"] == task)])
 
+    def get_comment(self, req: Request, p: dict[str, str]) -> Response:
+        found = self._one(self.emu.notes, p["id"], "Comment")
+        return found if isinstance(found, Response) else Response.json(
+            self.emu.comment_json(found))
+
     def add_comment(self, req: Request, p: dict[str, str]) -> Response:
         body = self._json(req)
-        with self.emu.lock:
-            try:
-                nid = self.emu._note_add({"item_id": body.get("task_id"),
-                                          "content": body.get("content", "")})
-            except CommandError as exc:
-                return self.emu.refusal(exc)
-        return Response.json(self.emu.comment_json(self.emu.notes[nid]))
+        return self._write(lambda: self.emu._note_add(
+            {"item_id": body.get("task_id"), "content": body.get("content", "")}), comment=True)
+
+    def update_comment(self, req: Request, p: dict[str, str]) -> Response:
+        """Only the content can be updated (the SDK's ``update_comment``)."""
+        body = self._json(req)
+
+        def run() -> str:
+            self.emu._note_update({"id": p["id"], "content": body.get("content", "")})
+            return p["id"]
+        return self._write(run, comment=True)
 
     def delete_comment(self, req: Request, p: dict[str, str]) -> Response:
         return self._soft_delete(self.emu.notes, p["id"], "Comment")

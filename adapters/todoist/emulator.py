@@ -1,9 +1,10 @@
 """A local Todoist (unified API v1) for tests, the demo and the sandbox.
 
 Stateful and over real HTTP on 127.0.0.1: ``POST /api/v1/sync`` (full and incremental
-tokens, ``items``/``projects``/``sections``/``notes``/``collaborators``, deletions as
-``is_deleted``, commands with uuid de-duplication, ``temp_id_mapping``, per-command
-``sync_status`` errors; a refused command changes nothing), the REST routes the SDK calls
+tokens, ``items``/``projects``/``sections``/``notes``/``collaborators``/``user``, deletions
+as ``is_deleted``, commands with uuid de-duplication (the item commands and ``note_add`` /
+``note_update`` / ``note_delete``), ``temp_id_mapping``, per-command ``sync_status`` errors;
+a refused command changes nothing), the REST routes the SDK calls
 (:mod:`adapters.todoist.emu_routes`; pages of ``limit`` 1..200 with an opaque cursor), and 410
 for the retired REST v2 and Sync v9 paths. ``item_complete`` completes a task and its
 sub-tasks for good; ``item_close`` moves a recurring one to its next occurrence. Error bodies
@@ -31,6 +32,7 @@ from adapters.todoist.emu_routes import TodoistRoutes
 __all__ = ["CommandError", "TodoistEmulator"]
 
 MAX_BODY = 1 << 20
+NOTE_MAX = 15000
 ITEM_FIELDS = ("content", "description", "due", "deadline", "duration", "priority", "labels",
                "section_id", "parent_id", "responsible_uid", "project_id")
 
@@ -180,6 +182,19 @@ class TodoistEmulator(Emulator):
                 if label["name"] in item["labels"]:
                     item["labels"] = [x for x in item["labels"] if x != label["name"]]
                     self._touch(item)
+
+    def add_note(self, item_id: str, content: str, uid: str = "u1") -> str:
+        """A person comments on a task in the app (``uid``: who, one of :attr:`users`)."""
+        with self.lock:
+            return self._note_add({"item_id": item_id, "content": content}, uid)
+
+    def edit_note(self, note_id: str, content: str) -> None:
+        with self.lock:
+            self._note_update({"id": note_id, "content": content})
+
+    def delete_note(self, note_id: str) -> None:
+        with self.lock:
+            self._note_delete({"id": note_id})
 
     def _soft_delete(self, obj: dict[str, Any]) -> None:
         if not obj.get("is_deleted"):
@@ -402,14 +417,45 @@ class TodoistEmulator(Emulator):
         return {"parent_id": parent["id"], "project_id": parent["project_id"],
                 "section_id": parent["section_id"]}
 
-    def _note_add(self, a: dict[str, Any]) -> str:
+    def _note_add(self, a: dict[str, Any], uid: str = "u1") -> str:
+        """``note_add`` (REST ``POST /comments``): a comment on a task, posted by the token's
+        user (or, for the sandbox's "user", by ``uid``)."""
         item = self._item(a.get("item_id"))
+        content = self._note_content(a.get("content", ""))
         nid = self._id("n")
-        self.notes[nid] = {"id": nid, "item_id": item["id"], "content": a.get("content", ""),
-                           "posted_uid": "u1", "posted_at": self._stamp(), "is_deleted": False,
+        self.notes[nid] = {"id": nid, "item_id": item["id"], "content": content,
+                           "posted_uid": uid, "posted_at": self._stamp(), "is_deleted": False,
                            "file_attachment": None}
         self._touch(self.notes[nid])
         return nid
+
+    def _note(self, note_id: Any) -> dict[str, Any]:
+        note = self.notes.get(str(note_id))
+        if note is None or note["is_deleted"]:
+            raise CommandError(404, "NOTE_NOT_FOUND", "Note not found")
+        return note
+
+    def _note_update(self, a: dict[str, Any]) -> None:
+        """``note_update`` (REST ``POST /comments/{id}``): the content; v1 comments keep no
+        edit time (``posted_at`` stays), the next incremental sync lists the note."""
+        note = self._note(a.get("id"))
+        if "content" in a:
+            note["content"] = self._note_content(a["content"])
+        self._touch(note)
+
+    @staticmethod
+    def _note_content(content: Any) -> str:
+        """A comment's text: at most 15,000 characters (the SDK's ``MaxLen(15000)``)."""
+        if not isinstance(content, str):
+            raise invalid("content", "a comment's content is text")
+        if len(content) > NOTE_MAX:
+            raise invalid("content", f"a comment holds at most {NOTE_MAX} characters")
+        return content
+
+    def _note_delete(self, a: dict[str, Any]) -> None:
+        """``note_delete`` (REST ``DELETE /comments/{id}``): kept as ``is_deleted`` for the
+        next incremental sync; a note already deleted is not found."""
+        self._soft_delete(self._note(a.get("id")))
 
     def _run(self, cmd: dict[str, Any], known: dict[str, str], temps: dict[str, str]) -> Any:
         """Run one command; ``known`` resolves earlier temp ids, ``temps`` records new ones."""
@@ -420,7 +466,8 @@ class TodoistEmulator(Emulator):
         handlers = {"item_update": self._item_update, "item_close": self._item_close,
                     "item_complete": self._item_complete,
                     "item_uncomplete": self._item_uncomplete,
-                    "item_delete": self._item_delete, "item_move": self._item_move}
+                    "item_delete": self._item_delete, "item_move": self._item_move,
+                    "note_update": self._note_update, "note_delete": self._note_delete}
         if kind == "item_add":
             new_id = self._item_add(args)
         elif kind == "note_add":
@@ -534,6 +581,10 @@ class TodoistEmulator(Emulator):
                   "notes": pick(self.notes, "notes", hidden=("updated_at",))}
         if everything or "collaborators" in types:
             result["collaborators"] = list(self.users.values())
+        if everything or "user" in types:  # the token's user (a small part of Todoist's)
+            owner = self.users["u1"]
+            result["user"] = {"id": owner["id"], "email": owner["email"],
+                              "full_name": owner["full_name"]}
         return result
 
     def _rest(self, req: Request, path: str) -> Response:

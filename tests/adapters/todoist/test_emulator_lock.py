@@ -27,6 +27,7 @@ def sb() -> Iterator[TodoistSandbox]:
 
 def helpers(emu: TodoistEmulator, project: str) -> dict[str, Callable[[], Any]]:
     task = emu.add_item(project, "t")
+    note = emu.add_note(task, "n")
     other = emu.add_project("P")
     section = emu.add_section(other, "S")
     label = emu.add_label("l")
@@ -38,6 +39,9 @@ def helpers(emu: TodoistEmulator, project: str) -> dict[str, Callable[[], Any]]:
         "edit_item": lambda: emu.edit_item(task, content="v"),
         "complete_item": lambda: emu.complete_item(task),
         "delete_item": lambda: emu.delete_item(task),
+        "add_note": lambda: emu.add_note(task, "n"),
+        "edit_note": lambda: emu.edit_note(note, "m"),
+        "delete_note": lambda: emu.delete_note(note),
         "delete_section": lambda: emu.delete_section(section),
         "delete_project": lambda: emu.delete_project(other),
         "add_label": lambda: emu.add_label("m"),
