@@ -297,6 +297,8 @@ class JiraEmulator(Emulator, JqlSearch):
             return ("update" if req.method == "PUT" else "delete"), True
         if req.path.endswith("/transitions") and req.method == "POST":
             return "update", True
+        if re.search(r"/issue/[^/]+/comment(/[^/]+)?$", req.path):
+            return "comment", req.method != "GET"
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
