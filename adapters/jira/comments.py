@@ -12,6 +12,11 @@ issue's comments are read again in full from ``GET /issue/{id}/comment`` (oldest
 to 100 a page). Search is not used for comments: its index lags behind writes (up to a
 minute), and a list that misses a fresh comment would read as that comment deleted.
 
+A comment restricted to a group or a role (``visibility``) is left out: a copy in another
+service would show it to everyone there (and a restriction added later reads as the
+comment gone, so its copies are taken back). Jira Service Management's internal notes
+(``jsdPublic: false``) have no such restriction and are read like the rest.
+
 Adding, editing and deleting a comment moves the issue's ``updated`` in Jira Cloud, so the
 issue shows in the next incremental listing (``listed_with_item``).
 """
@@ -101,7 +106,8 @@ class JiraComments:
         key = raw.get("key")
         if key:
             self._keys[ref] = str(key)
-        return tuple(self._comment(c, key) for c in sorted(rows, key=_order))
+        return tuple(self._comment(c, key) for c in sorted(rows, key=_order)
+                     if not c.get("visibility"))
 
     def comments(self, refs: Sequence[str]) -> CommentRead:
         before = self.client.requests

@@ -292,7 +292,9 @@ class JiraRoutes:
         v2 = _v2(req)
         if req.method == "POST":
             body = _comment_body(req)
-            return 201, emu._comment_json(emu.add_comment(issue["key"], body), v2)
+            seen_by = _visibility(emu_input.object_body(req).get("visibility"))
+            return 201, emu._comment_json(emu.add_comment(issue["key"], body,
+                                                          visibility=seen_by), v2)
         rows = emu.comments.get(issue["id"], [])  # oldest first, as Jira orders them
         start = max(0, emu_input.query_int(req, "startAt", 0))
         size = max(1, min(emu_input.query_int(req, "maxResults", COMMENT_PAGE), COMMENT_PAGE))
@@ -387,6 +389,18 @@ def _comment_doc(body: Any, v2: bool) -> dict[str, Any]:
         raise JiraError(400, [], {"comment": "Operation value must be an Atlassian Document "
                                              "(see the Atlassian Document Format)"})
     return body
+
+
+def _visibility(value: Any) -> dict[str, Any] | None:
+    """A comment's ``visibility``: a group or a role by name (or a group by id)."""
+    if value is None:
+        return None
+    seen_by = emu_input.expect_object(value, "visibility")
+    if seen_by.get("type") not in ("group", "role") or not (
+            seen_by.get("value") or seen_by.get("identifier")):
+        raise JiraError(400, [], {"commentLevel": "You are currently not a member of the "
+                                                  "project role or group specified."})
+    return dict(seen_by)
 
 
 def _comment_body(req: Request) -> Any:

@@ -386,16 +386,19 @@ class JiraEmulator(Emulator, JqlSearch):
         return _jira_time(self.now())
 
     def add_comment(self, key: str, body: dict[str, Any],
-                    author: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A comment on an issue (by the API user unless ``author``); returns it. As in Jira
-        Cloud, adding, editing or deleting a comment moves the issue's ``updated`` (so JQL
-        ``updated >= ...`` finds it), but records no changelog history."""
+                    author: dict[str, Any] | None = None,
+                    visibility: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A comment on an issue (by the API user unless ``author``; seen only by a group or
+        role with ``visibility``); returns it. As in Jira Cloud, adding, editing or deleting
+        a comment moves the issue's ``updated`` (so JQL ``updated >= ...`` finds it), but
+        records no changelog history."""
         with self.lock:
             issue = self._by_key(key)
             who = author or self.users[self.me]
             now = self.stamp()
             comment = {"id": str(next(self._comment_ids)), "author": who, "updateAuthor": who,
-                       "body": body, "created": now, "updated": now, "issue": issue["id"]}
+                       "body": body, "created": now, "updated": now, "issue": issue["id"],
+                       "visibility": visibility}
             self.comments.setdefault(issue["id"], []).append(comment)
             issue["fields"]["updated"] = now
             return comment
@@ -428,7 +431,10 @@ class JiraEmulator(Emulator, JqlSearch):
     def _comment_json(self, c: dict[str, Any], v2: bool = False) -> dict[str, Any]:
         """A comment; its body a document (v3) or, in API v2, its text."""
         body = emu_text.doc_text(c["body"]) if v2 else c["body"]
-        return {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
-                "id": c["id"], "author": self._user_json(c["author"]), "body": body,
-                "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
-                "updated": c["updated"], "jsdPublic": True}
+        out = {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
+               "id": c["id"], "author": self._user_json(c["author"]), "body": body,
+               "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
+               "updated": c["updated"], "jsdPublic": True}
+        if c.get("visibility"):
+            out["visibility"] = c["visibility"]
+        return out

@@ -62,7 +62,8 @@ def test_a_few_comments_cost_one_request_and_carry_links_authors_and_times(
     assert person.updated_at is None  # never edited
     harness.user_edit_comment(ref, cid, "first, edited")
     (edited, _) = harness.adapter.comments([ref]).by_ref[ref]
-    assert edited.updated_at is not None and edited.updated_at >= edited.created_at  # type: ignore[operator]
+    assert edited.created_at is not None and edited.updated_at is not None
+    assert edited.updated_at >= edited.created_at
 
 
 def test_an_author_without_a_name_is_named_by_address(harness: JiraHarness) -> None:
@@ -260,3 +261,17 @@ def test_comment_routes_answer_jira_clouds_shapes(harness: JiraHarness) -> None:
     assert harness.emu.issues[ref]["fields"]["updated"] > put.json()["updated"]
     assert _api(harness, "DELETE", f"issue/{ref}/comment/{c['id']}").status_code == 404
     assert _api(harness, "GET", f"issue/{ref}/comment/{c['id']}").status_code == 404
+
+
+def test_a_comment_restricted_to_a_role_is_not_read(harness: JiraHarness) -> None:
+    """Copied elsewhere, everyone there would see it; restricted later, it reads as gone."""
+    ref = _issue(harness)
+    harness.emu.add_comment(ref, _doc(_paragraph({"type": "text", "text": "admins only"})),
+                            PERSON, {"type": "role", "value": "Administrators"})
+    public = harness.user_comment(ref, "for all")
+    assert [c.ref for c in harness.adapter.comments([ref]).by_ref[ref]] == [public]
+    harness.emu.comments[ref][1]["visibility"] = {"type": "group", "value": "jira-admins"}
+    assert harness.adapter.comments([ref]).by_ref[ref] == ()
+    posted = _api(harness, "POST", f"issue/{ref}/comment", json={
+        "body": _doc(_paragraph({"type": "text", "text": "x"})), "visibility": {"type": "team"}})
+    assert posted.status_code == 400
