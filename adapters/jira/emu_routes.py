@@ -5,9 +5,12 @@ boards. Each handler gets the request and the path's parts and answers ``(status
 a :class:`~adapters.jira.emu_jql.JiraError` becomes Jira's error body.
 
 Comments (``/issue/{key}/comment``) keep Jira's shape: a page ``{startAt, maxResults, total,
-comments}``, each comment with its author, body and times; API v3 takes and answers the body
-as an Atlassian document only (a plain string is Jira's 400), v2 as a string (the stored
-document's text, :mod:`adapters.jira.emu_text`)."""
+comments}`` of up to 100, oldest first (``orderBy`` ``created``/``+created``/``-created``,
+anything else a 400), each comment with its author, body, times, ``jsdPublic`` and any
+``visibility``; API v3 takes and answers the body as an Atlassian document only (a plain
+string is Jira's 400), v2 as a string (the stored document's text,
+:mod:`adapters.jira.emu_text`). An edit (``PUT``, 200 with the comment) and a delete
+(``DELETE``, 204 without a body) move the issue's ``updated``, as an add does."""
 
 from __future__ import annotations
 
