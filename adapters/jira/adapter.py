@@ -44,6 +44,7 @@ from adapters.base import (
 )
 from adapters.jira import adf
 from adapters.jira.client import SERVICE, JiraClient
+from adapters.jira.comments import JiraComments
 from adapters.jira.people import PEOPLE_PROPERTY, People
 from adapters.reading import convert_each, convert_one, zone_name
 from adapters.toolkit import AdapterBase, WindowCursor
@@ -106,7 +107,7 @@ def _updated(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class JiraAdapter(AdapterBase):
+class JiraAdapter(JiraComments, AdapterBase):
     def __init__(self, client: JiraClient, ctx: EndpointContext, *, jql: str,
                  reconcile_every: int = 10, read_only: bool = False,
                  search_lag: dt.timedelta = MARKER_LAG) -> None:

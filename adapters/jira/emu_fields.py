@@ -19,6 +19,9 @@ EMPTY: dict[str, Any] = {
     "timeestimate": None, "timeoriginalestimate": None,
     "aggregatetimeestimate": None, "aggregatetimeoriginalestimate": None, "workratio": -1}
 WORKLOG_PAGE = 20  # the worklogs an issue's ``worklog`` field holds (the rest: /worklog)
+#: the comments an issue's ``comment`` field holds: the newest ones, ``total`` counting all
+#: (Jira Cloud caps the field and drops the oldest; the rest are on the paged /comment)
+FIELD_COMMENTS = 100
 
 
 def _spent(emu: JiraEmulator, iid: str) -> int:
@@ -57,6 +60,16 @@ def _time_tracking(emu: JiraEmulator, iid: str, children: list[dict[str, Any]]
                         "worklogs": logs[:WORKLOG_PAGE]}}
 
 
+def _comments(emu: JiraEmulator, iid: str, comments: list[dict[str, Any]], v2: bool
+              ) -> dict[str, Any]:
+    """The ``comment`` field: the newest :data:`FIELD_COMMENTS`, oldest first."""
+    shown = comments[-FIELD_COMMENTS:]
+    return {"comments": [emu._comment_json(c, v2) for c in shown],
+            "self": f"{emu.base_url}/rest/api/3/issue/{iid}/comment",
+            "maxResults": len(shown), "total": len(comments),
+            "startAt": len(comments) - len(shown)}
+
+
 def system_fields(emu: JiraEmulator, issue: dict[str, Any], v2: bool = False
                   ) -> dict[str, Any]:
     """The whole field set of ``issue`` as GET issue answers it (``fields`` not limited);
@@ -73,9 +86,7 @@ def system_fields(emu: JiraEmulator, issue: dict[str, Any], v2: bool = False
         "subtasks": [{"id": c["id"], "key": c["key"], "self": f"{base}/rest/api/3/issue/"
                       f"{c['id']}", "fields": {k: c["fields"].get(k) for k in (
                           "summary", "status", "priority", "issuetype")}} for c in children],
-        "comment": {"comments": [emu._comment_json(c, v2) for c in comments],
-                    "self": f"{base}/rest/api/3/issue/{iid}/comment", "maxResults":
-                    len(comments), "total": len(comments), "startAt": 0},
+        "comment": _comments(emu, iid, comments, v2),
         "watches": {"self": f"{base}/rest/api/3/issue/{issue['key']}/watchers",
                     "watchCount": len(watchers), "isWatching": emu.me in watchers},
         "votes": {"self": f"{base}/rest/api/3/issue/{issue['key']}/votes", "votes": 0,

@@ -5,9 +5,12 @@ boards. Each handler gets the request and the path's parts and answers ``(status
 a :class:`~adapters.jira.emu_jql.JiraError` becomes Jira's error body.
 
 Comments (``/issue/{key}/comment``) keep Jira's shape: a page ``{startAt, maxResults, total,
-comments}``, each comment with its author, body and times; API v3 takes and answers the body
-as an Atlassian document only (a plain string is Jira's 400), v2 as a string (the stored
-document's text, :mod:`adapters.jira.emu_text`)."""
+comments}`` of up to 100, oldest first (``orderBy`` ``created``/``+created``/``-created``,
+anything else a 400), each comment with its author, body, times, ``jsdPublic`` and any
+``visibility``; API v3 takes and answers the body as an Atlassian document only (a plain
+string is Jira's 400), v2 as a string (the stored document's text,
+:mod:`adapters.jira.emu_text`). An edit (``PUT``, 200 with the comment) and a delete
+(``DELETE``, 204 without a body) move the issue's ``updated``, as an add does."""
 
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ if TYPE_CHECKING:
     from adapters.jira.emulator import JiraEmulator
 
 MAX_PAGE, MAX_PAGE_IDS = 100, 5000  # search/jql page sizes: with fields, and ids only
-COMMENT_PAGE = 5000  # GET /issue/{key}/comment: maxResults default and cap
+#: GET /issue/{key}/comment: maxResults default and cap (the spec's default; Jira Cloud
+#: answers no more than 100 a page whatever is asked)
+COMMENT_PAGE = 100
 BULK_CREATE = 50  # POST /issue/bulk: issues a request may hold
 FIELDS = ("summary", "description", "status", "priority", "labels", "duedate", "assignee",
           "parent", "updated", "issuetype", "project", "reporter", "resolution", "created")
@@ -290,29 +295,31 @@ class JiraRoutes:
         v2 = _v2(req)
         if req.method == "POST":
             body = _comment_body(req)
-            return 201, emu._comment_json(emu.add_comment(issue["key"], body), v2)
-        rows = emu.comments.get(issue["id"], [])
+            seen_by = _visibility(emu_input.object_body(req).get("visibility"))
+            return 201, emu._comment_json(emu.add_comment(issue["key"], body,
+                                                          visibility=seen_by), v2)
+        rows = emu.comments.get(issue["id"], [])  # oldest first, as Jira orders them
         start = max(0, emu_input.query_int(req, "startAt", 0))
         size = max(1, min(emu_input.query_int(req, "maxResults", COMMENT_PAGE), COMMENT_PAGE))
-        if req.q("orderBy") in ("-created", "-+created"):
+        order = req.q("orderBy")
+        if order not in (None, "created", "+created", "-created"):
+            raise JiraError(400, [f"The value '{order}' of the query parameter 'orderBy' is "
+                                  "not valid: comments can be ordered by created only."])
+        if order == "-created":
             rows = list(reversed(rows))
         return 200, {"startAt": start, "maxResults": size, "total": len(rows),
                      "comments": [emu._comment_json(c, v2) for c in rows[start:start + size]]}
 
     def comment(self, req: Request, p: dict[str, str]) -> Answer:
+        """One comment: read, edited (a new body; the issue's ``updated`` moves) or deleted
+        (204, no body). A comment not on that issue is Jira's 404."""
         emu = self.emu
-        issue = emu._by_key(p["key"])
-        rows = emu.comments.get(issue["id"], [])
-        found = next((c for c in rows if c["id"] == p["cid"]), None)
-        if found is None:
-            raise JiraError(404, [f"Can not find a comment for the id: {p['cid']}."])
         if req.method == "DELETE":
-            rows.remove(found)
+            emu.delete_comment(p["key"], p["cid"])
             return 204, None
+        found = emu.find_comment(p["key"], p["cid"])[1]
         if req.method == "PUT":
-            found["body"] = _comment_body(req)
-            found["updated"] = emu.stamp()
-            found["updateAuthor"] = emu.users[emu.me]
+            found = emu.edit_comment(p["key"], p["cid"], _comment_body(req))
         return 200, emu._comment_json(found, _v2(req))
 
 
@@ -385,6 +392,18 @@ def _comment_doc(body: Any, v2: bool) -> dict[str, Any]:
         raise JiraError(400, [], {"comment": "Operation value must be an Atlassian Document "
                                              "(see the Atlassian Document Format)"})
     return body
+
+
+def _visibility(value: Any) -> dict[str, Any] | None:
+    """A comment's ``visibility``: a group or a role by name (or a group by id)."""
+    if value is None:
+        return None
+    seen_by = emu_input.expect_object(value, "visibility")
+    if seen_by.get("type") not in ("group", "role") or not (
+            seen_by.get("value") or seen_by.get("identifier")):
+        raise JiraError(400, [], {"commentLevel": "You are currently not a member of the "
+                                                  "project role or group specified."})
+    return dict(seen_by)
 
 
 def _comment_body(req: Request) -> Any:

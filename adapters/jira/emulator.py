@@ -297,6 +297,8 @@ class JiraEmulator(Emulator, JqlSearch):
             return ("update" if req.method == "PUT" else "delete"), True
         if req.path.endswith("/transitions") and req.method == "POST":
             return "update", True
+        if re.search(r"/issue/[^/]+/comment(/[^/]+)?$", req.path):
+            return "comment", req.method != "GET"
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
@@ -384,22 +386,55 @@ class JiraEmulator(Emulator, JqlSearch):
         return _jira_time(self.now())
 
     def add_comment(self, key: str, body: dict[str, Any],
-                    author: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A comment on an issue (by the API user unless ``author``); returns it."""
+                    author: dict[str, Any] | None = None,
+                    visibility: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A comment on an issue (by the API user unless ``author``; seen only by a group or
+        role with ``visibility``); returns it. As in Jira Cloud, adding, editing or deleting
+        a comment moves the issue's ``updated`` (so JQL ``updated >= ...`` finds it), but
+        records no changelog history."""
         with self.lock:
             issue = self._by_key(key)
             who = author or self.users[self.me]
+            now = self.stamp()
             comment = {"id": str(next(self._comment_ids)), "author": who, "updateAuthor": who,
-                       "body": body, "created": self.stamp(), "updated": self.stamp(),
-                       "issue": issue["id"]}
+                       "body": body, "created": now, "updated": now, "issue": issue["id"],
+                       "visibility": visibility}
             self.comments.setdefault(issue["id"], []).append(comment)
-            issue["fields"]["updated"] = comment["created"]
+            issue["fields"]["updated"] = now
             return comment
+
+    def find_comment(self, key: str, cid: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The issue and its comment ``cid``; either missing is Jira's 404."""
+        issue = self._by_key(key)
+        found = next((c for c in self.comments.get(issue["id"], []) if c["id"] == cid), None)
+        if found is None:
+            raise JiraError(404, [f"Can not find a comment for the id: {cid}."])
+        return issue, found
+
+    def edit_comment(self, key: str, cid: str, body: dict[str, Any],
+                     author: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A comment's new body (by the API user unless ``author``); returns the comment."""
+        with self.lock:
+            issue, comment = self.find_comment(key, cid)
+            now = self.stamp()
+            comment |= {"body": body, "updated": now,
+                        "updateAuthor": author or self.users[self.me]}
+            issue["fields"]["updated"] = now
+            return comment
+
+    def delete_comment(self, key: str, cid: str) -> None:
+        with self.lock:
+            issue, comment = self.find_comment(key, cid)
+            self.comments[issue["id"]].remove(comment)
+            issue["fields"]["updated"] = self.stamp()
 
     def _comment_json(self, c: dict[str, Any], v2: bool = False) -> dict[str, Any]:
         """A comment; its body a document (v3) or, in API v2, its text."""
         body = emu_text.doc_text(c["body"]) if v2 else c["body"]
-        return {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
-                "id": c["id"], "author": self._user_json(c["author"]), "body": body,
-                "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
-                "updated": c["updated"], "jsdPublic": True}
+        out = {"self": f"{self.base_url}/rest/api/3/issue/{c['issue']}/comment/{c['id']}",
+               "id": c["id"], "author": self._user_json(c["author"]), "body": body,
+               "updateAuthor": self._user_json(c["updateAuthor"]), "created": c["created"],
+               "updated": c["updated"], "jsdPublic": True}
+        if c.get("visibility"):
+            out["visibility"] = c["visibility"]
+        return out
