@@ -9,7 +9,7 @@ naming the author, the service and the time, and synchub's marker inside it) is 
 parsed by the hub (:mod:`adapters.toolkit.comments`), the same for every service, so an
 adapter never needs to know which comments are synchub's.
 
-Rules (checked by ``tests/contract/test_comments.py``):
+Rules (checked by ``tests/contract/comments.py``):
 
 - ``comments(refs)`` answers every comment on each copy in ``refs``, oldest first, or raises:
   a list is complete or absent, never partial (a comment missing from a complete list is a
