@@ -57,6 +57,10 @@ from adapters.notion.emu_richtext import text
 from adapters.notion.emu_routes import NotionRoutes
 from adapters.ratewindow import SlidingWindow
 
+#: the comment operations by method, for faults (``GET /v1/comments/{id}`` is its path)
+COMMENT_OPS = {"GET": "comments", "POST": "add_comment", "PATCH": "edit_comment",
+               "DELETE": "delete_comment"}
+
 
 def _minute(ts: dt.datetime) -> str:
     return ts.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:00.000Z")
@@ -230,6 +234,9 @@ class NotionEmulator(Emulator):
                 return ("append", True) if req.method == "PATCH" else ("children", False)
             if req.method == "DELETE":
                 return "delete_block", True
+        one = req.path.startswith("/v1/comments/") and req.method != "GET"
+        if (req.path == "/v1/comments" or one) and req.method in COMMENT_OPS:
+            return COMMENT_OPS[req.method], req.method != "GET"  # list, add, edit, delete
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
