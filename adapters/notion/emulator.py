@@ -84,6 +84,7 @@ class NotionEmulator(Emulator):
         self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
         self.block_places: dict[str, emu_block_edit.Place] = {}  # where a deleted block was
         self.allow_schema_edits = True  # False: the integration lacks "update content"
+        self.allow_comments = True  # False: it lacks the comment capabilities (a 403)
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
