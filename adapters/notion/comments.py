@@ -40,11 +40,10 @@ from typing import Any
 
 from adapters.commenting import CommentRead, RemoteComment
 from adapters.notion import richtext
-from adapters.notion.client import ADVICE, SERVICE, NotionClient
+from adapters.notion.client import ADVICE, SERVICE, NotionClient, listed
 from adapters.toolkit.comments import normalise
 from hub.errors import AuthError, NotFound, SyncHubError, ValidationRejected
 
-PAGE = 100  # Notion's most comments per listing
 ELEMENTS = 100  # Notion's most rich text elements in one value
 SOMEONE = "Notion user"  # the author when Notion names none we can read
 BLANK = re.compile(r"\n{2,}")
@@ -164,21 +163,10 @@ class NotionComments:
             return None
         if page.get("url"):
             self._page_urls[ref] = str(page["url"])
-        out: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"block_id": ref, "page_size": PAGE}
-            if cursor:
-                kwargs["start_cursor"] = cursor
-            try:
-                result = self._comment_call(functools.partial(
-                    self.client.sdk.comments.list, **kwargs))
-            except NotFound:
-                return None  # gone while read
-            out += result["results"]
-            if not result.get("has_more") or not result.get("next_cursor"):
-                return out
-            cursor = result["next_cursor"]
+        try:
+            return listed(self._comment_call, self.client.sdk.comments.list, block_id=ref)
+        except NotFound:
+            return None  # gone while read
 
     def add_comment(self, ref: str, text: str) -> RemoteComment:
         """A new discussion on the page, read from Notion's answer."""
