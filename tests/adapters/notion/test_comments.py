@@ -182,3 +182,27 @@ def test_a_comment_does_not_list_the_page(harness: NotionHarness) -> None:
     harness.user_comment(ref, "also quiet")
     assert harness.emu.pages[ref]["last_edited_time"] == before
     assert harness.adapter.listed_with_item is False
+
+
+def test_a_styled_run_across_paragraphs_is_styled_in_each() -> None:
+    url = "https://example.com/x"
+    parts = [{"type": "text", "text": {"content": "one\n\n\ntwo", "link": {"url": url}},
+              "annotations": {"bold": True}, "plain_text": "one\n\n\ntwo", "href": url},
+             {"type": "text", "text": {"content": " end\n\n"}, "plain_text": " end\n\n"}]
+    assert from_rich(parts) == f"[**one**]({url})\n\n[**two**]({url}) end"
+    assert from_rich(to_rich(from_rich(parts))) == from_rich(parts)
+
+
+def test_comment_requests_go_through_the_integrations_pacer(
+        harness: NotionHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = _page(harness)
+    harness.user_comment(ref, "paced")
+    pacer = harness.adapter.client.pacer
+    waits: list[int] = []
+    real = pacer.wait
+    monkeypatch.setattr(pacer, "wait", lambda: (waits.append(1), real())[1])
+    read = harness.adapter.comments([ref])
+    mine = harness.adapter.add_comment(ref, "also paced")
+    harness.adapter.edit_comment(ref, mine.ref, "edited")
+    harness.adapter.delete_comment(ref, mine.ref)
+    assert len(waits) == read.requests + 3 == harness.adapter.client.requests
