@@ -14,8 +14,9 @@ pieces than that keeps its first paragraph (a copy's header, with the marker) as
 the rest as plain text.
 
 Reading (:meth:`NotionComments.comments`): one request for the page (a page that is gone or
-in the trash is left out: Notion keeps a trashed page's comments and lists them, so only the
-page tells), then ``GET /v1/comments?block_id=`` a hundred at a time, oldest first, as
+in the trash is left out: a trashed page keeps its comments, and nothing Notion documents says
+their listing refuses them (the emulator lists them, as it lists a trashed page's blocks), so
+the page is what tells), then ``GET /v1/comments?block_id=`` a hundred at a time, oldest first, as
 Notion answers. That lists the page's open discussions: a discussion a person resolved is
 not listed (the API cannot read it), nor comments on blocks inside the page. The author is
 the comment's ``display_name`` where it names an integration or a custom name, else the user
@@ -24,9 +25,12 @@ who wrote it, read once per process (``GET /v1/users/{id}``), else ``"Notion use
 Writing: ``add_comment`` starts a new discussion on the page; ``edit_comment`` and
 ``delete_comment`` (``PATCH`` / ``DELETE /v1/comments/{id}``) work on the integration's own
 comments only (Notion answers 404 for any other), and deleting the first comment of a
-discussion deletes the replies in it too. A comment does not change the page's
-``last_edited_time``, so the page is not listed by ``changes()`` for one
-(``listed_with_item = False``).
+discussion deletes the replies in it too.
+
+``listed_with_item = False``: nothing Notion documents or recorded shows a comment changing
+the page's ``last_edited_time`` (comments have webhook events of their own,
+``comment.created`` and so on, apart from ``page.content_updated``), so ``changes()`` is not
+counted on to list a page for one; the emulator leaves the page as it was.
 """
 
 from __future__ import annotations
