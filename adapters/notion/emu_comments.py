@@ -8,9 +8,11 @@ times, ``created_by``, ``rich_text`` and ``display_name`` (the integration's nam
 As Notion documents them: an integration edits and deletes only the comments it made (any
 other is its 404), and deleting the first comment of a discussion deletes the discussion.
 Listing the comments of an id that is no page or block is the 404 it is for any block; a page
-in the trash keeps its comments and lists them (as it keeps and lists its blocks). A comment
-changes nothing about its page (not its ``last_edited_time``: Notion's page listings do not
-show a page for a comment). A person's comments (:func:`by_person`, :func:`person_edit`,
+in the trash keeps its comments and lists them (as it keeps and lists its blocks; Notion
+documents neither way). A comment changes nothing about its page, not its
+``last_edited_time`` (Notion documents no such change, and gives comments webhook events of
+their own). A ``markdown`` body, which Notion takes instead of ``rich_text``, is not
+emulated. A person's comments (:func:`by_person`, :func:`person_edit`,
 :func:`person_delete`) are made as in Notion's app: by a user, under their name."""
 
 from __future__ import annotations
