@@ -5,8 +5,9 @@ comment's id as ``start_cursor``), ``GET``, ``PATCH`` (its ``rich_text``) and ``
 traffic shows (notion-sdk-py's ``test_comments_*`` cassettes): ``parent``, ``discussion_id``,
 times, ``created_by``, ``rich_text`` and ``display_name`` (the integration's name).
 
-As Notion documents them: an integration edits and deletes only the comments it made (any
-other is its 404), and deleting the first comment of a discussion deletes the discussion.
+As Notion documents them, an integration edits and deletes only the comments it made (any
+other is its 404); as reported against the real API (notion-cli's comment delete), deleting
+the first comment of a discussion deletes the discussion.
 Listing the comments of an id that is no page or block is the 404 it is for any block; a page
 in the trash keeps its comments and lists them (as it keeps and lists its blocks; Notion
 documents neither way). A comment changes nothing about its page, not its
