@@ -50,6 +50,7 @@ from adapters.notion.body import (
     written,
 )
 from adapters.notion.client import SERVICE, NotionClient
+from adapters.notion.comments import NotionComments
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from adapters.reading import convert_each, convert_one
@@ -69,7 +70,9 @@ def _minute(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
-class NotionAdapter(AdapterBase):
+class NotionAdapter(NotionComments, AdapterBase):
+    """A data source's pages as items; their comments in :mod:`adapters.notion.comments`."""
+
     def __init__(self, client: NotionClient, ctx: EndpointContext, *, database_id: str,
                  data_source: str | None = None, filter: dict[str, Any] | None = None,
                  read_only: bool = False, reconcile_every: int = 10) -> None:

@@ -17,7 +17,7 @@ import functools
 from typing import Any
 
 from adapters.notion import richtext
-from adapters.notion.client import NotionClient
+from adapters.notion.client import NotionClient, listed
 from hub.errors import NotFound
 
 PAGE = 100  # Notion's most blocks per listing and per append
@@ -25,17 +25,7 @@ PAGE = 100  # Notion's most blocks per listing and per append
 
 def children(client: NotionClient, page_id: str) -> list[dict[str, Any]]:
     """Every top-level block of the page, following ``next_cursor``."""
-    out: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"block_id": page_id, "page_size": PAGE}
-        if cursor:
-            kwargs["start_cursor"] = cursor
-        result = client.call(functools.partial(client.sdk.blocks.children.list, **kwargs))
-        out += result["results"]
-        if not result.get("has_more") or not result.get("next_cursor"):
-            return out
-        cursor = result["next_cursor"]
+    return listed(client.call, client.sdk.blocks.children.list, block_id=page_id)
 
 
 def paragraphs(text: str | None, current: list[dict[str, Any]] | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import json
 import logging
@@ -113,6 +114,21 @@ def pacer_for(base_url: str, token: str, rate: float) -> Pacer:
         else:
             pacer.slow_to(rate)
         return pacer
+
+
+def listed(call: Callable[[Callable[[], Any]], Any], fn: Callable[..., Any], **kwargs: Any
+           ) -> list[dict[str, Any]]:
+    """Every result of a listing Notion pages by ``start_cursor`` / ``has_more`` (blocks,
+    comments), 100 a request, each request through ``call`` (:meth:`NotionClient.call`)."""
+    out: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        args = {**kwargs, "page_size": 100} | ({"start_cursor": cursor} if cursor else {})
+        result = call(functools.partial(fn, **args))
+        out += result["results"]
+        if not result.get("has_more") or not result.get("next_cursor"):
+            return out
+        cursor = result["next_cursor"]
 
 
 class NotionClient:

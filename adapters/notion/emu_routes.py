@@ -89,8 +89,8 @@ class NotionRoutes:
 
     # -- databases and data sources -----------------------------------------------------------
 
-    def _may_edit(self) -> None:
-        if not self.emu.allow_schema_edits:
+    def _may_edit(self, allowed: bool | None = None) -> None:
+        if not (self.emu.allow_schema_edits if allowed is None else allowed):
             raise NotionError(403, "restricted_resource", "Insufficient permissions for this "
                               "endpoint.")
 
@@ -163,12 +163,14 @@ class NotionRoutes:
     # -- comments -----------------------------------------------------------------------------
 
     def comments(self, req: Request, p: Parts) -> Any:
+        self._may_edit(self.emu.allow_comments)
         if req.method == "POST":
             return emu_comments.create(self.emu, body_of(req))
         return emu_comments.listing(self.emu, req.q("block_id"), req.q("start_cursor"),
                                     req.q("page_size"))
 
     def comment(self, req: Request, p: Parts) -> Any:
+        self._may_edit(self.emu.allow_comments)
         ident = uuid_of("path.comment_id", p["comment_id"])
         if req.method == "PATCH":
             return emu_comments.update(self.emu, ident, body_of(req))

@@ -57,6 +57,10 @@ from adapters.notion.emu_richtext import text
 from adapters.notion.emu_routes import NotionRoutes
 from adapters.ratewindow import SlidingWindow
 
+#: the comment operations by method, for faults (``GET /v1/comments/{id}`` is its path)
+COMMENT_OPS = {"GET": "comments", "POST": "add_comment", "PATCH": "edit_comment",
+               "DELETE": "delete_comment"}
+
 
 def _minute(ts: dt.datetime) -> str:
     return ts.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:00.000Z")
@@ -80,6 +84,7 @@ class NotionEmulator(Emulator):
         self.trashed_blocks: dict[str, dict[str, Any]] = {}  # deleted, still retrievable
         self.block_places: dict[str, emu_block_edit.Place] = {}  # where a deleted block was
         self.allow_schema_edits = True  # False: the integration lacks "update content"
+        self.allow_comments = True  # False: it lacks the comment capabilities (a 403)
         self.retry_after = 1  # seconds, on every 429 and 529
         self._order = itertools.count()
         self.bot = self.add_user("synchub integration", bot=True)
@@ -230,6 +235,9 @@ class NotionEmulator(Emulator):
                 return ("append", True) if req.method == "PATCH" else ("children", False)
             if req.method == "DELETE":
                 return "delete_block", True
+        one = req.path.startswith("/v1/comments/") and req.method != "GET"
+        if (req.path == "/v1/comments" or one) and req.method in COMMENT_OPS:
+            return COMMENT_OPS[req.method], req.method != "GET"  # list, add, edit, delete
         return req.path, req.method not in ("GET", "HEAD")
 
     def handle(self, req: Request) -> Response:
