@@ -61,6 +61,9 @@ class JiraComments:
     client: JiraClient
     #: Jira Cloud moves the issue's ``updated`` on every comment add, edit and delete
     listed_with_item = True
+    #: Jira Cloud's default limit on a text field (jira.text.field.character.limit); the
+    #: hub shortens a longer copy instead of having it refused
+    max_comment_chars = 32767
     #: issue id -> key, as last read: a comment's link names the key, and Jira's comment
     #: answers carry only the issue's id
     _comment_keys: dict[str, str]

@@ -89,6 +89,12 @@ class MemoryService:
     #: comment shows the item in the next listing (Jira); off: it does not (Notion)
     comments: dict[str, list[MemComment]] = field(default_factory=dict)
     comments_listed: bool = True
+    #: see adapters.memory.comments: a length limit, the service's own Markdown spelling,
+    #: whether a comment not listed is deleted (False: hidden, as a resolved discussion)
+    comment_limit: int | None = None
+    comment_spelling: Callable[[str], str] | None = None
+    comments_absent_is_delete: bool = True
+    hidden: list[MemComment] = field(default_factory=list)
 
     def _check(self, item: Item, fields: frozenset[str] | None = None) -> None:
         if self.max_title is not None and (fields is None or "title" in fields) \
@@ -126,6 +132,9 @@ class MemoryService:
 
     def user_delete_comment(self, ref: str, comment_ref: str) -> None:
         comments.delete(self, ref, comment_ref)
+
+    def user_resolve_comment(self, ref: str, comment_ref: str) -> None:
+        comments.hide(self, ref, comment_ref)
 
     def user_delete(self, ref: str) -> None:
         with self._lock:

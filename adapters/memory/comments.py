@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from adapters.commenting import CommentRead, RemoteComment
 from adapters.faults import FaultKind
-from hub.errors import NotFound, Transient
+from hub.errors import NotFound, Transient, ValidationRejected
 
 if TYPE_CHECKING:
     from adapters.memory import MemoryService
@@ -82,8 +82,18 @@ def _remote(c: MemComment) -> RemoteComment:
                          updated_at=c.updated_at)
 
 
+def hide(svc: MemoryService, ref: str, comment_ref: str) -> None:
+    """A person resolves the comment's discussion (Notion): no longer listed, not deleted."""
+    with svc._lock:
+        kept = [c for c in _item_comments(svc, ref) if c.ref != comment_ref]
+        svc.hidden.extend(c for c in svc.comments[ref] if c.ref == comment_ref)
+        svc.comments[ref] = kept
+
+
 class MemoryComments:
-    """The :class:`~adapters.commenting.Commenting` part of the memory adapter."""
+    """The :class:`~adapters.commenting.Commenting` part of the memory adapter. The service's
+    ``comment_limit`` and ``comment_spelling`` play a service that takes comments up to a
+    length and stores Markdown its own way (Jira's ADF writes ``*`` lists as ``-``)."""
 
     service: MemoryService
     author: str = "synchub"
@@ -91,6 +101,21 @@ class MemoryComments:
     @property
     def listed_with_item(self) -> bool:
         return self.service.comments_listed
+
+    @property
+    def max_comment_chars(self) -> int | None:
+        return self.service.comment_limit
+
+    @property
+    def absent_is_delete(self) -> bool:
+        return self.service.comments_absent_is_delete
+
+    def _stored(self, text: str) -> str:
+        svc = self.service
+        if svc.comment_limit is not None and len(text) > svc.comment_limit:
+            raise ValidationRejected(f"comment longer than {svc.comment_limit} characters",
+                                     service=svc.name)
+        return svc.comment_spelling(text) if svc.comment_spelling else text
 
     def comments(self, refs: Sequence[str]) -> CommentRead:
         svc = self.service
@@ -107,7 +132,7 @@ class MemoryComments:
         svc = self.service
         with svc._lock:
             fault = svc._enter("add_comment")
-            c = add(svc, ref, text, self.author)
+            c = add(svc, ref, self._stored(text), self.author)
             if fault is FaultKind.TIMEOUT_AFTER_WRITE:
                 raise Transient("timed out after sending", service=svc.name, maybe_applied=True)
             return _remote(c)
@@ -115,7 +140,7 @@ class MemoryComments:
     def edit_comment(self, ref: str, comment_ref: str, text: str) -> RemoteComment:
         with self.service._lock:
             self.service._enter("edit_comment")
-            return _remote(edit(self.service, ref, comment_ref, text))
+            return _remote(edit(self.service, ref, comment_ref, self._stored(text)))
 
     def delete_comment(self, ref: str, comment_ref: str) -> None:
         with self.service._lock:

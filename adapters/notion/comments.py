@@ -131,6 +131,9 @@ class NotionComments:
     client: NotionClient
     #: a comment does not change the page's ``last_edited_time`` (see the module docstring)
     listed_with_item = False
+    #: a discussion a person resolved is no longer listed, and nothing tells it from one
+    #: deleted: an original missing here deletes none of its copies elsewhere
+    absent_is_delete = False
 
     @functools.cached_property
     def _page_urls(self) -> dict[str, str]:
@@ -198,8 +201,19 @@ class NotionComments:
         return self._comment(edited, ref)
 
     def delete_comment(self, ref: str, comment_ref: str) -> None:
-        """The comment deleted (the first of a discussion takes its replies); one already
-        gone, or on a page in the trash, is done."""
+        """The comment deleted; one already gone, or on a page in the trash, is done. The
+        first comment of a discussion takes its replies with it, so one that people replied
+        to is refused (ValidationRejected: the hub keeps it and says so) rather than take
+        their words: the page's comments are read first to know (one request more, for a
+        delete only)."""
+        listed = self._listing(ref)
+        mine = next((c for c in listed or [] if c.get("id") == comment_ref), None)
+        if mine is not None and any(
+                c.get("discussion_id") == mine.get("discussion_id") and c.get("id") != comment_ref
+                for c in listed or []):
+            raise ValidationRejected(f"comment {comment_ref} on page {ref} has replies; "
+                                     "deleting it would delete them too, so it is kept",
+                                     service=SERVICE)
         try:
             self._comment_call(lambda: self.client.sdk.comments.delete(comment_id=comment_ref),
                                write=True)

@@ -120,6 +120,8 @@ class TodoistComments:
     """The :class:`~adapters.commenting.Commenting` part of the Todoist adapter (a mixin)."""
 
     listed_with_item: ClassVar[bool] = True
+    #: Todoist refuses a longer comment (400; the SDK's MaxLen): the hub shortens a copy
+    max_comment_chars: ClassVar[int] = 15000
     #: the origin marker's pattern (set by the adapter, which writes the markers)
     marker_re: ClassVar[re.Pattern[str]]
     client: TodoistClient

@@ -54,13 +54,19 @@ def digest(body: str) -> str:
 
 
 def render(*, thread: str, author: str, service: str, at: dt.datetime | None,
-           link: str | None, body: str) -> str:
-    """The Markdown of a copy of ``body`` (see the module docstring)."""
+           link: str | None, body: str, limit: int | None = None) -> str:
+    """The Markdown of a copy of ``body`` (see the module docstring). With ``limit`` (the
+    most characters the service takes) a longer comment is shortened, saying so and where
+    the whole of it is; the header, with the marker, is always kept whole."""
     who = _plain(author) or "Someone"
     where = (f"[{_plain(service)}]({link.split('#', 1)[0]}{_FRAGMENT}{thread})" if link
              else f"{_plain(service)} [synchub c-{thread}]")
     when = f" · {at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if at is not None else ""
-    return f"*{who} on {where}{when}*\n\n{normalise(body)}"
+    head, body = f"*{who} on {where}{when}*\n\n", normalise(body)
+    if limit is not None and len(head) + len(body) > limit:
+        tail = f"…\n\n*(shortened: the whole comment is in {_plain(service)})*"
+        body = body[:max(0, limit - len(head) - len(tail))].rstrip() + tail
+    return head + body
 
 
 def parse(text: str) -> Parsed:

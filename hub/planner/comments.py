@@ -21,7 +21,12 @@ read this round from some of its copies, :func:`plan_link` says what to write. R
 - **Deletes followed, never caused by a failure.** Only a list read this round is evidence:
   an original missing from it was deleted, and its copies are deleted (the thread keeps
   ``deleting`` until each delete has landed). A copy missing from it was deleted by a person
-  there; it is not written again. An endpoint that failed to answer tells nothing.
+  there; it is not written again. An endpoint that failed to answer tells nothing. Where a
+  missing comment may only be hidden (Notion lists no resolved discussion), an original
+  missing there deletes nothing: its thread is forgotten and the copies stay.
+- **No rewrite loops.** A service spells what it is given its own way (its Markdown, a text
+  too long for it shortened): a copy is rewritten only when the thread's text changed since
+  it was written from it (``CommentCopy.sent``), never because it reads differently.
 - Read-only endpoints are read (their comments are copied elsewhere) but never written.
 """
 
@@ -53,6 +58,11 @@ class Target:
     url: str | None = None  # the item's address there, linked from copies of its comments
     #: the service answered this round: a write there now; else it waits (``deferred``)
     reachable: bool = True
+    #: the longest comment the service takes (characters; None: no limit to mind)
+    max_chars: int | None = None
+    #: a comment missing from a list read here was deleted (False: it may only be hidden,
+    #: as a resolved Notion discussion is: an original missing there deletes no copies)
+    absent_is_delete: bool = True
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,8 @@ def _look(t: CommentThread, read: Mapping[str, Sequence[RemoteComment]]) -> _See
         else:  # a copy whose create answer was lost: found by its marker
             hit = next((c for c in comments if text.parse(c.text).thread == t.thread), None)
             if hit is not None:
-                seen.copies[ep] = CommentCopy(hit.ref, text.digest(text.parse(hit.text).body))
+                seen.copies[ep] = CommentCopy(hit.ref, text.digest(text.parse(hit.text).body),
+                                              sent=text.digest(t.body))
         if hit is not None:
             seen.present[ep] = hit
         elif member is not None:
@@ -153,6 +164,11 @@ def _look(t: CommentThread, read: Mapping[str, Sequence[RemoteComment]]) -> _See
 def _plan_thread(t: CommentThread, targets: Mapping[str, Target],
                  read: Mapping[str, Sequence[RemoteComment]]) -> ThreadPlan | None:
     seen = _look(t, read)
+    if t.source in seen.gone and not t.deleting and t.source in targets \
+            and not targets[t.source].absent_is_delete:
+        # hidden, not necessarily deleted (a resolved discussion): the copies stay as they
+        # are and the thread is forgotten (its copies' markers keep them from being copied)
+        return ThreadPlan(t, drop=True)
     if t.deleting or t.source in seen.gone:
         return _plan_delete(t, seen, targets)
     for ep in seen.gone:  # a copy a person deleted: remembered, never written again
@@ -175,16 +191,17 @@ def _edited_body(t: CommentThread, seen: _Seen) -> str:
         body = text.parse(c.text).body
         if text.digest(body) != seen.copies[ep].digest:
             edited[ep] = body
-            seen.copies[ep] = CommentCopy(c.ref, text.digest(body))
+            seen.copies[ep] = CommentCopy(c.ref, text.digest(body), sent=text.digest(body))
     if t.source in edited:
         return edited[t.source]
     return edited[min(edited)] if edited else t.body
 
 
-def _render(t: CommentThread, targets: Mapping[str, Target]) -> str:
+def _render(t: CommentThread, targets: Mapping[str, Target], ep: str) -> str:
+    """The copy's Markdown for ``ep``, shortened where the service takes less."""
     label = targets[t.source].label if t.source in targets else t.source
     return text.render(thread=t.thread, author=t.author, service=label, at=t.created_at,
-                       link=t.link, body=t.body)
+                       link=t.link, body=t.body, limit=targets[ep].max_chars)
 
 
 def _edits(t: CommentThread, targets: Mapping[str, Target]) -> list[CommentWrite]:
@@ -192,16 +209,18 @@ def _edits(t: CommentThread, targets: Mapping[str, Target]) -> list[CommentWrite
     out = []
     for ep, c in sorted(t.copies.items()):
         tg = targets.get(ep)
-        if ep == t.source or c.ref is None or c.digest == want or tg is None or not tg.writable:
+        if ep == t.source or c.ref is None or tg is None or not tg.writable \
+                or (c.sent or c.digest) == want:
             continue
-        out.append(CommentWrite(CommentWriteKind.EDIT, ep, tg.ref, c.ref, _render(t, targets),
-                                t.body))
+        out.append(CommentWrite(CommentWriteKind.EDIT, ep, tg.ref, c.ref,
+                                _render(t, targets, ep), t.body))
     return out
 
 
 def _adds(t: CommentThread, targets: Mapping[str, Target],
           read: Mapping[str, Sequence[RemoteComment]]) -> list[CommentWrite]:
-    return [CommentWrite(CommentWriteKind.ADD, ep, tg.ref, None, _render(t, targets), t.body)
+    return [CommentWrite(CommentWriteKind.ADD, ep, tg.ref, None, _render(t, targets, ep),
+                         t.body)
             for ep, tg in sorted(targets.items())
             if ep not in t.copies and ep in read and tg.writable]
 

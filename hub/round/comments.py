@@ -189,7 +189,9 @@ class CommentPass:
               threads: list[CommentThread]) -> None:
         targets = {ep: Target(ref=c.ref, label=label(self.adapters[ep]),
                               writable=self.writable.get(ep, False), url=c.snapshot.url,
-                              reachable=ep in read)
+                              reachable=ep in read,
+                              max_chars=getattr(eps[ep], "max_comment_chars", None),
+                              absent_is_delete=getattr(eps[ep], "absent_is_delete", True))
                    for ep, c in link.copies.items() if ep in eps}
         lists = {ep: read[ep][t.ref] for ep, t in targets.items()
                  if ep in read and t.ref in read[ep]}
@@ -253,7 +255,8 @@ class CommentPass:
         else:
             got = self.calls.call(w.endpoint, lambda: a.add_comment(w.item_ref, w.text),
                                   before_retry=lambda: self._landed(a, w, thread))
-        return CommentCopy(got.ref, text.digest(text.parse(got.text).body))
+        return CommentCopy(got.ref, text.digest(text.parse(got.text).body),
+                           sent=text.digest(w.body))
 
     def _landed(self, a: Commenting, w: CommentWrite, thread: str) -> RemoteComment | None:
         """A copy whose answer was lost, found by its marker (so it is not written twice)."""

@@ -142,7 +142,11 @@ class CommentCopy:
     """One service's copy of a comment (or the original itself)."""
 
     ref: str | None  # the comment's id there; None: a person deleted this copy (not again)
-    digest: str = ""  # of its own text when last synced (adapters.toolkit.comments.digest)
+    digest: str = ""  # of its own text as last read (adapters.toolkit.comments.digest)
+    #: of the thread's text this copy was last written from: what the service made of it
+    #: (its Markdown spelled its own way, a text too long for it shortened) is ``digest``,
+    #: so comparing with this one is what keeps a copy from being rewritten every round
+    sent: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ class _Plumbing(Protocol):
 
 
 def save(s: _Plumbing, t: CommentThread) -> None:
-    copies = json.dumps({ep: {"ref": c.ref, "digest": c.digest} for ep, c in
-                         sorted(t.copies.items())}, separators=(",", ":"))
+    copies = json.dumps({ep: {"ref": c.ref, "digest": c.digest, "sent": c.sent}
+                         for ep, c in sorted(t.copies.items())}, separators=(",", ":"))
     s._exec(f"INSERT INTO comment_threads (flow, {_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (flow, thread) DO UPDATE SET "
             "link_id = excluded.link_id, source = excluded.source, "
@@ -88,6 +88,6 @@ def _load(flow: str, row: tuple[Any, ...]) -> CommentThread:
     return CommentThread(
         flow=flow, thread=thread, link_id=link_id, source=source, author=author,
         created_at=codec.ts_load(created), link=link, body=body,
-        copies={ep: CommentCopy(ref=c.get("ref"), digest=c.get("digest", ""))
-                for ep, c in raw.items()},
+        copies={ep: CommentCopy(ref=c.get("ref"), digest=c.get("digest", ""),
+                                sent=c.get("sent", "")) for ep, c in raw.items()},
         deleting=bool(deleting), pending=bool(pending))

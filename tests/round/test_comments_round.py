@@ -245,3 +245,41 @@ def test_a_copy_on_a_service_down_when_its_original_was_deleted_is_deleted_later
     w.services["b"].faults.clear()
     w.sync()
     assert said(w, "b") == [] and w.store.threads == {}
+
+
+def test_a_service_spelling_markdown_its_own_way_is_not_rewritten_every_round() -> None:
+    w = linked()
+    w.services["b"].comment_spelling = lambda t: t.replace("**", "__")
+    cref = w.services["a"].user_comment(ref_of(w, "a"), "a **bold** claim")
+    w.sync()
+    assert said(w, "b") == ["a __bold__ claim"]
+    w.assert_quiet()
+    assert w.sync().comments == {}
+    w.services["a"].user_edit_comment(ref_of(w, "a"), cref, "a **bolder** claim")
+    assert w.sync().comments == {"b": 1}
+    assert said(w, "b") == ["a __bolder__ claim"] and w.sync().comments == {}
+
+
+def test_a_comment_too_long_for_a_service_is_shortened_saying_where_the_rest_is() -> None:
+    w = linked()
+    w.services["b"].comment_limit = 300
+    w.services["a"].user_comment(ref_of(w, "a"), "word " * 200)
+    w.sync()
+    (copy,) = w.services["b"].comments[ref_of(w, "b")]
+    assert len(copy.text) <= 300 and "shortened: the whole comment is in Memory" in copy.text
+    assert text.parse(copy.text).thread is not None  # the header and marker kept whole
+    assert w.sync().comments == {} and w.sync().comments == {}
+
+
+def test_an_original_only_hidden_there_deletes_no_copy_and_is_not_copied_back() -> None:
+    w = linked()
+    w.services["a"].comments_absent_is_delete = False  # as Notion: resolved is not listed
+    cref = w.services["a"].user_comment(ref_of(w, "a"), "resolved later")
+    w.sync()
+    w.services["a"].user_resolve_comment(ref_of(w, "a"), cref)
+    w.services["a"].user_edit(ref_of(w, "a"), title="Task")  # a's copy touched
+    w.sync()
+    assert said(w, "b") == ["resolved later"] and said(w, "a") == []
+    assert w.store.threads == {}
+    w.services["b"].user_edit(ref_of(w, "b"), title="Task")  # b's copy touched: no echo
+    assert w.sync().comments == {} and said(w, "a") == []

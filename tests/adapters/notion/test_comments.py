@@ -205,4 +205,27 @@ def test_comment_requests_go_through_the_integrations_pacer(
     mine = harness.adapter.add_comment(ref, "also paced")
     harness.adapter.edit_comment(ref, mine.ref, "edited")
     harness.adapter.delete_comment(ref, mine.ref)
-    assert len(waits) == read.requests + 3 == harness.adapter.client.requests
+    # add, edit and delete one each; the delete reads the page and its comments first
+    # (does the copy have replies?)
+    assert len(waits) == read.requests + 3 + 2 == harness.adapter.client.requests
+
+
+def test_a_copy_people_replied_to_is_kept_not_deleted_with_their_replies(
+        harness: NotionHarness) -> None:
+    from adapters.notion import emu_comments
+    from hub.errors import ValidationRejected
+
+    ref = _page(harness)
+    mine = harness.adapter.add_comment(ref, "a copy synchub wrote")
+    with harness.emu.lock:
+        discussion = harness.emu.comments[-1]["discussion_id"]
+        emu_comments.create(harness.emu, {"discussion_id": discussion,
+                                          "rich_text": to_rich("a person's reply")},
+                            author=harness.person)
+    with pytest.raises(ValidationRejected, match="has replies"):
+        harness.adapter.delete_comment(ref, mine.ref)
+    texts = [text.normalise(c.text) for c in harness.adapter.comments([ref]).by_ref[ref]]
+    assert texts == ["a copy synchub wrote", "a person's reply"]
+    alone = harness.adapter.add_comment(ref, "no replies")
+    harness.adapter.delete_comment(ref, alone.ref)
+    assert len(harness.adapter.comments([ref]).by_ref[ref]) == 2
