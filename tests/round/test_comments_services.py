@@ -15,6 +15,7 @@ from adapters.jira.sandbox import JiraSandbox
 from adapters.todoist.emulator import TodoistEmulator
 from adapters.toolkit import comments as text
 from hub.config.models import EndpointConfig, FlowConfig
+from hub.model import Item
 from hub.round.engine import RoundReport, run_flow
 from tests.adapters.jira.conftest import build as build_jira
 from tests.adapters.todoist.conftest import build as build_todoist
@@ -106,3 +107,57 @@ def test_comments_travel_both_ways_once_and_edits_and_deletes_follow(pair: Pair)
     assert pair.sync().comments == {}
     # synchub's own marker note is still there, untouched
     assert [n for n in pair.notes() if n["content"].startswith("synchub-origin")] == marker
+
+
+def test_notion_comments_arrive_by_the_sweep_and_jira_comments_reach_notion() -> None:
+    from adapters.notion import emu_comments
+    from adapters.notion.comments import to_rich
+    from adapters.notion.sandbox import NotionSandbox
+    from tests.adapters.notion.conftest import build as build_notion
+
+    notion, jira = NotionSandbox(timezone="Europe/Berlin"), JiraSandbox()
+    try:
+        adapters: dict[str, Any] = {"jira": build_jira(jira),
+                                    "notion": build_notion(notion.emu, notion.db)}
+        cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
+                         comments={"sync": True, "sweep": 1})
+        store = MemStore()
+
+        def sync() -> RoundReport:
+            rep = run_flow("f", cfg, adapters, store)
+            assert not rep.errors, rep.errors
+            return rep
+
+        for title in ("Plan", "Ship"):
+            notion.user_create(Item(title=title))
+        sync()
+        pages = {p["properties"]["Name"]["title"][0]["plain_text"]: pid
+                 for pid, p in notion.emu.pages.items()}
+        with notion.emu.lock:
+            emu_comments.by_person(notion.emu, pages["Ship"], to_rich("from Notion"),
+                                   next(iter(notion.emu.users)))
+        rounds = 0
+        while not any("from Notion" in adf.to_markdown(c["body"])
+                      for cs in jira.emu.comments.values() for c in cs):
+            sync()  # nothing lists the page: the sweep reads one page a round
+            rounds += 1
+            assert rounds <= 2
+        (ship,) = [i for i in jira.emu.issues.values() if i["fields"]["summary"] == "Ship"]
+        doc = adf.from_markdown("from Jira")
+        assert doc is not None
+        jira.emu.add_comment(ship["key"], doc, PERSON)
+        sync()
+        texts = [text.parse(notion_text(c)).body for c in notion.emu.comments
+                 if c["parent"].get("page_id") == pages["Ship"]]
+        assert texts == ["from Notion", "from Jira"]
+        for _ in range(3):
+            assert sync().comments == {}
+    finally:
+        notion.stop()
+        jira.stop()
+
+
+def notion_text(comment: dict[str, Any]) -> str:
+    from adapters.notion.comments import from_rich
+
+    return from_rich(comment["rich_text"])
