@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import EndpointContext, ValueMap
+from adapters.jira import adf
 from adapters.jira.adapter import DEFAULT_STATUS, JiraAdapter
 from adapters.jira.client import JiraClient
+from adapters.jira.emu_changelog import PERSON
 from adapters.jira.emulator import JiraEmulator
 from adapters.reading import readable_items
 from hub.model import Item
@@ -66,3 +68,23 @@ class JiraSandbox:
     def stop(self) -> None:
         self.view.close()
         self.emu.stop()
+
+    # -- a person's comments, made in Jira's UI ------------------------------------------------
+
+    def user_comment(self, ref: str, text: str) -> str:
+        """A person comments ``text`` (Markdown, stored as Jira's editor would) on ``ref``."""
+        return str(self.emu.add_comment(ref, _doc(text), PERSON)["id"])
+
+    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
+        self.emu.edit_comment(ref, comment_ref, _doc(text), PERSON)
+
+    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
+        self.emu.delete_comment(ref, comment_ref)
+
+
+def _doc(text: str) -> dict[str, Any]:
+    """What Jira's editor stores for a person's Markdown-ish text."""
+    doc = adf.from_markdown(text)
+    if doc is None:
+        raise ValueError("a comment needs text")
+    return doc

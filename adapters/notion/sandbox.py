@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from adapters.base import EndpointContext, ValueMap
+from adapters.notion import comments, emu_comments
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.client import NotionClient
 from adapters.notion.emulator import NotionEmulator
@@ -70,3 +71,27 @@ class NotionSandbox:
     def stop(self) -> None:
         self.view.close()
         self.emu.stop()
+
+    # -- a person's comments, made in Notion's app (straight in the emulator) ------------------
+
+    @property
+    def person(self) -> str:
+        """The user who comments: the first person of the workspace."""
+        return next(u for u, v in self.emu.users.items() if v["type"] == "person")
+
+    def user_comment(self, ref: str, text: str, rich_text: list[dict[str, Any]] | None = None
+                     ) -> str:
+        """A person comments ``text`` (Markdown, stored as the adapter writes it) or
+        ``rich_text`` (as given: mentions, equations) on the page ``ref``."""
+        with self.emu.lock:
+            made = emu_comments.by_person(self.emu, ref, rich_text or comments.to_rich(text),
+                                          self.person)
+        return str(made["id"])
+
+    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
+        with self.emu.lock:
+            emu_comments.person_edit(self.emu, comment_ref, comments.to_rich(text))
+
+    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
+        with self.emu.lock:
+            emu_comments.person_delete(self.emu, comment_ref)

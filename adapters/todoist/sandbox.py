@@ -59,3 +59,21 @@ class TodoistSandbox:
 
     def stop(self) -> None:
         self.emu.stop()
+
+    # -- a person's comments, made in the app --------------------------------------------------
+
+    commenter = "Ana Lima"
+
+    def user_comment(self, ref: str, text: str) -> str:
+        """A collaborator (:attr:`commenter`) comments ``text`` on the task ``ref``."""
+        with self.emu.lock:
+            uid = next((u["id"] for u in self.emu.users.values()
+                        if u["full_name"] == self.commenter), None)
+        uid = uid or self.emu.add_user("ana@example.com", self.commenter)
+        return self.emu.add_note(ref, text, uid)
+
+    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
+        self.emu.edit_note(comment_ref, text)
+
+    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
+        self.emu.delete_note(comment_ref)

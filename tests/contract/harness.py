@@ -27,6 +27,17 @@ class SandboxHarness:
     def user_delete(self, ref: str) -> None:
         self.sandbox.user_delete(ref)
 
+    # a person's comments (tests.contract.comments.CommentHarness), made in the service's app
+
+    def user_comment(self, ref: str, text: str) -> str:
+        return str(self.sandbox.user_comment(ref, text))
+
+    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
+        self.sandbox.user_edit_comment(ref, comment_ref, text)
+
+    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
+        self.sandbox.user_delete_comment(ref, comment_ref)
+
     def inject(self, kind: FaultKind, op: str = "*", count: int | None = 1,
                retry_after: float = 1.0) -> None:
         self.emu.faults.inject(kind, op=self.ops.get(op, op), count=count,

@@ -9,9 +9,8 @@ from typing import Any, ClassVar
 import pytest
 
 from adapters.base import EndpointContext
-from adapters.jira import JiraAdapterFactory, JiraConnection, JiraScope, adf
+from adapters.jira import JiraAdapterFactory, JiraConnection, JiraScope
 from adapters.jira.adapter import JiraAdapter
-from adapters.jira.emu_changelog import PERSON
 from adapters.jira.sandbox import JiraSandbox
 from hub.model import DateOnly, Item
 from tests.contract.harness import SandboxHarness
@@ -48,24 +47,6 @@ class JiraHarness(SandboxHarness):
 
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "labels": [f"e{n}"], "duration": 60 * n}
-
-    # -- comments (tests.contract.comments.CommentHarness): a person in Jira's UI ----------
-
-    def user_comment(self, ref: str, text: str) -> str:
-        return str(self.emu.add_comment(ref, _doc(text), PERSON)["id"])
-
-    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
-        self.emu.edit_comment(ref, comment_ref, _doc(text), PERSON)
-
-    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
-        self.emu.delete_comment(ref, comment_ref)
-
-
-def _doc(text: str) -> dict[str, Any]:
-    """What Jira's editor stores for a person's Markdown-ish text."""
-    doc = adf.from_markdown(text)
-    assert doc is not None, "a comment needs text"
-    return doc
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import pytest
 from notion_client import Client
 
 from adapters.base import EndpointContext
-from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope, emu_comments
+from adapters.notion import NotionAdapterFactory, NotionConnection, NotionScope
 from adapters.notion.adapter import NotionAdapter
-from adapters.notion.comments import to_rich
 from adapters.notion.emulator import NotionEmulator
 from adapters.notion.sandbox import STATUS, NotionSandbox
 from hub.model import DateOnly, Item, ZonedDateTime
@@ -57,29 +56,13 @@ class NotionHarness(SandboxHarness):
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 1 + n % 4}
 
-    # -- a person's comments, made in Notion's app (straight in the emulator) ------------------
-
     @property
     def person(self) -> str:
-        """The user who comments: the first person of the workspace."""
-        return next(u for u, v in self.emu.users.items() if v["type"] == "person")
+        return str(self.sandbox.person)
 
     def user_comment(self, ref: str, text: str, rich_text: list[dict[str, Any]] | None = None
                      ) -> str:
-        """A person comments ``text`` (Markdown, stored as the adapter writes it) or
-        ``rich_text`` (as given: mentions, equations) on the page ``ref``."""
-        with self.emu.lock:
-            made = emu_comments.by_person(self.emu, ref, rich_text or to_rich(text),
-                                          self.person)
-        return str(made["id"])
-
-    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
-        with self.emu.lock:
-            emu_comments.person_edit(self.emu, comment_ref, to_rich(text))
-
-    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
-        with self.emu.lock:
-            emu_comments.person_delete(self.emu, comment_ref)
+        return str(self.sandbox.user_comment(ref, text, rich_text))
 
 
 class NotionSubItemsHarness(NotionHarness):

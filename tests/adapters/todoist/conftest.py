@@ -56,23 +56,6 @@ class TodoistHarness(SandboxHarness):
     def edit(self, n: int) -> dict[str, Any]:
         return {"title": f"Edited {n}", "priority": 2 + n % 3, "duration": 15 + n}
 
-    # the "user" comments in the app, as a collaborator of the project (tests.contract.comments)
-
-    commenter = "Ana Lima"
-
-    def user_comment(self, ref: str, text: str) -> str:
-        with self.emu.lock:
-            uid = next((u["id"] for u in self.emu.users.values()
-                        if u["full_name"] == self.commenter), None)
-        uid = uid or self.emu.add_user("ana@example.com", self.commenter)
-        return self.emu.add_note(ref, text, uid)
-
-    def user_edit_comment(self, ref: str, comment_ref: str, text: str) -> None:
-        self.emu.edit_note(comment_ref, text)
-
-    def user_delete_comment(self, ref: str, comment_ref: str) -> None:
-        self.emu.delete_note(comment_ref)
-
 
 @pytest.fixture
 def sandbox() -> Iterator[TodoistSandbox]:
