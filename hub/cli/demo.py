@@ -27,8 +27,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 
-from adapters.base import Adapter, EndpointContext, load_factory, sandbox_factory
+from adapters.base import Adapter, Commenting, EndpointContext, load_factory, sandbox_factory
+from adapters.toolkit.comments import parse as parse_comment
 from hub.cli.render import items_table, round_story
 from hub.config.models import DeletePolicy, EndpointConfig, FlowConfig
 from hub.model import DateOnly, Item, Status, StatusKind
@@ -51,6 +53,8 @@ OFFSITE = "Book team offsite"
 ROADMAP = "Draft Q3 roadmap"
 NOTES = "Write release notes"
 GOLIVE = "Release 2.4 go-live"
+JIRA_COMMENT = "The SSO logs point at the token refresh; can you check on staging?"
+TODOIST_COMMENT = "Checked on staging: the refresh runs late. Fix in review."
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ def play(console: Console, world: DemoWorld, state: str | None = None,
     d = Dates(today or dt.date.today())
     sb = world.sandboxes
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in world.adapters},
-                     conflict="newest", delete=DeletePolicy.COMPLETE)
+                     conflict="newest", delete=DeletePolicy.COMPLETE, comments=True)
     result = DemoResult()
     shown: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,7 +260,14 @@ def play(console: Console, world: DemoWorld, state: str | None = None,
         sync(f"6. In the calendar you drag '{FIX_RENAMED}' to {_day(d.day(7))}: the new "
              "date reaches Jira, Todoist and Notion")
 
-        sync("7. Nothing changed: a quiet round writes nothing. Where everything stands:",
+        sb["jira"].user_comment(_find(sb["jira"], FIX_RENAMED), JIRA_COMMENT)
+        sb["todoist"].user_comment(_find(sb["todoist"], FIX_RENAMED), TODOIST_COMMENT)
+        sync(f"7. A teammate comments on '{FIX_RENAMED}' in Jira and you add a note to the "
+             "Todoist task: each comment is copied once to the other services, headed by "
+             "who wrote it, where and when")
+        console.print(_comments_table(world, FIX_RENAMED))
+
+        sync("8. Nothing changed: a quiet round writes nothing. Where everything stands:",
              everything=True)
         store.close()
     result.problems = problems(world, d, result.reports)
@@ -269,6 +280,25 @@ def play(console: Console, world: DemoWorld, state: str | None = None,
         for p in result.problems:
             console.print(f"  [red]✗[/] {escape(p)}")
     return result
+
+
+def _comments(world: DemoWorld, title: str) -> dict[str, list[str]]:
+    """Each commenting service's comments on the item, as its adapter reads them."""
+    out: dict[str, list[str]] = {}
+    for ep, a in world.adapters.items():
+        if isinstance(a, Commenting):
+            ref = _find(world.sandboxes[ep], title)
+            out[ep] = [c.text for c in a.comments([ref]).by_ref.get(ref, ())]
+    return out
+
+
+def _comments_table(world: DemoWorld, title: str) -> Table:
+    t = Table(title=escape(f"Comments on '{title}'"), show_lines=True)
+    t.add_column("service")
+    t.add_column("comments, as each service holds them")
+    for ep, texts in _comments(world, title).items():
+        t.add_row(escape(ep), escape("\n—\n".join(texts) or "—"))
+    return t
 
 
 def _edit(sb: Any, name: str, **changes: Any) -> None:
@@ -302,6 +332,12 @@ def problems(world: DemoWorld, d: Dates, reports: list[tuple[str, RoundReport]])
     last = reports[-1][1] if reports else None
     if last is None or last.counts["writes"] != 0:
         out.append("the quiet round wrote something")
+    if last is not None and last.comments:
+        out.append("the quiet round wrote comments")
+    for ep, texts in _comments(world, FIX_RENAMED).items():
+        bodies = sorted(parse_comment(t).body for t in texts)
+        if bodies != sorted([JIRA_COMMENT, TODOIST_COMMENT]):
+            out.append(f"{ep}: comments on {FIX_RENAMED!r} are {bodies}")
     want = expected(d)
     for ep, sb in world.sandboxes.items():
         out.extend(_service_problems(ep, world.adapters[ep], list(sb.items().values()), want))

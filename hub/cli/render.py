@@ -284,6 +284,10 @@ def _no_copy(lp: LinkPlan, capabilities: Mapping[str, Capabilities]) -> list[str
     return lines
 
 
+def _per_service(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} in {ep}" for ep, n in sorted(counts.items()))
+
+
 def _round_total(report: RoundReport) -> list[str]:
     """The round's counts, then its errors and notes."""
     c = report.counts
@@ -292,6 +296,8 @@ def _round_total(report: RoundReport) -> list[str]:
         f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
         f"queued; {c['writes']} writes, {sum(report.requests.values())} requests "
         "over HTTP",
+        *([f"comments written: {escape(_per_service(report.comments))}"]
+          if report.comments else []),
         *(f"  [red]✗[/] {escape(ep)}: {escape(str(err))}" for ep, err in report.errors),
         *(f"  [dim]•[/] {escape(n)}" for n in report.notes),
     ]

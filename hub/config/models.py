@@ -92,7 +92,7 @@ class CommentsConfig(Frozen):
     skip: tuple[str, ...] = ()
     #: where a comment change does not show the item as changed (Notion), this many of its
     #: items have their comments read each round, in turn, so every comment arrives in time
-    sweep: int = Field(default=20, ge=0)
+    sweep: int = Field(default=10, ge=0)
 
 
 def _comments_shorthand(v: Any) -> Any:
