@@ -66,7 +66,8 @@ def config(sandboxes: dict[str, Any], directory: Path, *, interval: str = "10s",
             "daemon": {"host": "127.0.0.1", "port": port},
             "connections": connections,
             "flows": {"sandbox": {"interval": interval, "conflict": "newest",
-                                  "delete": "complete", "endpoints": endpoints}}}
+                                  "delete": "complete", "comments": True,
+                                  "endpoints": endpoints}}}
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "synchub.yaml"
     write_private(path,

@@ -328,3 +328,48 @@ def test_sigterm_mid_round_leaves_a_consistent_state(world_factory: Callable[[st
     wait_for(lambda: all(w.titles(n) >= set(new) for n in TASKS))
     w.no_duplicates()
     assert w.stop() == 0
+
+
+def comments_on(w: World, service: str, title: str) -> list[str]:
+    """The comments' own text on the item's copy in ``service`` (synchub's header and its
+    Todoist origin note left out), read from the emulator."""
+    from adapters.jira import adf
+    from adapters.notion.comments import from_rich
+    from adapters.toolkit.comments import parse
+
+    ref, emu = w.ref(service, title), w.boxes[service].emu
+    with emu.lock:
+        if service == "jira":
+            issue = emu._by_key(ref)
+            raw = [adf.to_markdown(c["body"]) for c in emu.comments.get(issue["id"], [])]
+        elif service == "todoist":
+            raw = [n["content"] for n in emu.notes.values() if n["item_id"] == ref
+                   and not n.get("is_deleted") and not n["content"].startswith("synchub-")]
+        else:
+            raw = [from_rich(c["rich_text"]) for c in emu.comments
+                   if c["parent"].get("page_id") == ref]
+    return sorted(parse(t).body for t in raw)
+
+
+def test_comments_travel_once_with_manual_syncs_beside_the_daemon(
+        world_factory: Callable[[str], World]) -> None:
+    w = world_factory("1s")
+    w.start()
+    w.converged()
+    w.boxes["jira"].user_comment(w.ref("jira", "Fix login timeout"), "Root cause found")
+    w.boxes["todoist"].user_comment(w.ref("todoist", "Book team offsite"), "Venue booked")
+    # two one-shot syncs typed by hand while the daemon runs: one writer at a time (P13)
+    manual = [Proc(["sync", "--config", str(w.path)], w.dir, child_env(), f"sync{n}")
+              for n in range(2)]
+    for p in manual:
+        done = p.wait(180)
+        assert done.code == 0, done
+    want = {"Fix login timeout": ["Root cause found"], "Book team offsite": ["Venue booked"]}
+    wait_for(lambda: all(comments_on(w, n, t) == c for n in TASKS for t, c in want.items()),
+             timeout=60)
+    assert w.stop() == 0
+    # a restart finds nothing to copy again
+    w.start()
+    wait_for(lambda: w.metric('synchub_rounds_total{flow="sandbox",status="ok"}') >= 2)
+    assert all(comments_on(w, n, t) == c for n in TASKS for t, c in want.items())
+    assert w.stop() == 0
