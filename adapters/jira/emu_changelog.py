@@ -56,9 +56,10 @@ class Changelogs:
         for name, old, new in changes:
             if name in (custom or {}) and old != new:
                 (was, was_text), (now, now_text) = history_text(name, old), history_text(name, new)
+                ids = {k: v for k, v in (("from", was), ("to", now)) if v is not None}
                 items.append({"field": (custom or {})[name], "fieldtype": "custom",
-                              "fieldId": name, "from": was, "fromString": was_text,
-                              "to": now, "toString": now_text})
+                              "fieldId": name, "fromString": was_text, "toString": now_text}
+                             | ids)
                 continue
             if name not in NAMES or old == new:
                 continue

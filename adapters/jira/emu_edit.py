@@ -67,7 +67,8 @@ def prepare(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
                 raise Refused(NOT_SETTABLE.format(name))
             if name == "timetracking" and not ctx.emu.time_tracking:
                 raise Refused(NOT_SETTABLE.format(name))
-            out[name] = None if value is None and name != "summary" else check(ctx, value)
+            out[name] = None if value is None and name not in ("summary", SPRINT_FIELD) \
+                else check(ctx, value)
         except Refused as exc:
             errors[exc.key or name] = exc.message
     if errors:
@@ -159,9 +160,14 @@ def _parent(ctx: Context, value: Any) -> dict[str, Any]:
             "fields": {"issuetype": parent["fields"]["issuetype"]}}
 
 
-def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
+def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]] | None:
     """The Sprint field takes one open or future sprint's id (Jira Cloud's edit of
-    customfield_10020): the issue moves there, keeping the closed sprints it was in."""
+    customfield_10020): the issue moves there, keeping the closed sprints it was in; null
+    takes it out of its open sprint (to the backlog), keeping the closed ones."""
+    issue = ctx.emu.issues.get(ctx.issue_id or "") or {"fields": {}}
+    if value is None:
+        return [s for s in issue["fields"].get(SPRINT_FIELD) or []
+                if s["state"] == "closed"] or None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise Refused("Number value expected as the Sprint id.")
     sprint = ctx.emu.sprints.get(str(value))
@@ -169,7 +175,6 @@ def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
         raise Refused(f"Sprint with id {value} does not exist")
     if sprint["state"] == "closed":
         raise Refused("Issue can be assigned only active or future sprints.")
-    issue = ctx.emu.issues.get(ctx.issue_id or "") or {"fields": {}}
     held = [s for s in issue["fields"].get(SPRINT_FIELD) or []  # closed ones stay
             if s["state"] == "closed" and s["id"] != sprint["id"]]
     return [*held, ctx.emu.sprint_field(sprint)]
