@@ -78,8 +78,8 @@ def _named(fields: Sequence[Mapping[str, Any]], wanted: str, what: str, endpoint
         raise ConfigError(ConfigProblem(
             f"Jira endpoint {endpoint!r}: no field {wanted!r} (for {what}) on this site"))
     schema = found[0].get("schema") or {}
-    if kind == "sprint" and _custom(found[0]) != SPRINT_SCHEMA or \
-            kind == "number" and schema.get("type") != "number":
+    if (kind == "sprint" and _custom(found[0]) != SPRINT_SCHEMA) or \
+            (kind == "number" and schema.get("type") != "number"):
         raise ConfigError(ConfigProblem(
             f"Jira endpoint {endpoint!r}: field {wanted!r} is a {schema.get('type')} field; "
             f"{what} needs {'a Sprint field' if kind == 'sprint' else 'a number field'}"))

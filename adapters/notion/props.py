@@ -29,7 +29,6 @@ from adapters.notion import convert, richtext
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.model import Item, Status, StatusKind
 
-
 #: fields of one plain value: (read, write), each given the property's type and the value
 SCALARS: dict[str, tuple[Callable[[str, Any], Any], Callable[[str, Any], Any]]] = {
     "duration": (lambda _, raw: convert.read_minutes(raw), lambda _, minutes: minutes),

@@ -86,11 +86,13 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                               f"cannot be combined with a scope restricted to section "
                               f"{section!r}")
         self.sections_checked = False  # the status map's sections exist (once per process)
-        #: sprint and points as labels, where the mapping rules say so (adapters.todoist.planning)
-        self.planning = planning.LabelFields.from_targets(ctx.options.get("targets") or {},
-                                                          ctx.name)
-        fields = FIELDS | self.planning.fields()
+        #: sprint and points as labels, where the mapping rules say so (adapters.todoist.planning);
+        #: one the endpoint does not sync (``only``) claims no label: those are labels then
+        labelled = planning.LabelFields.from_targets(ctx.options.get("targets") or {}, ctx.name)
+        fields = FIELDS | labelled.fields()
         fields = fields if ctx.fields is None else fields & ctx.fields
+        self.planning = planning.LabelFields({k: v for k, v in labelled.prefixes.items()
+                                              if k in fields})
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=1000, per_seconds=900),

@@ -7,8 +7,8 @@ from typing import Any
 from adapters.base import ValueMap
 from adapters.reading import readable_items
 from adapters.todoist import convert
-from adapters.todoist.planning import LabelFields
 from adapters.todoist.emulator import TodoistEmulator
+from adapters.todoist.planning import LabelFields
 from hub.model import Item, StatusKind
 
 EDITABLE = frozenset({"title", "description", "due", "deadline", "duration", "priority", "labels",

@@ -80,3 +80,19 @@ def test_without_a_target_todoist_syncs_neither(sandbox: object) -> None:
     a = build(sandbox.emu)  # type: ignore[attr-defined]
     assert not {"sprint", "points"} & a.capabilities.fields
     a.close()
+
+
+def test_a_field_the_endpoint_does_not_sync_claims_no_label(sandbox: object) -> None:
+    emu: TodoistEmulator = sandbox.emu  # type: ignore[attr-defined]
+    a = build(emu, options={"targets": {"sprint": "label", "points": "label"}},
+              fields=frozenset({"title", "labels", "points"}))
+    assert a.planning.prefixes == {"points": "points:"}
+    pid = next(p for p, v in emu.projects.items() if v["name"] == "Work")
+    tid = emu.add_item(pid, "t", labels=["sprint:Sprint 1", "points:2"])
+    got = a.get(tid)
+    assert got is not None
+    assert (got.item.labels, got.item.points) == (("sprint:Sprint 1",), 2)  # a label here
+    a.update(tid, got.item.evolve(points=3), fields=frozenset({"points"}),
+             expected_version=None, idempotency_key="k")
+    assert sorted(emu.items[tid]["labels"]) == ["points:3", "sprint:Sprint 1"]
+    a.close()
