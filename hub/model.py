@@ -227,6 +227,8 @@ SYNC_FIELDS: tuple[str, ...] = (
     "deadline",
     "span",
     "duration",
+    "sprint",
+    "points",
     "priority",
     "labels",
     "assignee",
@@ -279,6 +281,8 @@ class Item(BaseModel):
     deadline: DateOnly | None = None
     span: Span | None = None  # calendar time block
     duration: int | None = Field(default=None, ge=1)  # planned length in minutes
+    sprint: str | None = None  # the current (active, else next) sprint's name
+    points: float | None = Field(default=None, ge=0, allow_inf_nan=False)  # story points
     priority: int | None = Field(default=None, ge=1, le=4)  # 4 = most urgent
     labels: tuple[str, ...] = ()
     assignee: str | None = None  # e-mail
@@ -307,7 +311,7 @@ class Item(BaseModel):
             v = [v]
         return tuple(sorted({str(x).strip() for x in v if str(x).strip()}))
 
-    @field_validator("assignee", "url", mode="before")
+    @field_validator("assignee", "url", "sprint", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         if isinstance(v, str):
@@ -333,6 +337,23 @@ class Item(BaseModel):
         """Whole minutes: a service's seconds or fractions are rounded, never refused."""
         if isinstance(v, float) and v == v and abs(v) != float("inf"):
             return round(v)
+        return v
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _points(cls, v: Any) -> Any:
+        """To the hundredth, as a float: Jira's ``3.0``, Notion's ``3`` and a Todoist label's
+        ``"3"`` are one value, and float noise (``0.1 + 0.2``) never reads as an edit. A
+        boolean is not a number of points (pydantic would take ``True`` as 1)."""
+        if isinstance(v, bool):
+            raise ValueError("points are a number, not a boolean")
+        if isinstance(v, str) and v.strip():
+            try:
+                v = float(v)
+            except ValueError:
+                return v  # refused as pydantic words it
+        if isinstance(v, int | float) and v == v and abs(v) != float("inf"):
+            return round(float(v), 2) + 0.0  # + 0.0: -0.0 is 0
         return v
 
     @field_validator("updated_at")

@@ -17,6 +17,9 @@ healed by the first full listing, which carries it: never created twice.
 Versions: Jira has no If-Match; ``fields.updated`` is the version and is checked by reading
 the issue just before an update (a change in between is not detected).
 
+Sprint and story points are custom fields found in the site's field list on first use
+(:mod:`adapters.jira.planning`); a site without them does not sync them.
+
 Per-field edit times (for the ``newest`` conflict policy) come from the changelog, expanded on
 the listing's own search and on ``get``, so they cost no request: for each field, the newest
 history by anyone but synchub's API user. The search returns only the most recent histories
@@ -42,7 +45,7 @@ from adapters.base import (
     RemoteItem,
     ValueMap,
 )
-from adapters.jira import adf
+from adapters.jira import adf, planning
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.comments import JiraComments
 from adapters.jira.people import PEOPLE_PROPERTY, People
@@ -122,7 +125,7 @@ class JiraAdapter(JiraComments, AdapterBase):
         #: the like that its Markdown shows as text: an update merges into it (adf.merge)
         self._lossy: dict[str, dict[str, Any]] = {}
         fields = {"title", "description", "status", "priority", "labels", "due", "assignee",
-                  "parent", "duration"}
+                  "parent", "duration", "sprint", "points"}
         if ctx.fields is not None:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
@@ -131,6 +134,10 @@ class JiraAdapter(JiraComments, AdapterBase):
         self.listed_at: dt.datetime | None = None  # Jira's clock at a listing's first page
         self._zone: ZoneInfo | None = None
         self._me: str | None = None  # synchub's own account: its changelog entries are ours
+        self._planning: planning.PlanningFields | None = None
+        project, board = ctx.options.get("project"), ctx.options.get("board")
+        self.sprints = planning.SprintDirectory(client, str(project) if project else None,
+                                                str(board) if board is not None else None)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -144,6 +151,23 @@ class JiraAdapter(JiraComments, AdapterBase):
                                             what=f"Jira user {me.get('accountId')}"))
             self._me = me.get("accountId")
         return self._zone
+
+    @property
+    def planning(self) -> planning.PlanningFields:
+        """The site's sprint and story points fields, read once (one request, none when the
+        flow syncs neither); the ones the site lacks leave this endpoint's fields."""
+        if self._planning is None:
+            wanted = self.capabilities.fields & {"sprint", "points"}
+            found = planning.find(self.client.raw("GET", "field") or [],
+                                  self.ctx.options.get("targets") or {},
+                                  self.name) if wanted else planning.PlanningFields()
+            if wanted & found.missing():
+                log.info("jira %s: the site has no %s field; not synced here", self.name,
+                         " or ".join(sorted(wanted & found.missing())))
+                self.capabilities = dataclasses.replace(
+                    self.capabilities, fields=self.capabilities.fields - found.missing())
+            self._planning = found
+        return self._planning
 
     # -- conversion ---------------------------------------------------------------------------
 
@@ -173,7 +197,10 @@ class JiraAdapter(JiraComments, AdapterBase):
             == "done" else StatusKind.OPEN), raw=status_name)
         prio = self.priority_map.to_canonical.get((f.get("priority") or {}).get("name", ""))
         origin = ((raw.get("properties") or {}).get(PROPERTY) or {}).get("origin")
+        if self.planning.sprint:
+            self.sprints.learn(f.get(self.planning.sprint))
         return Item(
+            **planning.read(f, self.planning),
             title=f.get("summary") or "", description=self._description(raw["id"], f),
             status=status, priority=int(prio) if prio else None, labels=f.get("labels") or (),
             due=DateOnly(date=dt.date.fromisoformat(f["duedate"])) if f.get("duedate")
@@ -200,7 +227,8 @@ class JiraAdapter(JiraComments, AdapterBase):
                 continue
             at = _updated(history["created"])
             for change in history.get("items") or []:
-                name = CHANGELOG_FIELDS.get(change.get("fieldId") or change.get("field") or "")
+                fid = change.get("fieldId") or change.get("field") or ""
+                name = CHANGELOG_FIELDS.get(fid) or self.planning.canonical().get(fid)
                 if name in self.capabilities.fields and (name not in out or out[name] < at):
                     out[name] = at
         return out
@@ -243,7 +271,8 @@ class JiraAdapter(JiraComments, AdapterBase):
             out["parent"] = {"id": item.parent} if item.parent else None
         if "duration" in fields:  # "0m" clears: Jira keeps no estimate of nothing
             out["timetracking"] = {"originalEstimate": f"{item.duration or 0}m"}
-        return out
+        return out | planning.write(item.sprint, item.points, fields, self.planning,
+                                    self.sprints)
 
     def _without_estimates(self, exc: ValidationRejected) -> None:
         """Time tracking refused: duration is unsupported here from now on (as if the
@@ -293,6 +322,7 @@ class JiraAdapter(JiraComments, AdapterBase):
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
         zone = self.zone  # once per adapter (the first round), not per quiet round
+        self.sprints.forget()  # a new round: sprints may have opened or closed
         cur = WindowCursor.from_json(cursor, key=CURSOR_KEY)
         since = cur.start
         jql = f"({self.jql})"
@@ -300,7 +330,8 @@ class JiraAdapter(JiraComments, AdapterBase):
             start = dt.datetime.strptime(since, "%Y/%m/%d %H:%M").replace(
                 tzinfo=dt.UTC) - OVERLAP
             jql += f' AND updated >= "{start.astimezone(zone):%Y/%m/%d %H:%M}"'
-        raws = self._search(jql + " ORDER BY updated ASC", FIELDS, expand="changelog")
+        raws = self._search(jql + " ORDER BY updated ASC", FIELDS + self.planning.ids(),
+                            expand="changelog")
         asked_at = self.listed_at
         items, unreadable = convert_each(
             [r for r in raws if cur.unseen(r["id"], r["fields"]["updated"])], self._convert,
@@ -357,6 +388,7 @@ class JiraAdapter(JiraComments, AdapterBase):
         return True
 
     def get(self, ref: str) -> RemoteItem | None:
+        self.planning  # noqa: B018 (read before the issue: converting it makes no request)
         try:  # one request: the issue with synchub's entity properties
             raw = self.client.raw(
                 "GET", f"issue/{ref}?properties={PROPERTY},{PEOPLE_PROPERTY}&expand=changelog")
@@ -415,6 +447,7 @@ class JiraAdapter(JiraComments, AdapterBase):
         return standard
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
+        self.planning  # noqa: B018 (the fields this endpoint writes: read on first use)
         try:
             return self._create(item, origin)
         except ValidationRejected as exc:
@@ -447,6 +480,7 @@ class JiraAdapter(JiraComments, AdapterBase):
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
                expected_version: str | None, idempotency_key: str,
                origin: str | None = None) -> RemoteItem:
+        self.planning  # noqa: B018 (the fields this endpoint writes: read on first use)
         current = None
         if expected_version is not None:
             current = self.get(ref)

@@ -103,11 +103,14 @@ class JiraClient:
         except requests.exceptions.RequestException as exc:
             raise Transient(type(exc).__name__, service=SERVICE, maybe_applied=write) from None
 
-    def raw(self, method: str, path: str, body: Any = None, *, write: bool = False) -> Any:
+    def raw(self, method: str, path: str, body: Any = None, *, write: bool = False,
+            agile: bool = False) -> Any:
         """A REST call through the client's own session (auth, headers, error mapping) for
-        what it has no method for (create with entity properties, field edits by id)."""
+        what it has no method for (create with entity properties, field edits by id);
+        ``agile``: of the agile API (``/rest/agile/1.0``), not the platform's."""
         session = self.jira._session
-        url = self.jira._get_url(path)
+        url = self.jira._get_url(path, self.jira.AGILE_BASE_URL) if agile else \
+            self.jira._get_url(path)
         data = json.dumps(body) if body is not None else None
 
         def go() -> Any:

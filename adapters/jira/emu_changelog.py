@@ -45,10 +45,22 @@ class Changelogs:
         self._ids = itertools.count(100001)
 
     def record(self, issue_id: str, author: dict[str, Any], created: str,
-               changes: list[tuple[str, Any, Any]]) -> None:
-        """One history for the fields an edit changed: (field, old value, new value)."""
-        items = []
+               changes: list[tuple[str, Any, Any]], custom: dict[str, str] | None = None
+               ) -> None:
+        """One history for the fields an edit changed: (field, old value, new value).
+        ``custom``: the site's custom fields the history names (id -> name), recorded as
+        Jira records them (``fieldtype: custom``, the id in ``fieldId``)."""
+        from adapters.jira.emu_planning import history_text
+
+        items: list[dict[str, Any]] = []
         for name, old, new in changes:
+            if name in (custom or {}) and old != new:
+                (was, was_text), (now, now_text) = history_text(name, old), history_text(name, new)
+                ids = {k: v for k, v in (("from", was), ("to", now)) if v is not None}
+                items.append({"field": (custom or {})[name], "fieldtype": "custom",
+                              "fieldId": name, "fromString": was_text, "toString": now_text}
+                             | ids)
+                continue
             if name not in NAMES or old == new:
                 continue
             item = {"field": NAMES[name], "fieldtype": "jira", "fromString": _text(name, old),

@@ -7,8 +7,10 @@ The fields taken are the ones the emulator models: ``summary``, ``description``,
 ``priority``, ``labels``, ``duedate``, ``assignee``, ``reporter``, ``parent``, the Sprint
 field (``customfield_10020``, a sprint id), ``timetracking`` (``originalEstimate`` as
 ``1h 30m``, stored as ``timeoriginalestimate`` seconds; refused when the site's time
-tracking is off, ``emu.time_tracking``) and, on a transition into a done status only,
-``resolution``. Any other (``status`` included) is Jira's "cannot be set" error."""
+tracking is off, ``emu.time_tracking``), the story points number field and, on a transition
+into a done status only, ``resolution``. The Sprint and story points fields are taken only
+where the site has them (:mod:`adapters.jira.emu_planning`). Any other (``status``
+included) is Jira's "cannot be set" error."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from adapters.jira import emu_text
+from adapters.jira import emu_planning, emu_text
 from adapters.jira.emu_errors import JiraError
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
 
@@ -55,14 +57,18 @@ class Context:
 def prepare(ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
     """Each field's value as the emulator stores it; any refused: one 400 naming them all."""
     out, errors = {}, {}
+    planning = emu_planning.ids(ctx.emu)
     for name, value in fields.items():
-        check = CHECKS.get(name)
+        check = CHECKS.get(name) or (
+            _points if name in emu_planning.number_fields(ctx.emu) else None)
         try:
-            if check is None or (name == "resolution" and not ctx.resolution):
+            if check is None or (name == "resolution" and not ctx.resolution) or (
+                    name.startswith("customfield_") and name not in planning):
                 raise Refused(NOT_SETTABLE.format(name))
             if name == "timetracking" and not ctx.emu.time_tracking:
                 raise Refused(NOT_SETTABLE.format(name))
-            out[name] = None if value is None and name != "summary" else check(ctx, value)
+            out[name] = None if value is None and name not in ("summary", SPRINT_FIELD) \
+                else check(ctx, value)
         except Refused as exc:
             errors[exc.key or name] = exc.message
     if errors:
@@ -154,9 +160,14 @@ def _parent(ctx: Context, value: Any) -> dict[str, Any]:
             "fields": {"issuetype": parent["fields"]["issuetype"]}}
 
 
-def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
+def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]] | None:
     """The Sprint field takes one open or future sprint's id (Jira Cloud's edit of
-    customfield_10020): the issue moves there, keeping the closed sprints it was in."""
+    customfield_10020): the issue moves there, keeping the closed sprints it was in; null
+    takes it out of its open sprint (to the backlog), keeping the closed ones."""
+    issue = ctx.emu.issues.get(ctx.issue_id or "") or {"fields": {}}
+    if value is None:
+        return [s for s in issue["fields"].get(SPRINT_FIELD) or []
+                if s["state"] == "closed"] or None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise Refused("Number value expected as the Sprint id.")
     sprint = ctx.emu.sprints.get(str(value))
@@ -164,10 +175,13 @@ def _sprint(ctx: Context, value: Any) -> list[dict[str, Any]]:
         raise Refused(f"Sprint with id {value} does not exist")
     if sprint["state"] == "closed":
         raise Refused("Issue can be assigned only active or future sprints.")
-    issue = ctx.emu.issues.get(ctx.issue_id or "") or {"fields": {}}
     held = [s for s in issue["fields"].get(SPRINT_FIELD) or []  # closed ones stay
             if s["state"] == "closed" and s["id"] != sprint["id"]]
     return [*held, ctx.emu.sprint_field(sprint)]
+
+
+def _points(ctx: Context, value: Any) -> float | int:
+    return emu_planning.number(value)
 
 
 def _resolution(ctx: Context, value: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from adapters.emulation import Request, Router
-from adapters.jira import emu_input
+from adapters.jira import emu_input, emu_planning
 from adapters.jira.emu_jql import JiraError
 
 if TYPE_CHECKING:
@@ -161,7 +161,8 @@ class JiraExtras:
                                     "operations": ["set"] + (
                                         ["add", "remove"] if f == "labels" else [])}
                                 for f in EDITABLE
-                                if f != "timetracking" or self.emu.time_tracking}}
+                                if f != "timetracking" or self.emu.time_tracking}
+                     | emu_planning.editmeta(self.emu)}
 
     def link_types(self, req: Request, p: dict[str, str]) -> Answer:
         base = self.emu.base_url

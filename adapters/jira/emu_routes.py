@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from adapters.emulation import Request, Router
 from adapters.jira import emu_discovery, emu_edit, emu_input, emu_text
 from adapters.jira.emu_jql import JiraError
-from adapters.jira.emu_jql_eval import SPRINT_FIELD
 
 if TYPE_CHECKING:
     from adapters.jira.emulator import JiraEmulator
@@ -83,10 +82,7 @@ class JiraRoutes:
     def fields(self, req: Request, p: dict[str, str]) -> Answer:
         return 200, [{"id": f, "key": f, "name": f.capitalize(), "custom": False,
                       "navigable": True, "searchable": True, "clauseNames": [f]}
-                     for f in FIELDS] + [
-            {"id": SPRINT_FIELD, "key": SPRINT_FIELD, "name": "Sprint", "custom": True,
-             "navigable": True, "searchable": True,
-             "clauseNames": ["cf[10020]", "Sprint", "sprint"]}]
+                     for f in FIELDS] + [dict(f) for f in self.emu.planning_fields]
 
     def user(self, req: Request, p: dict[str, str]) -> Answer:
         """``GET /user?accountId=``: what every ``self`` link of a person points at."""

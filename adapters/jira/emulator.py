@@ -33,7 +33,7 @@ import re
 from typing import Any
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.jira import emu_discovery, emu_edit, emu_fields, emu_input, emu_text
+from adapters.jira import emu_discovery, emu_edit, emu_fields, emu_input, emu_planning, emu_text
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
@@ -90,6 +90,9 @@ class JiraEmulator(Emulator, JqlSearch):
         #: the board's sprints (id -> {id, name, state}); issues hold theirs in Jira Cloud's
         #: Sprint field, ``customfield_10020`` (JQL ``sprint``, ``cf[10020]``)
         self.sprints: dict[str, dict[str, Any]] = {}
+        #: the site's Sprint and story points custom fields (:mod:`adapters.jira.emu_planning`):
+        #: Jira Software Cloud's by default, none on a site without Jira Software
+        self.planning_fields: list[dict[str, Any]] = list(emu_planning.CLOUD)
         #: agile boards (GET /rest/agile/1.0/board), each on one project
         self.boards: list[dict[str, Any]] = []
         self._ids = itertools.count(10001)
@@ -163,9 +166,13 @@ class JiraEmulator(Emulator, JqlSearch):
         """Put an issue in sprints (none: out of every sprint), as a person on the board."""
         with self.lock:
             issue = self._by_key(key)
-            issue["fields"][SPRINT_FIELD] = [self.sprint_field(self.sprints[str(s)])
-                                             for s in sprint_ids] or None
-            issue["fields"]["updated"] = _jira_time(self.now())
+            self._apply(issue, {SPRINT_FIELD: [self.sprint_field(self.sprints[str(s)])
+                                               for s in sprint_ids] or None}, PERSON)
+
+    def close_sprint(self, sid: int, move_to: int | None = None) -> None:
+        """Complete a sprint on its board (:func:`emu_planning.close_sprint`)."""
+        with self.lock:
+            emu_planning.close_sprint(self, sid, move_to)
 
     def _by_key(self, key_or_id: str) -> dict[str, Any]:
         for issue in self.issues.values():
@@ -201,7 +208,7 @@ class JiraEmulator(Emulator, JqlSearch):
                 "issuetype": dict(kind),
                 "project": {"key": project["key"], "id": project["id"],
                             "name": project["name"]},
-                "created": now, "updated": now}}
+                "created": now, "updated": now} | dict.fromkeys(emu_planning.ids(self))}
             self._apply(issue, values)
             self.issues[iid] = issue
             self.properties[iid] = props
@@ -233,7 +240,8 @@ class JiraEmulator(Emulator, JqlSearch):
         issue["fields"].update(values)
         issue["fields"]["updated"] = _jira_time(self.now())
         if author is not None:
-            self.changelogs.record(issue["id"], author, issue["fields"]["updated"], changes)
+            self.changelogs.record(issue["id"], author, issue["fields"]["updated"], changes,
+                                   emu_planning.names(self))
 
     def _edit(self, issue: dict[str, Any], fields: dict[str, Any],
               author: dict[str, Any] | None = None, *, v2: bool = False) -> None:

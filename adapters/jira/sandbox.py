@@ -14,7 +14,7 @@ from adapters.reading import readable_items
 from hub.model import Item
 
 EDITABLE = frozenset({"title", "description", "priority", "labels", "due", "assignee",
-                      "duration"})
+                      "duration", "sprint", "points"})
 
 
 class JiraSandbox:
@@ -36,6 +36,13 @@ class JiraSandbox:
             JiraClient(self.emu.base_url, self.emu.email, self.emu.token),
             EndpointContext(name="jira-user", flow="sandbox", value_maps=self.value_maps,
                             options=self.options), jql=self.scope["jql"])
+
+    def add_sprints(self, board: str = "OPS board") -> dict[str, int]:
+        """A scrum board on the project with three sprints, as a team running sprints has
+        them: ``Sprint 1`` closed, ``Sprint 2`` active, ``Sprint 3`` future (name -> id)."""
+        bid = self.emu.add_board(board, self.options["project"])
+        return {name: self.emu.add_sprint(name, state, bid) for name, state in (
+            ("Sprint 1", "closed"), ("Sprint 2", "active"), ("Sprint 3", "future"))}
 
     def user_create(self, item: Item) -> str:
         fields = self.view._fields(item, EDITABLE)

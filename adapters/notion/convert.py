@@ -160,3 +160,37 @@ def read_minutes(value: Any) -> int | None:
         return None
     minutes = round(value)
     return minutes if minutes > 0 else None
+
+
+# -- sprint and points --------------------------------------------------------------------------
+
+
+def read_sprint(kind: str, value: Any) -> str | None:
+    """A select's option, a text's plain text, or a multi-select's first option (a sprint
+    is one value; a second one is not synced and is replaced when the sprint is written)."""
+    if kind == "select":
+        return value.get("name") if isinstance(value, dict) else None
+    if kind == "multi_select":
+        return next((o.get("name") for o in value or [] if isinstance(o, dict)), None)
+    return "".join(str(t.get("plain_text") or (t.get("text") or {}).get("content") or "")
+                   for t in value or [] if isinstance(t, dict)).strip() or None
+
+
+def write_sprint(kind: str, sprint: str | None) -> Any:
+    """A select option Notion adds if the data source lacks it, as the app does."""
+    if kind == "select":
+        return {"name": sprint} if sprint else None
+    if kind == "multi_select":
+        return [{"name": sprint}] if sprint else []
+    return [{"type": "text", "text": {"content": sprint}}] if sprint else []
+
+
+def read_points(value: Any) -> float | None:
+    """A number property as story points; none or a negative number is no points."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return None
+    return float(value) if value >= 0 else None
+
+
+def write_points(points: float | None) -> int | float | None:
+    return None if points is None else int(points) if points == int(points) else points

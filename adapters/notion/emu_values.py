@@ -168,6 +168,8 @@ def _option(spec: dict[str, Any], given: dict[str, Any], where: str) -> dict[str
         return found
     if kind == "status":
         raise invalid(f"Invalid status option. Status option \"{name}\" does not exist\".")
+    if "," in name:  # Notion's UI splits a typed option at commas; the API refuses one
+        raise invalid(f"Invalid select option, commas not allowed: {name}")
     added = {"id": str(uuid.uuid4())[:8], "name": name, "color": "default"}
     options.append(added)
     return added

@@ -13,6 +13,9 @@ parent by its page id; the hub turns it into a link and back (:mod:`hub.round.pa
 
 ``duration`` is a number property of minutes: read rounded to a whole minute, a zero or
 negative number (or none) as no duration; written as the number, or emptied.
+
+``sprint`` is a select (an option Notion adds when it lacks it), a text or a multi-select of
+one option; ``points`` a number property, a negative number read as no points.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ from adapters.base import EndpointContext
 from adapters.notion import convert, richtext
 from adapters.notion.schema import ORIGIN_PROPERTY
 from hub.model import Item, Status, StatusKind
+
+#: fields of one plain value: (read, write), each given the property's type and the value
+SCALARS: dict[str, tuple[Callable[[str, Any], Any], Callable[[str, Any], Any]]] = {
+    "duration": (lambda _, raw: convert.read_minutes(raw), lambda _, minutes: minutes),
+    "sprint": (convert.read_sprint, convert.write_sprint),
+    "points": (lambda _, raw: convert.read_points(raw),
+               lambda _, points: convert.write_points(points)),
+}
 
 
 def _ts(text: str) -> dt.datetime:
@@ -101,8 +112,8 @@ class PropertyMap:
                 values["assignee"] = self.users().get(ids[0]) if ids else None
             elif field == "url":
                 values["url"] = raw
-            elif field == "duration":
-                values["duration"] = convert.read_minutes(raw)
+            elif field in SCALARS:
+                values[field] = SCALARS[field][0](kind, raw)
             elif field == "parent":  # the first page related: the parent's page id
                 values["parent"] = raw[0]["id"] if raw else None
         if "url" not in self.props:  # not synced here: the page's own link, for people
@@ -140,8 +151,8 @@ class PropertyMap:
                 out[name] = {"people": [{"id": ids[0]}] if ids else []}
             elif field == "url":
                 out[name] = {"url": item.url}
-            elif field == "duration":  # whole minutes, or cleared
-                out[name] = {"number": item.duration}
+            elif field in SCALARS:  # one value each, or emptied
+                out[name] = {kind: SCALARS[field][1](kind, getattr(item, field))}
             elif field == "parent":  # the parent's page id (the executor's), or no parent
                 out[name] = {"relation": [{"id": item.parent}] if item.parent else []}
         return out

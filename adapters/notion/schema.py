@@ -12,6 +12,12 @@ the first number property named one of :data:`DURATION` (any case); a property o
 type with one of those names is left alone (a "Minutes" formula is not the duration), so a
 data source without such a number property does not sync ``duration``.
 
+``sprint`` goes to the property named by the mapping rules, else to one named :data:`SPRINT`
+(any case) that is a select, a text or a multi-select (holding one value); ``points`` to the
+number property named by the mapping rules, else the first named one of :data:`POINTS` (any
+case). As for the duration, a property of another type by that name (a "Sprint" relation to
+a sprints database) is left alone, so such a data source does not sync the field.
+
 ``parent`` goes to a relation of the data source to itself, as Notion's *Sub-items* make one
 ("Parent item", synced with "Sub-item"): the one named by the mapping rules (one-way or
 two-way), else one named :data:`PARENT`, else the two-way one whose synced property is named
@@ -39,11 +45,16 @@ ALLOWED = {"title": {"title"}, "description": {"rich_text"},
            "status": {"status", "select", "checkbox"}, "due": {"date"}, "span": {"date"},
            "priority": {"number", "select"}, "labels": {"multi_select"},
            "assignee": {"people"}, "url": {"url"}, "parent": {"relation"},
-           "duration": {"number"}}
+           "duration": {"number"}, "sprint": {"select", "rich_text", "multi_select"},
+           "points": {"number"}}
 #: names the duration's number property is found by without a target, any case. Only the
 #: unambiguous one: an "Estimate" is often story points or hours, and taking it for minutes
 #: would overwrite it (name it with ``target`` to map it)
 DURATION = ("Duration",)
+SPRINT = ("Sprint",)
+#: the story points' number property, by name. Not "Estimate", which is as often hours or
+#: minutes (the duration's case the other way round): name that one with ``target``
+POINTS = ("Story points", "Points")
 BODY = ("body", "body")  # the description's "property" when it lives in the page body
 PARENT = "Parent item"  # Notion's name for the parent side of Sub-items
 SUB_ITEMS = ("Sub-item", "Sub-items")  # ... and for the synced side (the children)
@@ -81,7 +92,7 @@ def planned_fields(ctx: EndpointContext) -> frozenset[str]:
     once the schema is read)."""
     targets = dict(DEFAULTS) | dict(ctx.options.get("targets", {})) | dict(
         ctx.options.get("properties", {}))
-    fields = {"title", "parent", "duration"} | set(targets)
+    fields = {"title", "parent", "duration", "sprint", "points"} | set(targets)
     fields = {f for f in fields if f == "title" or ctx.fields is None or f in ctx.fields}
     if "due" in fields and "span" not in targets:
         fields.add("span")
@@ -102,10 +113,11 @@ def check(schema: dict[str, Any], ctx: EndpointContext, source_id: str | None = 
         parent = parent_property(schema, source_id, targets.get("parent"), problems)
         if parent is not None:
             props["parent"] = (parent, "relation")
-    if "duration" not in targets and (wanted is None or "duration" in wanted):
-        duration = duration_property(schema)
-        if duration is not None:
-            props["duration"] = (duration, "number")
+    for field, names in (("duration", DURATION), ("sprint", SPRINT), ("points", POINTS)):
+        if field not in targets and (wanted is None or field in wanted):
+            found = by_name(schema, names, ALLOWED[field])
+            if found is not None:
+                props[field] = found
     for field, prop in targets.items():
         if field in ("title", "parent") or (wanted is not None and field not in wanted):
             continue
@@ -138,10 +150,12 @@ def check(schema: dict[str, Any], ctx: EndpointContext, source_id: str | None = 
     return props
 
 
-def duration_property(schema: dict[str, Any]) -> str | None:
-    """The number property named as :data:`DURATION` says (any case), or None."""
-    numbers = {n.casefold(): n for n, p in schema.items() if p.get("type") == "number"}
-    return next((numbers[d.casefold()] for d in DURATION if d.casefold() in numbers), None)
+def by_name(schema: dict[str, Any], names: tuple[str, ...], kinds: set[str]
+            ) -> tuple[str, str] | None:
+    """The first property named one of ``names`` (any case) whose type is one of ``kinds``,
+    as (name, type), or None."""
+    typed = {n.casefold(): (n, p["type"]) for n, p in schema.items() if p.get("type") in kinds}
+    return next((typed[d.casefold()] for d in names if d.casefold() in typed), None)
 
 
 def _self_relation(spec: dict[str, Any], source_id: str | None) -> bool:

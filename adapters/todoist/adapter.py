@@ -48,7 +48,7 @@ from adapters.base import (
     WriteResult,
 )
 from adapters.reading import convert_each, convert_one
-from adapters.todoist import convert
+from adapters.todoist import convert, planning
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from adapters.todoist.comments import TodoistComments
 from adapters.toolkit import AdapterBase, BatchWrites
@@ -89,7 +89,13 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                               f"cannot be combined with a scope restricted to section "
                               f"{section!r}")
         self.sections_checked = False  # the status map's sections exist (once per process)
-        fields = FIELDS if ctx.fields is None else FIELDS & ctx.fields
+        #: sprint and points as labels, where the mapping rules say so (adapters.todoist.planning);
+        #: one the endpoint does not sync (``only``) claims no label: those are labels then
+        labelled = planning.LabelFields.from_targets(ctx.options.get("targets") or {}, ctx.name)
+        fields = FIELDS | labelled.fields()
+        fields = fields if ctx.fields is None else fields & ctx.fields
+        self.planning = planning.LabelFields({k: v for k, v in labelled.prefixes.items()
+                                              if k in fields})
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=1000, per_seconds=900),
@@ -99,6 +105,7 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
+        self.labels_read: dict[str, list[str]] = {}  # task id -> its labels, as last read
         #: every comment has been read in this process (a full sync), so a task missing from
         #: ``origins`` carries no marker: an incremental sync lists only changed comments
         self.markers_known = False
@@ -109,6 +116,8 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         if field == "assignee" and value is not None and self.users \
                 and value not in self.users.values():
             return None  # only the project's collaborators can be assigned
+        if field == "labels" and self.planning.prefixes:
+            return self.planning.visible(value)  # a sprint-like label is the sprint here
         return convert.represent(field, value, self.status_map)
 
     def _ensure_users(self) -> None:
@@ -187,6 +196,11 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         item = convert.to_item(task, sections=self.sections, users=self.users,
                                status_map=self.status_map, origin=self.origins.get(task["id"]),
                                user_tz=self.ctx.timezone)
+        if self.planning.prefixes:
+            labels = list(task.get("labels") or [])
+            self.labels_read[str(task["id"])] = labels
+            ordinary, values = self.planning.split(labels)
+            item = item.evolve(labels=ordinary, **values)
         return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"))
 
     def _remote(self, task: dict[str, Any]) -> RemoteItem:
@@ -304,6 +318,8 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         item = op.item
         fields = self.capabilities.fields if op.kind is WriteKind.CREATE else op.fields
         args = convert.to_args(item, fields, emails=emails)
+        if fields & self.planning.fields() or ("labels" in fields and self.planning.prefixes):
+            args["labels"] = self._labels(item, op.ref)
         cmds: list[dict[str, Any]] = []
         if op.kind is WriteKind.CREATE:
             temp = f"tmp-{op.idempotency_key[:24]}"
@@ -364,6 +380,19 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
                              "args": {"id": target, **where}})
         return cmds
+
+    def _labels(self, item: Item, ref: str | None) -> list[str]:
+        """Every label of a task whose labels hold a sprint or points: the ordinary ones
+        (the item's when labels sync here, else the task's own, read if not known) and the
+        fields' (:mod:`adapters.todoist.planning`)."""
+        if "labels" in self.capabilities.fields:
+            ordinary: list[str] = list(item.labels)
+        else:
+            if ref is not None and ref not in self.labels_read:
+                task = self.client.task(ref)
+                self.labels_read[ref] = list((task or {}).get("labels") or [])
+            ordinary = self.planning.split(self.labels_read.get(ref or "", []))[0]
+        return self.planning.join(ordinary, item.sprint, item.points)
 
     def _check_status_sections_read(self, token: str) -> None:
         """After a listing: an incremental one lists only changed sections, so the first

@@ -8,10 +8,12 @@ from adapters.base import ValueMap
 from adapters.reading import readable_items
 from adapters.todoist import convert
 from adapters.todoist.emulator import TodoistEmulator
+from adapters.todoist.planning import LabelFields
 from hub.model import Item, StatusKind
 
 EDITABLE = frozenset({"title", "description", "due", "deadline", "duration", "priority", "labels",
-                      "assignee"})
+                      "assignee", "sprint", "points"})
+HELD_IN_LABELS = frozenset({"labels", "sprint", "points"})
 
 
 class TodoistSandbox:
@@ -26,11 +28,22 @@ class TodoistSandbox:
         self.scope: dict[str, Any] = {"project": project}
         self.value_maps: dict[str, ValueMap] = {}
         self.options: dict[str, Any] = {}
+        #: the labels that hold sprint and points, as the adapter's mapping rules say
+        #: (``label_fields``); none by default
+        self.planning = LabelFields()
+
+    def label_fields(self, targets: dict[str, str]) -> None:
+        """Keep sprint and points in labels as ``fields: {<field>: {target: ...}}`` says."""
+        self.planning = LabelFields.from_targets(targets, "todoist-user")
+        self.options = {"targets": dict(targets)}
 
     def _args(self, item: Item, fields: frozenset[str]) -> dict[str, Any]:
         with self.emu.lock:
             emails = {u["email"]: uid for uid, u in self.emu.users.items()}
-        return convert.to_args(item, fields, emails=emails)
+        args = convert.to_args(item, fields, emails=emails)
+        if self.planning.prefixes and fields & HELD_IN_LABELS:
+            args["labels"] = self.planning.join(item.labels, item.sprint, item.points)
+        return args
 
     def user_create(self, item: Item) -> str:
         ref = self.emu.add_item(self.project, **self._args(item, EDITABLE))
@@ -39,6 +52,10 @@ class TodoistSandbox:
         return ref
 
     def user_edit(self, ref: str, **changes: Any) -> None:
+        if self.planning.prefixes and HELD_IN_LABELS & set(changes):  # one list holds them
+            held = self.items()[ref].evolve(**{k: v for k, v in changes.items()
+                                               if k in HELD_IN_LABELS})
+            changes = {k: getattr(held, k) for k in HELD_IN_LABELS} | changes
         item = Item().evolve(**changes)
         fields = frozenset(changes) - {"status"}
         if fields:
@@ -54,8 +71,14 @@ class TodoistSandbox:
             users = {uid: u["email"] for uid, u in self.emu.users.items()}
             tasks = [(tid, dict(t)) for tid, t in self.emu.items.items()
                      if not t["is_deleted"] and t["project_id"] == self.project]
-        return readable_items(
-            tasks, lambda t: convert.to_item(t, sections={}, users=users, status_map=None))
+        return readable_items(tasks, lambda t: self._item(t, users))
+
+    def _item(self, task: dict[str, Any], users: dict[str, str]) -> Item:
+        item = convert.to_item(task, sections={}, users=users, status_map=None)
+        if not self.planning.prefixes:
+            return item
+        ordinary, values = self.planning.split(task.get("labels") or [])
+        return item.evolve(labels=ordinary, **values)
 
     def stop(self) -> None:
         self.emu.stop()

@@ -177,7 +177,8 @@ class AdapterContract:
 
     def test_clearing_a_field_works(self, harness: Harness) -> None:
         a = harness.adapter
-        clearable = [f for f in ("description", "due", "priority", "labels", "assignee")
+        clearable = [f for f in ("description", "due", "priority", "labels", "assignee",
+                                 "sprint", "points")
                      if f in a.capabilities.fields
                      and f not in a.capabilities.create_requires_any]  # a calendar needs a time
         assert clearable, "an adapter must support clearing at least one field"

@@ -15,7 +15,7 @@ from hub.model import SYNC_FIELDS, Item
 from hub.planner import EndpointView, PlanInput, plan_flow
 from hub.store.base import CopyState, LinkState
 
-FIELDS = ("title", "priority", "labels", "status", "description")
+FIELDS = ("title", "priority", "labels", "status", "description", "sprint", "points")
 
 items = st.builds(
     Item,
@@ -24,6 +24,8 @@ items = st.builds(
     labels=st.lists(st.sampled_from(["x", "y"]), max_size=2),
     status=st.sampled_from(["open", "done"]).map(lambda k: {"kind": k}),
     description=st.none() | st.sampled_from(["d1", "d2"]),
+    sprint=st.none() | st.sampled_from(["Sprint 1", "Sprint 2"]),
+    points=st.none() | st.sampled_from([0, 0.5, 3.0, 3]),
 )
 
 

@@ -53,7 +53,7 @@ SERVICES = ("a", "b", "c", "r")  # "r" is read-only: a source that synchub never
 WRITABLE = ("a", "b", "c")
 PER_FIELD_TIMES = ("a", "b", "r")  # the others report only item times
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-EDITABLE = ("title", "priority", "status", "labels")
+EDITABLE = ("title", "priority", "status", "labels", "points")
 CHECKED = frozenset(SYNC_FIELDS) - {"url"}
 
 services = st.sampled_from(SERVICES)
@@ -126,6 +126,7 @@ class SyncMachine(RuleBasedStateMachine):
             "priority": [None, 1, 2, 4][choice],
             "status": {"kind": ["open", "in_progress", "done", "cancelled"][choice]},
             "labels": [["x"], ["x", "y"], [], ["z"]][choice],
+            "points": [None, 0, 3, 5.5][choice],
         }[field]
         new = getattr(item.evolve(**{field: value}), field)
         if new == getattr(item, field):

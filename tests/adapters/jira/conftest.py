@@ -31,13 +31,15 @@ class JiraHarness(SandboxHarness):
 
     def __init__(self, sandbox: JiraSandbox) -> None:
         super().__init__(sandbox)
+        self.sprints = sandbox.add_sprints()  # Sprint 1 closed, 2 active, 3 future
         self.adapter = build(sandbox)
 
     def sample(self, n: int) -> Item:
         return Item(title=f"Issue {n}", description=f"Steps:\n\n- one **{n}**\n- two",
                     priority=1 + n % 4, labels=[f"l{n}"],
                     due=DateOnly(date=dt.date(2026, 12, 1 + n % 28)),
-                    assignee=f"u{n % 20}@example.com", duration=30 + 15 * n)
+                    assignee=f"u{n % 20}@example.com", duration=30 + 15 * n,
+                    sprint=("Sprint 2", "Sprint 3")[n % 2], points=n % 5 + 0.5)
 
     def plant_unreadable(self, title: str) -> str:
         """An issue due on 9999-12-31: Jira holds it, synchub's date range does not."""
@@ -46,7 +48,8 @@ class JiraHarness(SandboxHarness):
                                     "duedate": "9999-12-31"})["id"])
 
     def edit(self, n: int) -> dict[str, Any]:
-        return {"title": f"Edited {n}", "labels": [f"e{n}"], "duration": 60 * n}
+        return {"title": f"Edited {n}", "labels": [f"e{n}"], "duration": 60 * n,
+                "sprint": ("Sprint 3", "Sprint 2")[n % 2], "points": n + 1}
 
 
 @pytest.fixture

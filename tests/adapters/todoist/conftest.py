@@ -57,6 +57,31 @@ class TodoistHarness(SandboxHarness):
         return {"title": f"Edited {n}", "priority": 2 + n % 3, "duration": 15 + n}
 
 
+class TodoistPlanningHarness(TodoistHarness):
+    """Sprint and points held in labels (``target: label``): every sample and edit sets
+    both, beside an ordinary label."""
+
+    TARGETS: ClassVar[dict[str, str]] = {"sprint": "label", "points": "label"}
+
+    def __init__(self, sandbox: TodoistSandbox) -> None:
+        sandbox.label_fields(self.TARGETS)
+        super().__init__(sandbox)
+        self.adapter = build(self.emu, options={"targets": dict(self.TARGETS)})
+
+    def sample(self, n: int) -> Item:
+        return super().sample(n).evolve(sprint=f"Sprint {n % 3}", points=n % 4 + 0.5)
+
+    def edit(self, n: int) -> dict[str, Any]:
+        return super().edit(n) | {"sprint": f"Sprint {n + 10}", "points": n}
+
+
+@pytest.fixture
+def planning(sandbox: TodoistSandbox) -> Iterator[TodoistPlanningHarness]:
+    h = TodoistPlanningHarness(sandbox)
+    yield h
+    h.adapter.close()
+
+
 @pytest.fixture
 def sandbox() -> Iterator[TodoistSandbox]:
     s = TodoistSandbox()
