@@ -171,16 +171,32 @@ class CommentPass:
             order = list(refs)
             for i in range(0, len(order), _CHUNK):
                 chunk = order[i:i + _CHUNK]
-                try:
-                    answer = self.calls.call(ep, _reader(a, chunk))
-                except SyncHubError as exc:
-                    self.stats.errors.append((ep, exc))
-                    unread |= {refs[r] for r in chunk}
-                    continue
-                self.stats.bump(self.stats.requests, ep, answer.requests)
-                got.update({r: tuple(cs) for r, cs in answer.by_ref.items() if r in refs})
+                for part, answer in self._read_chunk(ep, a, chunk):
+                    if answer is None:
+                        unread |= {refs[r] for r in part}
+                        continue
+                    self.stats.bump(self.stats.requests, ep, answer.requests)
+                    got.update({r: tuple(cs) for r, cs in answer.by_ref.items() if r in refs})
             read[ep] = got
         return read, unread
+
+    def _read_chunk(self, ep: str, a: Commenting, chunk: list[str]
+                    ) -> list[tuple[list[str], CommentRead | None]]:
+        """The answer for ``chunk`` (None where reading failed). A failure that is no service
+        error (a comment the adapter cannot convert) is narrowed down item by item, so one
+        odd comment keeps only its own item's comments from syncing, not a hundred (P14)."""
+        try:
+            return [(chunk, self.calls.call(ep, _reader(a, chunk)))]
+        except SyncHubError as exc:
+            self.stats.errors.append((ep, exc))
+            return [(chunk, None)]
+        except Exception as exc:  # an adapter's bug must not stop the round
+            if len(chunk) > 1:
+                return [pair for ref in chunk for pair in self._read_chunk(ep, a, [ref])]
+            log.warning("%s: cannot read the comments of %s", ep, chunk[0], exc_info=True)
+            self.stats.notes.append(f"{ep}: the comments of {chunk[0]} cannot be read "
+                                    f"({type(exc).__name__}: {exc}); tried again next round")
+            return [(chunk, None)]
 
     # -- one link ----------------------------------------------------------------------------
 
@@ -236,7 +252,19 @@ class CommentPass:
                 tx.save_thread(landed)
 
     def _write(self, w: CommentWrite, thread: str) -> CommentCopy | None:
-        """One comment write; the copy as it landed (None: deleted)."""
+        """One comment write; the copy as it landed (None: deleted). An adapter that cannot
+        express it (no service error) refuses it for good, as the service would (P14)."""
+        try:
+            return self._write_once(w, thread)
+        except SyncHubError:
+            raise
+        except Exception as exc:
+            log.warning("%s: cannot write a comment on %s", w.endpoint, w.item_ref,
+                        exc_info=True)
+            raise ValidationRejected(f"cannot be written: {type(exc).__name__}: {exc}",
+                                     service=w.endpoint) from exc
+
+    def _write_once(self, w: CommentWrite, thread: str) -> CommentCopy | None:
         a = self.adapters[w.endpoint]
         assert isinstance(a, Commenting)
         if w.kind is CommentWriteKind.DELETE:

@@ -283,3 +283,42 @@ def test_an_original_only_hidden_there_deletes_no_copy_and_is_not_copied_back() 
     assert w.store.threads == {}
     w.services["b"].user_edit(ref_of(w, "b"), title="Task")  # b's copy touched: no echo
     assert w.sync().comments == {} and said(w, "a") == []
+
+
+def test_a_comment_the_adapter_cannot_read_keeps_only_its_own_item_from_syncing() -> None:
+    w = world()
+    for title in ("Odd", "Fine"):
+        w.services["a"].user_create(Item(title=title))
+    w.sync()
+    w.services["a"].user_comment(ref_of(w, "a", "Fine"), "fine")
+    w.services["a"].user_comment(ref_of(w, "a", "Odd"), "odd")
+    odd = ref_of(w, "a", "Odd")
+    real = w.adapters["a"].comments
+
+    def comments(refs: Any) -> Any:
+        if odd in refs:
+            raise KeyError("a shape the converter does not expect")
+        return real(refs)
+
+    w.adapters["a"].comments = comments  # type: ignore[method-assign]
+    rep = w.sync()
+    assert rep.status.value in ("ok", "partial")
+    assert said(w, "b", "Fine") == ["fine"] and said(w, "b", "Odd") == []
+    assert any("cannot be read" in n for n in rep.notes)
+    w.adapters["a"].comments = real  # type: ignore[method-assign]
+    w.sync()
+    assert said(w, "b", "Odd") == ["odd"]
+
+
+def test_a_comment_the_adapter_cannot_write_is_set_aside_not_retried_for_ever() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "unwritable")
+
+    def add_comment(ref: str, text: str) -> Any:
+        raise OverflowError("too big for the converter")
+
+    w.adapters["b"].add_comment = add_comment  # type: ignore[method-assign]
+    rep = w.sync()
+    assert rep.errors and said(w, "b") == []
+    assert any("cannot be copied" in n for n in rep.notes)
+    assert w.sync().comments == {} and not any(t.pending for t in w.store.threads.values())
