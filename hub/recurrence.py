@@ -80,13 +80,38 @@ _INTERVAL_RE = re.compile(r"(^|;)INTERVAL=(\d+)")
 
 
 def series(rule: str, start: Moment) -> Any:
-    """The rule's occurrences from ``start`` (wall-clock, naive), as a dateutil rrule. An
-    ``INTERVAL`` below 1 is refused (RFC 5545 wants a positive one; dateutil would walk such
-    a rule for ever)."""
+    """The rule's occurrences from ``start`` (wall-clock, naive), as dateutil reads them,
+    ``start`` always the first (:func:`from_start`). An ``INTERVAL`` below 1 is refused
+    (RFC 5545 wants a positive one; dateutil would walk such a rule for ever)."""
     m = _INTERVAL_RE.search(rule)
     if m is not None and int(m.group(2)) < 1:
         raise ValueError("an RRULE's INTERVAL must be at least 1")
-    return _rrule.rrulestr(_naive_until(rule, start), dtstart=wall(start), cache=False)
+    text = _naive_until(rule, start)
+    return from_start(_rrule.rrulestr(text, dtstart=wall(start), cache=False), wall(start),
+                      count(text))
+
+
+def count(rule: str) -> int | None:
+    """The rule's ``COUNT``, None without one."""
+    m = _COUNT_RE.search(rule)
+    return int(m.group(2)) if m else None
+
+
+def from_start(r: Any, start: dt.datetime, total: int | None) -> Any:
+    """RFC 5545: "the DTSTART property value always counts as the first occurrence", also
+    when it does not match the rule (a weekly-on-Monday series starting on a Wednesday).
+    dateutil leaves such a start out and counts ``COUNT`` without it, which would show one
+    occurrence more than a calendar does and miss the first; here the start is added and
+    counted. ``total``: the rule's ``COUNT``."""
+    if r.after(start, inc=True) == start:
+        return r
+    out = _rrule.rruleset(cache=False)
+    out.rdate(start)
+    if total is None:
+        out.rrule(r)
+    elif total > 1:
+        out.rrule(r.replace(count=total - 1))
+    return out
 
 
 def upcoming(rule: str, start: Moment, n: int = COMPARE) -> list[dt.datetime]:
@@ -107,9 +132,8 @@ def roll(rule: str, current: Moment) -> Rolled | None:
     if after is None:
         return None
     m = _COUNT_RE.search(rule)
-    if m is not None:
-        done = 1 if s.after(here, inc=True) == here else 0
-        rule = _COUNT_RE.sub(f"{m.group(1)}COUNT={int(m.group(2)) - done}", rule, count=1)
+    if m is not None:  # the current occurrence is the series' first (from_start): one done
+        rule = _COUNT_RE.sub(f"{m.group(1)}COUNT={int(m.group(2)) - 1}", rule, count=1)
     return Rolled(moment_like(current, after), rule)
 
 

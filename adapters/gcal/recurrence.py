@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
+from hub.recurrence import count, from_start
+
 MAX_YEARS = 200  # a rule that never ends is read this far ahead at most
 MAX_INSTANCES = 2500  # occurrences of one series expanded per listing (a page's maximum)
 PAD = dt.timedelta(days=2)  # the window widened for zone offsets; callers filter exactly
@@ -87,11 +89,16 @@ def _local_until(text: str, zone: dt.tzinfo | None) -> str:
 
 
 def parse_rule(text: str, start: dt.datetime | None = None,
-               zone: dt.tzinfo | None = None) -> rrule.rrule:
-    """An RRULE's value as dateutil reads it (ValueError when it is not valid RFC 5545)."""
+               zone: dt.tzinfo | None = None, *, counts_start: bool = True) -> Any:
+    """An RRULE's value as dateutil reads it (ValueError when it is not valid RFC 5545),
+    from ``start``, which is always its first occurrence and counted by ``COUNT``, as
+    Google Calendar and RFC 5545 have it (:func:`hub.recurrence.from_start`)."""
     begin = start or dt.datetime(2000, 1, 1)
-    rule: rrule.rrule = rrule.rrulestr(_local_until(text, zone), dtstart=begin)
-    return rule
+    local = _local_until(text, zone)
+    rule = rrule.rrulestr(local, dtstart=begin)
+    if start is None or not counts_start:  # an EXRULE removes only what it matches
+        return rule
+    return from_start(rule, begin, count(local))
 
 
 def _horizon(start: dt.datetime) -> dt.datetime:
@@ -102,13 +109,13 @@ def _horizon(start: dt.datetime) -> dt.datetime:
 
 
 def occurrences(start: dt.datetime, text: str, zone: dt.tzinfo | None, limit: int,
-                after: dt.datetime | None = None, until: dt.datetime | None = None
-                ) -> list[dt.datetime]:
+                after: dt.datetime | None = None, until: dt.datetime | None = None,
+                *, counts_start: bool = True) -> list[dt.datetime]:
     """Start times (naive wall-clock times in ``zone``; ``zone`` None for all-day events)
     from ``after`` (inclusive; the series' start without it) to ``until``, at most
     ``limit``, and none beyond :data:`MAX_YEARS` from the start."""
     end = min(until, _horizon(start)) if until else _horizon(start)
-    rule = parse_rule(text, start, zone)
+    rule = parse_rule(text, start, zone, counts_start=counts_start)
     found = rule.xafter(after, inc=True) if after and after > start else iter(rule)
     return list(itertools.islice(itertools.takewhile(lambda at: at <= end, found), limit))
 
@@ -202,10 +209,11 @@ class Series:
         return at.astimezone(self.zone or dt.UTC).replace(tzinfo=None)
 
     def _expand(self, rules: list[str], low: dt.datetime | None, high: dt.datetime | None,
-                limit: int) -> set[dt.datetime]:
+                limit: int, *, counts_start: bool = True) -> set[dt.datetime]:
         found: set[dt.datetime] = set()
         for text in rules:
-            found.update(occurrences(self.first, text, self.zone, limit, low, high))
+            found.update(occurrences(self.first, text, self.zone, limit, low, high,
+                                     counts_start=counts_start))
         return found
 
     def starts(self, window: Window, limit: int = MAX_INSTANCES) -> list[dt.datetime]:
@@ -216,7 +224,8 @@ class Series:
         for extra in self.rdates:
             found.add(extra if isinstance(extra, dt.datetime)
                       else dt.datetime.combine(extra, self.first.time()))
-        gone = self._expand(self.exrules, low, high, 10 * limit) if self.exrules else set()
+        gone = self._expand(self.exrules, low, high, 10 * limit, counts_start=False) \
+            if self.exrules else set()
         inside = sorted(at for at in found if (low is None or at >= low) and
                         (high is None or at <= high) and at not in gone and
                         at not in self.skip and at.date() not in self.skip)

@@ -117,3 +117,28 @@ def test_a_dated_item_with_a_rule_within_the_day_moves_to_the_next_day() -> None
 def test_an_interval_of_zero_is_refused_not_walked_for_ever() -> None:
     with pytest.raises(ValueError, match="INTERVAL"):
         recurrence.roll("FREQ=DAILY;INTERVAL=0", DateOnly(date=dt.date(2026, 1, 31)))
+
+
+def test_an_off_pattern_start_is_the_first_occurrence_and_counted() -> None:
+    # RFC 5545: DTSTART always counts as the first occurrence, also off the rule's pattern
+    # (a Wednesday start of a Monday rule); dateutil alone would leave it out and count two
+    # Mondays, one occurrence more than a calendar shows
+    wed = DateOnly(date=dt.date(2024, 1, 3))
+    rule = "FREQ=WEEKLY;BYDAY=MO;COUNT=2"
+    assert recurrence.upcoming(rule, wed) == [dt.datetime(2024, 1, 3), dt.datetime(2024, 1, 8)]
+    rolled = recurrence.roll(rule, wed)
+    assert rolled is not None and rolled.at == DateOnly(date=dt.date(2024, 1, 8))
+    assert rolled.rule == "FREQ=WEEKLY;BYDAY=MO;COUNT=1"
+    assert recurrence.roll(rolled.rule, rolled.at) is None  # two done: over
+    assert recurrence.continues(rule, wed, rolled.rule, rolled.at)
+
+
+def test_the_calendar_emulator_counts_an_off_pattern_start_as_google_does() -> None:
+    from adapters.gcal.recurrence import Series
+
+    ev = {"start": {"date": "2024-01-03"}, "end": {"date": "2024-01-04"},
+          "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=2",
+                         "EXRULE:FREQ=WEEKLY;BYDAY=FR"]}
+    s = Series.of(ev)
+    assert s is not None
+    assert s.starts((None, None)) == [dt.datetime(2024, 1, 3), dt.datetime(2024, 1, 8)]
