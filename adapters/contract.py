@@ -224,6 +224,19 @@ class Representing(Protocol):
 
 
 @runtime_checkable
+class RepresentsInPlace(Protocol):
+    """Optional, for a service where what a copy can hold depends on where it is: a Todoist
+    sub-task lives in its parent's section, so with sections as statuses it holds only open
+    or done. ``represent_in(field, value, copy)`` is what the service holds after writing
+    ``value`` to a copy placed as ``copy`` is once written (its ``parent``, canonical; only
+    whether it has one counts). The hub compares copies with it instead of
+    :meth:`Adapter.represent`, so a value the copy cannot hold there is neither written
+    round after round nor read back as a person's edit."""
+
+    def represent_in(self, field: str, value: Any, copy: Item) -> Any: ...
+
+
+@runtime_checkable
 class LearnsCreated(Protocol):
     """Optional on an adapter whose cursor compares listings with the ids it knows (a
     reconcile), for services that never report a delete themselves (Jira, Notion, a purged

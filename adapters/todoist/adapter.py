@@ -96,6 +96,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
+        self.parent_of: dict[str, str | None] = {}  # task id -> parent task id, as last read
         #: every comment has been read in this process (a full sync), so a task missing from
         #: ``origins`` carries no marker: an incremental sync lists only changed comments
         self.markers_known = False
@@ -107,6 +108,22 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 and value not in self.users.values():
             return None  # only the project's collaborators can be assigned
         return convert.represent(field, value, self.status_map)
+
+    def represent_in(self, field: str, value: Any, copy: Item) -> Any:
+        """:meth:`represent` on a copy that is a sub-task (``copy.parent``) or not: a
+        sub-task holds no section status (:mod:`.convert`)."""
+        if field != "status":
+            return self.represent(field, value)
+        return convert.represent_in(field, value, self.status_map,
+                                    subtask=copy.parent is not None)
+
+    def _is_subtask(self, ref: str) -> bool:
+        """Whether the task is a sub-task now, as last read (one read of a task this process
+        has not listed: a status written to a sub-task must not move it to a section)."""
+        if ref not in self.parent_of:
+            task = self.client.task(ref)
+            self.parent_of[ref] = None if task is None else task.get("parent_id")
+        return self.parent_of[ref] is not None
 
     def _ensure_users(self) -> None:
         """Collaborators (id -> e-mail) through the SDK, once; /sync keeps them current."""
@@ -181,6 +198,7 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         return not (self.label and self.label not in (task.get("labels") or []))
 
     def _convert(self, task: dict[str, Any]) -> RemoteItem:
+        self.parent_of[task["id"]] = task.get("parent_id")
         item = convert.to_item(task, sections=self.sections, users=self.users,
                                status_map=self.status_map, origin=self.origins.get(task["id"]),
                                user_tz=self.ctx.timezone)
@@ -305,9 +323,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
             temp = f"tmp-{op.idempotency_key[:24]}"
             args["project_id"] = self._resolve_project()
             if item.parent and "parent" in fields:
-                args["parent_id"] = item.parent
-            section = self._section_for(item)
-            if section:
+                args["parent_id"] = item.parent  # it lives in its parent's section
+            elif section := self._section_for(item):
                 args["section_id"] = section
             cmds.append({"type": "item_add", "uuid": command_uuid(op.idempotency_key),
                          "temp_id": temp, "args": args})
@@ -330,10 +347,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 cmds.append({"type": "item_update", "uuid": command_uuid(op.idempotency_key),
                              "args": {"id": target, **args}})
             if "parent" in fields:
-                move = {"parent_id": item.parent} if item.parent else {
-                    "project_id": self._resolve_project()}
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
-                             "args": {"id": target, **move}})
+                             "args": {"id": target, **self._place(item)}})
             if op.origin is not None and target not in self.origins and self.ctx.markers:
                 # A task a first sync matched: its marker is a comment, like a created one's.
                 cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
@@ -351,15 +366,35 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 cmds.append({"type": "item_complete" if done else "item_uncomplete",
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})
-            section = self._section_for(item)
-            if op.kind is not WriteKind.CREATE and (section or self._leaves_sections(item)):
-                # a status with no section of its own (open, when only the other kinds are
-                # mapped) is "in no section": the task leaves the one it is in, or it would
-                # read back as that section's status and undo the edit
-                where = {"section_id": section} if section else {"project_id": self.project_id}
-                cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
-                             "args": {"id": target, **where}})
+            if op.kind is not WriteKind.CREATE and "parent" not in fields \
+                    and not self._is_subtask(target):
+                # (a sub-task's section is its parent's: moving it to one would make it a
+                # root task there; a parent move above places the task already)
+                where = self._section_move(item)
+                if where is not None:
+                    cmds.append({"type": "item_move",
+                                 "uuid": command_uuid(op.idempotency_key, "sc"),
+                                 "args": {"id": target, **where}})
         return cmds
+
+    def _section_move(self, item: Item) -> dict[str, Any] | None:
+        """The ``item_move`` arguments that put a root task in its status's section, or
+        None where it stays. A status with no section of its own (open, when only the other
+        kinds are mapped) is "in no section": the task leaves the one it is in, or it would
+        read back as that section's status and undo the edit."""
+        section = self._section_for(item)
+        if section:
+            return {"section_id": section}
+        if self._leaves_sections(item):
+            return {"project_id": self._resolve_project()}
+        return None
+
+    def _place(self, item: Item) -> dict[str, Any]:
+        """Where a parent write puts the task: under its parent (in the parent's section),
+        or, made a root task again, in its status's section (else the project's root)."""
+        if item.parent:
+            return {"parent_id": item.parent}
+        return self._section_move(item) or {"project_id": self._resolve_project()}
 
     def _check_status_sections_read(self, token: str) -> None:
         """After a listing: an incremental one lists only changed sections, so the first
@@ -430,23 +465,39 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 assert op.item is not None
                 ref = temps.get(cmds[0].get("temp_id", ""), op.ref) if op.kind is \
                     WriteKind.CREATE else op.ref
+                sub = self._subtask_after(op, str(ref))
+                if self._writes_parent(op):
+                    self.parent_of[str(ref)] = op.item.parent or None
                 if not self.ctx.markers:
-                    item = self._as_stored(op.item, self.origins.get(str(ref)))
+                    item = self._as_stored(op.item, self.origins.get(str(ref)), sub)
                     out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item,
                                                           version=None)))
                     continue
                 if op.kind is WriteKind.CREATE or (op.origin and str(ref) not in self.origins):
                     self.origins[str(ref)] = op.origin or ""
                 item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE
-                                       else self.origins.get(str(ref)))
+                                       else self.origins.get(str(ref)), sub)
                 out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item, version=None)))
         return out
 
-    def _as_stored(self, item: Item, origin: str | None) -> Item:
+    def _as_stored(self, item: Item, origin: str | None, subtask: bool) -> Item:
         """What Todoist now holds, without another request: our values as it represents
-        them. The version is unknown until the next listing (None skips the stale check)."""
-        return item.evolve(**{f: self.represent(f, getattr(item, f)) for f in FIELDS},
-                           origin=origin)
+        them (a sub-task's status without its section). The version is unknown until the
+        next listing (None skips the stale check)."""
+        return item.evolve(**{f: convert.represent_in(f, getattr(item, f), self.status_map,
+                                                      subtask=subtask)
+                              if f == "status" else self.represent(f, getattr(item, f))
+                              for f in FIELDS}, origin=origin)
+
+    def _subtask_after(self, op: WriteOp, ref: str) -> bool:
+        """Whether the task written by ``op`` is a sub-task once it is written."""
+        if self._writes_parent(op):
+            return bool(op.item is not None and op.item.parent)
+        return self.parent_of.get(ref) is not None
+
+    def _writes_parent(self, op: WriteOp) -> bool:
+        return "parent" in (self.capabilities.fields if op.kind is WriteKind.CREATE
+                            else op.fields)
 
     # create, update and delete are :class:`BatchWrites`': one op through write_batch.
 

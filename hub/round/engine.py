@@ -13,10 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from adapters.base import Adapter, ChangeSet, LearnsCreated
+from adapters.base import Adapter, ChangeSet, LearnsCreated, RepresentsInPlace
 from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
+from hub.model import Item
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.round.calls import RetryPolicy
 from hub.round.executor import Executor
@@ -63,6 +65,11 @@ class RoundReport:
         return base
 
 
+def _represent_in(adapter: Adapter) -> Callable[[str, Any, Item], Any] | None:
+    """The adapter's :class:`RepresentsInPlace`, where it has one."""
+    return adapter.represent_in if isinstance(adapter, RepresentsInPlace) else None
+
+
 def endpoint_views(
     cfg: FlowConfig, adapters: Mapping[str, Adapter], observed: Mapping[str, bool],
     first_sync: Mapping[str, bool],
@@ -77,6 +84,7 @@ def endpoint_views(
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
             observed=observed[name], first_sync=first_sync[name],
             represent=adapters[name].represent,
+            represent_in=_represent_in(adapters[name]),
             timestamp_precision=caps.timestamp_precision, series=caps.series,
             markers=ep_cfg.markers))
     return tuple(views)
