@@ -114,8 +114,16 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         sub-task holds no section status (:mod:`.convert`)."""
         if field != "status":
             return self.represent(field, value)
-        return convert.represent_in(field, value, self.status_map,
-                                    subtask=copy.parent is not None)
+        return convert.represent_in(field, value, self.status_map, subtask=self._placed(copy))
+
+    def _placed(self, copy: Item) -> bool:
+        """Whether ``copy`` is a sub-task: as this process last read or wrote the task its
+        ``url`` names (a parent outside a label or filter scope reads as no parent to the
+        hub, yet the task is a sub-task), else whether it has a parent."""
+        tid = convert.task_id(copy.url)
+        if tid is not None and tid in self.parent_of:
+            return self.parent_of[tid] is not None
+        return copy.parent is not None
 
     def _is_subtask(self, ref: str) -> bool:
         """Whether the task is a sub-task now, as last read (one read of a task this process

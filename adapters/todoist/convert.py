@@ -215,6 +215,12 @@ def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
     )
 
 
+def task_id(url: str | None) -> str | None:
+    """The task id of a task's :data:`TASK_URL`, or None for another address."""
+    prefix = TASK_URL.removesuffix("{id}")
+    return url.removeprefix(prefix) if url and url.startswith(prefix) else None
+
+
 def to_args(item: Item, fields: frozenset[str], *, emails: Mapping[str, str]
             ) -> dict[str, Any]:
     """``item_add``/``item_update`` arguments for ``fields`` (status and parent excluded:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from adapters.base import ValueMap
+from adapters.base import EndpointContext, ValueMap
 from adapters.jira.sandbox import JiraSandbox
 from adapters.memory import ALL_FIELDS, MemoryAdapter, MemoryService
+from adapters.todoist import TodoistAdapterFactory, TodoistConnection, TodoistScope
 from adapters.todoist.emulator import TodoistEmulator
 from hub.config.models import EndpointConfig, FlowConfig
 from hub.model import Item, Status, StatusKind
@@ -199,3 +200,33 @@ def test_a_sub_task_created_from_elsewhere_is_placed_under_its_parent(
     b.quiet()
     assert {i.title: i.status.kind for i in b.mem.live().values()} == {
         "Top": StatusKind.IN_PROGRESS, "Sub": StatusKind.IN_PROGRESS}
+
+
+def test_a_sub_task_whose_parent_is_out_of_a_label_scope_is_not_moved(emu: TodoistEmulator
+                                                                       ) -> None:
+    """With a label scope the parent may be outside it: the hub knows no parent, yet the
+    task is a sub-task in Todoist, and a status written to it neither moves it nor comes
+    back as "open" to the service where it was set."""
+    b = Board(emu, "jira")
+    try:
+        conn = TodoistConnection(token="test-token",  # type: ignore[arg-type]
+                                 base_url=emu.base_url)
+        b.adapters["todoist"] = TodoistAdapterFactory().build(
+            conn, TodoistScope(project="Work", label="sync"),
+            EndpointContext(name="todoist", flow="t",
+                            value_maps={"status": ValueMap.from_pairs(BOARD)}))
+        parent = b.task("Parent")
+        child = b.emu.add_item(b.pid, "Child", parent_id=parent, labels=["sync"])
+        b.sync()
+        assert b.jira_status("Child") == "To Do"
+        b.quiet()
+        assert b.jira is not None
+        b.jira.emu.move(b.issue("Child")["key"], "In Progress")
+        b.sync()
+        assert b.emu.items[child]["parent_id"] == parent
+        for _ in range(2):
+            b.sync()
+        assert b.jira_status("Child") == "In Progress"
+        b.quiet()
+    finally:
+        b.stop()
