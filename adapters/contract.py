@@ -85,6 +85,11 @@ class Capabilities:
     #: a recurring item here is one series from its first occurrence (a calendar event's
     #: DTSTART), not a task at its current occurrence: a completed occurrence never moves it
     series: bool = False
+    #: completing a parent here completes its open sub-tasks, and reopening a sub-task
+    #: reopens its completed parents (Todoist's ``item_complete`` and ``item_uncomplete``):
+    #: the hub holds such a write while it would change a copy that is not meant to change
+    #: (:mod:`hub.planner.nesting`)
+    nests_completion: bool = False
 
 
 @dataclass(frozen=True)
