@@ -110,6 +110,11 @@ class RemoteItem:
     #: its completion never reach the others). The planner never forms a link of such copies
     #: alone, nor matches them by key with new items, so a first sync copies no history.
     rejoin_only: bool = field(default=False, compare=False)
+    #: when the copy was made, where the service says (Todoist's ``added_at``, Notion's
+    #: ``created_time``, to its ``timestamp_precision``): with ``markers: false`` a create
+    #: whose answer was lost is only recognised in an item made after it was journalled, never
+    #: in an older namesake (:func:`hub.round.recovery.find_by_key`)
+    created_at: dt.datetime | None = field(default=None, compare=False)
 
 
 class Gone(StrEnum):

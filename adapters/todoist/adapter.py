@@ -210,7 +210,8 @@ class TodoistAdapter(BatchWrites, AdapterBase):
         item = convert.to_item(task, sections=self.sections, users=self.users,
                                status_map=self.status_map, origin=self.origins.get(task["id"]),
                                user_tz=self.ctx.timezone)
-        return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"))
+        return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"),
+                          created_at=convert.read_time(task.get("added_at")))
 
     def _remote(self, task: dict[str, Any]) -> RemoteItem:
         """One task as read; a task no converter accepts is ValidationRejected (get)."""

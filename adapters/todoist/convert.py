@@ -209,10 +209,14 @@ def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
         assignee=users.get(str(task.get("responsible_uid") or "")),
         url=TASK_URL.format(id=task["id"]),
         parent=task.get("parent_id"),
-        updated_at=dt.datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated
-        else None,
+        updated_at=read_time(updated),
         origin=origin,
     )
+
+
+def read_time(text: str | None) -> dt.datetime | None:
+    """A Todoist time (``2026-12-03T14:02:11.123456Z``) as an aware datetime."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
 def task_id(url: str | None) -> str | None:

@@ -186,6 +186,8 @@ class _Round:
                                     for r in cs.items})
             self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                                  for lp in plan.links for w in lp.writes}, set(observations))
+        self.ex.planned = {(ep, c.ref) for lp in plan.links
+                           for ep, c in lp.interim.copies.items()}
         # Parents first, so a child created in the same round can point at its parent's new
         # copy.
         ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)
