@@ -375,15 +375,13 @@ class TodoistAdapter(BatchWrites, AdapterBase):
                 cmds.append({"type": "item_complete" if done else "item_uncomplete",
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})
-            if op.kind is not WriteKind.CREATE and "parent" not in fields \
-                    and not self._is_subtask(target):
+            where = self._section_move(item) if op.kind is not WriteKind.CREATE \
+                and "parent" not in fields else None
+            if where is not None and not self._is_subtask(target):
                 # (a sub-task's section is its parent's: moving it to one would make it a
                 # root task there; a parent move above places the task already)
-                where = self._section_move(item)
-                if where is not None:
-                    cmds.append({"type": "item_move",
-                                 "uuid": command_uuid(op.idempotency_key, "sc"),
-                                 "args": {"id": target, **where}})
+                cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
+                             "args": {"id": target, **where}})
         return cmds
 
     def _section_move(self, item: Item) -> dict[str, Any] | None:
