@@ -40,6 +40,9 @@ Steps, per round of one flow:
                              marker finds it, whatever was renamed meanwhile
    :func:`finish`            the link's plan, or nothing when nothing changed
    ========================  ==============================================================
+4. Across links (:mod:`hub.planner.nesting`): a status write a service would spread along
+   its hierarchy (Todoist completes a parent's sub-tasks with it, reopens a sub-task's
+   parents) is held while it would change a copy not meant to change, with a warning.
 
 Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
 and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
