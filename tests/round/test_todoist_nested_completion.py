@@ -162,3 +162,37 @@ def test_a_parent_deleted_elsewhere_under_delete_complete_waits_for_its_sub_task
         assert emu.items[parent]["checked"] and emu.items[child]["checked"]
     finally:
         emu.stop()
+
+
+def test_an_open_grandchild_holds_its_grandparents_close() -> None:
+    """Todoist completes every descendant, not only the children: a sub-sub-task still open
+    holds the top task's close, though its own parent is being completed with it."""
+    emu = TodoistEmulator()
+    emu.start(0)
+    try:
+        pid = emu.add_project("Work")
+        mem = MemoryService(name="a")
+        adapters: dict[str, Any] = {"todoist": build(emu),
+                                    "a": MemoryAdapter(mem, name="a", fields=ALL_FIELDS)}
+        cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
+        store = MemStore()
+        top = emu.add_item(pid, "Top")
+        mid = emu.add_item(pid, "Mid", parent_id=top)
+        low = emu.add_item(pid, "Low", parent_id=mid)
+        for _ in range(2):
+            run_flow("f", cfg, adapters, store)
+        refs = {i.title: r for r, i in mem.live().items()}
+        for title in ("Top", "Mid"):
+            mem.user_edit(refs[title], status=Status(kind=StatusKind.DONE))
+        rep = run_flow("f", cfg, adapters, store)
+        assert not any(emu.items[t]["checked"] for t in (top, mid, low))
+        assert sum("'Low'" in n for n in rep.notes) == 2, rep.notes  # both held by it
+        run_flow("f", cfg, adapters, store)
+        assert mem.live()[refs["Low"]].status.kind is StatusKind.OPEN
+        mem.user_edit(refs["Low"], status=Status(kind=StatusKind.DONE))
+        for _ in range(2):
+            run_flow("f", cfg, adapters, store)
+        assert all(emu.items[t]["checked"] for t in (top, mid, low))
+        assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
+    finally:
+        emu.stop()
