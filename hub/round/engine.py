@@ -122,6 +122,11 @@ def run_flow(
         raise
 
 
+def _held_by(plan: Plan) -> set[tuple[str, str]]:
+    """(endpoint, ref) of every copy the plan's links hold (see ``Executor.planned``)."""
+    return {(ep, c.ref) for lp in plan.links for ep, c in lp.interim.copies.items()}
+
+
 def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | None:
     """The cursor to store, knowing the copies created this round (:class:`LearnsCreated`)."""
     if created and isinstance(adapter, LearnsCreated):
@@ -186,8 +191,7 @@ class _Round:
                                     for r in cs.items})
             self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                                  for lp in plan.links for w in lp.writes}, set(observations))
-        self.ex.planned = {(ep, c.ref) for lp in plan.links
-                           for ep, c in lp.interim.copies.items()}
+        self.ex.planned = _held_by(plan)
         # Parents first, so a child created in the same round can point at its parent's new
         # copy.
         ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)

@@ -132,67 +132,78 @@ def test_a_sub_task_reopened_elsewhere_does_not_reopen_its_done_parent(pair: Pai
     pair.quiet()
 
 
-def test_a_parent_deleted_elsewhere_under_delete_complete_waits_for_its_sub_tasks() -> None:
+class MemPair:
+    """Todoist and a memory service ``a`` (where a parent can be trashed, and nested deeper
+    than Jira allows) in flow ``f``."""
+
+    def __init__(self, emu: TodoistEmulator) -> None:
+        self.emu = emu
+        self.pid = emu.add_project("Work")
+        self.mem = MemoryService(name="a")
+        self.adapters: dict[str, Any] = {
+            "todoist": build(emu), "a": MemoryAdapter(self.mem, name="a", fields=ALL_FIELDS)}
+        self.cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n)
+                                         for n in self.adapters})
+        self.store = MemStore()
+
+    def sync(self) -> RoundReport:
+        return run_flow("f", self.cfg, self.adapters, self.store)
+
+
+@pytest.fixture
+def mem_pair() -> Iterator[MemPair]:
+    emu = TodoistEmulator()
+    emu.start(0)
+    try:
+        yield MemPair(emu)
+    finally:
+        emu.stop()
+
+
+def test_a_parent_deleted_elsewhere_under_delete_complete_waits_for_its_sub_tasks(
+        mem_pair: MemPair) -> None:
     """``delete: complete`` (the default): a parent trashed in another service completes the
     link, but not the Todoist parent over its open sub-tasks; the sub-tasks stay open."""
-    emu = TodoistEmulator()
-    emu.start(0)
-    try:
-        pid = emu.add_project("Work")
-        mem = MemoryService(name="a")
-        adapters: dict[str, Any] = {"todoist": build(emu),
-                                    "a": MemoryAdapter(mem, name="a", fields=ALL_FIELDS)}
-        cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
-        store = MemStore()
-        parent = emu.add_item(pid, "Parent")
-        child = emu.add_item(pid, "Child", parent_id=parent)
-        run_flow("f", cfg, adapters, store)
-        assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
-        refs = {i.title: r for r, i in mem.live().items()}
-        mem.user_delete(refs["Parent"])
-        rep = run_flow("f", cfg, adapters, store)
-        assert not emu.items[parent]["checked"] and not emu.items[child]["checked"]
-        assert any("sub-task" in n for n in rep.notes), rep.notes
-        run_flow("f", cfg, adapters, store)
-        assert mem.live()[refs["Child"]].status.kind is StatusKind.OPEN
-        assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
-        mem.user_edit(refs["Child"], status=Status(kind=StatusKind.DONE))
-        for _ in range(2):
-            run_flow("f", cfg, adapters, store)
-        assert emu.items[parent]["checked"] and emu.items[child]["checked"]
-    finally:
-        emu.stop()
+    emu, pid, mem = mem_pair.emu, mem_pair.pid, mem_pair.mem
+    sync = mem_pair.sync
+    parent = emu.add_item(pid, "Parent")
+    child = emu.add_item(pid, "Child", parent_id=parent)
+    sync()
+    assert sync().counts["writes"] == 0
+    refs = {i.title: r for r, i in mem.live().items()}
+    mem.user_delete(refs["Parent"])
+    rep = sync()
+    assert not emu.items[parent]["checked"] and not emu.items[child]["checked"]
+    assert any("sub-task" in n for n in rep.notes), rep.notes
+    sync()
+    assert mem.live()[refs["Child"]].status.kind is StatusKind.OPEN
+    assert sync().counts["writes"] == 0
+    mem.user_edit(refs["Child"], status=Status(kind=StatusKind.DONE))
+    for _ in range(2):
+        sync()
+    assert emu.items[parent]["checked"] and emu.items[child]["checked"]
 
 
-def test_an_open_grandchild_holds_its_grandparents_close() -> None:
+def test_an_open_grandchild_holds_its_grandparents_close(mem_pair: MemPair) -> None:
     """Todoist completes every descendant, not only the children: a sub-sub-task still open
     holds the top task's close, though its own parent is being completed with it."""
-    emu = TodoistEmulator()
-    emu.start(0)
-    try:
-        pid = emu.add_project("Work")
-        mem = MemoryService(name="a")
-        adapters: dict[str, Any] = {"todoist": build(emu),
-                                    "a": MemoryAdapter(mem, name="a", fields=ALL_FIELDS)}
-        cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters})
-        store = MemStore()
-        top = emu.add_item(pid, "Top")
-        mid = emu.add_item(pid, "Mid", parent_id=top)
-        low = emu.add_item(pid, "Low", parent_id=mid)
-        for _ in range(2):
-            run_flow("f", cfg, adapters, store)
-        refs = {i.title: r for r, i in mem.live().items()}
-        for title in ("Top", "Mid"):
-            mem.user_edit(refs[title], status=Status(kind=StatusKind.DONE))
-        rep = run_flow("f", cfg, adapters, store)
-        assert not any(emu.items[t]["checked"] for t in (top, mid, low))
-        assert sum("'Low'" in n for n in rep.notes) == 2, rep.notes  # both held by it
-        run_flow("f", cfg, adapters, store)
-        assert mem.live()[refs["Low"]].status.kind is StatusKind.OPEN
-        mem.user_edit(refs["Low"], status=Status(kind=StatusKind.DONE))
-        for _ in range(2):
-            run_flow("f", cfg, adapters, store)
-        assert all(emu.items[t]["checked"] for t in (top, mid, low))
-        assert run_flow("f", cfg, adapters, store).counts["writes"] == 0
-    finally:
-        emu.stop()
+    emu, pid, mem = mem_pair.emu, mem_pair.pid, mem_pair.mem
+    sync = mem_pair.sync
+    top = emu.add_item(pid, "Top")
+    mid = emu.add_item(pid, "Mid", parent_id=top)
+    low = emu.add_item(pid, "Low", parent_id=mid)
+    for _ in range(2):
+        sync()
+    refs = {i.title: r for r, i in mem.live().items()}
+    for title in ("Top", "Mid"):
+        mem.user_edit(refs[title], status=Status(kind=StatusKind.DONE))
+    rep = sync()
+    assert not any(emu.items[t]["checked"] for t in (top, mid, low))
+    assert sum("'Low'" in n for n in rep.notes) == 2, rep.notes  # both held by it
+    sync()
+    assert mem.live()[refs["Low"]].status.kind is StatusKind.OPEN
+    mem.user_edit(refs["Low"], status=Status(kind=StatusKind.DONE))
+    for _ in range(2):
+        sync()
+    assert all(emu.items[t]["checked"] for t in (top, mid, low))
+    assert sync().counts["writes"] == 0
