@@ -85,6 +85,11 @@ class Capabilities:
     #: a recurring item here is one series from its first occurrence (a calendar event's
     #: DTSTART), not a task at its current occurrence: a completed occurrence never moves it
     series: bool = False
+    #: completing a parent here completes its open sub-tasks, and reopening a sub-task
+    #: reopens its completed parents (Todoist's ``item_complete`` and ``item_uncomplete``):
+    #: the hub holds such a write while it would change a copy that is not meant to change
+    #: (:mod:`hub.planner.nesting`)
+    nests_completion: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,11 @@ class RemoteItem:
     #: its completion never reach the others). The planner never forms a link of such copies
     #: alone, nor matches them by key with new items, so a first sync copies no history.
     rejoin_only: bool = field(default=False, compare=False)
+    #: when the copy was made, where the service says (Todoist's ``added_at``, Notion's
+    #: ``created_time``, to its ``timestamp_precision``): with ``markers: false`` a create
+    #: whose answer was lost is only recognised in an item made after it was journalled, never
+    #: in an older namesake (:func:`hub.round.recovery.find_by_key`)
+    created_at: dt.datetime | None = field(default=None, compare=False)
 
 
 class Gone(StrEnum):
@@ -224,6 +234,19 @@ class Representing(Protocol):
     from :class:`adapters.toolkit.AdapterBase`); the name stays for what only needs this."""
 
     def represent(self, field: str, value: Any) -> Any: ...
+
+
+@runtime_checkable
+class RepresentsInPlace(Protocol):
+    """Optional, for a service where what a copy can hold depends on where it is: a Todoist
+    sub-task lives in its parent's section, so with sections as statuses it holds only open
+    or done. ``represent_in(field, value, copy)`` is what the service holds after writing
+    ``value`` to a copy placed as ``copy`` is once written (its ``parent``, canonical; only
+    whether it has one counts). The hub compares copies with it instead of
+    :meth:`Adapter.represent`, so a value the copy cannot hold there is neither written
+    round after round nor read back as a person's edit."""
+
+    def represent_in(self, field: str, value: Any, copy: Item) -> Any: ...
 
 
 @runtime_checkable

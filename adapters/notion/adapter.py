@@ -197,8 +197,11 @@ class NotionAdapter(NotionComments, AdapterBase):
             self._special[page["id"]] = special
         else:
             self._special.pop(page["id"], None)
+        made = page.get("created_time")
         return RemoteItem(ref=page["id"], item=self.map.to_item(page, body),
-                          version=self._version(page, body, self._unversioned))
+                          version=self._version(page, body, self._unversioned),
+                          created_at=dt.datetime.fromisoformat(made.replace("Z", "+00:00"))
+                          if made else None)
 
     def _remote(self, page: dict[str, Any], body: str | bool | None = False) -> RemoteItem:
         """One page as read; one no converter accepts is ValidationRejected (get)."""

@@ -19,6 +19,8 @@ the copy that was completed. A recurring task completed in the Todoist app moves
 app does, and synchub reads the new date. The commands and the Todoist API v1 text for each:
 tests/adapters/todoist/test_sync_commands.py.
 
+Sections as statuses, and sub-tasks (which hold none): :mod:`.board`.
+
 Optimistic concurrency: Todoist has no etags. ``update`` with an expected version reads the
 task first and compares ``updated_at`` (one extra request; a change in the moment between the
 read and the write is not detected). Batched writes skip that check; the planner has just
@@ -49,6 +51,7 @@ from adapters.base import (
 )
 from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert, planning
+from adapters.todoist.board import SectionBoard
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from adapters.todoist.comments import TodoistComments
 from adapters.toolkit import AdapterBase, BatchWrites
@@ -69,7 +72,7 @@ def command_uuid(key: str, part: str = "") -> str:
     return str(uuid.uuid5(NS, f"{key}:{part}"))
 
 
-class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
+class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
     marker_re = MARKER_RE  # the comments (adapters.todoist.comments) never list a marker
 
     def __init__(self, client: TodoistClient, ctx: EndpointContext, *, project: str,
@@ -99,13 +102,14 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=1000, per_seconds=900),
-            idempotent_create=True, echoes_writes=True)
+            idempotent_create=True, echoes_writes=True, nests_completion=True)
         self.project_id: str | None = None
         self.sections: dict[str, str] = {}  # id -> name
         self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
         self.labels_read: dict[str, list[str]] = {}  # task id -> its labels, as last read
+        self.parent_of: dict[str, str | None] = {}  # task id -> parent task id, as last read
         #: every comment has been read in this process (a full sync), so a task missing from
         #: ``origins`` carries no marker: an incremental sync lists only changed comments
         self.markers_known = False
@@ -143,20 +147,6 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
             found += f", status sections {', '.join(sorted(self.status_map.to_canonical))}"
         return found
 
-    def _check_status_sections(self) -> None:
-        """Every section the status map names exists in the project: a misspelt one would
-        read every task in it as open and never be written to."""
-        if self.status_map is None or self.sections_checked:
-            return
-        have = {n for sid, n in self.sections.items()
-                if self.section_projects.get(sid) == self.project_id}
-        missing = sorted(set(self.status_map.to_canonical) - have)
-        if missing:
-            raise ConfigError(f"{self.name}: the status map names no section of Todoist "
-                              f"project {self.project_spec!r}: {', '.join(missing)}; it has: "
-                              f"{', '.join(sorted(have)) or 'none'}")
-        self.sections_checked = True
-
     def _resolve_project(self) -> str:
         if self.project_id is None:
             for p in self.client.projects():
@@ -193,6 +183,7 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
         return not (self.label and self.label not in (task.get("labels") or []))
 
     def _convert(self, task: dict[str, Any]) -> RemoteItem:
+        self.parent_of[task["id"]] = task.get("parent_id")
         item = convert.to_item(task, sections=self.sections, users=self.users,
                                status_map=self.status_map, origin=self.origins.get(task["id"]),
                                user_tz=self.ctx.timezone)
@@ -201,7 +192,8 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
             self.labels_read[str(task["id"])] = labels
             ordinary, values = self.planning.split(labels)
             item = item.evolve(labels=ordinary, **values)
-        return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"))
+        return RemoteItem(ref=task["id"], item=item, version=task.get("updated_at"),
+                          created_at=convert.read_time(task.get("added_at")))
 
     def _remote(self, task: dict[str, Any]) -> RemoteItem:
         """One task as read; a task no converter accepts is ValidationRejected (get)."""
@@ -325,9 +317,8 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
             temp = f"tmp-{op.idempotency_key[:24]}"
             args["project_id"] = self._resolve_project()
             if item.parent and "parent" in fields:
-                args["parent_id"] = item.parent
-            section = self._section_for(item)
-            if section:
+                args["parent_id"] = item.parent  # it lives in its parent's section
+            elif section := self._section_for(item):
                 args["section_id"] = section
             cmds.append({"type": "item_add", "uuid": command_uuid(op.idempotency_key),
                          "temp_id": temp, "args": args})
@@ -350,10 +341,8 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                 cmds.append({"type": "item_update", "uuid": command_uuid(op.idempotency_key),
                              "args": {"id": target, **args}})
             if "parent" in fields:
-                move = {"parent_id": item.parent} if item.parent else {
-                    "project_id": self._resolve_project()}
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
-                             "args": {"id": target, **move}})
+                             "args": {"id": target, **self._place(item)}})
             if op.origin is not None and target not in self.origins and self.ctx.markers:
                 # A task a first sync matched: its marker is a comment, like a created one's.
                 cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
@@ -371,12 +360,11 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                 cmds.append({"type": "item_complete" if done else "item_uncomplete",
                              "uuid": command_uuid(op.idempotency_key, "st"),
                              "args": {"id": target}})
-            section = self._section_for(item)
-            if op.kind is not WriteKind.CREATE and (section or self._leaves_sections(item)):
-                # a status with no section of its own (open, when only the other kinds are
-                # mapped) is "in no section": the task leaves the one it is in, or it would
-                # read back as that section's status and undo the edit
-                where = {"section_id": section} if section else {"project_id": self.project_id}
+            where = self._section_move(item) if op.kind is not WriteKind.CREATE \
+                and "parent" not in fields else None
+            if where is not None and not self._is_subtask(target):
+                # (a sub-task's section is its parent's: moving it to one would make it a
+                # root task there; a parent move above places the task already)
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
                              "args": {"id": target, **where}})
         return cmds
@@ -393,33 +381,6 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                 self.labels_read[ref] = list((task or {}).get("labels") or [])
             ordinary = self.planning.split(self.labels_read.get(ref or "", []))[0]
         return self.planning.join(ordinary, item.sprint, item.points)
-
-    def _check_status_sections_read(self, token: str) -> None:
-        """After a listing: an incremental one lists only changed sections, so the first
-        check in a process reads them all (one request, only with a status map)."""
-        if self.status_map is None or self.sections_checked:
-            return
-        if token != "*":
-            self._absorb(self.client.sync("*", ["sections"]))
-        self._check_status_sections()
-
-    def _leaves_sections(self, item: Item) -> bool:
-        """Whether an open status the map gives no section to is written (see above)."""
-        kind = self.represent("status", item.status).kind
-        return self.status_map is not None and not kind.closed and \
-            self.status_map.to_remote.get(kind.value) is None
-
-    def _section_for(self, item: Item) -> str | None:
-        """The project's section an open or in-progress status is written to (the first
-        the map gives for its kind); done leaves the task where it is."""
-        kind = self.represent("status", item.status).kind
-        if self.status_map is None or kind.closed:
-            return None
-        self._resolve_project()
-        self._check_status_sections_read("")  # a write before any read in this process
-        name = self.status_map.to_remote.get(kind.value)
-        return next((sid for sid, n in self.sections.items() if n == name
-                     and self.section_projects.get(sid) == self.project_id), None)
 
     def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         """Up to 100 commands per request; a failed command fails only its own op."""
@@ -463,25 +424,29 @@ class TodoistAdapter(TodoistComments, BatchWrites, AdapterBase):
                 assert op.item is not None
                 ref = temps.get(cmds[0].get("temp_id", ""), op.ref) if op.kind is \
                     WriteKind.CREATE else op.ref
+                sub = self._subtask_after(op, str(ref))
+                if self._writes_parent(op):
+                    self.parent_of[str(ref)] = op.item.parent or None
                 if not self.ctx.markers:
-                    item = self._as_stored(op.item, self.origins.get(str(ref)))
+                    item = self._as_stored(op.item, self.origins.get(str(ref)), sub)
                     out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item,
                                                           version=None)))
                     continue
                 if op.kind is WriteKind.CREATE or (op.origin and str(ref) not in self.origins):
                     self.origins[str(ref)] = op.origin or ""
                 item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE
-                                       else self.origins.get(str(ref)))
+                                       else self.origins.get(str(ref)), sub)
                 out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item, version=None)))
         return out
 
-    def _as_stored(self, item: Item, origin: str | None) -> Item:
+    def _as_stored(self, item: Item, origin: str | None, subtask: bool) -> Item:
         """What Todoist now holds, without another request: our values as it represents
-        them. The version is unknown until the next listing (None skips the stale check)."""
-        return item.evolve(**{f: self.represent(f, getattr(item, f)) for f in FIELDS},
-                           origin=origin)
-
-    # create, update and delete are :class:`BatchWrites`': one op through write_batch.
+        them (a sub-task's status without its section). The version is unknown until the
+        next listing (None skips the stale check)."""
+        return item.evolve(**{f: convert.represent_in(f, getattr(item, f), self.status_map,
+                                                      subtask=subtask)
+                              if f == "status" else self.represent(f, getattr(item, f))
+                              for f in FIELDS}, origin=origin)
 
     def update_op(self, ref: str, item: Item, *, fields: frozenset[str],
                   expected_version: str | None, idempotency_key: str,

@@ -14,7 +14,10 @@ Decisions, each because Todoist cannot say more:
   spanning days) is N * 1440. Written in minutes, or in days for an all-day due whose length
   is a whole number of days.
 - **status**: completed (``checked``) is done; with a section value map, sections carry the
-  other kinds; without one, in-progress is stored as open and cancelled as done.
+  other kinds; without one, in-progress is stored as open and cancelled as done. A sub-task
+  always lives in its parent's section (Todoist moves it with its parent, and moving it to
+  a section makes it a root task there), so its section is not its status: a sub-task is
+  open or done only (:func:`represent_in`).
 """
 
 from __future__ import annotations
@@ -161,6 +164,18 @@ def represent(field: str, value: Any, status_map: ValueMap | None = None) -> Any
     return value
 
 
+def represent_in(field: str, value: Any, status_map: ValueMap | None, *, subtask: bool
+                 ) -> Any:
+    """:func:`represent` for a task that is (``subtask``) or is not a sub-task once written:
+    with sections as statuses, a sub-task holds only open or done (see the module
+    docstring)."""
+    held = represent(field, value, status_map)
+    if field == "status" and subtask and isinstance(held, Status) and status_map is not None:
+        return Status(kind=StatusKind.DONE if held.kind.closed else StatusKind.OPEN,
+                      raw=held.raw)
+    return held
+
+
 # -- task ---------------------------------------------------------------------------------------
 
 
@@ -173,8 +188,8 @@ def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
     section: str | None = sections.get(str(task.get("section_id") or ""))
     if task.get("checked"):
         status = Status(kind=StatusKind.DONE, raw="completed")
-    elif status_map is not None and section is not None \
-            and section in status_map.to_canonical:
+    elif status_map is not None and section is not None and not task.get("parent_id") \
+            and section in status_map.to_canonical:  # a sub-task's section is its parent's
         status = Status(kind=StatusKind(status_map.to_canonical[section]), raw=section)
     else:
         status = Status(kind=StatusKind.OPEN, raw=section)
@@ -194,10 +209,20 @@ def to_item(task: Mapping[str, Any], *, sections: Mapping[str, str],
         assignee=users.get(str(task.get("responsible_uid") or "")),
         url=TASK_URL.format(id=task["id"]),
         parent=task.get("parent_id"),
-        updated_at=dt.datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated
-        else None,
+        updated_at=read_time(updated),
         origin=origin,
     )
+
+
+def read_time(text: str | None) -> dt.datetime | None:
+    """A Todoist time (``2026-12-03T14:02:11.123456Z``) as an aware datetime."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def task_id(url: str | None) -> str | None:
+    """The task id of a task's :data:`TASK_URL`, or None for another address."""
+    prefix = TASK_URL.removesuffix("{id}")
+    return url.removeprefix(prefix) if url and url.startswith(prefix) else None
 
 
 def to_args(item: Item, fields: frozenset[str], *, emails: Mapping[str, str]

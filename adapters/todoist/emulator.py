@@ -127,6 +127,12 @@ class TodoistEmulator(Emulator):
         with self.lock:
             self._item_update({"id": item_id, **fields})
 
+    def move_item(self, item_id: str, **where: Any) -> None:
+        """The app's drag: ``item_move`` to a ``parent_id``, ``section_id`` or
+        ``project_id``."""
+        with self.lock:
+            self._item_move({"id": item_id, **where})
+
     def complete_item(self, item_id: str) -> None:
         with self.lock:
             self._item_close({"id": item_id})
@@ -229,6 +235,11 @@ class TodoistEmulator(Emulator):
             "is_deleted": False, "is_collapsed": False, "added_at": self._stamp(),
             "completed_at": None, "duration": None, "day_order": -1}
         self._apply(item, a)  # all checked before the task exists: a refusal leaves nothing
+        if item["parent_id"] is not None:
+            # A sub-task lives where its parent does (Todoist shows it under the parent, in
+            # the parent's section): its own project or section argument is not its place.
+            up = self.items[str(item["parent_id"])]
+            item.update(project_id=up["project_id"], section_id=up["section_id"])
         item["id"] = iid = self._id("t")
         self.items[iid] = item
         return iid

@@ -88,7 +88,7 @@ def starting_bases(members: Mapping[str, Item], views: Mapping[str, EndpointView
         if found:
             base[f] = value
             for e in parts:
-                sides[e][f] = views[e].target(f, value)
+                sides[e][f] = views[e].target(f, value, members[e])
         elif reformed:
             disputed.add(f)
             for e in parts:
@@ -147,7 +147,8 @@ def _scores(f: str, parts: Sequence[str], members: Mapping[str, Item],
             candidates.append(v)
     scored = []
     for v in candidates:
-        backers = frozenset(e for e in parts if getattr(members[e], f) == views[e].target(f, v))
+        backers = frozenset(e for e in parts
+                            if getattr(members[e], f) == views[e].target(f, v, members[e]))
         literal = sum(1 for e in parts if getattr(members[e], f) == v)
         scored.append(_Score(len(backers), literal, backers, v))
     return scored

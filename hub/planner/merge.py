@@ -223,7 +223,9 @@ def changes(ctx: MergeContext, fm: FieldMerge) -> FieldMerge:
     change competes and the others' are kept locally."""
     f = fm.name
     changed = tuple(e for e in fm.parts
-                    if getattr(ctx.sides[e].current, f) != getattr(ctx.sides[e].base, f))
+                    if getattr(ctx.sides[e].current, f) != getattr(ctx.sides[e].base, f)
+                    and not ctx.views[e].placed_only(f, getattr(ctx.sides[e].base, f),
+                                                     ctx.sides[e].current))
     owner = ctx.cfg.owner_of(f)
     if owner is None:
         return replace(fm, changed=changed)
@@ -309,7 +311,7 @@ def copy_step(name: str, value: Any, side: Side, view: EndpointView, *, keep_loc
               series: bool = False) -> tuple[Step, Any]:
     """What one copy needs for the decided ``value`` of ``name`` (and the value it agrees on);
     ``series``: the copy is a series that still holds the recurring item as it is."""
-    target = view.target(name, value)
+    target = view.target(name, value, side.current)
     current, base = getattr(side.current, name), getattr(side.base, name)
     if current == target:
         return (Step.AGREE, target) if base != target else (Step.NOTHING, None)

@@ -40,6 +40,9 @@ Steps, per round of one flow:
                              marker finds it, whatever was renamed meanwhile
    :func:`finish`            the link's plan, or nothing when nothing changed
    ========================  ==============================================================
+4. Across links (:mod:`hub.planner.nesting`): a status write a service would spread along
+   its hierarchy (Todoist completes a parent's sub-tasks with it, reopens a sub-task's
+   parents) is held while it would change a copy not meant to change, with a warning.
 
 Link ids are derived from where the original lives (:func:`hub.planner.matching.link_id_for`)
 and idempotency keys from content, so the same inputs give the same plan (P10), a resumed
@@ -56,6 +59,7 @@ from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
+from hub.planner.nesting import hold_nested
 from hub.planner.recurring import plan_roll, unheld_note
 from hub.planner.routing import Routed, canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
@@ -308,10 +312,11 @@ def plan_flow(inp: PlanInput) -> Plan:
         seed = start_new_link({e: r.item for e, r in new[lid].items()}, views, order,
                               reformed=lid in routed.reformed)
         plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
-    return Plan(flow=inp.flow, links=tuple(lp for lp in plans if lp is not None),
+    planned, nested = hold_nested([lp for lp in plans if lp is not None], inp.links, views)
+    return Plan(flow=inp.flow, links=tuple(planned),
                 total_links=len(inp.links),
                 warnings=(*routed.warnings, *dict.fromkeys(  # one line per group held back
-                    f"{h.title!r} {h.reason}" for h in routed.held)),
+                    f"{h.title!r} {h.reason}" for h in routed.held), *nested),
                 held=tuple(routed.held))
 
 

@@ -31,9 +31,27 @@ class EndpointView:
     timestamp_precision: float = 0.0  # seconds; see adapters.base.Capabilities
     series: bool = False  # a recurring item is a series here (adapters.base.Capabilities)
     markers: bool = True  # False: the endpoint's ``markers: false``: no marker is ever written
+    nests_completion: bool = False  # see adapters.base.Capabilities (Todoist's sub-tasks)
 
-    def target(self, field: str, value: Any) -> Any:
+    #: the same, for a copy placed as the given item is (its parent): a Todoist sub-task
+    #: holds no section status (:class:`adapters.base.RepresentsInPlace`); None: as above
+    represent_in: Callable[[str, Any, Item], Any] | None = None
+
+    def target(self, field: str, value: Any, copy: Item | None = None) -> Any:
+        """What this service holds for ``value``; on ``copy``'s place, when given."""
+        if copy is not None and self.represent_in is not None:
+            return self.represent_in(field, value, copy)
         return value if self.represent is None else self.represent(field, value)
+
+    def placed_only(self, field: str, base: Any, current: Item) -> bool:
+        """Whether ``current`` differs from its ``base`` only because of where the copy now
+        is: it holds what its service holds for the base there, which is not what it would
+        hold elsewhere (a task made a Todoist sub-task leaves its section's status). That is
+        no edit of the field by a person, and it must not flow to the other copies."""
+        if self.represent_in is None:
+            return False
+        placed = self.represent_in(field, base, current)
+        return bool(placed == getattr(current, field) and placed != self.target(field, base))
 
     def can_hold(self, item: Item) -> bool:
         """Whether a copy of ``item`` belongs on this endpoint (a calendar needs a date)."""

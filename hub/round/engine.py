@@ -13,10 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from adapters.base import Adapter, ChangeSet, LearnsCreated
+from adapters.base import Adapter, ChangeSet, LearnsCreated, RepresentsInPlace
 from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
+from hub.model import Item
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.round.calls import RetryPolicy
 from hub.round.comments import CommentPass
@@ -66,6 +68,11 @@ class RoundReport:
         return base
 
 
+def _represent_in(adapter: Adapter) -> Callable[[str, Any, Item], Any] | None:
+    """The adapter's :class:`RepresentsInPlace`, where it has one."""
+    return adapter.represent_in if isinstance(adapter, RepresentsInPlace) else None
+
+
 def endpoint_views(
     cfg: FlowConfig, adapters: Mapping[str, Adapter], observed: Mapping[str, bool],
     first_sync: Mapping[str, bool],
@@ -80,8 +87,9 @@ def endpoint_views(
             can_delete=caps.can_delete, create_requires_any=caps.create_requires_any,
             observed=observed[name], first_sync=first_sync[name],
             represent=adapters[name].represent,
+            represent_in=_represent_in(adapters[name]),
             timestamp_precision=caps.timestamp_precision, series=caps.series,
-            markers=ep_cfg.markers))
+            markers=ep_cfg.markers, nests_completion=caps.nests_completion))
     return tuple(views)
 
 
@@ -115,6 +123,11 @@ def run_flow(
             except Exception:  # the store itself may be what failed
                 log.exception("could not record the end of run %s", run_id)
         raise
+
+
+def _held_by(plan: Plan) -> set[tuple[str, str]]:
+    """(endpoint, ref) of every copy the plan's links hold (see ``Executor.planned``)."""
+    return {(ep, c.ref) for lp in plan.links for ep, c in lp.interim.copies.items()}
 
 
 def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | None:
@@ -181,6 +194,7 @@ class _Round:
                                     for r in cs.items})
             self.q.still_needed({(w.endpoint, write_ref(w.ref, w.origin or lp.link_id))
                                  for lp in plan.links for w in lp.writes}, set(observations))
+        self.ex.planned = _held_by(plan)
         # Parents first, so a child created in the same round can point at its parent's new
         # copy.
         ordered = sorted(plan.links, key=lambda lp: lp.interim.base.parent is not None)

@@ -92,6 +92,12 @@ class Executor:
         #: (endpoint, ref) of creates found by their marker after a lost answer: what landed
         #: may be less than what was sent (a create of several requests that failed midway)
         self.found_by_marker: set[tuple[str, str]] = set()
+        #: (endpoint, ref) of the copies this round's plan holds (set by the engine): a
+        #: lost create looked for by its key never takes one of them
+        self.planned: set[tuple[str, str]] = set()
+        #: intent key -> when this process first journalled it: a lost create looked for by
+        #: its key only takes an item made after that
+        self.journalled: dict[str, dt.datetime] = {}
         self.store = store
         self.adapters = adapters
         self.dry_run = dry_run
@@ -136,8 +142,8 @@ class Executor:
             item, origin = w.item, w.origin
 
             def lookup() -> RemoteItem | None:
-                hit = self._by_key(w.endpoint, item) if w.endpoint in self.unmarked \
-                    else a.find_by_origin(origin)
+                hit = self._by_key(w.endpoint, item, self.journalled.get(w.key)) \
+                    if w.endpoint in self.unmarked else a.find_by_origin(origin)
                 if hit is not None:
                     self.found_by_marker.add((w.endpoint, hit.ref))
                 return hit
@@ -160,12 +166,13 @@ class Executor:
         self.call(w.endpoint, lambda: a.delete(ref, expected_version=w.expected_version))
         return None
 
-    def _by_key(self, endpoint: str, item: Item) -> RemoteItem | None:
+    def _by_key(self, endpoint: str, item: Item, since: dt.datetime | None
+                ) -> RemoteItem | None:
         """A lost create on an endpoint without markers, found by its match key: the one
-        unlinked item with it, or None (not there: trying again is safe). Several raise
-        "maybe applied": which is ours cannot be told, and another try could add one more;
-        the intent stays pending and recovery reports it next round."""
-        hits = find_by_key(self, endpoint, item)
+        unlinked item with it made since the intent, or None (not there: trying again is
+        safe). Several raise "maybe applied": which is ours cannot be told, and another try
+        could add one more; the intent stays pending and recovery reports it next round."""
+        hits = find_by_key(self, endpoint, item, since=since)
         if len(hits) > 1:
             raise Transient(f"{len(hits)} unlinked items match {item.title!r} by key; not "
                             "created again", service=endpoint, maybe_applied=True)
@@ -213,10 +220,13 @@ class Executor:
 
     def _journal(self, writes: Iterable[tuple[str, Write]]) -> None:
         """Record the intents of (link id, write) pairs, before any of them is sent."""
+        now = self.now()
         with self.store.transaction() as tx:
             for link_id, w in writes:
+                at = self.journalled.setdefault(w.key, now)
                 tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
-                                     endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w)))
+                                     endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w),
+                                     created_at=at))
 
     def _commit_failure(self, link_id: str, state: LinkState, w: Write, exc: SyncHubError
                         ) -> LinkState:

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from adapters.base import Adapter, RemoteItem, WriteKind
+from adapters.base import Adapter, RemoteItem, RepresentsInPlace, WriteKind
 from hub.model import SYNC_FIELDS, Item
 from hub.planner.types import Write
 from hub.store.base import CopyState, LinkState
 
 
-def agreed(adapter: Adapter, item: Item, fields: frozenset[str] | None) -> Item:
+def agreed(adapter: Adapter, item: Item, fields: frozenset[str] | None,
+           placed: Item | None = None) -> Item:
     """What the copy agrees on after a successful write: the values as the service
-    represents them (see :class:`adapters.base.Representing`)."""
-    represent = adapter.represent
+    represents them (see :class:`adapters.base.Representing`), on the copy's place once
+    written (``placed``: its parent) where that matters (:class:`RepresentsInPlace`)."""
     names = fields if fields is not None else frozenset(SYNC_FIELDS)
+    if placed is not None and isinstance(adapter, RepresentsInPlace):
+        return item.evolve(**{f: adapter.represent_in(f, getattr(item, f), placed)
+                              for f in names})
+    represent = adapter.represent
     return item.evolve(**{f: represent(f, getattr(item, f)) for f in names})
 
 
@@ -38,13 +43,15 @@ def after_write(state: LinkState, w: Write, result: RemoteItem | None, adapter: 
         # call) agrees on what it holds, not on what was sent: if part of the create did
         # not land, the copy is "behind" and brought up to the agreed value next round,
         # instead of looking edited there and spreading the gap. (recovery differs.)
-        base = result.item if found_by_marker else agreed(adapter, w.item, None)
+        base = result.item if found_by_marker else agreed(adapter, w.item, None, w.item)
         copies[w.endpoint] = CopyState(w.endpoint, result.ref, base=base,
                                        snapshot=result.item, version=result.version)
     else:
         assert result is not None and w.item is not None
         c = copies[w.endpoint]
-        written = agreed(adapter, w.item, w.fields)
+        placed = c.snapshot.evolve(parent=w.item.parent) if "parent" in w.fields \
+            else c.snapshot
+        written = agreed(adapter, w.item, w.fields, placed)
         settled = c.base.evolve(**{f: getattr(written, f) for f in w.fields})
         # The marker the copy carries: an adapter that does not read markers back on
         # every write (Todoist's comments) returns none, and a marker once known is kept.

@@ -11,15 +11,21 @@ healing: the next round observes what landed and plans from it.
 
 An endpoint with ``markers: false`` carries no marker to find: the create is looked for by
 the flow's match key instead (:func:`find_by_key`), among the endpoint's items that belong to
-no link. Exactly one: it is the create (or a person's item with the same key, which rule-4
-matching would link to anyway). None: the create did not land (a listing is complete or it
-raises), so it is made again, as when a marker is not found. Several: which one is ours cannot
-be told, and making another would only add a copy: the intent stays pending, the link's
-create there waits, and the round reports it until a person deletes or renames the extra ones.
+no link, that this round's plan does not hold either, and that were made after the intent was
+journalled (the item's creation time, where the service gives one, to its precision): an
+older item with the same title (one a person made, or one left unlinked by ``delete:
+unlink``) is never taken over. Exactly one: it is the create (or a person's item made with
+the same key meanwhile, which rule-4 matching would link anyway). None: the create did not
+land (a listing is complete or it raises), so it is made again, as when a marker is not
+found. Several: which one is ours cannot be told, and making another would only add a copy:
+the intent stays pending, the link's create there waits, and the round reports it until a
+person deletes or renames the extra ones. A service that gives no creation time (or an
+intent journalled without one) leaves the time out of the test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -58,7 +64,8 @@ def _settle_create(ex: Executor, adapter: Adapter, intent: Intent, notes: list[s
     marker may not be searchable yet: then it stays pending, looked for again next round."""
     item_json = intent.payload.get("item")
     by_key = intent.endpoint in ex.unmarked and item_json is not None
-    find = (functools.partial(find_by_key, ex, intent.endpoint, Item.model_validate(item_json))
+    find = (functools.partial(find_by_key, ex, intent.endpoint, Item.model_validate(item_json),
+                              since=intent.created_at)
             if by_key else functools.partial(_by_marker, adapter, intent.link_id))
     try:
         hits = ex.call(intent.endpoint, find)
@@ -91,16 +98,34 @@ def _by_marker(adapter: Adapter, origin: str) -> list[RemoteItem]:
     return [] if found is None else [found]
 
 
-def find_by_key(ex: Executor, endpoint: str, item: Item) -> list[RemoteItem]:
-    """The items of ``endpoint`` no link holds whose match key is ``item``'s, as the service
-    holds it: the candidates for a create whose answer was lost on an endpoint without
-    markers. One full listing (a request or a few); a listing that fails raises."""
+#: how far a service's clock may be behind ours when its creation time is compared with an
+#: intent's: a create made just after the intent may read a few seconds older than it
+CLOCK_SLACK = dt.timedelta(seconds=5)
+
+
+def find_by_key(ex: Executor, endpoint: str, item: Item, *, since: dt.datetime | None
+                ) -> list[RemoteItem]:
+    """The items of ``endpoint`` no link holds (nor this round's plan) whose match key is
+    ``item``'s, as the service holds it, made after ``since`` (the intent's time): the
+    candidates for a create whose answer was lost on an endpoint without markers. One full
+    listing (a request or a few); a listing that fails raises."""
     adapter = ex.adapters[endpoint]
     key = match_key(agreed(adapter, item, None), ex.match)
     listing = adapter.changes(None)
     return [r for r in listing.items
             if r.ref not in listing.gone and match_key(r.item, ex.match) == key
+            and _made_after(adapter, r, since) and (endpoint, r.ref) not in ex.planned
             and ex.store.find_link_by_ref(ex.flow, endpoint, r.ref) is None]
+
+
+def _made_after(adapter: Adapter, r: RemoteItem, since: dt.datetime | None) -> bool:
+    """Whether ``r`` can have been made by a create journalled at ``since``: its creation
+    time, rounded down by the service's precision and allowing for clock skew, is not
+    older. Unknown times cannot rule it out."""
+    if since is None or r.created_at is None:
+        return True
+    slack = CLOCK_SLACK + dt.timedelta(seconds=adapter.capabilities.timestamp_precision)
+    return r.created_at + slack >= since
 
 
 def _link_found(ex: Executor, adapter: Adapter, intent: Intent, found: RemoteItem) -> bool:

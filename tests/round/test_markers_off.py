@@ -4,6 +4,7 @@ re-linked by title."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,8 @@ from hub.config.models import Config, EndpointConfig, FlowConfig
 from hub.model import Item
 from hub.round.calls import RetryPolicy
 from hub.round.engine import RoundReport, run_flow
+from hub.round.executor import Executor
+from hub.round.recovery import find_by_key
 from tests.adapters.todoist.conftest import build as build_todoist
 from tests.support.memstore import MemStore
 
@@ -128,3 +131,77 @@ def test_jira_and_calendar_refuse_it(kind: str) -> None:
 def test_a_misspelt_option_is_an_error() -> None:
     with pytest.raises(pydantic.ValidationError):
         EndpointConfig.model_validate({"connection": "x", "marker": False})
+
+
+def _unlinked_namesake(pair: Pair, title: str) -> str:
+    """A Todoist task with ``title`` that no link holds: one completed before the first sync
+    (last week's "Write report"), listed beside a full listing only to rejoin a link."""
+    pid = next(p for p, v in pair.emu.projects.items() if v["name"] == "Work")
+    pair.emu.clock_offset = -dt.timedelta(days=7)  # made and completed last week
+    old = pair.emu.add_item(pid, title)
+    pair.emu.complete_item(old)
+    pair.emu.clock_offset = dt.timedelta(0)
+    pair.sync()
+    assert pair.sync().counts["writes"] == 0
+    assert pair.store.find_link_by_ref("f", "todoist", old) is None and not pair.mem.live()
+    return old
+
+
+def test_a_lost_create_is_found_beside_an_older_unlinked_namesake(pair: Pair) -> None:
+    """The older task with the same title was there before the create was journalled: it is
+    no candidate, so the one made since is ours, and it is linked."""
+    old = _unlinked_namesake(pair, "Write report")
+    pair.mem.user_create(Item(title="Write report"))
+    pair.emu.faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="write", count=2)
+    pair.sync()
+    rep = pair.sync()
+    assert pair.tasks() == ["Write report", "Write report"]
+    assert not pair.emu.items[old]["description"]
+    assert pair.store.pending_intents("f") == [], rep.notes
+    assert pair.store.find_link_by_ref("f", "todoist", old) is None  # not taken over
+    (new,) = [t for t, i in pair.emu.items.items() if i["content"] == "Write report"
+              and t != old]
+    assert pair.store.find_link_by_ref("f", "todoist", new) is not None
+    assert pair.sync().counts["writes"] == 0
+
+
+def test_a_lost_create_that_did_not_land_never_takes_over_an_older_namesake(
+        pair: Pair) -> None:
+    """The create's answer was lost and it never landed (the emulator forgets the task and
+    its commands, as if the request had not reached Todoist before the process died): the
+    only unlinked task with the title is older than the intent, so it is not taken for the
+    create; the task is made again."""
+    old = _unlinked_namesake(pair, "Write report")
+    pair.mem.user_create(Item(title="Write report", description="the new one"))
+    pair.emu.faults.inject(FaultKind.TIMEOUT_AFTER_WRITE, op="write", count=2)
+    pair.sync()
+    assert len(pair.store.pending_intents("f")) == 1
+    (made,) = [t for t, i in pair.emu.items.items() if i["content"] == "Write report"
+               and t != old and not i["is_deleted"]]
+    with pair.emu.lock:  # as if it had never landed
+        del pair.emu.items[made]
+        pair.emu.executed.clear()
+    pair.sync()
+    assert pair.store.find_link_by_ref("f", "todoist", old) is None  # not taken over
+    assert pair.emu.items[old]["description"] == "" and pair.emu.items[old]["checked"]
+    live = {t: i for t, i in pair.emu.items.items() if not i["is_deleted"]}
+    assert sorted(i["description"] for i in live.values()) == ["", "the new one"]
+    assert pair.store.pending_intents("f") == []
+    assert pair.sync().counts["writes"] == 0
+
+
+def test_a_task_this_rounds_plan_holds_is_never_taken_for_a_lost_create(pair: Pair) -> None:
+    """A task the plan links this round (matched by key, not yet committed) is no candidate,
+    however new: it belongs to another link already."""
+    pid = next(p for p, v in pair.emu.projects.items() if v["name"] == "Work")
+    pair.sync()
+    fresh = pair.emu.add_item(pid, "Call Ana")
+    ex = Executor("f", pair.store, pair.adapters, unmarked=["todoist"])
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    assert [r.ref for r in find_by_key(ex, "todoist", Item(title="Call Ana"), since=since)] \
+        == [fresh]
+    ex.planned = {("todoist", fresh)}
+    assert find_by_key(ex, "todoist", Item(title="Call Ana"), since=since) == []
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)  # journalled after it was made
+    ex.planned = set()
+    assert find_by_key(ex, "todoist", Item(title="Call Ana"), since=later) == []

@@ -95,3 +95,5 @@ def test_a_create_whose_answer_was_lost_is_found_by_its_title(pair: Pair) -> Non
     assert pair.titles() == ["Write report"] and len(pair.live()) == 1
     assert [i.title for i in pair.mem.live().values()] == ["Write report"]
     assert pair.unmarked()
+    # the page's creation time (to the minute) is what tells it from an older namesake
+    assert all(r.created_at is not None for r in pair.adapters["notion"].changes(None).items)

@@ -55,7 +55,7 @@ def titles(api: TodoistAPI, query: str) -> list[str]:
     ("@office*", ["Checklist", "Report"]),
     ("#Home", ["Taxes"]),
     ("##Home", ["Taxes", "Water plants"]),
-    ("/Doing", ["Launch"]),
+    ("/Doing", ["Checklist", "Launch"]),  # a sub-task lives in its parent's section
     ("p1", ["Report"]),
     ("recurring", ["Water plants"]),
     ("subtask", ["Checklist"]),

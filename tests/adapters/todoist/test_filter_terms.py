@@ -34,7 +34,7 @@ def api() -> Iterator[TodoistAPI]:
     home, rd, team = emu.add_project("Home"), emu.add_project("R&D"), sb.project
     ana = emu.add_user("ana@example.com", "Ana Lima")
     doing = emu.add_section(home, "Doing")
-    milk = emu.add_item(home, "Buy milk!", labels=["my label"], priority=4,
+    milk = emu.add_item(home, "Buy milk!", labels=["my label"], priority=4, section_id=doing,
                         due={"date": "2026-12-03"})
     emu.add_item(home, "Early call", due={"date": "2026-12-03T09:00:00"})
     emu.add_item(home, "Late call", due={"date": "2026-12-03T18:00:00Z", "timezone": "UTC"})
@@ -44,7 +44,7 @@ def api() -> Iterator[TodoistAPI]:
     emu.add_item(home, "New year", due={"date": "2027-01-01"})
     emu.add_item(team, "Mine", responsible_uid="u1")
     emu.add_item(team, "Ana's", responsible_uid=ana)
-    emu.add_item(home, "Sub", parent_id=milk, section_id=doing)
+    emu.add_item(home, "Sub", parent_id=milk)  # in its parent's section, as in Todoist
     http = httpx.Client(transport=RewriteTransport(emu.base_url),
                         headers={"Authorization": f"Bearer {emu.token}"})
     yield TodoistAPI(emu.token, client=http)
@@ -103,8 +103,8 @@ ALL = ["Ana's", "Buy milk!", "Early call", "Late call", "Mine", "New year", "Old
     ("p1", ["Buy milk!"]),
     ("no priority & #R\\&D", ["Research"]),
     ("subtask", ["Sub"]),
-    ("/Doing", ["Sub"]),
-    ("/Do*", ["Sub"]),
+    ("/Doing", ["Buy milk!", "Sub"]),
+    ("/Do*", ["Buy milk!", "Sub"]),
     ("!/* & #Home & !no date & !overdue & !today", ["New year", "Weekly"]),
     ("#Nonexistent", []),
     ("(today | overdue), recurring", ["Buy milk!", "Early call", "Late call", "Old", "Weekly"]),
