@@ -7,6 +7,9 @@ A copy synchub writes reads, in Markdown::
 
     The original comment's text.
 
+A copy whose marker a service dropped is still told from a person's comment by its header
+(:attr:`Parsed.unmarked_copy`): it is never copied again.
+
 The header names who wrote the original, where and when (the issue asks for author and
 time), and links to the original. synchub's marker is the link's fragment
 (``#synchub-c-<thread>``): a browser ignores it and a person never sees it unless they
@@ -30,6 +33,9 @@ from dataclasses import dataclass
 
 _FRAGMENT = "#synchub-c-"
 _MARKER = re.compile(r"(?:#synchub-c-|\[synchub c-)([0-9a-f]{8,64})")
+#: a copy's header read back without its marker (a service that dropped the link): the
+#: emphasis as any service spells it, "<who> on <service> · <date> <time> UTC"
+_HEADER = re.compile(r"^[*_\s]*\S.* on .+ · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC[*_\s]*$", re.S)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class Parsed:
 
     thread: str | None
     body: str
+    #: a copy synchub wrote, its marker lost on the way (the header is all there is): never
+    #: taken for a person's comment, or each round would copy the copy again
+    unmarked_copy: bool = False
 
 
 def normalise(text: str) -> str:
@@ -74,9 +83,11 @@ def parse(text: str) -> Parsed:
     text = normalise(text)
     head, sep, rest = text.partition("\n\n")
     found = _MARKER.search(head)
-    if found is None:
-        return Parsed(None, text)
-    return Parsed(found.group(1), rest if sep else "")
+    if found is not None:
+        return Parsed(found.group(1), rest if sep else "")
+    if sep and _HEADER.match(head):
+        return Parsed(None, rest, unmarked_copy=True)
+    return Parsed(None, text)
 
 
 def _plain(text: str) -> str:

@@ -122,7 +122,7 @@ def _new_threads(flow: str, link_id: str, targets: Mapping[str, Target],
     for ep in sorted(read):
         for c in read[ep]:
             parsed = text.parse(c.text)
-            if c.ref in known or parsed.thread is not None:
+            if c.ref in known or parsed.thread is not None or parsed.unmarked_copy:
                 continue
             out.append(CommentThread(
                 flow=flow, thread=thread_id(flow, ep, c.ref), link_id=link_id, source=ep,

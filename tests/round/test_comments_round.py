@@ -322,3 +322,17 @@ def test_a_comment_the_adapter_cannot_write_is_set_aside_not_retried_for_ever() 
     assert rep.errors and said(w, "b") == []
     assert any("cannot be copied" in n for n in rep.notes)
     assert w.sync().comments == {} and not any(t.pending for t in w.store.threads.values())
+
+
+def test_a_service_that_drops_the_marker_link_gets_no_copy_of_its_copy_back() -> None:
+    import re
+
+    w = linked()
+    # b keeps a link's text but drops its address (the marker with it)
+    w.services["b"].comment_spelling = lambda t: re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", t)
+    w.services["a"].user_comment(ref_of(w, "a"), "once only")
+    w.sync()
+    for _ in range(3):
+        w.services["b"].user_edit(ref_of(w, "b"), title="Task")  # b's copy listed again
+        w.sync()
+    assert said(w, "a") == ["once only"] and said(w, "b") == ["once only"]
