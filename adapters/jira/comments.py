@@ -30,7 +30,7 @@ from typing import Any
 from adapters.commenting import CommentRead, RemoteComment
 from adapters.jira import adf
 from adapters.jira.client import JiraClient
-from hub.errors import NotFound
+from hub.errors import NotFound, Transient
 
 #: comments asked for a page of ``GET /issue/{id}/comment`` (Jira Cloud's cap)
 PAGE = 100
@@ -87,13 +87,24 @@ class JiraComments:
     def _all_comments(self, ref: str) -> list[dict[str, Any]]:
         """Every comment of the issue, oldest first, from the paged comment endpoint."""
         out: list[dict[str, Any]] = []
+        total: int | None = None
         while True:
             page = self.client.raw("GET", f"issue/{ref}/comment?orderBy=created"
                                           f"&startAt={len(out)}&maxResults={PAGE}")
             got = page.get("comments") or []
+            now = int(page.get("total") or 0)
+            if total is not None and now != total:
+                # a comment added or deleted between pages shifts the offsets: a list read
+                # so could miss one, and a missing comment reads as deleted (its copies go)
+                raise Transient(f"the comments of {ref} changed while read; read again",
+                                service="jira")
+            total = now
             out.extend(got)
-            if not got or len(out) >= int(page.get("total") or 0):
+            if len(out) >= total:
                 return out
+            if not got:  # fewer than Jira counts: never answered as if complete
+                raise Transient(f"Jira listed {len(out)} of {total} comments of {ref}",
+                                service="jira")
 
     def _read(self, ref: str) -> tuple[RemoteComment, ...] | None:
         """One issue's comments, or None when the issue does not exist (any more)."""

@@ -108,21 +108,22 @@ def plan_link(flow: str, link_id: str, targets: Mapping[str, Target],
               threads: Sequence[CommentThread]) -> LinkComments:
     """The plan for one link (see the module docstring). ``read``: endpoint -> the complete
     comment list of its copy, for the endpoints read this round only."""
-    known = {c.ref for t in threads for c in t.copies.values() if c.ref}
+    # by endpoint: two services (two Jira sites) may use the same comment ids
+    known = {(ep, c.ref) for t in threads for ep, c in t.copies.items() if c.ref}
     fresh = _new_threads(flow, link_id, targets, read, known)
     plans = [_plan_thread(t, targets, read) for t in (*threads, *fresh)]
     return LinkComments(link_id, tuple(p for p in plans if p is not None))
 
 
 def _new_threads(flow: str, link_id: str, targets: Mapping[str, Target],
-                 read: Mapping[str, Sequence[RemoteComment]], known: set[str]
+                 read: Mapping[str, Sequence[RemoteComment]], known: set[tuple[str, str]]
                  ) -> list[CommentThread]:
     """A thread for each person's comment no thread knows (never for a copy: its marker)."""
     out = []
     for ep in sorted(read):
         for c in read[ep]:
             parsed = text.parse(c.text)
-            if c.ref in known or parsed.thread is not None or parsed.unmarked_copy:
+            if (ep, c.ref) in known or parsed.thread is not None or parsed.unmarked_copy:
                 continue
             out.append(CommentThread(
                 flow=flow, thread=thread_id(flow, ep, c.ref), link_id=link_id, source=ep,

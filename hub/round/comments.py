@@ -28,7 +28,7 @@ from adapters.base import Adapter
 from adapters.commenting import Commenting, CommentRead, RemoteComment
 from adapters.toolkit import comments as text
 from hub.config.models import FlowConfig
-from hub.errors import NotFound, SyncHubError, ValidationRejected
+from hub.errors import NotFound, SyncHubError, Transient, ValidationRejected
 from hub.planner.comments import (
     CommentWrite,
     CommentWriteKind,
@@ -259,6 +259,13 @@ class CommentPass:
         except SyncHubError:
             raise
         except Exception as exc:
+            if w.kind is CommentWriteKind.ADD:
+                # it may have landed (its answer could not be read): never "refused for
+                # good", or the copy would be stranded; kept pending, its marker finds it
+                log.warning("%s: a comment add on %s ended oddly", w.endpoint, w.item_ref,
+                            exc_info=True)
+                raise Transient(f"a comment add ended oddly: {type(exc).__name__}: {exc}",
+                                service=w.endpoint, maybe_applied=True) from exc
             log.warning("%s: cannot write a comment on %s", w.endpoint, w.item_ref,
                         exc_info=True)
             raise ValidationRejected(f"cannot be written: {type(exc).__name__}: {exc}",

@@ -310,18 +310,45 @@ def test_a_comment_the_adapter_cannot_read_keeps_only_its_own_item_from_syncing(
     assert said(w, "b", "Odd") == ["odd"]
 
 
-def test_a_comment_the_adapter_cannot_write_is_set_aside_not_retried_for_ever() -> None:
+def test_an_add_that_ends_oddly_stays_pending_and_its_copy_is_found_not_stranded() -> None:
+    # an adapter failure on an add may come after the comment landed (its answer could not
+    # be read): the copy must be found by its marker, never marked "refused for good"
     w = linked()
-    w.services["a"].user_comment(ref_of(w, "a"), "unwritable")
+    w.services["a"].user_comment(ref_of(w, "a"), "landed anyway")
+    real = w.adapters["b"].add_comment
 
     def add_comment(ref: str, text: str) -> Any:
-        raise OverflowError("too big for the converter")
+        real(ref, text)
+        raise KeyError("created")  # the answer's shape not understood
 
     w.adapters["b"].add_comment = add_comment  # type: ignore[method-assign]
     rep = w.sync()
-    assert rep.errors and said(w, "b") == []
-    assert any("cannot be copied" in n for n in rep.notes)
-    assert w.sync().comments == {} and not any(t.pending for t in w.store.threads.values())
+    assert rep.errors and said(w, "b") == ["landed anyway"]
+    w.adapters["b"].add_comment = real  # type: ignore[method-assign]
+    w.sync()
+    assert said(w, "b") == ["landed anyway"]
+    assert not any(t.pending for t in w.store.threads.values())
+    w.services["a"].user_delete_comment(ref_of(w, "a"), w.services["a"].comments[
+        ref_of(w, "a")][0].ref)
+    w.sync()
+    assert said(w, "b") == []  # the copy follows its original: it was not stranded
+
+
+def test_same_comment_ids_on_two_services_do_not_hide_a_new_comment() -> None:
+    w = linked()
+    w.services["a"].user_comment(ref_of(w, "a"), "from a")
+    w.sync()
+    copy_ref = w.services["b"].comments[ref_of(w, "b")][0].ref
+    # b's next comment gets the id a's original has (two sites numbering alike)
+    orig = w.services["a"].comments[ref_of(w, "a")][0]
+    cref = w.services["b"].user_comment(ref_of(w, "b"), "from b")
+    for c in w.services["b"].comments[ref_of(w, "b")]:
+        if c.ref == cref:
+            c.ref = orig.ref
+    assert copy_ref != orig.ref
+    w.services["b"].user_edit(ref_of(w, "b"), title="Task")
+    w.sync()
+    assert sorted(said(w, "a")) == ["from a", "from b"]
 
 
 def test_a_service_that_drops_the_marker_link_gets_no_copy_of_its_copy_back() -> None:
