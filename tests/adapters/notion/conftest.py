@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -148,9 +149,9 @@ def parents(sub_items: NotionSandbox) -> Iterator[NotionSubItemsHarness]:
 Site = tuple[NotionSandbox, Any]
 
 
-@pytest.fixture
-def site() -> Iterator[Site]:
-    sb = NotionSandbox(users=2)
+@contextlib.contextmanager
+def site_of(sb: NotionSandbox) -> Iterator[Site]:
+    """``sb`` and notion-client talking to its emulator; both closed afterwards."""
     client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
                     retry=False)
     try:
@@ -158,6 +159,12 @@ def site() -> Iterator[Site]:
     finally:
         client.close()
         sb.stop()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with site_of(NotionSandbox(users=2)) as s:
+        yield s
 
 
 def rich(text: str) -> list[dict[str, Any]]:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from notion_client import APIResponseError, Client
+from notion_client import APIResponseError
 
 from adapters.notion.sandbox import NotionSandbox
+from tests.adapters.notion.conftest import site_of
 from tests.adapters.notion.recorded import answer
 
 #: the sandbox and notion-client's Client, typed Any: its sync/async result union is no use here
@@ -46,15 +47,9 @@ def rich(text: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def site() -> Iterator[Site]:
-    sb = NotionSandbox(schema={"Kind": {"select": {"options": [{"name": "bug"}]}},
-                               "Notes": {"rich_text": {}}})
-    client = Client(auth=sb.emu.token, base_url=sb.emu.base_url, notion_version="2025-09-03",
-                    retry=False)
-    try:
-        yield sb, client
-    finally:
-        client.close()
-        sb.stop()
+    with site_of(NotionSandbox(schema={"Kind": {"select": {"options": [{"name": "bug"}]}},
+                                       "Notes": {"rich_text": {}}})) as s:
+        yield s
 
 
 def new_page(sb: NotionSandbox, client: Any, title: str, **body: Any) -> dict[str, Any]:
