@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -245,8 +246,25 @@ def _norm_text(v: str | None) -> str | None:
     return "\n".join(line.rstrip() for line in v.split("\n")).strip("\n") or None
 
 
+_EXDATE_VALUE = re.compile(r"^\d{8}(T\d{6})?$")
+
+
+def _exdates(val: str) -> str:
+    """An ``EXDATE`` part's values, sorted and each once; each a date or a wall-clock
+    date-time in the item's own zone (``20261207``, ``20261207T090000``)."""
+    values = sorted({x.strip() for x in val.split(",") if x.strip()})
+    bad = [x for x in values if not _EXDATE_VALUE.match(x)]
+    if bad:
+        raise ValueError(f"EXDATE values are YYYYMMDD or YYYYMMDDTHHMMSS, not {bad[0]!r}")
+    return ",".join(values)
+
+
 def normalise_rrule(v: str) -> str:
-    """``rrule:freq=weekly;byday=MO`` and ``RRULE:BYDAY=MO;FREQ=WEEKLY`` are the same rule."""
+    """``rrule:freq=weekly;byday=MO`` and ``RRULE:BYDAY=MO;FREQ=WEEKLY`` are the same rule.
+
+    The canonical rule may carry one part RFC 5545 keeps on its own line: ``EXDATE=`` lists
+    the occurrences taken out of the series (a calendar's deleted instances), in the item's
+    wall-clock time, so one text says which occurrences exist (:mod:`hub.recurrence`)."""
     text = v.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
@@ -256,7 +274,12 @@ def normalise_rrule(v: str) -> str:
         if "=" not in p:
             raise ValueError(f"malformed RRULE part {p!r}")
         k, val = p.split("=", 1)
-        pairs.append((k.strip().upper(), val.strip().upper()))
+        key, value = k.strip().upper(), val.strip().upper()
+        if key == "EXDATE":
+            value = _exdates(value)
+            if not value:
+                continue
+        pairs.append((key, value))
     keys = [k for k, _ in pairs]
     if "FREQ" not in keys:
         raise ValueError("an RRULE needs FREQ")

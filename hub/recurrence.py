@@ -13,6 +13,13 @@ A series endpoint (a calendar, whose event *is* the series from its first occurr
 start still describe the canonical rule and occurrence (the canonical occurrence is one of
 the copy's, and what is left of the copy's series from there is the canonical series), so a
 roll never moves the series' start and past occurrences stay on the calendar.
+
+Exclusions: the canonical rule's ``EXDATE=`` part (see :func:`hub.model.normalise_rrule`)
+takes occurrences out of the series, as RFC 5545's EXDATE does: a date takes out every
+occurrence on that day, a date-time the one at that wall-clock time. ``COUNT`` counts them
+still (RFC 5545 counts the rule's occurrences before exclusions), so a roll past an excluded
+occurrence lowers ``COUNT`` by every occurrence it passed, and the rolled rule keeps only
+the exclusions still ahead.
 """
 
 from __future__ import annotations
@@ -20,16 +27,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple, cast
 
 from dateutil import rrule as _rrule
 
-from hub.model import DateOnly, FloatingDateTime, Span, ZonedDateTime
+from hub.model import DateOnly, FloatingDateTime, Span, ZonedDateTime, normalise_rrule
 
 Moment = DateOnly | FloatingDateTime | ZonedDateTime
 #: occurrences compared when telling whether two series are the same from a point on
 COMPARE = 24
 _COUNT_RE = re.compile(r"(^|;)COUNT=(\d+)")
+_EXDATE_RE = re.compile(r"(^|;)EXDATE=([^;]*)")
 
 
 class Rolled(NamedTuple):
@@ -79,16 +88,59 @@ def _naive_until(rule: str, start: Moment) -> str:
 _INTERVAL_RE = re.compile(r"(^|;)INTERVAL=(\d+)")
 
 
-def series(rule: str, start: Moment) -> Any:
-    """The rule's occurrences from ``start`` (wall-clock, naive), as dateutil reads them,
-    ``start`` always the first (:func:`from_start`). An ``INTERVAL`` below 1 is refused
-    (RFC 5545 wants a positive one; dateutil would walk such a rule for ever)."""
+def split_exdates(rule: str) -> tuple[str, tuple[str, ...]]:
+    """The rule without its ``EXDATE=`` part, and that part's values."""
+    m = _EXDATE_RE.search(rule)
+    if m is None:
+        return rule, ()
+    rest = (rule[:m.start()] + rule[m.end():]).strip(";").replace(";;", ";")
+    return rest, tuple(v for v in m.group(2).split(",") if v)
+
+
+def with_exdates(rule: str, values: Iterable[str]) -> str:
+    """``rule`` (without exclusions) with those exclusions, in canonical form."""
+    kept = sorted(set(values))
+    return normalise_rrule(f"{rule};EXDATE={','.join(kept)}") if kept else rule
+
+
+def _excluded(value: str) -> dt.datetime | dt.date:
+    if "T" in value:
+        return dt.datetime.strptime(value, "%Y%m%dT%H%M%S")
+    return dt.datetime.strptime(value, "%Y%m%d").date()
+
+
+def _plain(rule: str, start: Moment) -> Any:
     m = _INTERVAL_RE.search(rule)
     if m is not None and int(m.group(2)) < 1:
         raise ValueError("an RRULE's INTERVAL must be at least 1")
     text = _naive_until(rule, start)
     return from_start(_rrule.rrulestr(text, dtstart=wall(start), cache=False), wall(start),
                       count(text))
+
+
+def series(rule: str, start: Moment) -> Any:
+    """The rule's occurrences from ``start`` (wall-clock, naive), as dateutil reads them,
+    ``start`` always the first (:func:`from_start`), without its exclusions. An
+    ``INTERVAL`` below 1 is refused (RFC 5545 wants a positive one; dateutil would walk such
+    a rule for ever)."""
+    plain, values = split_exdates(rule)
+    raw = _plain(plain, start)
+    if not values:
+        return raw
+    out = _rrule.rruleset(cache=False)
+    out.rrule(raw)
+    dated = isinstance(start, DateOnly)
+    for value in values:
+        at = _excluded(value)
+        if isinstance(at, dt.datetime) and not dated:
+            out.exdate(at)
+            continue
+        day = at.date() if isinstance(at, dt.datetime) else at
+        # a date (or any value on a dated item) takes out the whole day's occurrences
+        for hit in raw.between(dt.datetime.combine(day, dt.time()),
+                               dt.datetime.combine(day, dt.time.max), inc=True):
+            out.exdate(hit)
+    return out
 
 
 def count(rule: str) -> int | None:
@@ -131,10 +183,22 @@ def roll(rule: str, current: Moment) -> Rolled | None:
     after = cast("dt.datetime | None", s.after(past, inc=False))
     if after is None:
         return None
-    m = _COUNT_RE.search(rule)
-    if m is not None:  # the current occurrence is the series' first (from_start): one done
-        rule = _COUNT_RE.sub(f"{m.group(1)}COUNT={int(m.group(2)) - 1}", rule, count=1)
-    return Rolled(moment_like(current, after), rule)
+    plain, values = split_exdates(rule)
+    m = _COUNT_RE.search(plain)
+    if m is not None:
+        # the current occurrence is the series' first (from_start); COUNT counts the
+        # excluded occurrences passed on the way too (RFC 5545)
+        passed = sum(1 for _ in itertools.takewhile(lambda at: at < after,
+                                                    iter(_plain(plain, current))))
+        plain = _COUNT_RE.sub(f"{m.group(1)}COUNT={int(m.group(2)) - passed}", plain, count=1)
+    ahead = [v for v in values if _ahead(_excluded(v), after)]
+    return Rolled(moment_like(current, after), with_exdates(plain, ahead))
+
+
+def _ahead(at: dt.datetime | dt.date, than: dt.datetime) -> bool:
+    if isinstance(at, dt.datetime):
+        return at > than
+    return at > than.date()
 
 
 def shift_span(span: Span, to: Moment) -> Span:

@@ -23,6 +23,7 @@ import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.gcal import exclusions
 from adapters.reading import zone_name
 from hub.model import (
     MAX_DATE,
@@ -31,7 +32,6 @@ from hub.model import (
     Item,
     Span,
     ZonedDateTime,
-    normalise_rrule,
 )
 
 ORIGIN_KEY = "synchubOrigin"
@@ -194,7 +194,6 @@ def to_item(ev: dict[str, Any], mode: str, default_tz: str, user_tz: str = "UTC"
     all-day event on the last day synchub syncs is past that range."""
     what = f"event {ev.get('id')}"
     start = read_moment(ev["start"], default_tz, user_tz, what)
-    rules = [r[6:] for r in ev.get("recurrence") or [] if r.upper().startswith("RRULE:")]
     values: dict[str, Any] = {}
     if mode == "span":
         values["span"] = Span(start=start, end=read_moment(ev["end"], default_tz, user_tz, what))
@@ -203,26 +202,21 @@ def to_item(ev: dict[str, Any], mode: str, default_tz: str, user_tz: str = "UTC"
         values["duration"] = read_duration(ev, start, default_tz, block)
     updated = ev.get("updated")
     return Item(title=ev.get("summary") or "", description=ev.get("description") or None,
-                recurrence=normalise_rrule(rules[0]) if rules else None,
+                recurrence=exclusions.read_rule(ev.get("recurrence"), start),
                 url=ev.get("htmlLink"),
                 origin=(ev.get("extendedProperties") or {}).get("private", {}).get(ORIGIN_KEY),
                 updated_at=dt.datetime.fromisoformat(updated.replace("Z", "+00:00"))
                 if updated else None, **values)
 
 
-def recurrence_lines(rule: str | None, current: list[str] | None) -> list[str]:
-    """The event's ``recurrence`` with ``rule`` as its first RRULE. The canonical item holds
-    one rule; the event's EXDATE and RDATE lines (occurrences removed or added in the
-    calendar) and any further rules are kept, so writing the rule changes nothing else about
-    the series. No rule: a single event again, so nothing is kept."""
-    if rule is None:
-        return []
-    lines = list(current or [])
-    for i, line in enumerate(lines):
-        if line.upper().startswith("RRULE:"):
-            lines[i] = f"RRULE:{rule}"
-            return lines
-    return [f"RRULE:{rule}", *lines]
+def recurrence_lines(rule: str | None, current: list[str] | None, start: Any = None
+                     ) -> list[str]:
+    """The event's ``recurrence`` with ``rule`` as its first RRULE and its exclusions as
+    EXDATE lines (:mod:`adapters.gcal.exclusions`). The canonical item holds one rule; the
+    event's RDATE lines (occurrences added in the calendar), EXRULEs and any further rules
+    are kept, so writing the rule changes nothing else about the series. No rule: a single
+    event again, so nothing is kept."""
+    return exclusions.write_lines(rule, current, start)
 
 
 def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str,
@@ -245,6 +239,7 @@ def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, 
                 body["extendedProperties"] = {"private": {
                     DURATION_KEY: str(item.duration or "")}}
     if "recurrence" in fields:
+        start = zoned(item.span.start if mode == "span" and item.span else item.due, user_tz)
         body["recurrence"] = recurrence_lines(item.recurrence,
-                                              (current or {}).get("recurrence"))
+                                              (current or {}).get("recurrence"), start)
     return body

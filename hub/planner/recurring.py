@@ -135,9 +135,12 @@ def roll_copy(view: EndpointView, current: Item, copy_base: Item, base: Item,
     keep = _kept(view, current, need)
     can = view.writable and view.observed
     # told "one occurrence done" unless it rolled itself on already (a Todoist close in the
-    # same round): a second close would skip the next occurrence too
-    occurrence = (can and recurs and not done_here and not view.series and has_status
-                  and anchor(current) != anchor(base))
+    # same round): a second close would skip the next occurrence too; and only while it
+    # recurs itself: a copy holding the current occurrence alone (its rule was one it could
+    # not hold, say with an exclusion the roll has now passed) would be closed for good by
+    # its service's close, so it gets the rule and the next date written instead
+    occurrence = (can and recurs and current.recurrence is not None and not done_here
+                  and not view.series and has_status and anchor(current) != anchor(base))
     return CopyRoll(write=fields if can and (fields or occurrence) else None,
                     agreed=copy_base.evolve(**keep), occurrence=occurrence)
 

@@ -185,3 +185,43 @@ def test_spawn_then_a_lost_state_file_keeps_the_series_open(
         sync(path)
     for n in ("jira", "notion", "todoist"):
         assert len(open_ones(boxes[n], "Water plants")) == 1, n
+
+
+def test_an_occurrence_deleted_in_the_calendar_is_skipped_everywhere(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """EXDATE: tomorrow's occurrence taken out of the calendar series (as an iCal import or
+    a calendar app writes it) is part of the rule synchub keeps; completing today's in Jira
+    moves every copy to the day after, Todoist (which cannot hold an exclusion) becomes a
+    dated task that synchub rolls, and the calendar keeps its series and exclusion."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    emu = boxes["gcal"].emu
+    ((cal, ev),) = [(c, e) for c, evs in emu.events.items() for e in evs.values()
+                    if e.get("summary") == "Water plants" and e.get("status") != "cancelled"]
+    gone = START + dt.timedelta(days=1)
+    emu.patch(cal, ev["id"], {"recurrence": [*ev["recurrence"],
+                                             f"EXDATE;VALUE=DATE:{gone:%Y%m%d}"]}, None)
+    sync(path)
+    sync(path)
+    rule = f"FREQ=DAILY;EXDATE={gone:%Y%m%d}"
+    assert one(boxes["gcal"], "Water plants")[1].recurrence == rule
+    assert one(boxes["todoist"], "Water plants")[1].recurrence is None  # cannot hold it
+    ref, _ = one(boxes["jira"], "Water plants")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(3):
+        sync(path)
+    after = DateOnly(date=START + dt.timedelta(days=2))
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Water plants")
+        assert (item.status.kind, item.due) == (StatusKind.OPEN, after), n
+    start, lines = series_start(boxes["gcal"])
+    assert start == {"date": START.isoformat()}  # DTSTART kept: past occurrences stay
+    assert f"EXDATE;VALUE=DATE:{gone:%Y%m%d}" in lines
+    ref, _ = one(boxes["todoist"], "Water plants")
+    boxes["todoist"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(2):
+        sync(path)
+    _, item = one(boxes["jira"], "Water plants")
+    assert (item.status.kind, item.due) == (
+        StatusKind.OPEN, DateOnly(date=START + dt.timedelta(days=3)))
+    assert "writes 0," in sync(path)

@@ -1,5 +1,5 @@
 """Issue 15: the next occurrence synchub computes, checked against python-dateutil's rrule
-over generated rules (daily/weekly/monthly, BYDAY, COUNT, UNTIL) and completions, and the
+over generated rules (daily/weekly/monthly, BYDAY, COUNT, UNTIL, EXDATE) and completions, and the
 planner's roll over the memory services; the config key's validation."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from dateutil import rrule as du
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hub import recurrence
@@ -61,6 +61,56 @@ def test_each_completion_moves_to_rrules_next_occurrence(rule: str, start: dt.da
         first_at: recurrence.Moment = FloatingDateTime(at=first) if timed \
             else DateOnly(date=start)
         assert recurrence.continues(rule, first_at, current_rule, at)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rules(), st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 31)), st.integers(1, 8),
+       st.booleans(), st.sets(st.integers(1, 8), min_size=1, max_size=3), st.booleans())
+def test_completions_skip_excluded_occurrences_as_rruleset_does(
+        rule: str, start: dt.date, completions: int, timed: bool, skipped: set[int],
+        by_day: bool) -> None:
+    """EXDATE: the occurrences taken out are never rolled onto, ``COUNT`` still counts them
+    (RFC 5545; dateutil's rruleset), and the calendar's series from its first start with all
+    its exclusions still holds each rolled item (whose rule keeps only those ahead)."""
+    first = dt.datetime.combine(start, dt.time(9, 30) if timed else dt.time())
+    text = rule + ("T235959" if "UNTIL" in rule else "")
+    raw = list(du.rrulestr(text, dtstart=first)[:12])
+    assume(bool(raw) and raw[0] == first)
+    gone = [raw[i] for i in sorted(skipped) if i < len(raw)]
+    # a date value (``EXDATE;VALUE=DATE``) takes out that day's occurrence
+    values = [g.strftime("%Y%m%d" if by_day or not timed else "%Y%m%dT%H%M%S") for g in gone]
+    full = recurrence.with_exdates(rule, values)
+    expected_set = du.rruleset()
+    expected_set.rrule(du.rrulestr(text, dtstart=first))
+    for g in gone:
+        expected_set.exdate(g)
+    expected = list(expected_set[:completions + 1])
+    first_at: recurrence.Moment = FloatingDateTime(at=first) if timed else DateOnly(date=start)
+    assert recurrence.upcoming(full, first_at, len(expected)) == expected
+    at, current_rule = first_at, full
+    for n in range(completions):
+        rolled = recurrence.roll(current_rule, at)
+        if n + 1 >= len(expected):
+            assert rolled is None, (full, n)
+            return
+        assert rolled is not None, (full, n)
+        assert recurrence.wall(rolled.at) == expected[n + 1], (full, n)
+        at, current_rule = rolled.at, rolled.rule
+        assert recurrence.continues(full, first_at, current_rule, at), (full, current_rule)
+
+
+def test_an_exclusion_passed_by_a_roll_lowers_count_and_only_those_ahead_stay() -> None:
+    rolled = recurrence.roll("FREQ=DAILY;COUNT=4;EXDATE=20240102,20240105",
+                             DateOnly(date=dt.date(2024, 1, 1)))
+    assert rolled == recurrence.Rolled(DateOnly(date=dt.date(2024, 1, 3)),
+                                       "FREQ=DAILY;COUNT=2;EXDATE=20240105")
+
+
+def test_exdate_values_are_checked_and_sorted() -> None:
+    assert Item(recurrence="FREQ=DAILY;exdate=20240105,20240102T090000,20240105").recurrence \
+        == "FREQ=DAILY;EXDATE=20240102T090000,20240105"
+    with pytest.raises(ValueError, match="EXDATE"):
+        Item(recurrence="FREQ=DAILY;EXDATE=2024-01-05")
 
 
 def test_exdate_and_a_moved_start_are_no_longer_the_same_series() -> None:

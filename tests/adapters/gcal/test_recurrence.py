@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.gcal.sandbox import GcalSandbox
 from hub.model import Item, ZonedDateTime, normalise_rrule
 from tests.adapters.gcal.conftest import GcalHarness, build
+from tests.support.budget import examples
 
 NINE = ZonedDateTime(at=dt.datetime(2026, 6, 1, 7, 0, tzinfo=dt.UTC), tz="Europe/Berlin")
 EXDATE = "EXDATE;TZID=Europe/Berlin:20260608T090000"
@@ -41,12 +46,57 @@ def _series(sandbox: GcalSandbox) -> str:
 def test_a_changed_rule_keeps_exdate_and_rdate(harness: GcalHarness) -> None:
     ref = _series(harness.sandbox)
     (seen,) = harness.adapter.changes(None).items
-    assert seen.item.recurrence == "FREQ=WEEKLY;COUNT=10"
-    harness.adapter.update(ref, seen.item.evolve(recurrence="FREQ=WEEKLY;UNTIL=20261231T235959Z"),
-                           fields=frozenset({"recurrence"}), expected_version=seen.version,
-                           idempotency_key="u")
+    # the deleted occurrence is part of the canonical rule, in the event's wall-clock time
+    assert seen.item.recurrence == "FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000"
+    harness.adapter.update(ref, seen.item.evolve(
+        recurrence="FREQ=WEEKLY;UNTIL=20261231T235959Z;EXDATE=20260608T090000"),
+        fields=frozenset({"recurrence"}), expected_version=seen.version, idempotency_key="u")
     assert harness.emu.events["primary"][ref]["recurrence"] == [
-        "RRULE:FREQ=WEEKLY;UNTIL=20261231T235959Z", EXDATE, RDATE]
+        "RRULE:FREQ=WEEKLY;UNTIL=20261231T235959Z", RDATE, EXDATE]
+
+
+def test_exclusions_written_from_the_canonical_rule(harness: GcalHarness) -> None:
+    """An exclusion added elsewhere takes that occurrence out of the series; one removed
+    brings it back; one before the written start (a past deleted occurrence) stays."""
+    ref = _series(harness.sandbox)
+    (seen,) = harness.adapter.changes(None).items
+    a = harness.adapter
+    added = a.update(ref, seen.item.evolve(
+        recurrence="FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000,20260615T090000"),
+        fields=frozenset({"recurrence"}), expected_version=seen.version, idempotency_key="a")
+    lines = harness.emu.events["primary"][ref]["recurrence"]
+    assert lines[-1] == "EXDATE;TZID=Europe/Berlin:20260608T090000,20260615T090000"
+    got = a.get(ref)
+    assert got is not None
+    assert got.item.recurrence == "FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000,20260615T090000"
+    later = ZonedDateTime(at=dt.datetime(2026, 6, 22, 7, 0, tzinfo=dt.UTC), tz="Europe/Berlin")
+    a.update(ref, got.item.evolve(due=later, recurrence="FREQ=WEEKLY;COUNT=7"),
+             fields=frozenset({"due", "recurrence"}), expected_version=added.version,
+             idempotency_key="b")
+    # moved to 22 June: both exclusions lie before it and stay on the calendar
+    assert harness.emu.events["primary"][ref]["recurrence"][-1] == \
+        "EXDATE;TZID=Europe/Berlin:20260608T090000,20260615T090000"
+    again = a.get(ref)
+    assert again is not None
+    back = a.update(ref, again.item.evolve(recurrence="FREQ=WEEKLY;COUNT=7"),
+                    fields=frozenset({"recurrence"}), expected_version=again.version,
+                    idempotency_key="c")
+    assert back.item.due == later
+
+
+def test_an_all_day_series_reads_and_writes_dates(harness: GcalHarness) -> None:
+    from hub.model import DateOnly
+
+    a = harness.adapter
+    day = DateOnly(date=dt.date(2026, 6, 1))
+    made = a.create(Item(title="x", due=day, recurrence="FREQ=DAILY;EXDATE=20260603"),
+                    origin="L", idempotency_key="d")
+    assert harness.emu.events["primary"][made.ref]["recurrence"] == [
+        "RRULE:FREQ=DAILY", "EXDATE;VALUE=DATE:20260603"]
+    got = a.get(made.ref)
+    assert got is not None and got.item.recurrence == "FREQ=DAILY;EXDATE=20260603"
+    listed = harness.emu.instances("primary", made.ref, {"maxResults": "3"})["items"]
+    assert [e["start"]["date"] for e in listed] == ["2026-06-01", "2026-06-02", "2026-06-04"]
 
 
 def test_a_fresh_adapter_reads_the_lines_first(harness: GcalHarness) -> None:
@@ -174,3 +224,48 @@ def test_a_malformed_rule_is_400(harness: GcalHarness) -> None:
         "start": {"date": "2026-06-01"}, "end": {"date": "2026-06-02"},
         "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=1XX"]})
     assert r.status_code == 400 and r.json()["error"]["errors"][0]["reason"] == "invalid"
+
+
+@pytest.fixture(scope="module")
+def shared_series() -> Iterator[GcalHarness]:
+    sandbox = GcalSandbox()
+    yield GcalHarness(sandbox)
+    sandbox.stop()
+
+
+@settings(max_examples=examples(25), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC"]),
+       day=st.dates(dt.date(2026, 3, 1), dt.date(2026, 11, 30)),
+       hour=st.integers(0, 23), rule=st.sampled_from([
+           "FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO,TH", "FREQ=DAILY;COUNT=9",
+           "FREQ=MONTHLY;BYMONTHDAY=1,15"]),
+       skipped=st.sets(st.integers(1, 6), min_size=1, max_size=3), all_day=st.booleans())
+def test_exclusions_round_trip_and_the_calendar_skips_them(
+        shared_series: GcalHarness, zone: str, day: dt.date, hour: int, rule: str,
+        skipped: set[int], all_day: bool) -> None:
+    """Exclusions written from the canonical rule read back the same, and the emulator's
+    instances (as Google expands the series) are the canonical series' occurrences, across
+    DST changes in the event's zone."""
+    import uuid
+
+    from hub import recurrence
+    from hub.model import DateOnly
+
+    start: recurrence.Moment = DateOnly(date=day) if all_day else ZonedDateTime(
+        at=dt.datetime.combine(day, dt.time(hour, 15), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC),
+        tz=zone)
+    raw = recurrence.upcoming(rule, start, 8)
+    fmt = "%Y%m%d" if all_day else "%Y%m%dT%H%M%S"
+    full = recurrence.with_exdates(rule, [raw[i].strftime(fmt) for i in skipped if i < len(raw)])
+    a = shared_series.adapter
+    made = a.create(Item(title="x", due=start, recurrence=full), origin="L",
+                    idempotency_key=uuid.uuid4().hex)
+    got = a.get(made.ref)
+    assert got is not None and got.item.recurrence == full
+    listed = shared_series.emu.instances("primary", made.ref, {"maxResults": "6"})["items"]
+    key = "date" if all_day else "dateTime"
+    seen = [dt.datetime.fromisoformat(e["start"][key]) for e in listed]
+    if not all_day:
+        seen = [s.astimezone(ZoneInfo(zone)).replace(tzinfo=None) for s in seen]
+    assert seen == recurrence.upcoming(full, start, 6)

@@ -312,3 +312,23 @@ def test_a_task_completed_between_the_two_reads_is_listed_once(harness: TodoistH
     monkeypatch.setattr(a.client, "completed", completed_meanwhile)
     refs = [r.ref for r in a.changes(None).items]
     assert refs.count(ref) == 1
+
+
+def test_a_rule_with_exclusions_is_not_held_and_never_written_as_its_plain_rule(
+        harness: TodoistHarness) -> None:
+    """Todoist's recurring dues have no exclusions: "every day" would bring back the
+    occurrence taken out, so a rule with EXDATE is held as the current occurrence alone
+    (the hub rolls it), and reads back as no rule: nothing to write again next round."""
+    from hub.model import DateOnly
+
+    a = harness.adapter
+    rule = "FREQ=DAILY;EXDATE=20260603"
+    assert a.represent("recurrence", rule) is None
+    assert a.represent("recurrence", "FREQ=DAILY") == "FREQ=DAILY"
+    day = DateOnly(date=dt.date(2026, 6, 2))
+    created = a.create(Item(title="x", due=day, recurrence=rule), origin="L",
+                       idempotency_key="ex")
+    due = harness.emu.items[created.ref]["due"]
+    assert (due["string"], due["is_recurring"]) == ("2026-06-02", False)
+    got = a.get(created.ref)
+    assert got is not None and (got.item.due, got.item.recurrence) == (day, None)

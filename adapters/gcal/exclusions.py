@@ -1,0 +1,89 @@
+"""An event's ``recurrence`` lines <-> the canonical rule (its ``EXDATE=`` part).
+
+Google keeps a series as RFC 5545 lines: one ``RRULE``, and ``EXDATE`` lines for the
+occurrences taken out (``EXDATE;TZID=Europe/Berlin:20261207T090000``, ``EXDATE;VALUE=DATE:
+20261207``, or UTC values ending in ``Z``). The canonical item holds one rule text with its
+exclusions in the item's wall-clock time (:func:`hub.model.normalise_rrule`), so they are
+read here into that zone and written back with the zone the event's start is written in.
+
+Written back, the canonical exclusions replace the event's ones from the written start on;
+those before it are kept: a rolled item's rule keeps only the exclusions still ahead
+(:func:`hub.recurrence.roll`), and the calendar's past occurrences, deleted ones included,
+must stay as they are. RDATE and EXRULE lines (and further RRULEs) are kept untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from adapters.gcal.recurrence import date_lines, known_zone
+from hub.model import DateOnly, ZonedDateTime, normalise_rrule
+from hub.recurrence import split_exdates, with_exdates
+
+
+def _zone(start: Any) -> dt.tzinfo | None:
+    """The zone exclusions are read in: None (dates) for an all-day series."""
+    if isinstance(start, ZonedDateTime):
+        return known_zone(start.tz) or dt.UTC
+    return None
+
+
+def _text(v: dt.datetime | dt.date) -> str:
+    return v.strftime("%Y%m%dT%H%M%S") if isinstance(v, dt.datetime) else v.strftime("%Y%m%d")
+
+
+def exdates(lines: list[str] | None, start: Any) -> list[str]:
+    """The event's EXDATE values as canonical text, in the wall-clock time of ``start``'s
+    zone (dates for an all-day series). Unreadable values are left out."""
+    return sorted(_text(v) for v in date_lines(lines or [], "EXDATE", _zone(start)))
+
+
+def read_rule(lines: list[str] | None, start: Any) -> str | None:
+    """The canonical rule of an event: its first RRULE with the EXDATE lines' values."""
+    rules = [r[6:] for r in lines or [] if r.upper().startswith("RRULE:")]
+    if not rules:
+        return None
+    return with_exdates(normalise_rrule(rules[0]), exdates(lines, start))
+
+
+def _before(value: str, start: Any) -> bool:
+    if isinstance(start, ZonedDateTime):
+        here = start.local().replace(tzinfo=None)
+        return value < here.strftime("%Y%m%dT%H%M%S")[: len(value)]
+    if isinstance(start, DateOnly):
+        return value[:8] < start.date.strftime("%Y%m%d")
+    return False
+
+
+def _exdate_lines(values: list[str], start: Any) -> list[str]:
+    days = [v for v in values if "T" not in v]
+    times = [v for v in values if "T" in v]
+    if isinstance(start, DateOnly):  # an all-day series excludes whole days
+        days, times = sorted({v[:8] for v in values}), []
+    out = [f"EXDATE;VALUE=DATE:{','.join(days)}"] if days else []
+    if times and isinstance(start, ZonedDateTime):
+        out.append(f"EXDATE;TZID={start.tz}:{','.join(times)}")
+    return out
+
+
+def write_lines(rule: str | None, current: list[str] | None, start: Any) -> list[str]:
+    """The event's ``recurrence`` for the canonical ``rule``, the series starting at
+    ``start`` (as written: all-day or zoned); see the module docstring."""
+    if rule is None:
+        return []
+    plain, values = split_exdates(rule)
+    lines = list(current or [])
+    if start is None:  # no start to read exclusions against: the event's lines stay as are
+        return _with_rule(lines, plain)
+    kept = [v for v in exdates(lines, start) if _before(v, start)]
+    lines = [x for x in lines if x.partition(":")[0].split(";")[0].upper() != "EXDATE"]
+    return _with_rule(lines, plain) + _exdate_lines(sorted(set(values) | set(kept)), start)
+
+
+def _with_rule(lines: list[str], rule: str) -> list[str]:
+    """``lines`` with ``rule`` as the first RRULE."""
+    for i, line in enumerate(lines):
+        if line.upper().startswith("RRULE:"):
+            return [*lines[:i], f"RRULE:{rule}", *lines[i + 1:]]
+    return [f"RRULE:{rule}", *lines]
