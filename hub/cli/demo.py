@@ -5,8 +5,9 @@ a small project (a Jira sprint, a Todoist project, a Notion tasks database, a ca
 to them through the official clients (jira, todoist-api-python, notion-client,
 google-api-python-client) as with the real services, keeps state in SQLite, and narrates each
 round: what exists on both sides being matched, edits made in each service travelling to the
-others, a conflict decided by ``newest``, a delete handled by ``complete``, and a final quiet
-round that writes nothing. Adapters and emulators come through the registry, like any other.
+others, a conflict decided by ``newest``, a delete handled by ``complete``, comments copied,
+one occurrence of a weekly task completed (rolled on everywhere), and a final quiet round
+that writes nothing. Adapters and emulators come through the registry, like any other.
 
 The pieces are separate so a test can play the story and then inspect the emulators:
 :func:`demo_world` starts them, :func:`play` tells the story and checks the outcome in every
@@ -53,6 +54,7 @@ OFFSITE = "Book team offsite"
 ROADMAP = "Draft Q3 roadmap"
 NOTES = "Write release notes"
 GOLIVE = "Release 2.4 go-live"
+REPORT = "Send weekly status report"  # recurring: every week, in Todoist
 JIRA_COMMENT = "The SSO logs point at the token refresh; can you check on staging?"
 TODOIST_COMMENT = "Checked on staging: the refresh runs late. Fix in review."
 
@@ -123,6 +125,8 @@ def seed(world: DemoWorld, d: Dates) -> None:
     jira.user_create(Item(title=RUNBOOK, priority=1, labels=[SPRINT]))
     todoist.user_create(Item(title=REVIEW, due=DateOnly(date=d.day(3))))
     todoist.user_create(Item(title=OFFSITE))
+    todoist.user_create(Item(title=REPORT, due=DateOnly(date=d.day(4)),
+                             recurrence="FREQ=WEEKLY"))
     notion.user_create(Item(title=ROADMAP, status=_status("in_progress"), priority=3,
                             due=DateOnly(date=d.day(9))))
     notion.user_create(Item(title=NOTES))
@@ -132,14 +136,16 @@ def seed(world: DemoWorld, d: Dates) -> None:
 def lossy_notes(holdings: dict[str, dict[str, Item]]) -> list[str]:
     """What a reader of the tables would otherwise take for a sync error: values a service
     cannot hold, shown as that service holds them."""
-    notes = ["The calendar holds a title, a description and a date only (other columns: "
-             "n/a); an item becomes an event only once it has a date, here an all-day block."]
+    notes = ["The calendar holds a title, a description, a date and a repeat rule only "
+             "(other columns: n/a); an item becomes an event only once it has a date, here "
+             "an all-day block."]
     by_title: dict[str, dict[str, Item]] = {}
     for ep, items in holdings.items():
         for item in items.values():
             by_title.setdefault(item.title, {})[ep] = item
     for title, copies in sorted(by_title.items()):
-        notes.extend(note for lossy in (_jira_medium, _todoist_low, _todoist_in_progress)
+        notes.extend(note for lossy in (_jira_medium, _todoist_low, _todoist_in_progress,
+                                        _calendar_series)
                      if (note := lossy(title, copies)) is not None)
     return notes
 
@@ -159,6 +165,16 @@ def _todoist_low(title: str, copies: dict[str, Item]) -> str | None:
     if todoist and todoist.priority is None and any(c.priority == 1 for c in copies.values()):
         return ("Todoist's lowest priority (p4) is also its 'no priority': Low (1) shows as — "
                 "there, and stays Low everywhere else.")
+    return None
+
+
+def _calendar_series(title: str, copies: dict[str, Item]) -> str | None:
+    event = copies.get("calendar")
+    if event and event.recurrence and any(
+            c.due != event.due for ep, c in copies.items() if ep != "calendar"):
+        return (f"'{title}' is a series in the calendar ({event.recurrence}): its date is "
+                f"the series' first occurrence, kept so past ones stay; the others hold the "
+                f"current one.")
     return None
 
 
@@ -267,7 +283,13 @@ def play(console: Console, world: DemoWorld, state: str | None = None,
              "who wrote it, where and when")
         console.print(_comments_table(world, FIX_RENAMED))
 
-        sync("8. Nothing changed: a quiet round writes nothing. Where everything stands:",
+        _edit(sb["jira"], REPORT, status=_status("done"))
+        sync(f"8. '{REPORT}' repeats every week (a Todoist recurring task; a series in the "
+             f"calendar). In Jira you close it for this week: every copy moves on to next "
+             f"week's, {_day(d.day(11))}, and stays open; Todoist's own close records the "
+             f"occurrence done; the calendar series keeps its start, so this week's stays")
+
+        sync("9. Nothing changed: a quiet round writes nothing. Where everything stands:",
              everything=True)
         store.close()
     result.problems = problems(world, d, result.reports)
@@ -320,7 +342,17 @@ def expected(d: Dates) -> dict[str, dict[str, Any]]:
                   "status": _status("in_progress")},
         NOTES: {"due": None, "priority": None, "status": done},
         GOLIVE: {"due": DateOnly(date=d.day(4)), "priority": None, "status": open_},
+        REPORT: {"due": DateOnly(date=d.day(11)), "priority": None, "status": open_,
+                 "recurrence": "FREQ=WEEKLY"},
     }
+
+
+def expected_on(ep: str, title: str, d: Dates) -> dict[str, Any]:
+    """Where one service holds a value of its own: the calendar's series starts at its first
+    occurrence (its DTSTART is not moved by a completed occurrence)."""
+    if ep == "calendar" and title == REPORT:
+        return {"due": DateOnly(date=d.day(4))}
+    return {}
 
 
 def problems(world: DemoWorld, d: Dates, reports: list[tuple[str, RoundReport]]) -> list[str]:
@@ -340,7 +372,8 @@ def problems(world: DemoWorld, d: Dates, reports: list[tuple[str, RoundReport]])
             out.append(f"{ep}: comments on {FIX_RENAMED!r} are {bodies}")
     want = expected(d)
     for ep, sb in world.sandboxes.items():
-        out.extend(_service_problems(ep, world.adapters[ep], list(sb.items().values()), want))
+        mine = {t: v | expected_on(ep, t, d) for t, v in want.items()}
+        out.extend(_service_problems(ep, world.adapters[ep], list(sb.items().values()), mine))
     return out
 
 

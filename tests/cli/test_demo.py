@@ -41,14 +41,14 @@ def held(played: dict[str, Any], endpoint: str) -> dict[str, Any]:
 def test_every_service_holds_the_project_and_nothing_twice(played: dict[str, Any]) -> None:
     everything = {"Fix login timeout (urgent)", "Prepare sprint review",
                   "Update on-call runbook", "Book team offsite", "Draft Q3 roadmap",
-                  "Write release notes", "Release 2.4 go-live"}
+                  "Write release notes", "Release 2.4 go-live", "Send weekly status report"}
     assert set(held(played, "jira")) == everything
     assert set(held(played, "todoist")) == everything
     assert set(held(played, "notion")) == everything - {"Write release notes"}
     # the calendar holds the items with a date, and only those
     assert set(held(played, "calendar")) == {
         "Fix login timeout (urgent)", "Prepare sprint review", "Book team offsite",
-        "Draft Q3 roadmap", "Release 2.4 go-live"}
+        "Draft Q3 roadmap", "Release 2.4 go-live", "Send weekly status report"}
     assert played["state"].exists()  # it ran on the real SQLite store
 
 
@@ -71,6 +71,22 @@ def test_each_edit_arrived_in_each_service(played: dict[str, Any]) -> None:
     # the assignment made in Jira is on the Todoist task and the Notion row too
     for ep in ("jira", "todoist", "notion"):
         assert held(played, ep)["Fix login timeout (urgent)"].assignee == "u1@example.com"
+
+
+def test_an_occurrence_completed_in_jira_rolls_every_copy_on(played: dict[str, Any]) -> None:
+    title = "Send weekly status report"
+    nxt = DateOnly(date=MONDAY + dt.timedelta(days=11))
+    for ep in ("jira", "todoist", "notion"):
+        item = held(played, ep)[title]
+        assert (item.status.kind, item.due) == (StatusKind.OPEN, nxt), ep
+    assert held(played, "todoist")[title].recurrence == "FREQ=WEEKLY"
+    series = held(played, "calendar")[title]  # the series keeps its first occurrence
+    assert (series.due, series.recurrence) == (
+        DateOnly(date=MONDAY + dt.timedelta(days=4)), "FREQ=WEEKLY")
+    reports = dict(played["result"].reports)
+    (rolled,) = [r for s, r in reports.items() if s.startswith("8.")]
+    assert any("rolled to the next" in why for lp in rolled.plan.links for why in lp.reasons)
+    assert "is a series in the calendar" in " ".join(played["out"].split())
 
 
 def test_conflict_winner_and_delete_policy(played: dict[str, Any]) -> None:
