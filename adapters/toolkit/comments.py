@@ -19,9 +19,9 @@ copies from being copied back (never echoed) even when the state that remembers 
 lost, and what lets a copy whose create answer was lost be found instead of written twice.
 Where there is no address to link to, the marker is a short text ``[synchub c-<thread>]``.
 
-:func:`parse` is the inverse: it finds the marker in the first paragraph only (a person
-quoting a copy further down does not make their comment ours) and gives the comment's own
-text without the header.
+:func:`parse` is the inverse: it finds the marker in the first paragraph only, and never in
+a quote (a person quoting a copy, at the top or further down, does not make their comment
+ours), and gives the comment's own text without the header.
 """
 
 from __future__ import annotations
@@ -82,6 +82,10 @@ def parse(text: str) -> Parsed:
     """The marker and the comment's own text (see the module docstring)."""
     text = normalise(text)
     head, sep, rest = text.partition("\n\n")
+    if head.lstrip().startswith(">"):
+        # a person's reply quoting a copy (its header and marker included) is theirs: taken
+        # for our copy it would never be copied, or be "followed" as an edit of the copy
+        return Parsed(None, text)
     found = _MARKER.search(head)
     if found is not None:
         return Parsed(found.group(1), rest if sep else "")

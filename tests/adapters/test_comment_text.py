@@ -37,3 +37,16 @@ def test_a_long_comment_is_shortened_within_the_limit_keeping_the_header() -> No
                      link="https://x.example/a", body="x" * 1000, limit=200)
     assert len(md) <= 200 and text.parse(md).thread == "ab12cd34ef"
     assert "shortened" in md
+
+
+def test_a_reply_quoting_a_copy_is_a_persons_comment() -> None:
+    """Quoting a copy (header, marker and all) at the top of a reply does not make the reply
+    ours: it is copied like any comment, never taken for (or "edited" into) the copy."""
+    md = text.render(thread="ab12cd34ef", author="Ana", service="Jira", at=AT,
+                     link="https://x.example/browse/OPS-1", body="Ship it?")
+    quoted = "\n".join(f"> {line}" for line in md.split("\n")) + "\n\nYes, on Friday."
+    parsed = text.parse(quoted)
+    assert (parsed.thread, parsed.unmarked_copy) == (None, False)
+    assert parsed.body == text.normalise(quoted)
+    plain = text.parse("> *Ana on Jira · 2026-12-01 09:30 UTC*\n\nAgreed.")
+    assert (plain.thread, plain.unmarked_copy) == (None, False)
