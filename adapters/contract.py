@@ -90,6 +90,11 @@ class Capabilities:
     #: the hub holds such a write while it would change a copy that is not meant to change
     #: (:mod:`hub.planner.nesting`)
     nests_completion: bool = False
+    #: completing one occurrence of a recurring item here moves it on by itself (Todoist's
+    #: checkbox is ``item_close``: the task stays open at its next date), so a recurring
+    #: item read as *done* here was completed for good (Todoist's "complete forever"), not
+    #: one occurrence: the series ends everywhere instead of rolling on
+    rolls_occurrences: bool = False
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,24 @@ def roll(rule: str, current: Moment) -> Rolled | None:
     return Rolled(moment_like(current, after), with_exdates(plain, ahead))
 
 
+def ended(rule: str, at: Moment) -> str:
+    """``rule`` with no occurrence after ``at`` (its ``COUNT`` or ``UNTIL`` replaced by an
+    ``UNTIL`` at ``at``: a date for a dated item, the UTC instant for a zoned one, a
+    wall-clock time for a floating one), keeping the exclusions up to there: the series as
+    it was, ended at that occurrence."""
+    plain, values = split_exdates(rule)
+    parts = [p for p in plain.split(";") if not p.startswith(("COUNT=", "UNTIL="))]
+    if isinstance(at, DateOnly):
+        until = f"{at.date:%Y%m%d}"
+    elif isinstance(at, ZonedDateTime):
+        until = f"{at.at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    else:
+        until = f"{at.at:%Y%m%dT%H%M%S}"
+    here = wall(at)
+    kept = [v for v in values if not _ahead(_excluded(v), here)]
+    return with_exdates(normalise_rrule(";".join([*parts, f"UNTIL={until}"])), kept)
+
+
 def _ahead(at: dt.datetime | dt.date, than: dt.datetime) -> bool:
     if isinstance(at, dt.datetime):
         return at > than

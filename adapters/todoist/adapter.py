@@ -102,7 +102,8 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
             request_budget=RequestBudget(requests=1000, per_seconds=900),
-            idempotent_create=True, echoes_writes=True, nests_completion=True)
+            idempotent_create=True, echoes_writes=True, nests_completion=True,
+            rolls_occurrences=True)
         self.project_id: str | None = None
         self.sections: dict[str, str] = {}  # id -> name
         self.section_projects: dict[str, str] = {}  # id -> project id

@@ -137,6 +137,12 @@ class TodoistEmulator(Emulator):
         with self.lock:
             self._item_close({"id": item_id})
 
+    def complete_forever(self, item_id: str) -> None:
+        """The app's "Complete forever" on a recurring task (``item_complete``): done, for
+        good, its recurring due kept as it was."""
+        with self.lock:
+            self._item_complete({"id": item_id})
+
     def delete_item(self, item_id: str) -> None:
         with self.lock:
             self._item_delete({"id": item_id})

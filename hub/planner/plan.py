@@ -33,6 +33,8 @@ Steps, per round of one flow:
    :func:`take_roll`         one occurrence of a recurring item done: the item rolls on to
                              the next, or a new copy is spawned (:mod:`hub.planner.recurring`)
    :func:`complete`          policy ``complete``: the link is done everywhere
+   :func:`end_series`        a recurring item closed for good: its rule ends at the current
+                             occurrence (a calendar series stops, its past kept)
    :func:`drop_unholdable`   a copy that can no longer hold the item is left and unlinked
    :func:`link_writes`       deletes, or updates and creates (:mod:`hub.planner.writes`); a
                              copy without origin marker (an item a first sync matched by
@@ -60,7 +62,12 @@ from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
 from hub.planner.nesting import hold_nested
-from hub.planner.recurring import plan_roll, unheld_note
+from hub.planner.recurring import (
+    completed_for_good,
+    plan_end,
+    plan_roll,
+    unheld_note,
+)
 from hub.planner.routing import Routed, canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
 from hub.planner.writes import create_writes, delete_writes, update_writes
@@ -200,6 +207,10 @@ def take_roll(cfg: FlowConfig, before: Item, d: Draft, sides: Mapping[str, Side]
     if d.conflicts:
         return d
     currents = {ep: s.current for ep, s in sides.items() if ep in d.copies}
+    final = completed_for_good(before, d.base, currents, views)
+    if final:
+        return d.note(f"{', '.join(final)}: completed for good there (a recurring task done "
+                      "there is 'complete forever', not one occurrence): done everywhere")
     roll = plan_roll(cfg, before, d.base, currents, {ep: d.copies[ep].base for ep in currents},
                      d.wanted, views)
     if roll is None:
@@ -208,6 +219,22 @@ def take_roll(cfg: FlowConfig, before: Item, d: Draft, sides: Mapping[str, Side]
               for ep, c in d.copies.items() if ep not in roll.released}
     return replace(d, base=roll.base, copies=copies, wanted=dict(roll.wanted),
                    occurrence=roll.occurrence).note(roll.reason)
+
+
+def end_series(before: Item, d: Draft, sides: Mapping[str, Side],
+               views: Mapping[str, EndpointView]) -> Draft:
+    """A recurring item closed for good this round: its rule ends at the current occurrence
+    everywhere it is held (:func:`hub.planner.recurring.plan_end`)."""
+    if d.conflicts or d.deleting:
+        return d
+    end = plan_end(before, d.base, {ep: s.current for ep, s in sides.items()
+                                    if ep in d.copies}, views)
+    if end is None:
+        return d
+    wanted = dict(d.wanted)
+    for ep, fs in end.wanted.items():
+        wanted[ep] = wanted.get(ep, frozenset()) | fs
+    return replace(d, base=end.base, wanted=wanted).note(end.reason)
 
 
 def complete(d: Draft, policy: DeletePolicy | None, sides: Mapping[str, Side],
@@ -286,7 +313,10 @@ def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
     if before is not None:  # a link formed this round has no occurrence done yet
         rolled = take_roll(inp.config, d.base, rolled, sides, views)
     d = rolled
-    d = drop_unholdable(complete(d, policy, sides, views), views)
+    d = complete(d, policy, sides, views)
+    if before is not None:
+        d = end_series(before.base, d, sides, views)
+    d = drop_unholdable(d, views)
     d, writes = link_writes(inp.flow, d, views, order)
     if before is None or before.base.recurrence != d.base.recurrence or any(
             w.kind is WriteKind.CREATE for w in writes):

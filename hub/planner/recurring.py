@@ -170,6 +170,56 @@ def plan_roll(cfg: FlowConfig, before: Item, merged: Item, currents: Mapping[str
                 frozenset(ep for ep, p in parts.items() if p.occurrence), released, reason)
 
 
+def completed_for_good(before: Item, merged: Item, currents: Mapping[str, Item],
+                       views: Mapping[str, EndpointView]) -> list[str]:
+    """The endpoints where the open recurring item (``before``) was completed for good this
+    round: done in a service that moves its own recurring items on when one occurrence is
+    completed (``rolls_occurrences``: Todoist, whose checkbox never leaves a recurring task
+    done), while its copy still holds the rule. That is Todoist's "complete forever", not
+    one occurrence: the plain merge (done everywhere) stands and the series ends
+    (:func:`plan_end`)."""
+    if not completed_occurrence(before, merged):
+        return []
+    return sorted(ep for ep, cur in currents.items()
+                  if views[ep].rolls_occurrences and cur.recurrence is not None
+                  and cur.status.kind is StatusKind.DONE)
+
+
+@dataclass(frozen=True)
+class End:
+    """A recurring item closed for good: its series ends at the current occurrence."""
+
+    base: Item  # the link's new agreed value (its rule ended there)
+    wanted: Mapping[str, frozenset[str]]  # endpoint -> {"recurrence"}, where it must change
+    reason: str
+
+
+def plan_end(before: Item, after: Item, currents: Mapping[str, Item],
+             views: Mapping[str, EndpointView]) -> End | None:
+    """A recurring item that was open and is closed now (cancelled, completed for good,
+    deleted under ``delete: complete``) with occurrences still ahead: its rule ends at the
+    current occurrence (:func:`hub.recurrence.ended`), so a calendar series stops showing
+    occurrences of work that is over, and keeps its past ones. None otherwise (not
+    recurring, or no occurrence left anyway: ``COUNT`` used up, ``UNTIL`` passed)."""
+    if before.recurrence is None or before.status.kind.closed \
+            or not after.status.kind.closed or after.recurrence is None:
+        return None
+    at = anchor(after)
+    if at is None:
+        return None
+    try:
+        if recurrence.roll(after.recurrence, at) is None:
+            return None
+        rule = recurrence.ended(after.recurrence, at)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    wanted = {ep: frozenset({"recurrence"}) for ep, cur in currents.items()
+              if "recurrence" in views[ep].fields and views[ep].writable and views[ep].observed
+              and cur.recurrence != views[ep].target("recurrence", rule)}
+    return End(after.evolve(recurrence=rule), wanted,
+               f"closed for good: the series ends at this occurrence ({at}): {rule}")
+
+
 def unheld_note(base: Item, views: Mapping[str, EndpointView], endpoints: Iterable[str]
                 ) -> str | None:
     """A line for ``synchub plan``/``explain`` naming the endpoints that cannot hold the

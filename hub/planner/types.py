@@ -32,6 +32,7 @@ class EndpointView:
     series: bool = False  # a recurring item is a series here (adapters.base.Capabilities)
     markers: bool = True  # False: the endpoint's ``markers: false``: no marker is ever written
     nests_completion: bool = False  # see adapters.base.Capabilities (Todoist's sub-tasks)
+    rolls_occurrences: bool = False  # see adapters.base.Capabilities (Todoist's close)
 
     #: the same, for a copy placed as the given item is (its parent): a Todoist sub-task
     #: holds no section status (:class:`adapters.base.RepresentsInPlace`); None: as above

@@ -89,7 +89,8 @@ def endpoint_views(
             represent=adapters[name].represent,
             represent_in=_represent_in(adapters[name]),
             timestamp_precision=caps.timestamp_precision, series=caps.series,
-            markers=ep_cfg.markers, nests_completion=caps.nests_completion))
+            markers=ep_cfg.markers, nests_completion=caps.nests_completion,
+            rolls_occurrences=caps.rolls_occurrences))
     return tuple(views)
 
 

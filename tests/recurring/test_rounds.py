@@ -225,3 +225,41 @@ def test_an_occurrence_deleted_in_the_calendar_is_skipped_everywhere(
     assert (item.status.kind, item.due) == (
         StatusKind.OPEN, DateOnly(date=START + dt.timedelta(days=3)))
     assert "writes 0," in sync(path)
+
+
+def test_a_recurring_item_deleted_under_complete_ends_the_calendar_series(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """Closed for good (the Notion row deleted, policy ``complete``): done everywhere, and
+    the calendar series ends at the current occurrence (its past kept), instead of showing
+    occurrences of work that is over for ever."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    ref, _ = one(boxes["notion"], "Water plants")
+    boxes["notion"].user_delete(ref)
+    for _ in range(2):
+        sync(path)
+    for n in ("jira", "todoist"):
+        assert one(boxes[n], "Water plants")[1].status.kind is StatusKind.DONE, n
+    start, lines = series_start(boxes["gcal"])
+    assert start == {"date": START.isoformat()}  # the past stays on the calendar
+    assert lines == [f"RRULE:FREQ=DAILY;UNTIL={START:%Y%m%d}"]
+    assert "writes 0," in sync(path)
+
+
+def test_complete_forever_in_todoist_is_not_one_occurrence(boxes: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """Todoist's checkbox moves a recurring task on (open, next date); a recurring task
+    read as done there was completed for good ("Complete forever"): it must not be reopened
+    and rolled on like one occurrence, and the calendar series ends."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    ref, _ = one(boxes["todoist"], "Water plants")
+    boxes["todoist"].emu.complete_forever(ref)
+    for _ in range(3):
+        sync(path)
+    for n in ("jira", "notion", "todoist"):
+        _, item = one(boxes[n], "Water plants")
+        assert (item.status.kind, item.due) == (StatusKind.DONE, DateOnly(date=START)), n
+    _, lines = series_start(boxes["gcal"])
+    assert lines == [f"RRULE:FREQ=DAILY;UNTIL={START:%Y%m%d}"]
+    assert "writes 0," in sync(path)

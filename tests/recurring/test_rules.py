@@ -113,6 +113,35 @@ def test_exdate_values_are_checked_and_sorted() -> None:
         Item(recurrence="FREQ=DAILY;EXDATE=2024-01-05")
 
 
+@settings(max_examples=150, deadline=None)
+@given(rules(), st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 31)), st.integers(0, 6),
+       st.sampled_from(["date", "floating", "zoned"]))
+def test_an_ended_series_keeps_its_past_and_nothing_after(rule: str, start: dt.date,
+                                                          done: int, kind: str) -> None:
+    """A recurring item closed for good at an occurrence: the series from its first start
+    is what it was up to that occurrence, and has none after (checked against dateutil)."""
+    from zoneinfo import ZoneInfo
+
+    from hub.model import ZonedDateTime
+
+    first = dt.datetime.combine(start, dt.time() if kind == "date" else dt.time(9, 30))
+    text = rule + ("T235959" if "UNTIL" in rule else "")
+    expected = list(du.rrulestr(text, dtstart=first)[:done + 1])
+    assume(bool(expected) and expected[0] == first and len(expected) == done + 1)
+
+    def moment(at: dt.datetime) -> recurrence.Moment:
+        if kind == "date":
+            return DateOnly(date=at.date())
+        if kind == "floating":
+            return FloatingDateTime(at=at)
+        zone = ZoneInfo("Europe/Berlin")
+        return ZonedDateTime(at=at.replace(tzinfo=zone).astimezone(dt.UTC), tz=zone.key)
+
+    over = recurrence.ended(rule, moment(expected[-1]))
+    assert recurrence.upcoming(over, moment(first), done + 5) == expected, over
+    assert recurrence.roll(over, moment(expected[-1])) is None
+
+
 def test_exdate_and_a_moved_start_are_no_longer_the_same_series() -> None:
     d = DateOnly(date=dt.date(2024, 1, 1))
     assert not recurrence.continues("FREQ=DAILY", d, "FREQ=WEEKLY",

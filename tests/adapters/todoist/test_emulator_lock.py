@@ -38,6 +38,7 @@ def helpers(emu: TodoistEmulator, project: str) -> dict[str, Callable[[], Any]]:
         "add_item": lambda: emu.add_item(project, "u"),
         "edit_item": lambda: emu.edit_item(task, content="v"),
         "complete_item": lambda: emu.complete_item(task),
+        "complete_forever": lambda: emu.complete_forever(task),
         "move_item": lambda: emu.move_item(task, project_id=project),
         "delete_item": lambda: emu.delete_item(task),
         "add_note": lambda: emu.add_note(task, "n"),
