@@ -213,6 +213,31 @@ def ended(rule: str, at: Moment) -> str:
     return with_exdates(normalise_rrule(";".join([*parts, f"UNTIL={until}"])), kept)
 
 
+def shift_exdates(rule: str, old: Moment, new: Moment) -> str | None:
+    """The rule's exclusions moved with its series, when the item's current occurrence was
+    moved off the series (a 9:00 meeting made a 10:00 one, a Monday task moved to the
+    Tuesday): an exclusion at 9:00 would exclude nothing any more and the occurrence taken
+    out would come back. None when there is nothing to move: no exclusions, or ``new`` is
+    one of the series' own occurrences (the item moved on to a later one, as Todoist's
+    checkbox does: the series did not move)."""
+    plain, values = split_exdates(rule)
+    if not values:
+        return None
+    here = wall(new)
+    hit = series(plain, old).after(here - dt.timedelta(microseconds=1), inc=True)
+    if hit is not None and (hit == here or (isinstance(new, DateOnly)
+                                            and hit.date() == here.date())):
+        return None
+    delta = here - wall(old)
+    days = dt.timedelta(days=here.date().toordinal() - wall(old).date().toordinal())
+    moved = []
+    for v in values:
+        at = _excluded(v)
+        moved.append(f"{at + delta:%Y%m%dT%H%M%S}" if isinstance(at, dt.datetime)
+                     else f"{at + days:%Y%m%d}")
+    return with_exdates(plain, moved)
+
+
 def _ahead(at: dt.datetime | dt.date, than: dt.datetime) -> bool:
     if isinstance(at, dt.datetime):
         return at > than

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base import Adapter
-from hub.errors import ConfigError, ConfigProblem
+from hub.errors import ConfigError, ConfigProblem, UsageError
 from hub.redact import Redactor, activate
 from hub.store.base import Store
 
@@ -65,9 +65,12 @@ class Runtime:
         if not selected:
             return [n for n in names if self.config.flows[n].enabled]
         unknown = [s for s in selected if s not in names]
-        if unknown:
-            raise ConfigError([ConfigProblem(
-                f"no flow named {u!r}; flows: {', '.join(names)}", path="flows") for u in unknown])
+        if unknown:  # an argument naming nothing, not a configuration problem
+            from hub.config.checks import suggest
+
+            raise UsageError("; ".join(
+                f"--flow {u!r}: no flow of that name (flows: {', '.join(names)})"
+                f"{suggest(u, names)}" for u in unknown))
         return selected
 
     def adapters(self, flow: str) -> dict[str, Adapter]:
@@ -95,17 +98,23 @@ def prune_history(store: Store, state: Any) -> dict[str, int]:
 
 
 def open_runtime(config: str | None, *, state_url: str | None = None,
-                 rebind: bool = False) -> Runtime:
+                 rebind: bool = False, preview: bool = False) -> Runtime:
+    """``preview``: for ``plan`` and ``sync --dry-run``, the state store strictly read-only
+    (:mod:`hub.store.preview`): nothing created, upgraded or bound."""
     from hub.config.loader import load_config
     from hub.store import open_store, resolve_url
+    from hub.store.preview import open_preview
 
     loaded = load_config(find_config(config))
     from hub.settings import Settings
 
     url = resolve_url(state_url or Settings().state_url or loaded.config.state.url,
                       loaded.path.parent)
-    store = open_store(url)
-    store.migrate()
+    if preview:
+        store = open_preview(url)
+    else:
+        store = open_store(url)
+        store.migrate()
     store.bind_config(loaded.fingerprint, force=rebind)
     return Runtime(loaded=loaded, store=store,
                    redact=activate(Redactor(loaded.secrets())))

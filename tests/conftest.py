@@ -93,3 +93,15 @@ def store(store_url: str) -> Iterator[Any]:
     s.migrate()
     yield s
     s.close()
+
+
+@pytest.fixture
+def boxes() -> Iterator[dict[str, Any]]:
+    """The four sandboxes (emulators on 127.0.0.1 with their users), for a test that drives
+    real rounds through the CLI (``hub.cli.sandbox.config`` writes their config)."""
+    from hub.cli import sandbox as sbx
+
+    started = sbx.start()
+    yield started
+    for b in started.values():
+        b.stop()

@@ -139,6 +139,12 @@ def times_for(item: Item, mode: str, block: dt.timedelta, user_tz: str, patch: b
     return write_moment(due, patch), end_out | {"date": None} if patch else end_out
 
 
+def _start_of(current: dict[str, Any] | None, zone: str) -> DateOnly | ZonedDateTime | None:
+    """The event's start as it is (None when unknown or unreadable)."""
+    now = _length(current, zone)
+    return now[0] if now is not None else None
+
+
 def _kept(start: dt.date, length: dt.timedelta) -> dt.date | None:
     """``start + length`` (the event keeps its own length), or None when that would leave
     the dates synchub syncs (a long event moved near their end; the default length is used
@@ -209,14 +215,15 @@ def to_item(ev: dict[str, Any], mode: str, default_tz: str, user_tz: str = "UTC"
                 if updated else None, **values)
 
 
-def recurrence_lines(rule: str | None, current: list[str] | None, start: Any = None
-                     ) -> list[str]:
+def recurrence_lines(rule: str | None, current: list[str] | None, at: Any = None,
+                     series_start: Any = None) -> list[str]:
     """The event's ``recurrence`` with ``rule`` as its first RRULE and its exclusions as
-    EXDATE lines (:mod:`adapters.gcal.exclusions`). The canonical item holds one rule; the
-    event's RDATE lines (occurrences added in the calendar), EXRULEs and any further rules
-    are kept, so writing the rule changes nothing else about the series. No rule: a single
-    event again, so nothing is kept."""
-    return exclusions.write_lines(rule, current, start)
+    EXDATE lines (:mod:`adapters.gcal.exclusions`; ``at``: the item's current occurrence,
+    ``series_start``: the event's start once written). The canonical item holds one rule;
+    the event's RDATE lines (occurrences added in the calendar), EXRULEs and any further
+    rules are kept, so writing the rule changes nothing else about the series. No rule: a
+    single event again, so nothing is kept."""
+    return exclusions.write_lines(rule, current, at, series_start)
 
 
 def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, user_tz: str,
@@ -239,7 +246,8 @@ def to_body(item: Item, fields: frozenset[str], mode: str, block: dt.timedelta, 
                 body["extendedProperties"] = {"private": {
                     DURATION_KEY: str(item.duration or "")}}
     if "recurrence" in fields:
-        start = zoned(item.span.start if mode == "span" and item.span else item.due, user_tz)
+        at = zoned(item.span.start if mode == "span" and item.span else item.due, user_tz)
+        begin = at if "start" in body else _start_of(current, zone or user_tz)
         body["recurrence"] = recurrence_lines(item.recurrence,
-                                              (current or {}).get("recurrence"), start)
+                                              (current or {}).get("recurrence"), at, begin)
     return body

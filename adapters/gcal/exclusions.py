@@ -15,11 +15,14 @@ must stay as they are. RDATE and EXRULE lines (and further RRULEs) are kept unto
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from adapters.gcal.recurrence import date_lines, known_zone
 from hub.model import DateOnly, ZonedDateTime, normalise_rrule
 from hub.recurrence import split_exdates, with_exdates
+
+_FLOATING_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})(?![0-9Z])")
 
 
 def _zone(start: Any) -> dt.tzinfo | None:
@@ -47,13 +50,19 @@ def read_rule(lines: list[str] | None, start: Any) -> str | None:
     return with_exdates(normalise_rrule(rules[0]), exdates(lines, start))
 
 
-def _before(value: str, start: Any) -> bool:
+def _stamp(start: Any) -> str:
+    """``start`` in the exclusions' own text form (its wall-clock time), for comparing."""
     if isinstance(start, ZonedDateTime):
-        here = start.local().replace(tzinfo=None)
-        return value < here.strftime("%Y%m%dT%H%M%S")[: len(value)]
+        return start.local().strftime("%Y%m%dT%H%M%S")
     if isinstance(start, DateOnly):
-        return value[:8] < start.date.strftime("%Y%m%d")
-    return False
+        return start.date.strftime("%Y%m%d")
+    return ""
+
+
+def _before(value: str, start: Any) -> bool:
+    """Whether the exclusion lies before ``start`` (a date value: before its day)."""
+    here = _stamp(start)
+    return bool(here) and value < here[: len(value)]
 
 
 def _exdate_lines(values: list[str], start: Any) -> list[str]:
@@ -67,18 +76,39 @@ def _exdate_lines(values: list[str], start: Any) -> list[str]:
     return out
 
 
-def write_lines(rule: str | None, current: list[str] | None, start: Any) -> list[str]:
-    """The event's ``recurrence`` for the canonical ``rule``, the series starting at
-    ``start`` (as written: all-day or zoned); see the module docstring."""
+def utc_until(rule: str, tz: str) -> str:
+    """A wall-clock ``UNTIL`` (a floating item's, :func:`hub.recurrence.ended`) as the UTC
+    instant RFC 5545 requires beside a zoned DTSTART, read in zone ``tz`` (the one a
+    floating time is placed in here)."""
+    m = _FLOATING_UNTIL.search(rule)
+    if m is None:
+        return rule
+    zone = known_zone(tz) or dt.UTC
+    at = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=zone)
+    return rule.replace(m.group(0), f"UNTIL={at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
+
+
+def write_lines(rule: str | None, current: list[str] | None, at: Any,
+                series_start: Any = None) -> list[str]:
+    """The event's ``recurrence`` for the canonical ``rule`` whose current occurrence is
+    ``at`` (as written: all-day or zoned); ``series_start``: where the series starts once
+    written (its DTSTART: ``at`` when the start is written too, else the event's own). The
+    event's exclusions from ``series_start`` up to ``at`` are kept (past occurrences stay as
+    they are); before ``series_start`` they mean nothing and go; from ``at`` on the canonical
+    ones rule (see the module docstring)."""
     if rule is None:
         return []
     plain, values = split_exdates(rule)
     lines = list(current or [])
-    if start is None:  # no start to read exclusions against: the event's lines stay as are
+    if at is None:  # no start to read exclusions against: the event's lines stay as are
         return _with_rule(lines, plain)
-    kept = [v for v in exdates(lines, start) if _before(v, start)]
+    if isinstance(at, ZonedDateTime):
+        plain = utc_until(plain, at.tz)
+    begin = series_start if series_start is not None else at
+    kept = [v for v in exdates(lines, at) if _before(v, at)]
+    wanted = [v for v in {*values, *kept} if not _before(v, begin)]
     lines = [x for x in lines if x.partition(":")[0].split(";")[0].upper() != "EXDATE"]
-    return _with_rule(lines, plain) + _exdate_lines(sorted(set(values) | set(kept)), start)
+    return _with_rule(lines, plain) + _exdate_lines(sorted(wanted), at)
 
 
 def _with_rule(lines: list[str], rule: str) -> list[str]:

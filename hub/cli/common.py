@@ -86,10 +86,10 @@ def write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
-def runtime(config: str | None, rebind: bool = False) -> Any:
+def runtime(config: str | None, rebind: bool = False, preview: bool = False) -> Any:
     from hub.runtime import open_runtime
 
-    return open_runtime(config, rebind=rebind)
+    return open_runtime(config, rebind=rebind, preview=preview)
 
 
 def writer(rt: Any, flow: str, command: str, wait: float | None) -> Any:

@@ -40,29 +40,65 @@ def _safe(redact: Redact, text: str) -> str:
 
 
 def plan_table(report: RoundReport, redact: Redact) -> Table:
+    """Each write as the change it makes: per service and item, every field's value now and
+    the value it would get (:mod:`hub.planner.changes`); then the conflicts it would queue."""
+    from hub.planner.changes import changes, label
+
     t = Table(title=escape(f"Plan for flow {report.flow!r}"), show_lines=False)
     t.add_column("service")
     t.add_column("action")
     t.add_column("item")
-    t.add_column("details")
+    t.add_column("change")
     plan = report.plan
     rows = 0
     if plan is not None:
+        for c in changes(plan):
+            t.add_row(escape(c.endpoint), f"[{_KIND_STYLE[WriteKind(c.action)]}]{c.action}[/]",
+                      _safe(redact, _short(c.item)), _change_text(c, redact))
+            rows += 1
         for lp in plan.links:
-            for w in lp.writes:
-                what = ", ".join(sorted(w.fields)) if w.kind is WriteKind.UPDATE else (
-                    w.ref or "")
-                t.add_row(escape(w.endpoint), f"[{_KIND_STYLE[w.kind]}]{w.kind.value}[/]",
-                          _safe(redact, _short(lp.title)), _safe(redact, _short(what, 50)))
-                rows += 1
-            for c in lp.conflicts:
-                t.add_row(escape(", ".join(c.values)), "[magenta]conflict[/]",
-                          _safe(redact, _short(lp.title)),
-                          _safe(redact, f"{c.field}: " + _short(dict(c.values), 60)))
+            for fc in lp.conflicts:
+                t.add_row(escape(", ".join(fc.values)), "[magenta]conflict[/]",
+                          _safe(redact, _short(label(lp))),
+                          _safe(redact, f"{fc.field}: " + _short(dict(fc.values), 60)))
                 rows += 1
     if rows == 0:
         t.add_row("—", "nothing to do", "", "")
     return t
+
+
+def plan_json(report: RoundReport) -> dict[str, Any]:
+    """A dry round for scripts (``plan --json``): its changes (old and new per field, as
+    JSON values), the conflicts it would queue, its errors and notes. Redacted by the caller,
+    as text, like everything shown."""
+    from hub.planner.changes import changes, label
+
+    plan = report.plan
+    links = plan.links if plan is not None else ()
+    return {
+        "flow": report.flow, "status": str(report.status),
+        "counts": {k: report.counts.get(k, 0) for k in ("create", "update", "delete",
+                                                         "conflict")},
+        "changes": [c.as_json() for c in changes(plan)] if plan is not None else [],
+        "conflicts": [{"link": lp.link_id, "item": label(lp), "field": fc.field,
+                       "values": dict(fc.values)} for lp in links for fc in lp.conflicts],
+        "reasons": {lp.link_id: list(lp.reasons) for lp in links if lp.reasons},
+        "errors": [{"service": ep, "error": str(err)} for ep, err in report.errors],
+        "notes": list(report.notes),
+    }
+
+
+def _change_text(c: Any, redact: Redact) -> str:
+    """``field: old → new`` per line; a created copy's values; a deleted copy's id."""
+    if c.action == "delete":
+        return _safe(redact, c.ref or "")
+    lines = [f"{escape(f.field)}: " + (
+        _safe(redact, value_text(f.new, 60)) if c.action == "create"
+        else f"{_safe(redact, value_text(f.old))} → {_safe(redact, value_text(f.new))}")
+        for f in c.fields]
+    if c.occurrence_done:
+        lines.append("[dim](one occurrence done: the service's own close)[/]")
+    return "\n".join(lines) or "[dim]no field (marker or bookkeeping)[/]"
 
 
 def per_service_counts(report: RoundReport) -> Table:
@@ -186,8 +222,8 @@ def copies_table(link: LinkState, redact: Redact) -> Table:
 ITEM_COLUMNS = ("title", "status", "due", "priority", "assignee", "labels")
 
 
-def show_value(value: Any) -> str:
-    """A canonical value the way a person reads it (dates with their weekday), escaped."""
+def value_text(value: Any, width: int = 40) -> str:
+    """A canonical value the way a person reads it (dates with their weekday), as text."""
     if isinstance(value, DateOnly):
         return f"{value.date:%a %d %b}"
     if isinstance(value, FloatingDateTime):
@@ -198,7 +234,12 @@ def show_value(value: Any) -> str:
         return value.kind.value.replace("_", " ")
     if isinstance(value, list | tuple):
         value = ", ".join(map(str, value))
-    return escape(_short(value))
+    return _short(value, width)
+
+
+def show_value(value: Any) -> str:
+    """:func:`value_text`, escaped for rich."""
+    return escape(value_text(value))
 
 
 def items_table(holdings: Mapping[str, Mapping[str, Item]],

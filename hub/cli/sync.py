@@ -22,21 +22,30 @@ from hub.cli.common import (
 )
 from hub.errors import Busy
 
+RebindOpt = Annotated[bool, typer.Option("--rebind", help="Accept a changed config for this "
+                      "state store (flows/endpoints renamed or re-scoped).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the plan as JSON (one document "
+                    "for all flows) instead of tables.")]
+
 
 @handled
 def sync(
     config: ConfigOpt = None,
     flow: FlowOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing, the "
+                       "state store included (as `synchub plan`).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Pass the mass-change guard.")] = False,
-    rebind: Annotated[bool, typer.Option("--rebind", help="Accept a changed config for this "
-                      "state store (flows/endpoints renamed or re-scoped).")] = False,
+    rebind: RebindOpt = False,
     wait: WaitOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run one sync round of every flow (or the given ones)."""
-    import contextlib
-
-    from hub.cli.render import plan_table, round_summary
+    if dry_run:
+        preview(config, flow, rebind, as_json, counts=False)
+        return
+    if as_json:
+        raise typer.BadParameter("--json goes with --dry-run (or `synchub plan --json`)")
+    from hub.cli.render import round_summary
     from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
@@ -44,10 +53,9 @@ def sync(
     codes: list[int] = []
     try:
         for name in rt.flows(flow):
-            # A dry run writes nothing and takes no lock; a real one is the flow's only
-            # writer while it runs (P13), or gives up for this flow and goes on to the next.
-            lock = contextlib.nullcontext() if dry_run else writer(rt, name, "synchub sync",
-                                                                    wait)
+            # The flow's only writer while it runs (P13), or gives up for this flow and goes
+            # on to the next.
+            lock = writer(rt, name, "synchub sync", wait)
             try:
                 with lock, Progress(TextColumn(f"[bold]{name}[/]"), BarColumn(),
                                     MofNCompleteColumn(), console=console,
@@ -59,8 +67,7 @@ def sync(
                         bar.update(task, completed=done, total=total)
 
                     report = run_flow(name, rt.config.flows[name], rt.adapters(name),
-                                      rt.store, dry_run=dry_run, force=force,
-                                      progress=progress,
+                                      rt.store, force=force, progress=progress,
                                       retry=RetryPolicy.from_config(rt.config.retry))
             except Busy as err:
                 code, hint = advice(err)
@@ -69,38 +76,53 @@ def sync(
                 err_console.print(f"[dim]{hint}[/]")
                 codes.append(code)
                 continue
-            if dry_run:
-                console.print(plan_table(report, rt.redact))
             round_summary(console, report, rt.redact)
             codes.append(round_code(report))
             if rt.store.conflicts(name):
                 codes.append(EXIT_CONFLICTS)
-        if not dry_run:  # retention, after a command that wrote
-            from hub.runtime import prune_history
+        from hub.runtime import prune_history  # retention, after a command that wrote
 
-            prune_history(rt.store, rt.config.state)
+        prune_history(rt.store, rt.config.state)
     finally:
         rt.close()
     raise typer.Exit(worst(codes))
 
 
 @handled
-def plan(config: ConfigOpt = None, flow: FlowOpt = None) -> None:
-    """Show what a sync would create, update and delete in each service; write nothing."""
-    from hub.cli.render import per_service_counts, plan_table, round_summary
+def plan(config: ConfigOpt = None, flow: FlowOpt = None, rebind: Annotated[bool, typer.Option(
+        "--rebind", help="Show what `synchub sync --rebind` would do after a config change "
+        "(flows/endpoints renamed or re-scoped).")] = False, as_json: JsonOpt = False) -> None:
+    """Show what a sync would create, update and delete in each service, old → new per
+    field; strictly read-only (no state file is created or changed)."""
+    preview(config, flow, rebind, as_json, counts=True)
+
+
+def preview(config: str | None, flow: list[str] | None, rebind: bool, as_json: bool, *,
+            counts: bool) -> None:
+    """``plan`` and ``sync --dry-run``: a dry round of each flow on a read-only view of the
+    state (:mod:`hub.store.preview`), shown as tables or one JSON document."""
+    import json
+
+    from hub.cli.render import per_service_counts, plan_json, plan_table, round_summary
     from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
-    rt = runtime(config)
-    codes = []
+    rt = runtime(config, rebind, preview=True)
+    codes, documents = [], []
     try:
         for name in rt.flows(flow):
             report = run_flow(name, rt.config.flows[name], rt.adapters(name), rt.store,
                               dry_run=True, retry=RetryPolicy.from_config(rt.config.retry))
-            console.print(plan_table(report, rt.redact))
-            console.print(per_service_counts(report))
-            round_summary(console, report, rt.redact)
             codes.append(round_code(report))
+            if as_json:
+                documents.append(plan_json(report))
+                continue
+            console.print(plan_table(report, rt.redact))
+            if counts:
+                console.print(per_service_counts(report))
+            round_summary(console, report, rt.redact)
     finally:
         rt.close()
+    if as_json:  # plain print: no rich markup or wrapping in what scripts parse
+        print(rt.redact(json.dumps({"flows": documents}, indent=2, ensure_ascii=False)))
     raise typer.Exit(worst(codes))

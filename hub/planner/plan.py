@@ -57,15 +57,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from adapters.base import Gone, RemoteItem, WriteKind
+from hub import recurrence
 from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
 from hub.model import Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
 from hub.planner.nesting import hold_nested
 from hub.planner.recurring import (
+    SERIES_FIELDS,
+    anchor,
     completed_for_good,
-    plan_end,
     plan_roll,
+    rule_alone_holds,
+    series_holds,
+    series_to_end,
     unheld_note,
 )
 from hub.planner.routing import Routed, canonical_parents, new_links, route
@@ -114,7 +119,9 @@ def start(lid: str, views: Mapping[str, EndpointView], before: LinkState | None,
         copies = {ep: CopyState(ep, r.ref, base=seed.sides.get(ep, _BLANK),
                                 snapshot=r.item, version=r.version) for ep, r in attach.items()}
         return Draft(lid, seed.base, copies, frozenset(seed.detached), tuple(seed.reasons))
-    copies = dict(before.copies)
+    # an endpoint no longer in the flow (renamed or removed, the config rebound): its copy is
+    # forgotten, never written or deleted (:func:`removed_endpoints` says so once)
+    copies = {ep: c for ep, c in before.copies.items() if ep in views}
     for ep, remote in attach.items():
         # Our own create (found by its marker), a first-sync match or a copy back in scope:
         # it agreed on the base, as its service holds it (Jira's "Medium" for no priority is
@@ -139,11 +146,22 @@ def take_listed(d: Draft, seen: Mapping[str, RemoteItem]) -> Draft:
     return replace(d, copies=copies)
 
 
-def sides_of(d: Draft, fresh: Mapping[str, RemoteItem], gone: Mapping[str, Gone]
-             ) -> dict[str, Side]:
-    """The merge's inputs: every copy not gone, with per-field times where it was listed."""
-    return {ep: Side(c.base, c.snapshot, fresh[ep].field_times if ep in fresh else {})
+def sides_of(d: Draft, fresh: Mapping[str, RemoteItem], gone: Mapping[str, Gone],
+             views: Mapping[str, EndpointView]) -> dict[str, Side]:
+    """The merge's inputs: every copy not gone, with per-field times where it was listed.
+    A series copy (a calendar's) that still holds the link's recurring item is unchanged in
+    its start, end and rule, however it spells them (:func:`series_holds`: past exclusions
+    the calendar keeps, an ended series of a closed item)."""
+    return {ep: Side(c.base, _as_series(views[ep], c, d.base),
+                     fresh[ep].field_times if ep in fresh else {})
             for ep, c in d.copies.items() if ep not in gone}
+
+
+def _as_series(view: EndpointView, c: CopyState, base: Item) -> Item:
+    if not view.series or not series_holds(view, c.snapshot, base):
+        return c.snapshot
+    fields = [f for f in SERIES_FIELDS if f in view.fields]
+    return c.snapshot.evolve(**{f: getattr(c.base, f) for f in fields})
 
 
 def edited(sides: Mapping[str, Side], views: Mapping[str, EndpointView]) -> bool:
@@ -221,20 +239,73 @@ def take_roll(cfg: FlowConfig, before: Item, d: Draft, sides: Mapping[str, Side]
                    occurrence=roll.occurrence).note(roll.reason)
 
 
-def end_series(before: Item, d: Draft, sides: Mapping[str, Side],
-               views: Mapping[str, EndpointView]) -> Draft:
-    """A recurring item closed for good this round: its rule ends at the current occurrence
-    everywhere it is held (:func:`hub.planner.recurring.plan_end`)."""
-    if d.conflicts or d.deleting:
-        return d
-    end = plan_end(before, d.base, {ep: s.current for ep, s in sides.items()
-                                    if ep in d.copies}, views)
-    if end is None:
+def shift_exclusions(before: Item, d: Draft, sides: Mapping[str, Side],
+                     views: Mapping[str, EndpointView]) -> Draft:
+    """A recurring item moved off its series (:func:`hub.recurrence.shift_exdates`): its
+    exclusions move with it, and every copy holding the rule is told."""
+    moved = _moved_exclusions(before, d)
+    if moved is None:
         return d
     wanted = dict(d.wanted)
-    for ep, fs in end.wanted.items():
-        wanted[ep] = wanted.get(ep, frozenset()) | fs
-    return replace(d, base=end.base, wanted=wanted).note(end.reason)
+    for ep in _holding_other(moved, d, sides, views):
+        wanted[ep] = wanted.get(ep, frozenset()) | {"recurrence"}
+    return replace(d, base=d.base.evolve(recurrence=moved), wanted=wanted).note(
+        f"moved off its series: the occurrences taken out move with it ({moved})")
+
+
+def _moved_exclusions(before: Item, d: Draft) -> str | None:
+    """The rule with its exclusions moved, when the merge moved the item off its series."""
+    rule, old, new = d.base.recurrence, anchor(before), anchor(d.base)
+    if rule is None or before.recurrence != rule or old is None or new is None \
+            or old == new or d.conflicts or d.deleting:
+        return None
+    try:
+        moved = recurrence.shift_exdates(rule, old, new)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return moved if moved != rule else None
+
+
+def _holding_other(rule: str, d: Draft, sides: Mapping[str, Side],
+                   views: Mapping[str, EndpointView]) -> list[str]:
+    """The copies that sync the rule and hold another one than ``rule``."""
+    return [ep for ep, s in sides.items() if ep in d.copies
+            and "recurrence" in views[ep].fields and views[ep].writable
+            and views[ep].observed and s.current.recurrence != views[ep].target("recurrence",
+                                                                              rule)]
+
+
+def whole_series(d: Draft, sides: Mapping[str, Side], views: Mapping[str, EndpointView]
+                 ) -> Draft:
+    """A series copy (a calendar's) whose rule is written gets its start written too where
+    the new rule would not hold the item from the old start
+    (:func:`hub.planner.recurring.rule_alone_holds`): each field is merged on its own, and
+    the start was judged against the old rule."""
+    wanted = dict(d.wanted)
+    for ep, fields in d.wanted.items():
+        view = views[ep]
+        if view.series and "recurrence" in fields and ep in sides \
+                and not rule_alone_holds(view, sides[ep].current, d.base):
+            wanted[ep] = fields | (SERIES_FIELDS & view.fields)
+    return replace(d, wanted=wanted) if wanted != d.wanted else d
+
+
+def end_series(before: Item, d: Draft, sides: Mapping[str, Side],
+               views: Mapping[str, EndpointView]) -> Draft:
+    """A recurring item closed for good this round: its calendar series ends at the current
+    occurrence (:func:`hub.planner.recurring.series_form`), the rule kept by the link."""
+    if d.conflicts or d.deleting:
+        return d
+    eps = series_to_end(before, d.base, {ep: s.current for ep, s in sides.items()
+                                         if ep in d.copies}, views)
+    if not eps:
+        return d
+    wanted = dict(d.wanted)
+    for ep in eps:
+        wanted[ep] = wanted.get(ep, frozenset()) | {"recurrence"}
+    return replace(d, wanted=wanted).note(
+        f"closed for good: the series on {', '.join(eps)} ends at this occurrence "
+        f"({anchor(d.base)}); the rule is kept, so reopened it goes on")
 
 
 def complete(d: Draft, policy: DeletePolicy | None, sides: Mapping[str, Side],
@@ -301,7 +372,7 @@ def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
     views = {e.name: e for e in inp.endpoints}
     order = [e.name for e in inp.endpoints]
     d = take_listed(start(lid, views, before, attach, seed), seen)
-    sides = sides_of(d, {**attach, **seen}, gone)
+    sides = sides_of(d, {**attach, **seen}, gone, views)
     edited_elsewhere = edited(sides, views)
     d = stop_delete(d, edited_elsewhere)
     d, policy = apply_gone(inp.config, d, gone, edited_elsewhere)
@@ -311,12 +382,13 @@ def plan_link(inp: PlanInput, lid: str, before: LinkState | None,
                     {c.field for c in merged.conflicts})
     rolled = take_merge(d, merged)
     if before is not None:  # a link formed this round has no occurrence done yet
+        rolled = shift_exclusions(d.base, rolled, sides, views)
         rolled = take_roll(inp.config, d.base, rolled, sides, views)
     d = rolled
     d = complete(d, policy, sides, views)
     if before is not None:
         d = end_series(before.base, d, sides, views)
-    d = drop_unholdable(d, views)
+    d = drop_unholdable(whole_series(d, sides, views), views)
     d, writes = link_writes(inp.flow, d, views, order)
     if before is None or before.base.recurrence != d.base.recurrence or any(
             w.kind is WriteKind.CREATE for w in writes):
@@ -345,7 +417,8 @@ def plan_flow(inp: PlanInput) -> Plan:
     planned, nested = hold_nested([lp for lp in plans if lp is not None], inp.links, views)
     return Plan(flow=inp.flow, links=tuple(planned),
                 total_links=len(inp.links),
-                warnings=(*routed.warnings, *dict.fromkeys(  # one line per group held back
+                warnings=(*removed_endpoints(inp.links, views), *routed.warnings,
+                          *dict.fromkeys(  # one line per group held back
                     f"{h.title!r} {h.reason}" for h in routed.held), *nested),
                 held=tuple(routed.held))
 
@@ -376,10 +449,25 @@ def with_marker(read: Item, stored: Item) -> Item:
     return read if read.origin or not stored.origin else read.evolve(origin=stored.origin)
 
 
+def removed_endpoints(links: Mapping[str, LinkState], views: Mapping[str, EndpointView]
+                      ) -> tuple[str, ...]:
+    """One line per endpoint that links have copies on but the flow no longer has (the
+    config was rebound after a rename): those copies are forgotten (:func:`start`)."""
+    counts: dict[str, int] = {}
+    for link in links.values():
+        for ep in link.copies:
+            if ep not in views:
+                counts[ep] = counts.get(ep, 0) + 1
+    return tuple(f"endpoint {ep!r} is no longer in this flow: {n} link{'s' if n != 1 else ''} "
+                 "forget their copy there (nothing is changed or deleted in that service; "
+                 "copies there are found again by their markers if it comes back under "
+                 "another name)" for ep, n in sorted(counts.items()))
+
+
 def settled(link: LinkState, views: Mapping[str, EndpointView]) -> bool:
     """A link nothing touched this round whose copies all agree and exist where they should:
     nothing to plan. This is what keeps a quiet round over 10,000 links cheap."""
-    if link.deleting:
+    if link.deleting or any(ep not in views for ep in link.copies):
         return False
     for c in link.copies.values():
         if c.snapshot is not c.base and c.snapshot != c.base:

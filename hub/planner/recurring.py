@@ -45,13 +45,58 @@ def anchor(item: Item) -> recurrence.Moment | None:
     return item.span.start if item.span is not None else None
 
 
+def series_form(view: EndpointView, item: Item) -> Item:
+    """The item as a series endpoint is to hold it: a recurring item closed for good (done,
+    cancelled) with occurrences still ahead is a series that ends at its current
+    occurrence (:func:`hub.recurrence.ended`), so the calendar stops showing occurrences of
+    work that is over and keeps its past ones. The link keeps the rule itself: reopened,
+    the series goes on. Any other item, or endpoint, as it is."""
+    if not view.series or item.recurrence is None or not item.status.kind.closed:
+        return item
+    at = anchor(item)
+    if at is None:
+        return item
+    try:
+        if recurrence.roll(item.recurrence, at) is None:
+            return item  # no occurrence left anyway: COUNT used up, UNTIL passed
+        return item.evolve(recurrence=recurrence.ended(item.recurrence, at))
+    except (ValueError, TypeError, OverflowError):
+        return item
+
+
 def series_holds(view: EndpointView, held: Item, wanted: Item) -> bool:
     """Whether a series endpoint's copy (``held``) still describes the recurring ``wanted``
-    item: then its start, end and rule are left as they are."""
+    item (as :func:`series_form` has it there): then its start, end and rule are left as
+    they are, and differences in how it spells them (past exclusions, the series' first
+    start) are no edit."""
     if not view.series or wanted.recurrence is None:
         return False
-    return recurrence.continues(held.recurrence, anchor(held), wanted.recurrence,
-                                anchor(wanted))
+    form = series_form(view, wanted)
+    return recurrence.continues(held.recurrence, anchor(held), form.recurrence,
+                                _as_held(view, form))
+
+
+def rule_alone_holds(view: EndpointView, held: Item, wanted: Item) -> bool:
+    """Whether writing only the rule to a series copy leaves it holding ``wanted`` (the
+    series from the copy's start, with the new rule, still has the current occurrence and
+    goes on as the item does): else the start is written too, and the series begins at the
+    current occurrence. A series ending at it holds; a daily rule made weekly does not
+    (from the old start, its occurrences would fall on other days)."""
+    form = series_form(view, wanted)
+    return form.recurrence is not None and recurrence.continues(
+        form.recurrence, anchor(held), form.recurrence, _as_held(view, form))
+
+
+def _as_held(view: EndpointView, item: Item) -> recurrence.Moment | None:
+    """The item's current occurrence as the endpoint holds it (a calendar places a floating
+    time in the user's zone), so it compares with what the copy holds."""
+    at: recurrence.Moment | None = None
+    if item.due is not None:
+        at = view.target("due", item.due)
+    elif item.span is not None:
+        span = view.target("span", item.span)
+        at = span.start if span is not None else None
+    return at
 
 
 @dataclass(frozen=True)
@@ -185,39 +230,19 @@ def completed_for_good(before: Item, merged: Item, currents: Mapping[str, Item],
                   and cur.status.kind is StatusKind.DONE)
 
 
-@dataclass(frozen=True)
-class End:
-    """A recurring item closed for good: its series ends at the current occurrence."""
-
-    base: Item  # the link's new agreed value (its rule ended there)
-    wanted: Mapping[str, frozenset[str]]  # endpoint -> {"recurrence"}, where it must change
-    reason: str
-
-
-def plan_end(before: Item, after: Item, currents: Mapping[str, Item],
-             views: Mapping[str, EndpointView]) -> End | None:
-    """A recurring item that was open and is closed now (cancelled, completed for good,
-    deleted under ``delete: complete``) with occurrences still ahead: its rule ends at the
-    current occurrence (:func:`hub.recurrence.ended`), so a calendar series stops showing
-    occurrences of work that is over, and keeps its past ones. None otherwise (not
-    recurring, or no occurrence left anyway: ``COUNT`` used up, ``UNTIL`` passed)."""
-    if before.recurrence is None or before.status.kind.closed \
-            or not after.status.kind.closed or after.recurrence is None:
-        return None
-    at = anchor(after)
-    if at is None:
-        return None
-    try:
-        if recurrence.roll(after.recurrence, at) is None:
-            return None
-        rule = recurrence.ended(after.recurrence, at)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    wanted = {ep: frozenset({"recurrence"}) for ep, cur in currents.items()
-              if "recurrence" in views[ep].fields and views[ep].writable and views[ep].observed
-              and cur.recurrence != views[ep].target("recurrence", rule)}
-    return End(after.evolve(recurrence=rule), wanted,
-               f"closed for good: the series ends at this occurrence ({at}): {rule}")
+def series_to_end(before: Item, after: Item, currents: Mapping[str, Item],
+                  views: Mapping[str, EndpointView]) -> tuple[str, ...]:
+    """The series endpoints whose series must end this round: the recurring item was open
+    and is closed now (cancelled, completed for good, deleted under ``delete: complete``)
+    and the copy does not hold its :func:`series_form` yet. Only the series is written; the
+    link, Todoist's task and the others keep the rule."""
+    if before.recurrence is None or before.status.kind.closed or not after.status.kind.closed:
+        return ()
+    return tuple(ep for ep, cur in currents.items()
+                 if views[ep].series and "recurrence" in views[ep].fields
+                 and views[ep].writable and views[ep].observed
+                 and series_form(views[ep], after) is not after
+                 and not series_holds(views[ep], cur, after))
 
 
 def unheld_note(base: Item, views: Mapping[str, EndpointView], endpoints: Iterable[str]

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from adapters.base import WriteKind
 from hub.model import Item
 from hub.planner.matching import original_ids
+from hub.planner.recurring import series_form
 from hub.planner.types import EndpointView, Write
 from hub.store.base import CopyState
 
@@ -79,12 +80,13 @@ def update_writes(flow: str, lid: str, views: Mapping[str, EndpointView], order:
         done = ep in occurrence
         if not fields and not mark and not done:
             continue
-        values = {f: new_base.model_dump(mode="json", include={f}).get(f) for f in fields}
+        item = series_form(view, new_base)  # a closed item's series ends (recurring.py)
+        values = {f: item.model_dump(mode="json", include={f}).get(f) for f in fields}
         parts = (flow, lid, ep, "update", c.version, sorted(values.items()),
                  *(("occurrence",) if done else ()))
         key = digest(*parts, "mark") if mark else digest(*parts)
         writes.append(Write(WriteKind.UPDATE, ep, key,
-                            ref=c.ref, item=new_base, fields=frozenset(fields),
+                            ref=c.ref, item=item, fields=frozenset(fields),
                             expected_version=c.version, origin=lid if mark else None,
                             occurrence_done=done))
     return writes
@@ -96,7 +98,7 @@ def create_writes(flow: str, lid: str, views: Mapping[str, EndpointView], order:
     """Creates where a copy belongs and there is none (an unreachable endpoint gets its copy
     once it answers again)."""
     return [Write(WriteKind.CREATE, ep, digest(flow, lid, ep, "create"),
-                  item=project(new_base, views[ep].fields), origin=lid)
+                  item=project(series_form(views[ep], new_base), views[ep].fields), origin=lid)
             for ep in order
             if ep not in copies and ep not in detached and views[ep].writable
             and views[ep].observed and views[ep].can_hold(new_base)]

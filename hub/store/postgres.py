@@ -96,20 +96,27 @@ def _lock_connection(conninfo: str, schema: str | None) -> Any:
 class PostgresStore(SqlStore):
     dialect = POSTGRES
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        """``read_only``: a preview's session (:mod:`hub.store.preview`): the server refuses
+        every write, the schema is neither created nor upgraded, the config only checked."""
         conninfo, schema = split_schema(url)
         if schema is not None and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise StateError(f"invalid schema name {schema!r} in the state URL")
         self.schema = schema
         self._conninfo = conninfo
         conn = self._connect()
-        if schema is not None:
+        if read_only:
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            conn.commit()
+        elif schema is not None:
             conn.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             conn.commit()
+        if schema is not None:
             conn.execute(f'SET search_path TO "{schema}"')
             conn.commit()
         super().__init__(url, conn)
+        self.read_only = read_only
         # The lock connection's factory must not refer to self: a store dropped without
         # close() is then freed (and its session ended) at once, not at the next GC cycle.
         self._locks = locks.AdvisoryLocks(functools.partial(_lock_connection, conninfo, schema),

@@ -68,6 +68,8 @@ class SqlStore:
         self._gen: dict[str, int] = {}  # the generation each cached flow was loaded at
         self._depth = 0  # > 0 inside a transaction of ours
         self.clock: Callable[[], float] = time.time  # lease expiry (wall clock: shared)
+        #: a preview's store (:mod:`hub.store.preview`): never migrated or bound, only read
+        self.read_only = False
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -109,8 +111,14 @@ class SqlStore:
         """Bring the schema up to date. Serialised across processes (an advisory lock on
         PostgreSQL, an immediate transaction on SQLite): two replicas starting at once on an
         empty database migrate one after the other instead of racing on CREATE TABLE."""
-        if self.schema_version() == SCHEMA_VERSION:
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
             return  # the usual case: no lock taken, nothing written (readers stay readers)
+        if self.read_only and version < SCHEMA_VERSION:
+            raise StateError(
+                f"the state store {self.url_for_humans()} has schema version {version}; this "
+                f"synchub uses version {SCHEMA_VERSION}. A preview changes nothing, so it "
+                "cannot upgrade it: run `synchub sync` (or the daemon) once, then preview.")
         with self._txn():
             self._exec(self.dialect.lock_for_migration)
             current = 0
@@ -139,8 +147,9 @@ class SqlStore:
                 f"the state store {self.url_for_humans()} belongs to a configuration with other "
                 "flows or endpoints (names, services or scopes changed). Syncing now could "
                 "treat every item as new and duplicate it. If the change is intended, run "
-                "`synchub sync --rebind`; to start over, point state.url at a new file.")
-        if not rows or rows[0][0] != fingerprint:
+                "`synchub sync --rebind` (`synchub plan --rebind` shows first what it would "
+                "do); to start over, point state.url at a new file.")
+        if (not rows or rows[0][0] != fingerprint) and not self.read_only:
             with self._txn():
                 self._upsert_meta("config_fingerprint", fingerprint)
 

@@ -81,6 +81,17 @@ class SqliteStore(SqlStore):
         conn.execute("PRAGMA synchronous=NORMAL")
         super().__init__(url, conn)
 
+    @classmethod
+    def over(cls, url: str, conn: sqlite3.Connection) -> SqliteStore:
+        """A store on a connection of its own, a private in-memory copy (a preview's:
+        :mod:`hub.store.preview`): no file, no file locks."""
+        store = cls.__new__(cls)
+        store.path = None
+        store._files = None
+        conn.execute("PRAGMA foreign_keys=ON")
+        SqlStore.__init__(store, url, conn)
+        return store
+
     def migrate(self) -> None:
         old = os.umask(0o077)
         try:

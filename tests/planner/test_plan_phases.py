@@ -93,7 +93,7 @@ def test_with_marker_prefers_what_was_read() -> None:
 def test_sides_leave_out_gone_copies_and_take_field_times_of_listed_ones() -> None:
     d = draft(copy("a", X), copy("b", X), copy("c", X))
     listed = remote("a-1", X, field_times={"title": NOW})
-    sides = sides_of(d, {"a": listed}, {"c": Gone.DELETED})
+    sides = sides_of(d, {"a": listed}, {"c": Gone.DELETED}, {e: view(e) for e in "abc"})
     assert list(sides) == ["a", "b"]
     assert sides["a"].field_times == {"title": NOW} and sides["b"].field_times == {}
 

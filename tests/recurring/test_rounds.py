@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,6 @@ TODAY = dt.date.today()
 START = TODAY - dt.timedelta(days=2)
 
 
-@pytest.fixture
-def boxes() -> Iterator[dict[str, Any]]:
-    started = sbx.start()
-    yield started
-    for b in started.values():
-        b.stop()
 
 
 def configure(boxes: dict[str, Any], tmp_path: Path, policy: str | None = None) -> Path:
@@ -195,14 +188,7 @@ def test_an_occurrence_deleted_in_the_calendar_is_skipped_everywhere(
     dated task that synchub rolls, and the calendar keeps its series and exclusion."""
     path = configure(boxes, tmp_path)
     seeded(boxes, path)
-    emu = boxes["gcal"].emu
-    ((cal, ev),) = [(c, e) for c, evs in emu.events.items() for e in evs.values()
-                    if e.get("summary") == "Water plants" and e.get("status") != "cancelled"]
-    gone = START + dt.timedelta(days=1)
-    emu.patch(cal, ev["id"], {"recurrence": [*ev["recurrence"],
-                                             f"EXDATE;VALUE=DATE:{gone:%Y%m%d}"]}, None)
-    sync(path)
-    sync(path)
+    gone = _exclude_tomorrow(boxes, path)
     rule = f"FREQ=DAILY;EXDATE={gone:%Y%m%d}"
     assert one(boxes["gcal"], "Water plants")[1].recurrence == rule
     assert one(boxes["todoist"], "Water plants")[1].recurrence is None  # cannot hold it
@@ -262,4 +248,127 @@ def test_complete_forever_in_todoist_is_not_one_occurrence(boxes: dict[str, Any]
         assert (item.status.kind, item.due) == (StatusKind.DONE, DateOnly(date=START)), n
     _, lines = series_start(boxes["gcal"])
     assert lines == [f"RRULE:FREQ=DAILY;UNTIL={START:%Y%m%d}"]
+    assert "writes 0," in sync(path)
+
+
+def _exclude_tomorrow(boxes: dict[str, Any], path: Path) -> dt.date:
+    """Tomorrow's occurrence of the seeded series taken out in the calendar (EXDATE)."""
+    emu = boxes["gcal"].emu
+    ((cal, ev),) = [(c, e) for c, evs in emu.events.items() for e in evs.values()
+                    if e.get("summary") == "Water plants" and e.get("status") != "cancelled"]
+    gone = START + dt.timedelta(days=1)
+    emu.patch(cal, ev["id"], {"recurrence": [*ev["recurrence"],
+                                             f"EXDATE;VALUE=DATE:{gone:%Y%m%d}"]}, None)
+    sync(path)
+    sync(path)
+    return gone
+
+
+def test_a_rule_edited_after_a_past_exclusion_keeps_todoists_rule(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """The calendar keeps an exclusion that a roll has passed; a new rule from Todoist then
+    rewrites the series from the current occurrence (the old start would put a weekly rule
+    on other days), and the exclusion before it is not read back as a change that would
+    take the rule from Todoist (found in review)."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    _exclude_tomorrow(boxes, path)
+    ref, _ = one(boxes["jira"], "Water plants")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    sync(path)
+    sync(path)
+    ref, _ = one(boxes["todoist"], "Water plants")
+    boxes["todoist"].user_edit(ref, recurrence="FREQ=WEEKLY")
+    for _ in range(3):
+        sync(path)
+    at = DateOnly(date=START + dt.timedelta(days=2))
+    assert one(boxes["todoist"], "Water plants")[1].recurrence == "FREQ=WEEKLY"
+    start, lines = series_start(boxes["gcal"])
+    assert (start, lines) == ({"date": at.date.isoformat()}, ["RRULE:FREQ=WEEKLY"])
+    assert "writes 0," in sync(path)
+
+
+def test_a_reopened_item_goes_on_recurring(boxes: dict[str, Any], tmp_path: Path) -> None:
+    """The link keeps the rule of an item closed for good: reopened, the calendar series
+    goes on and Todoist's task recurs as before (found in review)."""
+    path = configure(boxes, tmp_path)
+    seeded(boxes, path)
+    ref, _ = one(boxes["notion"], "Water plants")
+    boxes["notion"].user_delete(ref)
+    sync(path)
+    sync(path)
+    assert series_start(boxes["gcal"])[1] == [f"RRULE:FREQ=DAILY;UNTIL={START:%Y%m%d}"]
+    assert one(boxes["todoist"], "Water plants")[1].recurrence == "FREQ=DAILY"  # untouched
+    ref, _ = one(boxes["jira"], "Water plants")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.OPEN))
+    for _ in range(2):
+        sync(path)
+    assert series_start(boxes["gcal"])[1] == ["RRULE:FREQ=DAILY"]
+    _, task = one(boxes["todoist"], "Water plants")
+    assert (task.status.kind, task.recurrence) == (StatusKind.OPEN, "FREQ=DAILY")
+    boxes["jira"].user_edit(ref, status=Status(kind=StatusKind.DONE))
+    for _ in range(2):
+        sync(path)
+    _, item = one(boxes["jira"], "Water plants")  # one occurrence done: rolled on
+    assert (item.status.kind, item.due) == (StatusKind.OPEN,
+                                            DateOnly(date=START + dt.timedelta(days=1)))
+
+
+def test_a_floating_series_ends_with_a_utc_until(boxes: dict[str, Any], tmp_path: Path
+                                                 ) -> None:
+    """RFC 5545: beside a zoned DTSTART, UNTIL is UTC; a floating Todoist time placed in
+    the user's zone ends the series with one (found in review)."""
+    from hub.model import FloatingDateTime
+
+    path = configure(boxes, tmp_path)
+    boxes["todoist"].user_create(Item(title="Water plants", recurrence="FREQ=DAILY",
+                                      due=FloatingDateTime(at=dt.datetime.combine(
+                                          START, dt.time(9)))))
+    sync(path)
+    sync(path)
+    ref, _ = one(boxes["notion"], "Water plants")
+    boxes["notion"].user_delete(ref)
+    sync(path)
+    sync(path)
+    (rule,) = series_start(boxes["gcal"])[1]
+    assert rule.startswith("RRULE:FREQ=DAILY;UNTIL=") and rule.endswith("Z"), rule
+    assert "writes 0," in sync(path)
+
+
+def test_exclusions_move_with_a_series_moved_off_its_time(boxes: dict[str, Any],
+                                                          tmp_path: Path) -> None:
+    """A 9:00 series with its 3rd occurrence taken out, moved to 10:00 in Notion: the
+    exclusion moves with it, so the deleted occurrence does not come back at 10:00."""
+    from zoneinfo import ZoneInfo
+
+    from hub.model import ZonedDateTime
+
+    path = configure(boxes, tmp_path)
+    zone = ZoneInfo("Europe/Berlin")
+    nine = dt.datetime.combine(START, dt.time(9), zone)
+    boxes["gcal"].user_create(Item(title="Standup", recurrence="FREQ=DAILY", due=ZonedDateTime(
+        at=nine.astimezone(dt.UTC), tz="Europe/Berlin")))
+    sync(path)
+    sync(path)
+    emu = boxes["gcal"].emu
+    ((cal, ev),) = [(c, e) for c, evs in emu.events.items() for e in evs.values()
+                    if e.get("summary") == "Standup"]
+    gone = nine + dt.timedelta(days=2)
+    emu.patch(cal, ev["id"], {"recurrence": [
+        *ev["recurrence"], f"EXDATE;TZID=Europe/Berlin:{gone:%Y%m%dT%H%M%S}"]}, None)
+    sync(path)
+    sync(path)
+    ref, _ = one(boxes["notion"], "Standup")
+    boxes["notion"].user_edit(ref, due=ZonedDateTime(
+        at=(nine + dt.timedelta(hours=1)).astimezone(dt.UTC), tz="UTC"))
+    for _ in range(2):
+        sync(path)
+    from adapters.gcal.recurrence import instances
+
+    ((cal, ev),) = [(c, e) for c, evs in emu.events.items() for e in evs.values()
+                    if e.get("summary") == "Standup"]
+    starts = [dt.datetime.fromisoformat(i["start"]["dateTime"]).astimezone(zone)
+              for i in instances(ev, {})[:3]]
+    ten = nine + dt.timedelta(hours=1)
+    assert starts == [ten, ten + dt.timedelta(days=1), ten + dt.timedelta(days=3)]
     assert "writes 0," in sync(path)

@@ -56,32 +56,32 @@ def test_a_changed_rule_keeps_exdate_and_rdate(harness: GcalHarness) -> None:
 
 
 def test_exclusions_written_from_the_canonical_rule(harness: GcalHarness) -> None:
-    """An exclusion added elsewhere takes that occurrence out of the series; one removed
-    brings it back; one before the written start (a past deleted occurrence) stays."""
+    """An exclusion added elsewhere takes that occurrence out of the series; the event's
+    own ones between its start and the item's current occurrence stay (past occurrences
+    are left as they are); once the start moves, those before it mean nothing and go."""
     ref = _series(harness.sandbox)
     (seen,) = harness.adapter.changes(None).items
     a = harness.adapter
+    at = ZonedDateTime(at=dt.datetime(2026, 6, 15, 7, 0, tzinfo=dt.UTC), tz="Europe/Berlin")
     added = a.update(ref, seen.item.evolve(
-        recurrence="FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000,20260615T090000"),
+        due=at, recurrence="FREQ=WEEKLY;COUNT=10;EXDATE=20260622T090000"),
         fields=frozenset({"recurrence"}), expected_version=seen.version, idempotency_key="a")
     lines = harness.emu.events["primary"][ref]["recurrence"]
-    assert lines[-1] == "EXDATE;TZID=Europe/Berlin:20260608T090000,20260615T090000"
+    assert lines[-1] == "EXDATE;TZID=Europe/Berlin:20260608T090000,20260622T090000"
+    assert harness.emu.events["primary"][ref]["start"]["dateTime"].startswith("2026-06-01")
     got = a.get(ref)
     assert got is not None
-    assert got.item.recurrence == "FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000,20260615T090000"
-    later = ZonedDateTime(at=dt.datetime(2026, 6, 22, 7, 0, tzinfo=dt.UTC), tz="Europe/Berlin")
-    a.update(ref, got.item.evolve(due=later, recurrence="FREQ=WEEKLY;COUNT=7"),
+    assert got.item.recurrence == "FREQ=WEEKLY;COUNT=10;EXDATE=20260608T090000,20260622T090000"
+    later = ZonedDateTime(at=dt.datetime(2026, 6, 29, 7, 0, tzinfo=dt.UTC), tz="Europe/Berlin")
+    a.update(ref, got.item.evolve(due=later, recurrence="FREQ=WEEKLY;COUNT=6"),
              fields=frozenset({"due", "recurrence"}), expected_version=added.version,
              idempotency_key="b")
-    # moved to 22 June: both exclusions lie before it and stay on the calendar
-    assert harness.emu.events["primary"][ref]["recurrence"][-1] == \
-        "EXDATE;TZID=Europe/Berlin:20260608T090000,20260615T090000"
+    # the series starts on 29 June now: no exclusion is left in it
+    assert harness.emu.events["primary"][ref]["recurrence"] == ["RRULE:FREQ=WEEKLY;COUNT=6",
+                                                                RDATE]
     again = a.get(ref)
-    assert again is not None
-    back = a.update(ref, again.item.evolve(recurrence="FREQ=WEEKLY;COUNT=7"),
-                    fields=frozenset({"recurrence"}), expected_version=again.version,
-                    idempotency_key="c")
-    assert back.item.due == later
+    assert again is not None and again.item.recurrence == "FREQ=WEEKLY;COUNT=6"
+    assert again.item.due == later
 
 
 def test_an_all_day_series_reads_and_writes_dates(harness: GcalHarness) -> None:
