@@ -22,6 +22,7 @@ requests, and store what they are given without the request checks.
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import functools
@@ -197,13 +198,19 @@ class GcalEmulator(Emulator):
         checks.times(body)
         checks.recurrence_lines(body)
         ev = {"kind": "calendar#event", "id": eid, "status": "confirmed",
-              "htmlLink": f"https://www.google.com/calendar/event?eid={eid}",
+              "htmlLink": f"https://www.google.com/calendar/event?eid={self._eid(cal, eid)}",
               "created": _now(), "iCalUID": f"{eid}@google.com",
               **_merge({}, {k: v for k, v in body.items() if k != "id"})}
         checks.zoned_times(ev)
         self._stamp(ev, cal)
         events[eid] = ev
         return ev
+
+    def _eid(self, cal: str, eid: str) -> str:
+        """The ``eid`` of Google's event links: base64 (URL-safe, unpadded) of "event-id
+        calendar-id", the calendar named by its real id (the account's e-mail for its own)."""
+        owner = self.account if cal == "primary" else cal
+        return base64.urlsafe_b64encode(f"{eid} {owner}".encode()).decode().rstrip("=")
 
     def _events(self, cal: str) -> dict[str, dict[str, Any]]:
         if cal not in self.events:

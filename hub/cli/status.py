@@ -75,21 +75,24 @@ def _status_json(rt: Any) -> None:
 
 @handled
 def explain(
-    item: Annotated[str, typer.Argument(help="A link id, SERVICE:REMOTE_ID, or part of a title.")],
+    item: Annotated[str, typer.Argument(help="A link id; SERVICE:ID; the service's own key "
+                    "(Jira's OPS-3) or link (a Jira, Todoist or Notion URL, a calendar event "
+                    "link); or a title (an exact one first, else part of one).")],
     config: ConfigOpt = None,
 ) -> None:
-    """Which service last wrote each field of an item, in which run, by which rule."""
+    """Which service last wrote each field of an item, in which run, by which rule.
+    Read-only: the state store is not changed."""
+    from hub.cli.lookup import find
     from hub.cli.render import copies_table, explain_table
 
-    rt = runtime(config)
+    rt = runtime(config, rebind=True, preview=True)  # a look, never a bind
     try:
         hits = []
-        for flow_name in rt.config.flows:
-            for lid, link in rt.store.load_links(flow_name).items():
-                refs = {f"{ep}:{c.ref}" for ep, c in link.copies.items()}
-                if lid.startswith(item) or item in refs or \
-                        item.casefold() in link.base.title.casefold():
-                    hits.append(link)
+        for flow_name, fcfg in rt.config.flows.items():
+            hits += find(rt.store.load_links(flow_name), item, fcfg.endpoints)
+        titles = {h.base.title.casefold() for h in hits}
+        if len(hits) > 1 and item.strip().casefold() in titles:  # exact across flows too
+            hits = [h for h in hits if h.base.title.casefold() == item.strip().casefold()]
         if not hits:
             raise UsageError(f"no synced item matches {item!r}")
         if len(hits) > 1:
