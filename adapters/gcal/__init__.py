@@ -17,6 +17,7 @@ from adapters.gcal.sandbox import GcalSandbox
 from adapters.gcal.webhook import parse_webhook
 from adapters.registry import Discovery, Target
 from adapters.toolkit.discovery import Discovers
+from hub.words import counted
 
 
 class GcalConnection(BaseModel):
@@ -101,7 +102,8 @@ class GcalAdapterFactory(Discovers):
         assert isinstance(connection, GcalConnection)
         client = GcalClient(connection.base_url, _http(connection))
         calendars = client.call(lambda: client.service.calendarList().list())
-        return f"Google Calendar: access granted, {len(calendars.get('items', []))} calendars"
+        found = counted(len(calendars.get("items", [])), "calendar")
+        return f"Google Calendar: access granted, {found}"
 
     def discover(self, connection: BaseModel) -> Discovery:
         assert isinstance(connection, GcalConnection)

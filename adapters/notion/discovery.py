@@ -17,6 +17,7 @@ from adapters.notion.client import NotionClient
 from adapters.notion.schema import ALLOWED, DEFAULTS, ORIGIN_PROPERTY
 from adapters.registry import Discovery, Target
 from adapters.toolkit.discovery import kind_of, pick, plain, priority_rule, status_rule
+from hub.words import counted
 
 PAGE = 100  # search's page_size maximum
 #: names people give each field's property, best first; a field absent here (priority,
@@ -64,7 +65,7 @@ def discover(connection: Any) -> Discovery:
         props = {name: p for name, p in (ds.get("properties") or {}).items()
                  if name != ORIGIN_PROPERTY}
         targets.append(Target(str(ds["id"]), _plain(ds.get("title")) or "(untitled)",
-                              f"{len(props)} properties", {
+                              counted(len(props), "property", "properties"), {
                                   "database_id": db, "shares_database": per_db[db] > 1,
                                   "properties": props},
                               aliases=(db, db.replace("-", "")) if per_db[db] == 1 else ()))

@@ -15,6 +15,7 @@ from adapters.todoist.client import TodoistClient
 from adapters.todoist.sandbox import TodoistSandbox
 from adapters.todoist.webhook import parse_webhook
 from adapters.toolkit.discovery import Discovers
+from hub.words import counted
 
 
 class TodoistConnection(BaseModel):
@@ -56,7 +57,7 @@ class TodoistAdapterFactory(Discovers):
             projects = client.projects()
         finally:
             client.close()
-        return f"Todoist: token accepted, {len(projects)} projects visible"
+        return f"Todoist: token accepted, {counted(len(projects), 'project')} visible"
 
     def sandbox(self, port: int = 0) -> TodoistSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""

@@ -12,6 +12,7 @@ from rich.markup import escape
 from hub.cli.advice import advice, worst
 from hub.cli.common import ConfigOpt, console, handled
 from hub.errors import SyncHubError
+from hub.words import counted
 
 
 @handled
@@ -29,9 +30,9 @@ def check(
     path = find_config(config)
     loaded = load_config(path)
     redact = activate(Redactor(loaded.secrets()))
-    n_flows = len(loaded.config.flows)
-    console.print(f"[green]✓[/] {path}: valid ({len(loaded.config.connections)} connections, "
-                  f"{n_flows} flow{'s' if n_flows != 1 else ''})")
+    connections = counted(len(loaded.config.connections), "connection")
+    console.print(f"[green]✓[/] {path}: valid ({connections}, "
+                  f"{counted(len(loaded.config.flows), 'flow')})")
     if not probe:
         return
     failed = []

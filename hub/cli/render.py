@@ -121,7 +121,9 @@ def round_summary(console: Console, report: RoundReport, redact: Redact) -> None
     console.print(
         f"[bold]{report.flow}[/]: [{style}]{report.status}[/]  "
         f"created {c.get('create', 0)}, updated {c.get('update', 0)}, "
-        f"deleted {c.get('delete', 0)}, conflicts {c.get('conflict', 0)}, "
+        f"deleted {c.get('delete', 0)}, conflicts {c.get('conflict', 0)}"
+        + (f" (and {settled_by_policy(report)} settled by policy)"
+           if settled_by_policy(report) else "") + ", "
         f"writes {c['writes']}, failed {c['failed']}"
         + (f", comment writes {c['comments']}" if c.get("comments") else ""))
     for ep, err in report.errors:
@@ -136,6 +138,17 @@ def round_summary(console: Console, report: RoundReport, redact: Redact) -> None
                       "back: refused before, unchanged since")
     for note in report.notes:
         console.print(f"  [dim]•[/] {_safe(redact, note)}")
+
+
+def settled_by_policy(report: RoundReport) -> int:
+    """Conflicting edits this round's policy decided (``newest``, ``prefer``): not queued,
+    yet conflicts all the same, and the summary says so instead of "conflicts 0"."""
+    plan = report.plan
+    if plan is None:
+        return 0
+    return sum(1 for lp in plan.links for f, prov in lp.interim.provenance.items()
+               if prov.rule.startswith("conflict: ") and prov.rule != "conflict: manual"
+               and (lp.before is None or lp.before.provenance.get(f) != prov))
 
 
 def quarantine_table(records: Sequence[QuarantineRecord], redact: Redact) -> Table:
@@ -335,7 +348,9 @@ def _round_total(report: RoundReport) -> list[str]:
     return [
         f"round {report.status}: {c.get('create', 0)} created, {c.get('update', 0)} "
         f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
-        f"queued; {c['writes']} writes, {sum(report.requests.values())} requests "
+        f"queued" + (f", {settled_by_policy(report)} settled by policy"
+                     if settled_by_policy(report) else "")
+        + f"; {c['writes']} writes, {sum(report.requests.values())} requests "
         "over HTTP",
         *([f"comments written: {escape(_per_service(report.comments))}"]
           if report.comments else []),

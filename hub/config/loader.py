@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hub.config import checks, interpolate
+from hub.config import checks, flow_checks, interpolate
 from hub.config.models import Config
 from hub.config.secretsrc import SecretSources
 from hub.config.yamlsrc import dotted, locate, parse, plain
@@ -128,9 +128,10 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
 
     cfg: Config | None = None
     try:
-        cfg = Config.model_validate(data)
+        cfg = Config.model_validate(data, context={flow_checks.DEFERRED: True})
     except ValidationError as exc:
         problems += _pydantic_problems(exc, doc, file, (), Config)
+    problems += _flow_problems(data, doc, file)
     # Keep checking what can be checked, so every problem is reported in one go.
     adapter_problems, connections, scopes = checks.adapter_problems(
         data, doc, file, _pydantic_problems)
@@ -145,6 +146,20 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     return LoadedConfig(config=cfg, path=path, fingerprint=fingerprint(cfg),
                         connections=connections, scopes=scopes,
                         sourced=frozenset(sources.found))
+
+
+def _flow_problems(data: Any, doc: Any, file: str) -> list[ConfigProblem]:
+    """The flows' cross-key problems (:mod:`hub.config.flow_checks`), all of them, whatever
+    else is wrong in the flow."""
+    flows = data.get("flows") if isinstance(data, dict) else None
+    out: list[ConfigProblem] = []
+    for fname, flow in (flows.items() if isinstance(flows, dict) else ()):
+        if isinstance(flow, dict):
+            for loc, message in flow_checks.problems(flow):
+                path = ("flows", fname, *loc)
+                line, col = locate(doc, path)
+                out.append(ConfigProblem(message, file, line, col, dotted(path)))
+    return out
 
 
 def _masked(problems: list[ConfigProblem], secrets: set[str]) -> list[ConfigProblem]:

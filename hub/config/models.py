@@ -42,10 +42,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from hub.config import flow_checks
 from hub.model import SYNC_FIELDS
 
 
@@ -251,23 +253,14 @@ class FlowConfig(Frozen):
         return v
 
     @model_validator(mode="after")
-    def _endpoint_names(self) -> FlowConfig:
-        if not 2 <= len(self.endpoints) <= 4:
-            raise ValueError("a flow has 2 to 4 endpoints")
-        names = set(self.endpoints)
-        if isinstance(self.conflict, PreferPolicy) and self.conflict.prefer not in names:
-            raise ValueError(
-                f"conflict prefers {self.conflict.prefer!r}, which is not an endpoint of this "
-                f"flow ({', '.join(sorted(names))})"
-            )
-        for fname, rule in self.fields.items():
-            if fname not in SYNC_FIELDS:
-                raise ValueError(f"unknown field {fname!r} in fields")
-            if isinstance(rule, OwnerRule) and rule.owner not in names:
-                raise ValueError(f"field {fname!r} is owned by unknown endpoint {rule.owner!r}")
-        unknown = sorted(set(self.comments.skip) - names)
-        if unknown:
-            raise ValueError(f"comments skip unknown endpoint(s) {', '.join(unknown)}")
+    def _endpoint_names(self, info: ValidationInfo) -> FlowConfig:
+        """The cross-key checks (:mod:`hub.config.flow_checks`); the loader runs them on the
+        raw document itself, so they are reported with every other problem."""
+        if info.context and info.context.get(flow_checks.DEFERRED):
+            return self
+        found = [msg for _, msg in flow_checks.problems(self.model_dump(mode="json"))]
+        if found:
+            raise ValueError("; ".join(found))
         return self
 
     def owner_of(self, field: str) -> str | None:

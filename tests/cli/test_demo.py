@@ -102,6 +102,10 @@ def test_conflict_winner_and_delete_policy(played: dict[str, Any]) -> None:
     (conflict,) = [r for s, r in reports.items() if s.startswith("3.")]
     assert any("todoist wins (conflict: newest)" in why
                for lp in conflict.plan.links for why in lp.reasons)
+    from hub.cli.render import settled_by_policy
+
+    assert settled_by_policy(conflict) == 1  # a conflict all the same, said so
+    assert "1 settled by policy" in " ".join(played["out"].split())
     (delete,) = [r for s, r in reports.items() if s.startswith("5.")]
     assert delete.counts["delete"] == 0 and delete.counts["update"] == 2
 

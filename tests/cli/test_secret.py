@@ -58,7 +58,7 @@ def test_secret_set_then_check_reads_it_from_the_keyring(tmp_path: Path,
     config.chmod(0o600)
     check = synchub(env, "check", "-c", str(config), "--probe")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "valid (1 connections, 1 flow)" in check.stdout
+    assert "valid (1 connection, 1 flow)" in check.stdout
     assert "in-memory service '***'" in check.stdout  # read from the keyring, masked
     for done in (put, check):
         assert SECRET not in done.stdout + done.stderr

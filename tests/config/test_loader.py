@@ -117,6 +117,34 @@ def test_bad_duration(tmp_path: Path) -> None:
     assert "bad duration 'five minutes'" in msg
 
 
+def test_a_flows_problems_are_all_reported_in_one_pass(tmp_path: Path) -> None:
+    """A bad interval used to hide the flow's cross-key problems until it was fixed."""
+    text = GOOD.replace("interval: 5m", "interval: soon\n    conflict: {prefer: c}\n"
+                        "    fields: {titel: {owner: a}, due: {owner: z}}\n"
+                        "    comments: {skip: [q]}")
+    found = problems(write(tmp_path, text))
+    joined = "\n".join(found)
+    assert len(found) == 5, found
+    for part in ("flows.work.interval: bad duration 'soon'",
+                 "flows.work.conflict.prefer: conflict prefers 'c'",
+                 "flows.work.fields.titel: unknown field 'titel'", "did you mean 'title'",
+                 "flows.work.fields.due.owner: field 'due' is owned by unknown endpoint 'z'",
+                 "flows.work.comments.skip: comments skip unknown endpoint(s) q"):
+        assert part in joined, (part, found)
+    assert all(":" in p.split(" ")[0] for p in found)  # each with file:line:column
+
+
+def test_a_flow_built_outside_the_loader_still_checks_its_keys() -> None:
+    from pydantic import ValidationError
+
+    from hub.config.models import FlowConfig
+
+    with pytest.raises(ValidationError, match="unknown field 'titel'"):
+        FlowConfig.model_validate({"endpoints": {"a": {"connection": "x"},
+                                                 "b": {"connection": "y"}},
+                                   "fields": {"titel": {"owner": "a"}}})
+
+
 def test_bad_time_zone(tmp_path: Path) -> None:
     msg = only(write(tmp_path, GOOD.replace("Europe/Berlin", "Europe/Bärlin")))
     assert "synchub.yaml:1:1: timezone: unknown time zone 'Europe/Bärlin'" in msg
