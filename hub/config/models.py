@@ -415,12 +415,6 @@ class Config(Frozen):
                         f"{conn.type}: its origin marker is invisible there "
                         f"({KEEP_MARKERS[conn.type]}); remove `markers: false`")
         return self
-
-    @model_validator(mode="after")
-    def _report_names(self) -> Config:
-        """The flows and connections a report names exist."""
-        if self.report is None:
-            return self
         for name in self.report.flows or ():
             if name not in self.flows:
                 raise ValueError(f"report.flows names {name!r}, which is not a flow "

@@ -10,6 +10,7 @@ from typing import Any
 from hub.report.collect import collect, period_of
 from hub.report.deliver import Destination, Document, deliver, destinations
 from hub.report.facts import Format, Period
+from hub.store.base import Store
 
 
 def report_flows(rt: Any, selected: Sequence[str] | None = None) -> list[str]:
@@ -21,16 +22,18 @@ def report_flows(rt: Any, selected: Sequence[str] | None = None) -> list[str]:
     return flows
 
 
-def document(rt: Any, flows: Sequence[str], period: Period, fmt: Format) -> Document:
-    return Document.of(collect(rt.store, flows, period), fmt)
+def document(rt: Any, flows: Sequence[str], period: Period, fmt: Format,
+             store: Store | None = None) -> Document:
+    """The report of ``flows`` from ``store`` (default: the runtime's)."""
+    return Document.of(collect(store or rt.store, flows, period), fmt)
 
 
-def scheduled(rt: Any, now: dt.datetime, to: Sequence[Destination] | None = None
-              ) -> list[str]:
+def scheduled(rt: Any, now: dt.datetime, *, store: Store | None = None,
+              to: Sequence[Destination] | None = None) -> list[str]:
     """The configured report (``report:``) for the days up to ``now``, delivered to its
-    targets (or ``to``); returns where it went."""
+    targets (or ``to``); returns where it went. The daemon passes its thread-safe store."""
     cfg = rt.config.report
     assert cfg is not None, "only called with a report: section"
     period = period_of(now=now, timezone=rt.config.timezone, days=cfg.days)
-    doc = document(rt, report_flows(rt), period, cfg.format)
+    doc = document(rt, report_flows(rt), period, cfg.format, store)
     return deliver(doc, to if to is not None else destinations(rt.loaded, cfg.to))
