@@ -334,18 +334,19 @@ class RetryConfig(Frozen):
 
 
 class FileTarget(Frozen):
-    """``{file: PATH}``: the report written to a file (a relative path is from the config
-    file's folder; ``{date}`` in it is the report's day, so each week keeps its own)."""
+    """``{file: PATH}``: the report written to a file."""
 
+    #: a relative path is from the config file's folder; ``{date}`` in it is the report's
+    #: day, so each report keeps its own file
     file: str
 
 
 class PageTarget(Frozen):
-    """``{connection: NAME, parent: PAGE_ID}``: the report as a new page under the page
-    ``parent`` of a connection whose service holds pages (Notion; the integration needs
-    access to that page)."""
+    """``{connection: NAME, parent: PAGE_ID}``: the report as a new page (Notion)."""
 
+    #: a connection whose service holds pages (Notion).
     connection: str
+    #: the id of the page the reports are made under (shared with the integration).
     parent: str
 
 
@@ -366,8 +367,10 @@ class ReportConfig(Frozen):
     every: str
     #: the days each report looks back over
     days: int = Field(default=7, ge=1, le=366)
+    #: ``md`` (Markdown), ``html`` (one self-contained page) or ``json`` (for scripts); a
+    #: page target is written in the service's own blocks whatever this says
     format: Format = Format.MD
-    #: the flows reported on (default: every enabled flow)
+    #: the flows reported on (default: every enabled flow).
     flows: tuple[str, ...] | None = None
     #: one target or a list: ``{file: PATH}``, ``{connection: NAME, parent: PAGE_ID}``
     to: Annotated[tuple[ReportTarget, ...], BeforeValidator(_one_or_more)] = Field(
