@@ -96,6 +96,14 @@ def test_what_changed_where(week: tuple[Week, Any]) -> None:
     assert rounds["writes"] > 0
 
 
+def test_a_report_asks_no_service(week: tuple[Week, Any]) -> None:
+    boxes = week[1]
+    before = {n: b.emu.total_requests for n, b in boxes.items()}
+    for fmt in ("md", "html", "json"):
+        report(week[0], "--format", fmt)
+    assert {n: b.emu.total_requests for n, b in boxes.items()} == before
+
+
 def test_a_shorter_period(week: tuple[Week, Any]) -> None:
     data = as_json(week[0], "--days", "2")
     assert list(titles(data, "done")) == ["Prepare sprint review"]
@@ -183,9 +191,13 @@ def test_to_a_notion_page(week: tuple[Week, Any], tmp_path: Path) -> None:
         "every": "weekly on monday 09:00",
         "to": [{"connection": "notion", "parent": parent},
                {"file": "week.md"}]})
+    before = {n: b.emu.total_requests for n, b in week[1].items()}
     result = runner.invoke(app, ["report", "--config", str(path), "--deliver"])
     assert result.exit_code == 0, result.output
     emu = week[1]["notion"].emu
+    # one request, the page with its blocks (fewer than 100); no other service asked
+    assert {n: b.emu.total_requests - before[n] for n, b in week[1].items()} == {
+        "jira": 0, "todoist": 0, "notion": 1, "gcal": 0}
     made = [p for p in emu.pages.values() if p["parent"] == {"type": "page_id",
                                                               "page_id": parent}]
     assert len(made) == 1
