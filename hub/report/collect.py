@@ -4,7 +4,8 @@ report costs no requests and never gets in the way of a writer (readers take no 
 What synchub holds is the link's agreed value (``base``) and, per field, its provenance: the
 endpoint whose value won, when and by which rule. So:
 
-- **done**: closed (done or cancelled) now, the status taken in the period;
+- **done**: closed (done or cancelled) now, the status changed in the period
+  (:func:`changed_at`);
 - **started**: in progress now, the status taken in the period;
 - **overdue**: open, due (else the deadline) before the report's day;
 - **due next week**: open, due in the 7 days from the report's day;
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from hub.model import DateOnly, FloatingDateTime, Item, StatusKind, ZonedDateTime
 from hub.report.facts import Activity, Change, Period, Report, ReportItem
-from hub.store.base import LinkState, RunRecord, Store
+from hub.store.base import LinkState, Provenance, RunRecord, Store
 
 #: how many runs of a flow are read back (a round every minute for a week is 10 080)
 RUNS_READ = 20_000
@@ -63,16 +64,26 @@ def due_date(item: Item, timezone: str) -> dt.date | None:
     return item.deadline.date if item.deadline else None
 
 
+def changed_at(p: Provenance) -> dt.datetime:
+    """When a field was changed: the service's own time of the edit where it is known and
+    earlier (Jira's changelog, an item's last-modified time), else when synchub took it.
+    So the first round over an old project does not report every item closed months ago
+    as done this week: their services say when they were closed."""
+    return min(p.at, p.edited_at) if p.edited_at is not None else p.at
+
+
 def report_item(flow: str, link: LinkState, period: Period) -> ReportItem:
     base = link.base
     status = link.provenance.get("status")
-    changes = sorted((Change(field=f, service=p.endpoint or "manual", at=p.at, rule=p.rule)
-                      for f, p in link.provenance.items() if period.holds(p.at)),
+    changes = sorted((Change(field=f, service=p.endpoint or "manual", at=changed_at(p),
+                             rule=p.rule)
+                      for f, p in link.provenance.items() if period.holds(changed_at(p))),
                      key=lambda c: (c.at, c.field))
     return ReportItem(
         flow=flow, link_id=link.link_id, title=base.title, status=base.status.kind.value,
         assignee=base.assignee, labels=base.labels, due=due_date(base, period.timezone),
-        services=tuple(sorted(link.copies)), status_at=status.at if status else None,
+        services=tuple(sorted(link.copies)),
+        status_at=changed_at(status) if status else None,
         status_in=(status.endpoint or "manual") if status else None, changes=tuple(changes))
 
 

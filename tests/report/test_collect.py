@@ -35,12 +35,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def link(lid: str, item: Item, *, where: tuple[str, ...] = ("jira", "todoist"),
          status_at: dt.datetime | None = None, status_in: str = "jira",
-         more: dict[str, tuple[str, dt.datetime]] | None = None) -> LinkState:
+         more: dict[str, tuple[str, dt.datetime]] | None = None,
+         edited_at: dt.datetime | None = None) -> LinkState:
     prov = {f: Provenance(endpoint=e, run_id=1, rule="changed on one side", at=at)
             for f, (e, at) in (more or {}).items()}
     if status_at is not None:
         prov["status"] = Provenance(endpoint=status_in, run_id=1, rule="changed on one side",
-                                    at=status_at)
+                                    at=status_at, edited_at=edited_at)
     copies = {e: CopyState(endpoint=e, ref=f"{e}-{lid}", base=item, snapshot=item)
               for e in where}
     return LinkState(flow="work", link_id=lid, base=item, copies=copies, provenance=prov)
@@ -58,6 +59,12 @@ def seed(store: Store) -> None:
              status_at=NOW - 6 * DAY, status_in="todoist"),
         link("done-before", Item(title="Old news", status=st(StatusKind.DONE)),
              status_at=NOW - 8 * DAY),
+        # linked by this week's first round, closed in Jira long before: not done this week
+        link("first-sync", Item(title="Closed in June", status=st(StatusKind.DONE)),
+             status_at=NOW - DAY, edited_at=NOW - 160 * DAY),
+        # closed in Todoist on Monday, read by a round on Tuesday: done on Monday
+        link("read-late", Item(title="Read late", status=st(StatusKind.DONE)),
+             status_at=NOW - 3 * DAY, edited_at=NOW - 4 * DAY, status_in="todoist"),
         link("overdue-closed", Item(title="Closed late", status=st(StatusKind.DONE),
                                     due=DateOnly(date=TODAY - 5 * DAY)),
              status_at=NOW - 30 * DAY),
@@ -100,13 +107,15 @@ def report_json(store: Store, **period: Any) -> dict[str, Any]:
 def test_sections_at_the_edges(store: Store) -> None:
     seed(store)
     data = report_json(store)
-    assert titles(data, "done") == ["Dropped", "Shipped"]
+    assert titles(data, "done") == ["Dropped", "Read late", "Shipped"]
+    late = data["sections"]["done"][1]
+    assert late["status_at"] == (NOW - 4 * DAY).isoformat()
     assert titles(data, "started") == ["Building"]
     assert titles(data, "overdue") == ["By deadline", "Forever"]
     assert titles(data, "due_next_week") == ["Due today", "Zoned", "Due in six"]
-    assert data["totals"] == {"done": 2, "started": 1, "overdue": 2, "due_next_week": 3}
+    assert data["totals"] == {"done": 3, "started": 1, "overdue": 2, "due_next_week": 3}
     assert data["period"]["today"] == "2026-12-04"
-    shipped = data["sections"]["done"][1]
+    shipped = data["sections"]["done"][2]
     assert (shipped["status"], shipped["status_in"]) == ("done", "jira")
     assert data["sections"]["done"][0]["status"] == "cancelled"
 
@@ -128,11 +137,11 @@ def test_groups(store: Store) -> None:
 def test_changes_and_rounds(store: Store) -> None:
     seed(store)
     data = report_json(store)
-    assert data["changes"]["fields_from"] == {"jira": 1, "notion": 1, "todoist": 3}
+    assert data["changes"]["fields_from"] == {"jira": 1, "notion": 1, "todoist": 4}
     by_title = {i["title"]: i for i in data["changes"]["items"]}
     assert [(c["field"], c["service"]) for c in by_title["By deadline"]["changes"]] == [
         ("title", "notion"), ("deadline", "todoist")]
-    assert "Old news" not in by_title
+    assert "Old news" not in by_title and "Closed in June" not in by_title
     # the runs are dated by the store's own clock: a period around the real today
     rounds = report_json(store, since=dt.date.today() - DAY,
                          until=dt.date.today() + DAY)["rounds"]
@@ -145,7 +154,7 @@ def test_since_and_until_are_days_in_the_zone(store: Store) -> None:
     assert titles(data, "done") == []
     assert titles(data, "started") == ["Building"]
     earlier = report_json(store, until=TODAY - DAY, days=7)
-    assert titles(earlier, "done") == ["Dropped", "Shipped"]
+    assert titles(earlier, "done") == ["Dropped", "Read late", "Shipped"]
     assert earlier["period"]["today"] == "2026-12-04"  # the day after the last one
     with pytest.raises(ValueError, match="the period is empty"):
         period_of(now=NOW, timezone=TZ, since=TODAY, until=TODAY - DAY)
