@@ -16,11 +16,20 @@ from hub.report.facts import DIMENSIONS, SECTIONS, Format, Report, item_json, wh
 from hub.report.outline import outline, title_of
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_MD_LEADING = re.compile(r"^([-+=]|\d+(?=[.)]))")  # what would start a list or underline
 
 
 def md_escape(text: str) -> str:
-    """``text`` shown as written in Markdown (``*``, ``_``, ``#``... are not markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """``text`` shown as written in Markdown (``*``, ``_``, ``#``, a leading ``- `` or
+    ``1.``... are not markup)."""
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    m = _MD_LEADING.match(text)
+    if m is None:
+        return text
+    if m.group(0)[0].isdigit():  # 1. -> 1\.
+        end = m.end()
+        return text[:end] + "\\" + text[end:]
+    return "\\" + text
 
 
 _MD = {"h1": "# {}", "h2": "## {}", "h3": "### {}", "p": "{}", "li": "- {}"}

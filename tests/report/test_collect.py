@@ -164,9 +164,13 @@ def test_what_people_typed_is_escaped(store: Store) -> None:
     title = "<script>alert(1)</script> & **not bold** # [x](y)"
     with store.transaction() as tx:
         tx.save_link(link("x", Item(title=title, due=DateOnly(date=TODAY))))
+        tx.save_link(link("y", Item(title="1. First - then", due=DateOnly(date=TODAY))))
+        tx.save_link(link("z", Item(title="- dash", due=DateOnly(date=TODAY))))
     rep = collect(store, ["work"], period_of(now=NOW, timezone=TZ))
     page = render(rep, Format.HTML)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
     assert page.startswith("<!DOCTYPE html>") and "<link" not in page and "src=" not in page
     md = render(rep, Format.MD)
     assert r"\<script\>alert(1)\</script\> & \*\*not bold\*\* \# \[x\](y)" in md
+    assert "\n- 1\\. First - then · " in md  # not an ordered list in a list item
+    assert "\n- \\- dash · " in md
