@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from adapters.base import ChangeNotice, EndpointContext
-from adapters.notion import discovery
+from adapters.notion import discovery, publish
 from adapters.notion.adapter import NotionAdapter
 from adapters.notion.client import NotionClient
 from adapters.notion.sandbox import NotionSandbox
 from adapters.notion.webhook import parse_webhook
+from adapters.publishing import Block
 from adapters.toolkit.discovery import Discovers
 
 NOTION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -70,6 +71,17 @@ class NotionAdapterFactory(Discovers):
         finally:
             client.close()
         return f"Notion: token accepted (integration {me.get('name')!r})"
+
+    def publish_page(self, connection: BaseModel, parent: str, title: str,
+                     blocks: Sequence[Block]) -> str:
+        """A new page under the page ``parent`` (:mod:`adapters.publishing`): a report."""
+        assert isinstance(connection, NotionConnection)
+        client = NotionClient(connection.token.get_secret_value(), connection.base_url,
+                              connection.requests_per_second)
+        try:
+            return publish.publish(client, parent, title, blocks)
+        finally:
+            client.close()
 
     def sandbox(self, port: int = 0) -> NotionSandbox:
         """A running local emulator with a ready connection and a user (demo, sandbox)."""

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adapters.base import load_factory
-from hub.config.models import HUB_KEYS, EndpointConfig
+from hub.config.models import HUB_KEYS, Config, EndpointConfig
 from hub.config.yamlsrc import dotted, locate
 from hub.errors import ConfigError, ConfigProblem
 from hub.model import StatusKind
@@ -265,6 +265,34 @@ def cross_checks(flows: dict[str, dict[str, EndpointConfig]], connections: Itera
                 if rule.map is not None:
                     out += _value_map_problems(doc, file, (*base, "fields", field), field, rule)
     return out + _shared_targets(flows, doc, file)
+
+
+def report_problems(cfg: Config, doc: Any, file: str) -> list[ConfigProblem]:
+    """The flows and connections ``report:`` names exist."""
+    report = cfg.report
+    if report is None:
+        return []
+    out = [_at(doc, file, ("report", "flows", n),
+               f"{name!r} is not a flow{suggest(name, cfg.flows)}")
+           for n, name in enumerate(report.flows or ()) if name not in cfg.flows]
+    listed = _is_list(doc, ("report", "to"))  # `to:` may be one target or a list
+    for n, target in enumerate(report.to):
+        where: Loc = ("report", "to", n, "connection") if listed else ("report", "to",
+                                                                      "connection")
+        name = getattr(target, "connection", None)
+        if name is not None and name not in cfg.connections:
+            out.append(_at(doc, file, where, f"connection {name!r} is not defined under "
+                           f"`connections:`{suggest(name, cfg.connections)}"))
+    return out
+
+
+def _is_list(doc: Any, path: Loc) -> bool:
+    node = doc
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return isinstance(node, list)
 
 
 def _at(doc: Any, file: str, path: Loc, message: str) -> ConfigProblem:

@@ -140,6 +140,7 @@ def load_config(path: str | Path, *, environ: Mapping[str, str] | None = None) -
     problems += checks.cross_checks(checks.valid_endpoints(data), raw_conns, doc, file)
     if cfg is not None:
         problems += _state_problems(cfg, doc, file, path.parent)
+        problems += checks.report_problems(cfg, doc, file)
     if problems or cfg is None:
         raise ConfigError(_masked(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)),
                                   sources.found))

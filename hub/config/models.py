@@ -49,6 +49,8 @@ from pydantic import (
 
 from hub.config import flow_checks
 from hub.model import SYNC_FIELDS
+from hub.report.facts import Format
+from hub.report.schedule import parse_schedule
 
 
 class Frozen(BaseModel):
@@ -324,6 +326,56 @@ class RetryConfig(Frozen):
     max_wait: NonNegativeDuration = Field(default=dt.timedelta(seconds=30))
 
 
+class FileTarget(Frozen):
+    """``{file: PATH}``: the report written to a file."""
+
+    #: a relative path is from the config file's folder; ``{date}`` in it is the report's
+    #: day, so each report keeps its own file
+    file: str
+
+
+class PageTarget(Frozen):
+    """``{connection: NAME, parent: PAGE_ID}``: the report as a new page (Notion)."""
+
+    #: a connection whose service holds pages (Notion).
+    connection: str
+    #: the id of the page the reports are made under (shared with the integration).
+    parent: str
+
+
+#: where a report goes; a webhook or an e-mail target is another member of this union
+ReportTarget = FileTarget | PageTarget
+
+
+def _one_or_more(v: Any) -> Any:
+    return [v] if isinstance(v, dict) else v
+
+
+class ReportConfig(Frozen):
+    """``report:``: a progress report the daemon (`synchub run`) makes on a schedule
+    (docs/reporting.md); `synchub report` makes one at any time, with the same flows."""
+
+    #: when, in the config's time zone: ``weekly on monday 09:00``, ``daily 08:30``,
+    #: ``weekdays at 17:00``, ``weekly on mon, thu 09:00``
+    every: str
+    #: the days each report looks back over
+    days: int = Field(default=7, ge=1, le=366)
+    #: ``md`` (Markdown), ``html`` (one self-contained page) or ``json`` (for scripts); a
+    #: page target is written in the service's own blocks whatever this says
+    format: Format = Format.MD
+    #: the flows reported on (default: every enabled flow).
+    flows: tuple[str, ...] | None = None
+    #: one target or a list: ``{file: PATH}``, ``{connection: NAME, parent: PAGE_ID}``
+    to: Annotated[tuple[ReportTarget, ...], BeforeValidator(_one_or_more)] = Field(
+        min_length=1)
+
+    @field_validator("every")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        parse_schedule(v)
+        return v
+
+
 class Config(Frozen):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -332,6 +384,7 @@ class Config(Frozen):
     retry: RetryConfig = RetryConfig()
     connections: dict[str, ConnectionConfig]
     flows: dict[str, FlowConfig]
+    report: ReportConfig | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -357,6 +410,15 @@ class Config(Frozen):
                         f"flows.{fname}.endpoints.{ename}.markers: false is not available for "
                         f"{conn.type}: its origin marker is invisible there "
                         f"({KEEP_MARKERS[conn.type]}); remove `markers: false`")
+        return self
+        for name in self.report.flows or ():
+            if name not in self.flows:
+                raise ValueError(f"report.flows names {name!r}, which is not a flow "
+                                 f"({', '.join(self.flows)})")
+        for n, target in enumerate(self.report.to):
+            if isinstance(target, PageTarget) and target.connection not in self.connections:
+                raise ValueError(f"report.to[{n}].connection {target.connection!r} is not a "
+                                 f"connection ({', '.join(self.connections)})")
         return self
 
 

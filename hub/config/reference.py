@@ -48,6 +48,8 @@ SUPPLEMENT: dict[tuple[str, str], str] = {
                                "picks the adapter.",
     ("Config", "flows"): "One block per flow, by a name of your choice: 2 to 4 endpoints "
                          "kept in two-way sync.",
+    ("Config", "report"): "A progress report `synchub run` makes on a schedule "
+                          "(docs/reporting.md).",
     ("StateConfig", "url"): "`sqlite:///path` (relative to the config file's folder) or "
                             "`postgresql://...` (needs `pip install 'synchub[postgres]'`); "
                             "`SYNCHUB_STATE_URL` overrides it.",
@@ -160,6 +162,9 @@ def core_sections() -> list[Section]:
         Section("state", "state", models.StateConfig),
         Section("daemon", "daemon", models.DaemonConfig),
         Section("retry", "retry", models.RetryConfig),
+        Section("report", "report", models.ReportConfig),
+        Section("Report file", "report.to[]", models.FileTarget),
+        Section("Report page", "report.to[]", models.PageTarget),
         Section("Connection", "connections.<connection>", models.ConnectionConfig,
                 extra_rows=tuple(COMMON_CONNECTION_ROWS)),
         Section("Flow", flow, models.FlowConfig),

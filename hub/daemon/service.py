@@ -8,6 +8,7 @@ the committed state: unfinished intents are healed by the executor's recovery.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import logging
 import os
@@ -21,6 +22,7 @@ from typing import Any
 
 from adapters.base import load_factory, webhook_handler
 from hub.daemon.metrics import Metrics
+from hub.daemon.reports import ReportTimer
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
 from hub.errors import Busy, ConfigError, ConfigProblem
@@ -105,6 +107,18 @@ class Daemon:
         self._marks: dict[str, int] = {}  # notice marks already acted on, per flow
         self._marks_lock = threading.Lock()  # guards _marks and leased (several threads)
         self._last_prune = 0.0
+        self.report_timer = self._report_timer(dt.datetime.now(dt.UTC))
+
+    def _report_timer(self, now: dt.datetime) -> ReportTimer | None:
+        """The scheduled report (``report:``), first due at its next time after ``now``."""
+        cfg = self.rt.config.report
+        if cfg is None:
+            return None
+        from hub.report.job import scheduled
+        from hub.report.schedule import parse_schedule
+
+        return ReportTimer(parse_schedule(cfg.every), self.rt.config.timezone,
+                           lambda at: scheduled(self.rt, at, store=self.store), started=now)
 
     # -- rounds -------------------------------------------------------------------------------
 
@@ -203,7 +217,8 @@ class Daemon:
                 log.warning("flow %s: lease lost to another replica", flow)
 
     def _background(self) -> None:
-        """Notices every second, lease renewal every third of the lease; until stopped."""
+        """Notices every second, lease renewal every third of the lease, the scheduled
+        report when it is due; until stopped."""
         renew_every = self.lease_seconds / 3
         next_renew = time.monotonic() + renew_every
         self.poll_notices()  # learn the current marks: old notices are not replayed
@@ -213,6 +228,8 @@ class Daemon:
                 if time.monotonic() >= next_renew:
                     next_renew = time.monotonic() + renew_every
                     self.renew_leases()
+                if self.report_timer is not None:
+                    self.report_timer.tick(dt.datetime.now(dt.UTC))
             except Exception:  # the store may be briefly unreachable: try again next tick
                 log.warning("could not check notices or renew leases", exc_info=True)
 
