@@ -64,19 +64,27 @@ def find(links: Mapping[str, LinkState], query: str, endpoints: Iterable[str]) -
     (optionally after ``ENDPOINT:``), else titles: exact ones (any case) if there are any,
     otherwise those containing the query."""
     q = query.strip()
-    by_id = [link for lid, link in links.items() if lid == q or (len(q) >= 6
-                                                                 and lid.startswith(q))]
-    if by_id:
-        return by_id
+    return _by_id(links, q) or _by_name(links, q, set(endpoints)) or _by_title(links, q)
+
+
+def _by_id(links: Mapping[str, LinkState], q: str) -> list[LinkState]:
+    return [link for lid, link in links.items()
+            if lid == q or (len(q) >= 6 and lid.startswith(q))]
+
+
+def _by_name(links: Mapping[str, LinkState], q: str, endpoints: set[str]) -> list[LinkState]:
     endpoint, _, rest = q.partition(":")
-    only = endpoint if rest and endpoint in set(endpoints) and not q.startswith(
-        ("http://", "https://")) else None
-    wanted = names_in(rest if only else q)
-    by_name = [link for link in links.values() if any(
-        (only is None or ep == only) and wanted & copy_names(c)
-        for ep, c in link.copies.items())]
-    if by_name:
-        return by_name
+    scoped = bool(rest) and endpoint in endpoints and not q.startswith(("http://", "https://"))
+    wanted = names_in(rest if scoped else q)
+
+    def named(ep: str, c: CopyState) -> bool:
+        return (not scoped or ep == endpoint) and bool(wanted & copy_names(c))
+
+    return [link for link in links.values()
+            if any(named(ep, c) for ep, c in link.copies.items())]
+
+
+def _by_title(links: Mapping[str, LinkState], q: str) -> list[LinkState]:
     folded = q.casefold()
     exact = [link for link in links.values() if link.base.title.casefold() == folded]
     return exact or [link for link in links.values() if folded in link.base.title.casefold()]
