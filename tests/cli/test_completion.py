@@ -16,7 +16,8 @@ from hub.cli.main import app
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_show_completion_prints_a_script_for_each_shell(shell: str) -> None:
     result = CliRunner().invoke(app, ["--show-completion", shell], prog_name="synchub")
-    assert result.exit_code == 0
+    assert result.exit_code == 0, (result.output, repr(result.exception),
+                                   os.environ.get("_SYNCHUB_COMPLETE"))
     assert "_SYNCHUB_COMPLETE" in result.output
 
 
