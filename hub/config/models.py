@@ -46,6 +46,7 @@ from pydantic import (
     model_validator,
 )
 
+from hub.config.notify import NotifyConfig
 from hub.model import SYNC_FIELDS
 
 
@@ -337,6 +338,8 @@ class Config(Frozen):
     state: StateConfig = StateConfig()
     daemon: DaemonConfig = DaemonConfig()
     retry: RetryConfig = RetryConfig()
+    #: messages to people when synchub needs them (Discord, Slack, a webhook, e-mail)
+    notify: NotifyConfig = NotifyConfig()
     connections: dict[str, ConnectionConfig]
     flows: dict[str, FlowConfig]
 

@@ -21,6 +21,7 @@ from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
 from hub.model import Item
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
 from hub.round.calls import RetryPolicy
+from hub.round import health
 from hub.round.comments import CommentPass
 from hub.round.executor import Executor
 from hub.round.observe import Observed, observe_all
@@ -262,6 +263,10 @@ class _Round:
             report.quarantined = self.store.quarantined(self.flow)
         if self.run_id is not None:
             self.store.finish_run(self.run_id, status.value, report.counts, error)
+            health.record(self.store, self.flow, self.cfg.endpoints,
+                          health.failures(report.errors, report.unreachable,
+                                          self.cfg.endpoints),
+                          self.ex.now(), self.cfg.interval)
         return report
 
 
