@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -34,14 +36,14 @@ def sync(
     wait: WaitOpt = None,
 ) -> None:
     """Run one sync round of every flow (or the given ones)."""
-    import contextlib
-
     from hub.cli.render import plan_table, round_summary
+    from hub.notify import notifier_for
     from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
     rt = runtime(config, rebind)
     codes: list[int] = []
+    notifier = None if dry_run else notifier_for(rt)
     try:
         for name in rt.flows(flow):
             # A dry run writes nothing and takes no lock; a real one is the flow's only
@@ -58,10 +60,13 @@ def sync(
                                  task: TaskID = task) -> None:
                         bar.update(task, completed=done, total=total)
 
-                    report = run_flow(name, rt.config.flows[name], rt.adapters(name),
-                                      rt.store, dry_run=dry_run, force=force,
-                                      progress=progress,
-                                      retry=RetryPolicy.from_config(rt.config.retry))
+                    with _told(rt, name, notifier, dry_run):
+                        report = run_flow(name, rt.config.flows[name], rt.adapters(name),
+                                          rt.store, dry_run=dry_run, force=force,
+                                          progress=progress,
+                                          retry=RetryPolicy.from_config(rt.config.retry))
+                    if notifier is not None:  # under the writer lock, after the round
+                        notifier.after_round(report)
             except Busy as err:
                 code, hint = advice(err)
                 err_console.print(f"[red]error:[/] {escape(str(err))}", highlight=False,
@@ -80,8 +85,26 @@ def sync(
 
             prune_history(rt.store, rt.config.state)
     finally:
+        if notifier is not None:  # the round is done: now wait (bounded) for deliveries
+            notifier.close(timeout=30)
         rt.close()
     raise typer.Exit(worst(codes))
+
+
+@contextlib.contextmanager
+def _told(rt: Any, flow: str, notifier: Any, dry_run: bool) -> Iterator[None]:
+    """A service failure that stops the round before it reports (Notion down while its
+    schema is read) is recorded and told like a failed round, then shown as an error."""
+    from hub.errors import SyncHubError
+    from hub.round.engine import unavailable
+
+    try:
+        yield
+    except SyncHubError as err:
+        report = None if dry_run else unavailable(flow, rt.config.flows[flow], rt.store, err)
+        if report is not None and notifier is not None:
+            notifier.after_round(report)
+        raise
 
 
 @handled

@@ -56,12 +56,17 @@ WebhookUrl = Annotated[SecretStr, AfterValidator(_http_url)]
 
 
 class _Target(_Frozen):
-    #: the events this target receives (all of them by default)
-    events: tuple[NotifyEvent, ...] = ALL_EVENTS
-    #: at most one message per this interval; what happens meanwhile goes in the next one
-    min_interval: Wait = Field(default=dt.timedelta(minutes=1))
-    #: only these flows' events (all flows when left out)
-    flows: tuple[str, ...] | None = None
+    # descriptions, not comments: the reference reads a class's own comments only
+    events: tuple[NotifyEvent, ...] = Field(
+        default=ALL_EVENTS, description="The events this target is told of (all by default): "
+        "`failing` (a service failed for longer than `notify.after`), `conflicts` (the manual "
+        "queue), `mass_change` (a refused round), `poison` (an item set aside), `recovered` "
+        "(an incident it was told of is over).")
+    min_interval: Wait = Field(
+        default=dt.timedelta(minutes=1), description="At most one message per this "
+        "interval; what happens meanwhile goes in the next one.")
+    flows: tuple[str, ...] | None = Field(
+        default=None, description="Only these flows' events (all flows when left out).")
 
 
 class DiscordTarget(_Target):

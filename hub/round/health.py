@@ -98,3 +98,9 @@ def health_json(h: HealthRecord) -> dict[str, Any]:
 def conflicts_next(open_conflicts: int) -> str:
     return ("" if not open_conflicts else
             f"{open_conflicts} waiting for manual conflict resolution (synchub conflicts)")
+
+
+def last_error(records: Iterable[HealthRecord]) -> str:
+    """The failing services of a flow in one line (the status page's "Last error")."""
+    return "; ".join(f"{h.endpoint}: {h.error} (failing since {_clock(h.since)}; "
+                     f"{service_next(h)})" for h in records if not h.ok)
