@@ -57,3 +57,11 @@ def test_an_unknown_kind_or_event_is_refused(tmp_path: Path) -> None:
 
 def test_a_webhook_address_must_be_http(tmp_path: Path) -> None:
     assert "https://" in only(write(tmp_path, NOTIFY), {**ENV, "DISCORD_HOOK": "discord.com/x"})
+
+
+def test_a_webhook_address_inline_in_a_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    text = NOTIFY.replace('"${DISCORD_HOOK}"', f'"{HOOK}"')
+    problem = only(write(tmp_path, text, mode=0o644), ENV)
+    assert "notify.targets.chat.url" in problem and "chmod 600" in problem
+    assert HOOK not in problem
+    load_config(write(tmp_path, text, name="private.yaml"), environ=ENV)  # 0600: accepted
