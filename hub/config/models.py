@@ -355,6 +355,16 @@ class Config(Frozen):
         return v
 
     @model_validator(mode="after")
+    def _notify_flows(self) -> Config:
+        """A target limited to flows that do not exist would never hear a thing."""
+        for name, target in self.notify.targets.items():
+            unknown = sorted(set(target.flows or ()) - set(self.flows))
+            if unknown:
+                raise ValueError(f"notify.targets.{name}.flows: no flow named "
+                                 f"{', '.join(unknown)}; flows: {', '.join(self.flows)}")
+        return self
+
+    @model_validator(mode="after")
     def _markers_where_invisible(self) -> Config:
         """``markers: false`` is for the services whose marker people see (Todoist, Notion).
         Jira's entity property and Calendar's private extended property are invisible, and

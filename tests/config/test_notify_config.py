@@ -65,3 +65,9 @@ def test_a_webhook_address_inline_in_a_file_others_can_read_is_refused(tmp_path:
     assert "notify.targets.chat.url" in problem and "chmod 600" in problem
     assert HOOK not in problem
     load_config(write(tmp_path, text, name="private.yaml"), environ=ENV)  # 0600: accepted
+
+
+def test_a_target_limited_to_an_unknown_flow_is_refused(tmp_path: Path) -> None:
+    text = NOTIFY.replace("events: [failing, recovered]", "flows: [wrok]")
+    assert "notify.targets.chat.flows: no flow named wrok; flows: work" in only(
+        write(tmp_path, text), ENV)
