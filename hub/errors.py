@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 class SyncHubError(Exception):
     """Base class. ``service`` names the endpoint/adapter involved, when there is one."""
 
+    #: the flow's endpoint whose adapter could not even start (set by
+    #: :func:`hub.config.build.build_adapters`), so its failure is shown and told like any
+    endpoint: str | None = None
+
     def __init__(self, message: str, *, service: str | None = None) -> None:
         super().__init__(message)
         self.message = message

@@ -86,6 +86,7 @@ class NotionAdapter(NotionComments, AdapterBase):
         self.reconcile_every = max(1, reconcile_every)
         self._source_id: str | None = None
         self._map: PropertyMap | None = None
+        self._schema_failed = False  # represent() found the schema unreadable (Notion down)
         self.emails: dict[str, str] = {}  # user id -> email
         self._caps: Capabilities | None = None
         #: page id -> its body before a rewrite of ours that has not finished (see update)
@@ -164,6 +165,19 @@ class NotionAdapter(NotionComments, AdapterBase):
     # -- conversion ---------------------------------------------------------------------------
 
     def represent(self, field: str, value: Any) -> Any:
+        if self._map is None:
+            if self._schema_failed:
+                return value
+            try:
+                self._resolve()
+            except SyncHubError:
+                # Notion is down and its schema was never read in this process (a fresh
+                # `synchub sync`): the planner asks this of every copy, the unreachable one
+                # too, which is never written this round. Raising here crashed the whole
+                # round, so the other services stopped syncing while Notion was down. One
+                # try only: the next listing reads the schema again on its own.
+                self._schema_failed = True
+                return value
         return self.map.represent(field, value)
 
     @staticmethod

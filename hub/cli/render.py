@@ -19,7 +19,13 @@ from hub.model import SYNC_FIELDS, DateOnly, FloatingDateTime, Item, Status, Zon
 from hub.planner.merge import json_value
 from hub.planner.types import LinkPlan
 from hub.round.engine import RoundReport
-from hub.store.base import ConflictRecord, LinkState, QuarantineRecord, RunRecord
+from hub.store.base import (
+    ConflictRecord,
+    HealthRecord,
+    LinkState,
+    QuarantineRecord,
+    RunRecord,
+)
 
 Redact = Callable[[str], str]
 
@@ -162,6 +168,23 @@ def quarantine_table(records: Sequence[QuarantineRecord], redact: Redact) -> Tab
         t.add_row(escape(q.flow), escape(q.endpoint), escape(q.ref),
                   _safe(redact, _short(q.title)), _safe(redact, f"{what}: {q.reason}"),
                   when(q.first_seen), str(q.attempts), retry)
+    return t
+
+
+def services_table(records: Sequence[HealthRecord], redact: Redact) -> Table:
+    """Each service of each flow that failed lately: the service's own message, since when it
+    persists, the last time it answered, and what synchub does next."""
+    from hub.round.health import service_next
+
+    t = Table(title="Services")
+    for col in ("flow", "service", "state", "last error", "failing since", "last success",
+                "next"):
+        t.add_column(col)
+    for h in records:
+        t.add_row(escape(h.flow), escape(h.endpoint), "ok" if h.ok else "[red]failing[/]",
+                  _safe(redact, _short(h.error or "", 80)) + (
+                      f" ({when(h.last_failure)})" if h.ok and h.last_failure else ""),
+                  when(h.since) if h.since else "—", when(h.last_success), service_next(h))
     return t
 
 

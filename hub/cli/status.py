@@ -20,7 +20,8 @@ def status(
 ) -> None:
     """Flows, their last run, item counts, open conflicts and items set aside (reads only the
     state store, and never gets in the way of a writer)."""
-    from hub.cli.render import last_run_cells, quarantine_table, status_table
+    from hub.cli.render import last_run_cells, quarantine_table, services_table, status_table
+    from hub.round.health import conflicts_next
 
     rt = runtime(config)
     try:
@@ -43,9 +44,17 @@ def status(
             if holder:
                 console.print(f"{escape(name)}: being synced now by {escape(holder)}",
                               highlight=False)
+        troubled = [h for h in rt.store.health() if h.flow in rt.config.flows
+                    and h.error is not None]  # every service that failed lately
+        if troubled:
+            console.print(services_table(troubled, rt.redact))
         aside = rt.store.quarantined()
         if aside:
             console.print(quarantine_table(aside, rt.redact))
+        for name in rt.config.flows:
+            waiting = conflicts_next(len(rt.store.conflicts(name)))
+            if waiting:
+                console.print(f"{escape(name)}: {escape(waiting)}", highlight=False)
     finally:
         rt.close()
 
@@ -54,6 +63,7 @@ def _status_json(rt: Any) -> None:
     import json
 
     from hub.redact import redact_data
+    from hub.round.health import conflicts_next, health_json
     from hub.round.quarantine import as_json
 
     flows = []
@@ -67,6 +77,8 @@ def _status_json(rt: Any) -> None:
             "flow": name, "enabled": fcfg.enabled, "endpoints": list(fcfg.endpoints),
             "links": len(rt.store.load_links(name)), "last_run": last,
             "conflicts": len(rt.store.conflicts(name)),
+            "conflicts_next": conflicts_next(len(rt.store.conflicts(name))) or None,
+            "services": [health_json(h) for h in rt.store.health(name)],
             "interval_seconds": fcfg.interval.total_seconds(),
             "writer": rt.store.writer_holder(name),
             "set_aside": [as_json(q) for q in rt.store.quarantined(name)]})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -46,11 +48,13 @@ def sync(
     if as_json:
         raise typer.BadParameter("--json goes with --dry-run (or `synchub plan --json`)")
     from hub.cli.render import round_summary
+    from hub.notify import notifier_for
     from hub.round.calls import RetryPolicy
     from hub.round.engine import run_flow
 
     rt = runtime(config, rebind)
     codes: list[int] = []
+    notifier = notifier_for(rt)
     try:
         for name in rt.flows(flow):
             # The flow's only writer while it runs (P13), or gives up for this flow and goes
@@ -66,9 +70,12 @@ def sync(
                                  task: TaskID = task) -> None:
                         bar.update(task, completed=done, total=total)
 
-                    report = run_flow(name, rt.config.flows[name], rt.adapters(name),
-                                      rt.store, force=force, progress=progress,
-                                      retry=RetryPolicy.from_config(rt.config.retry))
+                    with _told(rt, name, notifier):
+                        report = run_flow(name, rt.config.flows[name], rt.adapters(name),
+                                          rt.store, force=force, progress=progress,
+                                          retry=RetryPolicy.from_config(rt.config.retry))
+                    if notifier is not None:  # under the writer lock, after the round
+                        notifier.after_round(report)
             except Busy as err:
                 code, hint = advice(err)
                 err_console.print(f"[red]error:[/] {escape(str(err))}", highlight=False,
@@ -84,8 +91,26 @@ def sync(
 
         prune_history(rt.store, rt.config.state)
     finally:
+        if notifier is not None:  # the round is done: now wait (bounded) for deliveries
+            notifier.close(timeout=30)
         rt.close()
     raise typer.Exit(worst(codes))
+
+
+@contextlib.contextmanager
+def _told(rt: Any, flow: str, notifier: Any) -> Iterator[None]:
+    """A service failure that stops the round before it reports (Notion down while its
+    schema is read) is recorded and told like a failed round, then shown as an error."""
+    from hub.errors import SyncHubError
+    from hub.round.engine import unavailable
+
+    try:
+        yield
+    except SyncHubError as err:
+        report = unavailable(flow, rt.config.flows[flow], rt.store, err)
+        if report is not None and notifier is not None:
+            notifier.after_round(report)
+        raise
 
 
 @handled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.base import Adapter, EndpointContext, ValueMap, load_factory
 from hub.config.loader import LoadedConfig
-from hub.errors import ConfigError, ConfigProblem
+from hub.errors import ConfigError, ConfigProblem, SyncHubError
 
 
 def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> EndpointContext:
@@ -31,8 +31,13 @@ def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:
     for name, ep in cfg.flows[flow].endpoints.items():
         conn = cfg.connections[ep.connection]
         factory = load_factory(conn.type)
-        adapter = factory.build(loaded.connections[ep.connection], loaded.scopes[(flow, name)],
-                                endpoint_context(loaded, flow, name))
+        try:
+            adapter = factory.build(loaded.connections[ep.connection],
+                                    loaded.scopes[(flow, name)],
+                                    endpoint_context(loaded, flow, name))
+        except SyncHubError as exc:  # the service did not answer while the adapter started
+            exc.endpoint = name
+            raise
         if not isinstance(adapter, Adapter):  # a plug-in written against an older contract
             missing = [m for m in _CONTRACT if not hasattr(adapter, m)]
             raise ConfigError(ConfigProblem(

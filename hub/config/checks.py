@@ -226,12 +226,37 @@ def inline_secrets(doc: Any, file: str, readable_by_others: bool) -> list[Config
         for key, value in block.items() if isinstance(block, dict) else ():
             if SECRET_KEYS.search(str(key)) and isinstance(value, str) and value \
                     and "${" not in value and value not in choices(block, str(key)):
-                line, col = locate(doc, ("connections", name, key))
-                out.append(ConfigProblem(
-                    "a secret is written inline in a file that other users can read: run "
-                    f"`chmod 600 {file}`, or use ${{VAR}} and put the value in the environment "
-                    "or a .env file", file, line, col, dotted(("connections", name, key))))
-    return out
+                out.append(_inline(doc, file, ("connections", name, key)))
+    return out + _inline_notify(doc, file)
+
+
+def _inline(doc: Any, file: str, where: Loc) -> ConfigProblem:
+    line, col = locate(doc, where)
+    return ConfigProblem(
+        "a secret is written inline in a file that other users can read: run "
+        f"`chmod 600 {file}`, or use ${{VAR}} and put the value in the environment "
+        "or a .env file", file, line, col, dotted(where))
+
+
+#: the keys of a notify target that hold secrets (a webhook address is its token)
+NOTIFY_SECRETS = ("url", "password")
+
+
+def _inline_notify(doc: dict[str, Any], file: str) -> list[ConfigProblem]:
+    """Webhook addresses, SMTP passwords and webhook headers written inline."""
+    notify = doc.get("notify")
+    found: list[Loc] = []
+    targets = notify.get("targets") if isinstance(notify, dict) else None
+    for name, block in targets.items() if isinstance(targets, dict) else ():
+        if not isinstance(block, dict):
+            continue
+        found += [("notify", "targets", name, key) for key in NOTIFY_SECRETS
+                  if isinstance(block.get(key), str) and "${" not in block[key]]
+        headers = block.get("headers")
+        found += [("notify", "targets", name, "headers", h)
+                  for h, v in (headers.items() if isinstance(headers, dict) else ())
+                  if isinstance(v, str) and "${" not in v]
+    return [_inline(doc, file, where) for where in found]
 
 
 def valid_endpoints(data: Any) -> dict[str, dict[str, EndpointConfig]]:

@@ -48,6 +48,7 @@ from pydantic import (
 )
 
 from hub.config import flow_checks
+from hub.config.notify import NotifyConfig
 from hub.model import SYNC_FIELDS
 from hub.report.facts import Format
 from hub.report.schedule import parse_schedule
@@ -382,6 +383,8 @@ class Config(Frozen):
     state: StateConfig = StateConfig()
     daemon: DaemonConfig = DaemonConfig()
     retry: RetryConfig = RetryConfig()
+    #: messages to people when synchub needs them (Discord, Slack, a webhook, e-mail)
+    notify: NotifyConfig = NotifyConfig()
     connections: dict[str, ConnectionConfig]
     flows: dict[str, FlowConfig]
     report: ReportConfig | None = None
@@ -396,6 +399,16 @@ class Config(Frozen):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @model_validator(mode="after")
+    def _notify_flows(self) -> Config:
+        """A target limited to flows that do not exist would never hear a thing."""
+        for name, target in self.notify.targets.items():
+            unknown = sorted(set(target.flows or ()) - set(self.flows))
+            if unknown:
+                raise ValueError(f"notify.targets.{name}.flows: no flow named "
+                                 f"{', '.join(unknown)}; flows: {', '.join(self.flows)}")
+        return self
 
     @model_validator(mode="after")
     def _markers_where_invisible(self) -> Config:

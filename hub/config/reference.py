@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from hub.config import models
+from hub.config import models, notify
 
 JsonSchema = Mapping[str, Any]
 
@@ -170,6 +170,11 @@ def core_sections() -> list[Section]:
         Section("Flow", flow, models.FlowConfig),
         Section("Endpoint", endpoint, models.EndpointConfig),
         Section("Field rule", f"{endpoint}.fields.<field>", models.FieldRule),
+        Section("notify", "notify", notify.NotifyConfig),
+        Section("Discord target", "notify.targets.<target>", notify.DiscordTarget),
+        Section("Slack target", "notify.targets.<target>", notify.SlackTarget),
+        Section("Webhook target", "notify.targets.<target>", notify.WebhookTarget),
+        Section("E-mail target", "notify.targets.<target>", notify.EmailTarget),
     ]
 
 

@@ -16,15 +16,23 @@ Each metric counts exactly what its name says, from what a round reports:
 - ``synchub_request_waits_total`` / ``synchub_request_wait_seconds_total{flow,service}``: every
   pause before a request, back-off included;
 - ``synchub_round_duration_seconds{flow}``, ``synchub_items{flow}`` (linked items), and
-  ``synchub_webhook_notices_total{service,result}``.
+  ``synchub_webhook_notices_total{service,result}``;
+- ``synchub_last_success_timestamp_seconds{flow,service}``: when the service last answered
+  a round of the flow (Unix time, from the state store's health records, so it survives a
+  restart): ``time() - synchub_last_success_timestamp_seconds > 900`` alerts on an outage;
+- ``synchub_build_info{version}``: always 1, the running synchub's version as a label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from hub import __version__
 from hub.round.engine import RoundReport
 from hub.status import RoundStatus
+from hub.store.base import HealthRecord
 
 #: statuses of rounds whose plan was applied in full
 APPLIED = tuple(s for s in RoundStatus if s.applied)
@@ -70,6 +78,18 @@ class Metrics:
         self.refused = Counter("synchub_http_refused", "Requests (503) and connections "
                                "(closed) refused over the web server's caps", ["what"],
                                registry=r)
+        self.last_success = Gauge("synchub_last_success_timestamp_seconds",
+                                  "When the service last answered a round of the flow (Unix "
+                                  "time)", ["flow", "service"], registry=r)
+        self.build_info = Gauge("synchub_build_info", "The running synchub's version",
+                                ["version"], registry=r)
+        self.build_info.labels(__version__).set(1)
+
+    def observe_health(self, records: Iterable[HealthRecord]) -> None:
+        """The services' last successes, from the store's health records."""
+        for h in records:
+            if h.last_success is not None:
+                self.last_success.labels(h.flow, h.endpoint).set(h.last_success.timestamp())
 
     def observe_round(self, report: RoundReport, seconds: float, links: int,
                       open_conflicts: int) -> None:

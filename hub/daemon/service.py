@@ -25,9 +25,11 @@ from hub.daemon.metrics import Metrics
 from hub.daemon.reports import ReportTimer
 from hub.daemon.scheduler import Scheduler
 from hub.daemon.web import WebState, create_app, flow_rows
-from hub.errors import Busy, ConfigError, ConfigProblem
+from hub.errors import Busy, ConfigError, ConfigProblem, SyncHubError
+from hub.notify import notifier_for
 from hub.round.calls import RetryPolicy
-from hub.round.engine import RoundReport, run_flow
+from hub.round.engine import RoundReport, run_flow, unavailable
+from hub.round.health import conflicts_next, health_json, last_error
 from hub.round.quarantine import as_json
 from hub.runtime import Runtime, prune_history
 from hub.status import RoundStatus
@@ -108,6 +110,8 @@ class Daemon:
         self._marks_lock = threading.Lock()  # guards _marks and leased (several threads)
         self._last_prune = 0.0
         self.report_timer = self._report_timer(dt.datetime.now(dt.UTC))
+        self.notifier = notifier_for(rt, self.store)
+        self.metrics.observe_health(h for h in self.store.health() if h.flow in flows)
 
     def _report_timer(self, now: dt.datetime) -> ReportTimer | None:
         """The scheduled report (``report:``), first due at its next time after ``now``."""
@@ -151,10 +155,14 @@ class Daemon:
         try:
             with self.store.writer(flow, describe(f"synchub run ({self.replica})"), wait=wait,
                                    should_stop=self.stop.is_set, on_wait=waiting):
-                report = run_flow(flow, self.rt.config.flows[flow], self.rt.adapters(flow),
-                                  self.store, should_stop=self.stop.is_set,
-                                  retry=RetryPolicy.from_config(self.rt.config.retry,
-                                                                sleep=self._sleep))
+                with self._told(flow):
+                    report = run_flow(flow, self.rt.config.flows[flow],
+                                      self.rt.adapters(flow), self.store,
+                                      should_stop=self.stop.is_set,
+                                      retry=RetryPolicy.from_config(self.rt.config.retry,
+                                                                    sleep=self._sleep))
+                if self.notifier is not None:  # under the writer lock: one decides at a time
+                    self.notifier.after_round(report)
         except Busy as exc:
             log.warning("flow %s: skipped this round: %s", flow, exc, extra={"flow": flow})
             return RoundStatus.BUSY
@@ -163,6 +171,7 @@ class Daemon:
         self.metrics.observe_round(report, time.monotonic() - t0,
                                    len(self.store.load_links(flow)),
                                    len(self.store.conflicts(flow)))
+        self.metrics.observe_health(self.store.health(flow))
         c = report.counts
         log.info("round %s: %s (writes %d, failed %d, conflicts %d)", flow, report.status,
                  c["writes"], c["failed"], c.get("conflict", 0),
@@ -170,6 +179,21 @@ class Daemon:
         for svc, err in report.errors:
             log.warning("flow %s, %s: %s", flow, svc or "-", err)
         return report.status
+
+    @contextmanager
+    def _told(self, flow: str) -> Iterator[None]:
+        """A service failure that stops a round before it reports (Notion down while its
+        schema is read) is recorded and told like a failed round, then raised (the scheduler
+        backs off, as for any crash)."""
+        try:
+            yield
+        except SyncHubError as err:
+            report = unavailable(flow, self.rt.config.flows[flow], self.store, err)
+            if report is not None:
+                self.metrics.observe_health(self.store.health(flow))
+                if self.notifier is not None:
+                    self.notifier.after_round(report)
+            raise
 
     def _sleep(self, seconds: float) -> None:
         """Back-off and Retry-After waits of rounds end at once on shutdown (the executor then
@@ -237,10 +261,15 @@ class Daemon:
         extra = {}
         for flow in self.scheduler.flows:
             report = self.reports.get(flow)
+            services = self.store.health(flow)
+            open_conflicts = len(self.store.conflicts(flow))
             extra[flow] = {
+                "error": self.scheduler.flows[flow].last_error or last_error(services),
+                "services": [health_json(h) for h in services],
+                "conflicts_next": conflicts_next(open_conflicts) or None,
                 "endpoints": ", ".join(self.rt.config.flows[flow].endpoints),
                 "items": len(self.store.load_links(flow)),
-                "conflicts": len(self.store.conflicts(flow)),
+                "conflicts": open_conflicts,
                 "writes": report.counts["writes"] if report else "—",
                 "set_aside": [as_json(q) for q in self.store.quarantined(flow)],
             }
@@ -381,6 +410,8 @@ class Daemon:
         if self.server is not None:
             self.server.should_exit = True
         web.join(timeout=5)
+        if self.notifier is not None:  # what is queued gets a few seconds, never the grace
+            self.notifier.close(timeout=5)
         for flow in self.scheduler.flows:
             if flow not in self.unfinished:
                 self.store.release_lease(flow, self.replica)

@@ -215,16 +215,19 @@ def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str],
             f'<td class="{cls}">{cell(r.get("status", ""))}</td>' +
             "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
                 "last_round", "next_round", "writes", "conflicts", "error")) + "</tr>")
-    aside = "".join(
-        "<tr>" + "".join(f"<td>{cell(v)}</td>" for v in (
-            r.get("flow", ""), q_.get("service", ""), q_.get("id", ""), q_.get("title", ""),
-            q_.get("problem", ""), q_.get("next_try", ""))) + "</tr>"
-        for r in rows for q_ in r.get("set_aside", []))
-    aside_table = "" if not aside else (
-        '<h2>Set aside (not synced until fixed)</h2><table id="set-aside"><thead><tr>' +
-        "".join(f"<th>{h}</th>" for h in ("Flow", "Service", "Id", "Title", "Problem",
-                                          "Next try")) +
-        f"</tr></thead><tbody>{aside}</tbody></table>")
+    aside_table = _table("set-aside", "Set aside (not synced until fixed)", (
+        "Flow", "Service", "Id", "Title", "Problem", "Since", "Next"), [
+        (r.get("flow", ""), q_.get("service", ""), q_.get("id", ""), q_.get("title", ""),
+         q_.get("problem", ""), q_.get("since", ""), q_.get("next", ""))
+        for r in rows for q_ in r.get("set_aside", [])], cell)
+    services_table = _table("services", "Services", (
+        "Flow", "Service", "State", "Last error", "Failing since", "Last success", "Next"), [
+        (r.get("flow", ""), h.get("service", ""), h.get("state", ""), h.get("last_error", ""),
+         h.get("failing_since") or "", h.get("last_success") or "", h.get("next", ""))
+        for r in rows for h in r.get("services", []) if h.get("last_error")], cell)
+    waiting = "".join(f"<p class=\"warn\">{cell(r.get('flow', ''))}: "
+                      f"{cell(r['conflicts_next'])}</p>"
+                      for r in rows if r.get("conflicts_next"))
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     head = "".join(f"<th>{h}</th>" for h in (
         "Flow", "Services", "Items", "Last result", "Last round", "Next round", "Writes",
@@ -246,10 +249,24 @@ footer {{ margin-top: 1rem; color: #777; font-size: .85rem; }}
 <table id="flows"><thead><tr>{head}</tr></thead><tbody>
 {"".join(body) or '<tr><td colspan="9">No flows configured.</td></tr>'}
 </tbody></table>
+{services_table}
 {aside_table}
+{waiting}
 <footer>Updated {html.escape(now)} &middot; <a href="/metrics{q}">metrics</a> &middot;
 <a href="/status.json{q}">json</a></footer>
 </body></html>"""
+
+
+def _table(ident: str, title: str, head: tuple[str, ...], rows: list[tuple[Any, ...]],
+           cell: Callable[[Any], str]) -> str:
+    """A titled table of the status page; nothing when it has no rows."""
+    if not rows:
+        return ""
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+                   for row in rows)
+    return (f'<h2>{html.escape(title)}</h2><table id="{ident}"><thead><tr>' +
+            "".join(f"<th>{html.escape(h)}</th>" for h in head) +
+            f"</tr></thead><tbody>{body}</tbody></table>")
 
 
 def flow_rows(scheduler: Scheduler, extra: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
 from hub.model import Item
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
+from hub.round import health
 from hub.round.calls import RetryPolicy
 from hub.round.comments import CommentPass
 from hub.round.executor import Executor
@@ -117,6 +118,8 @@ def run_flow(
         return _round(flow, cfg, adapters, store, run_id, dry_run=dry_run, force=force,
                       retry=retry, progress=progress, now=now, should_stop=should_stop)
     except BaseException as exc:
+        if isinstance(exc, SyncHubError) and exc.endpoint is None:
+            exc.endpoint = _endpoint_of(exc, adapters)  # for health.record, via unavailable
         if run_id is not None:
             try:
                 store.finish_run(run_id, RoundStatus.CRASHED.value, {},
@@ -262,6 +265,10 @@ class _Round:
             report.quarantined = self.store.quarantined(self.flow)
         if self.run_id is not None:
             self.store.finish_run(self.run_id, status.value, report.counts, error)
+            health.record(self.store, self.flow, self.cfg.endpoints,
+                          health.failures(report.errors, report.unreachable,
+                                          self.cfg.endpoints),
+                          self.ex.now(), self.cfg.interval)
         return report
 
 
@@ -301,3 +308,27 @@ def _round(
 
     # 3. Apply, 4. commit cursors.
     return r.apply(plan, observed.changes, progress, should_stop)
+
+
+def _endpoint_of(exc: SyncHubError, adapters: Mapping[str, Adapter]) -> str | None:
+    """The endpoint a service failure that escaped the round came from: the one named, or
+    the only one whose adapter is that service."""
+    if exc.service in adapters:
+        return exc.service
+    named = [n for n, a in adapters.items() if a.name == exc.service]
+    return named[0] if len(named) == 1 else None
+
+
+def unavailable(flow: str, cfg: FlowConfig, store: Store, err: SyncHubError,
+                now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+                ) -> RoundReport | None:
+    """A round a service failure stopped before it could report (Notion down while its
+    adapter reads the database's schema): recorded as that endpoint's failure, so
+    ``synchub status`` and notifications see it like any other. None when ``err`` is not a
+    service's failure, or its endpoint is unknown (a config problem is shown as it is)."""
+    endpoint = err.endpoint
+    if endpoint not in cfg.endpoints or not isinstance(err, health.SERVICE_FAILURES):
+        return None
+    health.record(store, flow, [endpoint], {endpoint: err.message}, now(), cfg.interval)
+    return RoundReport(flow=flow, run_id=None, status=RoundStatus.CRASHED,
+                       errors=[(endpoint, err)], unreachable=[endpoint])

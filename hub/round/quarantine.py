@@ -29,6 +29,7 @@ from typing import Any
 from adapters.base import Unreadable
 from hub.errors import Fatal, SyncHubError
 from hub.planner.types import Held
+from hub.round.health import item_next
 from hub.store.base import QuarantineKind, QuarantineRecord, Store
 
 FIRST_RETRY = dt.timedelta(minutes=5)
@@ -181,4 +182,5 @@ def as_json(q: QuarantineRecord) -> dict[str, Any]:
     return {"service": q.endpoint, "id": q.ref, "title": q.title,
             "problem": f"{q.kind.value}: {q.reason}", "attempts": q.attempts,
             "since": q.first_seen.isoformat() if q.first_seen else None,
-            "next_try": q.next_try.isoformat() if q.next_try else None}
+            "next_try": q.next_try.isoformat() if q.next_try else None,
+            "next": item_next(q)}

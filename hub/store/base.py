@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6  # 5 is reserved for a change made in parallel (see hub/store/schema.py)
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,49 @@ class QuarantineRecord:
 
 
 @dataclass(frozen=True)
+class HealthRecord:
+    """How one endpoint of a flow fared in its latest rounds (``synchub status``, the status
+    page, ``/status.json``, ``/metrics``). Kept in the store because ``synchub status`` is
+    another process than the one that ran the round.
+
+    ``error`` is the service's own message of the latest failure, kept after a recovery (the
+    status shows when it last failed, and why); ``since`` is when the current streak of
+    failures began (None while the endpoint answers); ``next_try`` when the flow's next round
+    is expected (the round after a failure retries it)."""
+
+    flow: str
+    endpoint: str
+    ok: bool
+    error: str | None = None
+    since: dt.datetime | None = None
+    last_failure: dt.datetime | None = None
+    last_success: dt.datetime | None = None
+    failures: int = 0  # rounds failed in a row
+    next_try: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Something a person was (or is about to be) told about (:mod:`hub.notify`), kept so
+    that a message goes once when it starts and once when it is over, whichever process
+    runs the rounds (the daemon, or ``synchub sync`` from cron).
+
+    ``key`` is ``kind:flow:subject``; ``announced``: the targets told it started; ``closed``:
+    those told it is over. A row whose condition is gone has ``recovered_at`` until every
+    target told of it has been told it is over."""
+
+    key: str
+    flow: str
+    kind: str
+    subject: str
+    text: str
+    opened_at: dt.datetime
+    recovered_at: dt.datetime | None = None
+    announced: frozenset[str] = frozenset()
+    closed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class CommentCopy:
     """One service's copy of a comment (or the original itself)."""
 
@@ -202,6 +245,17 @@ class Transaction(Protocol):
     def comments_dirty(self, flow: str, link_ids: Collection[str], dirty: bool) -> None:
         """Mark links whose comments must be read next round (a read failed), or clear them."""
 
+    def put_health(self, h: HealthRecord) -> None:
+        """Insert or replace the record of (flow, endpoint)."""
+
+    def put_incident(self, i: Incident) -> None:
+        """Insert or replace the incident with the same key."""
+
+    def drop_incident(self, key: str) -> None: ...
+
+    def set_notified(self, target: str, at: dt.datetime) -> None:
+        """When ``target`` was last sent a message (its ``min_interval`` counts from it)."""
+
 
 class Store(Protocol):
     """Opened with a URL (``sqlite:///path`` or ``postgresql://...``) by :func:`open_store`."""
@@ -240,6 +294,13 @@ class Store(Protocol):
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]: ...
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]: ...
+
+    def health(self, flow: str | None = None) -> list[HealthRecord]: ...
+
+    def incidents(self) -> list[Incident]: ...
+
+    def notified(self) -> dict[str, dt.datetime]:
+        """Target name -> when it was last sent a message."""
 
     def comment_threads(self, flow: str, link_ids: Collection[str]
                         ) -> dict[str, list[CommentThread]]:

@@ -78,4 +78,25 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE IF NOT EXISTS comment_dirty (flow TEXT NOT NULL, link_id TEXT NOT NULL, "
         "PRIMARY KEY (flow, link_id))",
     ],
+    # 5: RESERVED for the change made in parallel (another branch adds version 5); the
+    # merge puts its statements here, or renumbers the block below to 5.
+    [],
+    # ------------------------------------------------------------------------------------
+    # 6: failures people can see, notifications sent once (hub.round.health, hub.notify)
+    [
+        # per flow and endpoint: the latest failure, since when it persists, the last success
+        """CREATE TABLE IF NOT EXISTS health (
+            flow TEXT NOT NULL, endpoint TEXT NOT NULL, ok INTEGER NOT NULL, error TEXT,
+            since TEXT, last_failure TEXT, last_success TEXT, failures INTEGER NOT NULL,
+            next_try TEXT, PRIMARY KEY (flow, endpoint))""",
+        # what people were told about, so a message goes once when it starts and once when
+        # it is over, whichever process runs the rounds
+        """CREATE TABLE IF NOT EXISTS incidents (
+            key TEXT PRIMARY KEY, flow TEXT NOT NULL, kind TEXT NOT NULL,
+            subject TEXT NOT NULL, text TEXT NOT NULL, opened_at TEXT NOT NULL,
+            recovered_at TEXT, announced TEXT NOT NULL, closed TEXT NOT NULL)""",
+        # when each target was last sent a message (its min_interval)
+        "CREATE TABLE IF NOT EXISTS notified (target TEXT PRIMARY KEY, at TEXT NOT NULL)",
+    ],
+    # ------------------------------------------------------------------------------------
 ]

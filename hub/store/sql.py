@@ -21,11 +21,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, locks, records, threads
+from hub.store import codec, health, locks, records, threads
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
     ConflictRecord,
+    HealthRecord,
+    Incident,
     Intent,
     IntentState,
     LinkState,
@@ -322,6 +324,15 @@ class SqlStore:
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]:
         return records.quarantined(self, flow)
+
+    def health(self, flow: str | None = None) -> list[HealthRecord]:
+        return health.health(self, flow)
+
+    def incidents(self) -> list[Incident]:
+        return health.incidents(self)
+
+    def notified(self) -> dict[str, dt.datetime]:
+        return health.notified(self)
 
     def comment_threads(self, flow: str, link_ids: Collection[str]
                         ) -> dict[str, list[CommentThread]]:

@@ -12,10 +12,12 @@ import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from hub.store import codec, records, threads
+from hub.store import codec, health, records, threads
 from hub.store.base import (
     CommentThread,
     ConflictRecord,
+    HealthRecord,
+    Incident,
     Intent,
     IntentState,
     LinkState,
@@ -112,3 +114,15 @@ class SqlTransaction:
 
     def comments_dirty(self, flow: str, link_ids: Collection[str], dirty: bool) -> None:
         threads.set_dirty(self.s, flow, link_ids, dirty)
+
+    def put_health(self, h: HealthRecord) -> None:
+        health.put_health(self.s, h)
+
+    def put_incident(self, i: Incident) -> None:
+        health.put_incident(self.s, i)
+
+    def drop_incident(self, key: str) -> None:
+        health.drop_incident(self.s, key)
+
+    def set_notified(self, target: str, at: dt.datetime) -> None:
+        health.set_notified(self.s, target, at)

@@ -19,6 +19,8 @@ from hub.store import locks
 from hub.store.base import (
     CommentThread,
     ConflictRecord,
+    HealthRecord,
+    Incident,
     Intent,
     IntentState,
     LinkState,
@@ -46,6 +48,9 @@ class MemStore:
         self.notices: dict[str, int] = {}
         self.threads: dict[tuple[str, str], CommentThread] = {}
         self.comment_dirty: set[tuple[str, str]] = set()
+        self.health_rows: dict[tuple[str, str], HealthRecord] = {}
+        self.incident_rows: dict[str, Incident] = {}
+        self.notified_at: dict[str, dt.datetime] = {}
         self.crash_at: int | None = None  # crash when the commit counter reaches this
         self.commits = 0
 
@@ -108,6 +113,15 @@ class MemStore:
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]:
         return [q for q in self.quarantine.values() if flow is None or q.flow == flow]
+
+    def health(self, flow: str | None = None) -> list[HealthRecord]:
+        return [h for k, h in sorted(self.health_rows.items()) if flow is None or k[0] == flow]
+
+    def incidents(self) -> list[Incident]:
+        return sorted(self.incident_rows.values(), key=lambda i: (i.opened_at, i.key))
+
+    def notified(self) -> dict[str, dt.datetime]:
+        return dict(self.notified_at)
 
     def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
               ) -> dict[str, int]:
@@ -221,3 +235,15 @@ class _Tx:
             self.ops.append(lambda: self.s.comment_dirty.update(keys))
         else:
             self.ops.append(lambda: self.s.comment_dirty.difference_update(keys))
+
+    def put_health(self, h: HealthRecord) -> None:
+        self.ops.append(lambda: self.s.health_rows.__setitem__((h.flow, h.endpoint), h))
+
+    def put_incident(self, i: Incident) -> None:
+        self.ops.append(lambda: self.s.incident_rows.__setitem__(i.key, i))
+
+    def drop_incident(self, key: str) -> None:
+        self.ops.append(lambda: self.s.incident_rows.pop(key, None))
+
+    def set_notified(self, target: str, at: dt.datetime) -> None:
+        self.ops.append(lambda: self.s.notified_at.__setitem__(target, at))
