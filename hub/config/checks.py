@@ -308,6 +308,11 @@ def report_problems(cfg: Config, doc: Any, file: str) -> list[ConfigProblem]:
         if name is not None and name not in cfg.connections:
             out.append(_at(doc, file, where, f"connection {name!r} is not defined under "
                            f"`connections:`{suggest(name, cfg.connections)}"))
+        told = getattr(target, "notify", None)
+        if told is not None and told not in cfg.notify.targets:
+            at: Loc = ("report", "to", n, "notify") if listed else ("report", "to", "notify")
+            out.append(_at(doc, file, at, f"notify target {told!r} is not defined under "
+                           f"`notify.targets:`{suggest(told, cfg.notify.targets)}"))
     return out
 
 

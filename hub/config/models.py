@@ -344,8 +344,15 @@ class PageTarget(Frozen):
     parent: str
 
 
-#: where a report goes; a webhook or an e-mail target is another member of this union
-ReportTarget = FileTarget | PageTarget
+class NotifyTarget(Frozen):
+    """``{notify: NAME}``: the report sent to one of ``notify.targets`` (e-mail and a
+    generic webhook get it whole, in Markdown; Discord and Slack what a message holds)."""
+
+    notify: str
+
+
+#: where a report goes
+ReportTarget = FileTarget | PageTarget | NotifyTarget
 
 
 def _one_or_more(v: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from hub.store.base import Incident
 
@@ -26,6 +26,37 @@ def _over(row: Incident) -> str:
             "mass_change": f"flow {row.flow} syncs again (the mass-change guard let it pass)",
             "poison": f"{row.subject} in flow {row.flow} syncs again"}.get(row.kind, row.key)
     return f"{what} (after {_lasted(row)})"
+
+
+class Sendable(Protocol):
+    """What a target sends (:mod:`hub.notify.targets`): an incident's :class:`Message`, or a
+    :class:`Note` (a report)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    def text(self, limit: int | None = None) -> str: ...
+
+    def data(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Note:
+    """A text of its own sent to a target: the progress report (``report.to: {notify:
+    NAME}``). A chat target takes what fits (Discord: 2,000 characters), saying so."""
+
+    subject: str
+    body: str
+
+    def text(self, limit: int | None = None) -> str:
+        text = self.body  # it has its title (the subject) at its top already
+        if limit is not None and len(text) > limit:
+            tail = "\n… (cut: the whole report goes to e-mail, webhook or file targets)"
+            text = text[:max(0, limit - len(tail))] + tail
+        return text
+
+    def data(self) -> dict[str, Any]:
+        return {"subject": self.subject, "text": self.body}
 
 
 @dataclass(frozen=True)

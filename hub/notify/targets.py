@@ -8,6 +8,7 @@ cut), Slack ``{"text": ...}``. Requests go with a short timeout, off the round's
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -22,12 +23,12 @@ from hub.config.notify import (
     Target,
     WebhookTarget,
 )
-from hub.notify.message import DISCORD_LIMIT, Message
+from hub.notify.message import DISCORD_LIMIT, Sendable
 
 TIMEOUT = 10.0  # seconds for one attempt: a receiver that hangs must not hold others long
 
 
-def http_body(target: Target, msg: Message) -> dict[str, Any]:
+def http_body(target: Target, msg: Sendable) -> dict[str, Any]:
     """The JSON a webhook target is sent."""
     if isinstance(target, DiscordTarget):
         return {"content": msg.text(DISCORD_LIMIT)}
@@ -36,7 +37,7 @@ def http_body(target: Target, msg: Message) -> dict[str, Any]:
     return msg.data()
 
 
-def _post(target: DiscordTarget | SlackTarget | WebhookTarget, msg: Message,
+def _post(target: DiscordTarget | SlackTarget | WebhookTarget, msg: Sendable,
           client: httpx.Client) -> None:
     headers = {"User-Agent": "synchub"}
     if isinstance(target, WebhookTarget):
@@ -48,16 +49,19 @@ def _post(target: DiscordTarget | SlackTarget | WebhookTarget, msg: Message,
         raise RuntimeError(f"the receiver answered HTTP {reply.status_code}")
 
 
-def mail(target: EmailTarget, msg: Message) -> EmailMessage:
+def mail(target: EmailTarget, msg: Sendable) -> EmailMessage:
     m = EmailMessage()
     m["Subject"] = msg.subject
     m["From"] = target.sender
     m["To"] = ", ".join(target.to)
-    m.set_content(msg.text())
+    text = msg.text()
+    # a line starting "From " is made ">From " by mail systems keeping mbox files (RFC 4155);
+    # base64 keeps such a text (a report's "From <date> to <date>") as it is
+    m.set_content(text, cte="base64" if re.search(r"(?m)^From ", text) else None)
     return m
 
 
-def _smtp(target: EmailTarget, msg: Message) -> None:
+def _smtp(target: EmailTarget, msg: Sendable) -> None:
     context = ssl.create_default_context()
     port = target.smtp_port()
     smtp: smtplib.SMTP = (smtplib.SMTP_SSL(target.host, port, timeout=TIMEOUT, context=context)
@@ -71,7 +75,7 @@ def _smtp(target: EmailTarget, msg: Message) -> None:
         smtp.send_message(mail(target, msg))
 
 
-def send(target: Target, msg: Message, client: httpx.Client) -> None:
+def send(target: Target, msg: Sendable, client: httpx.Client) -> None:
     """Deliver ``msg`` once; raises when the target did not take it."""
     if isinstance(target, EmailTarget):
         _smtp(target, msg)

@@ -1,5 +1,5 @@
 """Where a report goes: a small :class:`Destination` interface and its implementations
-(stdout, a file, a page in a service that holds pages: Notion).
+(stdout, a file, a page in a service that holds pages: Notion, a ``notify:`` target).
 
 A destination receives the finished :class:`Document` (the text in its format, and the
 plain blocks for services that write their own block types) and says where it went. New
@@ -86,6 +86,26 @@ class Page:
                                            doc.blocks)
 
 
+@dataclass(frozen=True)
+class Notified:
+    """One of ``notify.targets`` (:mod:`hub.notify.targets`): the report in Markdown, sent
+    at once (a report is asked for, not an incident: no grouping, no minimum interval);
+    a failure raises, as a file that cannot be written does."""
+
+    name: str
+    target: Any  # hub.config.notify.Target
+
+    def deliver(self, doc: Document) -> str:
+        import httpx
+
+        from hub.notify.message import Note
+        from hub.notify.targets import send
+
+        with httpx.Client() as client:
+            send(self.target, Note(doc.title, doc.text), client)
+        return f"notify target {self.name!r}"
+
+
 def _page(loaded: Any, name: str, parent: str, where: str) -> Page:
     from adapters.base import load_factory
     from adapters.publishing import page_publisher
@@ -102,13 +122,15 @@ def _page(loaded: Any, name: str, parent: str, where: str) -> Page:
 def destinations(loaded: Any, targets: Sequence[Any]) -> list[Destination]:
     """The configured ``report.to`` targets of ``loaded`` (a LoadedConfig) as destinations;
     relative file paths are from the config file's folder."""
-    from hub.config.models import FileTarget
+    from hub.config.models import FileTarget, NotifyTarget
 
     out: list[Destination] = []
     for n, target in enumerate(targets):
         if isinstance(target, FileTarget):
             path = Path(target.file).expanduser()
             out.append(File(path if path.is_absolute() else loaded.path.parent / path))
+        elif isinstance(target, NotifyTarget):
+            out.append(Notified(target.notify, loaded.config.notify.targets[target.notify]))
         else:
             out.append(_page(loaded, target.connection, target.parent, f"report.to.{n}"))
     return out

@@ -211,6 +211,46 @@ def test_to_a_notion_page(week: tuple[Week, Any], tmp_path: Path) -> None:
     assert made[0]["url"] in result.output.replace("\n", "")
 
 
+def test_to_notify_targets_an_email_and_a_chat(week: tuple[Week, Any], tmp_path: Path
+                                                ) -> None:
+    """``report.to: {notify: NAME}``: e-mail gets the whole report, a Discord webhook what a
+    message holds (2,000 characters), both at local receivers."""
+    from tests.support.receivers import http_receiver, smtp_receiver
+
+    with http_receiver() as chat, smtp_receiver() as smtp:
+        data = sbx.read_config(_with_report(week[0], tmp_path, {
+            "every": "weekly on monday 09:00",
+            "to": [{"notify": "team-mail"}, {"notify": "team-chat"}]}))
+        data["notify"] = {"targets": {
+            "team-mail": {"kind": "email", "host": "127.0.0.1", "port": smtp.port,
+                          "security": "none", "sender": "synchub@example.com",
+                          "to": ["lead@example.com"]},
+            "team-chat": {"kind": "discord", "url": chat.url("/api/webhooks/1/tok")}}}
+        path = tmp_path / "synchub.yaml"
+        path.write_text(json.dumps(data))
+        path.chmod(0o600)
+        result = runner.invoke(app, ["report", "--config", str(path), "--deliver"])
+        assert result.exit_code == 0, result.output
+        whole = report(week[0])
+        (mail,) = smtp.mails
+        assert mail["Subject"] == f"Progress report {TODAY.isoformat()} (sandbox)"
+        assert md_texts(whole) == md_texts(mail.get_content())
+        (post,) = chat.at("/api/webhooks/1/")
+        content = post.body["content"]
+        assert len(content) <= 2000 and content.startswith("# Progress report")
+    assert "tok" not in result.output  # the webhook's token is never shown
+
+
+def test_a_report_naming_an_unknown_notify_target_is_a_located_error(
+        week: tuple[Week, Any], tmp_path: Path) -> None:
+    path = _with_report(week[0], tmp_path, {"every": "daily 08:00",
+                                            "to": {"notify": "nosuch"}})
+    result = runner.invoke(app, ["check", "--config", str(path)])
+    assert result.exit_code == 2
+    assert "report.to.notify: notify target 'nosuch' is not defined" in " ".join(
+        result.output.split())
+
+
 def test_deliver_needs_a_report_section(week: tuple[Week, Any]) -> None:
     result = runner.invoke(app, ["report", "--config", str(week[0].config), "--deliver"])
     assert result.exit_code != 0
