@@ -78,4 +78,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE IF NOT EXISTS comment_dirty (flow TEXT NOT NULL, link_id TEXT NOT NULL, "
         "PRIMARY KEY (flow, link_id))",
     ],
+    # 5: the history of each run's writes (``synchub history``, ``synchub undo``): what a
+    # write replaced, kept as long as its run; a version-4 synchub would leave an undo's
+    # journal unread and prune runs without their writes
+    [
+        """CREATE TABLE IF NOT EXISTS run_writes (
+            run_id BIGINT NOT NULL, key TEXT NOT NULL, flow TEXT NOT NULL,
+            link_id TEXT NOT NULL, endpoint TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT,
+            title TEXT NOT NULL, old_values TEXT NOT NULL, new_values TEXT NOT NULL,
+            state TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, key))""",
+        "CREATE INDEX IF NOT EXISTS run_writes_by_key ON run_writes (key, state)",
+        "ALTER TABLE runs ADD COLUMN undoes BIGINT",
+    ],
 ]

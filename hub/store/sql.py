@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, locks, records, threads
+from hub.store import codec, history, locks, records, threads
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
@@ -31,6 +31,7 @@ from hub.store.base import (
     LinkState,
     QuarantineRecord,
     RunRecord,
+    WriteRecord,
 )
 from hub.store.schema import MIGRATIONS
 from hub.store.transaction import SqlTransaction
@@ -284,11 +285,11 @@ class SqlStore:
                                resolved_at=codec.ts_load(ra))
                 for i, f, lid, fld, v, c, rw, ra in rows]
 
-    def start_run(self, flow: str) -> int:
+    def start_run(self, flow: str, *, undoes: int | None = None) -> int:
         with self._txn():
-            cur = self._exec("INSERT INTO runs (flow, started_at, status, counts) "
-                             "VALUES (?, ?, 'running', '{}') RETURNING id",
-                             (flow, codec.ts(_now())))
+            cur = self._exec("INSERT INTO runs (flow, started_at, status, counts, undoes) "
+                             "VALUES (?, ?, 'running', '{}', ?) RETURNING id",
+                             (flow, codec.ts(_now()), undoes))
             return int(cur.fetchone()[0])
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
@@ -298,16 +299,30 @@ class SqlStore:
                        "WHERE id = ?", (codec.ts(_now()), status, json.dumps(dict(counts)),
                                         error, run_id))
 
+    _RUN_COLUMNS = "id, flow, started_at, finished_at, status, counts, error, undoes"
+
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
-        sql = "SELECT id, flow, started_at, finished_at, status, counts, error FROM runs"
+        sql = f"SELECT {self._RUN_COLUMNS} FROM runs"
         params: tuple[Any, ...] = ()
         if flow is not None:
             sql += " WHERE flow = ?"
             params = (flow,)
         rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
-                          finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
-                          error=e) for i, f, s, fin, st, c, e in rows]
+        return [self._run_record(row) for row in rows]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        rows = self._query(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        return self._run_record(rows[0]) if rows else None
+
+    @staticmethod
+    def _run_record(row: tuple[Any, ...]) -> RunRecord:
+        i, f, s, fin, st, c, e, undoes = row
+        return RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
+                         finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
+                         error=e, undoes=int(undoes) if undoes is not None else None)
+
+    def run_writes(self, run_id: int) -> list[WriteRecord]:
+        return history.of_run(self, run_id)
 
     # -- quarantine, notices, retention (hub.store.records) ------------------------------------
 

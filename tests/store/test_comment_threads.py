@@ -11,7 +11,7 @@ from typing import Any
 
 from hub.model import Item
 from hub.store import open_store
-from hub.store.base import CommentCopy, CommentThread, CopyState, LinkState
+from hub.store.base import SCHEMA_VERSION, CommentCopy, CommentThread, CopyState, LinkState
 from hub.store.schema import MIGRATIONS
 
 T = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
@@ -91,6 +91,6 @@ def test_a_version_3_state_file_is_upgraded_keeping_its_links(tmp_path: Path) ->
     with s.transaction() as tx:
         tx.save_link(a_link("L1"))
         tx.save_thread(thread("t1"))
-    assert s.schema_version() == 4  # type: ignore[attr-defined]
+    assert s.schema_version() == SCHEMA_VERSION  # type: ignore[attr-defined]
     assert s.comment_threads("f", ["L1"]) == {"L1": [thread("t1")]}
     s.close()
