@@ -10,7 +10,19 @@ from typing import Annotated
 import typer
 
 from hub import __version__
-from hub.cli import auth, check, conflicts, init, presets, run, secret, status, sync, tryout
+from hub.cli import (
+    auth,
+    check,
+    conflicts,
+    history,
+    init,
+    presets,
+    run,
+    secret,
+    status,
+    sync,
+    tryout,
+)
 from hub.cli.common import console, err_console
 
 app = typer.Typer(add_completion=True, no_args_is_help=True,
@@ -47,6 +59,8 @@ app.command()(check.check)
 conflicts_app.callback()(conflicts.conflicts)
 conflicts_app.command("resolve")(conflicts.conflicts_resolve)
 app.command()(status.explain)
+app.command()(history.history)
+app.command()(history.undo)
 app.command()(run.run)
 app.command()(tryout.demo)
 app.command()(tryout.sandbox)

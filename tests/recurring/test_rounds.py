@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from hub.cli import sandbox as sbx
 from hub.cli.main import app
 from hub.model import DateOnly, Item, Status, StatusKind
+from tests.support.sandboxes import running
 
 runner = CliRunner()
 TODAY = dt.date.today()
@@ -29,10 +30,8 @@ START = TODAY - dt.timedelta(days=2)
 
 @pytest.fixture
 def boxes() -> Iterator[dict[str, Any]]:
-    started = sbx.start()
-    yield started
-    for b in started.values():
-        b.stop()
+    with running() as started:
+        yield started
 
 
 def configure(boxes: dict[str, Any], tmp_path: Path, policy: str | None = None) -> Path:
