@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,6 @@ from tests.support.sandboxes import running
 runner = CliRunner()
 SERVICES = ("jira", "todoist", "notion", "gcal")
 DUE = DateOnly(date=dt.date.today() + dt.timedelta(days=3))
-PG = os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
 
 
 @pytest.fixture
@@ -203,11 +200,9 @@ def test_undo_as_a_real_process_asks_and_writes(boxes: dict[str, Any],
     quiet(path)
 
 
-@pytest.mark.skipif(PG is None, reason="set SYNCHUB_TEST_POSTGRES_URL to run on PostgreSQL")
-def test_history_and_undo_on_postgresql(boxes: dict[str, Any], tmp_path: Path) -> None:
-    schema = f"undo_{uuid.uuid4().hex[:10]}"
-    sep = "&" if "?" in (PG or "") else "?"
-    path = configure(boxes, tmp_path, state=f"{PG}{sep}schema={schema}")
+def test_history_and_undo_on_either_state_store(boxes: dict[str, Any], tmp_path: Path,
+                                                store_url: str) -> None:
+    path = configure(boxes, tmp_path, state=store_url)
     run = renamed(boxes, path, "todoist", "Fix it")
     assert "Fix login → Fix it" in cli(path, "history", run)
     cli(path, "undo", run, "--yes")
