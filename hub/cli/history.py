@@ -75,12 +75,18 @@ def undo(
     """Write back the values a run replaced: its updates' old values, its creates deleted,
     its deletes re-created. Fields edited since are left as they are (and listed). Shows the
     plan and asks first; the undo is a run of its own, so it can be undone too."""
+    import contextlib
+
     from hub.history.undo import find_run
 
     rt = runtime(config)
     try:
         record = find_run(rt.store, run, rt.config.flows)
-        with writer(rt, record.flow, "synchub undo", wait):
+        # A dry run only reads, and readers take no lock (as `plan`); a real undo is the
+        # flow's only writer from its reads to its last commit (P13), prompt included.
+        lock = contextlib.nullcontext() if dry_run else writer(rt, record.flow,
+                                                                "synchub undo", wait)
+        with lock:
             code = _undo(rt, record, yes=yes, dry_run=dry_run)
         if code != EXIT_REFUSED and not dry_run:
             from hub.runtime import prune_history

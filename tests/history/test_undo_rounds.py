@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from hub.cli import sandbox as sbx
 from hub.cli.main import app
 from hub.model import DateOnly, Item
+from tests.store.test_processes import Worker
 from tests.support.procs import child_env
 from tests.support.sandboxes import running
 
@@ -208,3 +209,19 @@ def test_history_and_undo_on_either_state_store(boxes: dict[str, Any], tmp_path:
     cli(path, "undo", run, "--yes")
     assert titles(boxes) == {n: ["Fix login"] for n in SERVICES}
     quiet(path)
+
+
+def test_undo_is_the_flows_only_writer(boxes: dict[str, Any], tmp_path: Path) -> None:
+    path = configure(boxes, tmp_path)
+    run = renamed(boxes, path, "jira", "Fix login timeout")
+    other = Worker(f"sqlite:///{tmp_path / 'synchub-state.db'}")  # another process writes
+    try:
+        assert other.ask("lock sandbox") == "locked"
+        out = cli(path, "undo", run, "--yes", "--wait", "0.2", code=7)
+        assert "being written by another synchub (worker sandbox)" in out, out
+        assert titles(boxes) == {n: ["Fix login timeout"] for n in SERVICES}
+        cli(path, "undo", run, "--dry-run", "--wait", "0")  # a dry run only reads
+    finally:
+        other.kill()
+    cli(path, "undo", run, "--yes", "--wait", "0")
+    assert titles(boxes) == {n: ["Fix login"] for n in SERVICES}
