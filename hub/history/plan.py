@@ -285,21 +285,26 @@ def _write(s: Step, key: str, origin: str) -> Write:
 def _interim(lid: str, flow: str, link: LinkState | None, steps: list[Step],
              endpoints: Collection[str], prov: Provenance) -> LinkState:
     """The link as the undo starts writing it: copies as read now, the restored values
-    agreed, re-created endpoints no longer detached."""
-    recreated = {s.endpoint for s in steps if s.action == "create"}
+    agreed. Endpoints it re-creates copies on stay *detached* until the undo has finished
+    (:func:`attached`): should it die midway, the next sync neither re-creates them itself
+    nor takes the link for one still to complete; running the undo again finishes it."""
     if link is None:
         first = next(s.current for s in steps if s.current is not None)
         assert first is not None
-        return LinkState(flow, lid, first, {}, {},
-                         frozenset(endpoints) - recreated)
+        return LinkState(flow, lid, first, {}, {}, frozenset(endpoints))
     copies = {ep: replace(c, snapshot=s.current, version=s.version)
               for ep, c in link.copies.items()
               for s in steps if s.endpoint == ep and s.current is not None}
     restored = _restored(steps)
+    recreates = any(s.action == "create" for s in steps)
     return replace(link, base=link.base.evolve(**restored) if restored else link.base,
-                   copies={**link.copies, **copies}, detached=link.detached - recreated,
-                   deleting=link.deleting and not recreated,
+                   copies={**link.copies, **copies}, deleting=link.deleting and not recreates,
                    provenance={**link.provenance, **{f: prov for f in restored}})
+
+
+def attached(link: LinkState) -> LinkState:
+    """``link`` once an undo is done: no endpoint holding a copy is detached any more."""
+    return replace(link, detached=link.detached - set(link.copies))
 
 
 def link_plans(plan: UndoPlan, undo_run: int, endpoints: Collection[str],

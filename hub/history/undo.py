@@ -18,7 +18,7 @@ from typing import Any
 
 from adapters.base import Adapter, LearnsCreated, RemoteItem
 from hub.errors import NotFound, SyncHubError, UsageError
-from hub.history.plan import Now, Target, UndoPlan, link_plans, plan_undo
+from hub.history.plan import Now, Target, UndoPlan, attached, link_plans, plan_undo
 from hub.round.calls import Caller, CallStats, RetryPolicy
 from hub.round.executor import ApplyStats, Executor
 from hub.round.parents import ParentIndex
@@ -106,6 +106,7 @@ def carry_out(store: Store, cfg: Any, adapters: Mapping[str, Adapter], plan: Und
                       run_id=run_id)
         ex.parents = ParentIndex(store.load_links(plan.flow))
         ex.apply_plan(link_plans(plan, run_id, list(cfg.endpoints), now()))
+        _attach(store, plan)
         _learn_created(store, plan.flow, adapters, ex.stats)
         report = replace(report, writes=dict(ex.stats.writes), errors=list(ex.stats.errors),
                          notes=list(ex.stats.notes),
@@ -115,6 +116,18 @@ def carry_out(store: Store, cfg: Any, adapters: Mapping[str, Adapter], plan: Und
         store.finish_run(run_id, report.status.value, counts,
                          "; ".join(str(e) for _, e in report.errors) or None)
     return report
+
+
+def _attach(store: Store, plan: UndoPlan) -> None:
+    """The endpoints the undo re-created copies on (or an earlier undo of the same run that
+    died midway did) are no longer detached (:func:`hub.history.plan.attached`)."""
+    links = store.load_links(plan.flow)
+    fixed = [attached(links[lid]) for lid in dict.fromkeys(s.link_id for s in plan.steps)
+             if lid in links and links[lid].detached & set(links[lid].copies)]
+    if fixed:
+        with store.transaction() as tx:
+            for link in fixed:
+                tx.save_link(link)
 
 
 def _learn_created(store: Store, flow: str, adapters: Mapping[str, Adapter],

@@ -4,9 +4,10 @@ and the copies as read now, what is written back, what is left alone and why."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from adapters.base import WriteKind
-from hub.history.plan import Now, Target, link_plans, plan_undo
+from hub.history.plan import Now, Target, attached, link_plans, plan_undo
 from hub.model import Item, StatusKind
 from hub.store.base import CopyState, IntentState, LinkState, WriteRecord
 
@@ -77,7 +78,12 @@ def test_a_deleted_copy_is_recreated_on_a_link_formed_again() -> None:
     plan = plan_undo("f", 7, deleted, {}, {}, TARGETS)
     assert [s.action for s in plan.writes] == ["create", "create"]
     (lp,) = link_plans(plan, 8, ["a", "b", "c"], NOW)
-    assert lp.interim.detached == {"a"}  # the person's own delete there stands
+    # Detached everywhere until the undo is done (a sync beside a dead undo creates
+    # nothing); then only where the person's own delete stands.
+    assert lp.interim.detached == {"a", "b", "c"}
+    done = replace(lp.interim, copies={e: CopyState(e, f"{e}2", lp.interim.base,
+                                                    lp.interim.base) for e in ("b", "c")})
+    assert attached(done).detached == {"a"}
     assert all(w.kind is WriteKind.CREATE and w.origin == "L" and w.item is not None
                and (w.item.title, w.item.priority) == ("Gone", 3) for w in lp.writes)
 

@@ -225,3 +225,36 @@ def test_undo_is_the_flows_only_writer(boxes: dict[str, Any], tmp_path: Path) ->
         other.kill()
     cli(path, "undo", run, "--yes", "--wait", "0")
     assert titles(boxes) == {n: ["Fix login"] for n in SERVICES}
+
+
+class Died(Exception):
+    """The undo's process dying between a write landing and its commit."""
+
+
+def test_an_undo_that_dies_midway_is_healed_by_the_next_sync(
+        boxes: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.round.executor import Executor
+
+    path = configure(boxes, tmp_path, delete="propagate")
+    seeded(boxes, path)
+    boxes["jira"].user_delete(ref_of(boxes["jira"], "Fix login"))
+    sync(path)
+    run = str(last_run(path)["run"])
+    commit = Executor._commit_success
+
+    def dies_once(self: Executor, *args: Any) -> Any:
+        monkeypatch.setattr(Executor, "_commit_success", commit)
+        raise Died("killed after the write, before its commit")
+
+    monkeypatch.setattr(Executor, "_commit_success", dies_once)
+    cli(path, "undo", run, "--yes", code=10)
+    monkeypatch.setattr(Executor, "_commit_success", commit)
+    landed = [n for n in ("todoist", "notion", "gcal") if titles(boxes, n)[n]]
+    assert len(landed) == 1  # the first re-create landed; its commit never happened
+    out = sync(path)  # recovery finds it by its marker: linked, not created twice
+    assert "found by its marker" in out and "created 0" in out, out
+    out = cli(path, "undo", run, "--yes")  # the rest of the undo
+    assert f"skipped: {landed[0]} 'Fix login': the item has a copy there again" in out, out
+    assert titles(boxes) == {"jira": [], "todoist": ["Fix login"], "notion": ["Fix login"],
+                             "gcal": ["Fix login"]}
+    quiet(path)
