@@ -1,5 +1,5 @@
-"""The history of runs' writes in the SQL store (:class:`hub.store.base.WriteRecord`),
-shared by both engines.
+"""Runs and their writes in the SQL store (:class:`hub.store.base.RunRecord`,
+:class:`hub.store.base.WriteRecord`), shared by both engines.
 
 A record is added in the transaction that journals its intent and settled in the one that
 finishes it (:func:`settle`, called by ``finish_intent``), so the history says what became of
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from hub.store import codec
-from hub.store.base import IntentState, WriteRecord
+from hub.store.base import IntentState, RunRecord, WriteRecord
 
 _COLUMNS = ("run_id, key, flow, link_id, endpoint, kind, ref, title, old_values, "
             "new_values, state, at")
@@ -24,6 +25,43 @@ class _Plumbing(Protocol):
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+
+_RUN_COLUMNS = "id, flow, started_at, finished_at, status, counts, error, undoes"
+
+
+def start_run(s: _Plumbing, flow: str, now: dt.datetime, undoes: int | None) -> int:
+    cur = s._exec("INSERT INTO runs (flow, started_at, status, counts, undoes) "
+                  "VALUES (?, ?, 'running', '{}', ?) RETURNING id", (flow, codec.ts(now), undoes))
+    return int(cur.fetchone()[0])
+
+
+def finish_run(s: _Plumbing, run_id: int, now: dt.datetime, status: str,
+               counts: Mapping[str, int], error: str | None) -> None:
+    s._exec("UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
+            (codec.ts(now), status, json.dumps(dict(counts)), error, run_id))
+
+
+def runs(s: _Plumbing, flow: str | None, limit: int) -> list[RunRecord]:
+    sql = f"SELECT {_RUN_COLUMNS} FROM runs"
+    params: tuple[Any, ...] = ()
+    if flow is not None:
+        sql += " WHERE flow = ?"
+        params = (flow,)
+    return [_run(row) for row in s._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))]
+
+
+def run(s: _Plumbing, run_id: int) -> RunRecord | None:
+    rows = s._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+    return _run(rows[0]) if rows else None
+
+
+def _run(row: tuple[Any, ...]) -> RunRecord:
+    i, f, started, fin, st, c, e, undoes = row
+    return RunRecord(id=int(i), flow=f, started_at=codec.ts_load(started)
+                     or dt.datetime.now(dt.UTC), finished_at=codec.ts_load(fin), status=st,
+                     counts=json.loads(c), error=e,
+                     undoes=int(undoes) if undoes is not None else None)
 
 
 def add(s: _Plumbing, r: WriteRecord) -> None:

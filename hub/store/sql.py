@@ -287,39 +287,18 @@ class SqlStore:
 
     def start_run(self, flow: str, *, undoes: int | None = None) -> int:
         with self._txn():
-            cur = self._exec("INSERT INTO runs (flow, started_at, status, counts, undoes) "
-                             "VALUES (?, ?, 'running', '{}', ?) RETURNING id",
-                             (flow, codec.ts(_now()), undoes))
-            return int(cur.fetchone()[0])
+            return history.start_run(self, flow, _now(), undoes)
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
                    error: str | None = None) -> None:
         with self._txn():
-            self._exec("UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? "
-                       "WHERE id = ?", (codec.ts(_now()), status, json.dumps(dict(counts)),
-                                        error, run_id))
-
-    _RUN_COLUMNS = "id, flow, started_at, finished_at, status, counts, error, undoes"
+            history.finish_run(self, run_id, _now(), status, counts, error)
 
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
-        sql = f"SELECT {self._RUN_COLUMNS} FROM runs"
-        params: tuple[Any, ...] = ()
-        if flow is not None:
-            sql += " WHERE flow = ?"
-            params = (flow,)
-        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [self._run_record(row) for row in rows]
+        return history.runs(self, flow, limit)
 
     def run(self, run_id: int) -> RunRecord | None:
-        rows = self._query(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
-        return self._run_record(rows[0]) if rows else None
-
-    @staticmethod
-    def _run_record(row: tuple[Any, ...]) -> RunRecord:
-        i, f, s, fin, st, c, e, undoes = row
-        return RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
-                         finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
-                         error=e, undoes=int(undoes) if undoes is not None else None)
+        return history.run(self, run_id)
 
     def run_writes(self, run_id: int) -> list[WriteRecord]:
         return history.of_run(self, run_id)
