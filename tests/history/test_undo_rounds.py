@@ -171,6 +171,9 @@ def test_an_undo_is_undone(boxes: dict[str, Any], tmp_path: Path) -> None:
     undo = last_run(path)
     assert undo["undoes"] == int(first)
     assert "undo of run" in cli(path, "history")
+    newest = json.loads(cli(path, "history", "--flow", "sandbox", "--limit", "2", "--json"))
+    assert [r["run"] for r in newest["runs"]] == [undo["run"], int(first)]  # newest first
+    cli(path, "history", "--flow", "nope", code=2)
     cli(path, "undo", str(undo["run"]), "--yes")
     assert titles(boxes) == {n: ["Ship login fix"] for n in SERVICES}
     quiet(path)
