@@ -256,6 +256,10 @@ def test_an_undo_that_dies_midway_is_healed_by_the_next_sync(
     assert len(landed) == 1  # the first re-create landed; its commit never happened
     out = sync(path)  # recovery finds it by its marker: linked, not created twice
     assert "found by its marker" in out and "created 0" in out, out
+    runs = json.loads(cli(path, "history", "--json"))["runs"]
+    (died,) = [r["run"] for r in runs if r["undoes"] == int(run)]
+    writes = json.loads(cli(path, "history", str(died), "--json"))["writes"]
+    assert [(w["service"], w["state"]) for w in writes if w["ref"]] == [(landed[0], "done")]
     out = cli(path, "undo", run, "--yes")  # the rest of the undo
     assert f"skipped: {landed[0]} 'Fix login': the item has a copy there again" in out, out
     assert titles(boxes) == {"jira": [], "todoist": ["Fix login"], "notion": ["Fix login"],
