@@ -99,9 +99,7 @@ def store(store_url: str) -> Iterator[Any]:
 def boxes() -> Iterator[dict[str, Any]]:
     """The four sandboxes (emulators on 127.0.0.1 with their users), for a test that drives
     real rounds through the CLI (``hub.cli.sandbox.config`` writes their config)."""
-    from hub.cli import sandbox as sbx
+    from tests.support.sandboxes import running
 
-    started = sbx.start()
-    yield started
-    for b in started.values():
-        b.stop()
+    with running() as started:
+        yield started

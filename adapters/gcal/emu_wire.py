@@ -92,7 +92,10 @@ def batch(req: Request, call: Call) -> Response:
         url = urlsplit(target)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         resp = answer(*call(method, url.path, q, headers, body.encode()))
-        head_lines = "".join(f"{k}: {v}\r\n" for k, v in resp.headers.items())
+        # Google sends a Content-Length in every part, a 204's (a delete) included: a part
+        # with no header line at all is one googleapiclient cannot read back
+        headers_out = {**resp.headers, "Content-Length": str(len(resp.body))}
+        head_lines = "".join(f"{k}: {v}\r\n" for k, v in headers_out.items())
         cid = part.get("Content-ID", "<x+0>")
         out.append(f"--{boundary}\r\nContent-Type: application/http\r\n"
                    f"Content-ID: <response-{cid[1:]}\r\n\r\n"

@@ -9,7 +9,8 @@ Exit codes (also in docs/troubleshooting.md):
       command's argument names nothing that exists, or the daemon's port is taken
 3     the state store cannot be used (newer schema, other config, not writable)
 4     authentication failed: credentials missing, expired or without permission
-5     refused by the mass-change guard: review with ``synchub plan``, then ``--force``
+5     refused by the mass-change guard: review with ``synchub plan``, then ``--force``;
+      or an ``undo`` not confirmed (nothing written; ``--yes`` skips the question)
 6     open conflicts wait for a decision (``synchub conflicts``)
 7     another synchub process is writing the flow (the daemon, another ``sync``):
       nothing was written; retry later or give it longer with ``--wait``

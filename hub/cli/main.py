@@ -14,6 +14,7 @@ from hub.cli import (
     auth,
     check,
     conflicts,
+    history,
     init,
     presets,
     report,
@@ -59,6 +60,8 @@ app.command()(check.check)
 conflicts_app.callback()(conflicts.conflicts)
 conflicts_app.command("resolve")(conflicts.conflicts_resolve)
 app.command()(status.explain)
+app.command()(history.history)
+app.command()(history.undo)
 app.command()(report.report)
 app.command()(run.run)
 app.command()(tryout.demo)

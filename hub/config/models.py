@@ -285,10 +285,11 @@ class ConnectionConfig(BaseModel):
 class StateConfig(Frozen):
     """Where synchub remembers what it synced, and how it shares that between processes.
 
-    ``writer_wait``: how long a command that writes (``sync``, ``conflicts resolve``, a daemon
-    round) waits for another process writing the same flow before it gives up (exit 7); 0
-    refuses at once. ``keep_runs`` / ``keep_journal``: how long finished rounds and settled
-    write intents are kept (``synchub status`` history, ``explain``) before they are pruned.
+    ``writer_wait``: how long a command that writes (``sync``, ``undo``, ``conflicts
+    resolve``, a daemon round) waits for another process writing the same flow before it
+    gives up (exit 7); 0 refuses at once. ``keep_runs`` / ``keep_journal``: how long finished
+    rounds, with the record of their writes (``synchub history``, ``synchub undo``), and
+    settled write intents are kept before they are pruned.
     """
 
     url: str = "sqlite:///synchub-state.db"

@@ -280,7 +280,8 @@ def _round(
 ) -> RoundReport:
     ex = Executor(flow, store, adapters, retry=retry, dry_run=dry_run, now=now,
                   should_stop=should_stop, match=cfg.match,
-                  unmarked=[n for n, ep in cfg.endpoints.items() if not ep.markers])
+                  unmarked=[n for n, ep in cfg.endpoints.items() if not ep.markers],
+                  run_id=run_id)
     q = Quarantine(flow, store, now, read_only=dry_run)
     ex.quarantine = None if dry_run else q
     r = _Round(flow, cfg, adapters, store, run_id, ex, q,

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from adapters.base import Adapter, BatchingAdapter, RemoteItem, WriteKind, WriteOp
 from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
+from hub.history.record import record_of
 from hub.model import SYNC_FIELDS, Item
 from hub.planner.types import LinkPlan, Write
 from hub.round.calls import Caller, CallStats, RetryPolicy
@@ -79,8 +80,11 @@ class Executor:
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         match: Sequence[str] = ("title",),
         unmarked: Collection[str] = (),
+        run_id: int | None = None,
     ) -> None:
         self.flow = flow
+        #: the run whose history records each write journalled (None: a dry run, no history)
+        self.run_id = run_id
         self.now = now
         #: the flow's match key, and the endpoints with ``markers: false``: a create whose
         #: answer was lost is looked for there by that key (:func:`recovery.find_by_key`)
@@ -218,15 +222,20 @@ class Executor:
                 tx.upsert_conflict(c)
         return lp.interim
 
-    def _journal(self, writes: Iterable[tuple[str, Write]]) -> None:
-        """Record the intents of (link id, write) pairs, before any of them is sent."""
+    def _journal(self, writes: Iterable[tuple[str, Write, LinkState | None]]) -> None:
+        """Record the intents of (link id, write, link state) triples before any of them is
+        sent, and in the same transaction their run's history: what each write replaces
+        (the copy as the state last saw it, :mod:`hub.history.record`)."""
         now = self.now()
         with self.store.transaction() as tx:
-            for link_id, w in writes:
+            for link_id, w, state in writes:
                 at = self.journalled.setdefault(w.key, now)
                 tx.add_intent(Intent(key=w.key, flow=self.flow, link_id=link_id,
                                      endpoint=w.endpoint, kind=w.kind.value, payload=_payload(w),
                                      created_at=at))
+                if self.run_id is not None:
+                    tx.add_write(replace(record_of(self.run_id, self.flow, link_id, w, state),
+                                         at=at))
 
     def _commit_failure(self, link_id: str, state: LinkState, w: Write, exc: SyncHubError
                         ) -> LinkState:
@@ -268,7 +277,7 @@ class Executor:
                 tx.save_link(state)
             else:
                 tx.drop_link(self.flow, link_id)
-            tx.finish_intent(w.key)
+            tx.finish_intent(w.key, ref=result.ref if result is not None else None)
         return state
 
     def _to_send(self, planned: Write) -> tuple[Write, Write] | None:
@@ -300,7 +309,7 @@ class Executor:
         if pair is None:
             return state  # held, or only an unresolvable parent to write: next round
         send, w = pair
-        self._journal([(link_id, w)])
+        self._journal([(link_id, w, state)])
         try:
             result = self._write(send)
         except SyncHubError as exc:
@@ -360,7 +369,7 @@ class Executor:
                      states: dict[str, LinkState | None]) -> None:
         adapter = self.adapters[endpoint]
         assert isinstance(adapter, BatchingAdapter)
-        self._journal((link_id, w) for link_id, _, w in items)
+        self._journal((link_id, w, states.get(link_id)) for link_id, _, w in items)
         ops = [WriteOp(kind=send.kind, idempotency_key=send.key, item=send.item, ref=send.ref,
                        fields=send.fields, expected_version=send.expected_version,
                        origin=send.origin, occurrence_done=send.occurrence_done)

@@ -144,7 +144,7 @@ def _link_found(ex: Executor, adapter: Adapter, intent: Intent, found: RemoteIte
     ex.stats.created.setdefault(intent.endpoint, []).append(found.ref)
     with ex.store.transaction() as tx:
         tx.save_link(link)
-        tx.finish_intent(intent.key, IntentState.DONE)
+        tx.finish_intent(intent.key, IntentState.DONE, ref=found.ref)  # for its history
     return True
 
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 6  # 5 is reserved for a change made in parallel (see hub/store/schema.py)
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,33 @@ class RunRecord:
     status: str = "running"  # running | ok | partial | failed | refused
     counts: Mapping[str, int] = field(default_factory=dict)
     error: str | None = None
+    undoes: int | None = None  # the run this one undid (``synchub undo``), None for a sync
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """One write of a run as ``synchub history`` shows it and ``synchub undo`` reverses it.
+
+    The journal's intent says what was *sent*; this also says what it *replaced*: the copy's
+    last observed values of the fields written (``before``), so a write can be put back
+    after the journal's settled intents are pruned (history lives as long as its run).
+    ``before`` / ``after`` map field -> JSON value: an update holds the fields it wrote, a
+    create only ``after`` (every sync field), a delete only ``before`` (the copy as last
+    seen, what a restore re-creates). ``state`` follows the intent (pending, done,
+    abandoned); ``ref`` is filled in when a create lands."""
+
+    run_id: int
+    key: str  # the intent's idempotency key
+    flow: str
+    link_id: str
+    endpoint: str
+    kind: str  # "create" | "update" | "delete"
+    ref: str | None
+    title: str
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    state: IntentState = IntentState.PENDING
+    at: dt.datetime | None = None
 
 
 class QuarantineKind(StrEnum):
@@ -224,7 +251,13 @@ class Transaction(Protocol):
 
     def add_intent(self, intent: Intent) -> None: ...
 
-    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None: ...
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE,
+                      ref: str | None = None) -> None:
+        """Settle an intent, and the pending :class:`WriteRecord` with its key (its run's
+        history follows what became of the write); ``ref``: where a create landed."""
+
+    def add_write(self, record: WriteRecord) -> None:
+        """Record a run's write for its history, in the transaction that journals it."""
 
     def upsert_conflict(self, c: ConflictRecord) -> int:
         """One open conflict per (flow, link, field): a repeated conflict updates its values."""
@@ -286,12 +319,17 @@ class Store(Protocol):
     def conflicts(self, flow: str | None = None, *, open_only: bool = True
                   ) -> list[ConflictRecord]: ...
 
-    def start_run(self, flow: str) -> int: ...
+    def start_run(self, flow: str, *, undoes: int | None = None) -> int: ...
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
                    error: str | None = None) -> None: ...
 
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]: ...
+
+    def run(self, run_id: int) -> RunRecord | None: ...
+
+    def run_writes(self, run_id: int) -> list[WriteRecord]:
+        """The writes a run journalled, in the order it made them."""
 
     def quarantined(self, flow: str | None = None) -> list[QuarantineRecord]: ...
 
@@ -313,7 +351,8 @@ class Store(Protocol):
     def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
               ) -> dict[str, int]:
         """Delete finished runs and settled intents older than the given times (pending
-        intents and the newest run of each flow are always kept); returns rows deleted."""
+        intents and the newest run of each flow are always kept), and the write records of
+        the runs deleted; returns rows deleted by table (runs, journal, writes)."""
 
     def writer(self, flow: str, holder: str, *, wait: float,
                should_stop: Callable[[], bool] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from hub.store import codec
+from hub.store import codec, history
 from hub.store.base import IntentState, QuarantineKind, QuarantineRecord
 
 
@@ -77,7 +77,8 @@ def notice_mark(s: _Plumbing, flow: str) -> int:
 def prune(s: _Plumbing, runs_before: dt.datetime, journal_before: dt.datetime
           ) -> dict[str, int]:
     """Finished runs before ``runs_before`` (the newest run of each flow stays, so ``status``
-    always has a last result) and settled intents before ``journal_before``."""
+    always has a last result) with their write records, and settled intents before
+    ``journal_before``."""
     runs = s._exec(
         "DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < ? "
         "AND id NOT IN (SELECT max(id) FROM runs GROUP BY flow)",
@@ -85,4 +86,5 @@ def prune(s: _Plumbing, runs_before: dt.datetime, journal_before: dt.datetime
     journal = s._exec(
         "DELETE FROM journal WHERE state <> ? AND created_at < ?",
         (IntentState.PENDING.value, codec.ts(journal_before))).rowcount
-    return {"runs": max(int(runs), 0), "journal": max(int(journal), 0)}
+    return {"runs": max(int(runs), 0), "journal": max(int(journal), 0),
+            "writes": history.prune(s)}

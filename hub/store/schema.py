@@ -78,10 +78,18 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE IF NOT EXISTS comment_dirty (flow TEXT NOT NULL, link_id TEXT NOT NULL, "
         "PRIMARY KEY (flow, link_id))",
     ],
-    # 5: RESERVED for the change made in parallel (another branch adds version 5); the
-    # merge puts its statements here, or renumbers the block below to 5.
-    [],
-    # ------------------------------------------------------------------------------------
+    # 5: the history of each run's writes (``synchub history``, ``synchub undo``): what a
+    # write replaced, kept as long as its run; a version-4 synchub would leave an undo's
+    # journal unread and prune runs without their writes
+    [
+        """CREATE TABLE IF NOT EXISTS run_writes (
+            run_id BIGINT NOT NULL, key TEXT NOT NULL, flow TEXT NOT NULL,
+            link_id TEXT NOT NULL, endpoint TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT,
+            title TEXT NOT NULL, old_values TEXT NOT NULL, new_values TEXT NOT NULL,
+            state TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, key))""",
+        "CREATE INDEX IF NOT EXISTS run_writes_by_key ON run_writes (key, state)",
+        "ALTER TABLE runs ADD COLUMN undoes BIGINT",
+    ],
     # 6: failures people can see, notifications sent once (hub.round.health, hub.notify)
     [
         # per flow and endpoint: the latest failure, since when it persists, the last success
@@ -98,5 +106,4 @@ MIGRATIONS: list[list[str]] = [
         # when each target was last sent a message (its min_interval)
         "CREATE TABLE IF NOT EXISTS notified (target TEXT PRIMARY KEY, at TEXT NOT NULL)",
     ],
-    # ------------------------------------------------------------------------------------
 ]

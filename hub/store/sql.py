@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, health, locks, records, threads
+from hub.store import codec, health, history, locks, records, threads
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
@@ -33,6 +33,7 @@ from hub.store.base import (
     LinkState,
     QuarantineRecord,
     RunRecord,
+    WriteRecord,
 )
 from hub.store.schema import MIGRATIONS
 from hub.store.transaction import SqlTransaction
@@ -295,30 +296,23 @@ class SqlStore:
                                resolved_at=codec.ts_load(ra))
                 for i, f, lid, fld, v, c, rw, ra in rows]
 
-    def start_run(self, flow: str) -> int:
+    def start_run(self, flow: str, *, undoes: int | None = None) -> int:
         with self._txn():
-            cur = self._exec("INSERT INTO runs (flow, started_at, status, counts) "
-                             "VALUES (?, ?, 'running', '{}') RETURNING id",
-                             (flow, codec.ts(_now())))
-            return int(cur.fetchone()[0])
+            return history.start_run(self, flow, _now(), undoes)
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
                    error: str | None = None) -> None:
         with self._txn():
-            self._exec("UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? "
-                       "WHERE id = ?", (codec.ts(_now()), status, json.dumps(dict(counts)),
-                                        error, run_id))
+            history.finish_run(self, run_id, _now(), status, counts, error)
 
     def runs(self, flow: str | None = None, limit: int = 20) -> list[RunRecord]:
-        sql = "SELECT id, flow, started_at, finished_at, status, counts, error FROM runs"
-        params: tuple[Any, ...] = ()
-        if flow is not None:
-            sql += " WHERE flow = ?"
-            params = (flow,)
-        rows = self._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
-        return [RunRecord(id=int(i), flow=f, started_at=codec.ts_load(s) or _now(),
-                          finished_at=codec.ts_load(fin), status=st, counts=json.loads(c),
-                          error=e) for i, f, s, fin, st, c, e in rows]
+        return history.runs(self, flow, limit)
+
+    def run(self, run_id: int) -> RunRecord | None:
+        return history.run(self, run_id)
+
+    def run_writes(self, run_id: int) -> list[WriteRecord]:
+        return history.of_run(self, run_id)
 
     # -- quarantine, notices, retention (hub.store.records) ------------------------------------
 

@@ -1,5 +1,6 @@
 """What one transaction of the SQL store writes (:class:`hub.store.base.Transaction`): links
-and their copies, cursors, journal intents, conflicts, quarantine records, comment threads.
+and their copies, cursors, journal intents and the history of runs' writes, conflicts,
+quarantine records, comment threads.
 
 The statements run on the store's connection inside :meth:`hub.store.sql.SqlStore.transaction`,
 which commits them together (and bumps the generation of every flow whose links changed).
@@ -12,7 +13,7 @@ import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from hub.store import codec, health, records, threads
+from hub.store import codec, health, history, records, threads
 from hub.store.base import (
     CommentThread,
     ConflictRecord,
@@ -23,6 +24,7 @@ from hub.store.base import (
     LinkState,
     QuarantineKind,
     QuarantineRecord,
+    WriteRecord,
 )
 
 if TYPE_CHECKING:
@@ -80,8 +82,13 @@ class SqlTransaction:
                       json.dumps(dict(intent.payload)), intent.state.value,
                       codec.ts(intent.created_at or _now())))
 
-    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE,
+                      ref: str | None = None) -> None:
         self.s._exec("UPDATE journal SET state = ? WHERE key = ?", (state.value, key))
+        history.settle(self.s, key, state, ref)
+
+    def add_write(self, record: WriteRecord) -> None:
+        history.add(self.s, record)
 
     def upsert_conflict(self, c: ConflictRecord) -> int:
         rows = self.s._query("SELECT id FROM conflicts WHERE flow = ? AND link_id = ? AND "

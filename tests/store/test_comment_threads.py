@@ -5,14 +5,13 @@ file upgraded in place."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from hub.model import Item
 from hub.store import open_store
 from hub.store.base import SCHEMA_VERSION, CommentCopy, CommentThread, CopyState, LinkState
-from hub.store.schema import MIGRATIONS
+from tests.support.old_state import old_sqlite_state
 
 T = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
 
@@ -80,12 +79,7 @@ def test_many_links_are_read_in_chunks(store: Any) -> None:
 
 def test_a_version_3_state_file_is_upgraded_keeping_its_links(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    db = sqlite3.connect(path)
-    for stmt in (s for migration in MIGRATIONS[:3] for s in migration):
-        db.execute(stmt.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT"))
-    db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '3')")
-    db.commit()
-    db.close()
+    old_sqlite_state(path, 3)
     s = open_store(f"sqlite:///{path}")
     s.migrate()
     with s.transaction() as tx:

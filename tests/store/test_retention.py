@@ -38,11 +38,12 @@ def test_prune_drops_old_runs_and_settled_intents_only(store: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     gone = store.prune(runs_before=now + dt.timedelta(seconds=1),
                        journal_before=now - dt.timedelta(days=1))
-    assert gone == {"runs": 2, "journal": 2}
+    assert gone == {"runs": 2, "journal": 2, "writes": 0}
     assert [r.id for r in store.runs("f")] == [ids[2]]  # each flow keeps its last run
     assert [r.id for r in store.runs("g")] == [ids[3]]
     assert [i.key for i in store.pending_intents("f")] == ["open"]  # pending ones stay
-    assert store.prune(runs_before=now, journal_before=now) == {"runs": 0, "journal": 1}
+    assert store.prune(runs_before=now, journal_before=now) == {"runs": 0, "journal": 1,
+                                                                   "writes": 0}
 
 
 def _config(tmp_path: Path, url: str) -> Path:

@@ -27,6 +27,7 @@ from hub.store.base import (
     QuarantineKind,
     QuarantineRecord,
     RunRecord,
+    WriteRecord,
 )
 
 
@@ -51,6 +52,7 @@ class MemStore:
         self.health_rows: dict[tuple[str, str], HealthRecord] = {}
         self.incident_rows: dict[str, Incident] = {}
         self.notified_at: dict[str, dt.datetime] = {}
+        self.writes: dict[tuple[int, str], WriteRecord] = {}
         self.crash_at: int | None = None  # crash when the commit counter reaches this
         self.commits = 0
 
@@ -96,10 +98,17 @@ class MemStore:
         return [c for c in self.conflict_rows.values()
                 if (flow is None or c.flow == flow) and (not open_only or not c.resolved_with)]
 
-    def start_run(self, flow: str) -> int:
+    def start_run(self, flow: str, *, undoes: int | None = None) -> int:
         rid = next(self._ids)
-        self.run_rows[rid] = RunRecord(id=rid, flow=flow, started_at=dt.datetime.now(dt.UTC))
+        self.run_rows[rid] = RunRecord(id=rid, flow=flow, started_at=dt.datetime.now(dt.UTC),
+                                       undoes=undoes)
         return rid
+
+    def run(self, run_id: int) -> RunRecord | None:
+        return self.run_rows.get(run_id)
+
+    def run_writes(self, run_id: int) -> list[WriteRecord]:
+        return [w for (rid, _), w in self.writes.items() if rid == run_id]
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, int],
                    error: str | None = None) -> None:
@@ -125,7 +134,19 @@ class MemStore:
 
     def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
               ) -> dict[str, int]:
-        return {"runs": 0, "journal": 0}
+        newest = {r.flow: r.id for r in sorted(self.run_rows.values(), key=lambda r: r.id)}
+        old = [rid for rid, r in self.run_rows.items() if r.finished_at is not None
+               and r.started_at < runs_before and newest[r.flow] != rid]
+        for rid in old:
+            del self.run_rows[rid]
+        settled = [k for k, i in self.intents.items() if i.state is not IntentState.PENDING
+                   and i.created_at is not None and i.created_at < journal_before]
+        for k in settled:
+            del self.intents[k]
+        writes = [k for k in self.writes if k[0] not in self.run_rows]
+        for k in writes:
+            del self.writes[k]
+        return {"runs": len(old), "journal": len(settled), "writes": len(writes)}
 
     def writer(self, flow: str, holder: str, *, wait: float,
                should_stop: Any = None, on_wait: Any = None) -> Any:
@@ -187,11 +208,18 @@ class _Tx:
     def add_intent(self, intent: Intent) -> None:
         self.ops.append(lambda: self.s.intents.setdefault(intent.key, intent))
 
-    def finish_intent(self, key: str, state: IntentState = IntentState.DONE) -> None:
+    def finish_intent(self, key: str, state: IntentState = IntentState.DONE,
+                      ref: str | None = None) -> None:
         def op() -> None:
             if key in self.s.intents:
                 self.s.intents[key] = replace(self.s.intents[key], state=state)
+            for wk, w in self.s.writes.items():
+                if w.key == key and w.state is IntentState.PENDING:
+                    self.s.writes[wk] = replace(w, state=state, ref=ref or w.ref)
         self.ops.append(op)
+
+    def add_write(self, record: WriteRecord) -> None:
+        self.ops.append(lambda: self.s.writes.setdefault((record.run_id, record.key), record))
 
     def upsert_conflict(self, c: ConflictRecord) -> int:
         for cid, old in self.s.conflict_rows.items():
