@@ -27,7 +27,8 @@ POSTGRES = Dialect(name="postgresql", placeholder="%s", serial="BIGSERIAL PRIMAR
                    lock_for_lease=" FOR UPDATE SKIP LOCKED",
                    table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
                    lock_for_migration=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})",
-                   read_snapshot="SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                   read_snapshot="SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                   add_column="ADD COLUMN IF NOT EXISTS")
 
 #: the writer-lock connection notices a dead server within about idle + interval * count
 #: seconds (libpq's options), and the server a dead us (its own tcp_keepalives_* settings,

@@ -88,7 +88,7 @@ MIGRATIONS: list[list[str]] = [
             title TEXT NOT NULL, old_values TEXT NOT NULL, new_values TEXT NOT NULL,
             state TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, key))""",
         "CREATE INDEX IF NOT EXISTS run_writes_by_key ON run_writes (key, state)",
-        "ALTER TABLE runs ADD COLUMN undoes BIGINT",
+        "ALTER TABLE runs {add_column} undoes BIGINT",
     ],
     # 6: failures people can see, notifications sent once (hub.round.health, hub.notify)
     [

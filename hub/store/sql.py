@@ -50,6 +50,10 @@ class Dialect:
     #: after another (each then sees the version the first one wrote)
     lock_for_migration: str
     read_snapshot: str  # starts a read transaction whose statements see one snapshot
+    #: ``ALTER TABLE t {add_column} c``: PostgreSQL's IF NOT EXISTS makes a migration that
+    #: adds a column safe to meet again (two replicas migrating one empty store at once were
+    #: seen to both run it); SQLite serialises migrations with BEGIN IMMEDIATE and has none
+    add_column: str = "ADD COLUMN"
 
     def sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -136,7 +140,8 @@ class SqlStore:
                     "changed.")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version - 1]:
-                    self._exec(stmt.format(serial=self.dialect.serial))
+                    self._exec(stmt.format(serial=self.dialect.serial,
+                                           add_column=self.dialect.add_column))
                 self._upsert_meta("schema_version", str(version))
 
     def _upsert_meta(self, key: str, value: str) -> None:
