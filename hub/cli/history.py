@@ -31,7 +31,7 @@ def history(
     per item and service the action and each field's old -> new value. Reads only."""
     from hub.cli.history_view import run_json, runs_table, write_json, writes_table
 
-    rt = runtime(config)
+    rt = runtime(config, rebind=True, preview=True)  # a look: the state is not touched
     try:
         if run is None:
             if flow is not None:
@@ -79,7 +79,7 @@ def undo(
 
     from hub.history.undo import find_run
 
-    rt = runtime(config)
+    rt = runtime(config, preview=dry_run)  # a dry run reads a read-only view, as `plan`
     try:
         record = find_run(rt.store, run, rt.config.flows)
         # A dry run only reads, and readers take no lock (as `plan`); a real undo is the

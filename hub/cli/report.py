@@ -48,7 +48,7 @@ def report(
 
     if since is not None and days is not None:
         raise typer.BadParameter("give --since or --days, not both", param_hint="--days")
-    rt = runtime(config)
+    rt = runtime(config, rebind=True, preview=True)  # reads the state, never changes it
     try:
         try:
             period = period_of(now=dt.datetime.now(dt.UTC), timezone=rt.config.timezone,

@@ -176,3 +176,21 @@ def test_a_preview_on_postgresql_writes_nothing(boxes: dict[str, Any], tmp_path:
     finally:
         with psycopg.connect(base, autocommit=True) as c:
             c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_the_commands_that_look_leave_the_state_as_it_is(boxes: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    """history, report, explain and undo --dry-run only read (as plan does): not a byte of
+    the state file changes, nothing is bound."""
+    path = sbx.config(boxes, tmp_path)
+    boxes["jira"].user_create(Item(title="Looked at", due=DateOnly(date=DAY)))
+    assert invoke(path, "sync").exit_code == 0
+    listed = json.loads(invoke(path, "history", "--json").output)
+    runs = listed["runs"] if isinstance(listed, dict) else listed
+    first = runs[0]["run"]
+    before = state_files(tmp_path)
+    for args in (("history",), ("history", str(first)), ("report",), ("explain", "Looked at"),
+                 ("undo", str(first), "--dry-run")):
+        result = invoke(path, *args)
+        assert result.exit_code == 0, (args, result.output)
+        assert state_files(tmp_path) == before, args
