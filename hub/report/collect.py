@@ -42,11 +42,15 @@ def period_of(*, now: dt.datetime, timezone: str, since: dt.date | None = None,
     def midnight(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
 
-    end = now if until is None else midnight(until + dt.timedelta(days=1))
-    if since is not None:
-        start = midnight(since)
-    else:
-        start = end - dt.timedelta(days=7 if days is None else days)
+    try:
+        end = now if until is None else midnight(until + dt.timedelta(days=1))
+        if since is not None:
+            start = midnight(since)
+        else:  # counted back in wall-clock days: a week is 09:00 to 09:00 across DST too
+            back = end.astimezone(zone) - dt.timedelta(days=7 if days is None else days)
+            start = back.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("the period lies outside the dates a report can cover") from None
     if start >= end:
         raise ValueError("the period is empty: --since must be before --until")
     return Period(since=start, until=end, timezone=timezone)

@@ -55,10 +55,15 @@ def record(store: Store, flow: str, endpoints: Iterable[str], found: Mapping[str
            now: dt.datetime, interval: dt.timedelta) -> list[HealthRecord]:
     """Store every endpoint's record after a round; returns them."""
     prev = {h.endpoint: h for h in store.health(flow)}
+    names = list(endpoints)
     out = [next_health(prev.get(ep), flow, ep, found.get(ep), now, now + interval)
-           for ep in endpoints]
+           for ep in names]
+    # an endpoint no longer in the flow (removed, renamed) fails no more: its incident ends
+    # and its last success is now, so no alert on it stays on for ever
+    gone = [next_health(h, flow, ep, None, now, now) for ep, h in prev.items()
+            if ep not in names and not h.ok]
     with store.transaction() as tx:
-        for h in out:
+        for h in (*out, *gone):
             tx.put_health(h)
     return out
 

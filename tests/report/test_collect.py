@@ -174,3 +174,21 @@ def test_what_people_typed_is_escaped(store: Store) -> None:
     assert r"\<script\>alert(1)\</script\> & \*\*not bold\*\* \# \[x\](y)" in md
     assert "\n- 1\\. First - then · " in md  # not an ordered list in a list item
     assert "\n- \\- dash · " in md
+
+
+def test_a_week_back_is_counted_in_wall_clock_days_across_dst() -> None:
+    """Monday 09:00 to Monday 09:00 in Berlin, the clocks changed between: consecutive
+    weekly reports meet, no hour falls between them (found in review)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/Berlin")
+    monday = dt.datetime(2026, 10, 26, 9, 0, tzinfo=zone)  # the Monday after the change
+    p = period_of(now=monday.astimezone(dt.UTC), timezone="Europe/Berlin")
+    assert p.since.astimezone(zone) == dt.datetime(2026, 10, 19, 9, 0, tzinfo=zone)
+
+
+def test_a_period_outside_the_calendar_is_a_clear_error() -> None:
+    for kwargs in ({"until": dt.date(9999, 12, 31)}, {"since": dt.date(1, 1, 1)},
+                   {"days": 800_000}):
+        with pytest.raises(ValueError, match="outside the dates"):
+            period_of(now=NOW, timezone=TZ, **kwargs)  # type: ignore[arg-type]

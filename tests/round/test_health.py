@@ -64,3 +64,18 @@ def test_a_failure_that_stops_the_round_early_is_recorded_for_its_endpoint() -> 
     assert (b.endpoint, b.ok, b.since, b.error) == ("b", False, T0,
                                                     "HTTP 503 while reading the schema")
     assert unavailable("f", w.cfg, w.store, ValidationRejected("no")) is None
+
+
+def test_an_endpoint_removed_while_failing_fails_no_more() -> None:
+    """Its incident must end (a recovery message) and no alert on it stay on (found in
+    review): the next round's record for the flow marks it answered."""
+    from hub.round.health import record
+
+    w = World(("a", "b"))
+    w.services["b"].faults.inject(FaultKind.OUTAGE, count=None)
+    w.sync(now=lambda: T0)
+    assert not {h.endpoint: h for h in w.store.health("f")}["b"].ok
+    later = T0 + dt.timedelta(minutes=5)
+    record(w.store, "f", ["a"], {}, later, dt.timedelta(minutes=1))
+    b = {h.endpoint: h for h in w.store.health("f")}["b"]
+    assert b.ok and b.since is None and b.last_success == later
