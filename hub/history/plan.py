@@ -29,6 +29,7 @@ recorded and committed like a round's.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -60,6 +61,9 @@ class Now:
     item: Item | None
     version: str | None = None
     error: str | None = None
+    #: comments people wrote on it (not copies synchub made): a created copy that has
+    #: some is not deleted by an undo, or they would be lost (found in review)
+    people_comments: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ def _link_steps(mine: list[WriteRecord], link: LinkState | None,
                 reads: Mapping[tuple[str, str], Now], targets: Mapping[str, Target]
                 ) -> list[Step]:
     """The steps undoing one link's writes."""
-    updates = [_update(r, reads, targets) for r in mine if r.kind == WriteKind.UPDATE]
+    updates = _agreeing([_update(r, reads, targets) for r in mine
+                         if r.kind == WriteKind.UPDATE])
     steps = list(_with_sources(updates, mine, link, reads, targets))
     steps.extend(_create(r, reads, targets) for r in mine if r.kind == WriteKind.CREATE)
     steps.extend(_delete(r, link, targets) for r in mine if r.kind == WriteKind.DELETE)
@@ -181,6 +186,28 @@ def _update(r: WriteRecord, reads: Mapping[tuple[str, str], Now],
                    current=now.item, version=now.version)
 
 
+#: why a field is not put back when the copies held different values before the run
+SETTLED_NOTE = ("the copies held different values before the run (it settled a conflict): "
+                "left as the run made it, the same everywhere; set it by hand if need be")
+
+
+def _agreeing(updates: list[Step]) -> list[Step]:
+    """The updates without the fields whose values before the run differed between copies:
+    putting each copy's own back would leave the link split, and the next sync would pick
+    one of them over a person's edit (found in review)."""
+    backs: dict[str, set[str]] = {}
+    for st in updates:
+        for c in st.changes:
+            backs.setdefault(c.field, set()).add(json.dumps(c.back, sort_keys=True))
+    split = {f for f, values in backs.items() if len(values) > 1}
+    if not split:
+        return updates
+    return [replace(st, changes=tuple(c for c in st.changes if c.field not in split),
+                    skipped=st.skipped + tuple(Skip(c.field, SETTLED_NOTE)
+                                               for c in st.changes if c.field in split))
+            for st in updates]
+
+
 #: why a copy the run did not write is put back too (see the module docstring)
 SOURCE_NOTE = "where the change came from: left as is, the next sync would copy it again"
 
@@ -194,19 +221,34 @@ def _with_sources(updates: list[Step], records: list[WriteRecord], link: LinkSta
         yield from updates
         return
     wrote = _written(records, undone)
+    run_id = records[0].run_id if records else None
     by_endpoint = {s.endpoint: s for s in updates}
     for ep, copy in link.copies.items():
         t, now = targets.get(ep), reads.get((ep, copy.ref))
         if t is None or not t.writable or now is None or now.item is None:
             continue
         own = by_endpoint.get(ep)
-        extra = _source_changes(t, now.item, own, wrote, undone)
+        extra = _source_changes(t, now.item, own, _came_from(link, ep, wrote, run_id),
+                                undone)
         if extra:
             by_endpoint[ep] = (replace(own, changes=own.changes + extra) if own else Step(
                 link.link_id, ep, copy.ref, copy.snapshot.title or link.base.title, "update",
                 f"{link.link_id}:{ep}:source", changes=extra, note=SOURCE_NOTE,
                 current=now.item, version=now.version))
     yield from by_endpoint.values()
+
+
+def _came_from(link: LinkState, ep: str, wrote: Mapping[str, Any], run_id: int | None
+               ) -> dict[str, Any]:
+    """The fields of ``wrote`` whose value this run took from ``ep`` (the link's provenance):
+    a copy merely holding the same value (a roll's reopened copy, a conflict's other side)
+    is no source and is not put back (found in review)."""
+    out = {}
+    for name, value in wrote.items():
+        prov = link.provenance.get(name)
+        if prov is not None and prov.run_id == run_id and prov.endpoint == ep:
+            out[name] = value
+    return out
 
 
 def _written(records: list[WriteRecord], undone: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,6 +280,10 @@ def _create(r: WriteRecord, reads: Mapping[tuple[str, str], Now],
                    if name in t.fields and not _holds(t, now.item, name, value))
     if edited:
         return replace(step, skipped=(*edited, Skip("", "edited since the run: not deleted")))
+    if now.people_comments:
+        return replace(step, skipped=(Skip("", f"{now.people_comments} comment(s) written on "
+                                           "it since the run: not deleted, so they are not "
+                                           "lost (delete it by hand if you mean to)"),))
     step = replace(step, current=now.item, version=now.version)
     if t.can_delete:
         return replace(step, action="delete")

@@ -91,7 +91,37 @@ def prepare(store: Store, cfg: Any, adapters: Mapping[str, Adapter], run: RunRec
     caller = Caller(adapters, retry, None, CallStats())
     reads = {(ep, ref): _read(caller, store, run.flow, adapters[ep], ep, ref)
              for ep, ref in sorted(wanted) if ep in adapters}
+    created = {(r.endpoint, r.ref) for r in records if r.kind == "create" and r.ref}
+    reads.update(_with_comments(caller, adapters, {k: v for k, v in reads.items()
+                                                   if k in created}))
     return plan_undo(run.flow, run.id, records, links, reads, targets(cfg, adapters))
+
+
+def _with_comments(caller: Caller, adapters: Mapping[str, Adapter],
+                   reads: Mapping[tuple[str, str], Now]) -> dict[tuple[str, str], Now]:
+    """The created copies' reads with the comments people wrote on them (one read per
+    endpoint); a read that fails counts as comments there, so nothing is deleted blind."""
+    from dataclasses import replace
+
+    from adapters.base import Commenting
+    from adapters.toolkit.comments import parse
+
+    out: dict[tuple[str, str], Now] = {}
+    for ep in {e for e, _ in reads}:
+        adapter = adapters.get(ep)
+        refs = [ref for e, ref in reads if e == ep and reads[(e, ref)].item is not None]
+        if not refs or not isinstance(adapter, Commenting):
+            continue
+        try:
+            got = caller.call(ep, lambda a=adapter, r=refs: a.comments(r))
+        except SyncHubError:
+            out |= {(ep, ref): replace(reads[(ep, ref)], people_comments=1) for ref in refs}
+            continue
+        for ref in refs:
+            people = [c for c in got.by_ref.get(ref, ())
+                      if parse(c.text).thread is None and not parse(c.text).unmarked_copy]
+            out[(ep, ref)] = replace(reads[(ep, ref)], people_comments=len(people))
+    return out
 
 
 def carry_out(store: Store, cfg: Any, adapters: Mapping[str, Adapter], plan: UndoPlan,

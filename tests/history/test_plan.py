@@ -9,7 +9,7 @@ from dataclasses import replace
 from adapters.base import WriteKind
 from hub.history.plan import Now, Target, attached, link_plans, plan_undo
 from hub.model import Item, StatusKind
-from hub.store.base import CopyState, IntentState, LinkState, WriteRecord
+from hub.store.base import CopyState, IntentState, LinkState, Provenance, WriteRecord
 
 FIELDS = frozenset({"title", "status", "priority"})
 TARGETS = {n: Target(n, FIELDS) for n in ("a", "b", "c")}
@@ -23,10 +23,14 @@ def rec(ep: str, kind: str = "update", *, before: dict | None = None,
                        state=state)
 
 
-def link(title: str, *eps: str, detached: frozenset[str] = frozenset()) -> LinkState:
+def link(title: str, *eps: str, detached: frozenset[str] = frozenset(),
+         source: str | None = None) -> LinkState:
+    """``source``: the endpoint run 7 took the title from (the link's provenance)."""
     item = Item(title=title)
+    provenance = {"title": Provenance(endpoint=source, run_id=7, rule="one side changed",
+                                      at=NOW)} if source else {}
     return LinkState("f", "L", item, {e: CopyState(e, f"{e}1", item, item) for e in eps},
-                     detached=detached)
+                     detached=detached, provenance=provenance)
 
 
 def reads(**titles: str | None) -> dict[tuple[str, str], Now]:
@@ -36,7 +40,7 @@ def reads(**titles: str | None) -> dict[tuple[str, str], Now]:
 
 def test_updated_fields_go_back_and_the_source_copy_too() -> None:
     records = [rec(e, before={"title": "Fix"}, after={"title": "Fixed"}) for e in ("b", "c")]
-    plan = plan_undo("f", 7, records, {"L": link("Fixed", "a", "b", "c")},
+    plan = plan_undo("f", 7, records, {"L": link("Fixed", "a", "b", "c", source="a")},
                      reads(a="Fixed", b="Fixed", c="Fixed"), TARGETS)
     backs = {s.endpoint: [(c.field, c.now, c.back) for c in s.changes] for s in plan.writes}
     assert backs == {e: [("title", "Fixed", "Fix")] for e in ("a", "b", "c")}
@@ -48,6 +52,31 @@ def test_updated_fields_go_back_and_the_source_copy_too() -> None:
     assert {w.key for w in lp.writes} == {"undo8:k-b", "undo8:k-c", "undo8:L:a:source"}
     assert all(w.kind is WriteKind.UPDATE and w.item is not None and w.item.title == "Fix"
                and w.expected_version == "v" for w in lp.writes)
+
+
+def test_a_copy_holding_the_value_is_no_source_unless_the_run_took_it_from_there() -> None:
+    """A roll reopens the completed copy; a conflict's other side may hold the same value:
+    neither is "where the change came from" (found in review)."""
+    records = [rec("b", before={"title": "Fix"}, after={"title": "Fixed"})]
+    for source in (None, "c"):
+        plan = plan_undo("f", 7, records, {"L": link("Fixed", "a", "b", "c", source=source)},
+                         reads(a="Fixed", b="Fixed", c="Other"), TARGETS)
+        assert {s.endpoint for s in plan.writes} == {"b"}, source
+
+
+def test_a_field_whose_copies_differed_before_the_run_is_left_as_the_run_made_it() -> None:
+    """The run settled a conflict: each copy's own old value put back would split the link
+    and the next sync would pick one over a person's edit (found in review)."""
+    records = [rec("b", before={"title": "Jira title", "priority": 2},
+                   after={"title": "Notion title", "priority": 4}),
+               rec("c", before={"title": "Fix", "priority": 2},
+                   after={"title": "Notion title", "priority": 4})]
+    plan = plan_undo("f", 7, records, {"L": link("Notion title", "b", "c")},
+                     reads(b="Notion title", c="Notion title"), TARGETS)
+    assert {(s.endpoint, c.field) for s in plan.writes for c in s.changes} == set()
+    assert {(st.endpoint, k.field) for st, k in plan.skipped} >= {("b", "title"),
+                                                                   ("c", "title")}
+    assert all("settled a conflict" in k.reason for _, k in plan.skipped if k.field == "title")
 
 
 def test_a_field_edited_since_is_skipped_and_not_restored_on_the_source() -> None:

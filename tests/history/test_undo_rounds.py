@@ -265,3 +265,25 @@ def test_an_undo_that_dies_midway_is_healed_by_the_next_sync(
     assert titles(boxes) == {"jira": [], "todoist": ["Fix login"], "notion": ["Fix login"],
                              "gcal": ["Fix login"]}
     quiet(path)
+
+
+def test_a_created_copy_a_person_commented_on_since_is_not_deleted(
+        boxes: dict[str, Any], tmp_path: Path) -> None:
+    """Undoing a create would delete the Jira issue and the comment a person wrote on it
+    since (found in review): it is kept and the plan says why; the other copies go."""
+    path = configure(boxes, tmp_path)
+    data = sbx.read_config(path)
+    data["flows"]["sandbox"]["comments"] = True
+    path.write_text(json.dumps(data))
+    path.chmod(0o600)
+    seeded(boxes, path)
+    boxes["todoist"].user_create(Item(title="Call the bank", due=DUE))
+    sync(path)
+    run = last_run(path)["run"]
+    boxes["jira"].user_comment(ref_of(boxes["jira"], "Call the bank"), "Bank says: bring ID")
+    shown = cli(path, "undo", str(run), "--dry-run")
+    assert "comment(s) written on it since the run: not deleted" in " ".join(shown.split())
+    cli(path, "undo", str(run), "--yes")
+    held = titles(boxes)
+    assert "Call the bank" in held["jira"]
+    assert "Call the bank" not in held["notion"]
