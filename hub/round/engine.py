@@ -265,10 +265,16 @@ class _Round:
             report.quarantined = self.store.quarantined(self.flow)
         if self.run_id is not None:
             self.store.finish_run(self.run_id, status.value, report.counts, error)
-            health.record(self.store, self.flow, self.cfg.endpoints,
-                          health.failures(report.errors, report.unreachable,
-                                          self.cfg.endpoints),
-                          self.ex.now(), self.cfg.interval)
+            try:  # what people are shown: never what makes a finished round "crashed"
+                health.record(self.store, self.flow, self.cfg.endpoints,
+                              health.failures(report.errors, report.unreachable,
+                                              self.cfg.endpoints),
+                              self.ex.now(), self.cfg.interval)
+            except Exception:
+                log.exception("could not record the services' health after run %s",
+                              self.run_id)
+                report.notes.append("the services' health could not be recorded (see the "
+                                    "log); the round itself is done")
         return report
 
 

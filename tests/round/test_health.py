@@ -5,6 +5,7 @@ what synchub does next; an item refused for good is the quarantine's, not the se
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from adapters.faults import FaultKind
 from hub.errors import AuthError, Transient, ValidationRejected
@@ -79,3 +80,18 @@ def test_an_endpoint_removed_while_failing_fails_no_more() -> None:
     record(w.store, "f", ["a"], {}, later, dt.timedelta(minutes=1))
     b = {h.endpoint: h for h in w.store.health("f")}["b"]
     assert b.ok and b.since is None and b.last_success == later
+
+
+def test_a_health_record_that_cannot_be_written_leaves_the_round_as_it_ended(
+        monkeypatch: Any) -> None:
+    from hub.round import health
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(health, "record", broken)
+    w = World(("a", "b"))
+    rep = w.sync()
+    assert rep.status == "ok"
+    assert any("health could not be recorded" in n for n in rep.notes)
+    assert w.store.runs("f")[0].status == "ok"
