@@ -311,7 +311,7 @@ class DaemonConfig(Frozen):
     port: int = Field(default=8787, ge=0, le=65535)
     token: str | None = None  # required when host is not loopback
     #: lets a person who logs in with it on the status page resolve conflicts there (a
-    #: secret: ``${env:...}``, ``${keyring:...}``); unset, the page only reads
+    #: secret: ``${VARIABLE}``, ``${keyring:NAME}``); unset, the page only reads
     admin_token: SecretStr | None = None
     concurrency: int = Field(default=2, ge=1)
     jitter: float = Field(default=0.1, ge=0, le=1)  # share of the interval

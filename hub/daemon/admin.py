@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 COOKIE = "synchub_admin"
 SESSION_HOURS = 12  # the cookie's Max-Age; the signature itself dies with the process
 OFF = ("resolving from the status page is off: set daemon.admin_token (a secret, e.g. "
-       "admin_token: ${env:SYNCHUB_ADMIN_TOKEN}) and restart the daemon")
+       "admin_token: '${SYNCHUB_ADMIN_TOKEN}') and restart the daemon")
 CROSS_SITE = "cross-site request refused: Origin/Referer is not this daemon"
 NO_SESSION = "admin login required: log in with the admin token on the status page"
 BAD_CSRF = "CSRF token missing or wrong: reload the status page and try again"
