@@ -320,6 +320,16 @@ class DaemonConfig(Frozen):
     #: it while the replica lives, rounds included): the take-over time after a dead replica
     lease_seconds: float = Field(default=30, ge=3)
 
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, v: SecretStr | None) -> SecretStr | None:
+        # The login form is the one place a guess can be tried over and over: a token too
+        # short to withstand that is refused, rather than rate-limiting logins.
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("the admin token must be at least 16 characters (e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe())'`)")
+        return v
+
 
 class RetryConfig(Frozen):
     """How a request that failed for a passing reason (a 5xx, a timeout, a dropped

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from hub.daemon import admin as adm
+from hub.daemon.ratelog import RateLimitedLog
 from hub.errors import Busy, UsageError
 
 log = logging.getLogger("synchub.web")
@@ -40,6 +41,9 @@ class ConflictsState:
     rows: Callable[[], list[dict[str, Any]]] = list
     resolve: Resolver | None = None
     redact: Callable[[str], str] = lambda s: s
+    #: refused logins and POSTs, logged at most once per reason every 10 s (a script
+    #: hammering the forms cannot flood the log)
+    refusals: RateLimitedLog = field(default_factory=lambda: RateLimitedLog(log))
 
 
 def _cut(value: Any) -> str:
@@ -114,7 +118,10 @@ def _back(request: Request, cookie: str | None = None, *, secure: bool = False) 
     return response
 
 
-def forbidden(reason: str) -> Response:
+def _forbidden(state: ConflictsState, request: Request, reason: str) -> Response:
+    """403 with ``reason``, logged (rate-limited) with the path, never with the form."""
+    state.refusals.warning((request.url.path, reason), "status page refusals",
+                           "status page: %s refused (403): %s", request.url.path, reason)
     return PlainTextResponse(reason, status_code=403)
 
 
@@ -122,31 +129,32 @@ def routes(state: ConflictsState) -> list[Route]:
     """``POST /login``, ``POST /logout`` and ``POST /conflicts/{id}/resolve``."""
     a = state.admin
 
+    def forbidden(request: Request, reason: str) -> Response:
+        return _forbidden(state, request, reason)
+
     async def login(request: Request) -> Response:
         if not a.enabled:
-            return forbidden(adm.OFF)
+            return forbidden(request, adm.OFF)
         if not adm.same_origin(request.headers):  # no login CSRF either
-            return forbidden(adm.CROSS_SITE)
+            return forbidden(request, adm.CROSS_SITE)
         form = await _form(request)
         cookie = a.login((form or {}).get("admin_token", ""))
         if cookie is None:
-            log.warning("status page: admin login refused (wrong token)")
-            return forbidden(adm.BAD_LOGIN)
+            return forbidden(request, adm.BAD_LOGIN)
         log.info("status page: admin logged in")
         return _back(request, cookie, secure=request.url.scheme == "https")
 
     async def logout(request: Request) -> Response:
         refusal = a.refusal(request.cookies, request.headers, await _form(request) or {})
         if refusal is not None:
-            return forbidden(refusal)
+            return forbidden(request, refusal)
         return _back(request, "", secure=request.url.scheme == "https")
 
     async def resolve(request: Request) -> Response:
         form = await _form(request) or {}
         refusal = a.refusal(request.cookies, request.headers, form)
         if refusal is not None or state.resolve is None:
-            log.warning("status page: resolve refused: %s", refusal or adm.OFF)
-            return forbidden(refusal or adm.OFF)
+            return forbidden(request, refusal or adm.OFF)
         conflict_id, use = int(request.path_params["id"]), form.get("use", "")
         try:
             flow = await run_in_threadpool(state.resolve, conflict_id, use)

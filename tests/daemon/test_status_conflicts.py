@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from hub.daemon import admin as adm
 from hub.daemon.chart import points, section
 from hub.daemon.web import create_app
+from hub.errors import ConfigError
 from hub.store.base import RunRecord
 from tests.support.conflict_daemon import ADMIN, Setup, conflicted
 
@@ -176,6 +177,28 @@ def test_the_admin_token_is_kept_out_of_logs(setup: Setup, caplog: pytest.LogCap
     c, csrf = logged_in(setup)
     c.post("/login", data={"admin_token": ADMIN + "x"}, headers=SAME)
     c.post("/conflicts/1/resolve", data={"use": "x", "csrf": csrf}, headers=SAME)
-    assert "admin login refused" in caplog.text and "resolved with x" in caplog.text
+    assert "/login refused (403): wrong admin token" in caplog.text
+    assert "resolved with x" in caplog.text
     assert ADMIN not in caplog.text and csrf not in caplog.text
     assert setup.daemon.rt.redact(f"t={ADMIN}") == "t=***"
+
+
+def test_an_admin_session_also_reads_a_token_protected_page(tmp_path: Path) -> None:
+    s = conflicted(tmp_path, token="read-token-0123")
+    try:
+        c = client(s)
+        assert c.get("/").status_code == 401
+        page = c.get("/?token=read-token-0123").text  # the forms carry the token on
+        assert 'action="/login?token=read-token-0123"' in page
+        r = c.post("/login?token=read-token-0123", data={"admin_token": ADMIN}, headers=SAME,
+                   follow_redirects=False)
+        assert r.headers["location"] == "/"  # the read token is not echoed in a redirect
+        assert c.get("/").status_code == 200 and c.get("/status.json").status_code == 200
+    finally:
+        s.daemon.rt.close()
+
+
+def test_a_short_admin_token_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        conflicted(tmp_path, admin="short-one")
+    assert "at least 16 characters" in str(exc.value) and "short-one" not in str(exc.value)

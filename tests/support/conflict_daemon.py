@@ -24,12 +24,13 @@ class Setup:
     refs: tuple[str, str]  # the item in a, its copy in b
 
 
-def conflicted(tmp_path: Path, admin: str | None = ADMIN) -> Setup:
+def conflicted(tmp_path: Path, admin: str | None = ADMIN, token: str = "") -> Setup:
     """Round 1 copies an item from ``a`` to ``b`` (1 write); both then retitle it, and round 2
     queues the conflict on ``title`` (no writes)."""
     tag = uuid.uuid4().hex[:8]
     path = write_memory_config(tmp_path / "synchub.yaml", tag, state='url: "sqlite:///state.db"',
-                               daemon=f"admin_token: {admin}" if admin else "",
+                               daemon=", ".join(([f"admin_token: {admin}"] if admin else [])
+                                                + ([f"token: {token}"] if token else [])),
                                interval="1h", conflict="manual")
     a, b = get_service(f"a-{tag}"), get_service(f"b-{tag}")
     ref_a = a.user_create(Item(title="draft"))
