@@ -12,6 +12,12 @@ traceback could quote the body); an oversized one 413. Deliveries are counted on
 connection and status every 10 s (:mod:`hub.daemon.ratelog`), so a burst of forged deliveries
 cannot flood the log. A valid notice only makes the flows that use that connection due now:
 notices are hints, so a repeated or out-of-order one costs at most one quiet round.
+
+The status page also charts each flow's recent rounds (:mod:`hub.daemon.chart`) and lists
+the open conflicts, resolvable from the page by someone logged in with ``daemon.admin_token``
+(:mod:`hub.daemon.conflicts_page`, :mod:`hub.daemon.admin`); such a session may read the
+guarded routes too. The page is served under a Content-Security-Policy that allows no script
+and no fetch at all, and cannot be framed.
 """
 
 from __future__ import annotations
