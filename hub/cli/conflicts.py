@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import ConfigOpt, WaitOpt, console, handled, runtime, writer
-from hub.errors import UsageError
 
 
 @handled
@@ -42,21 +41,13 @@ def conflicts_resolve(
     wait: WaitOpt = None,
 ) -> None:
     """Resolve a conflict by choosing the service whose value wins; the next sync applies it."""
-    from hub.round.conflicts import resolve
+    from hub.round.conflicts import resolve_open
 
     rt = runtime(config)
     try:
-        match = [c for c in rt.store.conflicts() if c.id == conflict_id]
-        if not match:
-            raise UsageError(f"no open conflict with id {conflict_id}; "
-                               "`synchub conflicts` lists them")
-        with writer(rt, match[0].flow, "synchub conflicts resolve", wait):
-            # Looked up again under the lock: a round may have settled it meanwhile.
-            match = [c for c in rt.store.conflicts() if c.id == conflict_id]
-            if not match:
-                raise UsageError(f"conflict {conflict_id} was settled meanwhile")
-            resolve(rt.store, match[0], use)
-        console.print(f"[green]✓[/] conflict {conflict_id} ({match[0].field}) resolved with "
+        done = resolve_open(rt.store, conflict_id, use,
+                            lambda flow: writer(rt, flow, "synchub conflicts resolve", wait))
+        console.print(f"[green]✓[/] conflict {conflict_id} ({done.field}) resolved with "
                       f"{use}'s value; run `synchub sync` to apply it everywhere")
     finally:
         rt.close()

@@ -42,6 +42,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -309,12 +310,25 @@ class DaemonConfig(Frozen):
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
     token: str | None = None  # required when host is not loopback
+    #: lets a person who logs in with it on the status page resolve conflicts there (a
+    #: secret: ``${VARIABLE}``, ``${keyring:NAME}``); unset, the page only reads
+    admin_token: SecretStr | None = None
     concurrency: int = Field(default=2, ge=1)
     jitter: float = Field(default=0.1, ge=0, le=1)  # share of the interval
     grace_seconds: float = Field(default=20, gt=0)
     #: a replica's hold on a flow lasts this long unless renewed (it is renewed every third of
     #: it while the replica lives, rounds included): the take-over time after a dead replica
     lease_seconds: float = Field(default=30, ge=3)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, v: SecretStr | None) -> SecretStr | None:
+        # The login form is the one place a guess can be tried over and over: a token too
+        # short to withstand that is refused, rather than rate-limiting logins.
+        if v is not None and len(v.get_secret_value()) < 16:
+            raise ValueError("the admin token must be at least 16 characters (e.g. "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe())'`)")
+        return v
 
 
 class RetryConfig(Frozen):

@@ -21,6 +21,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from adapters.base import load_factory, webhook_handler
+from hub.daemon.admin import Admin
+from hub.daemon.chart import CHART_RUNS
+from hub.daemon.conflicts_page import ConflictsState
 from hub.daemon.metrics import Metrics
 from hub.daemon.reports import ReportTimer
 from hub.daemon.scheduler import Scheduler
@@ -28,11 +31,13 @@ from hub.daemon.web import WebState, create_app, flow_rows
 from hub.errors import Busy, ConfigError, ConfigProblem, SyncHubError
 from hub.notify import notifier_for
 from hub.round.calls import RetryPolicy
+from hub.round.conflicts import resolve_open
 from hub.round.engine import RoundReport, run_flow, unavailable
 from hub.round.health import conflicts_next, health_json, last_error
 from hub.round.quarantine import as_json
 from hub.runtime import Runtime, prune_history
 from hub.status import RoundStatus
+from hub.store.base import RunRecord
 from hub.store.locks import describe
 
 log = logging.getLogger("synchub.daemon")
@@ -93,6 +98,10 @@ class Daemon:
                 f"the daemon is bound to {self.host}, which is reachable from other machines: "
                 "set SYNCHUB_DAEMON_TOKEN (or daemon.token) to protect the status page and "
                 "metrics", path="daemon.token"))
+        admin = cfg.daemon.admin_token
+        self.admin = Admin(admin.get_secret_value() if admin else None)
+        if self.admin.token:
+            rt.redact.add(self.admin.token)
         self.stop = threading.Event()
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.metrics = Metrics()
@@ -275,6 +284,36 @@ class Daemon:
             }
         return flow_rows(self.scheduler, extra)
 
+    def chart_runs(self) -> list[tuple[str, list[RunRecord]]]:
+        """Per flow, its latest rounds for the status page's chart (undo runs left out:
+        they are not rounds)."""
+        return [(flow, [r for r in self.store.runs(flow, limit=CHART_RUNS) if r.undoes is None])
+                for flow in self.scheduler.flows]
+
+    def conflict_rows(self) -> list[dict[str, Any]]:
+        """The open conflicts of this daemon's flows, as the status page lists them."""
+        rows = []
+        for c in self.store.conflicts():
+            if c.flow not in self.scheduler.flows:
+                continue
+            link = self.store.get_link(c.flow, c.link_id)
+            rows.append({"id": c.id, "flow": c.flow, "field": c.field,
+                         "title": link.base.title if link else c.link_id,
+                         "since": c.created_at.strftime("%Y-%m-%d %H:%M") if c.created_at
+                         else "", "values": dict(c.values)})
+        return rows
+
+    def resolve_conflict(self, conflict_id: int, endpoint: str) -> str:
+        """Resolve a conflict from the status page: the CLI's code path, under the flow's
+        writer lock (a round in progress finishes first), then the flow is made due so its
+        next round carries the chosen value (on whichever replica holds it)."""
+        wait = self.rt.config.state.writer_wait.total_seconds()
+        done = resolve_open(self.store, conflict_id, endpoint, lambda flow: self.store.writer(
+            flow, describe(f"status page ({self.replica})"), wait=wait,
+            should_stop=self.stop.is_set))
+        self.notice(done.flow)
+        return done.flow
+
     def ready(self) -> bool:
         try:
             self.store.runs(limit=1)
@@ -311,7 +350,11 @@ class Daemon:
         parsers, users = self.parsers()
         return WebState(scheduler=self.scheduler, metrics=self.metrics, parsers=parsers,
                         flows_by_connection=users, flow_info=self.flow_info, ready=self.ready,
-                        token=self.token, redact=self.rt.redact, notify=self.notice)
+                        token=self.token, redact=self.rt.redact, notify=self.notice,
+                        charts=self.chart_runs,
+                        conflicts=ConflictsState(admin=self.admin, rows=self.conflict_rows,
+                                                 resolve=self.resolve_conflict,
+                                                 redact=self.rt.redact))
 
     # -- serving ------------------------------------------------------------------------------
 

@@ -12,11 +12,19 @@ traceback could quote the body); an oversized one 413. Deliveries are counted on
 connection and status every 10 s (:mod:`hub.daemon.ratelog`), so a burst of forged deliveries
 cannot flood the log. A valid notice only makes the flows that use that connection due now:
 notices are hints, so a repeated or out-of-order one costs at most one quiet round.
+
+The status page also charts each flow's recent rounds (:mod:`hub.daemon.chart`) and lists
+the open conflicts, resolvable from the page by someone logged in with ``daemon.admin_token``
+(:mod:`hub.daemon.conflicts_page`, :mod:`hub.daemon.admin`); such a session may read the
+guarded routes too. The page is served under a Content-Security-Policy that allows no script
+and no fetch at all, and cannot be framed.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import hmac
 import html
 import logging
@@ -33,10 +41,15 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from adapters.base import ChangeNotice, WebhookRejected
+from hub.daemon import chart
+from hub.daemon.conflicts_page import ConflictsState
+from hub.daemon.conflicts_page import render as render_conflicts
+from hub.daemon.conflicts_page import routes as conflict_routes
 from hub.daemon.metrics import Metrics
 from hub.daemon.ratelog import RateLimitedLog
 from hub.daemon.scheduler import Scheduler
 from hub.redact import redact_data
+from hub.store.base import RunRecord
 
 log = logging.getLogger("synchub.web")
 MAX_BODY = 1 << 20  # 1 MiB: no service sends more in one notification
@@ -59,6 +72,10 @@ class WebState:
     #: hands an accepted notice to the flow, wherever it runs (the daemon records it in the
     #: state store for the replica holding the flow); None: this scheduler only
     notify: Callable[[str], None] | None = None
+    #: open conflicts, the admin session and resolving (:mod:`hub.daemon.conflicts_page`)
+    conflicts: ConflictsState = field(default_factory=ConflictsState)
+    #: per flow, its latest runs (newest first) for the chart (:mod:`hub.daemon.chart`)
+    charts: Callable[[], list[tuple[str, list[RunRecord]]]] = list
 
 
 def _authorised(request: Request, token: str | None) -> bool:
@@ -97,9 +114,12 @@ def _where(exc: BaseException) -> str:
 
 
 def create_app(state: WebState) -> Starlette:
+    admin = state.conflicts.admin
+
     def guarded(fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            if not _authorised(request, state.token):
+            # An admin session may read too: it was opened with the stronger token.
+            if not _authorised(request, state.token) and admin.session(request.cookies) is None:
                 return PlainTextResponse("token required", status_code=401)
             return fn(request)
         return endpoint
@@ -121,9 +141,16 @@ def create_app(state: WebState) -> Starlette:
         given = request.query_params.get("token", "")
         keep = "" if state.token is None or not hmac.compare_digest(
             given.encode(), state.token.encode()) else "?" + urlencode({"token": given})
-        return HTMLResponse(render_status(state.flow_info(), state.redact, keep),
-                            headers={"Cache-Control": "no-store",
-                                     "Referrer-Policy": "no-referrer"})
+        # Logged in, the page does not refresh itself: a choice being made in a form would be
+        # lost. Referrer-Policy same-origin (not no-referrer): a form POST must carry a real
+        # Origin, which no-referrer turns into "null" (hub.daemon.admin).
+        sections = chart.section(state.charts()) + render_conflicts(
+            state.conflicts, request.cookies, keep)
+        return HTMLResponse(render_status(state.flow_info(), state.redact, keep, sections,
+                                          refresh=admin.session(request.cookies) is None),
+                            headers={"Cache-Control": "no-store", "Referrer-Policy":
+                                     "same-origin", "Content-Security-Policy": CSP,
+                                     "X-Content-Type-Options": "nosniff"})
 
     def status_json(request: Request) -> Response:
         return JSONResponse(redact_data(state.flow_info(), state.redact))
@@ -185,8 +212,27 @@ def create_app(state: WebState) -> Starlette:
         Route("/", guarded(status_page)),
         Route("/status.json", guarded(status_json)),
         Route("/webhooks/{connection}", webhook, methods=["POST"]),
+        *conflict_routes(state.conflicts),
     ]
     return Starlette(routes=routes)
+
+
+STYLE_CSS = """body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }
+th { background: #f4f4f4; }
+.ok { color: #17803d; font-weight: 600; } .warn { color: #b45309; font-weight: 600; }
+.bad { color: #b91c1c; font-weight: 600; }
+footer { margin-top: 1rem; color: #777; font-size: .85rem; }
+"""
+STYLE = f"<style>{STYLE_CSS}</style>"
+REFRESH = '<meta http-equiv="refresh" content="10">'
+#: The status page's Content-Security-Policy: nothing loads from anywhere, no script runs, the
+#: one inline style sheet is allowed by its hash, forms post only here and no other site may
+#: frame the page (a framed resolve button could be clicked through a decoy).
+CSP = ("default-src 'none'; style-src 'sha256-" +
+       base64.b64encode(hashlib.sha256(STYLE_CSS.encode()).digest()).decode() +
+       "'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def _ago(ts: float | None) -> str:
@@ -197,24 +243,15 @@ def _ago(ts: float | None) -> str:
 
 
 def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str],
-                  link_query: str = "") -> str:
-    """A self-contained page a person can open in a browser (refreshes every 10 s).
-    ``link_query`` is appended to the page's links (the ``?token=`` it was opened with)."""
+                  link_query: str = "", sections: str = "", *, refresh: bool = True) -> str:
+    """A self-contained page a person can open in a browser (refreshes every 10 s unless
+    ``refresh`` is off). ``link_query`` is appended to the page's links (the ``?token=`` it
+    was opened with); ``sections`` is HTML put under the flows table (chart, conflicts)."""
     q = html.escape(link_query)
 
     def cell(v: Any) -> str:
         return html.escape(redact(str(v)))
 
-    body = []
-    for r in rows:
-        cls = {"ok": "ok", "partial": "warn", "crashed": "bad", "failed": "bad",
-               "refused": "bad"}.get(str(r.get("status")), "")
-        body.append(
-            "<tr>" + "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
-                "flow", "endpoints", "items")) +
-            f'<td class="{cls}">{cell(r.get("status", ""))}</td>' +
-            "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
-                "last_round", "next_round", "writes", "conflicts", "error")) + "</tr>")
     aside_table = _table("set-aside", "Set aside (not synced until fixed)", (
         "Flow", "Service", "Id", "Title", "Problem", "Since", "Next"), [
         (r.get("flow", ""), q_.get("service", ""), q_.get("id", ""), q_.get("title", ""),
@@ -233,28 +270,36 @@ def render_status(rows: list[dict[str, Any]], redact: Callable[[str], str],
         "Flow", "Services", "Items", "Last result", "Last round", "Next round", "Writes",
         "Open conflicts", "Last error"))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+<html lang="en"><head><meta charset="utf-8">{REFRESH if refresh else ""}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>synchub status</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
-th {{ background: #f4f4f4; }}
-.ok {{ color: #17803d; font-weight: 600; }} .warn {{ color: #b45309; font-weight: 600; }}
-.bad {{ color: #b91c1c; font-weight: 600; }}
-footer {{ margin-top: 1rem; color: #777; font-size: .85rem; }}
-</style></head>
+{STYLE}</head>
 <body><h1>synchub</h1>
 <table id="flows"><thead><tr>{head}</tr></thead><tbody>
-{"".join(body) or '<tr><td colspan="9">No flows configured.</td></tr>'}
+{_flows_body(rows, cell) or '<tr><td colspan="9">No flows configured.</td></tr>'}
 </tbody></table>
+{sections}
 {services_table}
 {aside_table}
 {waiting}
 <footer>Updated {html.escape(now)} &middot; <a href="/metrics{q}">metrics</a> &middot;
 <a href="/status.json{q}">json</a></footer>
 </body></html>"""
+
+
+def _flows_body(rows: list[dict[str, Any]], cell: Callable[[Any], str]) -> str:
+    """The flows table's rows, the last result styled by how bad it is."""
+    body = []
+    for r in rows:
+        cls = {"ok": "ok", "partial": "warn", "crashed": "bad", "failed": "bad",
+               "refused": "bad"}.get(str(r.get("status")), "")
+        body.append(
+            "<tr>" + "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
+                "flow", "endpoints", "items")) +
+            f'<td class="{cls}">{cell(r.get("status", ""))}</td>' +
+            "".join(f"<td>{cell(r.get(k, ''))}</td>" for k in (
+                "last_round", "next_round", "writes", "conflicts", "error")) + "</tr>")
+    return "".join(body)
 
 
 def _table(ident: str, title: str, head: tuple[str, ...], rows: list[tuple[Any, ...]],

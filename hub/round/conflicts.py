@@ -9,7 +9,10 @@ because it is compared against those bases like any other edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
+from typing import Any
 
 from hub.errors import UsageError
 from hub.store.base import ConflictRecord, Provenance, Store
@@ -40,3 +43,26 @@ def resolve(store: Store, conflict: ConflictRecord, endpoint: str, *, now: objec
     with store.transaction() as tx:
         tx.save_link(new)
         tx.resolve_conflict(conflict.id, endpoint)
+
+
+def _open(store: Store, conflict_id: int) -> ConflictRecord | None:
+    return next((c for c in store.conflicts() if c.id == conflict_id), None)
+
+
+def resolve_open(store: Store, conflict_id: int, endpoint: str,
+                 writer: Callable[[str], AbstractContextManager[Any]]) -> ConflictRecord:
+    """Resolve open conflict ``conflict_id`` with ``endpoint``'s value under the flow's
+    writer lock (``writer(flow)``), as ``synchub conflicts resolve`` and the status page both
+    do: a round running meanwhile either finishes first or waits, never interleaves. Returns
+    the conflict as it was resolved; UsageError when there is no such open conflict."""
+    found = _open(store, conflict_id)
+    if found is None:
+        raise UsageError(f"no open conflict with id {conflict_id}; "
+                         "`synchub conflicts` lists them")
+    with writer(found.flow):
+        # Looked up again under the lock: a round may have settled it meanwhile.
+        again = _open(store, conflict_id)
+        if again is None:
+            raise UsageError(f"conflict {conflict_id} was settled meanwhile")
+        resolve(store, again, endpoint)
+    return again

@@ -54,3 +54,45 @@ def test_status_page_renders_in_chromium(tmp_path: Path) -> None:
     assert "<td>work</td>" in dom and "<td>x, y</td>" in dom
     assert '<td class="ok">ok</td>' in dom  # the last round's result, styled as healthy
     assert shot.exists() and shot.stat().st_size > 5000  # a real rendering, not an error page
+
+
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason="install Debian's "
+                    "chromium and chromium-driver to drive the status page in a real browser")
+def test_conflict_resolved_by_a_click_in_chromium(tmp_path: Path) -> None:
+    """Log in with the admin token, see the chart and the conflict's form, choose y's value
+    and submit: Chromium sends the session cookie, the CSRF field and its own Origin, and the
+    daemon resolves the conflict; its next round carries the value to x."""
+    from tests.support.conflict_daemon import ADMIN, conflicted
+    from tests.support.webdriver import Browser
+
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    s = conflicted(tmp_path)
+    t = threading.Thread(target=s.daemon.serve_without_signals)
+    t.start()
+    browser = Browser(CHROMEDRIVER, CHROMIUM, tmp_path / "profile")
+    try:
+        browser.open(f"http://127.0.0.1:{s.daemon.port}/")
+        (password,) = browser.find('#login input[name="admin_token"]')
+        browser.type(password, ADMIN)
+        browser.click(browser.find('#login button[type="submit"]')[0])
+        (svg,) = browser.find("svg.runs")
+        assert "1 writes and 0 errors" in (browser.attribute(svg, "aria-label") or "")
+        bars = browser.find("svg.runs rect[data-writes]")  # one per round, as the table has
+        assert len(bars) >= 2 and len(bars) == len(browser.find("#runs-work tbody tr"))
+        assert ADMIN not in browser.source()
+        browser.click(browser.find('#conflict-1 input[name="use"][value="y"]')[0])
+        browser.click(browser.find("#conflict-1 button[type=submit]")[0])
+        assert "No open conflicts." in browser.source()  # back on the page, resolved
+        assert s.daemon.store.conflicts("work") == []
+        for _ in range(100):  # the flow was made due: its round carries y's title to x
+            if s.a.live()[s.refs[0]].title == "title from y":
+                break
+            time.sleep(0.1)
+        assert s.a.live()[s.refs[0]].title == "title from y"
+    finally:
+        browser.close()
+        s.daemon.stop.set()
+        t.join(15)

@@ -10,7 +10,7 @@ from tests.support.procs import free_port
 
 
 def write_memory_config(path: Path, tag: str, *, state: str, daemon: str = "",
-                        interval: str = "1s") -> Path:
+                        interval: str = "1s", conflict: str = "newest") -> Path:
     """``state`` and ``daemon`` are the bodies of YAML flow mappings (``url: "..."``); the
     daemon gets a free port. Mode 0600, as synchub asks of a config holding secrets."""
     extra = f", {daemon}" if daemon else ""
@@ -23,6 +23,7 @@ def write_memory_config(path: Path, tag: str, *, state: str, daemon: str = "",
         flows:
           work:
             interval: {interval}
+            conflict: {conflict}
             endpoints: {{x: {{connection: a}}, y: {{connection: b}}}}
         """))
     path.chmod(0o600)
