@@ -114,6 +114,10 @@ class EmailTarget(_Target):
     sender: str
     #: the recipients
     to: tuple[str, ...] = Field(min_length=1)
+    #: a PEM file of the certificate authority to trust for the server's certificate (an
+    #: in-house relay with a private CA); by default the system's trusted ones. The server's
+    #: name is checked either way.
+    ca_file: str | None = None
 
     def smtp_port(self) -> int:
         return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]

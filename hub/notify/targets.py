@@ -62,7 +62,7 @@ def mail(target: EmailTarget, msg: Sendable) -> EmailMessage:
 
 
 def _smtp(target: EmailTarget, msg: Sendable) -> None:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=target.ca_file)
     port = target.smtp_port()
     smtp: smtplib.SMTP = (smtplib.SMTP_SSL(target.host, port, timeout=TIMEOUT, context=context)
                           if target.security == "ssl" else

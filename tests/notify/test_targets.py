@@ -93,6 +93,29 @@ def test_an_email_reaches_the_smtp_server_with_the_login() -> None:
     assert smtp.logins == [("me", "pw-1234")]
 
 
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_an_email_over_tls_checks_the_servers_certificate(security: str, tmp_path: Any
+                                                          ) -> None:
+    """STARTTLS and implicit TLS against a local server with its own CA: trusted as
+    ``ca_file``, the mail and login go through; not trusted, nothing is sent."""
+    import ssl
+
+    from tests.support.receivers import self_signed
+
+    cert, key = self_signed(tmp_path)
+    with smtp_receiver((cert, key), implicit=security == "ssl") as smtp:
+        fields = dict(kind="email", host="127.0.0.1", port=smtp.port, security=security,
+                      username="me", password="pw-1234", sender="hub@example.org",
+                      to=["a@example.org"])
+        with pytest.raises(ssl.SSLError):
+            send(target(**fields), Message((incident(),), ()))
+        assert smtp.mails == [] and smtp.logins == []
+        send(target(**fields, ca_file=cert), Message((incident(),), ()))
+    (mail,) = smtp.mails
+    assert mail["Subject"] == "synchub: 1 problem"
+    assert smtp.logins == [("me", "pw-1234")]
+
+
 def test_messages_mask_secrets() -> None:
     msg = Message((incident(f"jira said: bad token {TOKEN}"),), (), Redactor([TOKEN]))
     assert TOKEN not in msg.text() and TOKEN not in str(msg.data())

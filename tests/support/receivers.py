@@ -75,10 +75,25 @@ class SmtpReceiver:
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
+def self_signed(directory: Any) -> tuple[str, str]:
+    """(certificate, key) PEM files for 127.0.0.1, made with openssl; the certificate is its
+    own CA, so a client trusting it as ``ca_file`` verifies the server."""
+    import subprocess
+    from pathlib import Path
+
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
 @contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
+def smtp_receiver(tls: tuple[str, str] | None = None, *, implicit: bool = False
+                  ) -> Iterator[SmtpReceiver]:
     """aiosmtpd on 127.0.0.1 (plain SMTP, logins accepted without TLS so a test can check
-    the credentials synchub sends)."""
+    the credentials synchub sends). ``tls``: (certificate, key) to offer STARTTLS with, or
+    with ``implicit`` to speak TLS from the first byte (port 465 style)."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -100,8 +115,16 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
     from tests.support.procs import free_port
 
     rec.port = free_port()  # aiosmtpd checks that it listens by connecting: no port 0
+    extra: dict[str, Any] = {}
+    if tls is not None:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        extra = {"ssl_context": context} if implicit else {"tls_context": context,
+                                                          "require_starttls": True}
     controller = Controller(Handler(), hostname="127.0.0.1", port=rec.port,
-                            authenticator=authenticate, auth_require_tls=False)
+                            authenticator=authenticate, auth_require_tls=False, **extra)
     controller.start()
     try:
         yield rec
