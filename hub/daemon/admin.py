@@ -5,10 +5,12 @@ Reading the page needs at most ``daemon.token``; *changing* state (resolving a c
 gives back is a session cookie, never the token itself, and nothing derived from the token is
 ever put in the page, a log line or an error text:
 
-- **Session cookie** (``synchub_admin``): ``NONCE.SIG``, a random nonce and its HMAC under a
-  key drawn at random when the daemon starts. ``HttpOnly`` (no script reads it),
-  ``SameSite=Strict`` (no other site's page sends it), ``Secure`` when served over HTTPS.
-  Being signed, it needs no server-side session table; a restart logs everyone out.
+- **Session cookie** (``synchub_admin``): ``NONCE.ISSUED.SIG``, a random nonce, when it was
+  issued and their HMAC under a key drawn at random when the daemon starts. ``HttpOnly`` (no
+  script reads it), ``SameSite=Strict`` (no other site's page sends it), ``Secure`` when
+  served over HTTPS. The daemon refuses it after :data:`SESSION_HOURS` whatever the browser
+  keeps, and a logout revokes it (its nonce is remembered as dead until it would have
+  expired); a restart logs everyone out.
 - **CSRF token**: a second HMAC of the same nonce (under another label), put in a hidden field
   of every form. A POST carries both, and they are compared with :func:`hmac.compare_digest`.
   This is the *signed* double-submit pattern: a cookie planted by a sibling host cannot be
@@ -25,7 +27,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -45,6 +49,10 @@ class Admin:
 
     token: str | None = None
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    clock: Callable[[], float] = time.time
+    #: nonce -> when it would have expired, for sessions logged out (revoked) since
+    revoked: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def enabled(self) -> bool:
@@ -57,18 +65,34 @@ class Admin:
         """A new session cookie value when ``given`` is the admin token, else None."""
         if not self.token or not hmac.compare_digest(given.encode(), self.token.encode()):
             return None
-        nonce = secrets.token_urlsafe(24)
+        nonce = f"{secrets.token_urlsafe(24)}.{int(self.clock())}"
         return f"{nonce}.{self._sign('session', nonce)}"
 
     def session(self, cookies: Mapping[str, str]) -> str | None:
-        """The nonce of a valid session cookie among ``cookies``, else None."""
+        """The nonce of a valid, unexpired, not logged-out session cookie, else None."""
         if not self.enabled:
             return None
-        nonce, _, sig = cookies.get(COOKIE, "").partition(".")
+        nonce, _, sig = cookies.get(COOKIE, "").rpartition(".")
         if not nonce or not hmac.compare_digest(sig.encode(), self._sign("session",
                                                                           nonce).encode()):
             return None
+        issued = nonce.rpartition(".")[2]
+        if not issued.isdigit() or self.clock() - int(issued) > SESSION_HOURS * 3600:
+            return None
+        with self._lock:
+            if nonce in self.revoked:
+                return None
         return nonce
+
+    def logout(self, cookies: Mapping[str, str]) -> None:
+        """Revoke the session of ``cookies`` (a copied cookie is dead too from now on)."""
+        nonce = self.session(cookies)
+        if nonce is None:
+            return
+        now = self.clock()
+        with self._lock:
+            self.revoked = {n: t for n, t in self.revoked.items() if t > now}
+            self.revoked[nonce] = int(nonce.rpartition(".")[2]) + SESSION_HOURS * 3600
 
     def csrf(self, nonce: str) -> str:
         """The CSRF token the forms of session ``nonce`` carry."""

@@ -24,14 +24,17 @@ from starlette.routing import Route
 from hub.daemon import admin as adm
 from hub.daemon.ratelog import RateLimitedLog
 from hub.errors import Busy, UsageError
+from hub.round.conflicts import ValuesChanged, values_digest
 
 log = logging.getLogger("synchub.web")
 MAX_FORM = 4096  # a login or a resolve form is a few dozen bytes
 VALUE_CHARS = 120  # a long description is cut on the page (the CLI shows it whole)
 
-#: conflict id, endpoint -> the flow it was in; raises UsageError (no such conflict or
-#: endpoint) or Busy (the flow's writer lock stayed taken)
-Resolver = Callable[[int, str], str]
+#: conflict id, endpoint, digest of the values shown -> the flow it was in; raises
+#: UsageError (no such conflict or endpoint), ValuesChanged (not the values shown) or Busy
+#: (the flow's writer lock stayed taken)
+Resolver = Callable[[int, str, str | None], str]
+ID_DIGITS = 18  # a conflict id is a BIGINT; longer is no id (and int() of 5,000 digits fails)
 
 
 @dataclass
@@ -59,19 +62,21 @@ def render(state: ConflictsState, cookies: Mapping[str, str], action_query: str 
     nonce = state.admin.session(cookies)
     q = html.escape(action_query, quote=True)
 
-    def esc(v: Any) -> str:
-        return html.escape(state.redact(_cut(v)), quote=True)
+    def esc(v: Any) -> str:  # redacted whole, then cut: a cut secret is no longer found
+        return html.escape(_cut(state.redact("" if v is None else str(v))), quote=True)
 
     items = []
     for c in rows:
         values = "".join(f"<li><b>{esc(ep)}</b>: {esc(v)}</li>" for ep, v in c["values"].items())
         form = ""
         if nonce is not None:
-            choices = "".join(f'<label><input type="radio" name="use" value="{esc(ep)}" '
-                              f'required> {esc(ep)}</label> ' for ep in c["values"])
+            choices = "".join(f'<label><input type="radio" name="use" '
+                              f'value="{html.escape(str(ep), quote=True)}" required> '
+                              f'{esc(ep)}</label> ' for ep in c["values"])
             form = (f'<form class="resolve" method="post" action="/conflicts/{int(c["id"])}'
                     f'/resolve{q}"><input type="hidden" name="csrf" '
-                    f'value="{state.admin.csrf(nonce)}">{choices}'
+                    f'value="{state.admin.csrf(nonce)}"><input type="hidden" name="seen" '
+                    f'value="{values_digest(c["values"])}">{choices}'
                     '<button type="submit">Use this value</button></form>')
         items.append(f'<li id="conflict-{int(c["id"])}">#{int(c["id"])} {esc(c["flow"])}: '
                      f'<i>{esc(c["title"])}</i>, field <code>{esc(c["field"])}</code> '
@@ -120,7 +125,8 @@ def _back(request: Request, cookie: str | None = None, *, secure: bool = False) 
 
 def _forbidden(state: ConflictsState, request: Request, reason: str) -> Response:
     """403 with ``reason``, logged (rate-limited) with the path, never with the form."""
-    state.refusals.warning((request.url.path, reason), "status page refusals",
+    # keyed by the reason alone: one line per id would let a script flood the log
+    state.refusals.warning(("status page", reason), "status page refusals",
                            "status page: %s refused (403): %s", request.url.path, reason)
     return PlainTextResponse(reason, status_code=403)
 
@@ -148,6 +154,7 @@ def routes(state: ConflictsState) -> list[Route]:
         refusal = a.refusal(request.cookies, request.headers, await _form(request) or {})
         if refusal is not None:
             return forbidden(request, refusal)
+        a.logout(request.cookies)  # revoked: a copy of the cookie is dead too
         return _back(request, "", secure=request.url.scheme == "https")
 
     async def resolve(request: Request) -> Response:
@@ -155,9 +162,17 @@ def routes(state: ConflictsState) -> list[Route]:
         refusal = a.refusal(request.cookies, request.headers, form)
         if refusal is not None or state.resolve is None:
             return forbidden(request, refusal or adm.OFF)
-        conflict_id, use = int(request.path_params["id"]), form.get("use", "")
+        raw = str(request.path_params["id"])
+        if not raw.isdigit() or len(raw) > ID_DIGITS:
+            return PlainTextResponse("no such conflict", status_code=404)
+        conflict_id, use = int(raw), form.get("use", "")
         try:
-            flow = await run_in_threadpool(state.resolve, conflict_id, use)
+            # the page's forms always say which values they showed; a script that does not
+            # resolves with the values there are, as the CLI does
+            flow = await run_in_threadpool(state.resolve, conflict_id, use,
+                                           form.get("seen") or None)
+        except ValuesChanged as exc:
+            return PlainTextResponse(state.redact(str(exc)), status_code=409)
         except UsageError as exc:
             return PlainTextResponse(state.redact(str(exc)), status_code=400)
         except Busy as exc:
@@ -167,4 +182,4 @@ def routes(state: ConflictsState) -> list[Route]:
 
     return [Route("/login", login, methods=["POST"]),
             Route("/logout", logout, methods=["POST"]),
-            Route("/conflicts/{id:int}/resolve", resolve, methods=["POST"])]
+            Route("/conflicts/{id}/resolve", resolve, methods=["POST"])]

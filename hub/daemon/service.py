@@ -303,14 +303,15 @@ class Daemon:
                          else "", "values": dict(c.values)})
         return rows
 
-    def resolve_conflict(self, conflict_id: int, endpoint: str) -> str:
+    def resolve_conflict(self, conflict_id: int, endpoint: str, seen: str | None = None
+                         ) -> str:
         """Resolve a conflict from the status page: the CLI's code path, under the flow's
         writer lock (a round in progress finishes first), then the flow is made due so its
         next round carries the chosen value (on whichever replica holds it)."""
         wait = self.rt.config.state.writer_wait.total_seconds()
         done = resolve_open(self.store, conflict_id, endpoint, lambda flow: self.store.writer(
             flow, describe(f"status page ({self.replica})"), wait=wait,
-            should_stop=self.stop.is_set))
+            should_stop=self.stop.is_set), seen=seen, flows=self.scheduler.flows)
         self.notice(done.flow)
         return done.flow
 

@@ -9,7 +9,10 @@ because it is compared against those bases like any other edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
@@ -49,14 +52,30 @@ def _open(store: Store, conflict_id: int) -> ConflictRecord | None:
     return next((c for c in store.conflicts() if c.id == conflict_id), None)
 
 
+class ValuesChanged(UsageError):
+    """The conflict's values are no longer those the person chose from (a round rewrote
+    them since the page was loaded): nothing was resolved."""
+
+
+def values_digest(values: Mapping[str, Any]) -> str:
+    """What a page that shows a conflict's values sends back, so a resolve applies only the
+    values the person saw (:class:`ValuesChanged` otherwise)."""
+    return hashlib.sha256(json.dumps(dict(values), sort_keys=True, default=str).encode()
+                          ).hexdigest()[:32]
+
+
 def resolve_open(store: Store, conflict_id: int, endpoint: str,
-                 writer: Callable[[str], AbstractContextManager[Any]]) -> ConflictRecord:
+                 writer: Callable[[str], AbstractContextManager[Any]], *,
+                 seen: str | None = None, flows: Collection[str] | None = None
+                 ) -> ConflictRecord:
     """Resolve open conflict ``conflict_id`` with ``endpoint``'s value under the flow's
     writer lock (``writer(flow)``), as ``synchub conflicts resolve`` and the status page both
     do: a round running meanwhile either finishes first or waits, never interleaves. Returns
-    the conflict as it was resolved; UsageError when there is no such open conflict."""
+    the conflict as it was resolved; UsageError when there is no such open conflict (in
+    ``flows``, when given), ValuesChanged when ``seen`` (a :func:`values_digest`) is not
+    the values it holds now."""
     found = _open(store, conflict_id)
-    if found is None:
+    if found is None or (flows is not None and found.flow not in flows):
         raise UsageError(f"no open conflict with id {conflict_id}; "
                          "`synchub conflicts` lists them")
     with writer(found.flow):
@@ -64,5 +83,8 @@ def resolve_open(store: Store, conflict_id: int, endpoint: str,
         again = _open(store, conflict_id)
         if again is None:
             raise UsageError(f"conflict {conflict_id} was settled meanwhile")
+        if seen is not None and not hmac.compare_digest(seen, values_digest(again.values)):
+            raise ValuesChanged(f"conflict {conflict_id}'s values changed since the page was "
+                                "loaded: reload it and choose again")
         resolve(store, again, endpoint)
     return again

@@ -202,3 +202,74 @@ def test_a_short_admin_token_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         conflicted(tmp_path, admin="short-one")
     assert "at least 16 characters" in str(exc.value) and "short-one" not in str(exc.value)
+
+
+# -- found in review --------------------------------------------------------------------------
+
+def _seen(page: str) -> str:
+    match = re.search(r'name="seen" value="([0-9a-f]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def test_a_choice_made_on_values_a_round_changed_since_is_refused(setup: Setup) -> None:
+    """The page shows x = "title from x"; x is edited again and a round rewrites the
+    conflict's values: the form's choice must not apply a value nobody saw."""
+    c, csrf = logged_in(setup)
+    seen = _seen(c.get("/").text)
+    setup.a.user_edit(setup.refs[0], title="changed later at x")
+    setup.daemon.run_round("work")
+    r = c.post("/conflicts/1/resolve", data={"use": "x", "csrf": csrf, "seen": seen},
+               headers=SAME, follow_redirects=False)
+    assert r.status_code == 409 and "reload" in r.text
+    assert setup.daemon.store.conflicts("work")  # still open
+    r = c.post("/conflicts/1/resolve", data={"use": "x", "csrf": csrf,
+                                             "seen": _seen(c.get("/").text)},
+               headers=SAME, follow_redirects=False)
+    assert r.status_code == 303 and setup.daemon.store.conflicts("work") == []
+
+
+def test_a_logged_out_or_expired_session_is_refused_even_replayed(setup: Setup) -> None:
+    c, csrf = logged_in(setup)
+    cookie = c.cookies[adm.COOKIE]
+    c.post("/logout", data={"csrf": csrf}, headers=SAME, follow_redirects=False)
+    thief = client(setup)
+    thief.cookies.set(adm.COOKIE, cookie)
+    r = thief.post("/conflicts/1/resolve", data={"use": "x", "csrf": csrf}, headers=SAME)
+    assert r.status_code == 403 and setup.daemon.store.conflicts("work")
+    admin = adm.Admin(token=ADMIN, clock=lambda: 1_000_000.0)
+    value = admin.login(ADMIN)
+    assert value is not None and admin.session({adm.COOKIE: value}) is not None
+    admin.clock = lambda: 1_000_000.0 + adm.SESSION_HOURS * 3600 + 1
+    assert admin.session({adm.COOKIE: value}) is None  # expired on the server, not only
+
+
+def test_an_id_too_long_to_be_one_is_404_not_500(setup: Setup) -> None:
+    c, csrf = logged_in(setup)
+    for raw in ("9" * 5000, "1e3", "-1"):
+        r = c.post(f"/conflicts/{raw}/resolve", data={"use": "x", "csrf": csrf}, headers=SAME)
+        assert r.status_code == 404, raw
+
+
+def test_a_secret_cut_on_the_page_is_still_masked() -> None:
+    from hub.daemon.conflicts_page import ConflictsState, render
+
+    secret = "s3cr3t-" * 5
+    state = ConflictsState(rows=lambda: [{"id": 1, "flow": "f", "title": "t", "field": "title",
+                                          "values": {"x": "A" * 100 + secret}}],
+                           redact=lambda s: s.replace(secret, "***"))
+    page = render(state, {})
+    assert secret[:12] not in page and "***" in page
+
+
+def test_a_conflict_of_a_flow_this_daemon_does_not_run_is_not_resolved_here(setup: Setup
+                                                                            ) -> None:
+    import contextlib
+
+    from hub.errors import UsageError
+    from hub.round.conflicts import resolve_open
+
+    with pytest.raises(UsageError, match="no open conflict with id 1"):
+        resolve_open(setup.daemon.store, 1, "x", lambda flow: contextlib.nullcontext(),
+                     flows=["another"])
+    assert setup.daemon.store.conflicts("work")

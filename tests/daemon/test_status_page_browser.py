@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,8 @@ def test_conflict_resolved_by_a_click_in_chromium(tmp_path: Path) -> None:
         (password,) = browser.find('#login input[name="admin_token"]')
         browser.type(password, ADMIN)
         browser.click(browser.find('#login button[type="submit"]')[0])
+        # the click returns before the next page is there: wait for the logged-in page
+        _until(lambda: 'class="resolve"' in browser.source())
         (svg,) = browser.find("svg.runs")
         assert "1 writes and 0 errors" in (browser.attribute(svg, "aria-label") or "")
         bars = browser.find("svg.runs rect[data-writes]")  # one per round, as the table has
@@ -85,7 +88,7 @@ def test_conflict_resolved_by_a_click_in_chromium(tmp_path: Path) -> None:
         assert ADMIN not in browser.source()
         browser.click(browser.find('#conflict-1 input[name="use"][value="y"]')[0])
         browser.click(browser.find("#conflict-1 button[type=submit]")[0])
-        assert "No open conflicts." in browser.source()  # back on the page, resolved
+        _until(lambda: "No open conflicts." in browser.source())  # back on the page, resolved
         assert s.daemon.store.conflicts("work") == []
         for _ in range(100):  # the flow was made due: its round carries y's title to x
             if s.a.live()[s.refs[0]].title == "title from y":
@@ -96,3 +99,11 @@ def test_conflict_resolved_by_a_click_in_chromium(tmp_path: Path) -> None:
         browser.close()
         s.daemon.stop.set()
         t.join(15)
+
+
+def _until(done: Callable[[], bool], seconds: float = 10) -> None:
+    """Poll ``done`` until it holds (a page loading after a click), failing after ``seconds``."""
+    end = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < end, "the page did not get there in time"
+        time.sleep(0.05)
