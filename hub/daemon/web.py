@@ -18,6 +18,11 @@ the open conflicts, resolvable from the page by someone logged in with ``daemon.
 (:mod:`hub.daemon.conflicts_page`, :mod:`hub.daemon.admin`); such a session may read the
 guarded routes too. The page is served under a Content-Security-Policy that allows no script
 and no fetch at all, and cannot be framed.
+
+Without ``daemon.token`` (the loopback default) the guarded routes answer only requests sent
+to a loopback name (``127.0.0.1``, ``localhost``, ``[::1]``): a hostile web page whose name
+is made to point at 127.0.0.1 (DNS rebinding) would otherwise read the page, titles and
+errors included. Reaching the daemon by another name (a proxy) needs ``daemon.token``.
 """
 
 from __future__ import annotations
@@ -78,6 +83,22 @@ class WebState:
     charts: Callable[[], list[tuple[str, list[RunRecord]]]] = list
 
 
+REBOUND = ("this daemon has no daemon.token, so it answers only requests sent to "
+           "127.0.0.1 or localhost (a page rebound to 127.0.0.1 must not read it): set "
+           "daemon.token to reach it by another name")
+
+
+def loopback_host(host: str) -> bool:
+    """Whether a ``Host`` header names this machine's loopback (any port)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return (name in ("localhost", "::1") or name.endswith(".localhost")
+            or (name.startswith("127.") and name.replace(".", "").isdigit()))
+
+
 def _authorised(request: Request, token: str | None) -> bool:
     if token is None:
         return True
@@ -118,6 +139,8 @@ def create_app(state: WebState) -> Starlette:
 
     def guarded(fn: Callable[[Request], Response]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
+            if state.token is None and not loopback_host(request.headers.get("host", "")):
+                return PlainTextResponse(REBOUND, status_code=403)
             # An admin session may read too: it was opened with the stronger token.
             if not _authorised(request, state.token) and admin.session(request.cookies) is None:
                 return PlainTextResponse("token required", status_code=401)

@@ -133,7 +133,7 @@ def test_the_webhook_route_records_the_notice_for_every_replica(replicas: Any) -
     state.parsers = {"a": ("memory", lambda headers, body: [ChangeNotice("memory", "sync")])}
     state.flows_by_connection = {"a": ["work"]}
     before = d.store.notice_mark("work")
-    with TestClient(create_app(state)) as client:
+    with TestClient(create_app(state), base_url="http://127.0.0.1") as client:
         assert client.post("/webhooks/a", content=b"{}").status_code == 200
     assert d.store.notice_mark("work") == before + 1
 
@@ -144,7 +144,7 @@ def test_status_json_names_items_set_aside(replicas: Any) -> None:
     ref = svc.user_create(Item(title="odd"))
     svc.poison(ref, "date 9999-12-31 is out of range")
     assert d.run_round("work") == "partial"
-    with TestClient(create_app(d.web_state())) as client:
+    with TestClient(create_app(d.web_state()), base_url="http://127.0.0.1") as client:
         [row] = client.get("/status.json").json()
         page = client.get("/").text
     [aside] = row["set_aside"]

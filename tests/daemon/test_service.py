@@ -115,7 +115,7 @@ def test_token_from_the_environment_is_enough_beyond_loopback(
     daemon = Daemon(rt)
     assert daemon.token == "tok-env-31337"
     assert rt.redact("Bearer tok-env-31337") == "Bearer ***"  # never printed
-    client = TestClient(create_app(daemon.web_state()))
+    client = TestClient(create_app(daemon.web_state()), base_url="http://127.0.0.1")
     assert client.get("/status.json").status_code == 401
     assert client.get("/status.json?token=tok-env-31337").status_code == 200
     rt.close()

@@ -19,7 +19,7 @@ from hub.errors import ConfigError
 from hub.store.base import RunRecord
 from tests.support.conflict_daemon import ADMIN, Setup, conflicted
 
-SAME = {"origin": "http://testserver"}
+SAME = {"origin": "http://127.0.0.1"}
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 
 def client(s: Setup) -> TestClient:
-    return TestClient(create_app(s.daemon.web_state()))
+    return TestClient(create_app(s.daemon.web_state()), base_url="http://127.0.0.1")
 
 
 def logged_in(s: Setup) -> tuple[TestClient, str]:
@@ -117,7 +117,7 @@ def test_a_csrf_token_of_another_session_is_refused(setup: Setup) -> None:
 
 @pytest.mark.parametrize("headers", [
     {"origin": "http://evil.example"}, {"origin": "null"}, {},
-    {"referer": "http://evil.example/page"}, {"origin": "http://testserver.evil.example"}])
+    {"referer": "http://evil.example/page"}, {"origin": "http://127.0.0.1.evil.example"}])
 def test_cross_site_post_is_403(setup: Setup, headers: dict[str, str]) -> None:
     c, csrf = logged_in(setup)
     r = c.post("/conflicts/1/resolve", data={"use": "x", "csrf": csrf}, headers=headers)
@@ -130,7 +130,7 @@ def test_cross_site_post_is_403(setup: Setup, headers: dict[str, str]) -> None:
 def test_good_request_resolves_and_the_next_round_applies_it(setup: Setup) -> None:
     c, csrf = logged_in(setup)
     r = c.post("/conflicts/1/resolve", data={"use": "y", "csrf": csrf},
-               headers={"referer": "http://testserver/"}, follow_redirects=False)
+               headers={"referer": "http://127.0.0.1/"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert setup.daemon.store.conflicts("work") == []
     (done,) = setup.daemon.store.conflicts("work", open_only=False)

@@ -33,7 +33,7 @@ def make(token: str | None = None) -> tuple[TestClient, Scheduler]:
         flow_info=lambda: flow_rows(sched, {"work": {"endpoints": "jira, todoist",
                                                      "items": 3, "error": "<script>x"}}),
         ready=lambda: True, token=token)
-    return TestClient(create_app(state)), sched
+    return TestClient(create_app(state), base_url="http://127.0.0.1"), sched
 
 
 def test_health_and_ready() -> None:
@@ -99,7 +99,7 @@ def test_status_json_and_page_mask_secrets_in_errors() -> None:
     state = WebState(scheduler=sched, metrics=Metrics(), parsers={}, flows_by_connection={},
                      flow_info=lambda: flow_rows(sched, {"work": {"endpoints": f"x {secret}"}}),
                      ready=lambda: True, redact=Redactor({secret}))
-    client = TestClient(create_app(state))
+    client = TestClient(create_app(state), base_url="http://127.0.0.1")
     rows = client.get("/status.json").json()
     assert rows[0]["error"] == "AuthError: 401 for Bearer ***"
     assert rows[0]["endpoints"] == "x ***"
@@ -129,3 +129,21 @@ def test_status_page_links_never_carry_a_token_the_visitor_did_not_send() -> Non
     client, _ = make()
     page = client.get("/", params={"token": "whatever"})  # no token configured
     assert "whatever" not in page.text
+
+
+def test_without_a_token_only_loopback_names_are_answered() -> None:
+    """DNS rebinding: a hostile page whose name points at 127.0.0.1 sends its own name as
+    Host; without daemon.token the status page, status.json and metrics refuse it (found in
+    review), webhooks and /healthz still answer."""
+    from hub.daemon.web import loopback_host
+
+    client, _ = make()
+    for path in ("/", "/status.json", "/metrics"):
+        r = client.get(path, headers={"host": "evil.example:8787"})
+        assert r.status_code == 403 and "daemon.token" in r.text, path
+        assert client.get(path, headers={"host": "localhost:8787"}).status_code == 200, path
+    assert client.get("/healthz", headers={"host": "evil.example"}).status_code == 200
+    for host in ("127.0.0.1", "127.0.0.1:8787", "localhost", "[::1]:8787", "app.localhost"):
+        assert loopback_host(host), host
+    for host in ("evil.example", "127.0.0.1.evil.example", "[::2]", "10.0.0.1:8787"):
+        assert not loopback_host(host), host

@@ -354,7 +354,7 @@ def test_a_burst_of_bad_signatures_is_counted_in_full_and_logged_in_brief(
         logs: Records) -> None:
     clock = Clock()
     st = state(rejections=RateLimitedLog(logging.getLogger("synchub.web"), clock=clock))
-    client = TestClient(create_app(st))
+    client = TestClient(create_app(st), base_url="http://127.0.0.1")
     body = b'{"event_name": "item:updated", "event_data": {"id": "1"}}'
     forged = {"X-Todoist-Hmac-SHA256": todoist_signature(b"other", SECRET)}
     for _ in range(100):
@@ -374,7 +374,7 @@ def test_a_burst_of_bad_signatures_is_counted_in_full_and_logged_in_brief(
 
 def test_rejections_of_another_status_get_their_own_line(logs: Records) -> None:
     st = state()
-    client = TestClient(create_app(st))
+    client = TestClient(create_app(st), base_url="http://127.0.0.1")
     for _ in range(20):
         client.post("/webhooks/conn", content=b"{}")  # unsigned: 401
         body = b"not json"
@@ -434,7 +434,8 @@ def test_a_signed_deeply_nested_body_is_400_without_a_traceback(service: str,
 
     st = state(bound, service)
     body, sign = SIGNED[service]
-    resp = TestClient(create_app(st)).post("/webhooks/conn", content=body, headers=sign(body))
+    resp = TestClient(create_app(st), base_url="http://127.0.0.1").post(
+        "/webhooks/conn", content=body, headers=sign(body))
     assert resp.status_code == 400 and resp.text == "malformed body"
     assert notices(st, "rejected_400", service) == 1
     assert st.scheduler.due() == []
@@ -452,7 +453,7 @@ def test_a_parser_that_fails_on_a_body_answers_400_and_logs_none_of_it(logs: Rec
 
     for parser in (buggy, quoting):
         st = state(parser)
-        resp = TestClient(create_app(st)).post(
+        resp = TestClient(create_app(st), base_url="http://127.0.0.1").post(
             "/webhooks/conn", content=b'{"secret-looking-content": 1}')
         assert resp.status_code == 400 and resp.text == "malformed body"
         assert notices(st, "parser_error") == 1

@@ -102,7 +102,7 @@ def make(service: str) -> tuple[TestClient, Scheduler, Metrics]:
     state = WebState(scheduler=sched, metrics=metrics, parsers={"conn": (service, bound)},
                      flows_by_connection={"conn": ["work"]}, flow_info=lambda: [],
                      ready=lambda: True, token="status-token-xyz")
-    return TestClient(create_app(state)), sched, metrics
+    return TestClient(create_app(state), base_url="http://127.0.0.1"), sched, metrics
 
 
 def post(client: TestClient, case: Case, body: bytes, headers: Headers) -> int:
