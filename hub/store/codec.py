@@ -62,3 +62,10 @@ def provenance_load(text: str) -> dict[str, Provenance]:
                           at=ts_load(p["at"]) or dt.datetime.min.replace(tzinfo=dt.UTC),
                           edited_at=ts_load(p.get("edited_at")))
             for f, p in raw.items()}
+
+
+def of_flow(sql: str, flow: str | None) -> tuple[str, tuple[Any, ...]]:
+    """``sql`` (a SELECT without WHERE) limited to one flow when ``flow`` is given, and its
+    parameters: the listings of runs, set-aside items and health share it."""
+    return (sql, ()) if flow is None else (f"{sql} WHERE flow = ?", (flow,))
+

@@ -30,12 +30,8 @@ def put_health(s: _Plumbing, h: HealthRecord) -> None:
 
 
 def health(s: _Plumbing, flow: str | None) -> list[HealthRecord]:
-    sql = ("SELECT flow, endpoint, ok, error, since, last_failure, last_success, failures, "
-           "next_try FROM health")
-    params: tuple[Any, ...] = ()
-    if flow is not None:
-        sql += " WHERE flow = ?"
-        params = (flow,)
+    sql, params = codec.of_flow("SELECT flow, endpoint, ok, error, since, last_failure, "
+                                "last_success, failures, next_try FROM health", flow)
     rows = s._query(sql + " ORDER BY flow, endpoint", params)
     return [HealthRecord(flow=f, endpoint=ep, ok=bool(ok), error=err,
                          since=codec.ts_load(since), last_failure=codec.ts_load(lf),

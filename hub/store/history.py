@@ -43,11 +43,7 @@ def finish_run(s: _Plumbing, run_id: int, now: dt.datetime, status: str,
 
 
 def runs(s: _Plumbing, flow: str | None, limit: int) -> list[RunRecord]:
-    sql = f"SELECT {_RUN_COLUMNS} FROM runs"
-    params: tuple[Any, ...] = ()
-    if flow is not None:
-        sql += " WHERE flow = ?"
-        params = (flow,)
+    sql, params = codec.of_flow(f"SELECT {_RUN_COLUMNS} FROM runs", flow)
     return [_run(row) for row in s._query(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))]
 
 

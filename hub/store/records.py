@@ -50,12 +50,9 @@ def clear_quarantine(s: _Plumbing, flow: str, endpoint: str, ref: str,
 
 
 def quarantined(s: _Plumbing, flow: str | None) -> list[QuarantineRecord]:
-    sql = ("SELECT flow, endpoint, ref, kind, link_id, title, reason, fingerprint, attempts, "
-           "first_seen, last_seen, next_try FROM quarantine")
-    params: tuple[Any, ...] = ()
-    if flow is not None:
-        sql += " WHERE flow = ?"
-        params = (flow,)
+    sql, params = codec.of_flow("SELECT flow, endpoint, ref, kind, link_id, title, reason, "
+                                "fingerprint, attempts, first_seen, last_seen, next_try "
+                                "FROM quarantine", flow)
     rows = s._query(sql + " ORDER BY flow, endpoint, first_seen, ref", params)
     return [QuarantineRecord(flow=f, endpoint=ep, ref=ref, kind=QuarantineKind(kind),
                              link_id=lid, title=title, reason=reason, fingerprint=fp,
