@@ -103,6 +103,11 @@ def with_exdates(rule: str, values: Iterable[str]) -> str:
     return normalise_rrule(f"{rule};EXDATE={','.join(kept)}") if kept else rule
 
 
+def exdate_text(at: dt.datetime | dt.date) -> str:
+    """An exclusion's value as the canonical rule writes it (the inverse of reading one)."""
+    return f"{at:%Y%m%dT%H%M%S}" if isinstance(at, dt.datetime) else f"{at:%Y%m%d}"
+
+
 def _excluded(value: str) -> dt.datetime | dt.date:
     if "T" in value:
         return dt.datetime.strptime(value, "%Y%m%dT%H%M%S")
@@ -230,11 +235,8 @@ def shift_exdates(rule: str, old: Moment, new: Moment) -> str | None:
         return None
     delta = here - wall(old)
     days = dt.timedelta(days=here.date().toordinal() - wall(old).date().toordinal())
-    moved = []
-    for v in values:
-        at = _excluded(v)
-        moved.append(f"{at + delta:%Y%m%dT%H%M%S}" if isinstance(at, dt.datetime)
-                     else f"{at + days:%Y%m%d}")
+    moved = [exdate_text(at + (delta if isinstance(at, dt.datetime) else days))
+             for at in map(_excluded, values)]
     return with_exdates(plain, moved)
 
 

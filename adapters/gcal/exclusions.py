@@ -6,10 +6,12 @@ occurrences taken out (``EXDATE;TZID=Europe/Berlin:20261207T090000``, ``EXDATE;V
 exclusions in the item's wall-clock time (:func:`hub.model.normalise_rrule`), so they are
 read here into that zone and written back with the zone the event's start is written in.
 
-Written back, the canonical exclusions replace the event's ones from the written start on;
-those before it are kept: a rolled item's rule keeps only the exclusions still ahead
-(:func:`hub.recurrence.roll`), and the calendar's past occurrences, deleted ones included,
-must stay as they are. RDATE and EXRULE lines (and further RRULEs) are kept untouched.
+Written back, the canonical exclusions rule from the item's current occurrence on; the
+event's own between the series' start and that occurrence are kept: a rolled item's rule
+keeps only the exclusions still ahead (:func:`hub.recurrence.roll`), and the calendar's past
+occurrences, deleted ones included, must stay as they are. Those before the series' start
+(once written) mean nothing and go. RDATE and EXRULE lines (and further RRULEs) are kept
+untouched.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from adapters.gcal.recurrence import date_lines, known_zone
 from hub.model import DateOnly, ZonedDateTime, normalise_rrule
-from hub.recurrence import split_exdates, with_exdates
+from hub.recurrence import exdate_text, split_exdates, with_exdates
 
 _FLOATING_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})(?![0-9Z])")
 
@@ -32,14 +34,10 @@ def _zone(start: Any) -> dt.tzinfo | None:
     return None
 
 
-def _text(v: dt.datetime | dt.date) -> str:
-    return v.strftime("%Y%m%dT%H%M%S") if isinstance(v, dt.datetime) else v.strftime("%Y%m%d")
-
-
 def exdates(lines: list[str] | None, start: Any) -> list[str]:
     """The event's EXDATE values as canonical text, in the wall-clock time of ``start``'s
     zone (dates for an all-day series). Unreadable values are left out."""
-    return sorted(_text(v) for v in date_lines(lines or [], "EXDATE", _zone(start)))
+    return sorted(exdate_text(v) for v in date_lines(lines or [], "EXDATE", _zone(start)))
 
 
 def read_rule(lines: list[str] | None, start: Any) -> str | None:
@@ -53,9 +51,9 @@ def read_rule(lines: list[str] | None, start: Any) -> str | None:
 def _stamp(start: Any) -> str:
     """``start`` in the exclusions' own text form (its wall-clock time), for comparing."""
     if isinstance(start, ZonedDateTime):
-        return start.local().strftime("%Y%m%dT%H%M%S")
+        return exdate_text(start.local().replace(tzinfo=None))
     if isinstance(start, DateOnly):
-        return start.date.strftime("%Y%m%d")
+        return exdate_text(start.date)
     return ""
 
 

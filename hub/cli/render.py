@@ -121,15 +121,14 @@ def per_service_counts(report: RoundReport) -> Table:
 
 
 def round_summary(console: Console, report: RoundReport, redact: Redact) -> None:
-    c = report.counts
+    c, settled = report.counts, settled_by_policy(report)
     style = {"ok": "green", "partial": "yellow", "failed": "red", "refused": "red",
              "dry-run": "cyan"}.get(report.status, "white")
     console.print(
         f"[bold]{report.flow}[/]: [{style}]{report.status}[/]  "
         f"created {c.get('create', 0)}, updated {c.get('update', 0)}, "
         f"deleted {c.get('delete', 0)}, conflicts {c.get('conflict', 0)}"
-        + (f" (and {settled_by_policy(report)} settled by policy)"
-           if settled_by_policy(report) else "") + ", "
+        + (f" (and {settled} settled by policy)" if settled else "") + ", "
         f"writes {c['writes']}, failed {c['failed']}"
         + (f", comment writes {c['comments']}" if c.get("comments") else ""))
     for ep, err in report.errors:
@@ -367,12 +366,11 @@ def _per_service(counts: Mapping[str, int]) -> str:
 
 def _round_total(report: RoundReport) -> list[str]:
     """The round's counts, then its errors and notes."""
-    c = report.counts
+    c, settled = report.counts, settled_by_policy(report)
     return [
         f"round {report.status}: {c.get('create', 0)} created, {c.get('update', 0)} "
         f"updated, {c.get('delete', 0)} deleted, {c.get('conflict', 0)} conflicts "
-        f"queued" + (f", {settled_by_policy(report)} settled by policy"
-                     if settled_by_policy(report) else "")
+        f"queued" + (f", {settled} settled by policy" if settled else "")
         + f"; {c['writes']} writes, {sum(report.requests.values())} requests "
         "over HTTP",
         *([f"comments written: {escape(_per_service(report.comments))}"]

@@ -33,8 +33,8 @@ Steps, per round of one flow:
    :func:`take_roll`         one occurrence of a recurring item done: the item rolls on to
                              the next, or a new copy is spawned (:mod:`hub.planner.recurring`)
    :func:`complete`          policy ``complete``: the link is done everywhere
-   :func:`end_series`        a recurring item closed for good: its rule ends at the current
-                             occurrence (a calendar series stops, its past kept)
+   :func:`end_series`        a recurring item closed for good: its calendar series ends at
+                             the current occurrence (past kept; the link keeps the rule)
    :func:`drop_unholdable`   a copy that can no longer hold the item is left and unlinked
    :func:`link_writes`       deletes, or updates and creates (:mod:`hub.planner.writes`); a
                              copy without origin marker (an item a first sync matched by
@@ -53,6 +53,7 @@ write reuses its key, and a marker names the original after the state is lost.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -453,11 +454,7 @@ def removed_endpoints(links: Mapping[str, LinkState], views: Mapping[str, Endpoi
                       ) -> tuple[str, ...]:
     """One line per endpoint that links have copies on but the flow no longer has (the
     config was rebound after a rename): those copies are forgotten (:func:`start`)."""
-    counts: dict[str, int] = {}
-    for link in links.values():
-        for ep in link.copies:
-            if ep not in views:
-                counts[ep] = counts.get(ep, 0) + 1
+    counts = Counter(ep for link in links.values() for ep in link.copies if ep not in views)
     return tuple(f"endpoint {ep!r} is no longer in this flow: {n} link{'s' if n != 1 else ''} "
                  "forget their copy there (nothing is changed or deleted in that service; "
                  "copies there are found again by their markers if it comes back under "

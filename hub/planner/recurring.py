@@ -71,9 +71,7 @@ def series_holds(view: EndpointView, held: Item, wanted: Item) -> bool:
     start) are no edit."""
     if not view.series or wanted.recurrence is None:
         return False
-    form = series_form(view, wanted)
-    return recurrence.continues(held.recurrence, anchor(held), form.recurrence,
-                                _as_held(view, form))
+    return _holds_from(view, held.recurrence, anchor(held), series_form(view, wanted))
 
 
 def rule_alone_holds(view: EndpointView, held: Item, wanted: Item) -> bool:
@@ -83,8 +81,14 @@ def rule_alone_holds(view: EndpointView, held: Item, wanted: Item) -> bool:
     current occurrence. A series ending at it holds; a daily rule made weekly does not
     (from the old start, its occurrences would fall on other days)."""
     form = series_form(view, wanted)
-    return form.recurrence is not None and recurrence.continues(
-        form.recurrence, anchor(held), form.recurrence, _as_held(view, form))
+    return form.recurrence is not None and _holds_from(view, form.recurrence, anchor(held),
+                                                       form)
+
+
+def _holds_from(view: EndpointView, rule: str | None, start: recurrence.Moment | None,
+                form: Item) -> bool:
+    """Whether a series of ``rule`` from ``start`` holds ``form`` (a :func:`series_form`)."""
+    return recurrence.continues(rule, start, form.recurrence, _as_held(view, form))
 
 
 def _as_held(view: EndpointView, item: Item) -> recurrence.Moment | None:
@@ -221,8 +225,8 @@ def completed_for_good(before: Item, merged: Item, currents: Mapping[str, Item],
     round: done in a service that moves its own recurring items on when one occurrence is
     completed (``rolls_occurrences``: Todoist, whose checkbox never leaves a recurring task
     done), while its copy still holds the rule. That is Todoist's "complete forever", not
-    one occurrence: the plain merge (done everywhere) stands and the series ends
-    (:func:`plan_end`)."""
+    one occurrence: the plain merge (done everywhere) stands and the calendar series ends
+    (:func:`series_to_end`)."""
     if not completed_occurrence(before, merged):
         return []
     return sorted(ep for ep, cur in currents.items()
