@@ -43,7 +43,7 @@ def sync(
 ) -> None:
     """Run one sync round of every flow (or the given ones)."""
     if dry_run:
-        preview(config, flow, rebind, as_json, counts=False)
+        preview(config, flow, rebind, as_json, counts=False, force=force)
         return
     if as_json:
         raise typer.BadParameter("--json goes with --dry-run (or `synchub plan --json`)")
@@ -123,7 +123,7 @@ def plan(config: ConfigOpt = None, flow: FlowOpt = None, rebind: Annotated[bool,
 
 
 def preview(config: str | None, flow: list[str] | None, rebind: bool, as_json: bool, *,
-            counts: bool) -> None:
+            counts: bool, force: bool = False) -> None:
     """``plan`` and ``sync --dry-run``: a dry round of each flow on a read-only view of the
     state (:mod:`hub.store.preview`), shown as tables or one JSON document."""
     import json
@@ -137,7 +137,8 @@ def preview(config: str | None, flow: list[str] | None, rebind: bool, as_json: b
     try:
         for name in rt.flows(flow):
             report = run_flow(name, rt.config.flows[name], rt.adapters(name), rt.store,
-                              dry_run=True, retry=RetryPolicy.from_config(rt.config.retry))
+                              dry_run=True, force=force,  # `sync --dry-run --force`: as sync
+                              retry=RetryPolicy.from_config(rt.config.retry))
             codes.append(round_code(report))
             if as_json:
                 documents.append(plan_json(report))

@@ -162,6 +162,10 @@ def test_mass_change_guard_exit_5_then_force(tmp_path: Path) -> None:
         env.a.user_delete(r)
     code, out = env.run("sync")
     assert code == 5 and "--force" in out and len(env.b.live()) == 4
+    code, out = env.run("sync", "--dry-run")  # the preview says what sync would: refused
+    assert code == 5 and len(env.b.live()) == 4
+    code, out = env.run("sync", "--dry-run", "--force")  # and what it would do forced
+    assert code == 0 and "delete" in out and len(env.b.live()) == 4
     code, out = env.run("sync", "--force")
     assert code == 0 and env.b.live() == {}
 
