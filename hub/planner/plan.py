@@ -60,7 +60,7 @@ from dataclasses import dataclass, field, replace
 from adapters.base import Gone, RemoteItem, WriteKind
 from hub import recurrence
 from hub.config.models import DeletePolicy, FlowConfig, LeaveScopePolicy
-from hub.model import Item, StatusKind
+from hub.model import SYNC_FIELDS, Item, StatusKind
 from hub.planner.agreement import Start, settle_disputes, start_new_link
 from hub.planner.merge import MergeResult, Side, merge_link
 from hub.planner.nesting import hold_nested
@@ -76,7 +76,7 @@ from hub.planner.recurring import (
 )
 from hub.planner.routing import Routed, canonical_parents, new_links, route
 from hub.planner.types import EndpointView, FieldConflict, LinkPlan, Plan, PlanInput, Write
-from hub.planner.writes import create_writes, delete_writes, update_writes
+from hub.planner.writes import create_writes, delete_writes, unmarked, update_writes
 from hub.store.base import CopyState, LinkState, Provenance
 
 _BLANK = Item()
@@ -417,7 +417,7 @@ def plan_flow(inp: PlanInput) -> Plan:
         plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
     planned, nested = hold_nested([lp for lp in plans if lp is not None], inp.links, views)
     return Plan(flow=inp.flow, links=tuple(planned),
-                total_links=len(inp.links),
+                total_links=len(inp.links), planned=len(plans),
                 warnings=(*removed_endpoints(inp.links, views), *routed.warnings,
                           *dict.fromkeys(  # one line per group held back
                     f"{h.title!r} {h.reason}" for h in routed.held), *nested),
@@ -463,14 +463,38 @@ def removed_endpoints(links: Mapping[str, LinkState], views: Mapping[str, Endpoi
 
 def settled(link: LinkState, views: Mapping[str, EndpointView]) -> bool:
     """A link nothing touched this round whose copies all agree and exist where they should:
-    nothing to plan. This is what keeps a quiet round over 10,000 links cheap."""
+    nothing to plan. This is what keeps a quiet round over 10,000 links cheap.
+
+    Compared as the merge compares (:func:`hub.planner.merge.copy_step`): field by field over
+    what each endpoint syncs, and as its service holds the agreed value (Jira's "Medium" for
+    no priority, Todoist's priority 1). What a copy carries beyond the synced fields (its
+    ``url``, a service's own extras) is not part of the agreement: comparing whole items
+    here made every link with a real adapter look unsettled, so every round planned every
+    link."""
     if link.deleting or any(ep not in views for ep in link.copies):
         return False
-    for c in link.copies.values():
-        if c.snapshot is not c.base and c.snapshot != c.base:
+    for ep, c in link.copies.items():
+        view = views[ep]
+        if not _copy_settled(link.base, c, view):
             return False
-        if c.base is not link.base and c.base != link.base:
-            return False
+        if view.markers and view.writable and unmarked(link.flow, link.link_id, c):
+            return False  # its marker is still to be written (that write failed before)
     return not any(name not in link.copies and name not in link.detached and view.writable
                    and view.observed and view.can_hold(link.base)
                    for name, view in views.items())  # a copy is missing (a create failed)
+
+
+def _copy_settled(base: Item, c: CopyState, view: EndpointView) -> bool:
+    """Whether a copy is unchanged since it agreed, and agreed on the link's value."""
+    if c.snapshot is c.base and c.base is base and view.represent is None \
+            and view.represent_in is None:
+        return True
+    for f in SYNC_FIELDS:
+        if f not in view.fields:
+            continue
+        held = getattr(c.base, f)
+        if getattr(c.snapshot, f) != held:
+            return False  # read as changed since it last agreed
+        if view.writable and held != view.target(f, getattr(base, f), c.snapshot):
+            return False  # behind (a write is due), or a series the merge must look at
+    return True  # a read-only copy agrees on what it holds (copy_step takes it as read)

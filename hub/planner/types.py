@@ -146,6 +146,9 @@ class Plan:
     flow: str
     links: tuple[LinkPlan, ...]
     total_links: int  # links in the flow before this round
+    #: links planned this round (touched, not settled, or new); the others were settled
+    #: (:func:`hub.planner.plan.settled`) and cost nothing to plan
+    planned: int = 0
     warnings: tuple[str, ...] = ()
     #: items held back unlinked, their match key ambiguous (hub.planner.matching, rule 4)
     held: tuple[Held, ...] = ()

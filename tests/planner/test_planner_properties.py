@@ -73,7 +73,8 @@ def apply(plan_links, current: dict[str, Item]) -> dict[str, LinkState]:  # type
             assert w.kind is WriteKind.UPDATE
             c = copies[w.endpoint]
             vals = {f: getattr(w.item, f) for f in w.fields}
-            new_snap = current[c.ref].evolve(**vals)
+            marker = {"origin": w.origin} if w.origin else {}  # an update may carry one
+            new_snap = current[c.ref].evolve(**vals, **marker)
             current[c.ref] = new_snap
             copies[w.endpoint] = replace(c, base=c.base.evolve(**vals), snapshot=new_snap)
         out[lp.link_id] = replace(state, copies=copies)
