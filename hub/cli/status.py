@@ -34,7 +34,7 @@ def status(
             last, result, writes = last_run_cells(runs[0] if runs else None)
             rows.append({
                 "flow": name + ("" if fcfg.enabled else " (disabled)"),
-                "endpoints": ", ".join(fcfg.endpoints), "links": len(rt.store.load_links(name)),
+                "endpoints": ", ".join(fcfg.endpoints), "links": rt.store.count_links(name),
                 "last_run": last, "result": result, "writes": writes,
                 "conflicts": len(rt.store.conflicts(name)),
                 "interval": str(fcfg.interval)})
@@ -75,7 +75,7 @@ def _status_json(rt: Any) -> None:
             "counts": dict(runs[0].counts), "error": runs[0].error}
         flows.append({
             "flow": name, "enabled": fcfg.enabled, "endpoints": list(fcfg.endpoints),
-            "links": len(rt.store.load_links(name)), "last_run": last,
+            "links": rt.store.count_links(name), "last_run": last,
             "conflicts": len(rt.store.conflicts(name)),
             "conflicts_next": conflicts_next(len(rt.store.conflicts(name))) or None,
             "services": [health_json(h) for h in rt.store.health(name)],

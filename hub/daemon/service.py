@@ -178,7 +178,7 @@ class Daemon:
         self.reports[flow] = report
         self._prune()
         self.metrics.observe_round(report, time.monotonic() - t0,
-                                   len(self.store.load_links(flow)),
+                                   self.store.count_links(flow),
                                    len(self.store.conflicts(flow)))
         self.metrics.observe_health(self.store.health(flow))
         c = report.counts
@@ -277,7 +277,7 @@ class Daemon:
                 "services": [health_json(h) for h in services],
                 "conflicts_next": conflicts_next(open_conflicts) or None,
                 "endpoints": ", ".join(self.rt.config.flows[flow].endpoints),
-                "items": len(self.store.load_links(flow)),
+                "items": self.store.count_links(flow),
                 "conflicts": open_conflicts,
                 "writes": report.counts["writes"] if report else "—",
                 "set_aside": [as_json(q) for q in self.store.quarantined(flow)],

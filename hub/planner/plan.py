@@ -405,8 +405,10 @@ def plan_flow(inp: PlanInput) -> Plan:
     new = new_links(inp, routed)
     canonical_parents(inp, routed, new)
     plans: list[LinkPlan | None] = []
+    skipped: list[str] = []
     for lid in sorted(inp.links):
         if not routed.touched(lid) and settled(inp.links[lid], views):
+            skipped.append(lid)
             continue
         plans.append(plan_link(_waiting(inp, routed, lid), lid, inp.links[lid],
                                routed.seen.get(lid, {}), routed.attach.get(lid, {}),
@@ -417,7 +419,8 @@ def plan_flow(inp: PlanInput) -> Plan:
         plans.append(plan_link(inp, lid, None, {}, new[lid], {}, seed))
     planned, nested = hold_nested([lp for lp in plans if lp is not None], inp.links, views)
     return Plan(flow=inp.flow, links=tuple(planned),
-                total_links=len(inp.links), planned=len(plans),
+                total_links=len(inp.links) if inp.total_links is None else inp.total_links,
+                planned=len(plans), settled=frozenset(skipped),
                 warnings=(*removed_endpoints(inp.links, views), *routed.warnings,
                           *dict.fromkeys(  # one line per group held back
                     f"{h.title!r} {h.reason}" for h in routed.held), *nested),

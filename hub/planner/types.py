@@ -74,6 +74,9 @@ class PlanInput:
     #: not they could be read this round: a group stays held until all of it is seen again
     held: Mapping[tuple[str, str], str] = field(default_factory=dict)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    #: links in the flow, when ``links`` holds only a round's working set
+    #: (:mod:`hub.round.workset`); None: ``links`` is all of them
+    total_links: int | None = None
 
     def endpoint(self, name: str) -> EndpointView:
         for e in self.endpoints:
@@ -149,6 +152,8 @@ class Plan:
     #: links planned this round (touched, not settled, or new); the others were settled
     #: (:func:`hub.planner.plan.settled`) and cost nothing to plan
     planned: int = 0
+    #: the stored links skipped as settled (:func:`hub.planner.plan.settled`)
+    settled: frozenset[str] = frozenset()
     warnings: tuple[str, ...] = ()
     #: items held back unlinked, their match key ambiguous (hub.planner.matching, rule 4)
     held: tuple[Held, ...] = ()

@@ -13,14 +13,14 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from adapters.base import Adapter, ChangeSet, LearnsCreated, RepresentsInPlace
 from hub.config.models import FlowConfig
 from hub.errors import MassChangeRefused, SyncHubError, ValidationRejected
 from hub.model import Item
 from hub.planner import EndpointView, Plan, PlanInput, check_mass_change, plan_flow
-from hub.round import health
+from hub.round import health, workset
 from hub.round.calls import RetryPolicy
 from hub.round.comments import CommentPass
 from hub.round.executor import Executor
@@ -57,6 +57,7 @@ class RoundReport:
     quarantined_new: list[QuarantineRecord] = field(default_factory=list)
     held: int = 0  # writes not sent this round: rejected for good before, unchanged since
     comments: dict[str, int] = field(default_factory=dict)  # comments written, by endpoint
+    loaded_links: int = 0  # links read from the store for planning (hub.round.workset)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -141,6 +142,12 @@ def _learned(adapter: Adapter, cursor: str | None, created: list[str]) -> str | 
     return cursor
 
 
+class _Settle(NamedTuple):
+    links: frozenset[str]
+    fingerprint: str
+    fresh: bool  # every link was loaded: the marks are made afresh
+
+
 @dataclass
 class _Round:
     """One round of one flow, step by step (:func:`_round` says in which order)."""
@@ -153,6 +160,7 @@ class _Round:
     ex: Executor
     q: Quarantine | None
     report: RoundReport
+    settle: _Settle | None = None  # what planning found settled, marked with the cursors
 
     def observe(self, cursors: Mapping[str, str | None]) -> Observed:
         """Step 1. A failed listing marks the endpoint unreachable: no deletes, no writes
@@ -166,19 +174,29 @@ class _Round:
 
     def plan(self, observations: Mapping[str, ChangeSet], first_sync: Mapping[str, bool],
              now: Callable[[], dt.datetime]) -> Plan:
-        """Step 2 (pure): the plan for the flow's links, timed, its warnings noted."""
-        links = self.store.load_links(self.flow)
-        self.ex.parents = ParentIndex(links)
-        t0 = time.perf_counter()
+        """Step 2 (pure): the plan for the round's working set of links (:mod:`hub.round.
+        workset`), timed, its warnings noted; the links it found settled are marked so."""
         views = endpoint_views(self.cfg, self.adapters,
                                {n: n in observations for n in self.cfg.endpoints}, first_sync)
+        held = self._held()
+        ws = workset.load(self.flow, self.store, observations, {v.name: v for v in views},
+                          workset.fingerprint(self.cfg, self.adapters),
+                          everything=bool(held) or any(first_sync.values()))
+        self.ex.parents = ParentIndex(ws.links,
+                                      lambda lid: self.store.get_link(self.flow, lid))
+        t0 = time.perf_counter()
         plan = plan_flow(PlanInput(flow=self.flow, config=self.cfg, endpoints=views,
-                                   links=links, observations=observations, run_id=self.run_id,
-                                   now=now(),
-                                   held=self._held()))
+                                   links=ws.links, observations=observations,
+                                   run_id=self.run_id, now=now(), held=held,
+                                   total_links=ws.total))
         self.report.plan_seconds = time.perf_counter() - t0
         self.report.plan = plan
         self.report.notes.extend(plan.warnings)
+        self.report.loaded_links = len(ws.links)
+        if set(observations) == set(self.cfg.endpoints):
+            # Only when every endpoint answered: settled() cannot see a copy missing on an
+            # endpoint that was not observed.
+            self.settle = _Settle(plan.settled, ws.fingerprint, ws.full)
         return plan
 
     def _held(self) -> dict[tuple[str, str], str]:
@@ -235,8 +253,14 @@ class _Round:
             self.report.requests[name] = self.report.requests.get(name, 0) + n
 
     def commit_cursors(self, observations: Mapping[str, ChangeSet]) -> None:
-        """Step 4, last: a crash before this point re-observes, which is harmless."""
+        """Step 4, last: a crash before this point re-observes, which is harmless. The links
+        planning skipped as settled are marked so with the cursors (:mod:`hub.round.
+        workset`): the executor saved none of them (a save unsettles), the round holds the
+        writer lock and every other save of a link takes it too."""
         with self.store.transaction() as tx:
+            if self.settle is not None:
+                tx.mark_settled(self.flow, self.settle.links, self.settle.fingerprint,
+                                fresh=self.settle.fresh)
             for name, cs in observations.items():
                 tx.set_cursor(self.flow, name, _learned(self.adapters[name], cs.cursor,
                                                         self.ex.stats.created.get(name, [])))

@@ -10,7 +10,7 @@ whose copy does not exist yet on the target is left out of the write, so that co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from adapters.base import WriteKind
@@ -19,12 +19,29 @@ from hub.store.base import LinkState
 
 
 class ParentIndex:
-    def __init__(self, links: Mapping[str, LinkState]) -> None:
+    """The links of a round, and ``lookup`` for a parent outside them: a round loads only its
+    working set (:mod:`hub.round.workset`), and a child's write may name a parent nothing
+    touched this round."""
+
+    def __init__(self, links: Mapping[str, LinkState],
+                 lookup: Callable[[str], LinkState | None] | None = None) -> None:
         self._link_of: dict[tuple[str, str], str] = {}
         self._ref_of: dict[tuple[str, str], str] = {}
+        self._lookup = lookup
+        self._looked_up: set[str] = set()
         for lid, link in links.items():
             for ep, c in link.copies.items():
                 self.add(lid, ep, c.ref)
+
+    def _ref(self, link_id: str, endpoint: str) -> str | None:
+        ref = self._ref_of.get((link_id, endpoint))
+        if ref is None and self._lookup is not None and link_id not in self._looked_up:
+            self._looked_up.add(link_id)
+            link = self._lookup(link_id)
+            for ep, c in (link.copies.items() if link is not None else ()):
+                self._ref_of.setdefault((link_id, ep), c.ref)
+            ref = self._ref_of.get((link_id, endpoint))
+        return ref
 
     def add(self, link_id: str, endpoint: str, ref: str) -> None:
         self._link_of[(endpoint, ref)] = link_id
@@ -39,7 +56,7 @@ class ParentIndex:
             return w, w
         if w.kind is WriteKind.UPDATE and "parent" not in w.fields:
             return w, w
-        ref = self._ref_of.get((w.item.parent, w.endpoint))
+        ref = self._ref(w.item.parent, w.endpoint)
         if ref is not None:
             return replace(w, item=w.item.evolve(parent=ref)), w
         if w.kind is WriteKind.CREATE:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -247,6 +247,12 @@ class Transaction(Protocol):
 
     def drop_link(self, flow: str, link_id: str) -> None: ...
 
+    def mark_settled(self, flow: str, link_ids: Collection[str], fingerprint: str, *,
+                     fresh: bool) -> None:
+        """Record that a round found ``link_ids`` settled under the planning ``fingerprint``
+        (:mod:`hub.store.workset`); ``fresh``: the fingerprint is new, so every other link of
+        the flow is unsettled first. A later save of a link unsettles it again."""
+
     def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None: ...
 
     def add_intent(self, intent: Intent) -> None: ...
@@ -309,6 +315,25 @@ class Store(Protocol):
     def load_links(self, flow: str) -> dict[str, LinkState]: ...
 
     def get_link(self, flow: str, link_id: str) -> LinkState | None: ...
+
+    # A round's working set (hub.store.workset), through indexes: never every link.
+
+    def links_by_id(self, flow: str, link_ids: Collection[str]) -> dict[str, LinkState]:
+        """The links of ``link_ids`` that exist."""
+
+    def link_ids_by_ref(self, flow: str, refs: Collection[tuple[str, str]]) -> set[str]:
+        """The links with a copy at any of the (endpoint, ref) pairs."""
+
+    def unsettled_link_ids(self, flow: str) -> set[str]:
+        """The links no round has found settled since they were last saved."""
+
+    def child_link_ids(self, flow: str, parents: Collection[str]) -> set[str]:
+        """The links with a copy whose parent (as last seen) is one of ``parents``."""
+
+    def count_links(self, flow: str) -> int: ...
+
+    def settled_under(self, flow: str) -> str | None:
+        """The planning fingerprint the flow's settled marks were made under."""
 
     def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None: ...
 

@@ -28,7 +28,10 @@ POSTGRES = Dialect(name="postgresql", placeholder="%s", serial="BIGSERIAL PRIMAR
                    table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
                    lock_for_migration=f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})",
                    read_snapshot="SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                   add_column="ADD COLUMN IF NOT EXISTS")
+                   add_column="ADD COLUMN IF NOT EXISTS",
+                   copy_parent="(COALESCE(snapshot, base, (SELECT l.base FROM links l "
+                               "WHERE l.flow = copies.flow AND l.link_id = copies.link_id))"
+                               "::json ->> 'parent')")
 
 #: the writer-lock connection notices a dead server within about idle + interval * count
 #: seconds (libpq's options), and the server a dead us (its own tcp_keepalives_* settings,

@@ -106,4 +106,14 @@ MIGRATIONS: list[list[str]] = [
         # when each target was last sent a message (its min_interval)
         "CREATE TABLE IF NOT EXISTS notified (target TEXT PRIMARY KEY, at TEXT NOT NULL)",
     ],
+    # 7: rounds in O(changes) (hub.store.workset): which links are settled, and the parent
+    # of each copy so a link's children are found by index; a version-6 synchub would save
+    # links without clearing ``settled`` and a later round would skip an edited link
+    [
+        "ALTER TABLE links {add_column} settled INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX IF NOT EXISTS links_unsettled ON links (flow, settled)",
+        "ALTER TABLE copies {add_column} parent TEXT",
+        "UPDATE copies SET parent = {copy_parent}",
+        "CREATE INDEX IF NOT EXISTS copies_by_parent ON copies (flow, parent)",
+    ],
 ]

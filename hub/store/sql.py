@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, health, history, locks, records, threads
+from hub.store import codec, health, history, locks, records, threads, workset
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
@@ -54,6 +54,11 @@ class Dialect:
     #: adds a column safe to meet again (two replicas migrating one empty store at once were
     #: seen to both run it); SQLite serialises migrations with BEGIN IMMEDIATE and has none
     add_column: str = "ADD COLUMN"
+    #: the canonical parent of a ``copies`` row, read from its JSON (migration 7's backfill);
+    #: a NULL snapshot is the copy's base, a NULL base the link's
+    copy_parent: str = ("json_extract(COALESCE(snapshot, base, (SELECT l.base FROM links l "
+                        "WHERE l.flow = copies.flow AND l.link_id = copies.link_id)), "
+                        "'$.parent')")
 
     def sql(self, text: str) -> str:
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
@@ -141,7 +146,8 @@ class SqlStore:
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version - 1]:
                     self._exec(stmt.format(serial=self.dialect.serial,
-                                           add_column=self.dialect.add_column))
+                                           add_column=self.dialect.add_column,
+                                           copy_parent=self.dialect.copy_parent))
                 self._upsert_meta("schema_version", str(version))
 
     def _upsert_meta(self, key: str, value: str) -> None:
@@ -227,7 +233,30 @@ class SqlStore:
         return dict(links)
 
     def get_link(self, flow: str, link_id: str) -> LinkState | None:
-        return self.load_links(flow).get(link_id)
+        return self.links_by_id(flow, [link_id]).get(link_id)
+
+    # the working set of a round (hub.store.workset): read through indexes, never all links
+
+    def links_by_id(self, flow: str, link_ids: Collection[str]) -> dict[str, LinkState]:
+        with self._snapshot():
+            return workset.load(self, flow, link_ids)
+
+    def link_ids_by_ref(self, flow: str, refs: Collection[tuple[str, str]]) -> set[str]:
+        return workset.ids_by_ref(self, flow, refs)
+
+    def unsettled_link_ids(self, flow: str) -> set[str]:
+        return workset.unsettled_ids(self, flow)
+
+    def child_link_ids(self, flow: str, parents: Collection[str]) -> set[str]:
+        return workset.child_ids(self, flow, parents)
+
+    def count_links(self, flow: str) -> int:
+        return workset.count(self, flow)
+
+    def settled_under(self, flow: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?",
+                           (workset.fingerprint_key(flow),))
+        return str(rows[0][0]) if rows else None
 
     def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None:
         rows = self._query("SELECT link_id FROM copies WHERE flow = ? AND endpoint = ? "

@@ -13,7 +13,7 @@ import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from hub.store import codec, health, history, records, threads
+from hub.store import codec, health, history, records, threads, workset
 from hub.store.base import (
     CommentThread,
     ConflictRecord,
@@ -45,10 +45,11 @@ class SqlTransaction:
 
     def save_link(self, link: LinkState) -> None:
         s = self.s
-        s._exec("INSERT INTO links (flow, link_id, base, provenance, detached, deleting) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (flow, link_id) DO UPDATE SET "
-                "base = excluded.base, provenance = excluded.provenance, "
-                "detached = excluded.detached, deleting = excluded.deleting",
+        # settled = 0: a link saved is planned again until a round finds it settled
+        s._exec("INSERT INTO links (flow, link_id, base, provenance, detached, deleting, "
+                "settled) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (flow, link_id) DO UPDATE "
+                "SET base = excluded.base, provenance = excluded.provenance, "
+                "detached = excluded.detached, deleting = excluded.deleting, settled = 0",
                 (link.flow, link.link_id, codec.item_json(link.base),
                  codec.provenance_json(dict(link.provenance)),
                  json.dumps(sorted(link.detached)), int(link.deleting)))
@@ -56,11 +57,12 @@ class SqlTransaction:
         rows = []
         for ep, c in link.copies.items():
             cb, snap = codec.copy_row(link.base, c)
-            rows.append((link.flow, link.link_id, ep, c.ref, c.version, cb, snap))
+            rows.append((link.flow, link.link_id, ep, c.ref, c.version, cb, snap,
+                         c.snapshot.parent))
         if rows:
             s.conn.cursor().executemany(s.dialect.sql(
-                "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)"), rows)
+                "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot, "
+                "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), rows)
         self.cache_ops.setdefault(link.flow, {})[link.link_id] = link
 
     def drop_link(self, flow: str, link_id: str) -> None:
@@ -68,6 +70,13 @@ class SqlTransaction:
         self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
         threads.drop_link(self.s, flow, link_id)
         self.cache_ops.setdefault(flow, {})[link_id] = None
+
+    def mark_settled(self, flow: str, link_ids: Collection[str], fingerprint: str, *,
+                     fresh: bool) -> None:
+        if fresh:
+            workset.unsettle_all(self.s, flow)
+        workset.mark_settled(self.s, flow, link_ids)
+        self.s._upsert_meta(workset.fingerprint_key(flow), fingerprint)
 
     def set_cursor(self, flow: str, endpoint: str, cursor: str | None) -> None:
         self.s._exec("INSERT INTO cursors (flow, endpoint, cursor) VALUES (?, ?, ?) "

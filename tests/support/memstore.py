@@ -53,6 +53,8 @@ class MemStore:
         self.incident_rows: dict[str, Incident] = {}
         self.notified_at: dict[str, dt.datetime] = {}
         self.writes: dict[tuple[int, str], WriteRecord] = {}
+        self.settled: set[tuple[str, str]] = set()  # (flow, link id) found settled
+        self.settled_fp: dict[str, str] = {}
         self.crash_at: int | None = None  # crash when the commit counter reaches this
         self.commits = 0
 
@@ -78,6 +80,28 @@ class MemStore:
 
     def get_link(self, flow: str, link_id: str) -> LinkState | None:
         return self.links.get((flow, link_id))
+
+    def links_by_id(self, flow: str, link_ids: Collection[str]) -> dict[str, LinkState]:
+        return {lid: self.links[(flow, lid)] for lid in link_ids if (flow, lid) in self.links}
+
+    def link_ids_by_ref(self, flow: str, refs: Collection[tuple[str, str]]) -> set[str]:
+        wanted = set(refs)
+        return {lid for (f, lid), link in self.links.items() if f == flow
+                and any((ep, c.ref) in wanted for ep, c in link.copies.items())}
+
+    def unsettled_link_ids(self, flow: str) -> set[str]:
+        return {lid for (f, lid) in self.links if f == flow and (f, lid) not in self.settled}
+
+    def child_link_ids(self, flow: str, parents: Collection[str]) -> set[str]:
+        wanted = set(parents)
+        return {lid for (f, lid), link in self.links.items() if f == flow
+                and any(c.snapshot.parent in wanted for c in link.copies.values())}
+
+    def count_links(self, flow: str) -> int:
+        return sum(1 for f, _ in self.links if f == flow)
+
+    def settled_under(self, flow: str) -> str | None:
+        return self.settled_fp.get(flow)
 
     def find_link_by_ref(self, flow: str, endpoint: str, ref: str) -> str | None:
         for (f, lid), link in self.links.items():
@@ -192,11 +216,27 @@ class _Tx:
 
     def save_link(self, link: LinkState) -> None:
         link = copy.copy(link)
-        self.ops.append(lambda: self.s.links.__setitem__((link.flow, link.link_id), link))
+
+        def op() -> None:
+            self.s.links[(link.flow, link.link_id)] = link
+            self.s.settled.discard((link.flow, link.link_id))
+        self.ops.append(op)
+
+    def mark_settled(self, flow: str, link_ids: Collection[str], fingerprint: str, *,
+                     fresh: bool) -> None:
+        ids = list(link_ids)
+
+        def op() -> None:
+            if fresh:
+                self.s.settled = {k for k in self.s.settled if k[0] != flow}
+            self.s.settled.update((flow, lid) for lid in ids if (flow, lid) in self.s.links)
+            self.s.settled_fp[flow] = fingerprint
+        self.ops.append(op)
 
     def drop_link(self, flow: str, link_id: str) -> None:
         def op() -> None:
             self.s.links.pop((flow, link_id), None)
+            self.s.settled.discard((flow, link_id))
             for key in [k for k, t in self.s.threads.items()
                         if k[0] == flow and t.link_id == link_id]:
                 del self.s.threads[key]
