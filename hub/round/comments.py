@@ -103,8 +103,9 @@ class CommentPass:
         every = commenting(self.cfg, self.adapters)
         if not every:
             return self.stats
-        links = self.store.load_links(self.flow)
-        wanted = self._wanted(links, every, touched)
+        links = self.store.links_by_id(self.flow, self._wanted(every, touched))
+        wanted = {lid for lid, link in links.items()
+                  if sum(ep in link.copies for ep in every) >= 2}
         if not wanted:
             return self.stats
         up = set(reachable)
@@ -129,28 +130,32 @@ class CommentPass:
 
     # -- which links -------------------------------------------------------------------------
 
-    def _wanted(self, links: Mapping[str, LinkState], eps: Mapping[str, Commenting],
-                touched: Mapping[str, Iterable[str]]) -> set[str]:
-        by_ref = {(ep, c.ref): lid for lid, link in links.items()
-                  for ep, c in link.copies.items() if ep in eps}
-        wanted = {by_ref[(ep, ref)] for ep, refs in touched.items() for ref in refs
-                  if (ep, ref) in by_ref}
-        wanted |= self.store.pending_comment_links(self.flow) & set(links)
+    def _wanted(self, eps: Mapping[str, Commenting], touched: Mapping[str, Iterable[str]]
+                ) -> set[str]:
+        """The candidates, found through the store's indexes (never every link)."""
+        refs = {(ep, ref) for ep, ep_refs in touched.items() if ep in eps for ref in ep_refs}
+        wanted = self.store.link_ids_by_ref(self.flow, refs)
+        wanted |= self.store.pending_comment_links(self.flow)
         for ep, a in eps.items():
             if not a.listed_with_item:
-                wanted |= self._sweep(ep, sorted(lid for lid, link in links.items()
-                                                 if ep in link.copies))
-        return {lid for lid in wanted if sum(ep in links[lid].copies for ep in eps) >= 2}
+                wanted |= self._sweep(ep)
+        return wanted
 
-    def _sweep(self, ep: str, candidates: Sequence[str]) -> set[str]:
-        """The next ``sweep`` links after the last one swept, wrapping round."""
-        n = min(self.cfg.comments.sweep, len(candidates))
+    def _sweep(self, ep: str) -> set[str]:
+        """The next ``sweep`` links with a copy at ``ep`` after the last one swept, wrapping
+        round."""
+        n = self.cfg.comments.sweep
         if n == 0:
             return set()
         key = SWEEP_KEY.format(ep)
         last = self.store.get_cursor(self.flow, key) or ""
-        start = next((i for i, lid in enumerate(candidates) if lid > last), 0)
-        picked = [candidates[(start + i) % len(candidates)] for i in range(n)]
+        picked = self.store.link_ids_after(self.flow, ep, last, n)
+        if len(picked) < n:  # wrap round to the first ones (fewer links than a sweep: all)
+            picked += [lid for lid in self.store.link_ids_after(self.flow, ep, "",
+                                                                n - len(picked))
+                       if lid not in picked]
+        if not picked:
+            return set()
         with self.store.transaction() as tx:
             tx.set_cursor(self.flow, key, picked[-1])
         return set(picked)

@@ -330,6 +330,10 @@ class Store(Protocol):
     def child_link_ids(self, flow: str, parents: Collection[str]) -> set[str]:
         """The links with a copy whose parent (as last seen) is one of ``parents``."""
 
+    def link_ids_after(self, flow: str, endpoint: str, after: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids of links with a copy at ``endpoint``, after ``after``, in order
+        (the comment sweep's turn, :mod:`hub.round.comments`)."""
+
     def count_links(self, flow: str) -> int: ...
 
     def settled_under(self, flow: str) -> str | None:

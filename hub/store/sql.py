@@ -250,6 +250,9 @@ class SqlStore:
     def child_link_ids(self, flow: str, parents: Collection[str]) -> set[str]:
         return workset.child_ids(self, flow, parents)
 
+    def link_ids_after(self, flow: str, endpoint: str, after: str, limit: int) -> list[str]:
+        return workset.ids_after(self, flow, endpoint, after, limit)
+
     def count_links(self, flow: str) -> int:
         return workset.count(self, flow)
 

@@ -94,6 +94,12 @@ def load(s: _Plumbing, flow: str, link_ids: Collection[str]) -> dict[str, LinkSt
     return {lid: replace(link, copies=copies.get(lid, {})) for lid, link in links.items()}
 
 
+def ids_after(s: _Plumbing, flow: str, endpoint: str, after: str, limit: int) -> list[str]:
+    return [r[0] for r in s._query(
+        "SELECT link_id FROM copies WHERE flow = ? AND endpoint = ? AND link_id > ? "
+        "ORDER BY link_id LIMIT ?", (flow, endpoint, after, limit))]
+
+
 def count(s: _Plumbing, flow: str) -> int:
     return int(s._query("SELECT COUNT(*) FROM links WHERE flow = ?", (flow,))[0][0])
 

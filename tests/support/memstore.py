@@ -97,6 +97,10 @@ class MemStore:
         return {lid for (f, lid), link in self.links.items() if f == flow
                 and any(c.snapshot.parent in wanted for c in link.copies.values())}
 
+    def link_ids_after(self, flow: str, endpoint: str, after: str, limit: int) -> list[str]:
+        return sorted(lid for (f, lid), link in self.links.items()
+                      if f == flow and endpoint in link.copies and lid > after)[:limit]
+
     def count_links(self, flow: str) -> int:
         return sum(1 for f, _ in self.links if f == flow)
 
