@@ -28,10 +28,12 @@ update (no ETag, no If-Match), so ``expected_version`` cannot be checked without
 leaves the race open anyway; the hub's merge of the listing is the check. No read after: the
 answer is a 204, so the adapter ``echoes_writes`` (what was sent; the rest as last listed).
 
-**Rate limits**: a 429 (``Retry-After``, mapped by :func:`adapters.jira.client.error_for`) is
-raised from :meth:`JiraWriter.write_batch` only while nothing in the batch was applied, so the
-hub waits and sends the batch again; later in a batch, the writes not yet sent fail with it
-(applied later, nothing duplicated).
+**Rate limits**: a 429 (``Retry-After``, mapped by :func:`adapters.jira.client.error_for` to
+:class:`hub.errors.RateLimited` with its wait; ``X-RateLimit-Reset`` when there is no
+``Retry-After``) is raised from :meth:`JiraWriter.write_batch` only while nothing in the batch
+was applied, so the hub waits and sends the batch again; later in a batch, the writes not yet
+sent fail with it (made next round, nothing duplicated). A lost answer is never raised: every
+create of that request is "maybe applied", found by its marker next round.
 """
 
 from __future__ import annotations
@@ -100,12 +102,14 @@ class JiraWriter:
 
     def _guarded(self, ops: list[WriteOp],
                  send: Callable[[list[WriteOp]], list[WriteResult]]) -> list[WriteResult]:
-        """``send(ops)``; its failure is each op's error, but a 429 before anything in the
-        batch was applied is raised, for the hub to wait it out and send the batch again."""
+        """``send(ops)``; its failure is each op's error, but a 429 or a 5xx (nothing
+        applied) before anything in the batch was applied is raised, for the hub to wait it
+        out and send the batch again. A failure that may have been applied (an answer lost)
+        is never raised: the hub would send it again, and Jira has no idempotency key."""
         try:
             return send(ops)
-        except RateLimited as exc:
-            if not self._applied:
+        except (RateLimited, Transient) as exc:
+            if not self._applied and not (isinstance(exc, Transient) and exc.maybe_applied):
                 raise
             return [WriteResult(op, error=exc) for op in ops]
         except SyncHubError as exc:
