@@ -246,3 +246,37 @@ def test_a_parent_and_its_child_made_in_one_round_are_made_in_two_waves(
     assert kinds == {"story": ("Task", None), "child": ("Sub-task", story_id)}
     again = run_flow("f", cfg, adapters, store)  # type: ignore[arg-type]
     assert again.counts["writes"] == 0 and not again.errors
+
+
+def test_a_round_under_the_burst_limit_waits_out_retry_after_and_makes_each_once(
+        harness: JiraHarness) -> None:
+    # The hub's retry honours Jira's Retry-After (its sleep moves the limit's clock on): every
+    # issue is made, once, and the waits are counted as rate-limit waits.
+    now = [0.0]
+    harness.emu.rate_limit = BurstLimit(capacity=3, rate=1.0, clock=lambda: now[0])
+    mem = MemoryService(name="mem")
+    for n in range(200):  # 4 bulk creates, beside the round's reads
+        mem.user_create(Item(title=f"m{n}"))
+    adapters = {"mem": MemoryAdapter(mem, name="mem"), "jira": harness.adapter}
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
+                     mass_change_limit=1.0)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    rep = run_flow("f", cfg, adapters, MemStore(),  # type: ignore[arg-type]
+                   retry=RetryPolicy(sleep=sleep, attempts=8))
+    assert harness.emu.rate_limit.limited > 0 and not rep.errors
+    assert sorted(i["fields"]["summary"] for i in harness.emu.issues.values()) == sorted(
+        f"m{n}" for n in range(200))
+
+
+def test_without_retry_after_the_wait_is_read_from_the_reset_time() -> None:
+    from adapters.jira.client import error_for
+
+    reset = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%MZ")
+    err = error_for(429, '{"errorMessages": ["Rate limit exceeded."]}',
+                    {"X-RateLimit-Reset": reset})
+    assert isinstance(err, RateLimited) and err.retry_after is not None
+    assert 60 < err.retry_after <= 180
+    assert error_for(429, "", {"Retry-After": "5"}).retry_after == 5  # type: ignore[attr-defined]
