@@ -155,40 +155,45 @@ class JiraWriter:
                 body["transition"] = {"id": start.moves[target]}
         return _Pending(op, body, kind, target)
 
-    def _send(self, pending: list[tuple[int, _Pending]]) -> dict[int, WriteResult]:
+    def _send(self, pending: list[tuple[int, _Pending]], *, again: bool = True
+              ) -> dict[int, WriteResult]:
         answer = self.a.client.bulk_create([p.body for _, p in pending])
         self._wrote()
         refused = {int(e.get("failedElementNumber", -1)): e for e in answer.get("errors") or []}
         created = iter(answer.get("issues") or [])
         out: dict[int, WriteResult] = {}
-        again: list[tuple[int, _Pending]] = []
+        untracked: list[tuple[int, _Pending]] = []
         for place, (n, p) in enumerate(pending):
             if place in refused:
                 err = _element_error(refused[place])
-                if self._retry_untracked(err):
-                    again.append((n, p))
+                if again and self._retry_untracked(err):
+                    untracked.append((n, p))
                 else:
                     out[n] = WriteResult(p.op, error=err)
                 continue
             out[n] = self._landed_create(p, next(created))
-        if again:  # time tracking is off: the same creates once more, without estimates
-            out.update(self._send([(n, self._prepare(p.op)) for n, p in again]))
+        if untracked:  # time tracking is off: the same creates once more, without estimates
+            out.update(self._send([(n, self._prepare(p.op)) for n, p in untracked],
+                                  again=False))
         return out
 
     def _retry_untracked(self, err: SyncHubError) -> bool:
-        if not isinstance(err, ValidationRejected) or \
-                "duration" not in self.a.capabilities.fields:
+        """Whether a refused create is to be sent again without its estimate: Jira refused
+        time tracking (duration leaves this endpoint's fields, said once)."""
+        from adapters.jira.adapter import _untracked
+
+        if not isinstance(err, ValidationRejected) or not _untracked(err):
             return False
-        try:
+        if "duration" in self.a.capabilities.fields:
             self.a._without_estimates(err)
-        except ValidationRejected:
-            return False
         return True
 
     def _landed_create(self, p: _Pending, created: dict[str, Any]) -> WriteResult:
         """The issue as made: the target status when the create's transition was made (or
-        one made now), else the start. A failure after the issue exists is "maybe applied":
-        the executor finds it by its marker and agrees on what landed (P: never twice)."""
+        one made now). When the move fails after the issue exists, it is a partial create in
+        its start status (the link agrees on that; the status is written next round), or,
+        where the start is not known, "maybe applied": found by its marker next round.
+        Never made twice."""
         ref, op = str(created["id"]), p.op
         assert op.item is not None
         standard = str(self.a.ctx.options.get("issue_type", "Task"))

@@ -280,3 +280,15 @@ def test_without_retry_after_the_wait_is_read_from_the_reset_time() -> None:
     assert isinstance(err, RateLimited) and err.retry_after is not None
     assert 60 < err.retry_after <= 180
     assert error_for(429, "", {"Retry-After": "5"}).retry_after == 5  # type: ignore[attr-defined]
+
+
+def test_time_tracking_off_sends_the_refused_creates_again_without_estimates(
+        harness: JiraHarness) -> None:
+    harness.emu.time_tracking = False
+    ops = [WriteOp(WriteKind.CREATE, f"k{i}", item=Item(title=f"t{i}", duration=30 + i),
+                   origin=f"L{i}") for i in range(3)]
+    harness.emu.reset_counts()
+    results = harness.adapter.write_batch(ops)
+    assert [r.error for r in results] == [None] * 3
+    assert "duration" not in harness.adapter.capabilities.fields
+    assert harness.emu.requests["POST " + BULK] == 2 and len(harness.emu.issues) == 3
