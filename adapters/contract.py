@@ -190,6 +190,11 @@ class WriteResult:
     op: WriteOp
     remote: RemoteItem | None = None
     error: SyncHubError | None = None
+    #: a create that landed only in part (Jira's issue made, its status transition then
+    #: refused): ``remote`` is what landed, and the link agrees on that, as on a create found
+    #: by its marker after a lost answer, so the rest is written as an update next round
+    #: instead of the gap reading as a person's edit there
+    partial: bool = False
 
 
 @runtime_checkable

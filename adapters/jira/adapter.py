@@ -9,13 +9,18 @@ API user's zone, so the window overlaps) and drop what they have already seen by
 Status only moves through transitions: the value map names the target status and the adapter
 finds the transition leading there, or says clearly that the workflow has no such path.
 
+Writing (:mod:`.writes`): creates 50 a request (``POST /issue/bulk``), updates one ``PUT``
+each, nothing read back (the adapter ``echoes_writes``).
+
 Origin marker: an issue entity property (``synchub.origin``) sent in the create request itself,
 so an issue can never exist without it; after a lost answer it is found among the project's
 recent issues by that property (JQL cannot search it without an app), and a lost state is
 healed by the first full listing, which carries it: never created twice.
 
-Versions: Jira has no If-Match; ``fields.updated`` is the version and is checked by reading
-the issue just before an update (a change in between is not detected).
+Versions: ``fields.updated`` is the version a listing reports. Jira has no conditional update
+(no ETag, no If-Match), so ``expected_version`` is not checked: a read just before the edit
+cost a request per update and still left the race open; the hub's merge of the listing is
+the check.
 
 Sprint and story points are custom fields found in the site's field list on first use
 (:mod:`adapters.jira.planning`); a site without them does not sync them.
@@ -44,14 +49,16 @@ from adapters.base import (
     Gone,
     RemoteItem,
     ValueMap,
+    WriteOp,
+    WriteResult,
 )
-from adapters.jira import adf, planning
+from adapters.jira import adf, planning, writes
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.comments import JiraComments
 from adapters.jira.people import PEOPLE_PROPERTY, People
 from adapters.reading import convert_each, convert_one, zone_name
-from adapters.toolkit import AdapterBase, WindowCursor
-from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
+from adapters.toolkit import AdapterBase, BatchWrites, WindowCursor
+from hub.errors import NotFound, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
 log = logging.getLogger("synchub.jira")
@@ -110,7 +117,7 @@ def _updated(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
-class JiraAdapter(JiraComments, AdapterBase):
+class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
     def __init__(self, client: JiraClient, ctx: EndpointContext, *, jql: str,
                  reconcile_every: int = 10, read_only: bool = False,
                  search_lag: dt.timedelta = MARKER_LAG) -> None:
@@ -129,7 +136,9 @@ class JiraAdapter(JiraComments, AdapterBase):
         if ctx.fields is not None:
             fields &= set(ctx.fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
-                                         marker_lag=search_lag.total_seconds())
+                                         marker_lag=search_lag.total_seconds(),
+                                         batch_size=writes.BULK, echoes_writes=True)
+        self.writer = writes.JiraWriter(self)
         self.people = People(client)
         self.listed_at: dt.datetime | None = None  # Jira's clock at a listing's first page
         self._zone: ZoneInfo | None = None
@@ -416,12 +425,16 @@ class JiraAdapter(JiraComments, AdapterBase):
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _target(self, status: Status) -> str | None:
+        """The Jira status a canonical one is written as (None: it is not written)."""
+        return self.status_map.to_remote.get(status.kind.value)
+
     def _transition(self, ref: str, status: Status) -> None:
-        target = self.status_map.to_remote.get(status.kind.value)
+        """Move an issue to ``status``: its transitions (one read) and the one leading there
+        (one write). Only when none leads there is the issue read, to tell "already there"
+        from "no path"."""
+        target = self._target(status)
         if target is None:
-            return
-        current = self.client.raw("GET", f"issue/{ref}")["fields"]["status"]["name"]
-        if current == target:
             return
         options = self.client.call(lambda: self.client.jira.transitions(ref))
         for t in options:
@@ -429,99 +442,18 @@ class JiraAdapter(JiraComments, AdapterBase):
                 self.client.call(functools.partial(self.client.jira.transition_issue, ref,
                                                    t["id"]), write=True)
                 return
+        current = self.client.raw("GET", f"issue/{ref}?fields=status")["fields"]["status"]["name"]
+        if current == target:
+            return
         names = ", ".join(f"{t['name']} (to {t['to']['name']})" for t in options) or "none"
         raise ValidationRejected(
             f"the workflow has no transition from {current!r} to {target!r} for issue {ref}; "
             f"available: {names}. Map the status to a reachable one.", service=SERVICE)
 
-    def _issue_type(self, parent: str | None) -> str:
-        """The type of a new issue. Jira's hierarchy decides: under an epic (level 1) a
-        standard issue (``options.issue_type``); under a standard issue a sub-task
-        (``options.subtask_issue_type``, "Sub-task" in company-managed projects)."""
-        standard = str(self.ctx.options.get("issue_type", "Task"))
-        if parent is None:
-            return standard
-        kind = self.client.raw("GET", f"issue/{parent}?fields=issuetype")["fields"]["issuetype"]
-        if kind.get("subtask") or int(kind.get("hierarchyLevel", 0)) <= 0:
-            return str(self.ctx.options.get("subtask_issue_type", "Sub-task"))
-        return standard
-
-    def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
-        self.planning  # noqa: B018 (the fields this endpoint writes: read on first use)
-        try:
-            return self._create(item, origin)
-        except ValidationRejected as exc:
-            self._without_estimates(exc)
-        return self._create(item, origin)
-
-    def _create(self, item: Item, origin: str) -> RemoteItem:
-        fields = self._fields(item, self.capabilities.fields)
-        fields["project"] = {"key": self.ctx.options.get("project")}
-        fields["issuetype"] = {"name": self._issue_type(item.parent)}
-        props = [{"key": PROPERTY, "value": {"origin": origin}}]
-        note = self.people.note((fields.get("assignee") or {}).get("accountId"))
-        if note is not None:
-            props.append({"key": PEOPLE_PROPERTY, "value": note})
-        created = self.client.raw("POST", "issue", {"fields": fields, "properties": props},
-                                  write=True)
-        try:
-            if "status" in self.capabilities.fields:
-                self._transition(created["id"], item.status)
-            remote = self.get(created["id"])
-        except SyncHubError as exc:
-            # The issue exists (with its marker): a retried create would make a second one.
-            # "Maybe applied" makes the executor find it and agree on what landed (the status
-            # not moved yet), so the transition is made next round.
-            raise Transient(f"issue {created['id']} created, but then: {exc}",
-                            service=SERVICE, maybe_applied=True) from exc
-        assert remote is not None
-        return remote
-
-    def update(self, ref: str, item: Item, *, fields: frozenset[str],
-               expected_version: str | None, idempotency_key: str,
-               origin: str | None = None) -> RemoteItem:
-        self.planning  # noqa: B018 (the fields this endpoint writes: read on first use)
-        current = None
-        if expected_version is not None:
-            current = self.get(ref)
-            if current is None:
-                raise NotFound(f"issue {ref} does not exist", service=SERVICE)
-            if current.version != expected_version:
-                raise Conflict(f"issue {ref} changed since it was read", service=SERVICE)
-        if current is not None and current.item.origin:
-            origin = None  # it carries a marker already (maybe another flow's): keep it
-        wanted = fields & self.capabilities.fields
-        edits = self._fields(item, frozenset(wanted - {"status"}), ref)
-        marker = {"key": PROPERTY, "value": {"origin": origin}}
-        if edits:
-            body: dict[str, Any] = {"fields": edits}
-            if origin is not None:  # the edit carries the marker: no request of its own
-                body["properties"] = [marker]
-            try:
-                self.client.raw("PUT", f"issue/{ref}", body, write=True)
-            except ValidationRejected as exc:
-                self._without_estimates(exc)
-                edits.pop("timetracking", None)
-                if edits or origin is not None:
-                    self.client.raw("PUT", f"issue/{ref}", body, write=True)
-        elif origin is not None:
-            self.client.raw("PUT", f"issue/{ref}/properties/{PROPERTY}", marker["value"],
-                            write=True)
-        note = self.people.note((edits.get("assignee") or {}).get("accountId"))
-        if note is not None:
-            self.client.raw("PUT", f"issue/{ref}/properties/{PEOPLE_PROPERTY}", note, write=True)
-        if "status" in wanted:
-            self._transition(ref, item.status)
-        remote = self.get(ref)
-        if remote is None:
-            raise NotFound(f"issue {ref} does not exist", service=SERVICE)
-        return remote
-
-    def delete(self, ref: str, *, expected_version: str | None) -> None:
-        try:
-            self.client.raw("DELETE", f"issue/{ref}", write=True)
-        except NotFound:
-            return
+    def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
+        """Creates 50 a request, updates one each, nothing read back (:mod:`.writes`);
+        create, update and delete are :class:`BatchWrites`': one op through here."""
+        return self.writer.write_batch(ops)
 
     def close(self) -> None:
         self.client.jira.close()

@@ -34,17 +34,31 @@ CLOUD_VERSION = (1001, 0, 0)
 DEFAULT_RETRY_AFTER = 60.0  # Jira's 429 without a usable Retry-After: back off a minute
 
 
+def _retry_after(headers: Any) -> str | None:
+    """The wait a 429 asks for: ``Retry-After`` (seconds), else the seconds until
+    ``X-RateLimit-Reset`` (``yyyy-MM-ddTHH:mmZ``, Jira's request time plus the wait)."""
+    if headers is None:
+        return None
+    if headers.get("Retry-After"):
+        return str(headers.get("Retry-After"))
+    reset = headers.get("X-RateLimit-Reset")
+    try:
+        at = dt.datetime.strptime(str(reset), "%Y-%m-%dT%H:%MZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return str(max(1, round((at - dt.datetime.now(dt.UTC)).total_seconds())))
+
+
 def error_for(status: int | None, text: str, headers: Any = None) -> SyncHubError:
     try:
         body = json.loads(text or "{}")
         detail = "; ".join([*body.get("errorMessages", []),
-                            *(f"{k}: {v}" for k, v in body.get("errors", {}).items())])
+                            *(f"{k}: {v}" for k, v in (body.get("errors") or {}).items())])
     except (ValueError, AttributeError):
         detail = (text or "")[:200]
     msg = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
     return status_error(status, msg, service=SERVICE, overrides=OVERRIDES, advice=ADVICE,
-                        retry_after=headers.get("Retry-After") if headers is not None else None,
-                        retry_default=DEFAULT_RETRY_AFTER)
+                        retry_after=_retry_after(headers), retry_default=DEFAULT_RETRY_AFTER)
 
 
 #: how far Jira's clock may be from ours before its Date header is not believed
@@ -117,3 +131,35 @@ class JiraClient:
             resp = session.request(method, url, data=data)
             return resp.json() if resp.content else None
         return self.call(go, write=write)
+
+    def bulk_create(self, updates: list[dict[str, Any]]) -> dict[str, Any]:
+        """``POST /issue/bulk``: ``{"issues": [...], "errors": [...]}``, the answer both to a
+        201 (some created) and to Jira's 400 when every element was refused (each element's
+        error is in ``errors``, by ``failedElementNumber``); any other failure raised."""
+        session = self.jira._session
+        url = self.jira._get_url("issue/bulk")
+        data = json.dumps({"issueUpdates": updates})
+
+        def go() -> Any:
+            try:
+                resp = session.post(url, data=data)
+            except JIRAError as exc:
+                answer = _bulk_refusal(exc)
+                if answer is None:
+                    raise
+                return answer
+            return resp.json()
+        return dict(self.call(go, write=True))
+
+
+def _bulk_refusal(exc: JIRAError) -> dict[str, Any] | None:
+    """A bulk create's 400 that refuses each element by itself (not the request)."""
+    if exc.status_code != 400 or exc.response is None:
+        return None
+    try:
+        body = json.loads(exc.response.text or "")
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        return body
+    return None

@@ -168,16 +168,47 @@ class JiraRoutes:
         body = emu_input.object_body(req)
         issue = self.emu.create(body.get("fields") or {}, body.get("properties"), v2=_v2(req),
                                 update=body.get("update"))
-        return 201, self._created(issue)
+        return 201, self._created(issue, self._initial_transition(req, issue, body))
 
-    def _created(self, issue: dict[str, Any]) -> dict[str, Any]:
-        return {"id": issue["id"], "key": issue["key"],
-                "self": f"{self.emu.base_url}/rest/api/3/issue/{issue['id']}"}
+    def _created(self, issue: dict[str, Any], transition: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+        out = {"id": issue["id"], "key": issue["key"],
+               "self": f"{self.emu.base_url}/rest/api/3/issue/{issue['id']}"}
+        if transition is not None:
+            out["transition"] = transition
+        return out
+
+    def _initial_transition(self, req: Request, issue: dict[str, Any], body: dict[str, Any]
+                            ) -> dict[str, Any] | None:
+        """A create's ``transition`` (from the workflow's initial status), applied once the
+        issue exists: as in Jira Cloud, a refused one leaves the issue created in its initial
+        status and is answered as the created issue's nested ``transition`` response
+        (``status`` and ``errorCollection``), never as the create's failure."""
+        if body.get("transition") is None:
+            return None
+        try:
+            chosen = emu_input.expect_object(body["transition"], "transition")
+            current = issue["fields"]["status"]["name"]
+            wanted = str(chosen.get("id"))
+            target = next((to for n, to in self.emu.workflow.get(current, {}).items()
+                           if self.emu._transition_id(current, n) == wanted), None)
+            if target is None:
+                raise JiraError(400, ["Transition id '" + wanted + "' is not valid for this "
+                                      "issue."])
+            self._transition(req, issue, target, {})
+        except JiraError as exc:
+            return {"status": exc.status, "errorCollection": {
+                "errorMessages": exc.messages, "errors": exc.errors}}
+        # the spec's example answers a transition made on create with a nested 200
+        return {"status": 200, "errorCollection": {"errorMessages": [], "errors": {}}}
 
     def bulk_create(self, req: Request, p: dict[str, str]) -> Answer:
         """``POST /issue/bulk``: each issue on its own (one refused is not the others'
         failure), the refused ones in ``errors`` by their place in the request; 201 when
-        any was created, 400 when none was."""
+        any was created, 400 when none was (``createIssues`` in Jira Cloud's OpenAPI spec:
+        ``issueUpdates`` of up to 50, each with ``fields``, ``update``, ``properties`` and
+        ``transition``; answered ``{"issues": [...], "errors": [{"failedElementNumber",
+        "status", "elementErrors"}]}``)."""
         updates = emu_input.expect_list(emu_input.object_body(req, required=True).get(
             "issueUpdates"), "issueUpdates")
         if len(updates) > BULK_CREATE:
@@ -194,7 +225,7 @@ class JiraRoutes:
                                "elementErrors": {"errorMessages": exc.messages,
                                                  "errors": exc.errors, "status": exc.status}})
                 continue
-            created.append(self._created(issue))
+            created.append(self._created(issue, self._initial_transition(req, issue, update)))
         return (201 if created or not updates else 400), {"issues": created, "errors": errors}
 
     def get_issue(self, req: Request, p: dict[str, str]) -> Answer:

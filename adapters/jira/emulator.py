@@ -37,6 +37,7 @@ from adapters.jira import emu_discovery, emu_edit, emu_fields, emu_input, emu_pl
 from adapters.jira.emu_changelog import ISSUE_HISTORIES, PERSON, Changelogs
 from adapters.jira.emu_jql import JiraError, JqlSearch
 from adapters.jira.emu_jql_eval import SPRINT_FIELD
+from adapters.jira.emu_quota import BurstLimit
 from adapters.jira.emu_routes import JiraRoutes
 
 WORKFLOW = {  # status -> {transition name: target status}
@@ -104,6 +105,9 @@ class JiraEmulator(Emulator, JqlSearch):
         self.links: list[dict[str, Any]] = []  # issue links, each in both issues' fields
         self._comment_ids = itertools.count(10000)
         self.routes = JiraRoutes(self)
+        #: Jira Cloud's burst rate limit (:mod:`adapters.jira.emu_quota`); None: off, as in
+        #: unit tests (the sandbox and the benches switch it on)
+        self.rate_limit: BurstLimit | None = None
 
     # -- direct state access (the "user in Jira's UI") ----------------------------------------
 
@@ -299,7 +303,7 @@ class JiraEmulator(Emulator, JqlSearch):
     def op_name(self, req: Request) -> tuple[str, bool]:
         if req.path.endswith("/search/jql"):
             return "search", False
-        if req.path.endswith("/issue") and req.method == "POST":
+        if req.path.endswith(("/issue", "/issue/bulk")) and req.method == "POST":
             return "create", True
         if re.search(r"/issue/[^/]+$", req.path) and req.method in ("PUT", "DELETE"):
             return ("update" if req.method == "PUT" else "delete"), True
@@ -317,6 +321,18 @@ class JiraEmulator(Emulator, JqlSearch):
         if auth != expected:
             return Response.json({"errorMessages": ["Client must be authenticated to access "
                                                     "this resource."], "errors": {}}, 401)
+        limit: dict[str, str] = {}
+        if self.rate_limit is not None:
+            wait, left = self.rate_limit.take(req.method, req.path)
+            limit = self.rate_limit.headers(wait, left, self.now())
+            if wait > 0:  # Jira's body for a burst 429 is its usual error shape
+                return Response.json({"errorMessages": ["Rate limit exceeded."], "errors": {}},
+                                     429, limit)
+        resp = self._answer(req)
+        resp.headers.update(limit)
+        return resp
+
+    def _answer(self, req: Request) -> Response:
         if re.fullmatch(r"/rest/api/[23]/search", req.path):
             return Response.json({"errorMessages": [
                 "The requested API has been removed. Please migrate to the /rest/api/3/search/jql"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -327,7 +327,7 @@ class Executor:
         batching = {name for name, a in self.adapters.items()
                     if isinstance(a, BatchingAdapter) and a.capabilities.batch_size > 1}
         states: dict[str, LinkState | None] = {}
-        queued: dict[str, list[Queued]] = {n: [] for n in batching}
+        queued: dict[str, list[tuple[str, Write]]] = {n: [] for n in batching}
         total = len(plans)
         for done, lp in enumerate(plans, 1):
             if should_stop is not None and should_stop():
@@ -338,7 +338,7 @@ class Executor:
         return self._send_batches(queued, states, should_stop)
 
     def _apply_or_queue(self, lp: LinkPlan, batching: set[str],
-                        queued: dict[str, list[Queued]]) -> LinkState | None:
+                        queued: dict[str, list[tuple[str, Write]]]) -> LinkState | None:
         """One link: its writes to a batching service queued, the others applied now."""
         singles = [w for w in lp.writes if w.endpoint not in batching]
         if len(singles) == len(lp.writes):
@@ -349,20 +349,22 @@ class Executor:
         for planned in singles:
             state = self._apply_one(lp.link_id, state, planned)
         for planned in lp.writes:
-            pair = self._to_send(planned) if planned.endpoint in batching else None
-            if pair is not None:
-                queued[planned.endpoint].append((lp.link_id, *pair))
+            if planned.endpoint in batching:  # resolved when its batch is sent (_waves)
+                queued[planned.endpoint].append((lp.link_id, planned))
         return state
 
-    def _send_batches(self, queued: dict[str, list[Queued]],
+    def _send_batches(self, queued: dict[str, list[tuple[str, Write]]],
                       states: dict[str, LinkState | None],
                       should_stop: Callable[[], bool] | None) -> bool:
-        for endpoint, items in queued.items():
+        for endpoint, queue in queued.items():
             size = self.adapters[endpoint].capabilities.batch_size
-            for i in range(0, len(items), size):
-                if should_stop is not None and should_stop():
-                    return False
-                self._apply_batch(endpoint, items[i:i + size], states)
+            for wave in _waves(queue):
+                items = [(lid, *pair) for lid, planned in wave
+                         if (pair := self._to_send(planned)) is not None]
+                for i in range(0, len(items), size):
+                    if should_stop is not None and should_stop():
+                        return False
+                    self._apply_batch(endpoint, items[i:i + size], states)
         return True
 
     def _apply_batch(self, endpoint: str, items: list[Queued],
@@ -389,5 +391,26 @@ class Executor:
                 continue
             if result.error is not None:
                 states[link_id] = self._commit_failure(link_id, state, w, result.error)
-            else:
-                states[link_id] = self._commit_success(link_id, state, w, result.remote)
+                continue
+            if result.partial and result.remote is not None:  # agree on what landed
+                self.found_by_marker.add((endpoint, result.remote.ref))
+            states[link_id] = self._commit_success(link_id, state, w, result.remote)
+
+
+def _waves(queue: Sequence[tuple[str, Write]]) -> Iterator[list[tuple[str, Write]]]:
+    """A batching endpoint's queued writes, in waves: a write that places an item under a
+    parent whose create is queued in the same wave waits for the next one, since a parent's
+    ref is known only once it is created (else the child would be made without it and moved
+    under it later, which Jira refuses: an issue's type, sub-task or not, is fixed when it is
+    made). A cycle of such waits goes out as it is."""
+    pending = list(queue)
+    while pending:
+        creating = {lid for lid, w in pending if w.kind is WriteKind.CREATE}
+        waits = [w.item is not None and w.item.parent in creating and w.item.parent != lid
+                 and (w.kind is WriteKind.CREATE or "parent" in w.fields)
+                 for lid, w in pending]
+        if all(waits):
+            yield pending
+            return
+        yield [x for x, wait in zip(pending, waits, strict=True) if not wait]
+        pending = [x for x, wait in zip(pending, waits, strict=True) if wait]

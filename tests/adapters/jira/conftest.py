@@ -25,7 +25,7 @@ def build(sandbox: JiraSandbox, **scope: Any) -> JiraAdapter:
 
 
 class JiraHarness(SandboxHarness):
-    supports_versions = True
+    supports_versions = False  # Jira has no conditional update (adapters.jira.writes)
 
     ops: ClassVar[dict[str, str]] = {"changes": "search"}
 
