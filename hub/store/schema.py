@@ -45,8 +45,8 @@ MIGRATIONS: list[list[str]] = [
         # in the lock file)
         "CREATE TABLE IF NOT EXISTS writers (flow TEXT PRIMARY KEY, holder TEXT NOT NULL, "
         "since TEXT NOT NULL)",
-        # bumped by every commit that changes a flow's links: a process that cached them
-        # sees another process's writes and reloads (the daemon beside a manual sync)
+        # was bumped by every commit that changed a flow's links, for a links cache; unused
+        # since version 7 (rounds read their working set, nothing is cached)
         "CREATE TABLE IF NOT EXISTS generations (flow TEXT PRIMARY KEY, gen BIGINT NOT NULL)",
         # change notices accepted by any replica, for the one that runs the flow
         "CREATE TABLE IF NOT EXISTS notices (flow TEXT PRIMARY KEY, seq BIGINT NOT NULL)",

@@ -76,8 +76,6 @@ class SqlStore:
     def __init__(self, url: str, conn: Any) -> None:
         self.url = url
         self.conn = conn
-        self._cache: dict[str, dict[str, LinkState]] = {}
-        self._gen: dict[str, int] = {}  # the generation each cached flow was loaded at
         self._depth = 0  # > 0 inside a transaction of ours
         self.clock: Callable[[], float] = time.time  # lease expiry (wall clock: shared)
         #: a preview's store (:mod:`hub.store.preview`): never migrated or bound, only read
@@ -180,18 +178,12 @@ class SqlStore:
 
     # -- links --------------------------------------------------------------------------------
 
-    def generation(self, flow: str) -> int:
-        rows = self._query("SELECT gen FROM generations WHERE flow = ?", (flow,))
-        return int(rows[0][0]) if rows else 0
-
     def load_links(self, flow: str) -> dict[str, LinkState]:
-        gen = self.generation(flow)  # read first: a write landing meanwhile reloads next time
-        cached = self._cache.get(flow)
-        if cached is not None and self._gen.get(flow) == gen:
-            return dict(cached)
+        """Every link of the flow, read in one snapshot. Not cached: rounds read only their
+        working set (:meth:`links_by_id`), and a cache of every link is what made a daemon's
+        memory grow with the state (about 9 KiB a link) rather than with the work."""
         with self._snapshot():
-            gen = self.generation(flow)
-            return self._load_links(flow, gen)
+            return self._load_links(flow)
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
@@ -209,7 +201,7 @@ class SqlStore:
             self._depth -= 1
             self.conn.commit()
 
-    def _load_links(self, flow: str, gen: int) -> dict[str, LinkState]:
+    def _load_links(self, flow: str) -> dict[str, LinkState]:
         links: dict[str, LinkState] = {}
         bases: dict[str, Any] = {}
         rows = self._query("SELECT link_id, base, provenance, detached, deleting FROM links "
@@ -228,9 +220,7 @@ class SqlStore:
                     bases[link_id], ep, ref, version, cbase, snap)
         for link_id, cs in copies.items():
             links[link_id] = replace(links[link_id], copies=cs)
-        self._cache[flow] = links
-        self._gen[flow] = gen
-        return dict(links)
+        return links
 
     def get_link(self, flow: str, link_id: str) -> LinkState | None:
         return self.links_by_id(flow, [link_id]).get(link_id)
@@ -271,15 +261,9 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         tx = SqlTransaction(self)
-        gens: dict[str, int] = {}
         self._depth += 1
         try:
             yield tx
-            for flow in tx.cache_ops:
-                gens[flow] = int(self._exec(
-                    "INSERT INTO generations (flow, gen) VALUES (?, 1) ON CONFLICT (flow) "
-                    "DO UPDATE SET gen = generations.gen + 1 RETURNING gen", (flow,)
-                ).fetchone()[0])
             self._verify_writer()
         except BaseException:
             self.conn.rollback()
@@ -287,20 +271,6 @@ class SqlStore:
         finally:
             self._depth -= 1
         self.conn.commit()
-        for flow, changes in tx.cache_ops.items():
-            cache = self._cache.get(flow)
-            if cache is None:
-                continue
-            if self._gen.get(flow) != gens[flow] - 1:
-                # Someone else committed in between: our cache misses their changes.
-                self._cache.pop(flow, None)
-                continue
-            self._gen[flow] = gens[flow]
-            for link_id, link in changes.items():
-                if link is None:
-                    cache.pop(link_id, None)
-                else:
-                    cache[link_id] = link
 
     # -- cursors, journal, conflicts, runs ----------------------------------------------------
 
@@ -436,8 +406,6 @@ class SqlStore:
                 return False
             self._exec("UPDATE leases SET holder = ?, expires_at = ? WHERE flow = ?",
                        (holder, now + ttl_seconds, flow))
-            if current != holder:
-                self._cache.pop(flow, None)  # another replica wrote meanwhile: reload
             return True
 
     def release_lease(self, flow: str, holder: str) -> None:

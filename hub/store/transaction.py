@@ -36,12 +36,10 @@ def _now() -> dt.datetime:
 
 
 class SqlTransaction:
-    """The writes of one :meth:`SqlStore.transaction`; the links it saves or drops are kept in
-    ``cache_ops`` so the store updates its links cache once the commit has succeeded."""
+    """The writes of one :meth:`SqlStore.transaction`."""
 
     def __init__(self, store: SqlStore) -> None:
         self.s = store
-        self.cache_ops: dict[str, dict[str, LinkState | None]] = {}
 
     def save_link(self, link: LinkState) -> None:
         s = self.s
@@ -63,13 +61,11 @@ class SqlTransaction:
             s.conn.cursor().executemany(s.dialect.sql(
                 "INSERT INTO copies (flow, link_id, endpoint, ref, version, base, snapshot, "
                 "parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), rows)
-        self.cache_ops.setdefault(link.flow, {})[link.link_id] = link
 
     def drop_link(self, flow: str, link_id: str) -> None:
         self.s._exec("DELETE FROM copies WHERE flow = ? AND link_id = ?", (flow, link_id))
         self.s._exec("DELETE FROM links WHERE flow = ? AND link_id = ?", (flow, link_id))
         threads.drop_link(self.s, flow, link_id)
-        self.cache_ops.setdefault(flow, {})[link_id] = None
 
     def mark_settled(self, flow: str, link_ids: Collection[str], fingerprint: str, *,
                      fresh: bool) -> None:
