@@ -80,6 +80,7 @@ class NotionEmulator(Emulator):
         #: the window is the strict reading, so a client that passes it passes Notion).
         #: None (the default, for unit tests): no limit; benches set 3.
         self.rate = SlidingWindow(requests_per_second or 0, 1.0)
+        self.rate_limited = 0  # 429s the window answered (benches print them)
         self.users: dict[str, dict[str, Any]] = {}
         self.databases: dict[str, dict[str, Any]] = {}
         self.sources: dict[str, dict[str, Any]] = {}
@@ -253,6 +254,7 @@ class NotionEmulator(Emulator):
             # rate limited" (https://developers.notion.com/reference/request-limits). So the
             # header is the wait until the window has room, rounded up to whole seconds.
             # Refused requests are not counted (they did nothing); the wording is Notion's.
+            self.rate_limited += 1
             resp = self.error_body(429, "You have been rate limited. Please try again in "
                                         "a few minutes.")
             resp.headers["Retry-After"] = str(max(1, math.ceil(self.rate.until_room())))
