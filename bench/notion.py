@@ -1,25 +1,37 @@
-"""Notion benchmark: N pages (default 1,000) initial sync from an in-memory service into the
-Notion emulator under Notion's ~3 requests/s limit (emulator and client both at 3/s), then a
-quiet round, a 1% edit round on the Notion side and more quiet rounds. Rounds are five minutes
-apart on the emulator's clock (a daemon's interval): the read window moves on in Notion's clock
-less a one-minute settle margin, so what a round wrote (the initial sync's pages) is listed once
-by the next round and a quiet round then costs the minimum: two queries (edits since the
-window start, and pages trashed since), three with a scope filter, plus the id reconcile every
-``--reconcile-every`` rounds. ``--body`` keeps the description in the page body: one more
-request per page listed (its children); a create carries its paragraphs.
+"""Notion benchmark, both directions, at Notion's real pace: about three requests a second per
+integration, enforced by the emulator (a 429 ``rate_limited`` with ``Retry-After`` beyond it)
+and kept by the client's pacer.
 
-At 3 requests/s the initial sync alone takes over five minutes: ``--pages 100`` for a quick look.
+- **push**: N pages (default 2,000) made in an in-memory service are created into a Notion
+  data source, the round after lists those creates back once (Notion cannot tell our writes
+  from a person's, and its query index may lag a minute), then 1% of them are edited in
+  memory and updated into Notion, and listed back once;
+- **pull**: N pages made in Notion are synced into the in-memory service, then a quiet round,
+  1% edited in Notion, and a quiet round again.
 
-    python -m bench notion [--pages N] [--rps R] [--body] [--reconcile-every K]
-    python -m bench.notion [same options]
+Per operation it prints the Notion requests made, split into writes (page creates and
+updates, block appends and deletes, the marker's column) and reads (queries, page and block
+reads, the schema), each beside its floor (the fewest Notion allows: one page a create or an
+update, as Notion has no batch write; 100 pages a query page; the schema is a database and a
+data source read once a process, and the marker's column is added once to a data source
+without it; a round's listing is a query for edits and one for the trash, no trash query on
+the very first round; in body mode one children listing more per page listed), their ratio,
+the 429s the limit answered, wall time and the process's peak RSS. Rounds are five minutes
+apart on the emulator's clock (a daemon's interval).
+
+At 3 requests/s, 2,000 pages take about 12 minutes to push; ``--pages 10000`` (opt-in) about
+an hour; ``--pages 200`` for a quick look.
+
+    python -m bench notion [--pages N] [--body] [--reconcile-every K] [--no-push] [--no-pull]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import time
-from collections import Counter
+from typing import Any
 
 from adapters.base import EndpointContext, ValueMap
 from adapters.memory import MemoryAdapter, MemoryService
@@ -31,90 +43,157 @@ from hub.model import Item
 from hub.round.engine import run_flow
 from hub.store import open_store
 
+RATE = 3.0  # Notion's average requests a second per integration (request-limits page)
+QUERY_PAGE = 100  # pages a query answers at most
+SCHEMA_READS = 2  # GET /v1/databases/{id}, GET /v1/data_sources/{id}
+MARKER_COLUMN = 1  # PATCH /v1/data_sources/{id}: the "synchub origin" property, added once
 INTERVAL = dt.timedelta(minutes=5)
 
 
-def _kinds(emu: NotionEmulator) -> str:
-    """Requests of the last round by kind (queries, page reads and writes, block calls)."""
-    kinds: Counter[str] = Counter()
-    for method, path in emu.request_log:
-        if path.endswith("/query"):
-            kinds["query"] += 1
-        elif path.startswith("/v1/blocks/"):
-            kinds["blocks"] += 1
-        elif path.startswith("/v1/pages"):
-            kinds["page " + ("read" if method == "GET" else "write")] += 1
-        else:
-            kinds["other"] += 1
-    return ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none"
+def _pages(n: int, size: int = QUERY_PAGE) -> int:
+    return max(1, math.ceil(n / size))
+
+
+def _ratio(made: int, floor: int) -> str:
+    if floor == 0:
+        return "-" if made == 0 else "inf"
+    return f"{made / floor:.2f}x"
+
+
+def _is_write(method: str, path: str) -> bool:
+    if path.endswith("/query"):
+        return False
+    return method in ("POST", "PATCH", "DELETE")
+
+
+HEADER = (f"{'operation':<18} {'write':>5} {'floor':>5} {'ratio':>6} {'read':>5} "
+          f"{'floor':>5} {'ratio':>6} {'total':>6} {'429s':>5} {'wall':>8} {'req/s':>5} "
+          f"{'RSS MiB':>7}  {'synced':>6}")
+
+
+class Bench:
+    """One Notion emulator (rate limited), a memory service and a flow between them."""
+
+    def __init__(self, body: bool, reconcile_every: int) -> None:
+        self.body = body
+        self.emu = NotionEmulator(requests_per_second=RATE)
+        self.emu.start()
+        self.db, self.ds = self.emu.add_database("Tasks", {
+            "Status": {"status": {"options": [{"name": "Not started"}, {"name": "Done"}]}},
+            "Priority": {"number": {}}})
+        options = {"targets": {"description": "body"}} if body else {}
+        self.notion = NotionAdapterFactory().build(
+            NotionConnection(token=self.emu.token,
+                             base_url=self.emu.base_url, requests_per_second=RATE),
+            NotionScope(database_id=self.db, reconcile_every=reconcile_every),
+            EndpointContext(name="notion", flow="bench", options=options, value_maps={
+                "status": ValueMap.from_pairs({"Not started": "open", "Done": "done"})}))
+        fields = {"title", "status", "priority"} | ({"description"} if body else set())
+        self.mem = MemoryService(name="bench-notion-mem")
+        self.adapters: dict[str, Any] = {
+            "mem": MemoryAdapter(self.mem, name="mem", fields=fields), "notion": self.notion}
+        self.cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n)
+                                         for n in self.adapters}, mass_change_limit=1.0)
+        self.store = open_store("sqlite://:memory:")
+        self.store.migrate()
+
+    def item(self, i: int, what: str) -> Item:
+        return Item(title=f"{what} {i}", priority=1 + i % 4,
+                    description=f"notes for **{what} {i}**" if self.body else None)
+
+    def round_(self, label: str, writes_floor: int, reads_floor: int, listed: int = 0) -> None:
+        """One round; ``listed``: the pages its listing shows (body mode reads each one's
+        children: one more request each, part of the floor)."""
+        if self.body:
+            reads_floor += listed
+        self.emu.clock_offset += INTERVAL
+        self.emu.reset_counts()
+        limited = self.emu.rate_limited
+        t0 = time.perf_counter()
+        rep = run_flow("bench", self.cfg, self.adapters, self.store)
+        wall = time.perf_counter() - t0
+        writes = sum(n for key, n in self.emu.requests.items()
+                     if _is_write(*key.split(" ", 1)))
+        total = self.emu.total_requests
+        reads = total - writes
+        print(f"{label:<18} {writes:5d} {writes_floor:5d} {_ratio(writes, writes_floor):>6} "
+              f"{reads:5d} {reads_floor:5d} {_ratio(reads, reads_floor):>6} {total:6d} "
+              f"{self.emu.rate_limited - limited:5d} {wall:7.2f}s "
+              f"{total / wall if wall else 0:5.2f} {peak_rss_mib():7.1f}  "
+              f"{rep.counts['writes']:6d} {rep.status}", flush=True)
+
+    def edit_in_notion(self, n: int) -> None:
+        self.emu.clock_offset += INTERVAL
+        pages = [p for p in self.emu.pages.values() if not p["in_trash"]][:n]
+        for i, page in enumerate(pages):
+            self.emu.update_page(page["id"], {"properties": {"Name": {"title": [
+                {"text": {"content": f"edited {i}"}}]}}})
+
+    def close(self) -> None:
+        self.notion.close()
+        self.store.close()
+        self.emu.stop()
+
+
+def push(n: int, body: bool, reconcile_every: int) -> None:
+    b = Bench(body, reconcile_every)
+    refs = [b.mem.user_create(b.item(i, "task")) for i in range(n)]
+    edited = max(1, n // 100)
+    print(f"-- push: {n} pages from memory into Notion, then {edited} updated", flush=True)
+    print(HEADER)
+    # one create a page (its first 100 paragraphs ride in it); the schema and one query of
+    # the empty data source (no trash query on a first round)
+    b.round_("create", MARKER_COLUMN + n, SCHEMA_READS + 1)
+    # every new page is listed back once (our writes cannot be told from a person's)
+    b.round_("list own creates", 0, _pages(n) + 1, listed=n)
+    for i, ref in enumerate(refs[:edited]):
+        b.mem.user_edit(ref, title=f"edited {i}")
+    b.round_("update 1%", edited, 2)  # one PATCH a page, nothing read; the quiet listing
+    b.round_("list own updates", 0, _pages(edited) + 1, listed=edited)
+    b.close()
+
+
+def pull(n: int, body: bool, reconcile_every: int) -> None:
+    b = Bench(body, reconcile_every)
+    for i in range(n):
+        item = b.item(i, "page")
+        b.emu.create_page(b.ds, {"Name": {"title": [{"text": {"content": item.title}}]},
+                                 "Priority": {"number": item.priority}})
+    edited = max(1, n // 100)
+    print(f"-- pull: {n} pages from Notion into memory, then {edited} edited in Notion",
+          flush=True)
+    print(HEADER)
+    b.round_("initial", MARKER_COLUMN, SCHEMA_READS + _pages(n), listed=n)
+    b.round_("quiet", 0, 2)
+    b.edit_in_notion(edited)
+    b.round_("1% edited", 0, _pages(edited) + 1, listed=edited)
+    b.round_("quiet again", 0, 2)
+    b.close()
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench notion")
-    ap.add_argument("--pages", type=int, default=1000)
-    ap.add_argument("--rps", type=float, default=3.0)
+    ap.add_argument("--pages", type=int, default=2000,
+                    help="pages each way (default 2,000; 10,000 takes about an hour)")
     ap.add_argument("--body", action="store_true", help="description in the page body")
     ap.add_argument("--reconcile-every", type=int, default=10)
-    args = ap.parse_args(argv)  # None: sys.argv (python -m bench.notion --pages 100)
-
-    emu = NotionEmulator(requests_per_second=args.rps).start()
-    assert isinstance(emu, NotionEmulator)
-    db, _ = emu.add_database("Tasks", {
-        "Status": {"status": {"options": [{"name": "Not started"}, {"name": "Done"}]}},
-        "Priority": {"number": {}}})
-    options = {"targets": {"description": "body"}} if args.body else {}
-    notion = NotionAdapterFactory().build(
-        NotionConnection(token="secret-test", base_url=emu.base_url,  # type: ignore[arg-type]
-                         requests_per_second=args.rps),
-        NotionScope(database_id=db, reconcile_every=args.reconcile_every), EndpointContext(
-            name="notion", flow="bench", options=options, value_maps={
-                "status": ValueMap.from_pairs({"Not started": "open", "Done": "done"})}))
-    fields = {"title", "status", "priority"} | ({"description"} if args.body else set())
-    mem = MemoryService(name="bench-notion-mem")
-    adapters = {"mem": MemoryAdapter(mem, name="mem", fields=fields), "notion": notion}
-    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
-                     mass_change_limit=1.0)
-    store = open_store("sqlite://:memory:")
-    store.migrate()
-    for i in range(args.pages):
-        mem.user_create(Item(title=f"page {i}", priority=1 + i % 4,
-                             description=f"notes for **page {i}**" if args.body else None))
-    print(f"notion bench: {args.pages} pages, {args.rps:g} requests/s, description in "
-          f"{'the page body' if args.body else 'no property'}, rounds "
-          f"{INTERVAL.seconds // 60} minutes apart on the emulator's clock", flush=True)
-
-    def round_(label: str) -> None:
-        emu.clock_offset += INTERVAL
-        emu.reset_counts()
-        t0 = time.perf_counter()
-        rep = run_flow("bench", cfg, adapters, store)
-        wall = time.perf_counter() - t0
-        print(f"{label:<13} wall {wall:7.2f}s  writes {rep.counts['writes']:5d}  "
-              f"notion requests {emu.total_requests:5d} "
-              f"({emu.total_requests / wall if wall else 0:.2f}/s: {_kinds(emu)})  "
-              f"status {rep.status}", flush=True)
-
-    round_("initial")
-    round_("quiet (echo)")
-    round_("quiet")
-    emu.clock_offset += INTERVAL
-    pages = [p for p in emu.pages.values() if not p["in_trash"]][: max(1, args.pages // 100)]
-    with emu.lock:
-        for n, page in enumerate(pages):
-            emu.update_page(page["id"], {"properties": {"Name": {"title": [
-                {"text": {"content": f"edited {n}"}}]}}})
-    round_("1% edited")
-    round_("quiet again")
-    notion.close()
-    emu.stop()
-    print(f"peak RSS: {peak_rss_mib():.1f} MiB")
-    print("note: 'quiet (echo)' lists once the pages the initial round wrote (they were "
-          "edited after its listing); from then on a quiet round is the minimum, 2 requests: "
-          "the edits query and the trash query (3 with a scope filter; the id reconcile adds "
-          f"one listing every {args.reconcile_every} rounds)."
-          + (" Body mode: one more request per page listed (its children); a create carries "
-             "its paragraphs, an update of the body deletes the old ones one request each."
-             if args.body else " --body: one more request per page listed."))
+    ap.add_argument("--no-push", action="store_true")
+    ap.add_argument("--no-pull", action="store_true")
+    args = ap.parse_args(argv or [])
+    print(f"notion bench: {args.pages} pages each way at {RATE:g} requests/s (the emulator "
+          f"answers 429 beyond it), description in "
+          f"{'the page body' if args.body else 'no property'}", flush=True)
+    if not args.no_push:
+        push(args.pages, args.body, args.reconcile_every)
+    if not args.no_pull:
+        pull(args.pages, args.body, args.reconcile_every)
+    print("note: rounds are 5 minutes apart on the emulator's clock; Notion has no batch "
+          "write, so a create or an update is one request each, and at 3 requests/s the "
+          "writes set the wall time. A quiet round is 2 queries (edits, trash; 3 with a scope "
+          f"filter); the id reconcile adds a listing every {args.reconcile_every} rounds."
+          + (" Body mode: one children listing per page listed; an update of the body lists "
+             "its paragraphs, appends the new ones and deletes the old ones one request each."
+             if args.body else ""))
 
 
 if __name__ == "__main__":

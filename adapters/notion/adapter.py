@@ -16,10 +16,12 @@ pages that never were in scope; the hub ignores refs it does not know). A quiet 
 therefore two requests (three with a scope filter).
 
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
-page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`); a stale
-``expected_version`` is detected by reading the page first. Body mode costs one more request
-for every page read (:mod:`adapters.notion.body`). A body rewrite takes several requests; while
-one of ours is unfinished (a request failed), the page reads with the body it had before, so
+page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`).
+``expected_version`` is not checked: Notion has no conditional update (see
+:meth:`NotionAdapter.update`); a create or an update is one request, nothing read before or
+after it (the answer is the page). Body mode costs one more request for every page read
+(:mod:`adapters.notion.body`). A body rewrite takes several requests; while one of ours is
+unfinished (a request failed), the page reads with the body it had before, so
 neither the retry nor the next round takes our half-done write for a person's edit.
 """
 
@@ -55,7 +57,7 @@ from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from adapters.reading import convert_each, convert_one
 from adapters.toolkit import AdapterBase, WindowCursor
-from hub.errors import Conflict, NotFound, SyncHubError, Transient, ValidationRejected
+from hub.errors import NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
 OVERLAP = dt.timedelta(minutes=1)  # last_edited_time is rounded down to the minute
@@ -94,6 +96,9 @@ class NotionAdapter(NotionComments, AdapterBase):
         #: page id -> its title/text properties as last read, where they hold mentions,
         #: equations or colours: an update merges into them (richtext.merge)
         self._special: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        #: page id -> its body (body mode) as last read or written: an update of other
+        #: fields builds its answer without reading the body again
+        self._bodies: dict[str, str | None] = {}
         #: properties a version leaves out: the sub-items synced with the parent relation
         self._unversioned: frozenset[str] = frozenset()
 
@@ -201,8 +206,10 @@ class NotionAdapter(NotionComments, AdapterBase):
                 return None
             if page["id"] in self._unfinished:
                 return self._unfinished[page["id"]]
-            return read_body(self.client, page["id"])
+            body = read_body(self.client, page["id"])
         assert body is not True
+        if self.map.body:
+            self._bodies[page["id"]] = body
         return body
 
     def _convert(self, page: dict[str, Any], body: str | None) -> RemoteItem:
@@ -385,28 +392,37 @@ class NotionAdapter(NotionComments, AdapterBase):
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
                expected_version: str | None, idempotency_key: str,
                origin: str | None = None) -> RemoteItem:
-        current = None
-        if expected_version is not None:
-            current = self.get(ref)
-            if current is None:
-                raise NotFound(f"page {ref} does not exist (or is in the trash)",
-                               service=SERVICE)
-            if current.version != expected_version:
-                raise Conflict(f"page {ref} changed since it was read", service=SERVICE)
+        """One ``PATCH /v1/pages/{id}``, nothing read before or after it: Notion answers the
+        page as it now is (every property, as the recorded ``test_pages_update`` shows), and
+        the copy is built from that answer.
+
+        ``expected_version`` is not checked. Notion has no conditional update (no ETag, no
+        If-Match, no version to send with the PATCH), so the read that used to come first
+        cost a request per update and only narrowed the race (a person's edit between that
+        read and the PATCH was still overwritten); the hub's merge of each round's listing is
+        the check, as for Jira. A page in the trash is still told apart: Notion refuses the
+        PATCH (400 "archived"), which is NotFound. The origin marker is written in the same
+        request whenever one is given (writing it again is harmless; knowing whether the page
+        has it took the read).
+
+        Body mode: a description rewrite lists the paragraphs it replaces (needed to replace
+        them); an update of other fields reuses the body as last read (:attr:`_bodies`), so
+        it reads nothing either. Were the body edited by a person since, the version returned
+        is older than the page's and the next listing reports the page as changed, which is
+        the safe side."""
         props = self.map.properties(item, fields & self.capabilities.fields,
                                     self._special.get(ref))
-        if origin is not None and self.ctx.markers and (current is None
-                                                        or not current.item.origin):
+        if origin is not None and self.ctx.markers:
             props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
         rewriting = self.map.body and "description" in fields
-        body: str | bool | None = written(item.description) if rewriting else False  # False: read
+        body: str | bool | None = written(item.description) if rewriting else \
+            self._bodies.get(ref, False)  # False: not known, read it
         try:
             if rewriting:
                 # A rewrite takes several requests and changes the version on its first one.
                 # Until the whole update has succeeded the page reads with its body as it was
-                # before: a retry (or the next round's write) then passes the version check
-                # above instead of reporting a conflict, and no round reads a half-done
-                # rewrite as a person's edit (which the conflict policy could pick).
+                # before, so no round reads a half-done rewrite as a person's edit (which the
+                # conflict policy could pick); a retry finishes it (body.rewrite).
                 blocks = paragraph_blocks(self.client, ref)
                 self._unfinished.setdefault(ref, text_of(blocks))
                 rewrite(self.client, ref, blocks, item.description)

@@ -61,6 +61,20 @@ def array(value: Any, where: str) -> list[Any]:
     return value
 
 
+#: Notion's most elements in any array a request sends: rich text, multi-select options,
+#: people, related pages, children (https://developers.notion.com/reference/request-limits,
+#: "Size limits": a request beyond one is a 400 ``validation_error``)
+MAX_ARRAY = 100
+
+
+def bounded(value: Any, where: str, limit: int = MAX_ARRAY) -> list[Any]:
+    """``value`` as :func:`array`, refused as Notion refuses an array over ``limit``."""
+    items = array(value, where)
+    if len(items) > limit:
+        raise bad(f"{where}.length should be ≤ `{limit}`, instead was `{len(items)}`.")
+    return items
+
+
 def boolean(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
         raise bad(f"{where} should be a boolean, instead was `{shown(value)}`.")

@@ -27,7 +27,7 @@ import copy
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from adapters.notion.emu_errors import bad, invalid, obj, shown, uuid_of
+from adapters.notion.emu_errors import bad, bounded, invalid, obj, shown, uuid_of
 
 if TYPE_CHECKING:
     from adapters.notion.emulator import NotionEmulator
@@ -190,6 +190,7 @@ def read(raw: Any, where: str) -> list[dict[str, str]]:
     """A relation value as given (its shape; :func:`check` checks the pages)."""
     if not isinstance(raw, list):
         raise bad(f"{where} should be an array, instead was `{shown(raw)}`.")
+    bounded(raw, where)  # 100 related pages a request at most
     ids: list[str] = []
     for i, ref in enumerate(raw):
         ref = obj(ref, f"{where}[{i}]", optional=False)

@@ -1,7 +1,8 @@
 """Rich text in the Notion emulator, as Notion takes and stores it: text (with its link),
 equations and mentions (of a user, page, database, date or link), annotations filled in. A text
 element holds at most 2,000 characters, counted as Notion (JavaScript) counts them, in UTF-16
-code units."""
+code units, an array at most 100 elements (Notion's size limits: a 400 ``validation_error``
+beyond either)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.notion.emu_dates import date
-from adapters.notion.emu_errors import array, bad, obj, shown, uuid_of
+from adapters.notion.emu_errors import bad, bounded, obj, shown, uuid_of
 
 TEXT_LIMIT = 2000
 RICH_TYPES = ("text", "mention", "equation")
@@ -39,7 +40,7 @@ def rich(value: Any, names: Names | None = None, where: str = "rich_text"
     """Rich text as Notion stores and answers it (``where``: what the request calls it, for
     the 400 a malformed element is)."""
     out = []
-    for i, part in enumerate(array(value, where)):
+    for i, part in enumerate(bounded(value, where)):  # at most 100 elements
         if not isinstance(part, dict):
             raise bad("a rich text element should be an object, instead was "
                       f"`{shown(part)}`.")

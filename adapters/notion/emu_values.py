@@ -16,7 +16,7 @@ from typing import Any
 
 from adapters.notion import emu_relations
 from adapters.notion.emu_dates import date
-from adapters.notion.emu_errors import array, bad, boolean, invalid, obj, shown
+from adapters.notion.emu_errors import bad, boolean, bounded, invalid, obj, shown
 from adapters.notion.emu_richtext import rich
 
 Schema = dict[str, dict[str, Any]]
@@ -147,7 +147,7 @@ def _choice(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
 def _choices(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
     where = _where(spec, name)
     return [_option(spec, obj(o, f"{where}[{i}]", optional=False), f"{where}[{i}]")
-            for i, o in enumerate(array(raw, where))]
+            for i, o in enumerate(bounded(raw, where))]  # 100 options a request at most
 
 
 def _option(spec: dict[str, Any], given: dict[str, Any], where: str) -> dict[str, Any]:
@@ -177,7 +177,8 @@ def _option(spec: dict[str, Any], given: dict[str, Any], where: str) -> dict[str
 
 def _people(spec: dict[str, Any], name: str, raw: Any, users: Users) -> Any:
     where = _where(spec, name)
-    people = [obj(p, f"{where}[{i}]", optional=False) for i, p in enumerate(array(raw, where))]
+    people = [obj(p, f"{where}[{i}]", optional=False)
+              for i, p in enumerate(bounded(raw, where))]  # 100 users a request at most
     if any(p.get("id") not in users for p in people):
         raise invalid("Invalid user id.")
     return [{"object": "user", "id": p["id"]} for p in people]

@@ -17,7 +17,10 @@ text, keeping the colour and underline of the text it replaces.
 Notion holds at most 2,000 characters per rich text element, counted in UTF-16 code units (the
 API is JavaScript). Long text is split into several elements, each keeping its run's
 annotations and link, and a split never cuts a character in two; reading joins neighbouring
-elements of the same style before adding marks, so a split run reads back as one.
+elements of the same style before adding marks, so a split run reads back as one. A request
+carries at most 100 elements in one array: text with more style runs than that keeps the
+styles of its first elements and the rest as plain text (:func:`fit`), so the write is
+accepted and no character is lost; past 200,000 characters nothing fits.
 """
 
 from __future__ import annotations
@@ -28,8 +31,12 @@ import re
 from typing import Any
 
 from adapters.toolkit import markdown
+from hub.errors import ValidationRejected
 
 CHUNK = 2000  # UTF-16 code units per element
+#: Notion's most elements in one rich-text array of a request (request limits, "Size limits":
+#: more is a 400 ``validation_error``)
+MAX_ELEMENTS = 100
 #: the toolkit's marks as Notion's annotations
 ANNOTATION = {"strong": "bold", "em": "italic", "code": "code", "strike": "strikethrough"}
 MARKS = ("bold", "italic", "strikethrough", "code")
@@ -77,7 +84,38 @@ def chunks(text: str, limit: int = CHUNK) -> list[str]:
     return [c for c in out if c]
 
 
+def _text_of(part: dict[str, Any]) -> str:
+    """An element to be written, as its characters (a mention: the name it showed)."""
+    if part.get("type", "text") == "text":
+        return str((part.get("text") or {}).get("content", ""))
+    if part.get("type") == "equation":
+        return str((part.get("equation") or {}).get("expression", ""))
+    return str(part.get("plain_text", ""))
+
+
+def fit(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``parts`` within Notion's :data:`MAX_ELEMENTS`: the first elements as they are, the
+    tail as plain text in the fewest elements of :data:`CHUNK` (its styles are what is lost);
+    ValidationRejected when even plain text needs more (over 200,000 UTF-16 code units): the
+    request would be refused, so it is not sent."""
+    if len(parts) <= MAX_ELEMENTS:
+        return parts
+    for keep in range(MAX_ELEMENTS - 1, -1, -1):
+        tail = chunks("".join(_text_of(p) for p in parts[keep:]))
+        if keep + len(tail) <= MAX_ELEMENTS:
+            return parts[:keep] + [{"type": "text", "text": {"content": piece, "link": None}}
+                                   for piece in tail]
+    raise ValidationRejected(f"the text needs {len(parts)} rich-text elements and more than "
+                     f"{MAX_ELEMENTS * CHUNK} characters as plain text; Notion holds at most "
+                     f"{MAX_ELEMENTS} of {CHUNK}", service="notion")
+
+
 def md_to_rich(text: str | None) -> list[dict[str, Any]]:
+    """Markdown as the rich-text elements to write (within :data:`MAX_ELEMENTS`: :func:`fit`)."""
+    return fit(_md_to_rich(text))
+
+
+def _md_to_rich(text: str | None) -> list[dict[str, Any]]:
     if not text:
         return []
     out = []
@@ -254,7 +292,7 @@ def merge(old: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, 
         return md_to_rich(text)
     old_runs = [(_plain(p), _style(p)) for p in old]
     if _merged(old_runs) == new:
-        return [_written(p) for p in old]  # unchanged: exactly as it is
+        return fit([_written(p) for p in old])  # unchanged: exactly as it is
     # each old character: (the element it belongs to, its offset there)
     owner = [(i, k) for i, (t, _) in enumerate(old_runs) for k in range(len(t))]
     old_text = "".join(t for t, _ in old_runs)
@@ -282,7 +320,7 @@ def merge(old: list[dict[str, Any]] | None, text: str | None) -> list[dict[str, 
                 key: ann[key] for key in EXTRA if ann.get(key) not in (None, False,
                                                                        "default")})
         j = k
-    return _joined(out)
+    return fit(_joined(out))
 
 
 def _tokens(text: str) -> list[tuple[int, str]]:

@@ -31,7 +31,7 @@ def build(emu: NotionEmulator, database_id: str, **ctx: Any) -> NotionAdapter:
 
 
 class NotionHarness(SandboxHarness):
-    supports_versions = True
+    supports_versions = False  # Notion has no conditional update (NotionAdapter.update)
 
     ops: ClassVar[dict[str, str]] = {"changes": "query"}
 
