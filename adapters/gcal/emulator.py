@@ -128,6 +128,7 @@ class GcalEmulator(Emulator):
         #: the per-user quota (:meth:`set_quota`): off until asked for
         self.quota: SlidingWindow | None = None
         self.quota_calls = 0  # the calls the quota counted (admitted or refused)
+        self.quota_refused = 0  # of them, the ones answered 403 rateLimitExceeded
         self.add_calendar("primary", "Work calendar")
         self.routes = GcalRoutes(self)
 
@@ -438,7 +439,10 @@ class GcalEmulator(Emulator):
         with self.lock:
             assert self.quota is not None
             self.quota_calls += 1
-            return self.quota.admit()
+            if self.quota.admit():
+                return True
+            self.quota_refused += 1
+            return False
 
     def stop(self) -> None:
         super().stop()

@@ -129,6 +129,7 @@ def test_each_call_in_a_batch_counts_and_only_the_calls_over_it_fail(
     assert errors[:5] == [None] * 5
     assert all(isinstance(e, RateLimited) for e in errors[5:])
     assert len(harness.emu.events["primary"]) == 5 and harness.emu.quota_calls == 8
+    assert harness.emu.quota_refused == 3
 
 
 def test_a_batch_part_over_the_quota_is_answered_like_google(harness: GcalHarness) -> None:
