@@ -146,3 +146,41 @@ def test_a_batch_part_over_the_quota_is_answered_like_google(harness: GcalHarnes
     assert exc is not None and exc.resp.status == 403  # type: ignore[attr-defined]
     assert b'"reason": "rateLimitExceeded"' in exc.content  # type: ignore[attr-defined]
     assert b'"domain": "usageLimits"' in exc.content  # type: ignore[attr-defined]
+
+
+def test_a_round_paces_its_batches_by_their_calls_under_the_quota(
+        harness: GcalHarness) -> None:
+    """The hub's budget counts each call inside a batch as the quota does: a round of 50
+    creates at a quota of 20 a minute (batches of 10) meets no 403 and takes two waits of a
+    minute (fake clock: the emulator's clock moves with the hub's sleeps)."""
+    from adapters.memory import MemoryAdapter, MemoryService
+    from hub.config.models import EndpointConfig, FlowConfig
+    from hub.round.calls import RetryPolicy
+    from hub.round.engine import run_flow
+    from hub.store import open_store
+    from tests.round.test_budget import FakeClock
+
+    clock = FakeClock()
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        harness.emu.clock_offset += dt.timedelta(seconds=seconds)
+
+    harness.emu.set_quota(20)
+    gcal = build(harness.sandbox, quota_per_minute=20)
+    assert gcal.capabilities.batch_size == 10
+    mem = MemoryService(name="limits")
+    for i in range(50):
+        mem.user_create(Item(title=f"t{i}", due=DateOnly(date=dt.date(2026, 12, 1))))
+    adapters = {"mem": MemoryAdapter(mem, name="mem", fields={"title", "due"}), "gcal": gcal}
+    cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
+                     mass_change_limit=1.0)
+    store = open_store("sqlite://:memory:")
+    store.migrate()
+    rep = run_flow("limits", cfg, adapters, store,
+                   retry=RetryPolicy(attempts=3, sleep=sleep, clock=clock))
+    assert rep.status == "ok" and harness.emu.quota_refused == 0
+    assert len(harness.emu.events["primary"]) == 50
+    assert harness.emu.quota_calls == 51  # the listing and 50 inserts
+    assert clock.now >= 120  # 51 calls at 20 a minute: two full windows waited out
+    store.close()
