@@ -47,8 +47,9 @@ def test_the_emulator_clamps_a_page_above_2500_like_google(service: object,
     assert len(page["items"]) == PAGE and "nextPageToken" in page
 
 
-def test_batch_size_is_half_the_quota_at_most_1000() -> None:
-    assert batch_size(600) == 300  # Google's default quota
+def test_batch_size_is_the_quota_less_some_room_at_most_1000() -> None:
+    assert batch_size(600) == 590  # Google's default quota
+    assert batch_size(20) == 10
     assert batch_size(10_000) == BATCH_MAX == MAX_BATCH_CALLS == 1000
     assert batch_size(1) == 1
 
@@ -66,9 +67,9 @@ def test_a_raised_quota_sends_1000_calls_in_one_batch_request(harness: GcalHarne
     assert len(harness.emu.events["primary"]) == 1000
 
 
-def test_the_default_adapter_batches_300_calls(harness: GcalHarness) -> None:
+def test_the_default_adapter_batches_590_calls(harness: GcalHarness) -> None:
     harness.emu.reset_counts()
-    assert all(r.error is None for r in harness.adapter.write_batch(_creates(301)))
+    assert all(r.error is None for r in harness.adapter.write_batch(_creates(591)))
     assert harness.emu.requests["POST /batch/calendar/v3"] == 2
 
 
