@@ -46,10 +46,15 @@ from hub.model import Item
 
 @dataclass(frozen=True)
 class RequestBudget:
-    """At most ``requests`` per ``per_seconds`` window (the service's documented limit)."""
+    """At most ``requests`` per ``per_seconds`` window (the service's documented limit).
+
+    ``batch_calls``: the service counts every call inside a batch request against the limit
+    (Google: a batch of n calls is n queries), so the hub reserves one per call, not one per
+    batch request."""
 
     requests: int
     per_seconds: float
+    batch_calls: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,16 +29,31 @@ class SlidingWindow:
         while self._sent and self._sent[0] <= now - self.per_seconds:
             self._sent.popleft()
 
-    def reserve(self) -> float:
-        """Record one request; return the seconds to wait before sending it (0 if none).
-        The request counts from when it will be sent, so waits queue up behind each other."""
+    def reserve(self, n: int = 1) -> float:
+        """Record ``n`` requests (or calls) sent together; return the seconds to wait before
+        sending them (0 if none). They count from when they will be sent, so waits queue up
+        behind each other. ``n`` above the limit is the limit (the whole window)."""
         now = self.clock()
         self._drop_old(now)
-        wait = 0.0
-        if len(self._sent) >= self.limit:
-            wait = self._sent[0] + self.per_seconds - now
-        self._sent.append(now + wait)
-        return max(wait, 0.0)
+        n = max(1, min(n, int(self.limit)))
+        over = len(self._sent) + n - int(self.limit)  # how many must leave the window first
+        at = now
+        if over > 0:
+            at = max(at, self._sent[over - 1] + self.per_seconds)
+        if self._sent:
+            at = max(at, self._sent[-1])  # in the order reserved: the stamps stay sorted
+        self._sent.extend([at] * n)
+        return at - now
+
+    def settle(self, n: int = 1) -> None:
+        """The last ``n`` reserved requests were answered just now: they count from now, the
+        latest moment the service can have counted them (it counts on arrival, and a batch's
+        calls one by one while it works through them). Keeps a client-side budget behind the
+        service's own window however long a request took."""
+        now = self.clock()
+        n = max(0, min(n, int(self.limit), len(self._sent)))
+        last = [self._sent.pop() for _ in range(n)]
+        self._sent.extend(max(t, now) for t in reversed(last))
 
     def admit(self) -> bool:
         """Record one request if the window has room (True); else record nothing (False:

@@ -1,20 +1,27 @@
-"""Google Calendar benchmark, through google-api-python-client against the emulator.
+"""Google Calendar benchmark, through google-api-python-client against the emulator, with
+Google's per-user quota on (600 calls a sliding minute by default, every call inside a batch
+counted) and the hub's real pacing (its request budget sleeps; nothing is switched off).
 
 Two directions, N events each (default 2,000):
 
-* **push**: N tasks with due dates in an in-memory service are written into an empty calendar
-  (batch requests of 50), then quiet rounds, then 1% of the events edited in the calendar.
-  The first round after the writes is *not* one request: the sync token taken before the
-  writes must read every event just written back (``changes`` sees our own writes as
-  changes; the planner then finds them equal to the base and writes nothing). That costs
-  ceil(N / 250) list pages; only the rounds after it are one request.
+* **push**: N tasks with due dates in an in-memory service are written into an empty calendar,
+  the round after reads them back (the sync token taken before the writes sees our own
+  writes as changes; the planner finds them equal and writes nothing), a quiet round, then
+  1% edited in memory and written into the calendar, and 1% edited in the calendar and
+  written into memory.
 * **pull**: N events already in the calendar are read into an empty in-memory service (the
-  first sync of an existing calendar), then a quiet round and a 1% edit round.
+  first sync of an existing calendar), a quiet round, 1% edited in the calendar and written
+  into memory, then 1% edited in memory and written into the calendar.
 
-Per round: wall time, writes, calendar requests and how many of them were batches, events the
-calendar listing returned, and the peak RSS so far (``resource.getrusage``; it only grows).
+Per operation: the calendar requests made beside the floor (the fewest Google allows: 1,000
+calls a batch request, 2,500 events a list page, a round's listing at least one request) and
+their ratio, the calls the quota counted and the ones it refused (403 rateLimitExceeded),
+the least wall time the quota allows for those calls (a sliding minute lets ``quota`` calls
+out at once, then ``quota`` a minute), the wall time, and the process's peak RSS.
 
-    python -m bench gcal [--events N] [--only push|pull]
+    python -m bench gcal [--events N] [--quota PER_MIN] [--only push|pull]
+
+``--quota`` models a raised quota (the emulator enforces it and the adapter paces for it).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 
 from adapters.base import Adapter, ChangeSet, EndpointContext
 from adapters.gcal import GcalAdapterFactory, GcalConnection, GcalScope
+from adapters.gcal.adapter import BATCH_MAX, PAGE, QUOTA_PER_MINUTE
 from adapters.gcal.sandbox import GcalSandbox
 from adapters.memory import MemoryAdapter, MemoryService
 from bench.engine import peak_rss_mib
@@ -35,7 +43,9 @@ from hub.model import DateOnly, Item
 from hub.round.engine import run_flow
 from hub.store import open_store
 
-PAGE = 250  # the adapter's events.list page size
+FIELDS = {"title", "description", "due"}
+HEADER = (f"{'operation':<20} {'requests':>8} {'floor':>5} {'ratio':>6} {'calls':>6} "
+          f"{'403s':>5} {'quota min':>9} {'wall':>8} {'RSS MiB':>7}  {'synced':>6}")
 
 
 class Counted:
@@ -54,85 +64,126 @@ class Counted:
         return getattr(self.inner, name)
 
 
+def floor(writes: int, listed: int) -> int:
+    """The fewest requests Google allows for a round: its writes 1,000 a batch request, its
+    listing 2,500 events a page (one request even when nothing changed)."""
+    return math.ceil(writes / BATCH_MAX) + max(1, math.ceil(listed / PAGE))
+
+
+def _ratio(made: int, least: int) -> str:
+    return f"{made / least:.2f}x" if least else "-"
+
+
 class Bench:
-    def __init__(self, label: str, mem_fields: set[str]) -> None:
-        self.label = label
+    def __init__(self, quota: int) -> None:
+        self.quota = quota
         self.sandbox = GcalSandbox()
+        self.emu = self.sandbox.emu
+        self.emu.set_quota(quota)  # Google's per-user quota: on in the bench
         gcal = GcalAdapterFactory().build(
             GcalConnection.model_validate(self.sandbox.connection), GcalScope(),
-            EndpointContext(name="gcal", flow="bench", options=self.sandbox.options))
+            EndpointContext(name="gcal", flow="bench",
+                            options=self.sandbox.options | {"quota_per_minute": quota}))
         self.gcal = Counted(gcal)
-        self.mem = MemoryService(name=f"bench-gcal-{label}")
+        self.mem = MemoryService(name="bench-gcal")
         self.adapters: dict[str, Adapter] = {
-            "mem": MemoryAdapter(self.mem, name="mem", fields=mem_fields),
-            "gcal": self.gcal}
+            "mem": MemoryAdapter(self.mem, name="mem", fields=FIELDS), "gcal": self.gcal}
         self.cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in self.adapters},
                               mass_change_limit=1.0)
         self.store = open_store("sqlite://:memory:")
         self.store.migrate()
 
-    def round(self, name: str, note: str = "") -> int:
-        emu = self.sandbox.emu
+    def round(self, name: str, writes: int, listed: int) -> None:
+        """One round, beside its floor for ``writes`` calendar writes and ``listed`` events
+        the listing must return."""
+        emu = self.emu
         emu.reset_counts()
+        calls, refused = emu.quota_calls, emu.quota_refused
         self.gcal.listed = 0
         t0 = time.perf_counter()
         rep = run_flow("bench", self.cfg, self.adapters, self.store)
         wall = time.perf_counter() - t0
-        batches = emu.requests["POST /batch/calendar/v3"]
-        print(f"{self.label:<5} {name:<13} wall {wall:6.2f}s  writes {rep.counts['writes']:5d}  "
-              f"calendar requests {emu.total_requests:4d} (batches {batches:3d})  "
-              f"listed {self.gcal.listed:5d}  peak RSS {peak_rss_mib():6.1f} MiB  "
-              f"{rep.status}{'  ' + note if note else ''}", flush=True)
-        return emu.total_requests
+        calls, refused = emu.quota_calls - calls, emu.quota_refused - refused
+        least = floor(writes, listed)
+        quota_wall = max(0, math.ceil(calls / self.quota) - 1) * 60
+        print(f"{name:<20} {emu.total_requests:8d} {least:5d} "
+              f"{_ratio(emu.total_requests, least):>6} {calls:6d} {refused:5d} "
+              f"{quota_wall:8d}s {wall:7.1f}s {peak_rss_mib():7.1f}  "
+              f"{rep.counts['writes']:6d} {rep.status}", flush=True)
 
-    def edit_one_percent(self, n: int) -> None:
-        for i, eid in enumerate(list(self.sandbox.emu.events["primary"])[: max(1, n // 100)]):
-            self.sandbox.emu.patch("primary", eid, {"summary": f"edited {i}"}, None)
+    def edit_calendar(self, n: int) -> int:
+        """1% of the events edited by the user in the calendar."""
+        k = max(1, n // 100)
+        for i, eid in enumerate(list(self.emu.events["primary"])[:k]):
+            self.emu.patch("primary", eid, {"summary": f"edited in calendar {i}"}, None)
+        return k
+
+    def edit_memory(self, n: int) -> int:
+        """1% of the in-memory items edited (the last ones: not those edited in the calendar)."""
+        k = max(1, n // 100)
+        for i, ref in enumerate(list(self.mem.records)[-k:]):
+            self.mem.user_edit(ref, title=f"edited in memory {i}")
+        return k
 
     def stop(self) -> None:
+        self.gcal.close()
+        self.store.close()
         self.sandbox.stop()
 
 
-def push(n: int) -> None:
-    b = Bench("push", {"title", "description", "due"})
+def push(n: int, quota: int) -> None:
+    b = Bench(quota)
     for i in range(n):
         b.mem.user_create(Item(title=f"task {i}",
                                due=DateOnly(date=dt.date(2026, 12, 1) + dt.timedelta(days=i % 60))))
-    b.round("initial")
-    pages = math.ceil(n / PAGE)
-    b.round("first quiet", f"(reads back the {n} events just written: {pages} list pages)")
-    b.round("quiet")
-    b.edit_one_percent(n)
-    b.round("1% edited")
-    b.round("quiet again")
+    print(f"-- push: {n} tasks from memory into an empty calendar (quota {quota}/min), then "
+          "1% edited each side", flush=True)
+    print(HEADER)
+    b.round("create", n, 0)
+    b.round("list own creates", 0, n)
+    b.round("quiet", 0, 0)
+    k = b.edit_memory(n)
+    b.round("1% memory -> cal", k, 0)
+    b.round("list own updates", 0, k)
+    k = b.edit_calendar(n)
+    b.round("1% cal -> memory", 0, k)
+    b.round("quiet again", 0, 0)
     b.stop()
 
 
-def pull(n: int) -> None:
-    b = Bench("pull", {"title", "description", "due"})
+def pull(n: int, quota: int) -> None:
+    b = Bench(quota)
     for i in range(n):
         day = dt.date(2026, 12, 1) + dt.timedelta(days=i % 60)
-        b.sandbox.emu.insert("primary", {
+        b.emu.insert("primary", {
             "summary": f"event {i}", "start": {"date": day.isoformat()},
             "end": {"date": (day + dt.timedelta(days=1)).isoformat()}})
-    b.round("initial read", f"({n} existing events into the in-memory service)")
-    b.round("quiet")
-    b.edit_one_percent(n)
-    b.round("1% edited")
-    b.round("quiet again")
+    print(f"-- pull: {n} existing events into an empty memory service (quota {quota}/min), "
+          "then 1% edited each side", flush=True)
+    print(HEADER)
+    b.round("initial read", 0, n)
+    b.round("quiet", 0, 0)
+    k = b.edit_calendar(n)
+    b.round("1% cal -> memory", 0, k)
+    k = b.edit_memory(n)
+    b.round("1% memory -> cal", k, 0)
+    b.round("list own updates", 0, k)
+    b.round("quiet again", 0, 0)
     b.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench gcal")
     ap.add_argument("--events", type=int, default=2000)
+    ap.add_argument("--quota", type=int, default=QUOTA_PER_MINUTE, metavar="PER_MIN",
+                    help="the per-user quota, calls a minute (Google's default: 600)")
     ap.add_argument("--only", choices=["push", "pull"],
                     help="one direction (its own peak RSS: the figure never goes down)")
     args = ap.parse_args(argv or [])
     if args.only != "pull":
-        push(args.events)
+        push(args.events, args.quota)
     if args.only != "push":
-        pull(args.events)
+        pull(args.events, args.quota)
     print(f"peak RSS: {peak_rss_mib():.1f} MiB (whole run)")
 
 

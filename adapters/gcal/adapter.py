@@ -53,7 +53,29 @@ from adapters.toolkit import AdapterBase, BatchWrites
 from hub.errors import Conflict, NotFound, RateLimited, SyncHubError, Transient
 
 log = logging.getLogger("synchub.gcal")
-BATCH = 50
+#: Google's documented maxima: 1,000 calls in one batch request (the Calendar batch guide;
+#: googleapiclient refuses more, ``MAX_BATCH_LIMIT``) and 2,500 events a page
+#: (``events.list`` ``maxResults``; above it Google clamps)
+BATCH_MAX = 1000
+PAGE = 2500
+#: Google's default per-user quota: 600 queries a minute, a sliding window, every call inside
+#: a batch counted (the Calendar "Usage limits" guide). ``quota_per_minute`` in the endpoint's
+#: options models a raised quota.
+QUOTA_PER_MINUTE = 600
+
+
+def batch_size(quota_per_minute: int) -> int:
+    """Calls per batch request: the per-minute quota less a little room, at most Google's 1,000.
+
+    A batch of n calls spends n of the quota at once (Google counts each call), so it cannot
+    be larger than what the sliding minute lets out at once: the quota itself. One batch a
+    minute as large as that, less room for the round's single calls (its listing, a read, a
+    marker lookup: 10 at 600 a minute) so that they never push the next batch into the next
+    minute, sends the fewest requests and reaches the quota's own pace (2,000 inserts at 600
+    a minute: 4 batch requests of 590 and 3 minutes; half-quota batches of 300 take 7 requests
+    for the same minutes)."""
+    room = max(quota_per_minute // 60, min(10, quota_per_minute // 2))
+    return max(1, min(BATCH_MAX, quota_per_minute - room))
 
 
 class GcalAdapter(BatchWrites, AdapterBase):
@@ -71,9 +93,11 @@ class GcalAdapter(BatchWrites, AdapterBase):
             {"duration"} if when == "due" else set())
         if ctx.fields is not None:
             fields &= set(ctx.fields)
+        quota = int(ctx.options.get("quota_per_minute", QUOTA_PER_MINUTE))
+        self.batch = batch_size(quota)
         self.capabilities = Capabilities(
-            fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
-            request_budget=RequestBudget(requests=600, per_seconds=60),
+            fields=frozenset(fields), read_only=read_only, batch_size=self.batch,
+            request_budget=RequestBudget(requests=quota, per_seconds=60, batch_calls=True),
             idempotent_create=True, create_requires_any=frozenset({when}), series=True)
         self.tz = ctx.timezone
         self.events = client.service.events()
@@ -147,7 +171,7 @@ class GcalAdapter(BatchWrites, AdapterBase):
         page = None
         while True:
             result = self.client.call(functools.partial(
-                self.events.list, calendarId=self.calendar, pageToken=page, maxResults=250,
+                self.events.list, calendarId=self.calendar, pageToken=page, maxResults=PAGE,
                 **params))
             items += result.get("items", [])
             self.calendar_tz = result.get("timeZone") or self.calendar_tz
@@ -273,8 +297,8 @@ class GcalAdapter(BatchWrites, AdapterBase):
             elif response.get("status") != "cancelled":
                 self._remember(response)
 
-        for start in range(0, len(refs), BATCH):
-            chunk = refs[start:start + BATCH]
+        for start in range(0, len(refs), self.batch):
+            chunk = refs[start:start + self.batch]
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
             for i, ref in enumerate(chunk, start):
                 batch.add(self.events.get(calendarId=self.calendar, eventId=ref),
@@ -335,10 +359,10 @@ class GcalAdapter(BatchWrites, AdapterBase):
             answers[request_id] = (response, exception)
 
         failed = self._prefetch(ops)
-        for start in range(0, len(ops), BATCH):
+        for start in range(0, len(ops), self.batch):
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
             sent = False
-            for i, op in enumerate(ops[start:start + BATCH], start):
+            for i, op in enumerate(ops[start:start + self.batch], start):
                 try:
                     current = self._current(op, failed)
                 except SyncHubError as exc:

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import itertools
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -43,10 +44,12 @@ from adapters.gcal.emu_oauth import OAuth
 from adapters.gcal.emu_push import Channels
 from adapters.gcal.emu_routes import GcalRoutes
 from adapters.gcal.emu_wire import GError
+from adapters.ratewindow import SlidingWindow
 
 ID_RE = re.compile(r"^[a-v0-9]{5,1024}$")
 Rows = list[dict[str, Any]]
-MESSAGES = {"userRateLimitExceeded": "User Rate Limit Exceeded", "backendError": "Backend Error",
+MESSAGES = {"rateLimitExceeded": "Rate Limit Exceeded",
+            "userRateLimitExceeded": "User Rate Limit Exceeded", "backendError": "Backend Error",
             "quotaExceeded": "Calendar usage limits exceeded."}
 #: the fields only events of that type carry (dropped when one is imported as a default)
 TYPE_FIELDS = ("outOfOfficeProperties", "focusTimeProperties", "workingLocationProperties",
@@ -122,9 +125,25 @@ class GcalEmulator(Emulator):
         self.account = "me@example.com"
         #: the user's settings where they differ from Google's defaults (emu_account.SETTINGS)
         self.settings: dict[str, str] = {}
+        #: the per-user quota (:meth:`set_quota`): off until asked for
+        self.quota: SlidingWindow | None = None
+        self.quota_calls = 0  # the calls the quota counted (admitted or refused)
+        self.quota_refused = 0  # of them, the ones answered 403 rateLimitExceeded
         self.add_calendar("primary", "Work calendar")
         self.routes = GcalRoutes(self)
 
+    def set_quota(self, per_minute: int | None = 600) -> None:
+        """Enforce Google's per-user quota: at most ``per_minute`` calls in any sliding
+        minute (the Calendar "Usage limits" guide: 600 per minute per user by default,
+        "calculated per minute using a sliding window"). Every call counts, each call inside
+        a batch request too (the batch guide: a batch of n requests is n against the quota;
+        the envelope itself is not a call). A call over it is answered as the errors guide
+        shows, 403 ``usageLimits`` / ``rateLimitExceeded`` "Rate Limit Exceeded", without a
+        Retry-After (Google sends none); inside a batch, that part alone. ``None``: off (the
+        default, for unit tests). The window runs on the emulator's clock
+        (:attr:`clock_offset` moves it on)."""
+        self.quota = None if per_minute is None else SlidingWindow(
+            per_minute, 60.0, lambda: time.monotonic() + self.clock_offset.total_seconds())
     # -- direct state --------------------------------------------------------------------------
 
     @_locked
@@ -415,6 +434,16 @@ class GcalEmulator(Emulator):
                                 "reason": reason}, {}
         return None
 
+    def _admitted(self) -> bool:
+        """One call against the quota (:meth:`set_quota`): whether it has room."""
+        with self.lock:
+            assert self.quota is not None
+            self.quota_calls += 1
+            if self.quota.admit():
+                return True
+            self.quota_refused += 1
+            return False
+
     def stop(self) -> None:
         super().stop()
         self.push.close()
@@ -437,6 +466,9 @@ class GcalEmulator(Emulator):
         (:mod:`.emu_routes`): (status, result or error, extra headers)."""
         if self.quota_faults and (fault := self._quota_fault(method, path)) is not None:
             return fault
+        if self.quota is not None and not self._admitted():
+            return 403, {"message": MESSAGES["rateLimitExceeded"],
+                         "reason": "rateLimitExceeded"}, {}
         req = Request(method, path, {k: [v] for k, v in q.items()}, headers, raw)
         try:
             status, result = self.routes.answer(req)

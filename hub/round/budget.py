@@ -22,9 +22,19 @@ class Budget:
         self.clock = clock
         self._window = SlidingWindow(limit.requests, limit.per_seconds, clock)
 
-    def reserve(self) -> float:
-        """Record one request; return the seconds to wait before sending it (0 if none)."""
-        return self._window.reserve()
+    def _charge(self, calls: int) -> int:
+        return max(1, calls) if self.limit.batch_calls else 1
+
+    def reserve(self, calls: int = 1) -> float:
+        """Record one request; return the seconds to wait before sending it (0 if none).
+        A batch request of ``calls`` calls costs that many where the service counts each call
+        (:attr:`RequestBudget.batch_calls`), else one."""
+        return self._window.reserve(self._charge(calls))
+
+    def settle(self, calls: int = 1) -> None:
+        """The request reserved last has been answered: it counts from now (see
+        :meth:`adapters.ratewindow.SlidingWindow.settle`)."""
+        self._window.settle(self._charge(calls))
 
 
 _BUDGETS: weakref.WeakKeyDictionary[object, Budget] = weakref.WeakKeyDictionary()

@@ -94,15 +94,16 @@ class Caller:
             for name, a in adapters.items() if a.capabilities.request_budget is not None
         }
 
-    def _pace(self, endpoint: str) -> None:
+    def _pace(self, endpoint: str, calls: int) -> None:
         """Wait, if needed, until the endpoint's last ``Retry-After`` has passed and to stay
-        under its documented request budget (P12)."""
+        under its documented request budget (P12); a batch request of ``calls`` calls
+        reserves that many where the service counts each call."""
         hold = self.holds[endpoint].remaining() if endpoint in self.holds else 0.0
         if hold > 0:
             self._wait(endpoint, hold, rate_limit=True)
         budget = self.budgets.get(endpoint)
         if budget is not None:
-            pause = budget.reserve()
+            pause = budget.reserve(calls)
             if pause > 0:
                 self._wait(endpoint, pause, rate_limit=True)
 
@@ -114,11 +115,11 @@ class Caller:
         if sleep:
             self.retry.sleep(seconds)
 
-    def _request(self, endpoint: str, fn: Callable[[], T]) -> T:
+    def _request(self, endpoint: str, fn: Callable[[], T], calls: int = 1) -> T:
         """One paced request. A ``Retry-After`` it earns holds back *every* later request to
         the endpoint, not only this call's retry: after the last attempt, or after a failed
         marker lookup, the next write to the same service must wait too."""
-        self._pace(endpoint)
+        self._pace(endpoint, calls)
         if self.should_stop is not None and self.should_stop():
             # Never sent (a hold may not have passed): nothing to look for, nothing applied.
             raise Transient("not sent: synchub is stopping", service=endpoint)
@@ -128,11 +129,15 @@ class Caller:
             if exc.retry_after is not None and endpoint in self.holds:
                 self.holds[endpoint].extend(min(exc.retry_after, self.retry.max_retry_after))
             raise
+        finally:
+            if (budget := self.budgets.get(endpoint)) is not None:
+                budget.settle(calls)  # counted from its answer: never ahead of the service
 
     def call(self, endpoint: str, fn: Callable[[], T], *,
-             before_retry: Callable[[], T | None] | None = None) -> T:
+             before_retry: Callable[[], T | None] | None = None, calls: int = 1) -> T:
         """Run ``fn`` with retries. ``before_retry`` may short-cut a retry (a create that had
-        landed after all); it runs only after a failure that may have been applied."""
+        landed after all); it runs only after a failure that may have been applied. ``calls``:
+        how many calls the request carries (a batch's writes), for the budget."""
         policy = self.retry
 
         def wait(state: RetryCallState) -> float:
@@ -151,7 +156,7 @@ class Caller:
         def attempt() -> T:
             if found:
                 return found[0]
-            return self._request(endpoint, fn)
+            return self._request(endpoint, fn, calls)
 
         def after_failure(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

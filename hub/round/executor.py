@@ -114,9 +114,9 @@ class Executor:
         self.quarantine: Quarantine | None = None
 
     def call(self, endpoint: str, fn: Callable[[], T], *,
-             before_retry: Callable[[], T | None] | None = None) -> T:
+             before_retry: Callable[[], T | None] | None = None, calls: int = 1) -> T:
         """One request with pacing and retries: :meth:`hub.round.calls.Caller.call`."""
-        return self.calls.call(endpoint, fn, before_retry=before_retry)
+        return self.calls.call(endpoint, fn, before_retry=before_retry, calls=calls)
 
     # -- recovery -----------------------------------------------------------------------------
 
@@ -378,7 +378,7 @@ class Executor:
                for _, send, _ in items]
         try:
             # A retried batch is safe: every op carries its idempotency key.
-            results = self.call(endpoint, lambda: adapter.write_batch(ops))
+            results = self.call(endpoint, lambda: adapter.write_batch(ops), calls=len(ops))
         except SyncHubError as exc:
             for link_id, _, w in items:
                 state = states.get(link_id)

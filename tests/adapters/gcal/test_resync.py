@@ -11,6 +11,7 @@ import pytest
 from adapters.base import EndpointContext, Gone
 from adapters.faults import FaultKind
 from adapters.gcal import GcalAdapterFactory, GcalConnection, GcalScope
+from adapters.gcal.adapter import PAGE
 from adapters.gcal.sandbox import GcalSandbox
 from hub.errors import Transient
 from hub.model import DateOnly, Item
@@ -75,7 +76,7 @@ def test_an_event_that_left_the_tag_scope_meanwhile_is_out_of_scope(
 
 def test_a_failed_page_of_the_resync_reports_nothing(harness: GcalHarness) -> None:
     a = harness.adapter
-    for i in range(260):  # two pages of 250
+    for i in range(PAGE + 10):  # two pages
         harness.emu.insert("primary", {"id": f"ev{i:05d}", "summary": str(i),
                                        "start": {"date": "2026-12-01"},
                                        "end": {"date": "2026-12-02"}})
