@@ -90,3 +90,22 @@ def test_a_renamed_notion_property_does_not_break_the_next_run(
     sync(path)  # settled again: quiet, on the fresh schema now cached
     sync(path)
     assert _requests(boxes)["notion"] == {"query": 4}
+
+
+def test_check_probe_refreshes_what_was_discovered(boxes: dict[str, Any], tmp_path: Path) -> None:
+    from tests.support.procs import Proc, child_env
+
+    sbx.seed(boxes)
+    path = _config(boxes, tmp_path)
+    sync(path)
+    _reset(boxes)
+    done = Proc(["check", "--probe", "--config", str(path)], tmp_path, child_env(),
+                "probe").wait(120)
+    assert done.code == 0, str(done)
+    _reset(boxes)
+    sync(path)
+    asked = _requests(boxes)
+    # forgotten by the probe: asked again (what the probe's own checks read is kept)
+    assert asked["jira"]["GET /rest/api/3/myself"] == 1
+    assert asked["jira"]["GET /rest/api/3/field"] == 1
+    assert not any("/databases/" in r for r in asked["notion"])  # the probe read it
