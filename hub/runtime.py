@@ -55,6 +55,9 @@ class Runtime:
     store: Store
     redact: Redactor
     _adapters: dict[str, dict[str, Adapter]] = field(default_factory=dict)
+    #: what the adapters remember discoveries in (:class:`adapters.context.DiscoveryCache`):
+    #: the store, or a wrapper of it (the daemon's, which serialises its threads' store use)
+    discovery_store: Any = None
 
     @property
     def config(self) -> Any:
@@ -75,9 +78,11 @@ class Runtime:
 
     def adapters(self, flow: str) -> dict[str, Adapter]:
         if flow not in self._adapters:
+            from adapters.context import DiscoveryCache
             from hub.config.build import build_adapters
 
-            self._adapters[flow] = build_adapters(self.loaded, flow)
+            cache = DiscoveryCache(self.discovery_store or self.store)
+            self._adapters[flow] = build_adapters(self.loaded, flow, cache)
         return self._adapters[flow]
 
     def close(self) -> None:

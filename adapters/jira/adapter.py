@@ -25,6 +25,13 @@ the check.
 Sprint and story points are custom fields found in the site's field list on first use
 (:mod:`adapters.jira.planning`); a site without them does not sync them.
 
+Discovery (the user's zone and account id, ``GET /myself``; the site's fields, ``GET
+/field``, which the client library also needs to read JQL names) goes through the context's
+:class:`~adapters.context.DiscoveryCache` when there is one, so a one-shot run after another
+asks neither: its quiet round is the search alone. A write refused for a field id the cached
+list gave (a sprint or points field deleted or replaced on the site) drops the list, reads it
+again and retries those writes once.
+
 Per-field edit times (for the ``newest`` conflict policy) come from the changelog, expanded on
 the listing's own search and on ``get``, so they cost no request: for each field, the newest
 history by anyone but synchub's API user. The search returns only the most recent histories
@@ -52,13 +59,15 @@ from adapters.base import (
     WriteOp,
     WriteResult,
 )
+from adapters.context import DiscoveryKey, recall
 from adapters.jira import adf, planning, writes
 from adapters.jira.client import SERVICE, JiraClient
 from adapters.jira.comments import JiraComments
 from adapters.jira.people import PEOPLE_PROPERTY, People
+from adapters.jira.planning import PlanningFields
 from adapters.reading import convert_each, convert_one, zone_name
 from adapters.toolkit import AdapterBase, BatchWrites, WindowCursor
-from hub.errors import NotFound, ValidationRejected
+from hub.errors import ConfigError, NotFound, ValidationRejected
 from hub.model import DateOnly, Item, Status, StatusKind, ZonedDateTime
 
 log = logging.getLogger("synchub.jira")
@@ -113,6 +122,21 @@ def _untracked(exc: ValidationRejected) -> bool:
     return "timetracking" in str(exc) or "timeoriginalestimate" in str(exc)
 
 
+def _field_facts(f: dict[str, Any]) -> dict[str, Any]:
+    """What synchub reads of one of the site's fields (the discovery cache keeps no more)."""
+    schema = f.get("schema") or {}
+    return {"id": f.get("id"), "key": f.get("key"), "name": f.get("name"),
+            "clauseNames": list(f.get("clauseNames") or []),
+            "schema": {k: schema[k] for k in ("type", "custom", "customId") if k in schema}}
+
+
+def _refuses_field(result: WriteResult, ids: Sequence[str]) -> bool:
+    """A write Jira refused (a 400: nothing applied) naming one of the field ids ``ids``."""
+    err = result.error
+    return (isinstance(err, ValidationRejected)
+            and not result.partial and any(i in str(err) for i in ids))
+
+
 def _updated(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
@@ -135,6 +159,7 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
                   "parent", "duration", "sprint", "points"}
         if ctx.fields is not None:
             fields &= set(ctx.fields)
+        self._planned = frozenset(fields)
         self.capabilities = Capabilities(fields=frozenset(fields), read_only=read_only,
                                          marker_lag=search_lag.total_seconds(),
                                          batch_size=writes.BULK, echoes_writes=True)
@@ -144,6 +169,8 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
         self._zone: ZoneInfo | None = None
         self._me: str | None = None  # synchub's own account: its changelog entries are ours
         self._planning: planning.PlanningFields | None = None
+        self._site: list[dict[str, Any]] | None = None  # the site's fields (GET /field)
+        self._site_cached = False  # ... as the discovery cache gave them
         project, board = ctx.options.get("project"), ctx.options.get("board")
         self.sprints = planning.SprintDirectory(client, str(project) if project else None,
                                                 str(board) if board is not None else None)
@@ -153,7 +180,7 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
         """The API user's profile zone: JQL reads `updated >= "..."` in it, so the cursor is
         written in it (formatted in UTC, a user west of UTC would miss changes)."""
         if self._zone is None:
-            me = self.client.call(lambda: self.client.jira.myself())
+            me, _ = recall(self.ctx.cache, self._discovery_key("jira.myself"), self._myself)
             # a profile zone this host does not know: the endpoint's zone, logged (the
             # one-minute overlap does not cover a wrong zone, so it is worth a warning)
             self._zone = ZoneInfo(zone_name(me.get("timeZone"), self.ctx.timezone,
@@ -167,9 +194,7 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
         flow syncs neither); the ones the site lacks leave this endpoint's fields."""
         if self._planning is None:
             wanted = self.capabilities.fields & {"sprint", "points"}
-            found = planning.find(self.client.raw("GET", "field") or [],
-                                  self.ctx.options.get("targets") or {},
-                                  self.name) if wanted else planning.PlanningFields()
+            found = self._find_planning() if wanted else planning.PlanningFields()
             if wanted & found.missing():
                 log.info("jira %s: the site has no %s field; not synced here", self.name,
                          " or ".join(sorted(wanted & found.missing())))
@@ -177,6 +202,53 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
                     self.capabilities, fields=self.capabilities.fields - found.missing())
             self._planning = found
         return self._planning
+
+    def _find_planning(self) -> PlanningFields:
+        targets = self.ctx.options.get("targets") or {}
+        try:
+            return planning.find(self.site_fields(), targets, self.name)
+        except ConfigError:
+            if not self._site_cached:
+                raise
+            # a field the rules name is not in the cached list: perhaps made since
+            self._forget_fields()
+            return planning.find(self.site_fields(), targets, self.name)
+
+    def _forget_fields(self) -> None:
+        if self.ctx.cache is not None:
+            self.ctx.cache.forget(self._discovery_key("jira.fields"))
+        self._site, self._site_cached = None, False
+
+    def _discovery_key(self, kind: str) -> DiscoveryKey:
+        return DiscoveryKey(kind, self.client.url, self.client.email)
+
+    def _myself(self) -> dict[str, Any]:
+        me = self.client.call(lambda: self.client.jira.myself())
+        return {"timeZone": me.get("timeZone"), "accountId": me.get("accountId")}
+
+    def site_fields(self) -> list[dict[str, Any]]:
+        """The site's fields (what planning and JQL names need of them), read once, from
+        the discovery cache when it has them; the client library is handed their JQL names,
+        so its searches do not read the list again."""
+        if self._site is not None:
+            return self._site
+        site, self._site_cached = recall(
+            self.ctx.cache, self._discovery_key("jira.fields"),
+            lambda: [_field_facts(f) for f in self.client.raw("GET", "field") or []])
+        names = {n: str(f["id"]) for f in site for n in f.get("clauseNames") or []}
+        if names:
+            self.client.jira._fields_cache_value = names
+        self._site = site
+        return site
+
+    def _rediscover_fields(self) -> None:
+        """The cached field list proved stale: forget it and read it again (once)."""
+        self._forget_fields()
+        self._planning = None
+        self.capabilities = dataclasses.replace(
+            self.capabilities, fields=self.capabilities.fields | (
+                self._planned & {"sprint", "points"}))
+        self.planning  # noqa: B018 (read again now)
 
     # -- conversion ---------------------------------------------------------------------------
 
@@ -331,6 +403,7 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
     def changes(self, cursor: str | None) -> ChangeSet:
         before = self.client.requests
         zone = self.zone  # once per adapter (the first round), not per quiet round
+        self.site_fields()  # ditto (the search's JQL names: the client library's own read)
         self.sprints.forget()  # a new round: sprints may have opened or closed
         cur = WindowCursor.from_json(cursor, key=CURSOR_KEY)
         since = cur.start
@@ -452,8 +525,21 @@ class JiraAdapter(JiraComments, BatchWrites, AdapterBase):
 
     def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:
         """Creates 50 a request, updates one each, nothing read back (:mod:`.writes`);
-        create, update and delete are :class:`BatchWrites`': one op through here."""
-        return self.writer.write_batch(ops)
+        create, update and delete are :class:`BatchWrites`': one op through here. Writes
+        refused for a field id from a cached field list are retried once on a fresh one."""
+        results = self.writer.write_batch(ops)
+        if not self._site_cached:
+            return results
+        stale = [i for i, r in enumerate(results) if _refuses_field(r, self.planning.ids())]
+        if not stale:
+            return results
+        log.info("jira %s: a write was refused for a field id the cached field list gave; "
+                 "reading the site's fields again", self.name)
+        self._rediscover_fields()
+        again = self.writer.write_batch([results[i].op for i in stale])
+        for i, r in zip(stale, again, strict=True):
+            results[i] = r
+        return results
 
     def close(self) -> None:
         self.client.jira.close()

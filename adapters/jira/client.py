@@ -85,6 +85,7 @@ def server_clock(header: str, local: dt.datetime) -> dt.datetime | None:
 class JiraClient:
     def __init__(self, url: str, email: str, token: str) -> None:
         self.url = url.rstrip("/")
+        self.email = email  # the account, as the discovery cache keys it (never the token)
         self.requests = 0  # HTTP requests made (every page of a search counts)
         #: Jira's own clock, from the ``Date`` header of its latest answer: the search window
         #: moves on in Jira's time, so our clock's skew cannot make it skip changes.

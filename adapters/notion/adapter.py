@@ -15,6 +15,13 @@ so two edits in one minute share a timestamp). The window then moves on in Notio
 pages that never were in scope; the hub ignores refs it does not know). A quiet round is
 therefore two requests (three with a scope filter).
 
+Schema: read on first use, through the context's :class:`~adapters.context.DiscoveryCache`
+when there is one (a one-shot quiet round is then the two queries alone). A cached schema
+proves stale when a listed or read page lacks a property it maps (renamed or deleted in the
+app), when the mapping no longer fits it, or when Notion refuses a write for a property: the
+entry is dropped, the schema read again (once) and the pages converted, or the write sent,
+once more on it, so a rename never waits for the cache's TTL.
+
 Versions: ``last_edited_time`` is too coarse for an etag, so the version is a hash of the
 page's properties and, in body mode, its body (see :meth:`NotionAdapter._version`).
 ``expected_version`` is not checked: Notion has no conditional update (see
@@ -40,6 +47,7 @@ from adapters.base import (
     Gone,
     RemoteItem,
 )
+from adapters.context import DiscoveryKey, recall
 from adapters.notion import richtext, schema
 from adapters.notion.body import (
     PAGE,
@@ -57,7 +65,7 @@ from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
 from adapters.reading import convert_each, convert_one
 from adapters.toolkit import AdapterBase, WindowCursor
-from hub.errors import NotFound, SyncHubError, Transient, ValidationRejected
+from hub.errors import ConfigError, NotFound, SyncHubError, Transient, ValidationRejected
 from hub.model import Item
 
 OVERLAP = dt.timedelta(minutes=1)  # last_edited_time is rounded down to the minute
@@ -101,6 +109,7 @@ class NotionAdapter(NotionComments, AdapterBase):
         self._bodies: dict[str, str | None] = {}
         #: properties a version leaves out: the sub-items synced with the parent relation
         self._unversioned: frozenset[str] = frozenset()
+        self._schema_cached = False  # the schema in use came from the discovery cache
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -144,13 +153,64 @@ class NotionAdapter(NotionComments, AdapterBase):
         fields = ", ".join(f"{f} → {prop!r}" for f, (prop, _) in sorted(self.map.props.items()))
         return f"database {self.database_id}: {fields}"
 
-    def _resolve(self) -> None:
-        resolved = schema.resolve(self.client, self.ctx, self.database_id,
-                                  self.data_source_name)
+    def _schema_key(self) -> DiscoveryKey:
+        return DiscoveryKey("notion.schema", self.client.base_url, self.client.account,
+                            f"{self.database_id}|{self.data_source_name or ''}")
+
+    def _read_schema(self) -> list[Any]:
+        return list(schema.read(self.client, self.ctx, self.database_id,
+                                self.data_source_name))
+
+    def _resolve(self, fresh: bool = False) -> None:
+        """The schema, from the discovery cache unless ``fresh`` (the cached one proved
+        stale: dropped and read again) or it lacks what this endpoint needs."""
+        key, cache = self._schema_key(), self.ctx.cache
+        if fresh and cache is not None:
+            cache.forget(key)
+        (source_id, props_schema), cached = recall(cache, key, self._read_schema)
+        if cached and self.ctx.markers and ORIGIN_PROPERTY not in props_schema:
+            (source_id, props_schema), cached = self._fresh_schema()
+        try:
+            resolved = schema.resolved(source_id, props_schema, self.ctx)
+        except ConfigError:
+            if not cached:
+                raise
+            (source_id, props_schema), cached = self._fresh_schema()
+            resolved = schema.resolved(source_id, props_schema, self.ctx)
+        self._schema_cached = cached
         self._source_id, props = resolved.source_id, resolved.props
         self._unversioned = resolved.unversioned
         self._map = PropertyMap(props, self.ctx, self._users)
         self._caps = self._capabilities(frozenset(props))
+
+    def _fresh_schema(self) -> tuple[list[Any], bool]:
+        if self.ctx.cache is not None:
+            self.ctx.cache.forget(self._schema_key())
+        return recall(self.ctx.cache, self._schema_key(), self._read_schema)
+
+    def _stale(self, pages: list[dict[str, Any]]) -> bool:
+        """A cached schema that the pages contradict (a mapped property none of them has
+        under its name: renamed or deleted since it was cached) is read again, once; True
+        when it was (the pages are then converted on the fresh one)."""
+        if not self._schema_cached or not pages:
+            return False
+        names = {name for name, kind in self.map.props.values() if kind != "body"}
+        if all(names <= set(p.get("properties") or {}) for p in pages):
+            return False
+        self._resolve(fresh=True)
+        self._schema_cached = False  # once a process: no loop on a page without a property
+        return True
+
+    def _refreshed_for(self, exc: ValidationRejected) -> bool:
+        """Notion refused a write for a property (unknown, or of another type) and the
+        schema came from the cache: read it again (True: the write is worth one retry)."""
+        if not self._schema_cached or not any(
+                m in exc.message for m in ("is not a property that exists",
+                                           "Could not find property", "is expected to be")):
+            return False
+        self._resolve(fresh=True)
+        self._schema_cached = False
+        return True
 
     def _users(self) -> dict[str, str]:
         if not self.emails:
@@ -321,6 +381,7 @@ class NotionAdapter(NotionComments, AdapterBase):
         if start and self.filter:
             edited, asked_at = self._query(time_filter)
         live, listed_at = self._query(scoped)
+        self._stale(live)
         asked_at = min((t for t in (asked_at, listed_at) if t is not None), default=None)
         latest = {p["id"]: p for p in live}  # a page edited while listed comes twice: last wins
         read, unreadable = convert_each(latest.values(), self._listed, ref=lambda p: p["id"],
@@ -360,6 +421,7 @@ class NotionAdapter(NotionComments, AdapterBase):
             return None
         if page.get("in_trash") or page.get("archived"):
             return None
+        self._stale([page])
         return self._remote(page)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
@@ -372,13 +434,12 @@ class NotionAdapter(NotionComments, AdapterBase):
     # -- writing ------------------------------------------------------------------------------
 
     def create(self, item: Item, *, origin: str, idempotency_key: str) -> RemoteItem:
-        props = self.map.properties(item, self.capabilities.fields)
-        if self.ctx.markers:  # ``markers: false``: no "synchub origin" value
-            props[ORIGIN_PROPERTY] = _marker(origin)
-        blocks = paragraphs(item.description) if self.map.body else []
-        page = self.client.call(lambda: self.client.sdk.pages.create(
-            parent={"type": "data_source_id", "data_source_id": self.source_id},
-            properties=props, children=blocks[:PAGE]), write=True)
+        try:
+            page, blocks = self._create_page(item, origin)
+        except ValidationRejected as exc:  # a 400: nothing was made
+            if not self._refreshed_for(exc):
+                raise
+            page, blocks = self._create_page(item, origin)
         try:
             append(self.client, page["id"], blocks[PAGE:])
         except SyncHubError as exc:
@@ -388,6 +449,17 @@ class NotionAdapter(NotionComments, AdapterBase):
             raise Transient(f"page {page['id']} created, the rest of its body not: {exc}",
                             service=SERVICE, maybe_applied=True) from exc
         return self._remote(page, written(item.description) if self.map.body else None)
+
+    def _create_page(self, item: Item, origin: str
+                     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        props = self.map.properties(item, self.capabilities.fields)
+        if self.ctx.markers:  # ``markers: false``: no "synchub origin" value
+            props[ORIGIN_PROPERTY] = _marker(origin)
+        blocks = paragraphs(item.description) if self.map.body else []
+        page = self.client.call(lambda: self.client.sdk.pages.create(
+            parent={"type": "data_source_id", "data_source_id": self.source_id},
+            properties=props, children=blocks[:PAGE]), write=True)
+        return page, blocks
 
     def update(self, ref: str, item: Item, *, fields: frozenset[str],
                expected_version: str | None, idempotency_key: str,
@@ -410,10 +482,14 @@ class NotionAdapter(NotionComments, AdapterBase):
         it reads nothing either. Were the body edited by a person since, the version returned
         is older than the page's and the next listing reports the page as changed, which is
         the safe side."""
-        props = self.map.properties(item, fields & self.capabilities.fields,
-                                    self._special.get(ref))
-        if origin is not None and self.ctx.markers:
-            props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
+
+        def send() -> dict[str, Any]:
+            props = self.map.properties(item, fields & self.capabilities.fields,
+                                        self._special.get(ref))
+            if origin is not None and self.ctx.markers:
+                props[ORIGIN_PROPERTY] = _marker(origin)  # in the same request as the edit
+            return dict(self.client.call(lambda: self.client.sdk.pages.update(
+                page_id=ref, properties=props), write=True))
         rewriting = self.map.body and "description" in fields
         body: str | bool | None = written(item.description) if rewriting else \
             self._bodies.get(ref, False)  # False: not known, read it
@@ -426,8 +502,12 @@ class NotionAdapter(NotionComments, AdapterBase):
                 blocks = paragraph_blocks(self.client, ref)
                 self._unfinished.setdefault(ref, text_of(blocks))
                 rewrite(self.client, ref, blocks, item.description)
-            page = self.client.call(lambda: self.client.sdk.pages.update(
-                page_id=ref, properties=props), write=True)
+            try:
+                page = send()
+            except ValidationRejected as exc:  # a 400: nothing was changed
+                if not self._refreshed_for(exc):
+                    raise
+                page = send()
         except ValidationRejected as exc:
             if "archived" in exc.message:  # Notion's answer for a page in the trash
                 raise NotFound(f"page {ref} is in the trash", service=SERVICE) from None

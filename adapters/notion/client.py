@@ -32,6 +32,7 @@ import httpx
 from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
+from adapters.context import secret_id
 from adapters.toolkit import status_error
 from hub.errors import SyncHubError, Transient
 
@@ -140,6 +141,8 @@ class NotionClient:
                           retry=False, client=self.http, log_level=logging.CRITICAL)
         self.requests_per_second = requests_per_second
         self.pacer = pacer_for(base_url, token, requests_per_second)
+        #: the integration, as the discovery cache keys what it reads (a hash, not the token)
+        self.base_url, self.account = base_url.rstrip("/"), secret_id(token)
         self.requests = 0
         #: Notion's clock, from the ``Date`` header of its latest answer (None until one came)
         self.server_time: dt.datetime | None = None

@@ -70,6 +70,20 @@ def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
             data_source: str | None) -> Resolved:
     """The data source, which property holds which field and what a version leaves out; two
     requests, three when the origin property has to be added."""
+    source_id, schema = read(client, ctx, database_id, data_source)
+    return resolved(source_id, schema, ctx)
+
+
+def resolved(source_id: str, schema: dict[str, Any], ctx: EndpointContext) -> Resolved:
+    """:func:`resolve` of a schema already read (:func:`read`, or the discovery cache)."""
+    props = check(schema, ctx, source_id)
+    return Resolved(source_id, props, synced_of(schema, props))
+
+
+def read(client: NotionClient, ctx: EndpointContext, database_id: str,
+         data_source: str | None) -> tuple[str, dict[str, Any]]:
+    """The data source's id and its properties (with the origin property, added when it
+    is missing): two requests, three with the addition."""
     db = client.call(lambda: client.sdk.databases.retrieve(database_id=database_id))
     sources = db.get("data_sources") or []
     chosen = [s for s in sources if data_source in (None, s["name"], s["id"])]
@@ -78,12 +92,14 @@ def resolve(client: NotionClient, ctx: EndpointContext, database_id: str,
             f"Notion database {database_id} has no data source {data_source!r}; it has: "
             f"{', '.join(s['name'] for s in sources) or 'none'}"))
     source_id = str(chosen[0]["id"])
-    schema = client.call(lambda: client.sdk.data_sources.retrieve(
+    schema: dict[str, Any] = client.call(lambda: client.sdk.data_sources.retrieve(
         data_source_id=source_id))["properties"]
-    props = check(schema, ctx, source_id)
+    check(schema, ctx, source_id)  # a mapping the schema refuses adds no property
     if ORIGIN_PROPERTY not in schema and ctx.markers:  # ``markers: false``: no column
         add_origin_property(client, source_id)
-    return Resolved(source_id, props, synced_of(schema, props))
+        schema = {**schema, ORIGIN_PROPERTY: {"name": ORIGIN_PROPERTY, "type": "rich_text",
+                                              "rich_text": {}}}
+    return source_id, schema
 
 
 def planned_fields(ctx: EndpointContext) -> frozenset[str]:

@@ -49,6 +49,7 @@ from adapters.base import (
     WriteOp,
     WriteResult,
 )
+from adapters.context import DiscoveryKey, recall
 from adapters.reading import convert_each, convert_one
 from adapters.todoist import convert, planning
 from adapters.todoist.board import SectionBoard
@@ -105,6 +106,7 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
             idempotent_create=True, echoes_writes=True, nests_completion=True,
             rolls_occurrences=True)
         self.project_id: str | None = None
+        self._project_cached = False  # the id came from the discovery cache
         self.sections: dict[str, str] = {}  # id -> name
         self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
@@ -149,15 +151,43 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         return found
 
     def _resolve_project(self) -> str:
+        """The scope's project id: from the discovery cache when it has it (an id never
+        changes; the listing's sync says when the project is renamed, archived or deleted:
+        :meth:`_project_moved`), else one listing of the projects."""
         if self.project_id is None:
-            for p in self.client.projects():
-                if self.project_spec in (p.id, p.name):
-                    self.project_id = p.id
-                    break
-            else:
-                raise NotFound(f"no Todoist project named {self.project_spec!r}",
-                               service=SERVICE)
+            found, self._project_cached = recall(self.ctx.cache, self._project_key(),
+                                                 self._find_project)
+            self.project_id = str(found)
         return self.project_id
+
+    def _project_key(self) -> DiscoveryKey:
+        return DiscoveryKey("todoist.project", self.client.base_url, self.client.account,
+                            self.project_spec)
+
+    def _find_project(self) -> str:
+        for p in self.client.projects():
+            if self.project_spec in (p.id, p.name):
+                return str(p.id)
+        raise NotFound(f"no Todoist project named {self.project_spec!r}", service=SERVICE)
+
+    def _project_moved(self, data: dict[str, Any], full: bool) -> bool:
+        """Whether the cached project id no longer names the scope's project (the sync's
+        projects: the changed ones, or with a full sync every one): then it is forgotten and
+        looked up again, as a run without the cache would (a missing project: NotFound)."""
+        if not self._project_cached:
+            return False
+        mine = [p for p in data.get("projects", []) if str(p.get("id")) == self.project_id]
+        if full and not mine:
+            moved = True
+        else:
+            moved = any(p.get("is_deleted") or p.get("is_archived")
+                        or self.project_spec not in (str(p.get("id")), p.get("name"))
+                        for p in mine)
+        if moved and self.ctx.cache is not None:
+            self.ctx.cache.forget(self._project_key())
+        if moved:
+            self.project_id, self._project_cached = None, False
+        return moved
 
     def _absorb(self, data: dict[str, Any]) -> None:
         for s in data.get("sections", []):
@@ -213,7 +243,14 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         self._resolve_project()
         state = json.loads(cursor) if cursor else {}
         token = state.get("t", "*")
-        data = self.client.sync(token, ["items", "notes", "sections", "collaborators"])
+        # with a cached project id, the sync also says whether that project changed
+        types = ["items", "notes", "sections", "collaborators"] + (
+            ["projects"] if self._project_cached else [])
+        data = self.client.sync(token, types)
+        cached_id = self.project_id
+        if self._project_moved(data, full=token == "*") and \
+                self._resolve_project() != cached_id:  # another project by that name
+            return self.changes(None)  # listed whole, as for a new scope
         self._absorb(data)
         if token == "*" or not self.sections_checked:
             self._check_status_sections_read(token)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from todoist_api_python.api import TodoistAPI
 
+from adapters.context import secret_id
 from adapters.toolkit import status_error
 from hub.errors import Fatal, NotFound, SyncHubError, Transient
 
@@ -60,6 +61,7 @@ class TodoistClient:
     def __init__(self, token: str, base_url: str = "https://api.todoist.com",
                  timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.account = secret_id(token)  # as the discovery cache keys it (not the token)
         self.http = httpx.Client(transport=RewriteTransport(self.base_url), timeout=timeout,
                                  headers={"Authorization": f"Bearer {token}"})
         self.sdk = TodoistAPI(token, client=self.http)  # keep the reference while paging

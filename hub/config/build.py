@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from adapters.base import Adapter, EndpointContext, ValueMap, load_factory
+from adapters.context import DiscoveryCache
 from hub.config.loader import LoadedConfig
 from hub.errors import ConfigError, ConfigProblem, SyncHubError
 
 
-def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> EndpointContext:
+def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str,
+                     cache: DiscoveryCache | None = None) -> EndpointContext:
     cfg = loaded.config
     ep = cfg.flows[flow].endpoints[endpoint]
     rules = ep.fields
@@ -22,10 +24,13 @@ def endpoint_context(loaded: LoadedConfig, flow: str, endpoint: str) -> Endpoint
     return EndpointContext(
         name=endpoint, flow=flow, value_maps=value_maps,
         fields=frozenset(ep.only) if ep.only is not None else None,
-        timezone=cfg.timezone, options=options, markers=ep.markers)
+        timezone=cfg.timezone, options=options, markers=ep.markers, cache=cache)
 
 
-def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:
+def build_adapters(loaded: LoadedConfig, flow: str, cache: DiscoveryCache | None = None
+                   ) -> dict[str, Adapter]:
+    """``cache``: where the adapters remember what they discover (the state store's, so a
+    one-shot run asks nothing a former run asked; None: each asks again)."""
     cfg = loaded.config
     out: dict[str, Adapter] = {}
     for name, ep in cfg.flows[flow].endpoints.items():
@@ -34,7 +39,7 @@ def build_adapters(loaded: LoadedConfig, flow: str) -> dict[str, Adapter]:
         try:
             adapter = factory.build(loaded.connections[ep.connection],
                                     loaded.scopes[(flow, name)],
-                                    endpoint_context(loaded, flow, name))
+                                    endpoint_context(loaded, flow, name, cache))
         except SyncHubError as exc:  # the service did not answer while the adapter started
             exc.endpoint = name
             raise

@@ -88,6 +88,7 @@ class Daemon:
         cfg = rt.config
         self.rt = rt
         self.store = LockedStore(rt.store)
+        rt.discovery_store = self.store  # the adapters' discoveries: through the lock too
         self.host = host or cfg.daemon.host
         self.port = cfg.daemon.port if port is None else port
         self.token = cfg.daemon.token or env_token()  # the config's token wins

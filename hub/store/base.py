@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -368,6 +368,18 @@ class Store(Protocol):
 
     def notified(self) -> dict[str, dt.datetime]:
         """Target name -> when it was last sent a message."""
+
+    # What adapters discovered (schema 8, :mod:`hub.store.discovery`): outside transactions,
+    # a cache that may be lost at any time (a miss only costs the requests again).
+
+    def discovered(self, key: str) -> tuple[str, dt.datetime] | None:
+        """The value stored under ``key`` (JSON text) and when it was fetched."""
+
+    def put_discovered(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, fetched now (a read-only store writes nothing)."""
+
+    def drop_discovered(self, prefix: str = "") -> int:
+        """Forget the entries whose key starts with ``prefix`` (all with ""); how many."""
 
     def comment_threads(self, flow: str, link_ids: Collection[str]
                         ) -> dict[str, list[CommentThread]]:

@@ -116,4 +116,12 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE copies SET parent = {copy_parent}",
         "CREATE INDEX IF NOT EXISTS copies_by_parent ON copies (flow, parent)",
     ],
+    # 8: what adapters discover (hub.store.discovery, adapters.context.DiscoveryCache): the
+    # Jira user and field ids, the Notion schema, the Todoist project id, by service, URL,
+    # account and scope, so a one-shot `synchub sync` reads none of them again; a version-7
+    # synchub would simply not read it (a cache), but refuses the store as a newer schema
+    [
+        """CREATE TABLE IF NOT EXISTS discovery (
+            key TEXT PRIMARY KEY, value TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
+    ],
 ]

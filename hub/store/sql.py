@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, health, history, locks, records, threads, workset
+from hub.store import codec, discovery, health, history, locks, records, threads, workset
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
@@ -334,6 +334,26 @@ class SqlStore:
 
     def notified(self) -> dict[str, dt.datetime]:
         return health.notified(self)
+
+    # -- what adapters discovered (hub.store.discovery) ---------------------------------------
+
+    def discovered(self, key: str) -> tuple[str, dt.datetime] | None:
+        return discovery.get(self, key)
+
+    def put_discovered(self, key: str, value: str) -> None:
+        # A preview writes nothing; inside a transaction of the round nothing either (its
+        # commit or rollback is the round's, and a failed statement there would abort it on
+        # PostgreSQL): the value serves this process, the next one asks the service again.
+        if self.read_only or self._depth:
+            return
+        with self._txn():
+            discovery.put(self, key, value, _now())
+
+    def drop_discovered(self, prefix: str = "") -> int:
+        if self.read_only or self._depth:
+            return 0
+        with self._txn():
+            return discovery.drop(self, prefix)
 
     def comment_threads(self, flow: str, link_ids: Collection[str]
                         ) -> dict[str, list[CommentThread]]:

@@ -52,6 +52,7 @@ class MemStore:
         self.health_rows: dict[tuple[str, str], HealthRecord] = {}
         self.incident_rows: dict[str, Incident] = {}
         self.notified_at: dict[str, dt.datetime] = {}
+        self.discovery: dict[str, tuple[str, dt.datetime]] = {}  # key -> (value, fetched at)
         self.writes: dict[tuple[int, str], WriteRecord] = {}
         self.settled: set[tuple[str, str]] = set()  # (flow, link id) found settled
         self.settled_fp: dict[str, str] = {}
@@ -159,6 +160,18 @@ class MemStore:
 
     def notified(self) -> dict[str, dt.datetime]:
         return dict(self.notified_at)
+
+    def discovered(self, key: str) -> tuple[str, dt.datetime] | None:
+        return self.discovery.get(key)
+
+    def put_discovered(self, key: str, value: str) -> None:
+        self.discovery[key] = (value, dt.datetime.now(dt.UTC))
+
+    def drop_discovered(self, prefix: str = "") -> int:
+        gone = [k for k in self.discovery if k.startswith(prefix)]
+        for k in gone:
+            del self.discovery[k]
+        return len(gone)
 
     def prune(self, *, runs_before: dt.datetime, journal_before: dt.datetime
               ) -> dict[str, int]:
