@@ -50,11 +50,17 @@ class RequestBudget:
 
     ``batch_calls``: the service counts every call inside a batch request against the limit
     (Google: a batch of n calls is n queries), so the hub reserves one per call, not one per
-    batch request."""
+    batch request.
+
+    ``per_request``: the adapter paces each request it sends itself, through
+    :func:`adapters.pacing.paced`, so one hub call that sends several (a listing's pages, the
+    reads a batch of writes depends on, then the batch) reserves each as it goes out instead
+    of one up front."""
 
     requests: int
     per_seconds: float
     batch_calls: bool = False
+    per_request: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ adapter saw it at the expected version; if that read fails, the patch is not sen
 fails with the read's error (retried later), since If-Match cannot catch it. Writes of a
 round go in batch requests to the configured endpoint (``new_batch_http_request`` would use
 the public one).
+
+Google's per-user quota counts queries: each listing page, each read, each call inside a
+batch. The adapter's budget is ``per_request``: every request it sends is paced by the hub
+as it goes out (:meth:`GcalClient.call`, :mod:`adapters.pacing`), so a listing of many pages
+or a batch of patches with the reads it depends on never runs ahead of the quota.
 """
 
 from __future__ import annotations
@@ -97,7 +102,8 @@ class GcalAdapter(BatchWrites, AdapterBase):
         self.batch = batch_size(quota)
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=self.batch,
-            request_budget=RequestBudget(requests=quota, per_seconds=60, batch_calls=True),
+            request_budget=RequestBudget(requests=quota, per_seconds=60, batch_calls=True,
+                                         per_request=True),
             idempotent_create=True, create_requires_any=frozenset({when}), series=True)
         self.tz = ctx.timezone
         self.events = client.service.events()
@@ -284,8 +290,11 @@ class GcalAdapter(BatchWrites, AdapterBase):
 
     def _prefetch(self, ops: Sequence[WriteOp]) -> dict[str, SyncHubError]:
         """Read the events the patches depend on and that were not read at the version the
-        write expects, in batches (one request for a round's worth). Returns the reads that
-        failed, by ref: such a patch is not sent (see :meth:`_current`)."""
+        write expects, in batches (one request for a round's worth). Each read is a query
+        against Google's quota: the hub paces the read batch as its own request before the
+        patches (:mod:`adapters.pacing`), so a burst of writes and their reads stays under it.
+        Returns the reads that failed, by ref: such a patch is not sent (see
+        :meth:`_current`)."""
         refs = sorted({op.ref for op in ops if op.ref and self._needs_current(op) and (
             op.ref not in self._seen or (op.expected_version and op.expected_version !=
                                          self._seen[op.ref]["etag"]))})
@@ -304,7 +313,7 @@ class GcalAdapter(BatchWrites, AdapterBase):
                 batch.add(self.events.get(calendarId=self.calendar, eventId=ref),
                           request_id=str(i))
             try:
-                self.client.call(functools.partial(Executable, batch))
+                self.client.call(functools.partial(Executable, batch, len(chunk)))
             except SyncHubError as exc:  # the whole batch failed: every read in it did
                 failed |= {ref: exc for ref in chunk}
         return failed
@@ -361,7 +370,7 @@ class GcalAdapter(BatchWrites, AdapterBase):
         failed = self._prefetch(ops)
         for start in range(0, len(ops), self.batch):
             batch = BatchHttpRequest(callback=done, batch_uri=self.client.batch_uri)
-            sent = False
+            sent = 0
             for i, op in enumerate(ops[start:start + self.batch], start):
                 try:
                     current = self._current(op, failed)
@@ -369,9 +378,9 @@ class GcalAdapter(BatchWrites, AdapterBase):
                     answers[str(i)] = (None, Raised(exc))
                     continue
                 batch.add(self._request(op, current), request_id=str(i))
-                sent = True
+                sent += 1
             if sent:
-                self.client.call(functools.partial(Executable, batch), write=True)
+                self.client.call(functools.partial(Executable, batch, sent), write=True)
         return [self._result(op, *answers[str(i)]) for i, op in enumerate(ops)]
 
     def _result(self, op: WriteOp, response: Any, exc: Exception | None) -> WriteResult:

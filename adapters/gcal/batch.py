@@ -20,8 +20,10 @@ class Raised(Exception):
 class Executable:
     """Lets a batch go through :meth:`GcalClient.call` (which calls ``.execute()``)."""
 
-    def __init__(self, batch: BatchHttpRequest) -> None:
+    def __init__(self, batch: BatchHttpRequest, calls: int) -> None:
         self.batch = batch
+        #: the calls it carries: each counts against Google's quota (the envelope does not)
+        self.calls = calls
 
     def execute(self) -> None:
         self.batch.execute()

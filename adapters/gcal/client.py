@@ -22,6 +22,7 @@ from google.auth.exceptions import TransportError as GoogleAuthTransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from adapters.pacing import paced
 from adapters.toolkit import status_error
 from hub.errors import AuthError, NotFound, SyncHubError, Transient
 
@@ -93,9 +94,14 @@ class GcalClient:
         return error_for(status, content, headers, self.calendar)
 
     def call(self, make: Callable[[], Any], *, write: bool = False) -> Any:
+        """One request (``make`` builds it: a call, or a batch whose ``calls`` say how many
+        it carries), paced by the hub's budget as Google's quota counts it: a listing's
+        page is one query, a batch of n calls n (:mod:`adapters.pacing`)."""
         self.requests += 1
+        request = make()
         try:
-            return make().execute()
+            with paced(getattr(request, "calls", 1)):
+                return request.execute()
         except HttpError as exc:
             raise self.error(exc.resp.status, exc.content, exc.resp) from None
         except RefreshError as exc:

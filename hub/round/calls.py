@@ -5,7 +5,9 @@ lookups alike), so the service's limits hold for all of them (P12):
 
 - **pacing**: before a request, wait until the endpoint's last ``Retry-After`` has passed
   (a hold that outlives the round, :func:`hub.round.budget.hold_for`) and to stay under its
-  documented request budget (:func:`hub.round.budget.budget_for`);
+  documented request budget (:func:`hub.round.budget.budget_for`); an adapter whose one
+  call sends several requests (a calendar listing's pages, reads before a batch) paces
+  each of them through :mod:`adapters.pacing` instead;
 - **retries**: tenacity retries :class:`RateLimited` (waiting the full ``Retry-After``, capped
   by the policy) and :class:`Transient` with exponential back-off; before retrying a failure
   that may have been applied (a create whose answer was lost) ``before_retry`` looks for what
@@ -18,6 +20,7 @@ The waits and retries are counted in :class:`CallStats` for the round's report a
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,11 +36,16 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from adapters.base import Adapter
+from adapters.pacing import PACER
 from hub.config.models import RetryConfig
 from hub.errors import RateLimited, SyncHubError, Transient
-from hub.round.budget import budget_for, hold_for
+from hub.round.budget import Budget, budget_for, hold_for
 
 T = TypeVar("T")
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass
@@ -118,20 +126,39 @@ class Caller:
     def _request(self, endpoint: str, fn: Callable[[], T], calls: int = 1) -> T:
         """One paced request. A ``Retry-After`` it earns holds back *every* later request to
         the endpoint, not only this call's retry: after the last attempt, or after a failed
-        marker lookup, the next write to the same service must wait too."""
+        marker lookup, the next write to the same service must wait too. An adapter that
+        paces each request it sends (``RequestBudget.per_request``) is paced by those
+        requests (:mod:`adapters.pacing`), not by ``calls`` up front."""
+        budget = self.budgets.get(endpoint)
+        if budget is not None and budget.limit.per_request:
+            token = PACER.set(functools.partial(self._paced, endpoint, budget))
+            try:
+                return self._send(endpoint, fn)
+            finally:
+                PACER.reset(token)
+        self._paced(endpoint, None, calls)
+        try:
+            return self._send(endpoint, fn)
+        finally:
+            if budget is not None:
+                budget.settle(calls)  # counted from its answer: never ahead of the service
+
+    def _paced(self, endpoint: str, budget: Budget | None, calls: int) -> Callable[[], None]:
+        """Wait one request's turn; what to call once it is answered (``budget``: settle it
+        there, for a request an adapter paces itself)."""
         self._pace(endpoint, calls)
         if self.should_stop is not None and self.should_stop():
             # Never sent (a hold may not have passed): nothing to look for, nothing applied.
             raise Transient("not sent: synchub is stopping", service=endpoint)
+        return functools.partial(budget.settle, calls) if budget is not None else _nothing
+
+    def _send(self, endpoint: str, fn: Callable[[], T]) -> T:
         try:
             return fn()
         except RateLimited as exc:
             if exc.retry_after is not None and endpoint in self.holds:
                 self.holds[endpoint].extend(min(exc.retry_after, self.retry.max_retry_after))
             raise
-        finally:
-            if (budget := self.budgets.get(endpoint)) is not None:
-                budget.settle(calls)  # counted from its answer: never ahead of the service
 
     def call(self, endpoint: str, fn: Callable[[], T], *,
              before_retry: Callable[[], T | None] | None = None, calls: int = 1) -> T:

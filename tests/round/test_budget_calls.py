@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.base import Capabilities, RequestBudget
+from adapters.pacing import PACER, paced
 from hub.round.budget import Budget
 from hub.round.calls import Caller, CallStats, RetryPolicy
 from tests.round.test_budget import FakeClock
@@ -60,3 +61,29 @@ def test_the_caller_paces_batches_by_their_calls() -> None:
         caller.call("cal", lambda: sent.append(clock.now), calls=300)
     assert sent == [0, 0, 60, 60, 120, 120, 180]
     assert sum(s for _, s in stats.rate_limit_waits) == 180
+
+
+PER_REQUEST = RequestBudget(requests=600, per_seconds=60, batch_calls=True, per_request=True)
+
+
+def test_an_adapter_that_paces_each_request_is_paced_by_each_not_once_up_front() -> None:
+    """One call that sends a read batch of 400 and then a write batch of 400 (Google: the
+    reads a batch of patches depends on): the writes wait for the reads' minute, and the
+    ``calls`` given up front are not reserved besides."""
+    clock = FakeClock()
+    stub = Stub(capabilities=Capabilities(fields=frozenset({"title"}), batch_size=400,
+                                          request_budget=PER_REQUEST))
+    caller = Caller({"cal": stub}, RetryPolicy(sleep=clock.sleep, clock=clock), None,
+                    CallStats())
+    sent: list[tuple[str, float]] = []
+
+    def reads_then_writes() -> None:
+        for what in ("reads", "writes"):
+            with paced(400):
+                sent.append((what, clock.now))
+
+    caller.call("cal", reads_then_writes, calls=400)
+    assert sent == [("reads", 0), ("writes", 60)]
+    caller.call("cal", lambda: None, calls=400)  # sends nothing: waits for nothing
+    assert clock.now == 60
+    assert PACER.get() is None  # outside a hub call (tests, check), paced waits for nothing
