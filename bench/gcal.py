@@ -8,7 +8,10 @@ Two directions, N events each (default 2,000):
   the round after reads them back (the sync token taken before the writes sees our own
   writes as changes; the planner finds them equal and writes nothing), a quiet round, then
   1% edited in memory and written into the calendar, and 1% edited in the calendar and
-  written into memory.
+  written into memory; then a new calendar adapter on the same state (a one-shot run, a
+  restarted daemon) writes 10% moved in memory: each patch keeps its event's length, so
+  it reads the events first, and those reads count against the quota too (the floor does
+  not include them: Google would take the patches alone).
 * **pull**: N events already in the calendar are read into an empty in-memory service (the
   first sync of an existing calendar), a quiet round, 1% edited in the calendar and written
   into memory, then 1% edited in memory and written into the calendar.
@@ -80,11 +83,7 @@ class Bench:
         self.sandbox = GcalSandbox()
         self.emu = self.sandbox.emu
         self.emu.set_quota(quota)  # Google's per-user quota: on in the bench
-        gcal = GcalAdapterFactory().build(
-            GcalConnection.model_validate(self.sandbox.connection), GcalScope(),
-            EndpointContext(name="gcal", flow="bench",
-                            options=self.sandbox.options | {"quota_per_minute": quota}))
-        self.gcal = Counted(gcal)
+        self.gcal = self._adapter()
         self.mem = MemoryService(name="bench-gcal")
         self.adapters: dict[str, Adapter] = {
             "mem": MemoryAdapter(self.mem, name="mem", fields=FIELDS), "gcal": self.gcal}
@@ -92,6 +91,19 @@ class Bench:
                               mass_change_limit=1.0)
         self.store = open_store("sqlite://:memory:")
         self.store.migrate()
+
+    def _adapter(self) -> Counted:
+        return Counted(GcalAdapterFactory().build(
+            GcalConnection.model_validate(self.sandbox.connection), GcalScope(),
+            EndpointContext(name="gcal", flow="bench",
+                            options=self.sandbox.options | {"quota_per_minute": self.quota})))
+
+    def new_process(self) -> None:
+        """A new calendar adapter on the same state (a one-shot run, a restarted daemon): it
+        has read none of the events, so a patch that depends on one reads it first."""
+        self.gcal.close()
+        self.gcal = self._adapter()
+        self.adapters["gcal"] = self.gcal
 
     def round(self, name: str, writes: int, listed: int) -> None:
         """One round, beside its floor for ``writes`` calendar writes and ``listed`` events
@@ -125,6 +137,16 @@ class Bench:
             self.mem.user_edit(ref, title=f"edited in memory {i}")
         return k
 
+    def move_memory(self, n: int) -> int:
+        """10% of the in-memory items moved by a day: each patch keeps its event's length, so
+        a new adapter reads those events first (queries too: the quota counts them)."""
+        k = max(1, n // 10)
+        for ref in list(self.mem.records)[:k]:
+            due = self.mem.records[ref].item.due
+            assert isinstance(due, DateOnly)
+            self.mem.user_edit(ref, due=DateOnly(date=due.date + dt.timedelta(days=1)))
+        return k
+
     def stop(self) -> None:
         self.gcal.close()
         self.store.close()
@@ -147,6 +169,10 @@ def push(n: int, quota: int) -> None:
     b.round("list own updates", 0, k)
     k = b.edit_calendar(n)
     b.round("1% cal -> memory", 0, k)
+    b.new_process()
+    k = b.move_memory(n)
+    b.round("10% moved, new proc", k, 0)
+    b.round("list own updates", 0, k)
     b.round("quiet again", 0, 0)
     b.stop()
 

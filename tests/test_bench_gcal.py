@@ -17,8 +17,11 @@ def test_the_bench_runs_at_its_floor_without_refusals(capsys: object) -> None:
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     rows = [line.split() for line in out.splitlines()
             if line and not line.startswith(("--", "operation", "peak"))]
-    assert len(rows) == 13
+    assert len(rows) == 15
     for row in rows:
         assert row[-1] == "ok" and row[-6] == "0"  # status ok, no 403 from the quota
     create = next(r for r in rows if r[0] == "create")
     assert create[1:4] == ["2", "2", "1.00x"] and create[4] == "31"  # 30 calls + 1 listing
+    moved = next(r for r in rows if r[0] == "10%")
+    # 3 patches, each reading its event first (a new adapter): a read batch, a write batch
+    assert moved[4:8] == ["3", "2", "1.50x", "7"]  # listing + 3 reads + 3 patches
