@@ -17,6 +17,8 @@ module whose one job it is:
   helpers and the optional factory protocol :class:`WebhookHandler`.
 - :mod:`adapters.sandboxing`: :class:`Sandbox` and the optional factory protocol
   :class:`SandboxFactory`.
+- :mod:`adapters.pacing`: :func:`paced` around each request of an adapter whose budget is
+  ``per_request``, and :data:`PACER`, where the hub puts its pacing while it runs a call.
 
 The pieces an adapter is *built* from (identity ``represent``, writes on ``write_batch``,
 the status-to-error table, the windowed cursor) are in :mod:`adapters.toolkit`.
@@ -42,6 +44,7 @@ from adapters.contract import (
     WriteOp,
     WriteResult,
 )
+from adapters.pacing import PACER, paced
 from adapters.registry import (
     ENTRY_POINT_GROUP,
     AdapterFactory,
@@ -60,6 +63,7 @@ from adapters.webhooks import (
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "PACER",
     "Adapter",
     "AdapterFactory",
     "BatchingAdapter",
@@ -89,6 +93,7 @@ __all__ = [
     "body_object",
     "installed_adapters",
     "load_factory",
+    "paced",
     "sandbox_factory",
     "webhook_handler",
 ]

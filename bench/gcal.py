@@ -100,7 +100,12 @@ class Bench:
 
     def new_process(self) -> None:
         """A new calendar adapter on the same state (a one-shot run, a restarted daemon): it
-        has read none of the events, so a patch that depends on one reads it first."""
+        has read none of the events, so a patch that depends on one reads it first. It has
+        no record of the calls the last process made either (its budget starts empty, as a
+        new process's does), so it starts once their sliding minute has passed, as a
+        scheduled one-shot run would: started at once it would draw Google's 403 for them
+        (measured: 56 of 401 calls at 2,000 events)."""
+        time.sleep(61 if self.quota < 100_000 else 0)
         self.gcal.close()
         self.gcal = self._adapter()
         self.adapters["gcal"] = self.gcal

@@ -35,8 +35,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from adapters.base import Adapter
-from adapters.pacing import PACER
+from adapters.base import PACER, Adapter
 from hub.config.models import RetryConfig
 from hub.errors import RateLimited, SyncHubError, Transient
 from hub.round.budget import Budget, budget_for, hold_for
