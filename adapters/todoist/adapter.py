@@ -45,7 +45,6 @@ from adapters.base import (
     EndpointContext,
     Gone,
     RemoteItem,
-    RequestBudget,
     Unreadable,
     WriteKind,
     WriteOp,
@@ -112,7 +111,7 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                                               if k in fields})
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
-            request_budget=RequestBudget(requests=1000, per_seconds=900),
+            request_budget=None,  # the client paces every request (adapters.todoist.quota)
             idempotent_create=True, echoes_writes=True, nests_completion=True,
             rolls_occurrences=True)
         self.project_id: str | None = None

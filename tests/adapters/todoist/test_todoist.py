@@ -152,18 +152,30 @@ def test_bad_token_is_an_auth_error(emu: TodoistEmulator) -> None:
         a.changes(None)
 
 
-def test_partial_sync_budget_429_with_retry_after(emu: TodoistEmulator) -> None:
-    emu.partial_sync_limit = 2
+def test_over_the_request_limit_todoist_answers_429_limits_reached(emu: TodoistEmulator
+                                                                   ) -> None:
+    """Every request counts (1,000 a quarter-hour), a full sync against 100 as well; the
+    answer is Todoist's (emu_quota.py cites it): ``LIMITS_REACHED``, ``retry_after``."""
+    emu.set_quota(requests=4, full_syncs=1)
     emu.add_project("Work")
     a = build(emu)
-    cur = a.changes(None).cursor
-    a.changes(cur)
-    a.changes(cur)
+    cur = a.changes(None).cursor  # projects, the full sync, completed tasks: 3
     with pytest.raises(RateLimited) as info:
+        a.find_by_origin("L1")  # a second full sync: over its limit of 1
+    assert info.value.retry_after is not None and 0 < info.value.retry_after <= 900
+    a.changes(cur)  # an incremental one: the 4th request
+    with pytest.raises(RateLimited):
         a.changes(cur)
-    assert info.value.retry_after is not None and info.value.retry_after > 0
-    assert a.capabilities.request_budget is not None
-    assert a.capabilities.request_budget.requests == 1000
+    assert emu.quota is not None and emu.quota.limited == 2
+    r = httpx.post(emu.base_url + "/api/v1/sync", data={"sync_token": "*"},
+                   headers={"Authorization": f"Bearer {emu.token}"})
+    body = r.json()
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert (body["error_tag"], body["error_code"], body["http_code"]) == (
+        "LIMITS_REACHED", 35, 429)
+    assert body["error_extra"]["retry_after"] == int(r.headers["Retry-After"])
+    emu.set_quota(None)  # off: unit tests that do not test it
+    a.changes(cur)
 
 
 def test_webhook_signature(harness: TodoistHarness) -> None:
