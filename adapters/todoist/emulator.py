@@ -517,8 +517,8 @@ class TodoistEmulator(Emulator):
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
         tag = {400: INVALID, 401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
                429: "LIMITS_REACHED", 413: "MAX_BODY_SIZE_EXCEEDED"}.get(status, "SERVER_ERROR")
-        code = {400: 20, 429: 35}.get(status, status)  # 35: Todoist's LIMITS_REACHED
-        return Response.json({"error": message, "error_code": code,
+        number = {400: 20, 429: 35}.get(status, status)  # 35: Todoist's LIMITS_REACHED
+        return Response.json({"error": message, "error_code": number,
                               "error_tag": tag, "http_code": status, "error_extra": {}},
                              status)
 
