@@ -61,13 +61,13 @@ class Bench:
     """One emulator (Todoist's limits on), a memory service and a flow between them."""
 
     def __init__(self) -> None:
-        self.emu = TodoistEmulator().start()
-        assert isinstance(self.emu, TodoistEmulator)
+        self.emu = TodoistEmulator()
+        self.emu.start()
         self.emu.set_quota()  # Todoist's limits: on in the bench (the default, said aloud)
         self.project = self.emu.add_project("Work")
         self.todoist = TodoistAdapterFactory().build(
-            TodoistConnection(token=self.emu.token,  # type: ignore[arg-type]
-                              base_url=self.emu.base_url),
+            TodoistConnection.model_validate({"token": self.emu.token,
+                                              "base_url": self.emu.base_url}),
             TodoistScope(project="Work"), EndpointContext(name="todoist", flow="bench"))
         self.mem = MemoryService(name="bench-todoist-mem")
         self.adapters: dict[str, Any] = {"mem": MemoryAdapter(self.mem, name="mem"),

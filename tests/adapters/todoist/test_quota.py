@@ -5,6 +5,8 @@ here are a second or two long so that the real waits stay short (nothing asserts
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from adapters.memory import MemoryAdapter, MemoryService
@@ -53,7 +55,7 @@ def test_a_429_from_another_client_is_waited_out(emu: TodoistEmulator) -> None:
     emu.add_project("Work")
     mem = MemoryService(name="mem")
     mem.user_create(Item(title="one"))
-    adapters = {"mem": MemoryAdapter(mem, name="mem"), "todoist": build(emu)}
+    adapters: dict[str, Any] = {"mem": MemoryAdapter(mem, name="mem"), "todoist": build(emu)}
     cfg = FlowConfig(endpoints={n: EndpointConfig(connection=n) for n in adapters},
                      mass_change_limit=1.0)
     for _ in range(4):  # another client of the same account spends the window
