@@ -1,10 +1,12 @@
 """The Todoist endpoint: a project (optionally one section or label) as a set of copies.
 
 Reading is incremental through ``/sync`` with the stored ``sync_token``: a quiet round is one
-request. Writes are ``/sync`` commands, up to 100 per request, each command's uuid derived
-from the idempotency key, so a retried batch is never applied twice. A new task and its origin
-marker (a comment, so the title stays the user's) are created in one request, linked by a
-temp id, so a create can never land without its marker.
+request. Writes are ``/sync`` commands, up to 100 per request (and under Todoist's 1 MiB body),
+each command's uuid derived from the idempotency key, so a retried batch is never applied
+twice. A create is one ``item_add`` whose description ends with the origin marker
+(:mod:`.marker`: the title stays the user's, and a create can never land without its
+marker); tasks made by earlier versions, whose marker is a comment, are still read.
+Todoist's request limits are kept by the client (:mod:`.client`, :mod:`.quota`).
 
 Completing: Todoist's own close semantics, for each of the two things a completion can be.
 One occurrence of a recurring task done elsewhere (``WriteOp.occurrence_done``, planned by
@@ -31,11 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote_plus
 
 from adapters.base import (
     Capabilities,
@@ -43,7 +45,6 @@ from adapters.base import (
     EndpointContext,
     Gone,
     RemoteItem,
-    RequestBudget,
     Unreadable,
     WriteKind,
     WriteOp,
@@ -51,21 +52,29 @@ from adapters.base import (
 )
 from adapters.context import DiscoveryKey, recall
 from adapters.reading import convert_each, convert_one
-from adapters.todoist import convert, planning
+from adapters.todoist import convert, marker, planning
 from adapters.todoist.board import SectionBoard
 from adapters.todoist.client import SERVICE, TodoistClient, error_for
 from adapters.todoist.comments import TodoistComments
 from adapters.toolkit import AdapterBase, BatchWrites
-from hub.errors import ConfigError, Conflict, NotFound, SyncHubError, ValidationRejected
+from hub.errors import (
+    ConfigError,
+    Conflict,
+    NotFound,
+    SyncHubError,
+    Transient,
+    ValidationRejected,
+)
 from hub.model import Item, StatusKind
 
 FIELDS = frozenset({"title", "description", "status", "due", "deadline", "duration", "priority",
                     "labels", "assignee", "recurrence", "parent"})
 #: how far back a full listing looks for completed tasks (Todoist allows three months a query)
 COMPLETED_WINDOW = dt.timedelta(days=30)
-MARKER = "synchub-origin: "
-MARKER_RE = re.compile(r"^synchub-origin: (\S+)")
+MARKER_RE = marker.NOTE_RE
 BATCH = 100
+#: the form-encoded body a write request may fill (Todoist refuses one over 1 MiB: 413)
+BODY_ROOM = (1 << 20) - 4096
 NS = uuid.UUID("5e0c8b5e-8f1d-4a6e-9d43-1c2b8f2a7d10")
 
 
@@ -102,7 +111,7 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                                               if k in fields})
         self.capabilities = Capabilities(
             fields=frozenset(fields), read_only=read_only, batch_size=BATCH,
-            request_budget=RequestBudget(requests=1000, per_seconds=900),
+            request_budget=None,  # the client paces every request (adapters.todoist.quota)
             idempotent_create=True, echoes_writes=True, nests_completion=True,
             rolls_occurrences=True)
         self.project_id: str | None = None
@@ -111,6 +120,13 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         self.section_projects: dict[str, str] = {}  # id -> project id
         self.users: dict[str, str] = {}  # id -> email
         self.origins: dict[str, str] = {}  # task id -> origin marker
+        self.in_description: set[str] = set()  # tasks whose marker is their description's
+        #: task id -> its description as last read, for a task read without any marker (a
+        #: marker written to it keeps that text: :meth:`_mark`)
+        self.unmarked_text: dict[str, str] = {}
+        #: find_by_origin's view of every task (a full sync once, then incremental ones)
+        self.lookup_token: str | None = None
+        self.lookup_items: dict[str, dict[str, Any]] = {}
         self.labels_read: dict[str, list[str]] = {}  # task id -> its labels, as last read
         self.parent_of: dict[str, str | None] = {}  # task id -> parent task id, as last read
         #: every comment has been read in this process (a full sync), so a task missing from
@@ -200,8 +216,26 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
             self.users[u["id"]] = str(u["email"]).lower()
         for n in data.get("notes", []):
             m = MARKER_RE.match(n.get("content") or "")
-            if m and not n.get("is_deleted"):
+            if m and not n.get("is_deleted") and n["item_id"] not in self.in_description:
                 self.origins[n["item_id"]] = m.group(1)
+        for task in data.get("items", []):
+            self._read_marker(task)
+
+    def _read_marker(self, task: dict[str, Any]) -> str:
+        """The task's description without its marker line, noting the marker (see
+        :mod:`.marker`): a line deleted in the app drops a marker that was there."""
+        tid = str(task["id"])
+        text, origin = marker.split(task.get("description"))
+        if origin is not None:
+            self.origins[tid] = origin
+            self.in_description.add(tid)
+            self.unmarked_text.pop(tid, None)
+        elif tid in self.in_description:
+            self.in_description.discard(tid)
+            self.origins.pop(tid, None)
+        if tid not in self.origins:
+            self.unmarked_text[tid] = text
+        return text
 
     def _in_scope(self, task: dict[str, Any]) -> bool:
         if task.get("project_id") != self.project_id:
@@ -215,6 +249,7 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
 
     def _convert(self, task: dict[str, Any]) -> RemoteItem:
         self.parent_of[task["id"]] = task.get("parent_id")
+        task = task | {"description": self._read_marker(task)}
         item = convert.to_item(task, sections=self.sections, users=self.users,
                                status_map=self.status_map, origin=self.origins.get(task["id"]),
                                user_tz=self.ctx.timezone)
@@ -326,12 +361,24 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         return self._remote(task)
 
     def find_by_origin(self, origin: str) -> RemoteItem | None:
+        """One sync: a full one the first time, then incremental ones from it, so the
+        lookups after a lost batch of 100 creates cost one full sync (Todoist allows 100
+        a quarter-hour), not 100."""
         self._resolve_project()
-        data = self.client.sync("*", ["items", "notes", "sections", "collaborators"])
+        data = self.client.sync(self.lookup_token or "*",
+                                ["items", "notes", "sections", "collaborators"])
+        if data.get("full_sync", self.lookup_token is None):
+            self.lookup_items = {}
         self._absorb(data)
         self.markers_known = True
         for task in data.get("items", []):
-            if self.origins.get(task["id"]) == origin and not task.get("is_deleted"):
+            if task.get("is_deleted"):
+                self.lookup_items.pop(task["id"], None)
+            else:
+                self.lookup_items[task["id"]] = task
+        self.lookup_token = data.get("sync_token")
+        for tid, task in self.lookup_items.items():
+            if self.origins.get(tid) == origin:
                 return self._remote(task)
         return None
 
@@ -358,16 +405,14 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                 args["parent_id"] = item.parent  # it lives in its parent's section
             elif section := self._section_for(item):
                 args["section_id"] = section
+            if self.ctx.markers and op.origin:  # ``markers: false``: found by its key instead
+                args["description"] = marker.join(args.get("description"), op.origin)
             cmds.append({"type": "item_add", "uuid": command_uuid(op.idempotency_key),
                          "temp_id": temp, "args": args})
-            if self.ctx.markers:  # ``markers: false``: no comment; found by its key instead
-                cmds.append({"type": "note_add",
-                             "uuid": command_uuid(op.idempotency_key, "origin"),
-                             "temp_id": f"{temp}-n",
-                             "args": {"item_id": temp, "content": f"{MARKER}{op.origin}"}})
             target = temp
         else:
             target = op.ref or ""
+            note = self._mark(op, args)
             if op.occurrence_done:
                 # One occurrence of a recurring task done elsewhere: Todoist's own close
                 # (the app's checkbox) moves it on and records the completion in its
@@ -381,11 +426,8 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
             if "parent" in fields:
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "mv"),
                              "args": {"id": target, **self._place(item)}})
-            if op.origin is not None and target not in self.origins and self.ctx.markers:
-                # A task a first sync matched: its marker is a comment, like a created one's.
-                cmds.append({"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
-                             "temp_id": f"tmp-{op.idempotency_key[:24]}-n",
-                             "args": {"item_id": target, "content": f"{MARKER}{op.origin}"}})
+            if note is not None:
+                cmds.append(note)
         if "status" in fields and not op.occurrence_done:
             kind = self.represent("status", item.status).kind
             done = kind is StatusKind.DONE
@@ -406,6 +448,24 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                 cmds.append({"type": "item_move", "uuid": command_uuid(op.idempotency_key, "sc"),
                              "args": {"id": target, **where}})
         return cmds
+
+    def _mark(self, op: WriteOp, args: dict[str, Any]) -> dict[str, Any] | None:
+        """An update's description with the task's marker line kept, or a marker given to
+        a task a first sync matched (``op.origin``): in the description written, else in
+        the one last read. Only a task whose description was never read gets a comment
+        (one command more, as before issue 17). Returns that ``note_add``, if any."""
+        ref = op.ref or ""
+        if ref in self.in_description and "description" in args:
+            args["description"] = marker.join(args["description"], self.origins[ref])
+        if op.origin is None or ref in self.origins or not self.ctx.markers:
+            return None
+        if "description" in args or ref in self.unmarked_text:
+            text = args["description"] if "description" in args else self.unmarked_text[ref]
+            args["description"] = marker.join(text, op.origin)
+            return None
+        return {"type": "note_add", "uuid": command_uuid(op.idempotency_key, "origin"),
+                "temp_id": f"tmp-{op.idempotency_key[:24]}-n",
+                "args": {"item_id": ref, "content": f"{marker.PREFIX}{op.origin}"}}
 
     def _labels(self, item: Item, ref: str | None) -> list[str]:
         """Every label of a task whose labels hold a sprint or points: the ordinary ones
@@ -428,13 +488,16 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
         if self.ctx.markers and any(op.origin and op.kind is WriteKind.UPDATE
                                     and op.ref not in self.origins for op in ops):
             self._know_markers()  # never a second marker on a task that carries one
+        body = 0  # the form-encoded size of the chunk's commands
         for op in ops:
             cmds = self._commands(op)
-            if chunk and size + len(cmds) > BATCH:
+            weight = len(quote_plus(json.dumps(cmds))) + len(quote_plus(", "))
+            if chunk and (size + len(cmds) > BATCH or body + weight > BODY_ROOM):
                 results += self._send(chunk)
-                chunk, size = [], 0
+                chunk, size, body = [], 0, 0
             chunk.append((op, cmds))
             size += len(cmds)
+            body += weight
         if chunk:
             results += self._send(chunk)
         return results
@@ -454,6 +517,12 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                     error = error_for(int(st.get("http_code", 400)), st,
                                       what=f"{c['type']} {op.ref or ''}".strip())
                     break
+            if error is None and op.kind is WriteKind.CREATE \
+                    and cmds[0].get("temp_id") not in temps:
+                # applied (or answered from Todoist's log of uuids) without saying which
+                # task it made: the executor finds it by its marker
+                error = Transient("item_add answered without its task id", service=SERVICE,
+                                  maybe_applied=True)
             if error is not None:
                 out.append(WriteResult(op, error=error))
             elif op.kind is WriteKind.DELETE:
@@ -472,6 +541,9 @@ class TodoistAdapter(TodoistComments, SectionBoard, BatchWrites, AdapterBase):
                     continue
                 if op.kind is WriteKind.CREATE or (op.origin and str(ref) not in self.origins):
                     self.origins[str(ref)] = op.origin or ""
+                    self.unmarked_text.pop(str(ref), None)
+                    if not any(c["type"] == "note_add" for c in cmds):
+                        self.in_description.add(str(ref))
                 item = self._as_stored(op.item, op.origin if op.kind is WriteKind.CREATE
                                        else self.origins.get(str(ref)), sub)
                 out.append(WriteResult(op, RemoteItem(ref=str(ref), item=item, version=None)))

@@ -4,6 +4,7 @@ The SDK builds absolute ``https://api.todoist.com/api/v1/...`` URLs from a modul
 rather than patching that (process-wide), the injected httpx client carries a transport that
 rewrites the scheme and host to the configured base URL (the emulator in tests), per client.
 The SDK has no retries, which is what we want: the executor retries, honouring Retry-After.
+The same transport paces every request under Todoist's per-user limits (:mod:`.quota`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 from todoist_api_python.api import TodoistAPI
 
 from adapters.context import secret_id
+from adapters.todoist.quota import Pacing, pacing_for
 from adapters.toolkit import status_error
 from hub.errors import Fatal, NotFound, SyncHubError, Transient
 
@@ -29,15 +31,27 @@ ADVICE = {401: "; check the Todoist API token", 403: "; check the Todoist API to
 
 
 class RewriteTransport(httpx.BaseTransport):
-    def __init__(self, base_url: str, inner: httpx.BaseTransport | None = None) -> None:
+    """Sends to the configured base URL; with a :class:`Pacing`, every request (the SDK's
+    pages too) waits for its place under Todoist's limits first (:mod:`.quota`)."""
+
+    def __init__(self, base_url: str, inner: httpx.BaseTransport | None = None,
+                 pacing: Pacing | None = None) -> None:
         parts = urlsplit(base_url)
         self.scheme, self.host, self.port = parts.scheme, parts.hostname or "", parts.port
         self.inner = inner or httpx.HTTPTransport()
+        self.pacing = pacing
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.url = request.url.copy_with(scheme=self.scheme, host=self.host, port=self.port)
         request.headers["host"] = request.url.netloc.decode()
-        return self.inner.handle_request(request)
+        if self.pacing is None:
+            return self.inner.handle_request(request)
+        full = request.url.path.endswith("/sync") and b"sync_token=%2A" in request.content
+        self.pacing.before(full)
+        try:
+            return self.inner.handle_request(request)
+        finally:
+            self.pacing.after(full)
 
     def close(self) -> None:
         self.inner.close()
@@ -62,7 +76,9 @@ class TodoistClient:
                  timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.account = secret_id(token)  # as the discovery cache keys it (not the token)
-        self.http = httpx.Client(transport=RewriteTransport(self.base_url), timeout=timeout,
+        self.pacing = pacing_for(self.base_url, token)
+        self.http = httpx.Client(transport=RewriteTransport(self.base_url, pacing=self.pacing),
+                                 timeout=timeout,
                                  headers={"Authorization": f"Bearer {token}"})
         self.sdk = TodoistAPI(token, client=self.http)  # keep the reference while paging
         self.requests = 0

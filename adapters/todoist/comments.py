@@ -6,8 +6,9 @@ user that the Sync API lists, "Todoist user" when neither knows them) and its ti
 (``posted_at``), but no edit time (``updated_at`` stays None) and no link of its own (the
 task's link stands for it).
 
-synchub's origin markers (``synchub-origin: ...``, one note on each task synchub created or
-matched; see :mod:`adapters.todoist.adapter`) are not a person's comments: they are never
+synchub's origin markers as comments (``synchub-origin: ...``, one note on each task earlier
+versions created or matched; now the marker is the description's last line,
+:mod:`adapters.todoist.marker`) are not a person's comments: they are never
 listed, never count as a change, and the comment methods refuse to edit or delete one.
 
 Reading (:meth:`TodoistComments.comments`) is one request for any number of open tasks: a

@@ -10,7 +10,9 @@ for the retired REST v2 and Sync v9 paths. ``item_complete`` completes a task an
 sub-tasks for good; ``item_close`` moves a recurring one to its next occurrence. Error bodies
 follow the v1 shape (:mod:`adapters.todoist.emu_errors`): a bad argument is 400
 ``INVALID_ARGUMENT_VALUE`` naming it; 429 carries ``Retry-After``; bodies over 1 MiB get 413,
-as the real service does. Every public helper (the sandbox's user) takes :attr:`lock`.
+as the real service does; Todoist's per-user request limits (:mod:`.emu_quota`) are on
+unless switched off (:meth:`TodoistEmulator.set_quota`). Every public helper (the sandbox's
+user) takes :attr:`lock`.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from adapters.emulation import Emulator, Request, Response
-from adapters.ratewindow import SlidingWindow
 from adapters.todoist import emu_dates, emu_filter
 from adapters.todoist.emu_errors import INVALID, CommandError, invalid
+from adapters.todoist.emu_quota import FULL_SYNCS, REQUESTS, WINDOW, TodoistQuota, limits_reached
 from adapters.todoist.emu_routes import TodoistRoutes
 
 __all__ = ["CommandError", "TodoistEmulator"]
@@ -45,8 +47,8 @@ def _parse_time(text: str) -> dt.datetime:
 class TodoistEmulator(Emulator):
     service = "todoist"
 
-    def __init__(self, token: str = "test-token", *, partial_sync_limit: int = 1000,
-                 window_seconds: float = 900.0) -> None:
+    def __init__(self, token: str = "test-token", *, partial_sync_limit: int = REQUESTS,
+                 window_seconds: float = WINDOW) -> None:
         super().__init__()
         self.token = token
         self._seq = itertools.count(1)
@@ -61,18 +63,30 @@ class TodoistEmulator(Emulator):
         self.users = {"u1": {"id": "u1", "email": "owner@example.com", "full_name": "Owner",
                              "name": "Owner"}}
         self.executed: dict[str, tuple[Any, dict[str, str]]] = {}  # uuid -> (status, temps)
-        #: Todoist's limit on incremental syncs (1000 a 15 minutes): the shared window
-        self.partial_syncs = SlidingWindow(partial_sync_limit, window_seconds)
+        #: Todoist's per-user limits (:mod:`.emu_quota`): on unless :meth:`set_quota` (None)
+        self.quota: TodoistQuota | None = TodoistQuota(partial_sync_limit,
+                                                       per_seconds=window_seconds)
         self.inbox = self.add_project("Inbox", inbox=True)
+
+    def set_quota(self, requests: int | None = REQUESTS, full_syncs: int = FULL_SYNCS,
+                  per_seconds: float = WINDOW) -> None:
+        """Todoist's limits: ``requests`` a user per ``per_seconds`` (every request), of them
+        ``full_syncs`` full syncs; ``None`` switches them off (unit tests)."""
+        with self.lock:
+            self.quota = None if requests is None else TodoistQuota(
+                requests, full_syncs, per_seconds)
 
     @property
     def partial_sync_limit(self) -> int:
-        return int(self.partial_syncs.limit)
+        return self.quota.requests if self.quota is not None else 0
 
     @partial_sync_limit.setter
     def partial_sync_limit(self, value: int) -> None:
+        """The requests a window allows (the full-sync limit stays as it was)."""
         with self.lock:
-            self.partial_syncs.limit = value
+            full = self.quota.full_syncs if self.quota is not None else FULL_SYNCS
+            per = self.quota.per_seconds if self.quota is not None else WINDOW
+            self.quota = TodoistQuota(value, full, per)
 
     # -- direct state access (the "user in the Todoist app") ---------------------------------
     # Every public helper here takes ``self.lock`` (an RLock, which the HTTP handlers hold
@@ -503,7 +517,8 @@ class TodoistEmulator(Emulator):
     def error_body(self, status: int, message: str, code: str | None = None) -> Response:
         tag = {400: INVALID, 401: "AUTH_INVALID_TOKEN", 404: "NOT_FOUND", 410: "DEPRECATED",
                429: "LIMITS_REACHED", 413: "MAX_BODY_SIZE_EXCEEDED"}.get(status, "SERVER_ERROR")
-        return Response.json({"error": message, "error_code": 20 if status == 400 else status,
+        number = {400: 20, 429: 35}.get(status, status)  # 35: Todoist's LIMITS_REACHED
+        return Response.json({"error": message, "error_code": number,
                               "error_tag": tag, "http_code": status, "error_extra": {}},
                              status)
 
@@ -525,6 +540,9 @@ class TodoistEmulator(Emulator):
             return self.error_body(413, "Request body too large")
         if req.headers.get("authorization") != f"Bearer {self.token}":
             return self.error_body(401, "Invalid token")
+        if self.quota is not None and (wait := self.quota.admit(_full_sync(req))) > 0:
+            body, headers = limits_reached(wait)
+            return Response.json(body, 429, headers)
         path = req.path.removeprefix("/api/v1")
         try:
             if path == "/sync" and req.method == "POST":
@@ -544,10 +562,6 @@ class TodoistEmulator(Emulator):
         if token is not None and not re.fullmatch(r"\*|s\d+", token):
             raise invalid("sync_token", "* or a sync_token this server answered")
         types = _json_arg(form, "resource_types", '["all"]', list)
-        if token and token != "*" and not self.partial_syncs.admit():  # an incremental sync
-            resp = self.error_body(429, "Too many requests")
-            resp.headers["Retry-After"] = str(int(self.partial_syncs.until_room()) + 1)
-            return resp
         status: dict[str, Any] = {}
         temps: dict[str, str] = {}
         for cmd in commands:
@@ -674,6 +688,14 @@ class TodoistEmulator(Emulator):
     @staticmethod
     def _task(i: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in i.items() if not k.startswith("_")}
+
+
+def _full_sync(req: Request) -> bool:
+    """Whether a request is a full sync (``sync_token=*``), which Todoist limits apart."""
+    if not (req.method == "POST" and req.path.endswith("/sync")):
+        return False
+    form = parse_qs(req.body.decode("utf-8", "replace"))
+    return form.get("sync_token") == ["*"]
 
 
 def _json_arg(form: dict[str, str], name: str, default: str, kind: type) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from adapters.base import ValueMap
 from adapters.reading import readable_items
-from adapters.todoist import convert
+from adapters.todoist import convert, marker
 from adapters.todoist.emulator import TodoistEmulator
 from adapters.todoist.planning import LabelFields
 from hub.model import Item, StatusKind
@@ -59,7 +59,13 @@ class TodoistSandbox:
         item = Item().evolve(**changes)
         fields = frozenset(changes) - {"status"}
         if fields:
-            self.emu.edit_item(ref, **self._args(item, fields))
+            args = self._args(item, fields)
+            if "description" in args:  # edited in the app: the text above the marker line
+                with self.emu.lock:
+                    origin = marker.split(self.emu.items[ref]["description"])[1]
+                if origin is not None:
+                    args["description"] = marker.join(args["description"], origin)
+            self.emu.edit_item(ref, **args)
         if "status" in changes and item.status.kind is StatusKind.DONE:
             self.emu.complete_item(ref)
 
@@ -74,6 +80,7 @@ class TodoistSandbox:
         return readable_items(tasks, lambda t: self._item(t, users))
 
     def _item(self, task: dict[str, Any], users: dict[str, str]) -> Item:
+        task = task | {"description": marker.split(task.get("description"))[0]}
         item = convert.to_item(task, sections={}, users=users, status_map=None)
         if not self.planning.prefixes:
             return item

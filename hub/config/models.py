@@ -160,9 +160,10 @@ class EndpointConfig(Frozen):
     fields: dict[str, FieldRule] = Field(default_factory=dict)
     only: tuple[str, ...] | None = None  # None: every field the adapter supports
     read_only: bool = False
-    #: ``false``: write no origin marker here (no Todoist comment, no Notion column); a lost
-    #: create and a lost state file are then found by the flow's match key only (Todoist and
-    #: Notion; Jira and Google Calendar keep their invisible markers and refuse it)
+    #: ``false``: write no origin marker here (no line in a Todoist description, no Notion
+    #: column); a lost create and a lost state file are then found by the flow's match key
+    #: only (Todoist and Notion; Jira and Google Calendar keep their invisible markers and
+    #: refuse it)
     markers: bool = True
     options: dict[str, Any] = Field(default_factory=dict)  # adapter-specific mapping options
 

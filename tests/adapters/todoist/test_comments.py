@@ -21,9 +21,16 @@ from tests.adapters.todoist.conftest import TodoistHarness, build
 
 
 def _ours(harness: TodoistHarness, n: int) -> str:
-    """A task synchub created: it carries an origin marker note."""
+    """A task synchub created (its marker in its description)."""
     return harness.adapter.create(Item(title=f"ours {n}"), origin=f"L{n}",
                                   idempotency_key=f"k{n}").ref
+
+
+def _legacy(harness: TodoistHarness, n: int) -> str:
+    """A task an earlier synchub created: its origin marker is a note."""
+    ref = harness.emu.add_item(harness.project, f"ours {n}")
+    harness.emu.add_note(ref, f"synchub-origin: L{n}")
+    return ref
 
 
 def _marker(harness: TodoistHarness, ref: str) -> str:
@@ -40,7 +47,7 @@ def _texts(a: TodoistAdapter, ref: str) -> list[str]:
 
 
 def test_a_marker_is_never_listed_whichever_way_it_is_read(harness: TodoistHarness) -> None:
-    ref = _ours(harness, 1)
+    ref = _legacy(harness, 1)
     harness.user_comment(ref, "a person's note")
     assert _texts(harness.adapter, ref) == ["a person's note"]  # from the store (full sync)
     fresh = build(harness.emu)
@@ -52,7 +59,7 @@ def test_a_marker_is_never_listed_whichever_way_it_is_read(harness: TodoistHarne
 
 def test_a_marker_is_never_edited_nor_deleted(harness: TodoistHarness) -> None:
     a = harness.adapter
-    ref = _ours(harness, 2)
+    ref = _legacy(harness, 2)
     a.comments([ref])
     marker = _marker(harness, ref)
     with pytest.raises(ValidationRejected, match="marker"):

@@ -49,6 +49,7 @@ def helpers(emu: TodoistEmulator, project: str) -> dict[str, Callable[[], Any]]:
         "add_label": lambda: emu.add_label("m"),
         "delete_label": lambda: emu.delete_label(label),
         "partial_sync_limit": lambda: setattr(emu, "partial_sync_limit", 5),
+        "set_quota": lambda: emu.set_quota(None),
         "reset_counts": emu.reset_counts,
     }
 

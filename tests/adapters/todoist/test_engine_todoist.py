@@ -25,8 +25,9 @@ def test_rounds_batch_writes_are_quiet_and_carry_edits_back(harness: TodoistHarn
     emu.reset_counts()
     rep = run_flow("f", cfg, adapters, store)
     assert rep.status == "ok" and rep.counts["create"] == 250
-    # 250 creates = 500 commands (task + marker) -> 5 sync writes, plus the listing
-    assert emu.requests["POST /api/v1/sync"] == 6
+    # 250 creates = 250 commands (the marker rides in each task) -> 3 sync writes, plus
+    # the listing
+    assert emu.requests["POST /api/v1/sync"] == 4
     emu.reset_counts()
     quiet = run_flow("f", cfg, adapters, store)
     assert quiet.counts["writes"] == 0

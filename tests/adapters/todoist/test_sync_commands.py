@@ -95,6 +95,9 @@ def test_every_command_synchub_sends_is_a_v1_command_with_v1_arguments(
         a.update(ref, Item(title="t2", status={"kind": kind}), fields=frozenset({"status"}),
                  expected_version=None, idempotency_key=key)
     a.delete(ref, expected_version=None)
+    unread = emu.add_item(harness.project, "never listed by this adapter")
+    a.update(unread, Item(title="x"), fields=frozenset(), expected_version=None,
+             idempotency_key="n", origin="M")  # a marker where no description was read
     cmds = sent(harness)
     assert {c["type"] for c in cmds} == set(V1_ARGS)
     for c in cmds:

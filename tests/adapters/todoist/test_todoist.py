@@ -50,8 +50,8 @@ def test_writes_go_in_batches_of_100_and_a_retried_batch_applies_once(
     harness.emu.reset_counts()
     results = a.write_batch(ops)
     assert all(r.error is None for r in results)
-    # each create is two commands (task + marker comment): 240 commands -> 3 requests
-    assert harness.emu.requests["POST /api/v1/sync"] == 3
+    # each create is one command (the marker rides in the task): 120 commands -> 2 requests
+    assert harness.emu.requests["POST /api/v1/sync"] == 2
     again = a.write_batch(ops)  # the same uuids: answered, not applied again
     assert [r.remote.ref for r in again] == [r.remote.ref for r in results]  # type: ignore[union-attr]
     live = [i for i in harness.emu.items.values() if not i["is_deleted"]]
@@ -118,11 +118,22 @@ def test_priority_one_and_none_are_stored_alike(harness: TodoistHarness) -> None
     assert harness.emu.items[created.ref]["priority"] == 4  # urgent stays urgent
 
 
-def test_origin_marker_is_a_comment_not_in_the_title(harness: TodoistHarness) -> None:
-    created = harness.adapter.create(Item(title="clean title"), origin="L9", idempotency_key="o")
-    assert harness.emu.items[created.ref]["content"] == "clean title"
-    notes = [n["content"] for n in harness.emu.notes.values() if n["item_id"] == created.ref]
-    assert notes == ["synchub-origin: L9"]
+def test_origin_marker_is_the_descriptions_last_line_not_the_title(
+        harness: TodoistHarness) -> None:
+    a = harness.adapter
+    created = a.create(Item(title="clean title", description="the *plan*"), origin="L9",
+                       idempotency_key="o")
+    task = harness.emu.items[created.ref]
+    assert task["content"] == "clean title"
+    assert task["description"] == "the *plan*\n\nsynchub-origin: L9"
+    assert not [n for n in harness.emu.notes.values() if n["item_id"] == created.ref]
+    got = a.get(created.ref)
+    assert got is not None and (got.item.description, got.item.origin) == ("the *plan*", "L9")
+    a.update(created.ref, Item(title="clean title", description=None),
+             fields=frozenset({"description"}), expected_version=None, idempotency_key="d")
+    assert task["description"] == "synchub-origin: L9"  # the marker stays
+    got = a.get(created.ref)
+    assert got is not None and (got.item.description, got.item.origin) == (None, "L9")
 
 
 def test_retired_apis_answer_410_and_map_to_fatal(emu: TodoistEmulator) -> None:
@@ -141,18 +152,30 @@ def test_bad_token_is_an_auth_error(emu: TodoistEmulator) -> None:
         a.changes(None)
 
 
-def test_partial_sync_budget_429_with_retry_after(emu: TodoistEmulator) -> None:
-    emu.partial_sync_limit = 2
+def test_over_the_request_limit_todoist_answers_429_limits_reached(emu: TodoistEmulator
+                                                                   ) -> None:
+    """Every request counts (1,000 a quarter-hour), a full sync against 100 as well; the
+    answer is Todoist's (emu_quota.py cites it): ``LIMITS_REACHED``, ``retry_after``."""
+    emu.set_quota(requests=4, full_syncs=1)
     emu.add_project("Work")
     a = build(emu)
-    cur = a.changes(None).cursor
-    a.changes(cur)
-    a.changes(cur)
+    cur = a.changes(None).cursor  # projects, the full sync, completed tasks: 3
     with pytest.raises(RateLimited) as info:
+        a.find_by_origin("L1")  # a second full sync: over its limit of 1
+    assert info.value.retry_after is not None and 0 < info.value.retry_after <= 900
+    a.changes(cur)  # an incremental one: the 4th request
+    with pytest.raises(RateLimited):
         a.changes(cur)
-    assert info.value.retry_after is not None and info.value.retry_after > 0
-    assert a.capabilities.request_budget is not None
-    assert a.capabilities.request_budget.requests == 1000
+    assert emu.quota is not None and emu.quota.limited == 2
+    r = httpx.post(emu.base_url + "/api/v1/sync", data={"sync_token": "*"},
+                   headers={"Authorization": f"Bearer {emu.token}"})
+    body = r.json()
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert (body["error_tag"], body["error_code"], body["http_code"]) == (
+        "LIMITS_REACHED", 35, 429)
+    assert body["error_extra"]["retry_after"] == int(r.headers["Retry-After"])
+    emu.set_quota(None)  # off: unit tests that do not test it
+    a.changes(cur)
 
 
 def test_webhook_signature(harness: TodoistHarness) -> None:
@@ -253,8 +276,26 @@ def test_a_later_process_reads_the_marker_of_a_task_listed_incrementally(
     harness.emu.reset_counts()
     listed = later.changes(cursor)
     assert [(r.ref, r.item.origin) for r in listed.items] == [(created.ref, "L7")]
-    assert listed.requests == 3  # project lookup, the sync, once per process every comment
+    assert listed.requests == 2  # project lookup, the sync: the task carries its marker
     harness.emu.edit_item(created.ref, content="edited")
+    assert later.changes(listed.cursor).requests == 1
+    later.close()
+
+
+def test_a_later_process_reads_the_comment_marker_of_an_older_task(
+        harness: TodoistHarness) -> None:
+    """A task an earlier version created carries its marker as a comment, which an
+    incremental sync lists only when it changed: every comment is read once a process."""
+    old = harness.emu.add_item(harness.project, "made by an earlier synchub")
+    harness.emu.add_note(old, "synchub-origin: L8")
+    cursor = harness.adapter.changes(None).cursor
+    later = build(harness.emu)
+    harness.emu.complete_item(old)
+    harness.emu.reset_counts()
+    listed = later.changes(cursor)
+    assert [(r.ref, r.item.origin) for r in listed.items] == [(old, "L8")]
+    assert listed.requests == 3  # project lookup, the sync, once per process every comment
+    harness.emu.edit_item(old, content="edited")
     assert later.changes(listed.cursor).requests == 1  # known from then on
     later.close()
 
