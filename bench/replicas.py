@@ -22,8 +22,9 @@ Pacing is each service's real one: Notion 3 requests/s for the integration (the 
 one, so each of the 3 replicas paces at a little under a third: ``requests_per_second:
 0.95``), Google's per-user quota on in each calendar emulator, Todoist's sync limit, Jira
 Cloud's burst limit. The state lives in a schema of its own (``bench_replicas_<random>``)
-in the database of ``--postgres`` (default ``$SYNCHUB_BENCH_POSTGRES_URL``, else ``$SYNCHUB_TEST_POSTGRES_URL``, else
-postgresql://postgres@127.0.0.1:5432/test), dropped at the end: no other data is touched.
+in the database of ``--postgres`` (default ``$SYNCHUB_BENCH_POSTGRES_URL``, else
+``$SYNCHUB_TEST_POSTGRES_URL``, else postgresql://postgres@127.0.0.1:5432/test), dropped at
+the end: no other data is touched.
 
     python -m bench replicas [--flows 300] [--replicas 3] [--samples 20] [--lease 30]
 """
