@@ -22,6 +22,7 @@ from typing import Any
 
 from adapters.base import load_factory, webhook_handler
 from hub.daemon.admin import Admin
+from hub.daemon.balance import Leases
 from hub.daemon.chart import CHART_RUNS
 from hub.daemon.conflicts_page import ConflictsState
 from hub.daemon.metrics import Metrics
@@ -104,7 +105,6 @@ class Daemon:
         if self.admin.token:
             rt.redact.add(self.admin.token)
         self.stop = threading.Event()
-        self.replica = f"{socket.gethostname()}:{os.getpid()}"
         self.metrics = Metrics()
         self.reports: dict[str, RoundReport] = {}
         flows = rt.flows()
@@ -115,9 +115,12 @@ class Daemon:
         self.server: Any = None
         self.unfinished: list[str] = []  # flows whose rounds outlived the grace period
         self.lease_seconds = cfg.daemon.lease_seconds
-        self.leased: set[str] = set()  # flows this replica holds, renewed by the heartbeat
+        #: the flows this replica holds, its fair share of them (hub.daemon.balance)
+        self.leases = Leases(self.store, f"{socket.gethostname()}:{os.getpid()}", flows,
+                             self.lease_seconds,
+                             self.scheduler.notify)
         self._marks: dict[str, int] = {}  # notice marks already acted on, per flow
-        self._marks_lock = threading.Lock()  # guards _marks and leased (several threads)
+        self._marks_lock = threading.Lock()  # guards _marks (several threads)
         self._last_prune = 0.0
         self.report_timer = self._report_timer(dt.datetime.now(dt.UTC))
         self.notifier = notifier_for(rt, self.store)
@@ -144,18 +147,36 @@ class Daemon:
             self.metrics.observe_crash(flow, exc, time.monotonic() - t0)
             raise
 
+    @property
+    def replica(self) -> str:
+        """This replica's name among the others (host:pid): its leases and heartbeat."""
+        return self.leases.me
+
+    @replica.setter
+    def replica(self, name: str) -> None:
+        self.leases.rename(name)
+
+    @property
+    def leased(self) -> set[str]:
+        """The flows this replica holds now (a copy)."""
+        with self.leases.lock:
+            return set(self.leases.held)
+
     def _round(self, flow: str, t0: float) -> str:
         # Several replicas may share one PostgreSQL state: a flow runs where its lease is
-        # (work spreads, webhooks reach the holder through the store's notices). The lease is
-        # affinity only; what keeps two writers apart (a replica, a `synchub sync` typed by
-        # hand) is the writer lock, which dies with its process.
-        if not self.store.try_lease(flow, self.replica, self.lease_seconds):
-            with self._marks_lock:
-                self.leased.discard(flow)
-            log.info("flow %s is being synced by another replica", flow)
-            return RoundStatus.LEASED_ELSEWHERE
-        with self._marks_lock:
-            self.leased.add(flow)
+        # (work spreads, webhooks reach the holder through the store's notices), each
+        # replica holding its fair share (hub.daemon.balance). The lease is affinity only;
+        # what keeps two writers apart (a replica, a `synchub sync` typed by hand) is the
+        # writer lock, which dies with its process.
+        with self.leases.round(flow) as allowed:
+            if not allowed or not self.store.try_lease(flow, self.replica, self.lease_seconds):
+                self.leases.lost(flow)
+                log.info("flow %s is being synced by another replica", flow)
+                return RoundStatus.LEASED_ELSEWHERE
+            self.leases.took(flow)
+            return self._leased_round(flow, t0)
+
+    def _leased_round(self, flow: str, t0: float) -> str:
         wait = self.rt.config.state.writer_wait.total_seconds()
 
         def waiting(holder: str) -> None:
@@ -230,9 +251,11 @@ class Daemon:
         self.scheduler.notify(flow)
 
     def poll_notices(self) -> None:
-        """Notices other replicas recorded since we last looked make their flows due here."""
+        """Notices other replicas recorded since we last looked make their flows due here
+        (one query for all flows, every second)."""
+        marks = self.store.notice_marks()
         for flow in self.scheduler.flows:
-            mark = self.store.notice_mark(flow)
+            mark = marks.get(flow, 0)
             with self._marks_lock:
                 seen = self._marks.get(flow)
                 self._marks[flow] = max(seen or 0, mark)
@@ -240,32 +263,36 @@ class Daemon:
                 self.scheduler.notify(flow)
 
     def renew_leases(self) -> None:
-        """Keep this replica's flows, rounds in progress included (a round longer than the
-        lease must not let another replica take the flow over mid-round)."""
-        with self._marks_lock:
-            held = sorted(self.leased)
-        for flow in held:
-            if not self.store.try_lease(flow, self.replica, self.lease_seconds):
-                with self._marks_lock:
-                    self.leased.discard(flow)
-                log.warning("flow %s: lease lost to another replica", flow)
+        """The heartbeat: this replica alive, its leases renewed (rounds in progress
+        included)."""
+        self.leases.beat()
 
     def _background(self) -> None:
-        """Notices every second, lease renewal every third of the lease, the scheduled
-        report when it is due; until stopped."""
+        """Notices and the balance of leases every second, the heartbeat every third of the
+        lease, the scheduled report when it is due; until stopped."""
         renew_every = self.lease_seconds / 3
         next_renew = time.monotonic() + renew_every
-        self.poll_notices()  # learn the current marks: old notices are not replayed
         while not self.stop.wait(1.0):
             try:
                 self.poll_notices()
                 if time.monotonic() >= next_renew:
                     next_renew = time.monotonic() + renew_every
                     self.renew_leases()
+                self.leases.balance()
                 if self.report_timer is not None:
                     self.report_timer.tick(dt.datetime.now(dt.UTC))
             except Exception:  # the store may be briefly unreachable: try again next tick
                 log.warning("could not check notices or renew leases", exc_info=True)
+
+    def _first_leases(self) -> None:
+        """Before the first round: this replica announced, the current notice marks learnt
+        (old notices are not replayed), its share of the free flows taken."""
+        try:
+            self.renew_leases()
+            self.poll_notices()
+            self.leases.balance()
+        except Exception:  # the store may be briefly unreachable: the loop tries again
+            log.warning("could not announce this replica or take leases", exc_info=True)
 
     def flow_info(self) -> list[dict[str, Any]]:
         extra = {}
@@ -447,6 +474,7 @@ class Daemon:
         (their flows are in :attr:`unfinished`; their leases and the store stay open, as
         those rounds may still be committing)."""
         web = self._start_server()
+        self._first_leases()
         threading.Thread(target=self._background, name="synchub-leases", daemon=True).start()
         log.info("synchub running: %d flows, status page http://%s:%d/",
                  len(self.scheduler.flows), self.host, self.port)
@@ -460,6 +488,8 @@ class Daemon:
         for flow in self.scheduler.flows:
             if flow not in self.unfinished:
                 self.store.release_lease(flow, self.replica)
+        if not self.unfinished:
+            self.leases.leave()
         if self.unfinished:
             log.warning("synchub stopped after the grace period; still running: %s",
                         ", ".join(self.unfinished))

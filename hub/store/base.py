@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from hub.model import Item
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 @dataclass(frozen=True)
@@ -419,6 +419,25 @@ class Store(Protocol):
         it. SQLite (one process) may always grant; PostgreSQL uses row locks with expiry."""
 
     def release_lease(self, flow: str, holder: str) -> None: ...
+
+    def renew_leases(self, flows: Collection[str], holder: str, ttl_seconds: float
+                     ) -> set[str]:
+        """Renew ``holder``'s unexpired leases on ``flows`` at once; the ones it still holds."""
+
+    def lease_holders(self) -> dict[str, str]:
+        """flow -> holder, for every lease that has not expired."""
+
+    def heartbeat(self, holder: str, ttl_seconds: float) -> None:
+        """``holder`` (a replica) is alive for ``ttl_seconds`` more."""
+
+    def leave(self, holder: str) -> None:
+        """``holder`` stops: it no longer counts among the live replicas."""
+
+    def replicas_alive(self) -> list[str]:
+        """The replicas whose heartbeat has not expired, oldest first."""
+
+    def notice_marks(self) -> dict[str, int]:
+        """:meth:`notice_mark` of every flow that has had a notice, at once."""
 
     def close(self) -> None: ...
 

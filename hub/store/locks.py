@@ -184,6 +184,10 @@ class AdvisoryLocks:
         self._connect = connect
         self._conn: Any = None
         self._guard = threading.Lock()
+        #: held across verify's look at ``_held`` and its query, and across an unlock and
+        #: its removal from ``_held``: rounds of several flows share this session, and a
+        #: lock released between the two would read as lost (seen with 8 rounds at once)
+        self._book = threading.Lock()
         self.namespace = namespace
         self._held: dict[tuple[int, int], str] = {}  # key -> flow, while held
 
@@ -238,14 +242,19 @@ class AdvisoryLocks:
                       (flow, holder, dt.datetime.now(dt.UTC).isoformat()))
             yield
         finally:
-            with contextlib.suppress(Exception):  # a dead session has dropped it already
-                self._run("SELECT pg_advisory_unlock(%s, %s)", key)
-            self._held.pop(key, None)
+            with self._book:
+                with contextlib.suppress(Exception):  # a dead session has dropped it already
+                    self._run("SELECT pg_advisory_unlock(%s, %s)", key)
+                self._held.pop(key, None)
             if not self._held and self._conn is not None and self._conn.closed:
                 self._conn = None  # holding nothing now: the next lock may start afresh
 
     def verify(self) -> None:
         """Raise :class:`StateError` unless every lock held is still this session's."""
+        with self._book:
+            self._verify()
+
+    def _verify(self) -> None:
         if not self._held:
             return
         keys = list(self._held)

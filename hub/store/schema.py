@@ -124,4 +124,13 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TABLE IF NOT EXISTS discovery (
             key TEXT PRIMARY KEY, value TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
     ],
+    # 9: replicas of ``synchub run`` on one state (hub.store.replicas, hub.daemon.balance):
+    # each one's heartbeat, so a replica takes its fair share of the flows and no more; a
+    # version-8 synchub would take every flow it can (no harm to the data, no balance)
+    [
+        """CREATE TABLE IF NOT EXISTS replicas (
+            holder TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL,
+            expires_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS leases_by_holder ON leases (holder, expires_at)",
+    ],
 ]

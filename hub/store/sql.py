@@ -21,7 +21,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.errors import StateError
-from hub.store import codec, discovery, health, history, locks, records, threads, workset
+from hub.store import (
+    codec,
+    discovery,
+    health,
+    history,
+    locks,
+    records,
+    replicas,
+    threads,
+    workset,
+)
 from hub.store.base import (
     SCHEMA_VERSION,
     CommentThread,
@@ -431,6 +441,30 @@ class SqlStore:
     def release_lease(self, flow: str, holder: str) -> None:
         with self._txn():
             self._exec("DELETE FROM leases WHERE flow = ? AND holder = ?", (flow, holder))
+
+    def renew_leases(self, flows: Collection[str], holder: str, ttl_seconds: float
+                     ) -> set[str]:
+        with self._txn():
+            return replicas.renew(self, sorted(flows), holder, self.clock(), ttl_seconds)
+
+    def lease_holders(self) -> dict[str, str]:
+        return replicas.holders(self, self.clock())
+
+    # -- replicas (hub.store.replicas) --------------------------------------------------------
+
+    def heartbeat(self, holder: str, ttl_seconds: float) -> None:
+        with self._txn():
+            replicas.heartbeat(self, holder, self.clock(), ttl_seconds)
+
+    def leave(self, holder: str) -> None:
+        with self._txn():
+            replicas.leave(self, holder)
+
+    def replicas_alive(self) -> list[str]:
+        return replicas.alive(self, self.clock())
+
+    def notice_marks(self) -> dict[str, int]:
+        return replicas.notice_marks(self)
 
     def close(self) -> None:
         self.conn.close()

@@ -240,28 +240,89 @@ def test_container_command_keeps_state_in_postgresql(sandbox_config: dict[str, A
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def test_compose_runs_the_image_with_a_token_and_postgresql_state() -> None:
+def test_compose_runs_three_replicas_of_the_image_with_a_token_and_postgresql_state(
+        ) -> None:
     spec = compose()
-    app = spec["services"]["synchub"]
-    assert "command" not in app and "entrypoint" not in app  # the Dockerfile's CMD runs
-    env = app["environment"]
-    assert env["SYNCHUB_DAEMON_TOKEN"].startswith("${SYNCHUB_DAEMON_TOKEN:?")  # fails early
-    assert env["SYNCHUB_STATE_URL"].startswith("postgresql://") and "@db:5432/" in \
-        env["SYNCHUB_STATE_URL"]
-    assert "db" in app["depends_on"] and spec["services"]["db"]["volumes"][0].startswith(
-        "synchub-db:") and "synchub-db" in spec["volumes"]
-    mount = next(v for v in app["volumes"] if v.endswith(":ro"))
-    source, target, _ = mount.split(":")
-    assert (ROOT / "docker" / source).resolve().parent == ROOT / "config"
+    apps = {name: app for name, app in spec["services"].items() if name.startswith("synchub")}
+    assert sorted(apps) == ["synchub-1", "synchub-2", "synchub-3"]
     cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.M).group(1))  # type: ignore[union-attr]
-    assert cmd[cmd.index("--config") + 1] == target
     port = cmd[cmd.index("--port") + 1]
-    assert app["ports"] == [f"127.0.0.1:{port}:{port}"]
+    published = []
+    for app in apps.values():
+        assert "command" not in app and "entrypoint" not in app  # the Dockerfile's CMD runs
+        env = app["environment"]
+        assert env["SYNCHUB_DAEMON_TOKEN"].startswith("${SYNCHUB_DAEMON_TOKEN:?")  # fails early
+        assert env["SYNCHUB_STATE_URL"].startswith("postgresql://") and "@db:5432/" in \
+            env["SYNCHUB_STATE_URL"]  # one state for all three
+        assert "db" in app["depends_on"]
+        mount = next(v for v in app["volumes"] if v.endswith(":ro"))
+        source, target, _ = mount.split(":")
+        assert (ROOT / "docker" / source).resolve().parent == ROOT / "config"
+        assert cmd[cmd.index("--config") + 1] == target
+        [line] = app["ports"]
+        host, outside, inside = line.split(":")
+        assert host == "127.0.0.1" and inside == port  # only this machine, the CMD's port
+        published.append(outside)
+        assert app["hostname"]  # the replica's name among the others
+    assert len(set(published)) == 3 and published[0] == port  # no two publish one port
+    assert len({a["hostname"] for a in apps.values()}) == 3
+    assert spec["services"]["db"]["volumes"][0].startswith("synchub-db:") and \
+        "synchub-db" in spec["volumes"]
     assert re.search(rf"^ENV .*SYNCHUB_PORT={port}\b", DOCKERFILE, re.M)  # the healthcheck's
     # every variable compose or the example config needs is in .env.example
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / "config" / ".env.example")
                                 .read_text(), re.M))
     assert {"SYNCHUB_DAEMON_TOKEN", "POSTGRES_PASSWORD"} <= documented
+
+
+def test_three_container_commands_on_one_postgresql_share_the_flows(
+        sandbox_config: dict[str, Any]) -> None:
+    """What compose runs, outside Docker: the container's command three times with compose's
+    token and one PostgreSQL state (each on a port of its own here, as each container has its
+    own network); all three announce themselves, the flow is run by exactly one, items sync,
+    and each stops cleanly on SIGTERM and leaves the store's list of live replicas."""
+    if not PG_URL:
+        pytest.skip("set SYNCHUB_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test "
+                    "to run the container command against PostgreSQL (compose's state)")
+    import psycopg
+
+    from hub.store import open_store
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}"
+    token = "compose-token-0123456789"
+    ports = [free_port() for _ in range(3)]
+    procs = [run_container(sandbox_config["path"], p, SYNCHUB_DAEMON_TOKEN=token,
+                           SYNCHUB_STATE_URL=url) for p in ports]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            wait_for(lambda port=port: healthy(port), proc)
+        boxes = sandbox_config["boxes"]
+        wait_for(lambda: {"Book team offsite", "Fix login timeout"} <= {
+            i.title for i in boxes["notion"].items().values()}, procs[0])
+        store = open_store(url)
+        try:
+            wait_for(lambda: len(store.replicas_alive()) == 3, procs[0])
+            holders = store.lease_holders()
+            assert list(holders) == ["sandbox"]
+            assert holders["sandbox"].endswith(tuple(f":{p.pid}" for p in procs))
+            # the holder's first round is over (the others count no rounds: not theirs)
+            wait_for(lambda: sum(rounds_done(f"http://127.0.0.1:{p}", token)
+                                 for p in ports) >= 1, procs[0])
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            assert [proc.wait(timeout=40) for proc in procs] == [0, 0, 0]
+            assert store.replicas_alive() == [] and store.lease_holders() == {}
+            assert len(store.load_links("sandbox")) == 5  # no duplicate link
+        finally:
+            store.close()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        with psycopg.connect(PG_URL) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def test_systemd_unit_writes_only_where_state_goes() -> None:

@@ -220,3 +220,50 @@ def test_a_writer_whose_lock_session_ended_stops_writing(tmp_path: Path,
     a.close()
     b.kill()
     _drop_schema(schema)
+
+
+@pytest.mark.postgres
+def test_a_lock_released_by_another_round_while_one_commits_is_not_taken_for_lost() -> None:
+    """PostgreSQL: rounds of several flows share the process's lock session. A commit checks
+    every lock this session holds; a round of another flow ending during that check (its lock
+    released before it leaves the book) read as "lost the writer lock" and crashed the
+    committing round (seen in bench/replicas.py with 8 rounds at once). The release now waits
+    for the check."""
+    import contextlib
+    import uuid
+
+    from tests.conftest import PG_SKIP, PG_URL, _drop_schema
+
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    store = open_store(f"{PG_URL}{'&' if '?' in PG_URL else '?'}schema={schema}")
+    store.migrate()
+    locks = store._locks  # type: ignore[attr-defined]
+    other = contextlib.ExitStack()
+    other.enter_context(store.writer("b", "round of b", wait=0))
+    released = threading.Event()
+
+    def end_round_b() -> None:
+        other.close()
+        released.set()
+
+    run = locks._run
+
+    def racing_run(sql: str, params: tuple[Any, ...]) -> Any:
+        if "pg_backend_pid()" in sql and not released.is_set():  # verify's look at pg_locks
+            threading.Thread(target=end_round_b).start()
+            released.wait(0.5)  # long enough for the release, had it not waited
+        return run(sql, params)
+
+    locks._run = racing_run
+    try:
+        with store.writer("a", "round of a", wait=0), store.transaction() as tx:
+            tx.set_cursor("a", "x", "1")  # the commit's check must not see b as lost
+        assert released.wait(5)
+        assert store.get_cursor("a", "x") == "1"
+    finally:
+        locks._run = run
+        other.close()
+        store.close()
+        _drop_schema(schema)

@@ -222,6 +222,25 @@ class MemStore:
     def release_lease(self, flow: str, holder: str) -> None:
         return None
 
+    def renew_leases(self, flows: Collection[str], holder: str, ttl_seconds: float
+                     ) -> set[str]:
+        return set(flows)  # one process: every lease is its own
+
+    def lease_holders(self) -> dict[str, str]:
+        return {}
+
+    def heartbeat(self, holder: str, ttl_seconds: float) -> None:
+        return None
+
+    def leave(self, holder: str) -> None:
+        return None
+
+    def replicas_alive(self) -> list[str]:
+        return []
+
+    def notice_marks(self) -> dict[str, int]:
+        return dict(self.notices)
+
     def close(self) -> None:
         return None
 
