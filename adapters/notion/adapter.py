@@ -38,6 +38,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from adapters.base import (
@@ -63,6 +64,7 @@ from adapters.notion.client import SERVICE, NotionClient
 from adapters.notion.comments import NotionComments
 from adapters.notion.props import PropertyMap
 from adapters.notion.schema import ORIGIN_PROPERTY
+from adapters.ratewindow import current_urgency
 from adapters.reading import convert_each, convert_one
 from adapters.toolkit import AdapterBase, WindowCursor
 from hub.errors import ConfigError, NotFound, SyncHubError, Transient, ValidationRejected
@@ -398,7 +400,10 @@ class NotionAdapter(NotionComments, AdapterBase):
         # Every few rounds, list the ids in scope: a page can leave a filter without being
         # edited (a date-based filter, say), which no timestamp query shows.
         known = set(cur.known) | set(found) | {u.ref for u in unreadable}
-        if cur.reconciles(self.reconcile_every):
+        # ...but not in a round a webhook started (a page a request at 3 a second): it waits
+        # for the next full round, the count left where it is so that round does it
+        deferred = cur.reconciles(self.reconcile_every) and current_urgency().urgent
+        if cur.reconciles(self.reconcile_every) and not deferred:
             present = {p["id"] for p in self._query(self.filter)[0]}
             for ref in sorted(known - present - set(gone)):
                 still_there = self.get(ref) is not None
@@ -409,8 +414,10 @@ class NotionAdapter(NotionComments, AdapterBase):
         # Remember versions only of what the next listing will show again.
         keep = {p["id"]: found[p["id"]].version or "" for p in live if p["id"] in found and (
             new_start is None or _ts(p["last_edited_time"]) >= _ts(new_start))}
-        return ChangeSet(items=tuple(items), gone=gone,
-                         cursor=cur.advance(new_start, keep, known).to_json(),
+        after = cur.advance(new_start, keep, known)
+        if deferred:
+            after = replace(after, round=cur.round)
+        return ChangeSet(items=tuple(items), gone=gone, cursor=after.to_json(),
                          requests=self.client.requests - before, unreadable=tuple(unreadable))
 
     def get(self, ref: str) -> RemoteItem | None:

@@ -33,6 +33,7 @@ from notion_client import Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from adapters.context import secret_id
+from adapters.ratewindow import in_background
 from adapters.toolkit import status_error
 from hub.errors import SyncHubError, Transient
 
@@ -72,7 +73,11 @@ def error_for(status: int, code: str | None, message: str, headers: Any = None
 
 
 class Pacer:
-    """Client-side budget: about ``rate`` requests per second."""
+    """Client-side budget: about ``rate`` requests per second, in the order asked, except
+    that a background request (:func:`adapters.ratewindow.background`: the comment pass's
+    reads) takes only a slot nobody else has asked for: while requests are queued it waits
+    and asks again, so an urgent round's or a write's request never queues behind it (it
+    waits at most the one slot a background request already holds)."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -90,11 +95,26 @@ class Pacer:
                 self.rate, self.interval = rate, 1.05 / rate
 
     def wait(self) -> None:
+        if in_background():
+            self._wait_behind()
+            return
         with self.lock:
             now = self.clock()
             delay = max(0.0, self.next - now)
             self.next = max(now, self.next) + self.interval
         if delay:
+            self.sleep(delay)
+
+    def _wait_behind(self) -> None:
+        """A background request: a free slot now, or wait until the last one asked for is
+        due and look again (whoever asked meanwhile goes first)."""
+        while True:
+            with self.lock:
+                now = self.clock()
+                if self.next <= now:
+                    self.next = now + self.interval
+                    return
+                delay = self.next - now
             self.sleep(delay)
 
 

@@ -9,6 +9,13 @@ crashes is retried with exponential back-off (from ``base_backoff`` doubling up 
 never stops the others. Notices are hints, so during back-off they buy at most one early
 retry: a service sending webhooks while the flow keeps crashing must not undo the back-off.
 
+A round a notice started before the flow's interval was up is *urgent* (:meth:`urgent`): it
+does only what the notice needs, and background work (the comment sweep, periodic
+reconciles) waits for the next *full* round, the first one to start once the interval since
+the last full round has passed, however many notices come. While a round runs,
+:meth:`waiting` says whether a notice is waiting for it to end, so its background work
+stops early (:class:`adapters.ratewindow.Urgency`).
+
 The scheduler is a plain object driven by :meth:`Scheduler.step` with an injectable clock, so
 its behaviour is tested without threads or sleeping; :meth:`Scheduler.serve` runs it for real.
 """
@@ -41,6 +48,8 @@ class FlowSchedule:
     last_status: str = "never run"
     last_error: str | None = None
     early_retry_used: bool = False  # a notice already cut this crash streak's back-off short
+    full_due: float = 0.0  # a round starting from then on is a full round, not an urgent one
+    urgent: bool = False  # the round running (or last run) was started early by a notice
 
 
 @dataclass
@@ -99,6 +108,7 @@ class Scheduler:
             for fs in chosen:
                 fs.running = True
                 fs.last_started = now
+                fs.urgent = now < fs.full_due
             return [fs.name for fs in chosen]
 
     def finished(self, flow: str, status: str | None, error: BaseException | None = None
@@ -122,9 +132,25 @@ class Scheduler:
                 fs.last_error = None
                 delay = fs.interval * (1 + self.rng.uniform(-self.jitter, self.jitter))
                 rerun = fs.rerun
+                if not fs.urgent:
+                    fs.full_due = now + delay
             fs.next_due = now if rerun else now + delay
             fs.rerun = False
         self._wake.set()
+
+    def urgent(self, flow: str) -> bool:
+        """Whether ``flow``'s round in progress was started early by a notice (see the module
+        docstring): it leaves background work to the next full round."""
+        with self._lock:
+            fs = self.flows.get(flow)
+            return fs is not None and fs.running and fs.urgent
+
+    def waiting(self, flow: str) -> bool:
+        """Whether a notice for ``flow`` came during its round in progress (a round is due
+        as soon as this one ends)."""
+        with self._lock:
+            fs = self.flows.get(flow)
+            return fs is not None and fs.running and fs.rerun
 
     def backoff(self, failures: int) -> float:
         """Seconds before retrying after ``failures`` crashes in a row (jittered up to

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from adapters.base import load_factory, webhook_handler
+from adapters.ratewindow import Urgency, urgency
 from hub.daemon.admin import Admin
 from hub.daemon.balance import Leases
 from hub.daemon.chart import CHART_RUNS
@@ -186,7 +187,7 @@ class Daemon:
         try:
             with self.store.writer(flow, describe(f"synchub run ({self.replica})"), wait=wait,
                                    should_stop=self.stop.is_set, on_wait=waiting):
-                with self._told(flow):
+                with self._told(flow), urgency(self._urgency(flow)):
                     report = run_flow(flow, self.rt.config.flows[flow],
                                       self.rt.adapters(flow), self.store,
                                       should_stop=self.stop.is_set,
@@ -210,6 +211,12 @@ class Daemon:
         for svc, err in report.errors:
             log.warning("flow %s, %s: %s", flow, svc or "-", err)
         return report.status
+
+    def _urgency(self, flow: str) -> Urgency:
+        """Whether this round was started early by a webhook, and whether one is waiting for
+        it: webhook-driven work goes first (:class:`adapters.ratewindow.Urgency`)."""
+        return Urgency(urgent=self.scheduler.urgent(flow),
+                       waiting=lambda: self.scheduler.waiting(flow))
 
     @contextmanager
     def _told(self, flow: str) -> Iterator[None]:

@@ -36,6 +36,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from adapters.base import PACER, Adapter
+from adapters.ratewindow import in_background
 from hub.config.models import RetryConfig
 from hub.errors import RateLimited, SyncHubError, Transient
 from hub.round.budget import Budget, budget_for, hold_for
@@ -111,8 +112,11 @@ class Caller:
         budget = self.budgets.get(endpoint)
         if budget is not None:
             pause = budget.reserve(calls)
-            if pause > 0:
+            while pause > 0:
                 self._wait(endpoint, pause, rate_limit=True)
+                # background work is not queued while it waits (adapters.ratewindow): it
+                # asks again, behind whatever more urgent request came meanwhile
+                pause = budget.reserve(calls) if in_background() else 0.0
 
     def _wait(self, endpoint: str, seconds: float, *, rate_limit: bool,
               sleep: bool = True) -> None:

@@ -13,6 +13,14 @@ that landed is found by its marker). Which links it reads (the only cost it adds
 - on an endpoint where a comment change does not list the item (Notion), ``sweep`` more of
   its links each round, in turn (a cursor kept beside the endpoint's).
 
+Webhook-driven work goes first (:class:`adapters.ratewindow.Urgency`): a round a webhook
+started early reads only the links it touched (the kept links and the sweep wait for the next
+full round, at least once an interval); the pass goes a few links at a time and, once a
+notice waits for the round to end, stops after its current step (one step at least, so the
+sweep always moves on; what it did not reach is kept, or swept next time); its reads are
+background requests, which leave room in the services' budgets for item writes. A copy this
+round created is known to hold no comments and is not read.
+
 Order of a thread's writes, as for items: its new state (``pending``) commits first, then
 each write, then the thread as it landed. A copy that may have landed (the answer lost) is
 looked for by its marker before it is written again.
@@ -20,12 +28,15 @@ looked for by its marker before it is written again.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from adapters.base import Adapter
 from adapters.commenting import Commenting, CommentRead, RemoteComment
+from adapters.ratewindow import Urgency, background, current_urgency
 from adapters.toolkit import comments as text
 from hub.config.models import FlowConfig
 from hub.errors import NotFound, SyncHubError, Transient, ValidationRejected
@@ -85,6 +96,16 @@ def commenting(cfg: FlowConfig, adapters: Mapping[str, Adapter]) -> dict[str, Co
     return eps if len(eps) >= 2 else {}
 
 
+@dataclass(frozen=True)
+class _Pick:
+    """The links a pass reads (:meth:`CommentPass._pick`)."""
+
+    order: list[str]  # in the order read
+    links: Mapping[str, LinkState]
+    kept: set[str]  # touched this round or kept from an earlier one: kept until done
+    sweeps: Mapping[str, list[str]]  # endpoint -> the links its sweep picked, in turn
+
+
 @dataclass
 class CommentPass:
     flow: str
@@ -95,58 +116,114 @@ class CommentPass:
     writable: Mapping[str, bool]
     should_stop: Callable[[], bool] | None = None
     stats: CommentStats = field(default_factory=CommentStats)
+    #: (endpoint, ref) of the copies this round created (see :meth:`run`)
+    fresh: set[tuple[str, str]] = field(default_factory=set)
 
-    def run(self, touched: Mapping[str, Iterable[str]], reachable: Iterable[str]
-            ) -> CommentStats:
+    def run(self, touched: Mapping[str, Iterable[str]], reachable: Iterable[str],
+            created: Mapping[str, Iterable[str]] | None = None) -> CommentStats:
         """``touched``: endpoint -> refs of copies this round listed, reported touched or
-        created. Never raises for a service failure: errors are in the stats."""
+        created; ``created``: those of them this round made (known to hold no comment yet,
+        so never read). Never raises for a service failure: errors are in the stats."""
         every = commenting(self.cfg, self.adapters)
         if not every:
             return self.stats
-        links = self.store.links_by_id(self.flow, self._wanted(every, touched))
-        wanted = {lid for lid, link in links.items()
-                  if sum(ep in link.copies for ep in every) >= 2}
-        if not wanted:
-            return self.stats
+        self.fresh = {(ep, ref) for ep, refs in (created or {}).items() for ref in refs}
+        urgent = current_urgency()
+        pick = self._pick(every, touched, urgent.urgent)
         up = set(reachable)
         eps = {n: a for n, a in every.items() if n in up}
-        read, unread = self._read(links, eps, wanted)
+        done, unread = self._steps(pick.order, pick.links, every, eps, urgent)
         # a service that did not answer this round: its copies' comments are read when it
         # does, although the other copies' cursors move on now
-        unread |= {lid for lid in wanted if any(ep in links[lid].copies and ep not in up
-                                                for ep in every)}
-        threads = self.store.comment_threads(self.flow, wanted)
-        done: set[str] = set()
-        for lid in sorted(wanted):
-            if self.should_stop is not None and self.should_stop():
-                break
-            self._link(links[lid], every, read, threads.get(lid, []))
-            done.add(lid)
-        with self.store.transaction() as tx:
-            tx.comments_dirty(self.flow, (wanted - done) | unread, True)
-            tx.comments_dirty(self.flow, done - unread, False)
+        unread |= {lid for lid in done if any(ep in pick.links[lid].copies and ep not in up
+                                              for ep in every)}
+        self._commit(pick, done, unread)
         self.stats.links = len(done)
         return self.stats
 
+    def _commit(self, pick: _Pick, done: set[str], unread: set[str]) -> None:
+        """What the pass did not reach or could not read is kept (read again by a full
+        round); the sweep goes on after the last of its links done in turn, so those a
+        stopped or yielding pass did not reach are swept next time."""
+        planned = set(pick.order)
+        with self.store.transaction() as tx:
+            tx.comments_dirty(self.flow, (pick.kept & planned - done) | unread, True)
+            tx.comments_dirty(self.flow, done - unread, False)
+            for ep, ids in pick.sweeps.items():
+                reached = list(itertools.takewhile(
+                    lambda lid: lid in done or lid not in planned, ids))
+                if reached:
+                    tx.set_cursor(self.flow, SWEEP_KEY.format(ep), reached[-1])
+
+    def _pick(self, every: Mapping[str, Commenting], touched: Mapping[str, Iterable[str]],
+              urgent: bool) -> _Pick:
+        """The links to read, in the order read: those this round touched and those kept
+        from earlier rounds, in turns with the sweep's. An urgent round (a webhook's) reads
+        only what it touched: the kept links and the sweep wait for the next full round
+        (:mod:`hub.daemon.scheduler`)."""
+        own = self._own(every, touched)
+        backlog = set() if urgent else self.store.pending_comment_links(self.flow) - own
+        sweeps = {} if urgent else {ep: self._sweep(ep) for ep, a in every.items()
+                                    if not a.listed_with_item}
+        kept = own | backlog
+        swept = [lid for lid in dict.fromkeys(lid for ids in sweeps.values() for lid in ids)
+                 if lid not in kept]
+        # in turns, so a pass cut short after its first step still moves the sweep on
+        order = _alternate(sorted(own) + sorted(backlog), swept)
+        links = self.store.links_by_id(self.flow, set(order))
+        order = [lid for lid in order if lid in links
+                 and sum(ep in links[lid].copies for ep in every) >= 2]
+        return _Pick(order, links, kept, sweeps)
+
+    def _steps(self, order: list[str], links: Mapping[str, LinkState],
+               every: Mapping[str, Commenting], eps: Mapping[str, Commenting],
+               urgent: Urgency) -> tuple[set[str], set[str]]:
+        """Read and plan ``order`` a few links at a time (the links done, those some read
+        of failed). Between steps the pass stops for a shutdown, and for a notice waiting
+        for this round (``urgent.waiting``): what it did not reach is kept for a later round,
+        and every pass does one step at least, so the sweep always moves on. Steps grow
+        while they are quick and shrink while they are slow (a page's comments cost two
+        Notion requests): a waiting notice waits about a second, not for the whole pass."""
+        done: set[str] = set()
+        unread: set[str] = set()
+        size, at = 2, 0
+        while at < len(order):
+            stop = self.should_stop is not None and self.should_stop()
+            if at and (stop or urgent.waiting()):
+                if not stop:
+                    self.stats.notes.append(
+                        f"comments: {len(order) - at} links left for a later round "
+                        "(a webhook is waiting)")
+                break
+            step = order[at:at + size]
+            t0 = time.monotonic()
+            read, failed = self._read(links, eps, set(step))
+            unread |= failed
+            threads = self.store.comment_threads(self.flow, set(step))
+            for lid in step:
+                self._link(links[lid], every, read, threads.get(lid, []))
+                done.add(lid)
+            at += len(step)
+            took = time.monotonic() - t0
+            size = min(size * 2, _CHUNK) if took < 1.0 else max(1, size // 2) \
+                if took > 2.0 else size
+        return done, unread
+
     # -- which links -------------------------------------------------------------------------
 
-    def _wanted(self, eps: Mapping[str, Commenting], touched: Mapping[str, Iterable[str]]
-                ) -> set[str]:
-        """The candidates, found through the store's indexes (never every link)."""
+    def _own(self, eps: Mapping[str, Commenting], touched: Mapping[str, Iterable[str]]
+             ) -> set[str]:
+        """The links this round touched, found through the store's indexes (never every
+        link)."""
         refs = {(ep, ref) for ep, ep_refs in touched.items() if ep in eps for ref in ep_refs}
-        wanted = self.store.link_ids_by_ref(self.flow, refs)
-        wanted |= self.store.pending_comment_links(self.flow)
-        for ep, a in eps.items():
-            if not a.listed_with_item:
-                wanted |= self._sweep(ep)
-        return wanted
+        return self.store.link_ids_by_ref(self.flow, refs)
 
-    def _sweep(self, ep: str) -> set[str]:
+    def _sweep(self, ep: str) -> list[str]:
         """The next ``sweep`` links with a copy at ``ep`` after the last one swept, wrapping
-        round."""
+        round, in turn (:meth:`run` moves the sweep's cursor on as far as they were done)."""
         n = self.cfg.comments.sweep
         if n == 0:
-            return set()
+            return []
         key = SWEEP_KEY.format(ep)
         last = self.store.get_cursor(self.flow, key) or ""
         picked = self.store.link_ids_after(self.flow, ep, last, n)
@@ -154,11 +231,7 @@ class CommentPass:
             picked += [lid for lid in self.store.link_ids_after(self.flow, ep, "",
                                                                 n - len(picked))
                        if lid not in picked]
-        if not picked:
-            return set()
-        with self.store.transaction() as tx:
-            tx.set_cursor(self.flow, key, picked[-1])
-        return set(picked)
+        return picked
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -172,8 +245,11 @@ class CommentPass:
         for ep, a in eps.items():
             refs = {links[lid].copies[ep].ref: lid for lid in sorted(wanted)
                     if ep in links[lid].copies}
-            got: dict[str, tuple[RemoteComment, ...]] = {}
-            order = list(refs)
+            # a copy this round made holds no comment yet: nothing to ask (one a person adds
+            # meanwhile is read with the item's next change, or by the sweep)
+            got: dict[str, tuple[RemoteComment, ...]] = {
+                r: () for r in refs if (ep, r) in self.fresh}
+            order = [r for r in refs if (ep, r) not in self.fresh]
             for i in range(0, len(order), _CHUNK):
                 chunk = order[i:i + _CHUNK]
                 for part, answer in self._read_chunk(ep, a, chunk):
@@ -191,7 +267,8 @@ class CommentPass:
         error (a comment the adapter cannot convert) is narrowed down item by item, so one
         odd comment keeps only its own item's comments from syncing, not a hundred (P14)."""
         try:
-            return [(chunk, self.calls.call(ep, _reader(a, chunk)))]
+            with background():  # reads leave room for item writes and urgent rounds
+                return [(chunk, self.calls.call(ep, _reader(a, chunk)))]
         except SyncHubError as exc:
             self.stats.errors.append((ep, exc))
             return [(chunk, None)]
@@ -304,6 +381,13 @@ class CommentPass:
             if text.parse(c.text).thread == thread:
                 return c
         return None
+
+
+def _alternate(first: list[str], second: list[str]) -> list[str]:
+    """One of each in turn, then the rest of the longer list."""
+    out = [x for pair in zip(first, second, strict=False) for x in pair]
+    n = min(len(first), len(second))
+    return out + first[n:] + second[n:]
 
 
 def _reader(a: Commenting, refs: Sequence[str]) -> Callable[[], CommentRead]:

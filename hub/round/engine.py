@@ -243,7 +243,8 @@ class _Round:
         writable = {n: not (a.capabilities.read_only or self.cfg.endpoints[n].read_only)
                     for n, a in self.adapters.items() if n in self.cfg.endpoints}
         stats = CommentPass(self.flow, self.cfg, self.adapters, self.store, self.ex.calls,
-                            writable, should_stop).run(touched, observations)
+                            writable, should_stop).run(touched, observations,
+                                                       created=self.ex.stats.created)
         self.report.comments = dict(stats.writes)
         self.report.errors.extend(stats.errors)
         self.report.notes.extend(stats.notes)

@@ -266,3 +266,33 @@ def test_notices_act_at_once_again_after_recovery() -> None:
         s.notify("a")
         assert s.due() == ["a"]
         s.finished("a", "ok")
+
+
+def test_a_round_a_notice_starts_early_is_urgent_and_a_full_round_comes_each_interval() -> None:
+    s, clock, _ = make({"a": 60}, jitter=0)
+    clock.t += 1
+    assert s.due() == ["a"] and not s.urgent("a")  # the first round is a full one
+    s.finished("a", "ok")
+    full_at = clock.t + 60
+    for _ in range(4):  # a webhook every 20 s: each round starts early
+        clock.t += 20
+        s.notify("a")
+        assert s.due() == ["a"]
+        assert s.urgent("a") == (clock.t < full_at)
+        was_full = not s.urgent("a")
+        s.finished("a", "ok")
+        if was_full:  # however many notices come, a full round once an interval
+            full_at = clock.t + 60
+    assert s.flows["a"].full_due == full_at
+
+
+def test_waiting_says_a_notice_came_during_the_round() -> None:
+    s, clock, _ = make({"a": 60})
+    clock.t += 1
+    assert s.due() == ["a"]
+    assert not s.waiting("a")
+    s.notify("a")
+    assert s.waiting("a")
+    s.finished("a", "ok")
+    assert not s.waiting("a")  # not running: nothing waits for it
+    assert s.due() == ["a"] and not s.waiting("a")

@@ -61,3 +61,19 @@ def test_budget_spans_rounds() -> None:
     assert clock.now == 0  # 3 listings of b so far: within budget
     w.sync()
     assert clock.now >= 60  # the 4th request in the window waited
+
+
+def test_background_requests_leave_room_in_the_window() -> None:
+    """Background work fills at most BACKGROUND_SHARE of a window, and one that must wait is
+    not queued, so a request that must not wait finds room at once (issue 17)."""
+    from adapters.ratewindow import BACKGROUND_SHARE, SlidingWindow, background
+
+    clock = FakeClock()
+    w = SlidingWindow(10, 60.0, clock)
+    with background():
+        waits = [w.reserve() for _ in range(int(10 * BACKGROUND_SHARE))]
+        assert waits == [0.0] * 8
+        assert w.reserve() > 0  # full for background work: it waits, recorded nowhere
+        assert w.reserve() > 0
+    assert w.reserve() == 0.0 and w.reserve() == 0.0  # room kept for the others
+    assert w.reserve() > 0  # now the window itself is full
