@@ -5,9 +5,10 @@ came from:
 
 Each benchmark runs in its own process (so each peak RSS is its own), at the sizes the README
 states; the section between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` is replaced
-by their figures. The per-service benches run at each service's real pacing, so the whole run
-takes a while (Notion's 3 requests/s alone: over ten minutes for 2,000 pages). ``--dry-run``
-prints the section instead of writing it.
+by their figures; with ``--only`` the parts not run are kept (each part carries its own
+marker, date and machine). The per-service benches run at each service's real pacing, so
+the whole run takes a while (Notion's 3 requests/s alone: over ten minutes for 2,000
+pages). ``--dry-run`` prints the section instead of writing it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ENGINE_RUNS = (("10,000 links, SQLite", ["--links", "10000"]),
                ("100,000 links, SQLite", ["--links", "100000"]),
                ("1,000,000 links, PostgreSQL (generated state)",
                 ["--links", "1000000", "--state", "generated", "--store", "postgresql"]))
-SERVICE_RUNS = (("jira", ["--issues", "2000"]), ("todoist", ["--tasks", "2000"]),
+SERVICE_RUNS: tuple[tuple[str, list[str]], ...] = (("jira", ["--issues", "2000"]), ("todoist", ["--tasks", "2000"]),
                 ("gcal", ["--events", "2000"]), ("notion", ["--pages", "2000"]),
                 ("daemon", []))
 
@@ -84,16 +85,46 @@ def service_block(name: str, args: Sequence[str]) -> str:
     return f"**{name}** (`python -m bench {' '.join([name, *args])}`)\n\n```text\n{text}\n```"
 
 
-def section(only: set[str] | None) -> str:
-    parts = [f"Measured on {dt.date.today().isoformat()}, {machine()}; regenerate with "
-             "`python -m bench readme`."]
-    if only is None or "engine" in only:
+PART = "<!-- bench:part {} -->"
+ORDER = ("engine", *(name for name, _ in SERVICE_RUNS))
+
+
+def part(name: str, only: set[str] | None) -> str | None:
+    """One benchmark's figures, headed by its marker and the day and machine they came from
+    (None when ``only`` leaves it out)."""
+    if only is not None and name not in only:
+        return None
+    if name == "engine":
         needs_pg = not os.environ.get("SYNCHUB_TEST_POSTGRES_URL")
-        parts += [engine_table(label, args) for label, args in ENGINE_RUNS
+        blocks = [engine_table(label, args) for label, args in ENGINE_RUNS
                   if not (needs_pg and "postgresql" in args)]
-    parts += [service_block(name, args) for name, args in SERVICE_RUNS
-              if only is None or name in only]
-    return "\n\n".join(parts)
+    else:
+        blocks = [service_block(name, args) for n, args in SERVICE_RUNS if n == name]
+    head = f"{PART.format(name)}\nMeasured on {dt.date.today().isoformat()}, {machine()}."
+    return "\n\n".join([head, *blocks])
+
+
+def parts_of(body: str) -> dict[str, str]:
+    """The parts of a section as written by :func:`part`, by name."""
+    out = {}
+    for chunk in body.split("<!-- bench:part ")[1:]:
+        name, _, _ = chunk.partition(" -->")
+        out[name] = ("<!-- bench:part " + chunk).strip()
+    return out
+
+
+def section(only: set[str] | None, current: str = "") -> str:
+    """The whole section: the parts run now, and with ``only`` the others as they were (each
+    keeps its own date), in a fixed order."""
+    parts = parts_of(current)
+    for name in ORDER:
+        fresh = part(name, only)
+        if fresh is not None:
+            parts[name] = fresh
+    return "\n\n".join(["Regenerate with `python -m bench readme` (every part) or "
+                         "`python -m bench readme --only NAME,...` (those parts; the others "
+                         "are kept as they were, each with the day it was measured)."]
+                        + [parts[n] for n in ORDER if n in parts])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -102,15 +133,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args(argv or [])
     only = set(args.only.split(",")) if args.only else None
-    body = section(only)
-    if args.dry_run:
-        print(body)
-        return
     text = README.read_text()
     if START not in text or END not in text:
         raise SystemExit(f"README.md has no {START} ... {END} section")
     head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
+    current, tail = rest.split(END, 1)
+    body = section(only, current)
+    if args.dry_run:
+        print(body)
+        return
     README.write_text(f"{head}{START}\n{body}\n{END}{tail}")
     print(f"README.md: benchmark section rewritten ({len(body.splitlines())} lines)")
 

@@ -42,3 +42,26 @@ def test_a_generated_state_is_settled() -> None:
     assert rounds["quiet"]["links"] == 80 and rounds["quiet"]["loaded"] == 0
     assert rounds["config changed"]["loaded"] == 80
     assert rounds["config changed"]["planned"] == rounds["config changed"]["writes"] == 0
+
+
+def test_readme_only_keeps_the_parts_it_does_not_run(monkeypatch: object) -> None:
+    """`python -m bench readme --only todoist` rewrites the Todoist part and keeps the
+    engine's and Jira's figures (and their dates) as they were, in the fixed order."""
+    import pytest
+
+    from bench import readme
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(readme, "service_block", lambda name, args: f"**{name}** fresh")
+    monkeypatch.setattr(readme, "machine", lambda: "test machine")
+    current = ("Regenerate ...\n\n<!-- bench:part engine -->\nMeasured on 2026-01-01, m.\n\n"
+               "engine table\n\n<!-- bench:part todoist -->\nMeasured on 2026-01-01, m.\n\n"
+               "**todoist** old\n\n<!-- bench:part jira -->\nMeasured on 2026-01-02, m.\n\n"
+               "**jira** old")
+    body = readme.section({"todoist"}, current)
+    parts = readme.parts_of(body)
+    assert list(parts) == ["engine", "jira", "todoist"]
+    assert parts["engine"].endswith("engine table") and "2026-01-01" in parts["engine"]
+    assert parts["jira"].endswith("**jira** old") and "2026-01-02" in parts["jira"]
+    assert parts["todoist"].endswith("**todoist** fresh")
+    assert "test machine" in parts["todoist"] and "old" not in parts["todoist"]
