@@ -31,9 +31,9 @@ ENGINE_RUNS = (("10,000 links, SQLite", ["--links", "10000"]),
                ("100,000 links, SQLite", ["--links", "100000"]),
                ("1,000,000 links, PostgreSQL (generated state)",
                 ["--links", "1000000", "--state", "generated", "--store", "postgresql"]))
-SERVICE_RUNS: tuple[tuple[str, list[str]], ...] = (("jira", ["--issues", "2000"]), ("todoist", ["--tasks", "2000"]),
-                ("gcal", ["--events", "2000"]), ("notion", ["--pages", "2000"]),
-                ("daemon", []))
+SERVICE_RUNS: tuple[tuple[str, list[str]], ...] = (
+    ("jira", ["--issues", "2000"]), ("todoist", ["--tasks", "2000"]),
+    ("gcal", ["--events", "2000"]), ("notion", ["--pages", "2000"]), ("daemon", []))
 
 
 def machine() -> str:
