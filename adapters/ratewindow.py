@@ -74,6 +74,18 @@ def background() -> Iterator[None]:
         _BACKGROUND.reset(token)
 
 
+@contextlib.contextmanager
+def foreground() -> Iterator[None]:
+    """Reservations made inside always take their place, background or not: for a pacer
+    that sleeps once and then sends (a background reservation that waits is not recorded,
+    and is meant to be asked again)."""
+    token = _BACKGROUND.set(False)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
 def in_background() -> bool:
     return _BACKGROUND.get()
 

@@ -22,7 +22,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-from adapters.ratewindow import SlidingWindow
+from adapters.ratewindow import SlidingWindow, foreground
 
 REQUESTS, FULL_SYNCS, WINDOW = 1000, 100, 900.0
 
@@ -39,7 +39,7 @@ class Pacing:
 
     def before(self, full_sync: bool) -> None:
         """Reserve a place for one request in its windows; sleep until it may go."""
-        with self.lock:
+        with self.lock, foreground():  # it sleeps once, then sends: always recorded
             wait = self.all.reserve()
             if full_sync:
                 wait = max(wait, self.full.reserve())

@@ -65,3 +65,19 @@ def test_a_429_from_another_client_is_waited_out(emu: TodoistEmulator) -> None:
     assert rep.status == "ok" and rep.counts["create"] == 1
     assert emu.quota is not None and emu.quota.limited >= 1
     assert [i["content"] for i in emu.items.values()] == ["one"]
+
+
+def test_a_background_request_that_waits_is_still_counted() -> None:
+    """Comment reads run in the background; the pacing sleeps once and sends, so their
+    reservation must be recorded even when the window is past the background share
+    (otherwise the client loses count of Todoist's limit and draws 429s)."""
+    from adapters.ratewindow import background
+    from adapters.todoist.quota import Pacing
+
+    slept: list[float] = []
+    p = Pacing(requests=10, per_seconds=60, clock=lambda: 0.0, sleep=slept.append)
+    with background():
+        for _ in range(12):
+            p.before(False)
+    assert len(p.all._sent) == 12  # every request counted, the two past the limit queued
+    assert slept  # past the limit it waited
