@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 #: the share of a window's limit background requests may fill: the rest is kept for the
 #: requests of an urgent round or an item write, which then need not wait for the window
@@ -55,35 +56,30 @@ def current_urgency() -> Urgency:
 
 
 @contextlib.contextmanager
-def urgency(value: Urgency) -> Iterator[None]:
+def _setting(var: contextvars.ContextVar[Any], value: Any) -> Iterator[None]:
+    """``var`` is ``value`` inside, what it was after."""
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def urgency(value: Urgency) -> contextlib.AbstractContextManager[None]:
     """Run a round under ``value`` (the daemon wraps each round in it)."""
-    token = _URGENCY.set(value)
-    try:
-        yield
-    finally:
-        _URGENCY.reset(token)
+    return _setting(_URGENCY, value)
 
 
-@contextlib.contextmanager
-def background() -> Iterator[None]:
+def background() -> contextlib.AbstractContextManager[None]:
     """Requests made inside are background work: they leave room for everyone else."""
-    token = _BACKGROUND.set(True)
-    try:
-        yield
-    finally:
-        _BACKGROUND.reset(token)
+    return _setting(_BACKGROUND, True)
 
 
-@contextlib.contextmanager
-def foreground() -> Iterator[None]:
+def foreground() -> contextlib.AbstractContextManager[None]:
     """Reservations made inside always take their place, background or not: for a pacer
     that sleeps once and then sends (a background reservation that waits is not recorded,
     and is meant to be asked again)."""
-    token = _BACKGROUND.set(False)
-    try:
-        yield
-    finally:
-        _BACKGROUND.reset(token)
+    return _setting(_BACKGROUND, False)
 
 
 def in_background() -> bool:
